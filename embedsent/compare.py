@@ -1,0 +1,294 @@
+"""Compare transfer learning with training from scratch on one labeled corpus.
+
+Word vectors are pretrained on the unlabeled texts plus the training texts
+(never the test texts), once with the JAX trainer and once with gensim's
+Word2Vec on the same tokens and hyperparameters. Then, for each labeled size
+``n`` and each balanced random draw of ``n`` training texts, four methods are
+fitted on the same draw and scored on the whole test set:
+
+- ``transfer``: our JAX vectors, averaged, plus the one-hidden-layer classifier.
+- ``transfer_gensim``: gensim's vectors with the same features and classifier.
+- ``scratch``: the same architecture over untrained (random) vectors.
+- ``tfidf_lr``: TF-IDF plus logistic regression on the same tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from embedsent.baseline import TfidfLogisticRegression, train_gensim_word2vec
+from embedsent.classifier import MLPClassifier
+from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
+from embedsent.datasets import SplitCorpus, balanced_sample
+from embedsent.evaluate import summarize_accuracies, word_similarity
+from embedsent.features import SentenceEncoder
+from embedsent.pipeline import random_vectors
+from embedsent.text import tokenize_corpus
+from embedsent.trainer import train_sgns
+from embedsent.vectors import WordVectors
+
+__all__ = ["METHODS", "CompareConfig", "CompareResult", "run_comparison"]
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("transfer", "transfer_gensim", "scratch", "tfidf_lr")
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """Settings of a comparison run.
+
+    Attributes:
+        sizes: Labeled training sizes; 0 means all training texts.
+        draws: Balanced random draws per size (one draw for "all").
+        methods: Methods to run, a subset of ``METHODS``.
+        feature_method: Sentence feature for the vector-based methods.
+        gensim_workers: Worker threads of the gensim baseline; only 1 is
+            bit-reproducible.
+        seed: Seed of the draws and of the untrained vectors.
+    """
+
+    sizes: tuple[int, ...] = (8, 16, 32, 64, 128, 512, 0)
+    draws: int = 5
+    methods: tuple[str, ...] = METHODS
+    feature_method: str = "mean"
+    gensim_workers: int = 2
+    seed: int = 0
+
+    def __post_init__(self):
+        if not self.sizes:
+            raise ValueError("sizes must name at least one labeled size")
+        for size in self.sizes:
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise ValueError(f"sizes must be ints >= 0 (0 = all), got {size!r}")
+        if isinstance(self.draws, bool) or not isinstance(self.draws, int):
+            raise TypeError(f"draws must be an int, got {self.draws!r}")
+        if self.draws < 1:
+            raise ValueError(f"draws must be >= 1, got {self.draws}")
+        unknown = sorted(set(self.methods) - set(METHODS))
+        if unknown or not self.methods:
+            raise ValueError(
+                f"methods must be a non-empty subset of {METHODS}, got {self.methods}"
+            )
+        if self.gensim_workers < 1:
+            raise ValueError(f"gensim_workers must be >= 1, got {self.gensim_workers}")
+
+
+@dataclass
+class CompareResult:
+    """Every accuracy measured, plus the vector-quality figures.
+
+    Attributes:
+        runs: One dict per fitted model: method, n, draw, accuracy.
+        similarity: Per vector source, WordSim353 and SimLex-999 Spearman.
+        timings: Seconds spent per stage.
+        test_size: Number of test texts.
+    """
+
+    runs: list[dict] = field(default_factory=list)
+    similarity: dict[str, dict[str, float]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    test_size: int = 0
+
+    def summary(self) -> list[dict]:
+        """Return mean, spread and 95% interval per (method, n)."""
+        rows = []
+        keys = sorted({(r["n"], r["method"]) for r in self.runs})
+        for n, method in keys:
+            values = [
+                r["accuracy"] for r in self.runs if (r["n"], r["method"]) == (n, method)
+            ]
+            stats = dict(summarize_accuracies(values))
+            n_runs = stats.pop("n")
+            rows.append({"n": n, "method": method, "n_runs": n_runs, **stats})
+        return rows
+
+    def format_table(self) -> str:
+        """Return a plain-text table: one row per size, one column per method."""
+        summary = self.summary()
+        methods = [m for m in METHODS if any(r["method"] == m for r in summary)]
+        sizes = sorted({r["n"] for r in summary})
+        header = f"{'n':>6} " + " ".join(f"{m:>18}" for m in methods)
+        lines = [header, "-" * len(header)]
+        for n in sizes:
+            cells = []
+            for method in methods:
+                match = [r for r in summary if r["n"] == n and r["method"] == method]
+                if match:
+                    row = match[0]
+                    mean, std = 100 * row["mean"], 100 * row["std"]
+                    cells.append(f"{mean:6.1f} +/- {std:4.1f} ({row['n_runs']})")
+                else:
+                    cells.append(" " * 18)
+            lines.append(f"{n:>6} " + " ".join(f"{c:>18}" for c in cells))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _vector_quality(vectors: WordVectors) -> dict[str, float]:
+    quality = {}
+    for dataset in ("wordsim353", "simlex999"):
+        try:
+            quality[dataset] = word_similarity(vectors, dataset).spearman
+        except ValueError as error:
+            logger.warning("%s not measured: %s", dataset, error)
+            quality[dataset] = float("nan")
+    return quality
+
+
+def run_comparison(
+    corpus: SplitCorpus,
+    config: CompareConfig | None = None,
+    *,
+    text_config: TextConfig | None = None,
+    vocab_config: VocabConfig | None = None,
+    sgns_config: SGNSConfig | None = None,
+    classifier_config: ClassifierConfig | None = None,
+    progress: bool = False,
+    on_run: Callable[[dict], None] | None = None,
+) -> CompareResult:
+    """Pretrain, then score every method on every labeled size and draw.
+
+    Args:
+        corpus: Unlabeled, training and test texts.
+        config: Sizes, draws, methods and seed.
+        text_config, vocab_config, sgns_config, classifier_config: Settings of
+            each stage; gensim gets the same vocabulary and SGNS settings.
+        progress: Show progress bars.
+        on_run: Called with each run's dict as soon as it is measured.
+    """
+    config = config or CompareConfig()
+    sgns_config = sgns_config or SGNSConfig()
+    vocab_config = vocab_config or VocabConfig()
+    classifier_config = classifier_config or ClassifierConfig()
+    result = CompareResult(test_size=len(corpus.test))
+
+    started = time.perf_counter()
+    train_tokens = tokenize_corpus(corpus.train.texts, text_config, progress=progress)
+    test_tokens = tokenize_corpus(corpus.test.texts, text_config, progress=progress)
+    unlabeled_tokens = tokenize_corpus(corpus.unlabeled, text_config, progress=progress)
+    pretrain_tokens = unlabeled_tokens + train_tokens
+    result.timings["tokenize"] = time.perf_counter() - started
+    logger.info(
+        "pretraining corpus: %d texts, %d tokens",
+        len(pretrain_tokens),
+        sum(map(len, pretrain_tokens)),
+    )
+
+    vector_sets: dict[str, WordVectors] = {}
+    needs_jax = {"transfer", "scratch"} & set(config.methods)
+    if needs_jax:
+        started = time.perf_counter()
+        model = train_sgns(
+            pretrain_tokens, sgns_config, vocab_config, progress=progress
+        )
+        result.timings["pretrain_jax"] = time.perf_counter() - started
+        jax_vectors = WordVectors(
+            model.vocab.tokens, model.input_vectors, model.vocab.counts
+        )
+        vector_sets["transfer"] = jax_vectors
+        vector_sets["scratch"] = random_vectors(jax_vectors, config.seed)
+    if "transfer_gensim" in config.methods:
+        started = time.perf_counter()
+        vector_sets["transfer_gensim"] = train_gensim_word2vec(
+            pretrain_tokens,
+            sgns=sgns_config,
+            vocab=vocab_config,
+            workers=config.gensim_workers,
+        )
+        result.timings["pretrain_gensim"] = time.perf_counter() - started
+    for name in ("transfer", "transfer_gensim"):
+        if name in vector_sets and name in config.methods:
+            result.similarity[name] = _vector_quality(vector_sets[name])
+
+    features = {}
+    for name in config.methods:
+        if name == "tfidf_lr":
+            continue
+        encoder = SentenceEncoder(vector_sets[name], config.feature_method)
+        encoder.fit(pretrain_tokens)
+        features[name] = (
+            encoder.transform(train_tokens),
+            encoder.transform(test_tokens),
+        )
+
+    rng = np.random.default_rng(config.seed)
+    test_labels = list(corpus.test.labels)
+    started = time.perf_counter()
+    for size in config.sizes:
+        n = size or len(corpus.train)
+        n_draws = 1 if n >= len(corpus.train) else config.draws
+        for draw in range(n_draws):
+            picked = balanced_sample(corpus.train, n, rng)
+            labels = [corpus.train.labels[i] for i in picked]
+            for method in config.methods:
+                accuracy = _score(
+                    method,
+                    picked,
+                    labels,
+                    features,
+                    train_tokens,
+                    test_tokens,
+                    test_labels,
+                    classifier_config,
+                )
+                run = {"method": method, "n": n, "draw": draw, "accuracy": accuracy}
+                result.runs.append(run)
+                if on_run is not None:
+                    on_run(run)
+            logger.info("n=%d draw %d/%d done", n, draw + 1, n_draws)
+    result.timings["classify"] = time.perf_counter() - started
+    return result
+
+
+def _score(
+    method,
+    picked,
+    labels,
+    features,
+    train_tokens,
+    test_tokens,
+    test_labels,
+    classifier_config,
+) -> float:
+    if method == "tfidf_lr":
+        baseline = TfidfLogisticRegression()
+        baseline.fit([train_tokens[i] for i in picked], labels)
+        return float(baseline.score(test_tokens, test_labels))
+    train_features, test_features = features[method]
+    classifier = MLPClassifier(classifier_config)
+    classifier.fit(train_features[picked], labels)
+    return float(classifier.score(test_features, test_labels))
+
+
+def format_similarity(similarity: dict[str, dict[str, float]]) -> str:
+    """Return WordSim353 and SimLex-999 Spearman per vector source as text."""
+    lines = [f"{'vectors':<18} {'WordSim353':>10} {'SimLex-999':>10}"]
+    for name, quality in similarity.items():
+        lines.append(
+            f"{name:<18} {quality['wordsim353']:>10.3f} {quality['simlex999']:>10.3f}"
+        )
+    return "\n".join(lines)
+
+
+def select_sizes(values: Sequence[str]) -> tuple[int, ...]:
+    """Parse size arguments where ``all`` means every training text (0)."""
+    sizes = []
+    for value in values:
+        if value == "all":
+            sizes.append(0)
+        else:
+            try:
+                sizes.append(int(value))
+            except ValueError:
+                raise ValueError(
+                    f"size {value!r} is not an int or 'all'; pass e.g. 8 16 32 all"
+                ) from None
+    return tuple(sizes)

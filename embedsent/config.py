@@ -1,0 +1,243 @@
+"""Frozen, validated configuration objects for every stage of the pipeline.
+
+Each config checks its own values in ``__post_init__`` so that a bad value is
+rejected where the user wrote it, with the parameter name, the value received
+and what is allowed. Derived quantities (vocabulary size, number of classes)
+are passed to the code that needs them as arguments; configs never change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+__all__ = [
+    "TextConfig",
+    "VocabConfig",
+    "SGNSConfig",
+    "ClassifierConfig",
+    "config_from_dict",
+]
+
+
+def _check_int(name: str, value: Any, minimum: int, maximum: int | None = None):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"{name} must be an int, got {value!r} ({type(value).__name__})"
+        )
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and <= {maximum}"
+        raise ValueError(f"{name} must be >= {minimum}{upper}, got {value}")
+
+
+def _check_float(
+    name: str,
+    value: Any,
+    minimum: float,
+    maximum: float | None = None,
+    *,
+    inclusive_min: bool = True,
+):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"{name} must be a number, got {value!r} ({type(value).__name__})"
+        )
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    too_low = value < minimum if inclusive_min else value <= minimum
+    if too_low or (maximum is not None and value > maximum):
+        lower = ">=" if inclusive_min else ">"
+        upper = "" if maximum is None else f" and <= {maximum}"
+        raise ValueError(f"{name} must be {lower} {minimum}{upper}, got {value}")
+
+
+def _check_bool(name: str, value: Any):
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """Text normalisation and tokenisation settings.
+
+    Attributes:
+        lowercase: Lowercase the text before tokenising.
+        strip_html: Replace HTML tags such as ``<br />`` with spaces and decode
+            entities such as ``&amp;``.
+        normalize_negations: Rewrite the clitic ``n't`` as the token ``not``
+            (``don't`` becomes ``do not``).
+        remove_stopwords: Drop words in the shipped English stopword list.
+        keep_negations: Keep ``not``, ``no``, ``nor`` and ``never`` even when
+            ``remove_stopwords`` is on, so "not good" differs from "good".
+        remove_punctuation: Drop tokens made only of punctuation. Emoticons
+            such as ``:)`` and ``<3`` are kept.
+        keep_emoji: Keep emoji and emoticon tokens.
+        min_token_length: Drop word tokens shorter than this many characters
+            (emoji and emoticons are exempt).
+    """
+
+    lowercase: bool = True
+    strip_html: bool = True
+    normalize_negations: bool = True
+    remove_stopwords: bool = True
+    keep_negations: bool = True
+    remove_punctuation: bool = True
+    keep_emoji: bool = True
+    min_token_length: int = 1
+
+    def __post_init__(self):
+        for field in fields(self):
+            if field.type == "bool":
+                _check_bool(field.name, getattr(self, field.name))
+        _check_int("min_token_length", self.min_token_length, 1, 100)
+
+
+@dataclass(frozen=True)
+class VocabConfig:
+    """Vocabulary construction settings.
+
+    Attributes:
+        min_count: Drop tokens seen fewer than this many times.
+        max_vocab_size: Keep at most this many of the most frequent tokens
+            (``None`` keeps all that pass ``min_count``).
+        sample: word2vec's frequent-word subsampling threshold; 0 disables
+            subsampling.
+        noise_power: Exponent applied to counts for the negative-sampling
+            noise distribution (0.75 in word2vec).
+    """
+
+    min_count: int = 5
+    max_vocab_size: int | None = None
+    sample: float = 1e-3
+    noise_power: float = 0.75
+
+    def __post_init__(self):
+        _check_int("min_count", self.min_count, 1)
+        if self.max_vocab_size is not None:
+            _check_int("max_vocab_size", self.max_vocab_size, 1)
+        _check_float("sample", self.sample, 0.0, 1.0)
+        _check_float("noise_power", self.noise_power, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class SGNSConfig:
+    """Skip-gram negative sampling training settings (Mikolov et al., 2013).
+
+    Attributes:
+        dim: Word vector dimension.
+        window: Maximum distance between a center word and a context word. The
+            effective window of each center is drawn uniformly from
+            ``1..window`` as in word2vec.
+        negative: Noise words per (center, context) pair.
+        epochs: Passes over the corpus.
+        alpha: Initial learning rate.
+        min_alpha: Final learning rate; the rate decays linearly from
+            ``alpha`` to ``min_alpha`` over all epochs.
+        batch_size: Center words per step.
+        shared_negatives: Noise words drawn once per group of
+            ``negative_group`` centers and shared by them, so the noise term is
+            a small matrix product. Their gradient is scaled so that each pair
+            still receives the pull of ``negative`` noise words on average.
+        negative_group: Centers that share one set of noise words.
+        steps_per_call: Steps run inside one compiled call.
+        seed: Seed for every random choice: initialisation, subsampling,
+            windows and noise words.
+        max_memory_gb: Refuse to allocate the two embedding tables when they
+            would need more than this many GiB.
+    """
+
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    epochs: int = 5
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    batch_size: int = 1024
+    shared_negatives: int = 64
+    negative_group: int = 16
+    steps_per_call: int = 32
+    seed: int = 0
+    max_memory_gb: float = 8.0
+
+    def __post_init__(self):
+        _check_int("dim", self.dim, 1, 10_000)
+        _check_int("window", self.window, 1, 100)
+        _check_int("negative", self.negative, 1, 100)
+        _check_int("epochs", self.epochs, 1)
+        _check_float("alpha", self.alpha, 0.0, inclusive_min=False)
+        _check_float("min_alpha", self.min_alpha, 0.0)
+        if self.min_alpha > self.alpha:
+            raise ValueError(
+                f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})"
+            )
+        _check_int("batch_size", self.batch_size, 1)
+        _check_int("shared_negatives", self.shared_negatives, 1)
+        _check_int("negative_group", self.negative_group, 1)
+        if self.batch_size % self.negative_group:
+            raise ValueError(
+                f"batch_size ({self.batch_size}) must be a multiple of "
+                f"negative_group ({self.negative_group})"
+            )
+        _check_int("steps_per_call", self.steps_per_call, 1)
+        _check_int("seed", self.seed, 0, 2**32 - 1)
+        _check_float("max_memory_gb", self.max_memory_gb, 0.0, inclusive_min=False)
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """One-hidden-layer classifier settings.
+
+    Attributes:
+        hidden_size: Units in the hidden layer; 0 gives logistic regression.
+        activation: ``"relu"`` or ``"tanh"``.
+        learning_rate: Adam learning rate.
+        weight_decay: Decoupled weight decay (AdamW) on the weight matrices.
+        epochs: Passes over the labeled set.
+        batch_size: Examples per step; ``None`` trains on the whole set at once.
+        dropout: Dropout rate on the input features during training.
+        standardize: Scale each input feature to zero mean and unit variance
+            using statistics of the training set.
+        seed: Seed for initialisation, shuffling and dropout.
+    """
+
+    hidden_size: int = 64
+    activation: str = "relu"
+    learning_rate: float = 1e-2
+    weight_decay: float = 1e-3
+    epochs: int = 200
+    batch_size: int | None = None
+    dropout: float = 0.0
+    standardize: bool = True
+    seed: int = 0
+
+    def __post_init__(self):
+        _check_int("hidden_size", self.hidden_size, 0, 100_000)
+        if self.activation not in ("relu", "tanh"):
+            raise ValueError(
+                f"activation must be 'relu' or 'tanh', got {self.activation!r}"
+            )
+        _check_float("learning_rate", self.learning_rate, 0.0, inclusive_min=False)
+        _check_float("weight_decay", self.weight_decay, 0.0)
+        _check_int("epochs", self.epochs, 1)
+        if self.batch_size is not None:
+            _check_int("batch_size", self.batch_size, 1)
+        _check_float("dropout", self.dropout, 0.0, 0.95)
+        _check_bool("standardize", self.standardize)
+        _check_int("seed", self.seed, 0, 2**32 - 1)
+
+
+def config_to_dict(config) -> dict[str, Any]:
+    """Return a JSON-ready dict of a config."""
+    return asdict(config)
+
+
+def config_from_dict(cls, values: dict[str, Any]):
+    """Build ``cls`` from a dict, rejecting unknown keys by name."""
+    known = {field.name for field in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown {cls.__name__} fields {unknown}; known fields are {sorted(known)}"
+        )
+    return cls(**values)

@@ -1,0 +1,1029 @@
+"""Loaders for labeled and unlabeled review corpora, and balanced sampling.
+
+Every loader returns plain Python strings with their labels in a
+:class:`LabeledTexts`, or a :class:`SplitCorpus` that also carries unlabeled
+texts for training word vectors. Loaders read files in place and never
+download anything.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import csv
+import gzip
+import io
+import json
+import logging
+import lzma
+import os
+import tarfile
+import time
+import zlib
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+import numpy as np
+from tqdm.auto import tqdm
+
+__all__ = [
+    "LabeledTexts",
+    "SplitCorpus",
+    "load_aclimdb",
+    "load_default_corpus",
+    "load_rt_polarity",
+    "load_pang_lee",
+    "load_table",
+    "balanced_sample",
+]
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------
+# Containers
+# ---------------------------------------------------------------------------
+
+
+def _sorted_labels(labels: Iterable[Hashable]) -> list[Hashable]:
+    """Sort distinct labels, falling back to (type name, repr) for mixed types."""
+    distinct = set(labels)
+    try:
+        return sorted(distinct)  # type: ignore[type-var]
+    except TypeError:
+        return sorted(distinct, key=lambda label: (type(label).__name__, repr(label)))
+
+
+def _as_tuple(name: str, values: Any) -> tuple[Any, ...]:
+    if isinstance(values, str | bytes):
+        raise TypeError(
+            f"{name} must be a sequence of items, got a single "
+            f"{type(values).__name__} {values[:40]!r}. Wrap it in a list"
+        )
+    try:
+        return tuple(values)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a list or tuple, got {type(values).__name__}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class LabeledTexts:
+    """Texts with one label each, aligned by position.
+
+    Lists (or any other iterable) passed to the constructor are stored as
+    tuples, so an instance shares no mutable state with its caller.
+
+    Attributes:
+        texts: The documents, one string each.
+        labels: One hashable label per text, for example ``"pos"`` or ``1``.
+    """
+
+    texts: tuple[str, ...]
+    labels: tuple[Hashable, ...]
+
+    def __post_init__(self) -> None:
+        texts = _as_tuple("texts", self.texts)
+        labels = _as_tuple("labels", self.labels)
+        if len(texts) != len(labels):
+            raise ValueError(
+                f"texts and labels must have the same length, got "
+                f"{len(texts)} texts and {len(labels)} labels"
+            )
+        for index, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(
+                    f"texts[{index}] must be a str, got {type(text).__name__} "
+                    f"{text!r:.60}"
+                )
+        for index, label in enumerate(labels):
+            if not isinstance(label, Hashable):
+                raise TypeError(
+                    f"labels[{index}] must be hashable (str, int, ...), got "
+                    f"{type(label).__name__} {label!r:.60}"
+                )
+        object.__setattr__(self, "texts", texts)
+        object.__setattr__(self, "labels", labels)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices: Sequence[int]) -> LabeledTexts:
+        """Select examples by position.
+
+        Args:
+            indices: Positions in ``range(len(self))``, in the order wanted.
+                Repeats are allowed. A numpy integer array works too.
+
+        Returns:
+            A new ``LabeledTexts`` with the selected examples in the given order.
+
+        Raises:
+            TypeError: If ``indices`` is a boolean mask or contains non-integers.
+            IndexError: If an index is negative or ``>= len(self)``.
+        """
+        positions = np.asarray(indices)
+        if positions.size == 0:
+            return LabeledTexts((), ())
+        if positions.dtype == np.bool_:
+            raise TypeError(
+                "indices must be integer positions, got a boolean mask. "
+                "Convert it with np.flatnonzero(mask)"
+            )
+        if positions.ndim != 1 or not np.issubdtype(positions.dtype, np.integer):
+            raise TypeError(
+                f"indices must be a 1-D sequence of ints, got dtype "
+                f"{positions.dtype} with shape {positions.shape}"
+            )
+        out_of_range = (positions < 0) | (positions >= len(self))
+        if out_of_range.any():
+            bad = int(positions[np.flatnonzero(out_of_range)[0]])
+            raise IndexError(
+                f"index {bad} is out of range for {len(self)} examples. "
+                f"Indices must be in [0, {len(self)})"
+            )
+        return LabeledTexts(
+            tuple(self.texts[i] for i in positions.tolist()),
+            tuple(self.labels[i] for i in positions.tolist()),
+        )
+
+    def label_counts(self) -> dict[Hashable, int]:
+        """Count the examples of each label, keyed in sorted label order."""
+        counts: dict[Hashable, int] = {}
+        for label in self.labels:
+            counts[label] = counts.get(label, 0) + 1
+        return {label: counts[label] for label in _sorted_labels(counts)}
+
+
+@dataclass(frozen=True)
+class SplitCorpus:
+    """A corpus split into unlabeled texts and labeled train and test sets.
+
+    Attributes:
+        name: Short identifier of the corpus, for logs and reports.
+        unlabeled: Texts without labels, for training word vectors.
+        train: Labeled examples for fitting a classifier.
+        test: Labeled examples held out for evaluation.
+    """
+
+    name: str
+    unlabeled: tuple[str, ...]
+    train: LabeledTexts
+    test: LabeledTexts
+
+    def __post_init__(self) -> None:
+        unlabeled = _as_tuple("unlabeled", self.unlabeled)
+        for index, text in enumerate(unlabeled):
+            if not isinstance(text, str):
+                raise TypeError(
+                    f"unlabeled[{index}] must be a str, got {type(text).__name__}"
+                )
+        for field_name in ("train", "test"):
+            value = getattr(self, field_name)
+            if not isinstance(value, LabeledTexts):
+                raise TypeError(
+                    f"{field_name} must be a LabeledTexts, got {type(value).__name__}"
+                )
+        object.__setattr__(self, "unlabeled", unlabeled)
+
+
+# ---------------------------------------------------------------------------
+# Argument checks
+# ---------------------------------------------------------------------------
+
+
+def _check_path(name: str, value: Any) -> Path:
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(
+            f"{name} must be a str or os.PathLike, got {type(value).__name__}"
+        )
+    return Path(value)
+
+
+def _check_optional_count(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(
+            f"{name} must be an int or None, got {type(value).__name__} {value!r}"
+        )
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 or None for no limit, got {value}")
+    return int(value)
+
+
+def _check_encoding(encoding: Any, errors: Any = "strict") -> None:
+    if not isinstance(encoding, str):
+        raise TypeError(f"encoding must be a str, got {type(encoding).__name__}")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(
+            f"unknown encoding {encoding!r}. Use a Python codec name such as "
+            f"'utf-8' or 'latin-1'"
+        ) from None
+    if not isinstance(errors, str):
+        raise TypeError(f"errors must be a str, got {type(errors).__name__}")
+    try:
+        codecs.lookup_error(errors)
+    except LookupError:
+        raise ValueError(
+            f"unknown errors handler {errors!r}. Use 'strict', 'replace' or 'ignore'"
+        ) from None
+
+
+def _reading_encoding(encoding: str) -> str:
+    """Read UTF-8 as 'utf-8-sig' so a leading byte-order mark is dropped."""
+    if codecs.lookup(encoding).name == "utf-8":
+        return "utf-8-sig"
+    return encoding
+
+
+def _read_text(
+    path: Path, encoding: str, errors: str = "strict", hint: str = ""
+) -> str:
+    """Decode a whole file, naming the byte offset and line of a decode error."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode(_reading_encoding(encoding), errors)
+    except UnicodeDecodeError as error:
+        # error.object excludes a byte-order mark that the codec stripped.
+        offset = error.start + len(raw) - len(error.object)
+        location = f"byte {offset}"
+        if "\n".encode(encoding) == b"\n":
+            line = error.object[: error.start].count(b"\n") + 1
+            location += f" (line {line})"
+        bad = error.object[error.start : error.end]
+        raise ValueError(
+            f"{path} is not valid {encoding}: {error.reason} {bad!r} at "
+            f"{location}. {hint}"
+        ) from error
+
+
+def _require_file(path: Path, description: str) -> None:
+    if not path.exists():
+        raise FileNotFoundError(f"{description} not found: {path}")
+    if not path.is_file():
+        raise ValueError(
+            f"{description} must be a file, got a folder or special file: {path}"
+        )
+
+
+# ---------------------------------------------------------------------------
+# IMDB (aclImdb layout)
+# ---------------------------------------------------------------------------
+
+# (split, subfolder, label) in the order the texts appear in the result.
+_ACLIMDB_FOLDERS: tuple[tuple[str, str, str | None], ...] = (
+    ("train", "pos", "pos"),
+    ("train", "neg", "neg"),
+    ("test", "pos", "pos"),
+    ("test", "neg", "neg"),
+    ("train", "unsup", None),
+)
+_ACLIMDB_LAYOUT = "train/pos, train/neg, train/unsup, test/pos and test/neg"
+
+
+def _is_review_name(name: str) -> bool:
+    # Names starting with "." are hidden files, such as macOS "._" metadata.
+    return name.endswith(".txt") and not name.startswith(".")
+
+
+def _choose(
+    names: list[str], limit: int | None, seed: int, folder_index: int
+) -> list[str]:
+    """Return the names to keep: all of them, or a seeded subset of ``limit``.
+
+    Names are sorted before drawing, so the subset depends only on the seed,
+    the folder and the set of names, never on the order they were listed in.
+    Each folder draws from its own generator, so limiting one folder does not
+    change the subset drawn in another.
+    """
+    names = sorted(names)
+    if limit is None or limit >= len(names):
+        return names
+    rng = np.random.default_rng([seed, folder_index])
+    keep = np.sort(rng.choice(len(names), size=limit, replace=False))
+    return [names[i] for i in keep.tolist()]
+
+
+def _decode_review(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"review file {where} is not valid UTF-8 ({error.reason} at byte "
+            f"{error.start}). The aclImdb reviews are UTF-8, so the file is "
+            f"probably damaged. Replace it from an intact copy"
+        ) from error
+
+
+def _find_aclimdb_root(folder: Path) -> Path:
+    if (folder / "train").is_dir() or (folder / "test").is_dir():
+        return folder
+    if (folder / "aclImdb").is_dir():
+        return folder / "aclImdb"
+    raise FileNotFoundError(
+        f"no aclImdb dataset in {folder}: expected train/ and test/ folders "
+        f"there, or an aclImdb/ folder containing them. Pass the folder that "
+        f"contains train/ and test/, or the .tar.gz archive"
+    )
+
+
+def _read_aclimdb_folder(
+    folder: Path, limits: list[int | None], seed: int, progress: bool
+) -> list[list[str]]:
+    root = _find_aclimdb_root(folder)
+    selected: list[list[Path]] = []
+    for folder_index, (split, sub, _) in enumerate(_ACLIMDB_FOLDERS):
+        if limits[folder_index] == 0:
+            selected.append([])
+            continue
+        directory = root / split / sub
+        if not directory.is_dir():
+            raise FileNotFoundError(
+                f"missing folder {directory}. The aclImdb layout has "
+                f"{_ACLIMDB_LAYOUT} under {root}"
+            )
+        names = [
+            entry.name
+            for entry in os.scandir(directory)
+            if entry.is_file() and _is_review_name(entry.name)
+        ]
+        if not names:
+            raise FileNotFoundError(
+                f"no .txt review files in {directory}. The aclImdb layout has "
+                f"one review per ID_RATING.txt file in each folder"
+            )
+        chosen_names = _choose(names, limits[folder_index], seed, folder_index)
+        selected.append([directory / name for name in chosen_names])
+
+    total = sum(len(paths) for paths in selected)
+    texts: list[list[str]] = []
+    with tqdm(total=total, disable=not progress, unit="file", desc="aclImdb") as bar:
+        for paths in selected:
+            folder_texts = []
+            for path in paths:
+                folder_texts.append(_decode_review(path.read_bytes(), str(path)))
+                bar.update(1)
+            texts.append(folder_texts)
+    return texts
+
+
+def _open_decompressed(path: Path) -> BinaryIO:
+    """Open a file for binary reading, decompressing gzip, bzip2 or xz data.
+
+    The compression is detected from the leading magic bytes. Unlike
+    tarfile's own stream mode, these readers raise EOFError on a truncated
+    stream, so a cut-off archive fails instead of losing its last reviews.
+    """
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.open(path, "rb")
+    if magic.startswith(b"BZh"):
+        return bz2.open(path, "rb")
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        return lzma.open(path, "rb")
+    return open(path, "rb")
+
+
+def _read_aclimdb_archive(
+    archive: Path, limits: list[int | None], seed: int, progress: bool
+) -> list[list[str]]:
+    """Read the reviews in one sequential pass over a (compressed) tar stream."""
+    folder_keys = {
+        (split, sub): i for i, (split, sub, _) in enumerate(_ACLIMDB_FOLDERS)
+    }
+    contents: list[dict[str, bytes]] = [{} for _ in _ACLIMDB_FOLDERS]
+    roots: set[str] = set()
+    try:
+        # Mode "r|" reads the tar as a stream, so the file is decompressed once
+        # from start to end and nothing is written to disk.
+        with (
+            _open_decompressed(archive) as raw,
+            tarfile.open(fileobj=raw, mode="r|") as stream,
+        ):
+            for member in tqdm(
+                stream, disable=not progress, unit="member", desc="aclImdb"
+            ):
+                if not member.isfile():
+                    continue
+                parts = [
+                    part for part in member.name.split("/") if part not in ("", ".")
+                ]
+                if len(parts) < 3 or not _is_review_name(parts[-1]):
+                    continue
+                folder_index = folder_keys.get((parts[-3], parts[-2]))
+                if folder_index is None or limits[folder_index] == 0:
+                    continue
+                roots.add("/".join(parts[:-3]))
+                extracted = stream.extractfile(member)
+                if extracted is not None:
+                    contents[folder_index][parts[-1]] = extracted.read()
+            # tarfile stops at the end-of-archive blocks. Reading the rest makes
+            # the decompressor check the end-of-stream marker and checksum.
+            while raw.read(1 << 16):
+                pass
+    except (
+        tarfile.TarError,
+        EOFError,
+        gzip.BadGzipFile,
+        zlib.error,
+        lzma.LZMAError,
+    ) as error:
+        raise ValueError(
+            f"cannot read {archive} as a tar archive ({error}). Pass the aclImdb "
+            f"folder or a complete .tar, .tar.gz, .tgz, .tar.bz2 or .tar.xz "
+            f"archive of it"
+        ) from error
+
+    if len(roots) > 1:
+        raise ValueError(
+            f"archive {archive} contains reviews under several top-level "
+            f"folders {sorted(roots)}, but it must contain exactly one aclImdb tree"
+        )
+    root = next(iter(roots), "aclImdb")
+    prefix = f"{root}/" if root else ""
+
+    texts: list[list[str]] = []
+    for folder_index, (split, sub, _) in enumerate(_ACLIMDB_FOLDERS):
+        members = contents[folder_index]
+        if limits[folder_index] == 0:
+            texts.append([])
+            continue
+        if not members:
+            raise FileNotFoundError(
+                f"archive {archive} has no .txt reviews under "
+                f"{prefix}{split}/{sub}/. The aclImdb layout has {_ACLIMDB_LAYOUT}"
+            )
+        chosen_names = _choose(list(members), limits[folder_index], seed, folder_index)
+        texts.append(
+            [
+                _decode_review(
+                    members[name], f"{prefix}{split}/{sub}/{name} in {archive}"
+                )
+                for name in chosen_names
+            ]
+        )
+    return texts
+
+
+def load_aclimdb(
+    path: str | os.PathLike[str],
+    *,
+    max_per_class: int | None = None,
+    max_unlabeled: int | None = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> SplitCorpus:
+    """Load the Large Movie Review Dataset (aclImdb) from a folder or archive.
+
+    The dataset stores one UTF-8 review per ``ID_RATING.txt`` file in
+    ``train/{pos,neg,unsup}`` and ``test/{pos,neg}``. An archive is read in
+    place as one sequential stream and is never extracted to disk. Because
+    member names must be sorted before a subset is drawn, the bytes of every
+    review in the requested folders stay in memory until the stream ends,
+    even with limits set. ``max_unlabeled=0`` skips the unlabeled reviews.
+
+    Labeled texts come out as all ``"pos"`` reviews, then all ``"neg"``
+    reviews, each group sorted by file name. Subsets keep that order.
+
+    Args:
+        path: The dataset folder (the one containing ``train/`` and
+            ``test/``), its parent folder containing ``aclImdb/``, or a
+            tar archive of either (uncompressed, gzip, bzip2 or xz).
+        max_per_class: Keep at most this many reviews of each class in each
+            of train and test, chosen at random. ``None`` keeps all.
+        max_unlabeled: Keep at most this many ``train/unsup`` reviews, chosen
+            at random. ``None`` keeps all, and ``0`` skips the folder, which
+            may then be absent.
+        seed: Seed for the random subsets. The same seed and files give the
+            same subsets from a folder and from an archive, whatever the
+            order of the archive's members.
+        progress: Show a tqdm progress bar on stderr.
+
+    Returns:
+        A ``SplitCorpus`` named ``"aclImdb"`` with labels ``"pos"``/``"neg"``.
+
+    Raises:
+        FileNotFoundError: If ``path`` or one of the dataset folders is
+            missing, or a folder has no ``.txt`` files.
+        ValueError: If ``path`` is a file that is not a complete tar
+            archive, a review is not valid UTF-8, or a limit is negative.
+        TypeError: If an argument has the wrong type.
+    """
+    source = _check_path("path", path)
+    per_class = _check_optional_count("max_per_class", max_per_class)
+    unlabeled_limit = _check_optional_count("max_unlabeled", max_unlabeled)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    if not source.exists():
+        raise FileNotFoundError(
+            f"aclImdb dataset not found at {source}. Pass the dataset folder or "
+            f"its .tar.gz archive"
+        )
+    limits = [
+        unlabeled_limit if label is None else per_class
+        for _, _, label in _ACLIMDB_FOLDERS
+    ]
+
+    logger.info("Loading aclImdb from %s", source)
+    started = time.perf_counter()
+    if source.is_dir():
+        texts = _read_aclimdb_folder(source, limits, int(seed), progress)
+    else:
+        texts = _read_aclimdb_archive(source, limits, int(seed), progress)
+
+    splits: dict[str, tuple[list[str], list[str]]] = {
+        "train": ([], []),
+        "test": ([], []),
+    }
+    unlabeled: list[str] = []
+    for (split, _, label), folder_texts in zip(_ACLIMDB_FOLDERS, texts, strict=True):
+        if label is None:
+            unlabeled.extend(folder_texts)
+            continue
+        split_texts, split_labels = splits[split]
+        split_texts.extend(folder_texts)
+        split_labels.extend([label] * len(folder_texts))
+    corpus = SplitCorpus(
+        name="aclImdb",
+        unlabeled=tuple(unlabeled),
+        train=LabeledTexts(*splits["train"]),
+        test=LabeledTexts(*splits["test"]),
+    )
+    logger.info(
+        "Loaded aclImdb: %d train, %d test, %d unlabeled reviews in %.1f s",
+        len(corpus.train),
+        len(corpus.test),
+        len(corpus.unlabeled),
+        time.perf_counter() - started,
+    )
+    return corpus
+
+
+# ---------------------------------------------------------------------------
+# The repository's own corpus
+# ---------------------------------------------------------------------------
+
+
+def load_default_corpus(data_dir: str | os.PathLike[str] | None = None) -> SplitCorpus:
+    """Load the small movie-review corpus that ships in the repository.
+
+    The corpus lives in ``<data_dir>/movie_reviews/``: ``unlabeled.txt`` with
+    one review per line (blank lines skipped), and ``train.jsonl`` and
+    ``test.jsonl`` with one ``{"text": ..., "label": "pos" | "neg"}`` object
+    per line.
+
+    Args:
+        data_dir: Folder containing ``movie_reviews/``. ``None`` uses the
+            ``data/`` folder next to the installed ``embedsent`` package,
+            which exists in a source checkout.
+
+    Returns:
+        A ``SplitCorpus`` named ``"movie_reviews"``.
+
+    Raises:
+        FileNotFoundError: If a corpus file is missing.
+        ValueError: If a file is malformed (see :func:`load_table`).
+    """
+    if data_dir is None:
+        import embedsent
+
+        base = Path(embedsent.__file__).resolve().parents[1] / "data"
+        hint = (
+            "The default corpus ships in the repository's data/ folder, so "
+            "install embedsent from a clone (`pip install -e .`) or pass data_dir"
+        )
+    else:
+        base = _check_path("data_dir", data_dir)
+        hint = "Pass the folder that contains movie_reviews/ as data_dir"
+    folder = base / "movie_reviews"
+    paths = {
+        name: folder / name for name in ("unlabeled.txt", "train.jsonl", "test.jsonl")
+    }
+    for path in paths.values():
+        if not path.is_file():
+            raise FileNotFoundError(f"corpus file not found: {path}. {hint}")
+
+    raw = _read_text(paths["unlabeled.txt"], "utf-8", hint="Save it as UTF-8")
+    unlabeled = tuple(line.strip() for line in raw.split("\n") if line.strip())
+    # With the default label_column, load_table returns LabeledTexts.
+    train = cast(LabeledTexts, load_table(paths["train.jsonl"], format="jsonl"))
+    test = cast(LabeledTexts, load_table(paths["test.jsonl"], format="jsonl"))
+    corpus = SplitCorpus("movie_reviews", unlabeled, train, test)
+    logger.debug(
+        "Loaded movie_reviews from %s: %d unlabeled, %d train, %d test",
+        folder,
+        len(unlabeled),
+        len(train),
+        len(test),
+    )
+    return corpus
+
+
+# ---------------------------------------------------------------------------
+# Sentence polarity (Pang and Lee)
+# ---------------------------------------------------------------------------
+
+
+def _read_lines(path: Path, encoding: str, errors: str, hint: str) -> list[str]:
+    """Read non-blank lines, stripped, ending at "\\n", "\\r\\n" or "\\r"."""
+    text = _read_text(path, encoding, errors, hint)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # str.splitlines() would also split on characters such as "\x85" and
+    # "\x0c", which can appear inside latin-1 decoded sentences.
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def load_rt_polarity(
+    pos_path: str | os.PathLike[str],
+    neg_path: str | os.PathLike[str],
+    *,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+) -> LabeledTexts:
+    """Load sentence-polarity files with one sentence per line.
+
+    This is the format of ``rt-polarity.pos`` and ``rt-polarity.neg`` from
+    Pang and Lee's sentence polarity dataset v1.0, which are latin-1 encoded.
+
+    Args:
+        pos_path: File of positive sentences.
+        neg_path: File of negative sentences.
+        encoding: Text encoding of both files. Use ``"latin-1"`` for the
+            original rt-polarity files.
+        errors: Decoding error handler, as in :func:`open`. ``"replace"``
+            turns undecodable bytes into U+FFFD.
+
+    Returns:
+        The positive sentences labeled ``"pos"``, then the negative ones
+        labeled ``"neg"``, each in file order. Blank lines are skipped and
+        surrounding whitespace is stripped.
+
+    Raises:
+        FileNotFoundError: If a file is missing.
+        ValueError: If a file does not decode, has no sentences, or
+            ``encoding``/``errors`` is unknown.
+    """
+    _check_encoding(encoding, errors)
+    hint = (
+        "The original rt-polarity files are latin-1 encoded, so pass "
+        "encoding='latin-1', or errors='replace' to substitute bad bytes"
+    )
+    texts: list[str] = []
+    labels: list[str] = []
+    for name, label, value in (
+        ("pos_path", "pos", pos_path),
+        ("neg_path", "neg", neg_path),
+    ):
+        path = _check_path(name, value)
+        _require_file(path, name)
+        lines = _read_lines(path, encoding, errors, hint)
+        if not lines:
+            raise ValueError(f"{name} {path} contains no non-blank lines")
+        texts.extend(lines)
+        labels.extend([label] * len(lines))
+    return LabeledTexts(texts, labels)
+
+
+_PANG_LEE_PREFIX = "__label__"
+
+
+def load_pang_lee() -> LabeledTexts:
+    """Load the 200-sentence polarity sample that ships with gensim.
+
+    The file is ``gensim.test.utils.datapath("pang_lee_polarity.cor")``, in
+    fastText format: each line is ``__label__pos <sentence>`` or
+    ``__label__neg <sentence>``. In gensim 4.4.0 it contains 100 sentences of
+    each class. It is Windows-1252 encoded (it contains byte 0x97, an em
+    dash), so it is decoded as cp1252.
+
+    Returns:
+        The sentences in file order with labels ``"pos"``/``"neg"``.
+
+    Raises:
+        FileNotFoundError: If the installed gensim lacks the file.
+        ValueError: If a line lacks a ``__label__`` prefix or text.
+    """
+    from gensim.test.utils import datapath
+
+    path = Path(datapath("pang_lee_polarity.cor"))
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"pang_lee_polarity.cor not found at {path}. Reinstall gensim "
+            f"(gensim 4.4.0 ships it in gensim/test/test_data)"
+        )
+    texts: list[str] = []
+    labels: list[str] = []
+    raw = path.read_text(encoding="cp1252")
+    for line_number, line in enumerate(raw.split("\n"), start=1):
+        if not line.strip():
+            continue
+        tag, _, text = line.strip().partition(" ")
+        if not tag.startswith(_PANG_LEE_PREFIX) or not text.strip():
+            raise ValueError(
+                f"line {line_number} of {path} is not '__label__<label> <text>': "
+                f"{line[:60]!r}"
+            )
+        texts.append(text.strip())
+        labels.append(tag.removeprefix(_PANG_LEE_PREFIX))
+    logger.debug("Loaded %d sentences from %s", len(texts), path)
+    return LabeledTexts(texts, labels)
+
+
+# ---------------------------------------------------------------------------
+# CSV, TSV and JSON Lines tables
+# ---------------------------------------------------------------------------
+
+_TABLE_FORMATS = ("auto", "csv", "tsv", "jsonl")
+_SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+
+
+def _resolve_format(path: Path, format: str) -> str:
+    if not isinstance(format, str) or format not in _TABLE_FORMATS:
+        raise ValueError(
+            f"format must be one of {', '.join(map(repr, _TABLE_FORMATS))}, "
+            f"got {format!r}"
+        )
+    if format != "auto":
+        return format
+    detected = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if detected is None:
+        raise ValueError(
+            f"cannot detect the table format of {path} from its suffix "
+            f"{path.suffix!r}. Known suffixes are {', '.join(_SUFFIX_FORMATS)}, "
+            f"or pass format='csv', 'tsv' or 'jsonl'"
+        )
+    return detected
+
+
+def _check_cell(
+    value: Any, column: str, where: str, path: Path, *, is_text: bool
+) -> None:
+    fix = "Fill it in or remove the record"
+    if value is None:
+        raise ValueError(
+            f"{where} of {path}: missing value in column {column!r}. {fix}"
+        )
+    if is_text and not isinstance(value, str):
+        raise TypeError(
+            f"{where} of {path}: column {column!r} must be a string, got "
+            f"{type(value).__name__} {value!r:.60}"
+        )
+    if isinstance(value, str) and not value.strip():
+        raise ValueError(f"{where} of {path}: empty value in column {column!r}. {fix}")
+    if not isinstance(value, Hashable):
+        raise TypeError(
+            f"{where} of {path}: column {column!r} must be a string or number, "
+            f"got {type(value).__name__} {value!r:.60}"
+        )
+
+
+def _read_delimited(
+    content: str,
+    path: Path,
+    table_format: str,
+    text_column: str,
+    label_column: str | None,
+) -> tuple[list[str], list[Hashable]]:
+    texts: list[str] = []
+    labels: list[Hashable] = []
+    delimiter = "\t" if table_format == "tsv" else ","
+    # newline="" keeps line endings untranslated, which the csv module needs
+    # to handle newlines inside quoted fields.
+    with io.StringIO(content, newline="") as handle:
+        # strict=True raises csv.Error on an unterminated quote instead of
+        # silently reading the rest of the file into one field.
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        record_start = 1
+        try:
+            header: list[str] | None = next(reader, None)
+            while header == []:
+                header = next(reader, None)
+            if header is None:
+                raise ValueError(f"{path} is empty, but a header row is expected")
+            for column in (text_column, label_column):
+                if column is not None and column not in header:
+                    raise ValueError(
+                        f"column {column!r} not found in {path}. Columns found: "
+                        f"{header}. Pass text_column= / label_column= to pick "
+                        f"others"
+                    )
+            row_number = 0
+            while True:
+                record_start = reader.line_num + 1
+                fields = next(reader, None)
+                if fields is None:
+                    break
+                if not fields:
+                    continue
+                row_number += 1
+                row = dict(zip(header, fields, strict=False))
+                where = f"row {row_number} (line {record_start})"
+                text = row.get(text_column)
+                _check_cell(text, text_column, where, path, is_text=True)
+                texts.append(text)
+                if label_column is not None:
+                    label = row.get(label_column)
+                    _check_cell(label, label_column, where, path, is_text=False)
+                    labels.append(label)
+        except csv.Error as error:
+            raise ValueError(
+                f"malformed {table_format.upper()} in {path}, in the record "
+                f"starting at line {record_start}: {error}. Check the quoting "
+                f"in that record"
+            ) from error
+    return texts, labels
+
+
+def _read_jsonl(
+    content: str, path: Path, text_column: str, label_column: str | None
+) -> tuple[list[str], list[Hashable]]:
+    texts: list[str] = []
+    labels: list[Hashable] = []
+    # Splitting on "\n" only, because str.splitlines() would also split on
+    # U+2028 and U+2029, which JSON allows unescaped inside strings.
+    for line_number, line in enumerate(content.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"line {line_number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f"malformed JSON on line {line_number} of {path}: {error.msg} "
+                f"at column {error.colno}. JSON Lines needs one complete "
+                f"object per line"
+            ) from error
+        if not isinstance(record, dict):
+            raise ValueError(
+                f"line {line_number} of {path} is a JSON "
+                f"{type(record).__name__}, expected one object per line "
+                f"(JSON Lines), so convert a JSON array file first"
+            )
+        for column in (text_column, label_column):
+            if column is not None and column not in record:
+                raise ValueError(
+                    f"column {column!r} not found on line {line_number} of "
+                    f"{path}. Keys found: {sorted(record)}. Pass "
+                    f"text_column= / label_column= to pick others"
+                )
+        text = record[text_column]
+        _check_cell(text, text_column, where, path, is_text=True)
+        texts.append(text)
+        if label_column is not None:
+            label = record[label_column]
+            _check_cell(label, label_column, where, path, is_text=False)
+            labels.append(label)
+    return texts, labels
+
+
+def load_table(
+    path: str | os.PathLike[str],
+    *,
+    text_column: str = "text",
+    label_column: str | None = "label",
+    format: str = "auto",
+    encoding: str = "utf-8",
+) -> LabeledTexts | tuple[str, ...]:
+    """Load texts, and optionally labels, from a CSV, TSV or JSON Lines file.
+
+    CSV and TSV files need a header row and may contain quoted fields with
+    newlines. JSON Lines files contain one object per line, and blank lines are
+    skipped. A UTF-8 byte-order mark at the start is ignored.
+
+    Args:
+        path: The table file.
+        text_column: Column (or JSON key) containing the text.
+        label_column: Column containing the label, or ``None`` to read texts
+            only. CSV labels are strings, and JSON labels keep their JSON type.
+        format: ``"csv"``, ``"tsv"``, ``"jsonl"``, or ``"auto"`` to choose
+            by suffix (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.json``).
+        encoding: Text encoding of the file.
+
+    Returns:
+        A ``LabeledTexts``, or a tuple of texts when ``label_column`` is None.
+
+    Raises:
+        FileNotFoundError: If ``path`` does not exist.
+        ValueError: If the format is unknown, a column is missing (the
+            message lists the columns found), a text or label is empty or
+            missing (the message gives the row or line), or a line is
+            malformed JSON.
+        TypeError: If a JSON text is not a string or a label is unhashable.
+    """
+    source = _check_path("path", path)
+    for name, column in (("text_column", text_column), ("label_column", label_column)):
+        if column is None and name == "label_column":
+            continue
+        if not isinstance(column, str):
+            raise TypeError(f"{name} must be a str, got {type(column).__name__}")
+    resolved = _resolve_format(source, format)
+    _check_encoding(encoding)
+    _require_file(source, "table file")
+
+    logger.info("Loading %s table %s", resolved, source)
+    started = time.perf_counter()
+    content = _read_text(
+        source,
+        encoding,
+        hint="Pass the file's encoding, for example encoding='latin-1'",
+    )
+    if resolved == "jsonl":
+        texts, labels = _read_jsonl(content, source, text_column, label_column)
+    else:
+        texts, labels = _read_delimited(
+            content, source, resolved, text_column, label_column
+        )
+    if not texts:
+        raise ValueError(f"{source} contains no rows")
+    logger.info(
+        "Loaded %d rows from %s in %.1f s",
+        len(texts),
+        source,
+        time.perf_counter() - started,
+    )
+    if label_column is None:
+        return tuple(texts)
+    return LabeledTexts(texts, labels)
+
+
+# ---------------------------------------------------------------------------
+# Sampling
+# ---------------------------------------------------------------------------
+
+
+def balanced_sample(
+    labeled: LabeledTexts, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw indices of ``n`` examples with the classes as equal as possible.
+
+    ``n`` is split evenly across the classes in sorted label order, and the
+    first ``n % num_classes`` classes get one extra example. Within a class,
+    examples are drawn without replacement.
+
+    Args:
+        labeled: The examples to sample from.
+        n: Number of indices to return. If ``n >= len(labeled)``, every index
+            is returned.
+        rng: Source of randomness, e.g. ``np.random.default_rng(seed)``.
+
+    Returns:
+        A 1-D integer array of distinct indices into ``labeled``, shuffled.
+
+    Raises:
+        ValueError: If ``labeled`` is empty, ``n`` is smaller than the number
+            of classes, or a class has fewer examples than its share.
+        TypeError: If an argument has the wrong type.
+    """
+    if not isinstance(labeled, LabeledTexts):
+        raise TypeError(f"labeled must be a LabeledTexts, got {type(labeled).__name__}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise TypeError(f"n must be an int, got {type(n).__name__} {n!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy Generator, got {type(rng).__name__}. "
+            f"Create one with np.random.default_rng(seed)"
+        )
+    if len(labeled) == 0:
+        raise ValueError("labeled is empty, so there is nothing to sample")
+
+    indices_by_class: dict[Hashable, list[int]] = {}
+    for index, label in enumerate(labeled.labels):
+        indices_by_class.setdefault(label, []).append(index)
+    classes = _sorted_labels(indices_by_class)
+    if n < len(classes):
+        raise ValueError(
+            f"n must be at least the number of classes ({len(classes)}: "
+            f"{classes}) so each class is represented, got n={n}"
+        )
+    if n >= len(labeled):
+        return rng.permutation(len(labeled))
+
+    base, remainder = divmod(int(n), len(classes))
+    smallest = min(len(indices) for indices in indices_by_class.values())
+    chosen: list[np.ndarray] = []
+    for position, label in enumerate(classes):
+        needed = base + (1 if position < remainder else 0)
+        available = indices_by_class[label]
+        if len(available) < needed:
+            raise ValueError(
+                f"class {label!r} has {len(available)} examples but a balanced "
+                f"sample of n={n} needs {needed}. Lower n to "
+                f"{smallest * len(classes)} or less, or add examples of {label!r}"
+            )
+        chosen.append(rng.choice(np.asarray(available), size=needed, replace=False))
+    return rng.permutation(np.concatenate(chosen))

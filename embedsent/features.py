@@ -1,0 +1,223 @@
+"""Sentence vectors: weighted averages of word vectors.
+
+Three weightings are available:
+
+- ``"mean"``: the plain average of the in-vocabulary word vectors.
+- ``"tfidf"``: each token weighted by its inverse document frequency in the
+  texts the encoder was fitted on (term frequency enters through repetition).
+- ``"sif"``: smooth inverse frequency, ``a / (a + p(w))`` with ``p(w)`` the
+  word's corpus frequency, followed by removal of the first principal
+  component of the fitted sentence vectors (Arora, Liang and Ma, 2017, "A
+  Simple but Tough-to-Beat Baseline for Sentence Embeddings").
+
+A text with no known token gets a zero vector and is counted in the report;
+features are never NaN.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from embedsent.vocab import check_token_corpus
+
+__all__ = ["FEATURE_METHODS", "FeatureReport", "SentenceEncoder"]
+
+logger = logging.getLogger(__name__)
+
+FEATURE_METHODS = ("mean", "tfidf", "sif")
+
+
+@dataclass(frozen=True)
+class FeatureReport:
+    """Coverage of one ``transform`` call.
+
+    Attributes:
+        n_texts: Texts encoded.
+        n_empty: Texts with no in-vocabulary token; their vector is zero.
+        n_tokens: Tokens seen.
+        n_oov_tokens: Tokens not in the vocabulary.
+    """
+
+    n_texts: int
+    n_empty: int
+    n_tokens: int
+    n_oov_tokens: int
+
+    @property
+    def oov_rate(self) -> float:
+        """Share of tokens not in the vocabulary (0 when there are no tokens)."""
+        return self.n_oov_tokens / self.n_tokens if self.n_tokens else 0.0
+
+    @property
+    def empty_rate(self) -> float:
+        """Share of texts with no in-vocabulary token."""
+        return self.n_empty / self.n_texts if self.n_texts else 0.0
+
+
+class SentenceEncoder:
+    """Encode token lists as weighted averages of word vectors.
+
+    Args:
+        vectors: Word vectors (an ``embedsent.vectors.WordVectors``).
+        method: One of ``"mean"``, ``"tfidf"``, ``"sif"``.
+        sif_a: The ``a`` of SIF weighting.
+        word_counts: ``int[V]`` corpus counts per row of ``vectors`` for SIF;
+            defaults to ``vectors.counts``.
+    """
+
+    def __init__(
+        self,
+        vectors,
+        method: str = "mean",
+        *,
+        sif_a: float = 1e-3,
+        word_counts: np.ndarray | None = None,
+    ):
+        if method not in FEATURE_METHODS:
+            raise ValueError(f"method must be one of {FEATURE_METHODS}, got {method!r}")
+        if not sif_a > 0:
+            raise ValueError(f"sif_a must be > 0, got {sif_a}")
+        self.vectors = vectors
+        self.method = method
+        self.sif_a = float(sif_a)
+        self.word_counts = word_counts
+        self.idf_: np.ndarray | None = None
+        self.principal_component_: np.ndarray | None = None
+        self.last_report_: FeatureReport | None = None
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.vectors.shape[1])
+
+    def fit(self, token_lists: Sequence[Sequence[str]]) -> SentenceEncoder:
+        """Fit the weights that depend on a corpus (IDF for tfidf, the
+        principal component for SIF). ``"mean"`` needs no fitting."""
+        documents = check_token_corpus(token_lists, name="token_lists")
+        if self.method == "tfidf":
+            counts = self._count_matrix(documents)[0]
+            document_frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
+            n_documents = len(documents)
+            self.idf_ = (
+                np.log((1.0 + n_documents) / (1.0 + document_frequency)) + 1.0
+            ).astype(np.float32)
+        elif self.method == "sif":
+            self.principal_component_ = None
+            features = self._weighted_mean(documents)[0]
+            nonzero = features[np.abs(features).sum(axis=1) > 0]
+            if nonzero.shape[0] >= 2:
+                # The first right singular vector of the uncentred matrix is
+                # the common direction SIF removes.
+                _, _, vt = np.linalg.svd(
+                    nonzero.astype(np.float64), full_matrices=False
+                )
+                self.principal_component_ = vt[0].astype(np.float32)
+            else:
+                logger.warning(
+                    "SIF fitted on %d non-empty texts; no principal component removed",
+                    nonzero.shape[0],
+                )
+        return self
+
+    def transform(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """Encode texts as ``float32[n, dim]`` sentence vectors.
+
+        Texts with no known token get zero vectors; their number is logged as
+        a warning and stored in ``last_report_``.
+        """
+        documents = check_token_corpus(token_lists, name="token_lists")
+        if self.method == "tfidf" and self.idf_ is None:
+            raise ValueError("the tfidf encoder is not fitted; call fit(texts) first")
+        features, report = self._weighted_mean(documents)
+        if self.method == "sif" and self.principal_component_ is not None:
+            component = self.principal_component_
+            # Zero rows stay zero, so texts with no known token are unchanged.
+            features = features - np.outer(features @ component, component)
+        self.last_report_ = report
+        if report.n_empty:
+            logger.warning(
+                "%d of %d texts have no in-vocabulary token and get zero vectors",
+                report.n_empty,
+                report.n_texts,
+            )
+        return features.astype(np.float32)
+
+    def fit_transform(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        return self.fit(token_lists).transform(token_lists)
+
+    def _count_matrix(self, documents):
+        index = self.vectors.index
+        rows, cols = [], []
+        n_tokens = 0
+        for row, document in enumerate(documents):
+            n_tokens += len(document)
+            ids = [index[token] for token in document if token in index]
+            cols.extend(ids)
+            rows.extend([row] * len(ids))
+        data = np.ones(len(cols), dtype=np.float32)
+        shape = (len(documents), len(self.vectors.words))
+        counts = sp.csr_matrix((data, (rows, cols)), shape=shape)
+        counts.sum_duplicates()
+        return counts, n_tokens, len(cols)
+
+    def _token_weights(self) -> np.ndarray | None:
+        if self.method == "tfidf":
+            return self.idf_
+        if self.method == "sif":
+            counts = self.word_counts
+            if counts is None:
+                counts = getattr(self.vectors, "counts", None)
+            if counts is None:
+                raise ValueError(
+                    "SIF weighting needs word counts; pass word_counts= or use "
+                    "vectors that carry counts"
+                )
+            frequency = np.asarray(counts, dtype=np.float64) / float(np.sum(counts))
+            return (self.sif_a / (self.sif_a + frequency)).astype(np.float32)
+        return None
+
+    def _weighted_mean(self, documents):
+        counts, n_tokens, n_known = self._count_matrix(documents)
+        weights = self._token_weights()
+        if weights is not None:
+            counts = counts @ sp.diags(weights)
+        totals = np.asarray(counts.sum(axis=1)).ravel()
+        sums = counts @ self.vectors.vectors
+        empty = totals == 0
+        features = np.zeros_like(sums, dtype=np.float32)
+        features[~empty] = sums[~empty] / totals[~empty, None]
+        report = FeatureReport(
+            n_texts=len(documents),
+            n_empty=int(empty.sum()),
+            n_tokens=n_tokens,
+            n_oov_tokens=n_tokens - n_known,
+        )
+        return features, report
+
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Return JSON-ready settings and arrays that rebuild this encoder."""
+        meta = {"method": self.method, "sif_a": self.sif_a}
+        arrays = {}
+        if self.idf_ is not None:
+            arrays["idf"] = self.idf_
+        if self.principal_component_ is not None:
+            arrays["principal_component"] = self.principal_component_
+        if self.word_counts is not None:
+            arrays["word_counts"] = np.asarray(self.word_counts)
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, vectors, meta: dict, arrays: dict) -> SentenceEncoder:
+        encoder = cls(
+            vectors,
+            meta["method"],
+            sif_a=meta["sif_a"],
+            word_counts=arrays.get("word_counts"),
+        )
+        encoder.idf_ = arrays.get("idf")
+        encoder.principal_component_ = arrays.get("principal_component")
+        return encoder

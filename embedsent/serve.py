@@ -1,0 +1,649 @@
+"""A JSON-over-HTTP prediction server for a fitted ``TransferClassifier``.
+
+Built on the standard library's ``http.server.ThreadingHTTPServer``, so any
+language with an HTTP client can request predictions. Endpoints:
+
+- ``GET /`` returns a short usage description with the request limits.
+- ``GET /health`` returns ``{"status": "ok", "classes": [...],
+  "embedsent_version": ...}``.
+- ``POST /predict`` takes ``{"texts": ["...", ...]}`` or ``{"text": "..."}``
+  and returns ``{"predictions": [{"label": ..., "probabilities": {class: p}}]}``
+  in input order. Labels and probabilities are those of ``embedsent predict``.
+
+Errors are JSON objects ``{"error": "..."}`` with a 4xx or 5xx status code,
+and the server keeps serving after them. Each connection carries one request
+(HTTP/1.0), and each request runs in its own thread.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import math
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from embedsent import __version__
+from embedsent.pipeline import TransferClassifier
+
+__all__ = ["PredictionServer", "make_server", "serve"]
+
+logger = logging.getLogger(__name__)
+
+# Methods allowed on each path. HEAD is allowed wherever GET is.
+_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "/": ("GET", "HEAD"),
+    "/health": ("GET", "HEAD"),
+    "/predict": ("POST",),
+}
+_ENDPOINT_LIST = "GET /, GET /health and POST /predict"
+
+# Seconds a connection may stay silent while the server reads a request or
+# writes a response, so a stalled client cannot hold a thread forever.
+_SOCKET_TIMEOUT_SECONDS = 30.0
+
+# After an error response, the server reads and discards the rest of an unread
+# request body for at most this long before closing. Closing a socket with
+# unread input sends a TCP reset, and the client can lose the response.
+_DISCARD_SECONDS = 5.0
+
+_CONTENT_LENGTH_PATTERN = re.compile(r"[0-9]+")
+
+
+class _RequestError(Exception):
+    """An invalid request, answered with ``status`` and ``{"error": message}``."""
+
+    def __init__(
+        self, status: HTTPStatus, message: str, headers: dict[str, str] | None = None
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+class PredictionServer(ThreadingHTTPServer):
+    """A threading HTTP server that answers prediction requests for one model.
+
+    Build it with :func:`make_server`, which checks the arguments.
+
+    Attributes:
+        model: The fitted model that answers ``POST /predict``.
+        classes: The model's class labels as JSON values, in column order of
+            ``predict_proba``.
+        max_body_bytes: Largest accepted request body in bytes.
+        max_texts: Largest accepted number of texts in one request.
+    """
+
+    # Handler threads do not keep the process alive, so Ctrl-C exits at once
+    # even while a slow client holds a connection.
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        model: TransferClassifier,
+        classes: list[Any],
+        *,
+        max_body_bytes: int,
+        max_texts: int,
+    ):
+        self.model = model
+        self.classes = classes
+        self.max_body_bytes = max_body_bytes
+        self.max_texts = max_texts
+        # SentenceEncoder.transform stores a report on the encoder, so
+        # concurrent predictions on one model would race without the lock.
+        self.predict_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _PredictionHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log an exception that escaped a request handler, with its traceback."""
+        logger.exception("unhandled error in a request from %s", client_address[0])
+
+
+class _PredictionHandler(BaseHTTPRequestHandler):
+    server: PredictionServer
+    server_version = f"embedsent/{__version__}"
+    timeout = _SOCKET_TIMEOUT_SECONDS
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+
+    # -- routing -------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        # Bytes of the request body that the client declared but the server
+        # has not read yet.
+        self._unread_body_bytes = 0
+        path = urlsplit(self.path).path
+        headers: dict[str, str] = {}
+        try:
+            status, payload = HTTPStatus.OK, self._route(path)
+            body = _encode_json(payload)
+        except _RequestError as error:
+            logger.warning(
+                "%s %s from %s: %d %s",
+                self.command,
+                _shorten(path),
+                _peer(self),
+                error.status,
+                error.message,
+            )
+            status, headers = error.status, error.headers
+            body = _encode_json({"error": error.message})
+        except Exception as error:
+            logger.exception(
+                "%s %s from %s: internal error",
+                self.command,
+                _shorten(path),
+                _peer(self),
+            )
+            status = HTTPStatus.INTERNAL_SERVER_ERROR
+            body = _encode_json(
+                {
+                    "error": f"internal server error ({type(error).__name__}: "
+                    f"{error}); the server log has the traceback"
+                }
+            )
+        try:
+            self._send_body(status, body, headers)
+            if self._unread_body_bytes:
+                self._discard_unread_body()
+        except OSError as error:
+            logger.warning(
+                "%s %s from %s: could not send the %d response: %s",
+                self.command,
+                _shorten(path),
+                _peer(self),
+                status,
+                error,
+            )
+            self.close_connection = True
+
+    def _route(self, path: str) -> dict[str, Any]:
+        allowed = _ENDPOINTS.get(path)
+        if allowed is None:
+            raise _RequestError(
+                HTTPStatus.NOT_FOUND,
+                f"unknown path {_shorten(path)!r}; the endpoints are {_ENDPOINT_LIST}",
+            )
+        if self.command not in allowed:
+            raise _RequestError(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                f"method {self.command} is not allowed on {path}; "
+                f"use {' or '.join(allowed)}",
+                {"Allow": ", ".join(allowed)},
+            )
+        if path == "/predict":
+            return self._predict()
+        if path == "/health":
+            return {
+                "status": "ok",
+                "classes": self.server.classes,
+                "embedsent_version": __version__,
+            }
+        return _usage(self.server)
+
+    # -- POST /predict -------------------------------------------------------
+
+    def _predict(self) -> dict[str, Any]:
+        texts = _parse_texts(self._read_json_body(), self.server.max_texts)
+        if not texts:
+            return {"predictions": []}
+        model = self.server.model
+        with self.server.predict_lock:
+            probabilities = model.classifier.predict_proba(model.features(texts))
+        classes = self.server.classes
+        # Same keys as `embedsent predict`: str() of each class label.
+        keys = [str(label) for label in classes]
+        predictions = []
+        for row in probabilities:
+            predictions.append(
+                {
+                    "label": classes[int(np.argmax(row))],
+                    "probabilities": {
+                        key: float(p) for key, p in zip(keys, row, strict=True)
+                    },
+                }
+            )
+        return {"predictions": predictions}
+
+    def _read_json_body(self) -> Any:
+        """Read the request body and parse it as JSON.
+
+        Raises:
+            _RequestError: The Content-Type, Content-Length, size, encoding or
+                JSON syntax of the body is invalid.
+        """
+        length = self._content_length()
+        self._unread_body_bytes = length
+        content_type = self.headers.get("Content-Type")
+        if content_type is not None and (
+            self.headers.get_content_type() != "application/json"
+        ):
+            raise _RequestError(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                f"Content-Type {_shorten(content_type)!r} is not supported; send the "
+                "body as application/json",
+            )
+        limit = self.server.max_body_bytes
+        if length > limit:
+            raise _RequestError(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"request body is {length} bytes, but the maximum is {limit} bytes; "
+                "split the texts over several requests",
+            )
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError as error:
+            self._unread_body_bytes = 0
+            self.close_connection = True
+            raise _RequestError(
+                HTTPStatus.REQUEST_TIMEOUT,
+                f"timed out after {self.timeout:g} s while reading the {length}-byte "
+                "request body",
+            ) from error
+        self._unread_body_bytes = length - len(body)
+        if len(body) < length:
+            raise _RequestError(
+                HTTPStatus.BAD_REQUEST,
+                f"request body ended after {len(body)} of the {length} bytes given "
+                "in Content-Length",
+            )
+        return _parse_json(body)
+
+    def _content_length(self) -> int:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            raise _RequestError(
+                HTTPStatus.LENGTH_REQUIRED,
+                "chunked request bodies are not supported; send the body with a "
+                "Content-Length header",
+            )
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            raise _RequestError(
+                HTTPStatus.LENGTH_REQUIRED,
+                "Content-Length header is missing; send the JSON body with its "
+                "length in bytes",
+            )
+        if not _CONTENT_LENGTH_PATTERN.fullmatch(raw.strip()):
+            raise _RequestError(
+                HTTPStatus.BAD_REQUEST,
+                f"Content-Length {_shorten(raw)!r} is not a non-negative integer; "
+                "send the body length in bytes",
+            )
+        return int(raw)
+
+    def _discard_unread_body(self) -> None:
+        """Read and drop the rest of the request body, for at most a few seconds."""
+        remaining = self._unread_body_bytes
+        deadline = time.monotonic() + _DISCARD_SECONDS
+        self.close_connection = True
+        try:
+            self.connection.settimeout(_DISCARD_SECONDS)
+            while remaining > 0 and time.monotonic() < deadline:
+                chunk = self.rfile.read1(min(remaining, 1 << 16))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        except OSError as error:
+            logger.debug("stopped discarding a request body: %s", error)
+        self._unread_body_bytes = remaining
+
+    # -- responses and logging -----------------------------------------------
+
+    def _send_body(
+        self, status: HTTPStatus, body: bytes, headers: dict[str, str]
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        """Answer a request that ``http.server`` rejected with a JSON error.
+
+        ``http.server`` calls this for a malformed request line or headers, an
+        over-long URL and an unsupported method.
+        """
+        text = message or HTTPStatus(code).phrase
+        if explain:
+            text = f"{text}: {explain}"
+        logger.warning("request from %s: %d %s", _peer(self), code, text)
+        self.close_connection = True
+        body = _encode_json({"error": text})
+        self.send_response(code)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Access log lines: the request line and status, never the body.
+        logger.debug("%s %s", _peer(self), format % args)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        logger.warning("%s %s", _peer(self), format % args)
+
+
+def _peer(handler: BaseHTTPRequestHandler) -> str:
+    return str(handler.client_address[0])
+
+
+def _shorten(value: str, limit: int = 100) -> str:
+    """Cut a client-supplied string for error messages and logs."""
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
+def _encode_json(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def _json_type(value: Any) -> str:
+    """Return the JSON type name of a value parsed by ``json.loads``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _parse_json(body: bytes) -> Any:
+    if not body.strip():
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            'request body is empty; send a JSON object such as {"texts": ["a great '
+            'film"]}',
+        )
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as error:
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f"request body is not valid UTF-8 (invalid byte at offset {error.start}); "
+            "encode the JSON as UTF-8",
+        ) from error
+    except json.JSONDecodeError as error:
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f"request body is invalid JSON at line {error.lineno}, column "
+            f"{error.colno} (character {error.pos}): {error.msg}",
+        ) from error
+    except RecursionError as error:
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            'request body nests JSON arrays or objects too deeply; send {"texts": '
+            "[...]} with a flat list of strings",
+        ) from error
+
+
+def _parse_texts(document: Any, max_texts: int) -> list[str]:
+    """Return the texts of a parsed ``/predict`` body.
+
+    Raises:
+        _RequestError: 400 for a malformed body, 413 for more than
+            ``max_texts`` texts.
+    """
+    if not isinstance(document, dict):
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            "request body must be a JSON object such as "
+            f'{{"texts": ["a great film"]}}, got a JSON {_json_type(document)}',
+        )
+    if "texts" in document and "text" in document:
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            'request body has both "texts" and "text"; send either "texts" (a list '
+            'of strings) or "text" (one string)',
+        )
+    if "text" in document:
+        text = document["text"]
+        if not isinstance(text, str):
+            raise _RequestError(
+                HTTPStatus.BAD_REQUEST,
+                f'"text" must be a string, got a JSON {_json_type(text)}; send '
+                'several texts as "texts", a list of strings',
+            )
+        return [text]
+    if "texts" not in document:
+        keys = ", ".join(repr(_shorten(str(key), 40)) for key in list(document)[:10])
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f'request body has no "texts" key (keys found: {keys or "none"}); send '
+            '{"texts": ["a great film", ...]} or {"text": "a great film"}',
+        )
+    texts = document["texts"]
+    if not isinstance(texts, list):
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f'"texts" must be a JSON array of strings, got a JSON {_json_type(texts)}',
+        )
+    if len(texts) > max_texts:
+        raise _RequestError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f"request has {len(texts)} texts, but the maximum is {max_texts}; split "
+            "the texts over several requests",
+        )
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise _RequestError(
+                HTTPStatus.BAD_REQUEST,
+                f'"texts"[{index}] is a JSON {_json_type(text)}, but every item of '
+                '"texts" must be a string',
+            )
+    return texts
+
+
+def _usage(server: PredictionServer) -> dict[str, Any]:
+    return {
+        "service": "embedsent text classifier",
+        "embedsent_version": __version__,
+        "endpoints": {
+            "GET /health": "status, class labels and embedsent version",
+            "POST /predict": 'body {"texts": ["...", ...]} or {"text": "..."} '
+            "as application/json; returns "
+            '{"predictions": [{"label": ..., "probabilities": {class: p}}]} '
+            "in input order",
+        },
+        "limits": {
+            "max_body_bytes": server.max_body_bytes,
+            "max_texts": server.max_texts,
+        },
+    }
+
+
+def _json_classes(model: TransferClassifier) -> list[Any]:
+    """Return the model's class labels as JSON values (str, int, float or bool).
+
+    Raises:
+        ValueError: The model is not fitted, or a float label is not finite.
+        TypeError: A label has another type.
+    """
+    try:
+        classes = list(model.classes_)
+    except AttributeError as error:
+        raise ValueError(
+            "the model is not fitted; fit it or load a saved model with "
+            "TransferClassifier.load(path) before serving it"
+        ) from error
+    converted = []
+    for label in classes:
+        value = label.item() if isinstance(label, np.generic) else label
+        if not isinstance(value, str | int | float | bool):
+            raise TypeError(
+                f"class label {label!r} has type {type(label).__name__}, which is "
+                "not a JSON value; fit the model with str, int, float or bool labels"
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(
+                f"class label {value!r} is not valid JSON; fit the model with "
+                "finite labels"
+            )
+        converted.append(value)
+    return converted
+
+
+def _check_positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def make_server(
+    model: TransferClassifier,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    max_body_bytes: int = 10_000_000,
+    max_texts: int = 10_000,
+) -> ThreadingHTTPServer:
+    """Bind a prediction server for ``model`` to ``host``:``port``.
+
+    The server is bound but not serving yet: call ``serve_forever()`` (for
+    example in a thread), then ``shutdown()`` and ``server_close()`` to stop
+    it. ``server_address`` holds the bound host and port.
+
+    Args:
+        model: A fitted model.
+        host: Address to listen on. A non-loopback address such as
+            ``0.0.0.0`` lets other machines query the model.
+        port: TCP port; 0 lets the OS choose a free one.
+        max_body_bytes: Largest accepted request body in bytes; larger bodies
+            get status 413.
+        max_texts: Largest number of texts in one request; more get status
+            413.
+
+    Returns:
+        A :class:`PredictionServer`.
+
+    Raises:
+        ValueError: The model is not fitted, or a port or limit is out of
+            range.
+        TypeError: A class label is not a str, int, float or bool.
+        OSError: The address cannot be bound.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(
+            f"port must be an integer from 0 to 65535, got {port!r}; 0 lets the OS "
+            "choose a free port"
+        )
+    _check_positive_int("max_body_bytes", max_body_bytes)
+    _check_positive_int("max_texts", max_texts)
+    classes = _json_classes(model)
+    try:
+        return PredictionServer(
+            (host, port),
+            model,
+            classes,
+            max_body_bytes=max_body_bytes,
+            max_texts=max_texts,
+        )
+    except OSError as error:
+        raise OSError(
+            error.errno,
+            f"cannot listen on {host}:{port}: {error.strerror or error}; check the "
+            "host, and pick another port or stop the program that uses it",
+        ) from error
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(
+    model_path: str | os.PathLike,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    max_body_bytes: int = 10_000_000,
+    max_texts: int = 10_000,
+    on_start: Callable[[PredictionServer], None] | None = None,
+) -> None:
+    """Load a saved model and answer prediction requests until interrupted.
+
+    Blocks until Ctrl-C (``KeyboardInterrupt``), which closes the listening
+    socket and returns. Requests still running at that moment are cut off
+    when the process exits, because handler threads are daemon threads.
+
+    Args:
+        model_path: Model file written by ``TransferClassifier.save``.
+        host: Address to listen on; see :func:`make_server`.
+        port: TCP port; 0 lets the OS choose a free one.
+        max_body_bytes: Largest accepted request body in bytes.
+        max_texts: Largest number of texts in one request.
+        on_start: Called with the bound server before it starts serving.
+
+    Raises:
+        FileNotFoundError: ``model_path`` does not exist.
+        ValueError: The file is not a valid model, or a port or limit is out
+            of range.
+        OSError: The address cannot be bound.
+    """
+    model = TransferClassifier.load(model_path)
+    server = make_server(
+        model, host, port, max_body_bytes=max_body_bytes, max_texts=max_texts
+    )
+    bound_host, bound_port = server.server_address[:2]
+    url = _url(bound_host, bound_port)
+    logger.info(
+        "serving model %s (classes %s) on %s, host %s port %d",
+        model_path,
+        server.classes,
+        url,
+        bound_host,
+        bound_port,
+    )
+    if not _is_loopback(host):
+        logger.warning(
+            "host %s is not a loopback address, so anyone who can reach port %d "
+            "can query the model; use --host 127.0.0.1 to keep it local",
+            host,
+            bound_port,
+        )
+    try:
+        if on_start is not None:
+            on_start(server)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        logger.info("interrupted, stopping the server on %s", url)
+    finally:
+        server.server_close()
+    logger.info("server on %s stopped", url)

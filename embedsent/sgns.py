@@ -1,0 +1,221 @@
+"""Skip-gram negative sampling (SGNS) trainer in JAX.
+
+Implements the skip-gram model with negative sampling of Mikolov et al. (2013),
+"Distributed Representations of Words and Phrases and their
+Compositionality", with word2vec's dynamic window, frequent-word subsampling,
+unigram^0.75 noise distribution and linearly decaying learning rate.
+
+This module holds the compiled part; ``embedsent.trainer`` runs the epochs.
+The host only subsamples the id stream once per epoch; windows, context
+lookup and noise words are drawn inside the compiled step from explicit JAX
+keys. Each compiled call runs ``steps_per_call`` steps over a fixed-shape
+chunk of the stream, so the corpus size and the learning rate never cause a
+recompile.
+
+Only the table rows a step touches are read and written: the gradient of a
+batch is scattered into the rows of its centers, contexts and noise words.
+optax's transformations act on dense parameter trees, so using one here would
+make every step cost O(vocabulary x dim); the update is therefore plain SGD on
+the touched rows, and optax supplies the learning-rate schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from embedsent.config import SGNSConfig
+
+__all__ = [
+    "StepShape",
+    "build_noise_table",
+    "init_tables",
+    "sgns_loss",
+    "train_chunk",
+]
+
+NOISE_TABLE_SIZE = 10_000_000
+
+
+def build_noise_table(noise: np.ndarray, size: int = NOISE_TABLE_SIZE) -> np.ndarray:
+    """Return an ``int32[size]`` table where id ``i`` fills ``noise[i] * size`` slots.
+
+    Drawing a uniform slot then samples ids from ``noise`` with a gather,
+    which is far cheaper inside a step than inverting the distribution.
+    """
+    size = max(size, 10 * len(noise))
+    bounds = np.rint(np.cumsum(noise) * size).astype(np.int64)
+    bounds[-1] = size
+    counts = np.diff(bounds, prepend=0)
+    return np.repeat(np.arange(len(noise), dtype=np.int32), counts)
+
+
+def sgns_loss(
+    center_vectors: jax.Array,
+    context_vectors: jax.Array,
+    context_mask: jax.Array,
+    noise_vectors: jax.Array,
+    noise_weight: jax.Array,
+) -> jax.Array:
+    """Compute the summed SGNS loss of one batch.
+
+    Args:
+        center_vectors: ``float32[B, d]`` input vectors of the centers.
+        context_vectors: ``float32[B, C, d]`` output vectors of the contexts.
+        context_mask: ``float32[B, C]``, 1 for a real context, 0 for padding.
+        noise_vectors: ``float32[G, K, d]`` output vectors of the noise words
+            shared by each group of ``B // G`` centers.
+        noise_weight: ``float32[B]`` weight of each center's noise term.
+
+    Returns:
+        Scalar ``-sum(log sigmoid(u_o . v_c)) - sum(w_c * log sigmoid(-u_k . v_c))``.
+    """
+    groups = noise_vectors.shape[0]
+    positive = jnp.einsum("bd,bcd->bc", center_vectors, context_vectors)
+    grouped = center_vectors.reshape(groups, -1, center_vectors.shape[-1])
+    negative = jnp.einsum("gid,gkd->gik", grouped, noise_vectors)
+    positive_loss = -jnp.sum(jax.nn.log_sigmoid(positive) * context_mask)
+    negative_loss = -jnp.sum(
+        jax.nn.log_sigmoid(-negative) * noise_weight.reshape(groups, -1, 1)
+    )
+    return positive_loss + negative_loss
+
+
+def _sgns_gradients(center_vectors, context_vectors, context_mask, noise_vectors, w):
+    """Return the loss and its gradients with respect to the gathered rows.
+
+    Written out by hand (it equals ``jax.grad(sgns_loss)``, which a test
+    checks) so the step does not keep autodiff residuals.
+    """
+    groups = noise_vectors.shape[0]
+    dim = center_vectors.shape[-1]
+    grouped = center_vectors.reshape(groups, -1, dim)
+    positive = jnp.einsum("bd,bcd->bc", center_vectors, context_vectors)
+    negative = jnp.einsum("gid,gkd->gik", grouped, noise_vectors)
+    weight = w.reshape(groups, -1, 1)
+    loss = -jnp.sum(jax.nn.log_sigmoid(positive) * context_mask) - jnp.sum(
+        jax.nn.log_sigmoid(-negative) * weight
+    )
+    d_positive = (jax.nn.sigmoid(positive) - 1.0) * context_mask
+    d_negative = jax.nn.sigmoid(negative) * weight
+    d_center = jnp.einsum("bc,bcd->bd", d_positive, context_vectors) + jnp.einsum(
+        "gik,gkd->gid", d_negative, noise_vectors
+    ).reshape(-1, dim)
+    d_context = d_positive[..., None] * center_vectors[:, None, :]
+    d_noise = jnp.einsum("gik,gid->gkd", d_negative, grouped)
+    return loss, d_center, d_context, d_noise
+
+
+@dataclass(frozen=True)
+class StepShape:
+    """Static sizes of a compiled call; changing one recompiles."""
+
+    batch_size: int
+    window: int
+    negative: int
+    shared_negatives: int
+    negative_group: int
+    steps_per_call: int
+
+    @classmethod
+    def from_config(cls, config: SGNSConfig) -> StepShape:
+        return cls(
+            batch_size=config.batch_size,
+            window=config.window,
+            negative=config.negative,
+            shared_negatives=config.shared_negatives,
+            negative_group=config.negative_group,
+            steps_per_call=config.steps_per_call,
+        )
+
+    @property
+    def chunk_centers(self) -> int:
+        return self.batch_size * self.steps_per_call
+
+
+def _sgns_step(shape: StepShape, tables, chunk, step, key, learning_rate):
+    """Run one SGD step on the ``step``-th batch of a chunk."""
+    input_table, output_table = tables
+    ids, doc_ids, n_valid, noise_table = chunk
+    batch, window = shape.batch_size, shape.window
+    window_key, noise_key = jax.random.split(key)
+
+    # Chunk arrays carry `window` tokens of context on each side of the centers.
+    local = step * batch + jnp.arange(batch)
+    center_pos = local + window
+    centers = ids[center_pos]
+    center_valid = local < n_valid
+
+    offsets = jnp.concatenate([jnp.arange(-window, 0), jnp.arange(1, window + 1)])
+    reduced = jax.random.randint(window_key, (batch, 1), 1, window + 1)
+    context_pos = center_pos[:, None] + offsets[None, :]
+    same_doc = doc_ids[context_pos] == doc_ids[center_pos][:, None]
+    mask = (jnp.abs(offsets)[None, :] <= reduced) & same_doc & center_valid[:, None]
+    mask = mask.astype(jnp.float32)
+    contexts = ids[context_pos]
+
+    groups = batch // shape.negative_group
+    noise_slots = jax.random.randint(
+        noise_key, (groups, shape.shared_negatives), 0, noise_table.shape[0]
+    )
+    noise = noise_table[noise_slots]
+    # Each pair gets `negative` noise words in expectation: a center with n
+    # contexts shares K noise words, each weighted n * negative / K.
+    noise_weight = mask.sum(axis=1) * (shape.negative / shape.shared_negatives)
+
+    center_vectors = input_table[centers]
+    loss, d_center, d_context, d_noise = _sgns_gradients(
+        center_vectors,
+        output_table[contexts],
+        mask,
+        output_table[noise],
+        noise_weight,
+    )
+    input_table = input_table.at[centers].add(-learning_rate * d_center)
+    output_table = output_table.at[contexts].add(-learning_rate * d_context)
+    output_table = output_table.at[noise].add(-learning_rate * d_noise)
+    return (input_table, output_table), loss, mask.sum()
+
+
+@partial(jax.jit, static_argnums=0, donate_argnums=1)
+def train_chunk(shape: StepShape, tables, chunk, key, learning_rates):
+    """Run ``shape.steps_per_call`` SGD steps over one chunk of the id stream.
+
+    Args:
+        shape: Static sizes.
+        tables: ``(input_table, output_table)``, each ``float32[V, d]``;
+            donated, so the caller must use the returned tables.
+        chunk: ``(ids, doc_ids, n_valid, noise_table)`` where ``ids`` and
+            ``doc_ids`` are ``int32[chunk_centers + 2 * window]`` with
+            ``window`` positions of padding or neighbouring context on each
+            side, ``n_valid`` is the number of real centers, and
+            ``noise_table`` is ``int32[T]``.
+        key: PRNG key of this chunk.
+        learning_rates: ``float32[steps_per_call]`` learning rate of each step.
+
+    Returns:
+        ``(tables, loss_sum, pair_count)`` after the steps.
+    """
+
+    def body(step, carry):
+        tables, loss_sum, pairs = carry
+        step_key = jax.random.fold_in(key, step)
+        tables, loss, n_pairs = _sgns_step(
+            shape, tables, chunk, step, step_key, learning_rates[step]
+        )
+        return tables, loss_sum + loss, pairs + n_pairs
+
+    zero = jnp.zeros((), jnp.float32)
+    return jax.lax.fori_loop(0, shape.steps_per_call, body, (tables, zero, zero))
+
+
+def init_tables(key: jax.Array, vocab_size: int, dim: int):
+    """Initialise input vectors uniformly in ``[-0.5/dim, 0.5/dim)``, outputs to 0."""
+    input_table = jax.random.uniform(
+        key, (vocab_size, dim), jnp.float32, -0.5 / dim, 0.5 / dim
+    )
+    return input_table, jnp.zeros((vocab_size, dim), jnp.float32)

@@ -1,0 +1,93 @@
+"""Atomic file writes and single-file ``.npz`` bundles of JSON metadata + arrays.
+
+Every file embedsent writes goes through a temporary file in the destination
+folder, is synced to disk, then renamed over the destination, so a crash or
+a full disk leaves either the old file or the new one, never half of one.
+Bundles hold no pickled objects.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+__all__ = ["load_bundle", "save_bundle", "write_atomic", "write_text_atomic"]
+
+META_KEY = "__meta__"
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
+    """Call ``write(stream)`` on a temporary file, then rename it to ``path``."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"cannot write {path}: folder {folder} does not exist; create it first"
+        )
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=folder
+    )
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    write_atomic(path, lambda stream: stream.write(text.encode("utf-8")))
+
+
+def save_bundle(
+    path: str | os.PathLike, meta: dict, arrays: dict[str, np.ndarray]
+) -> None:
+    """Write JSON ``meta`` and ``arrays`` into one ``.npz`` file atomically."""
+    if META_KEY in arrays:
+        raise ValueError(f"array name {META_KEY!r} is reserved for the metadata")
+    payload = dict(arrays)
+    payload[META_KEY] = np.frombuffer(
+        json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8
+    )
+    write_atomic(path, lambda stream: np.savez(stream, **payload))
+
+
+def load_bundle(
+    path: str | os.PathLike, *, kind: str = "embedsent"
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read a file written by ``save_bundle``; never unpickles.
+
+    Raises:
+        FileNotFoundError: if ``path`` does not exist.
+        ValueError: if the file is damaged or holds no metadata.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{kind} file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise ValueError(
+            f"{path} is damaged or not an {kind} file ({error}); write it again "
+            "from the run that produced it"
+        ) from error
+    if META_KEY not in arrays:
+        raise ValueError(f"{path} has no metadata entry; it is not an {kind} file")
+    try:
+        meta = json.load(io.BytesIO(arrays.pop(META_KEY).tobytes()))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} has damaged metadata ({error})") from error
+    return meta, arrays

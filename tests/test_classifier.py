@@ -1,0 +1,440 @@
+"""Tests for embedsent.classifier.MLPClassifier."""
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from embedsent.classifier import MLPClassifier, NotFittedError, _train
+from embedsent.config import ClassifierConfig
+
+# Most tests share these shapes and static settings (hidden size, epochs,
+# batch size, dropout on or off) so that they reuse a few compiled functions.
+N_ROWS = 40
+N_FEATURES = 5
+SHORT = ClassifierConfig(epochs=30)
+MINI_BATCH = ClassifierConfig(batch_size=16)
+
+
+def make_blobs(n_rows=N_ROWS, n_features=N_FEATURES, n_classes=2, seed=0):
+    """Return (X, class index) for well-separated Gaussian blobs."""
+    rng = np.random.default_rng(seed)
+    centers = 4.0 * rng.normal(size=(n_classes, n_features))
+    index = np.arange(n_rows) % n_classes
+    X = centers[index] + rng.normal(size=(n_rows, n_features))
+    return X, index
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    return make_blobs()
+
+
+@pytest.fixture(scope="module")
+def fitted(blobs):
+    X, index = blobs
+    labels = np.array(["neg", "pos"])[index]
+    return MLPClassifier().fit(X, labels)
+
+
+# -- quality ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden_size", [0, 64])
+def test_fit_separable_reaches_full_train_accuracy(blobs, hidden_size):
+    X, index = blobs
+    model = MLPClassifier(ClassifierConfig(hidden_size=hidden_size)).fit(X, index)
+    assert model.score(X, index) == 1.0
+
+
+def test_fit_three_classes(blobs):
+    X, index = make_blobs(n_classes=3)
+    labels = np.array(["a", "b", "c"])[index]
+    model = MLPClassifier().fit(X, labels)
+    assert model.classes_ == ["a", "b", "c"]
+    assert model.predict_proba(X).shape == (N_ROWS, 3)
+    assert model.score(X, labels) == 1.0
+
+
+def test_tanh_activation_fits(blobs):
+    X, index = blobs
+    model = MLPClassifier(ClassifierConfig(activation="tanh")).fit(X, index)
+    assert model.score(X, index) == 1.0
+
+
+def test_accuracy_close_to_sklearn_logistic_regression():
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, random_state=0, stratify=y
+    )
+    scaler = StandardScaler().fit(X_train)
+    reference = LogisticRegression(max_iter=5000).fit(
+        scaler.transform(X_train), y_train
+    )
+    reference_accuracy = reference.score(scaler.transform(X_test), y_test)
+
+    for hidden_size in (0, 64):
+        config = ClassifierConfig(hidden_size=hidden_size)
+        accuracy = MLPClassifier(config).fit(X_train, y_train).score(X_test, y_test)
+        assert accuracy >= reference_accuracy - 0.03, hidden_size
+
+
+def test_loss_curve_has_one_decreasing_entry_per_epoch(blobs):
+    X, index = blobs
+    model = MLPClassifier(SHORT).fit(X, index)
+    assert len(model.loss_curve_) == 30
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+
+
+# -- labels and outputs ---------------------------------------------------------
+
+
+def test_predict_keeps_str_labels(fitted, blobs):
+    predicted = fitted.predict(blobs[0])
+    assert predicted.shape == (N_ROWS,)
+    assert predicted.dtype.kind == "U"
+    assert all(type(label) is str for label in predicted.tolist())
+    assert set(predicted.tolist()) == {"neg", "pos"}
+
+
+def test_predict_keeps_int_labels(blobs):
+    X, index = blobs
+    labels = [int(7 + 3 * i) for i in index]  # 7 and 10
+    predicted = MLPClassifier().fit(X, labels).predict(X)
+    assert predicted.dtype.kind == "i"
+    assert all(type(label) is int for label in predicted.tolist())
+    assert predicted.tolist() == labels
+
+
+def test_classes_sorted_when_comparable(blobs):
+    X, index = blobs
+    labels = np.array(["zeta", "alpha"])[index]
+    model = MLPClassifier().fit(X, labels)
+    assert model.classes_ == ["alpha", "zeta"]
+
+
+def test_classes_first_seen_when_not_comparable(blobs):
+    X, index = blobs
+    labels = [("t",) if i else 3 for i in index]  # index starts with 0
+    model = MLPClassifier().fit(X, labels)
+    assert model.classes_ == [3, ("t",)]
+    assert model.predict(X).tolist() == labels
+
+
+def test_predict_proba_rows_sum_to_one(fitted, blobs):
+    proba = fitted.predict_proba(blobs[0])
+    assert proba.shape == (N_ROWS, 2)
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert (proba >= 0).all()
+
+
+def test_predict_proba_columns_follow_classes(fitted, blobs):
+    X, _ = blobs
+    proba = fitted.predict_proba(X)
+    expected = np.array(fitted.classes_)[proba.argmax(axis=1)]
+    assert fitted.predict(X).tolist() == expected.tolist()
+
+
+def test_decision_function_argmax_matches_predict(fitted, blobs):
+    X, _ = blobs
+    logits = fitted.decision_function(X)
+    assert logits.shape == (N_ROWS, 2)
+    assert fitted.predict(X).tolist() == [fitted.classes_[k] for k in logits.argmax(1)]
+
+
+def test_predict_accepts_empty_input(fitted):
+    empty = np.zeros((0, N_FEATURES))
+    assert fitted.predict(empty).shape == (0,)
+    assert fitted.predict_proba(empty).shape == (0, 2)
+
+
+def test_score_is_accuracy(fitted, blobs):
+    X, index = blobs
+    labels = np.array(["neg", "pos"])[index].tolist()
+    flipped = ["pos" if label == "neg" else "neg" for label in labels[:10]]
+    assert fitted.score(X, labels) == 1.0
+    assert fitted.score(X, flipped + labels[10:]) == 0.75
+
+
+@pytest.mark.parametrize(
+    ("hidden_size", "expected"),
+    [(0, (N_FEATURES + 1) * 2), (64, (N_FEATURES + 1) * 64 + (64 + 1) * 2)],
+)
+def test_n_parameters(blobs, hidden_size, expected):
+    X, index = blobs
+    model = MLPClassifier(ClassifierConfig(hidden_size=hidden_size)).fit(X, index)
+    assert model.n_parameters == expected
+    _, arrays = model.get_state()
+    weights = sum(
+        value.size for name, value in arrays.items() if not name.startswith("feature")
+    )
+    assert weights == expected
+
+
+# -- state ------------------------------------------------------------------------
+
+
+def round_trip(model):
+    meta, arrays = model.get_state()
+    return MLPClassifier.from_state(json.loads(json.dumps(meta)), arrays)
+
+
+def test_state_round_trip_gives_identical_predictions(fitted, blobs):
+    X, _ = blobs
+    restored = round_trip(fitted)
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+    assert restored.predict(X).tolist() == fitted.predict(X).tolist()
+    assert restored.classes_ == fitted.classes_
+    assert restored.config == fitted.config
+    assert restored.loss_curve_ == fitted.loss_curve_
+
+
+def test_state_round_trip_without_hidden_layer(blobs):
+    X, index = blobs
+    model = MLPClassifier(ClassifierConfig(hidden_size=0)).fit(X, index)
+    restored = round_trip(model)
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "classes", [[1, 2], [0.5, 1.5], [False, True], ["1", 1], [np.int64(3), 4]]
+)
+def test_state_round_trip_keeps_label_types(blobs, classes):
+    X, index = blobs
+    labels = [classes[i] for i in index]
+    restored = round_trip(MLPClassifier(SHORT).fit(X, labels))
+    restored_types = [type(label) for label in restored.classes_]
+    expected_types = [
+        int if isinstance(label, np.integer) else type(label) for label in classes
+    ]
+    assert restored_types == expected_types
+    assert restored.classes_ == classes
+
+
+def test_get_state_rejects_tuple_labels(blobs):
+    X, index = blobs
+    model = MLPClassifier(SHORT).fit(X, [(i,) for i in index])
+    with pytest.raises(TypeError, match=r"type tuple.*str, int, float and bool"):
+        model.get_state()
+
+
+def test_from_state_rejects_wrong_shape(fitted):
+    meta, arrays = fitted.get_state()
+    arrays["output_bias"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"output_bias.*shape \(3,\), expected \(2,\)"):
+        MLPClassifier.from_state(meta, arrays)
+
+
+def test_from_state_rejects_missing_array(fitted):
+    meta, arrays = fitted.get_state()
+    del arrays["hidden_weights"]
+    with pytest.raises(ValueError, match="arrays has keys"):
+        MLPClassifier.from_state(meta, arrays)
+
+
+def test_from_state_rejects_other_format(fitted):
+    meta, arrays = fitted.get_state()
+    meta["format"] = "something else"
+    with pytest.raises(ValueError, match="format 'something else'"):
+        MLPClassifier.from_state(meta, arrays)
+
+
+# -- training options ---------------------------------------------------------------
+
+
+def test_fit_is_deterministic(blobs):
+    X, index = blobs
+    config = replace(MINI_BATCH, dropout=0.5)
+    first = MLPClassifier(config).fit(X, index).predict_proba(X)
+    second = MLPClassifier(config).fit(X, index).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_seed_changes_model(blobs):
+    X, index = blobs
+    first = MLPClassifier(ClassifierConfig(seed=0)).fit(X, index)
+    second = MLPClassifier(ClassifierConfig(seed=1)).fit(X, index)
+    assert not np.array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
+def test_mini_batch_fits_and_differs_from_full_batch(blobs):
+    X, index = blobs
+    full = MLPClassifier(ClassifierConfig()).fit(X, index)
+    # 40 rows in batches of 16 leave a last batch of 8 rows.
+    mini = MLPClassifier(MINI_BATCH).fit(X, index)
+    assert mini.score(X, index) == 1.0
+    assert mini.loss_curve_[-1] < mini.loss_curve_[0]
+    assert not np.array_equal(full.predict_proba(X), mini.predict_proba(X))
+
+
+def test_batch_size_at_least_rows_equals_full_batch(blobs):
+    X, index = blobs
+    full = MLPClassifier(ClassifierConfig()).fit(X, index)
+    large = MLPClassifier(ClassifierConfig(batch_size=N_ROWS + 5)).fit(X, index)
+    np.testing.assert_array_equal(full.predict_proba(X), large.predict_proba(X))
+
+
+def test_dropout_changes_training_not_prediction(blobs):
+    X, index = blobs
+    plain = MLPClassifier(MINI_BATCH).fit(X, index)
+    dropped = MLPClassifier(replace(MINI_BATCH, dropout=0.5)).fit(X, index)
+    assert dropped.loss_curve_ != plain.loss_curve_
+    first = dropped.predict_proba(X)
+    second = dropped.predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    assert dropped.score(X, index) == 1.0
+
+
+def test_weight_decay_shrinks_weights_but_not_biases():
+    # With all-zero features the data gradient of the weights is zero, so only
+    # weight decay moves them, while the bias learns the class prior 3:1.
+    X = np.zeros((N_ROWS, N_FEATURES))
+    index = (np.arange(N_ROWS) % 4 == 0).astype(int)
+    config = ClassifierConfig(hidden_size=0, learning_rate=0.1, weight_decay=1.0)
+    model = MLPClassifier(config).fit(X, index)
+    baseline = MLPClassifier(replace(config, weight_decay=0.0)).fit(X, index)
+
+    weights = model.get_state()[1]["output_weights"]
+    start = baseline.get_state()[1]["output_weights"]
+    # AdamW multiplies the weights by (1 - lr * wd) = 0.9 in each of 200 steps.
+    np.testing.assert_allclose(weights, start * 0.9**200, atol=1e-6)
+    assert np.abs(start).max() > 0.1
+    np.testing.assert_allclose(model.predict_proba(X[:1]), [[0.75, 0.25]], atol=1e-3)
+
+
+def test_constant_feature_gives_finite_output(blobs):
+    X, index = blobs
+    X = X.copy()
+    X[:, 2] = 3.0
+    model = MLPClassifier().fit(X, index)
+    test = X.copy()
+    test[:, 2] = 1e6
+    assert np.isfinite(model.get_state()[1]["feature_scale"]).all()
+    assert np.isfinite(model.predict_proba(test)).all()
+    assert model.score(X, index) == 1.0
+
+
+def test_standardize_off_fits(blobs):
+    X, index = blobs
+    model = MLPClassifier(ClassifierConfig(standardize=False)).fit(X + 5.0, index)
+    _, arrays = model.get_state()
+    assert model.score(X + 5.0, index) == 1.0
+    np.testing.assert_array_equal(arrays["feature_mean"], 0.0)
+    np.testing.assert_array_equal(arrays["feature_scale"], 1.0)
+
+
+def test_refit_reuses_compiled_training(blobs):
+    X, index = blobs
+    MLPClassifier(SHORT).fit(X, index)
+    compiled = _train._cache_size()
+    for seed, learning_rate, weight_decay in [(1, 3e-3, 0.0), (2, 0.1, 1.0)]:
+        config = replace(
+            SHORT, seed=seed, learning_rate=learning_rate, weight_decay=weight_decay
+        )
+        MLPClassifier(config).fit(X + seed, index)
+    assert _train._cache_size() == compiled
+
+
+# -- errors -------------------------------------------------------------------
+
+
+def test_fit_rejects_single_class(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="y has only one class 'pos'.*another class"):
+        MLPClassifier().fit(X, ["pos"] * N_ROWS)
+
+
+def test_fit_rejects_1d_x():
+    with pytest.raises(ValueError, match=r"X must be 2-D.*got shape \(4,\)"):
+        MLPClassifier().fit(np.arange(4.0), [0, 1, 0, 1])
+
+
+def test_fit_rejects_nan_and_names_row(blobs):
+    X, index = blobs
+    X = X.copy()
+    X[7, 1] = np.nan
+    with pytest.raises(ValueError, match="X contains nan at row 7, column 1"):
+        MLPClassifier().fit(X, index)
+
+
+def test_fit_rejects_inf_and_names_row(blobs):
+    X, index = blobs
+    X = X.copy()
+    X[3, 0] = -np.inf
+    with pytest.raises(ValueError, match="X contains -inf at row 3"):
+        MLPClassifier().fit(X, index)
+
+
+def test_fit_rejects_length_mismatch(blobs):
+    X, index = blobs
+    with pytest.raises(ValueError, match=f"X has {N_ROWS} rows but y has 39 labels"):
+        MLPClassifier().fit(X, index[:-1])
+
+
+def test_fit_rejects_empty_x():
+    with pytest.raises(ValueError, match="X is empty"):
+        MLPClassifier().fit(np.zeros((0, 3)), [])
+
+
+def test_fit_rejects_non_numeric_x():
+    with pytest.raises(TypeError, match="X must contain real numbers"):
+        MLPClassifier().fit([["a", "b"], ["c", "d"]], [0, 1])
+
+
+def test_fit_rejects_unhashable_labels(blobs):
+    X, index = blobs
+    labels = [[int(i)] for i in index]
+    with pytest.raises(TypeError, match=r"y\[0\] = \[0\] is unhashable \(list\)"):
+        MLPClassifier().fit(X, labels)
+
+
+def test_fit_rejects_nan_label(blobs):
+    X, index = blobs
+    labels = index.astype(float)
+    labels[5] = np.nan
+    with pytest.raises(ValueError, match=r"y\[5\] is NaN"):
+        MLPClassifier().fit(X, labels)
+
+
+def test_fit_rejects_decay_of_one_per_step(blobs):
+    X, index = blobs
+    config = ClassifierConfig(learning_rate=0.1, weight_decay=10.0)
+    with pytest.raises(ValueError, match="learning_rate \\* weight_decay is 1"):
+        MLPClassifier(config).fit(X, index)
+
+
+def test_fit_rejects_2d_labels(blobs):
+    X, index = blobs
+    with pytest.raises(ValueError, match=r"y must be 1-D.*argmax"):
+        MLPClassifier().fit(X, np.eye(2)[index])
+
+
+def test_predict_before_fit_raises_not_fitted():
+    model = MLPClassifier()
+    with pytest.raises(NotFittedError, match="not fitted yet; call fit"):
+        model.predict(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="not fitted yet"):
+        model.get_state()
+
+
+def test_predict_rejects_feature_mismatch(fitted):
+    with pytest.raises(ValueError, match=f"X has 3 features but .* with {N_FEATURES}"):
+        fitted.predict(np.zeros((2, 3)))
+
+
+def test_predict_rejects_nan(fitted):
+    X = np.zeros((2, N_FEATURES))
+    X[1, 4] = np.nan
+    with pytest.raises(ValueError, match="row 1, column 4"):
+        fitted.predict_proba(X)
+
+
+def test_init_rejects_non_config():
+    with pytest.raises(TypeError, match="config must be a ClassifierConfig, got dict"):
+        MLPClassifier({"hidden_size": 0})

@@ -1,0 +1,100 @@
+import json
+
+import pytest
+
+from embedsent.cli import build_parser, main
+
+TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "64"]
+
+
+def test_help_of_every_command_states_defaults(capsys):
+    for command in ("demo", "pretrain", "train", "predict", "compare"):
+        with pytest.raises(SystemExit) as stopped:
+            main([command, "--help"])
+        assert stopped.value.code == 0
+    text = capsys.readouterr().out
+    assert "(default: 100)" in text
+    assert "word vector dimension" in text
+
+
+def test_demo_prints_three_accuracies(capsys):
+    assert main(["--no-progress", "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "transfer (pretrained JAX vectors)" in out
+    assert "scratch (untrained vectors)" in out
+    assert out.count("% test accuracy") == 3
+
+
+def test_pretrain_train_predict_round_trip(tmp_path, capsys):
+    vectors = tmp_path / "vectors.txt"
+    model = tmp_path / "model.npz"
+    texts = tmp_path / "texts.txt"
+    assert (
+        main(
+            [
+                "--no-progress",
+                "pretrain",
+                "--data",
+                "default",
+                "--out",
+                str(vectors),
+                *TINY,
+            ]
+        )
+        == 0
+    )
+    assert vectors.read_text().split()[1] == "8"
+    assert (
+        main(
+            [
+                "train",
+                "--vectors",
+                str(vectors),
+                "--data",
+                "default",
+                "--out",
+                str(model),
+                "--hidden-size",
+                "4",
+            ]
+        )
+        == 0
+    )
+    texts.write_text("a wonderful film\nnot good, a boring waste\n")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), str(texts)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["text"] for r in records] == [
+        "a wonderful film",
+        "not good, a boring waste",
+    ]
+    assert all(r["label"] in {"pos", "neg"} for r in records)
+    assert all(abs(sum(r["probabilities"].values()) - 1) < 1e-6 for r in records)
+
+
+def test_predict_missing_model_reports_error(tmp_path, capsys):
+    code = main(["predict", "--model", str(tmp_path / "absent.npz")])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_bad_config_value_reports_error(tmp_path, capsys):
+    code = main(
+        [
+            "pretrain",
+            "--data",
+            "default",
+            "--out",
+            str(tmp_path / "v.txt"),
+            "--dim",
+            "0",
+        ]
+    )
+    assert code == 2
+    assert "dim must be >= 1" in capsys.readouterr().err
+
+
+def test_compare_sizes_accept_all():
+    args = build_parser().parse_args(["compare", "--sizes", "8", "all"])
+    assert args.sizes == ["8", "all"]

@@ -1,0 +1,873 @@
+"""Tests for embedsent.datasets: containers, loaders and balanced sampling."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedsent.datasets import (
+    LabeledTexts,
+    SplitCorpus,
+    balanced_sample,
+    load_aclimdb,
+    load_default_corpus,
+    load_pang_lee,
+    load_rt_polarity,
+    load_table,
+)
+
+REAL_ARCHIVE = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "aclImdb-partial.tar.gz"
+)
+REPO_DATA = Path(__file__).resolve().parents[1] / "data"
+
+# Review counts per folder of a tiny aclImdb tree built by the fixtures.
+TINY_COUNTS = {
+    "train/pos": 6,
+    "train/neg": 5,
+    "train/unsup": 7,
+    "test/pos": 4,
+    "test/neg": 3,
+}
+
+
+def tiny_review(folder: str, index: int) -> str:
+    # Non-ASCII characters check that files are decoded as UTF-8.
+    return f"{folder} review {index} – café"
+
+
+def tiny_members(root: str = "aclImdb") -> dict[str, bytes]:
+    """Map member paths of a tiny aclImdb tree to their UTF-8 contents."""
+    members = {f"{root}/README": b"not a review"}
+    for folder, count in TINY_COUNTS.items():
+        for index in range(count):
+            rating = 0 if folder.endswith("unsup") else 8
+            members[f"{root}/{folder}/{index}_{rating}.txt"] = tiny_review(
+                folder, index
+            ).encode("utf-8")
+    return members
+
+
+def write_tree(base: Path, members: dict[str, bytes]) -> None:
+    for name, data in members.items():
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def write_archive(path: Path, members: dict[str, bytes], mode: str = "w:gz") -> Path:
+    with tarfile.open(path, mode) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.fixture
+def tiny_folder(tmp_path: Path) -> Path:
+    write_tree(tmp_path, tiny_members())
+    return tmp_path / "aclImdb"
+
+
+@pytest.fixture
+def tiny_archive(tmp_path: Path) -> Path:
+    return write_archive(tmp_path / "tiny.tar.gz", tiny_members())
+
+
+# ---------------------------------------------------------------------------
+# LabeledTexts and SplitCorpus
+# ---------------------------------------------------------------------------
+
+
+def test_labeled_texts_converts_lists_to_tuples():
+    labeled = LabeledTexts(["a", "b"], ["pos", "neg"])
+    assert labeled.texts == ("a", "b")
+    assert labeled.labels == ("pos", "neg")
+    assert len(labeled) == 2
+
+
+def test_labeled_texts_rejects_length_mismatch():
+    with pytest.raises(ValueError, match="2 texts and 1 labels"):
+        LabeledTexts(["a", "b"], ["pos"])
+
+
+def test_labeled_texts_rejects_non_string_text():
+    with pytest.raises(TypeError, match=r"texts\[1\] must be a str, got int"):
+        LabeledTexts(["a", 3], ["pos", "neg"])
+
+
+def test_labeled_texts_rejects_unhashable_label():
+    with pytest.raises(TypeError, match=r"labels\[0\] must be hashable"):
+        LabeledTexts(["a"], [["pos"]])
+
+
+def test_labeled_texts_rejects_single_string():
+    with pytest.raises(TypeError, match="got a single str 'abc'. Wrap it in a list"):
+        LabeledTexts("abc", ["x", "y", "z"])
+
+
+def test_labeled_texts_is_frozen():
+    labeled = LabeledTexts(["a"], ["pos"])
+    with pytest.raises(AttributeError):
+        labeled.texts = ("b",)  # type: ignore[misc]
+
+
+def test_subset_selects_in_given_order():
+    labeled = LabeledTexts(["a", "b", "c"], ["x", "y", "z"])
+    picked = labeled.subset([2, 0, 2])
+    assert picked.texts == ("c", "a", "c")
+    assert picked.labels == ("z", "x", "z")
+
+
+def test_subset_accepts_numpy_indices():
+    labeled = LabeledTexts(["a", "b", "c"], ["x", "y", "z"])
+    assert labeled.subset(np.array([1], dtype=np.int64)).texts == ("b",)
+
+
+def test_subset_empty_indices():
+    labeled = LabeledTexts(["a"], ["x"])
+    assert len(labeled.subset([])) == 0
+
+
+def test_subset_rejects_out_of_range():
+    labeled = LabeledTexts(["a", "b"], ["x", "y"])
+    with pytest.raises(IndexError, match=r"index 2 is out of range for 2"):
+        labeled.subset([0, 2])
+    with pytest.raises(IndexError, match=r"index -1 is out of range"):
+        labeled.subset([-1])
+
+
+def test_subset_rejects_boolean_mask():
+    labeled = LabeledTexts(["a", "b"], ["x", "y"])
+    with pytest.raises(TypeError, match="np.flatnonzero"):
+        labeled.subset(np.array([True, False]))
+
+
+def test_subset_rejects_float_indices():
+    labeled = LabeledTexts(["a", "b"], ["x", "y"])
+    with pytest.raises(TypeError, match="dtype float64"):
+        labeled.subset([0.0, 1.0])
+
+
+def test_label_counts_sorted_by_label():
+    labeled = LabeledTexts(["a", "b", "c"], ["pos", "neg", "pos"])
+    counts = labeled.label_counts()
+    assert counts == {"neg": 1, "pos": 2}
+    assert list(counts) == ["neg", "pos"]
+
+
+def test_label_counts_mixed_label_types():
+    labeled = LabeledTexts(["a", "b", "c"], [1, "one", 1])
+    assert labeled.label_counts() == {1: 2, "one": 1}
+
+
+def test_split_corpus_rejects_plain_tuple_train():
+    test = LabeledTexts(["a"], ["x"])
+    with pytest.raises(TypeError, match="train must be a LabeledTexts, got tuple"):
+        SplitCorpus("c", ("u",), (("a",), ("x",)), test)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------
+# load_aclimdb
+# ---------------------------------------------------------------------------
+
+
+def check_tiny_corpus(corpus: SplitCorpus) -> None:
+    assert corpus.name == "aclImdb"
+    assert corpus.train.label_counts() == {"neg": 5, "pos": 6}
+    assert corpus.test.label_counts() == {"neg": 3, "pos": 4}
+    assert len(corpus.unlabeled) == 7
+    assert tiny_review("train/pos", 0) in corpus.train.texts
+    assert tiny_review("train/unsup", 6) in corpus.unlabeled
+
+
+def test_aclimdb_loads_dataset_folder(tiny_folder: Path):
+    check_tiny_corpus(load_aclimdb(tiny_folder))
+
+
+def test_aclimdb_loads_parent_folder(tiny_folder: Path):
+    check_tiny_corpus(load_aclimdb(tiny_folder.parent))
+
+
+def test_aclimdb_loads_archive(tiny_archive: Path):
+    check_tiny_corpus(load_aclimdb(tiny_archive))
+
+
+def test_aclimdb_loads_uncompressed_tar(tmp_path: Path):
+    archive = write_archive(tmp_path / "tiny.tar", tiny_members(), mode="w")
+    check_tiny_corpus(load_aclimdb(archive))
+
+
+def test_aclimdb_loads_archive_without_top_folder(tmp_path: Path):
+    members = {
+        name.removeprefix("aclImdb/"): data for name, data in tiny_members().items()
+    }
+    check_tiny_corpus(load_aclimdb(write_archive(tmp_path / "flat.tgz", members)))
+
+
+def test_aclimdb_folder_and_archive_agree(tiny_folder: Path, tiny_archive: Path):
+    from_folder = load_aclimdb(tiny_folder)
+    from_archive = load_aclimdb(tiny_archive)
+    assert from_folder == from_archive
+
+
+def test_aclimdb_labels_follow_folders(tiny_archive: Path):
+    corpus = load_aclimdb(tiny_archive)
+    for text, label in zip(corpus.train.texts, corpus.train.labels, strict=True):
+        assert text.startswith(f"train/{label} ")
+
+
+def test_aclimdb_progress_bar(tiny_folder: Path, tiny_archive: Path, capsys):
+    check_tiny_corpus(load_aclimdb(tiny_folder, progress=True))
+    check_tiny_corpus(load_aclimdb(tiny_archive, progress=True))
+    assert "aclImdb" in capsys.readouterr().err
+
+
+def test_aclimdb_logs_start_and_finish(tiny_archive: Path, caplog):
+    with caplog.at_level(logging.INFO, logger="embedsent.datasets"):
+        load_aclimdb(tiny_archive)
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages[0].startswith("Loading aclImdb from")
+    assert "11 train, 7 test, 7 unlabeled reviews" in messages[-1]
+
+
+def test_aclimdb_subset_sizes(tiny_archive: Path):
+    corpus = load_aclimdb(tiny_archive, max_per_class=2, max_unlabeled=3)
+    assert corpus.train.label_counts() == {"neg": 2, "pos": 2}
+    assert corpus.test.label_counts() == {"neg": 2, "pos": 2}
+    assert len(corpus.unlabeled) == 3
+
+
+def test_aclimdb_subset_is_deterministic(tiny_archive: Path):
+    first = load_aclimdb(tiny_archive, max_per_class=2, max_unlabeled=3, seed=5)
+    second = load_aclimdb(tiny_archive, max_per_class=2, max_unlabeled=3, seed=5)
+    assert first == second
+
+
+def test_aclimdb_subset_depends_on_seed(tiny_archive: Path):
+    subsets = {
+        load_aclimdb(
+            tiny_archive, max_per_class=2, max_unlabeled=2, seed=seed
+        ).unlabeled
+        for seed in range(6)
+    }
+    assert len(subsets) > 1
+
+
+def test_aclimdb_subset_ignores_member_order(tmp_path: Path):
+    members = tiny_members()
+    forward = write_archive(tmp_path / "forward.tar.gz", members)
+    backward = write_archive(
+        tmp_path / "backward.tar.gz", dict(reversed(list(members.items())))
+    )
+    options = {"max_per_class": 3, "max_unlabeled": 4, "seed": 11}
+    assert load_aclimdb(forward, **options) == load_aclimdb(backward, **options)
+
+
+def test_aclimdb_subset_same_from_folder(tiny_folder: Path, tiny_archive: Path):
+    options = {"max_per_class": 3, "max_unlabeled": 4, "seed": 2}
+    assert load_aclimdb(tiny_folder, **options) == load_aclimdb(tiny_archive, **options)
+
+
+def test_aclimdb_limit_above_count_keeps_all(tiny_archive: Path):
+    corpus = load_aclimdb(tiny_archive, max_per_class=100, max_unlabeled=100)
+    check_tiny_corpus(corpus)
+
+
+def test_aclimdb_skips_hidden_files(tmp_path: Path):
+    members = tiny_members()
+    members["aclImdb/train/pos/._0_8.txt"] = b"\xff\xfe metadata"
+    corpus = load_aclimdb(write_archive(tmp_path / "hidden.tar.gz", members))
+    assert corpus.train.label_counts()["pos"] == 6
+
+
+def test_aclimdb_without_unsup_needs_zero_limit(tmp_path: Path):
+    members = {k: v for k, v in tiny_members().items() if "unsup" not in k}
+    write_tree(tmp_path, members)
+    with pytest.raises(FileNotFoundError, match=r"missing folder .*train/unsup"):
+        load_aclimdb(tmp_path)
+    corpus = load_aclimdb(tmp_path, max_unlabeled=0)
+    assert corpus.unlabeled == ()
+    assert len(corpus.train) == 11
+
+
+def test_aclimdb_missing_folder_in_archive(tmp_path: Path):
+    members = {k: v for k, v in tiny_members().items() if "test/neg" not in k}
+    archive = write_archive(tmp_path / "partial.tar.gz", members)
+    with pytest.raises(
+        FileNotFoundError, match=r"no \.txt reviews under aclImdb/test/neg/"
+    ):
+        load_aclimdb(archive)
+
+
+def test_aclimdb_missing_path(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="aclImdb dataset not found at"):
+        load_aclimdb(tmp_path / "nowhere")
+
+
+def test_aclimdb_folder_without_dataset(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="expected train/ and test/ folders"):
+        load_aclimdb(tmp_path)
+
+
+def test_aclimdb_empty_review_folder(tmp_path: Path):
+    write_tree(tmp_path, tiny_members())
+    for path in (tmp_path / "aclImdb" / "test" / "pos").iterdir():
+        path.unlink()
+    with pytest.raises(FileNotFoundError, match=r"no \.txt review files in .*test/pos"):
+        load_aclimdb(tmp_path)
+
+
+def test_aclimdb_rejects_non_archive_file(tmp_path: Path):
+    path = tmp_path / "reviews.txt"
+    path.write_text("just text\n" * 100)
+    with pytest.raises(ValueError, match="cannot read .*reviews.txt as a tar archive"):
+        load_aclimdb(path)
+
+
+def test_aclimdb_rejects_truncated_archive(tiny_archive: Path, tmp_path: Path):
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(tiny_archive.read_bytes()[:200])
+    with pytest.raises(ValueError, match="complete .tar"):
+        load_aclimdb(truncated)
+
+
+@pytest.mark.parametrize("mode", ["w:bz2", "w:xz"])
+def test_aclimdb_loads_other_compressions(tmp_path: Path, mode: str):
+    archive = write_archive(tmp_path / f"tiny.{mode[2:]}", tiny_members(), mode=mode)
+    check_tiny_corpus(load_aclimdb(archive))
+
+
+def test_aclimdb_rejects_missing_gzip_trailer(tiny_archive: Path, tmp_path: Path):
+    # Dropping the CRC and size trailer leaves every tar member readable, so
+    # only the end-of-stream check can notice the damage.
+    cut = tmp_path / "no_trailer.tar.gz"
+    cut.write_bytes(tiny_archive.read_bytes()[:-8])
+    with pytest.raises(ValueError, match="cannot read .*no_trailer.tar.gz"):
+        load_aclimdb(cut)
+
+
+def test_aclimdb_rejects_truncated_plain_tar(tmp_path: Path):
+    members = tiny_members()
+    members["aclImdb/train/unsup/zz_0.txt"] = b"x" * 5000
+    archive = write_archive(tmp_path / "tiny.tar", members, mode="w")
+    cut = tmp_path / "cut.tar"
+    data = archive.read_bytes()
+    cut.write_bytes(data[: data.index(b"x" * 5000) + 1000])
+    with pytest.raises(
+        ValueError, match="cut.tar as a tar archive .unexpected end of data"
+    ):
+        load_aclimdb(cut)
+
+
+def test_aclimdb_decode_error_names_file(tmp_path: Path):
+    members = tiny_members()
+    members["aclImdb/test/neg/1_2.txt"] = b"caf\xe9"
+    archive = write_archive(tmp_path / "latin.tar.gz", members)
+    with pytest.raises(
+        ValueError, match=r"aclImdb/test/neg/1_2\.txt .* not valid UTF-8"
+    ):
+        load_aclimdb(archive)
+
+
+def test_aclimdb_rejects_two_roots(tmp_path: Path):
+    members = tiny_members() | tiny_members(root="copy")
+    archive = write_archive(tmp_path / "two.tar.gz", members)
+    with pytest.raises(ValueError, match="several top-level folders"):
+        load_aclimdb(archive)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"max_per_class": -1}, ValueError, "max_per_class must be >= 0"),
+        ({"max_unlabeled": 2.5}, TypeError, "max_unlabeled must be an int or None"),
+        ({"max_per_class": True}, TypeError, "max_per_class must be an int"),
+        ({"seed": -3}, ValueError, "seed must be >= 0, got -3"),
+        ({"seed": "1"}, TypeError, "seed must be an int"),
+    ],
+)
+def test_aclimdb_rejects_bad_options(tiny_archive: Path, options, error, message):
+    with pytest.raises(error, match=message):
+        load_aclimdb(tiny_archive, **options)
+
+
+def test_aclimdb_rejects_non_path():
+    with pytest.raises(TypeError, match="path must be a str or os.PathLike"):
+        load_aclimdb(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.realdata
+def test_aclimdb_real_archive_subset():
+    if not REAL_ARCHIVE.is_file():
+        pytest.skip(f"real IMDB archive not found at {REAL_ARCHIVE}")
+    corpus = load_aclimdb(REAL_ARCHIVE, max_per_class=50, max_unlabeled=100)
+    assert corpus.train.label_counts() == {"neg": 50, "pos": 50}
+    assert corpus.test.label_counts() == {"neg": 50, "pos": 50}
+    assert len(corpus.unlabeled) == 100
+    assert len(set(corpus.train.texts)) == 100
+    assert all(len(text) > 20 for text in corpus.unlabeled)
+
+
+# ---------------------------------------------------------------------------
+# load_default_corpus
+# ---------------------------------------------------------------------------
+
+
+def write_default_corpus(data_dir: Path) -> None:
+    folder = data_dir / "movie_reviews"
+    folder.mkdir(parents=True)
+    (folder / "unlabeled.txt").write_text("first review\n\nsecond review\n")
+    for name, rows in (
+        ("train.jsonl", [("good film", "pos"), ("bad film", "neg")]),
+        ("test.jsonl", [("great", "pos"), ("awful", "neg"), ("fine", "pos")]),
+    ):
+        lines = [json.dumps({"text": text, "label": label}) for text, label in rows]
+        (folder / name).write_text("\n".join(lines) + "\n")
+
+
+def test_default_corpus_from_data_dir(tmp_path: Path):
+    write_default_corpus(tmp_path)
+    corpus = load_default_corpus(tmp_path)
+    assert corpus.name == "movie_reviews"
+    assert corpus.unlabeled == ("first review", "second review")
+    assert corpus.train == LabeledTexts(["good film", "bad film"], ["pos", "neg"])
+    assert corpus.test.label_counts() == {"neg": 1, "pos": 2}
+
+
+def test_default_corpus_missing_file(tmp_path: Path):
+    write_default_corpus(tmp_path)
+    (tmp_path / "movie_reviews" / "test.jsonl").unlink()
+    with pytest.raises(FileNotFoundError, match=r"test\.jsonl\. Pass the folder"):
+        load_default_corpus(tmp_path)
+
+
+def test_default_corpus_repository_data():
+    folder = REPO_DATA / "movie_reviews"
+    names = ("unlabeled.txt", "train.jsonl", "test.jsonl")
+    if not all((folder / name).is_file() for name in names):
+        pytest.skip(f"default corpus files not present in {folder}")
+    corpus = load_default_corpus()
+    assert len(corpus.unlabeled) == 62
+    assert corpus.train.label_counts() == {"neg": 4, "pos": 4}
+    assert corpus.test.label_counts() == {"neg": 100, "pos": 100}
+
+
+def test_default_corpus_missing_message(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    import embedsent
+
+    fake_package = tmp_path / "site-packages" / "embedsent" / "__init__.py"
+    monkeypatch.setattr(embedsent, "__file__", str(fake_package))
+    with pytest.raises(
+        FileNotFoundError, match=r"\(`pip install -e \.`\) or pass data_dir"
+    ):
+        load_default_corpus()
+
+
+# ---------------------------------------------------------------------------
+# load_rt_polarity and load_pang_lee
+# ---------------------------------------------------------------------------
+
+
+def write_rt_files(tmp_path: Path, encoding: str = "latin-1") -> tuple[Path, Path]:
+    pos = tmp_path / "rt-polarity.pos"
+    neg = tmp_path / "rt-polarity.neg"
+    pos.write_bytes("a touching café scene . \n\nsmart and funny . \n".encode(encoding))
+    neg.write_bytes("dull and slow . \r\n".encode(encoding))
+    return pos, neg
+
+
+def test_rt_polarity_latin1(tmp_path: Path):
+    pos, neg = write_rt_files(tmp_path)
+    labeled = load_rt_polarity(pos, neg, encoding="latin-1")
+    assert labeled.texts == (
+        "a touching café scene .",
+        "smart and funny .",
+        "dull and slow .",
+    )
+    assert labeled.labels == ("pos", "pos", "neg")
+
+
+def test_rt_polarity_utf8(tmp_path: Path):
+    pos, neg = write_rt_files(tmp_path, encoding="utf-8")
+    assert load_rt_polarity(pos, neg).texts[0] == "a touching café scene ."
+
+
+def test_rt_polarity_decode_error_suggests_latin1(tmp_path: Path):
+    pos, neg = write_rt_files(tmp_path)
+    with pytest.raises(
+        ValueError, match=r"rt-polarity\.pos is not valid utf-8"
+    ) as info:
+        load_rt_polarity(pos, neg)
+    assert "encoding='latin-1'" in str(info.value)
+    assert "errors='replace'" in str(info.value)
+
+
+def test_rt_polarity_errors_replace(tmp_path: Path):
+    pos, neg = write_rt_files(tmp_path)
+    labeled = load_rt_polarity(pos, neg, errors="replace")
+    assert labeled.texts[0] == "a touching caf\ufffd scene ."
+    assert len(labeled) == 3
+
+
+def test_rt_polarity_keeps_latin1_control_bytes(tmp_path: Path):
+    pos = tmp_path / "pos.txt"
+    neg = tmp_path / "neg.txt"
+    pos.write_bytes(b"wait for it \x85 yes\n")
+    neg.write_bytes(b"no\n")
+    labeled = load_rt_polarity(pos, neg, encoding="latin-1")
+    assert labeled.texts == ("wait for it \x85 yes", "no")
+
+
+def test_rt_polarity_missing_file(tmp_path: Path):
+    pos, _ = write_rt_files(tmp_path)
+    with pytest.raises(FileNotFoundError, match="neg_path not found: .*absent"):
+        load_rt_polarity(pos, tmp_path / "absent", encoding="latin-1")
+
+
+def test_rt_polarity_blank_file(tmp_path: Path):
+    pos, neg = write_rt_files(tmp_path)
+    neg.write_text("\n  \n")
+    with pytest.raises(ValueError, match="neg_path .* contains no non-blank lines"):
+        load_rt_polarity(pos, neg, encoding="latin-1")
+
+
+def test_rt_polarity_unknown_encoding(tmp_path: Path):
+    pos, neg = write_rt_files(tmp_path)
+    with pytest.raises(ValueError, match="unknown encoding 'latin-9000'"):
+        load_rt_polarity(pos, neg, encoding="latin-9000")
+    with pytest.raises(ValueError, match="unknown errors handler 'skip'"):
+        load_rt_polarity(pos, neg, errors="skip")
+
+
+def test_pang_lee_counts_and_labels():
+    labeled = load_pang_lee()
+    assert len(labeled) == 200
+    assert labeled.label_counts() == {"neg": 100, "pos": 100}
+    assert labeled.texts[0] == "simplistic , silly and tedious ."
+    assert labeled.labels[0] == "neg"
+
+
+def test_pang_lee_decodes_cp1252():
+    texts = load_pang_lee().texts
+    assert any("\u2014" in text for text in texts)
+    assert any("clichés" in text for text in texts)
+    assert not any(text.startswith("__label__") for text in texts)
+
+
+# ---------------------------------------------------------------------------
+# load_table
+# ---------------------------------------------------------------------------
+
+
+def test_table_csv_with_quoted_newline(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text('text,label\n"line one\nline two",pos\nplain,neg\n')
+    labeled = load_table(path)
+    assert labeled == LabeledTexts(["line one\nline two", "plain"], ["pos", "neg"])
+
+
+def test_table_tsv_custom_columns(tmp_path: Path):
+    path = tmp_path / "reviews.tsv"
+    path.write_text("id\treview\tstars\n1\tgood, really\t5\n2\tbad\t1\n")
+    labeled = load_table(path, text_column="review", label_column="stars")
+    assert labeled == LabeledTexts(["good, really", "bad"], ["5", "1"])
+
+
+def test_table_csv_with_byte_order_mark(tmp_path: Path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("text,label\nhi,pos\n".encode("utf-8-sig"))
+    assert load_table(path) == LabeledTexts(["hi"], ["pos"])
+
+
+def test_table_texts_only(tmp_path: Path):
+    path = tmp_path / "unlabeled.csv"
+    path.write_text("text\nfirst\nsecond\n")
+    assert load_table(path, label_column=None) == ("first", "second")
+
+
+def test_table_jsonl(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"text": "ok", "label": 1}\n\n{"text": "meh", "label": 0}\n')
+    labeled = load_table(path)
+    assert labeled == LabeledTexts(["ok", "meh"], [1, 0])
+
+
+@pytest.mark.parametrize("suffix", [".ndjson", ".json", ".JSONL"])
+def test_table_detects_jsonl_suffixes(tmp_path: Path, suffix: str):
+    path = tmp_path / f"reviews{suffix}"
+    path.write_text('{"text": "ok", "label": "pos"}\n')
+    assert load_table(path) == LabeledTexts(["ok"], ["pos"])
+
+
+def test_table_explicit_format_overrides_suffix(tmp_path: Path):
+    path = tmp_path / "reviews.txt"
+    path.write_text("text,label\nok,pos\n")
+    assert load_table(path, format="csv") == LabeledTexts(["ok"], ["pos"])
+
+
+def test_table_unknown_suffix(tmp_path: Path):
+    path = tmp_path / "reviews.txt"
+    path.write_text("text,label\nok,pos\n")
+    with pytest.raises(ValueError, match=r"suffix '\.txt'.*format='csv'"):
+        load_table(path)
+
+
+def test_table_unknown_format(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label\nok,pos\n")
+    with pytest.raises(
+        ValueError, match=r"one of 'auto', 'csv', 'tsv', 'jsonl', got 'xls'"
+    ):
+        load_table(path, format="xls")
+
+
+def test_table_csv_missing_column(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("review,label\nok,pos\n")
+    with pytest.raises(ValueError, match=r"'text' not found .*\['review', 'label'\]"):
+        load_table(path)
+
+
+def test_table_csv_missing_label_column(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,sentiment\nok,pos\n")
+    with pytest.raises(ValueError, match=r"'label' not found .*'sentiment'"):
+        load_table(path)
+
+
+def test_table_csv_empty_text(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text('text,label\nok,pos\n"  ",neg\n')
+    with pytest.raises(
+        ValueError, match=r"row 2 \(line 3\) .*: empty value in column 'text'"
+    ):
+        load_table(path)
+
+
+def test_table_csv_short_row(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text('text,label\n"two\nlines",pos\nonly text\n')
+    with pytest.raises(
+        ValueError, match=r"row 2 \(line 4\) .*: missing value in column 'label'"
+    ):
+        load_table(path)
+
+
+def test_table_csv_empty_label(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label\nok,\n")
+    with pytest.raises(ValueError, match="row 1 .*: empty value in column 'label'"):
+        load_table(path)
+
+
+def test_table_empty_file(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("")
+    with pytest.raises(ValueError, match="is empty, but a header row is expected"):
+        load_table(path)
+
+
+def test_table_header_only(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label\n")
+    with pytest.raises(ValueError, match="contains no rows"):
+        load_table(path)
+
+
+def test_table_malformed_csv(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text('text,label\n"unterminated quote,pos\n')
+    with pytest.raises(
+        ValueError,
+        match="malformed CSV in .*, in the record starting at line 2: unexpected end",
+    ):
+        load_table(path)
+
+
+def test_table_malformed_csv_mid_file(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text('text,label\nok,pos\n"quoted"trailing,neg\n')
+    with pytest.raises(ValueError, match="record starting at line 3: ',' expected"):
+        load_table(path)
+
+
+def test_table_csv_line_after_blank_line(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label\nok,pos\n\n,neg\n")
+    with pytest.raises(ValueError, match=r"row 2 \(line 4\)"):
+        load_table(path)
+
+
+def test_table_csv_decode_error(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_bytes(b"text,label\ncaf\xe9,pos\n")
+    with pytest.raises(
+        ValueError,
+        match=r"not valid utf-8: invalid continuation byte b'\\xe9' at byte 14 "
+        r"\(line 2\)",
+    ):
+        load_table(path)
+    assert load_table(path, encoding="latin-1").texts == ("café",)
+
+
+def test_table_decode_error_offset_counts_bom(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_bytes(b"\xef\xbb\xbftext,label\ncaf\xe9,pos\n")
+    with pytest.raises(ValueError, match=r"at byte 17 \(line 2\)"):
+        load_table(path)
+
+
+def test_table_jsonl_keeps_line_separator(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    record = {"text": "one\u2028two", "label": "pos"}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert load_table(path).texts == ("one\u2028two",)
+
+
+def test_table_malformed_json(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"text": "ok", "label": "pos"}\n{"text": "broken\n')
+    with pytest.raises(ValueError, match="malformed JSON on line 2"):
+        load_table(path)
+
+
+def test_table_json_array_line(tmp_path: Path):
+    path = tmp_path / "reviews.json"
+    path.write_text('[{"text": "ok", "label": "pos"}]\n')
+    with pytest.raises(
+        ValueError, match="line 1 .* is a JSON list, expected one object"
+    ):
+        load_table(path)
+
+
+def test_table_jsonl_missing_key(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"text": "ok", "label": "pos"}\n{"body": "x", "label": "neg"}\n')
+    with pytest.raises(
+        ValueError, match=r"'text' not found on line 2 .*\['body', 'label'\]"
+    ):
+        load_table(path)
+
+
+def test_table_jsonl_null_text(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"text": null, "label": "pos"}\n')
+    with pytest.raises(ValueError, match="line 1 .*: missing value in column 'text'"):
+        load_table(path)
+
+
+def test_table_jsonl_empty_text(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('\n{"text": "", "label": "pos"}\n')
+    with pytest.raises(ValueError, match="line 2 .*: empty value in column 'text'"):
+        load_table(path)
+
+
+def test_table_jsonl_non_string_text(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"text": 5, "label": "pos"}\n')
+    with pytest.raises(TypeError, match="line 1 .* must be a string, got int"):
+        load_table(path)
+
+
+def test_table_jsonl_unhashable_label(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"text": "ok", "label": ["pos"]}\n')
+    with pytest.raises(
+        TypeError, match="line 1 .* must be a string or number, got list"
+    ):
+        load_table(path)
+
+
+def test_table_missing_file(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="table file not found: .*absent.csv"):
+        load_table(tmp_path / "absent.csv")
+
+
+# ---------------------------------------------------------------------------
+# balanced_sample
+# ---------------------------------------------------------------------------
+
+
+def make_labeled(counts: dict[str, int]) -> LabeledTexts:
+    labels = [label for label, count in counts.items() for _ in range(count)]
+    return LabeledTexts([f"text {i}" for i in range(len(labels))], labels)
+
+
+def test_balanced_sample_even_split():
+    labeled = make_labeled({"pos": 30, "neg": 10})
+    indices = balanced_sample(labeled, 8, np.random.default_rng(0))
+    assert labeled.subset(indices).label_counts() == {"neg": 4, "pos": 4}
+    assert len(set(indices.tolist())) == 8
+
+
+def test_balanced_sample_remainder_to_first_classes():
+    labeled = make_labeled({"c": 10, "a": 10, "b": 10})
+    indices = balanced_sample(labeled, 8, np.random.default_rng(0))
+    assert labeled.subset(indices).label_counts() == {"a": 3, "b": 3, "c": 2}
+
+
+def test_balanced_sample_is_deterministic():
+    labeled = make_labeled({"pos": 20, "neg": 20})
+    first = balanced_sample(labeled, 10, np.random.default_rng(7))
+    second = balanced_sample(labeled, 10, np.random.default_rng(7))
+    other = balanced_sample(labeled, 10, np.random.default_rng(8))
+    assert np.array_equal(first, second)
+    assert not np.array_equal(first, other)
+
+
+def test_balanced_sample_is_shuffled():
+    labeled = make_labeled({"neg": 50, "pos": 50})
+    labels = labeled.subset(
+        balanced_sample(labeled, 40, np.random.default_rng(1))
+    ).labels
+    # Classes drawn one after another would give 20 "neg" then 20 "pos".
+    assert labels != tuple(sorted(labels))
+
+
+def test_balanced_sample_all_when_n_large():
+    labeled = make_labeled({"pos": 5, "neg": 2})
+    indices = balanced_sample(labeled, 10, np.random.default_rng(0))
+    assert sorted(indices.tolist()) == list(range(7))
+
+
+def test_balanced_sample_class_too_small():
+    labeled = make_labeled({"pos": 10, "neg": 2})
+    with pytest.raises(
+        ValueError, match="class 'neg' has 2 examples .* needs 3"
+    ) as info:
+        balanced_sample(labeled, 6, np.random.default_rng(0))
+    assert "Lower n to 4 or less" in str(info.value)
+
+
+def test_balanced_sample_n_below_class_count():
+    labeled = make_labeled({"a": 3, "b": 3, "c": 3})
+    with pytest.raises(ValueError, match=r"number of classes \(3: .*got n=2"):
+        balanced_sample(labeled, 2, np.random.default_rng(0))
+
+
+def test_balanced_sample_empty_input():
+    with pytest.raises(ValueError, match="labeled is empty"):
+        balanced_sample(LabeledTexts([], []), 1, np.random.default_rng(0))
+
+
+def test_balanced_sample_rejects_seed_as_rng():
+    labeled = make_labeled({"pos": 3, "neg": 3})
+    with pytest.raises(
+        TypeError, match=r"got int\. Create one with np.random.default_rng"
+    ):
+        balanced_sample(labeled, 2, 0)  # type: ignore[arg-type]
+
+
+def test_balanced_sample_rejects_float_n():
+    labeled = make_labeled({"pos": 3, "neg": 3})
+    with pytest.raises(TypeError, match="n must be an int, got float"):
+        balanced_sample(labeled, 2.0, np.random.default_rng(0))  # type: ignore[arg-type]

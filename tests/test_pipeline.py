@@ -1,0 +1,114 @@
+import zipfile
+
+import numpy as np
+import pytest
+
+from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
+from embedsent.pipeline import TransferClassifier, pretrain, random_vectors
+
+UNLABELED = [
+    "a great film with a wonderful cast",
+    "a boring film with an awful plot",
+    "wonderful acting and a great story",
+    "awful acting and a boring story",
+] * 10
+TEXTS = ["great wonderful film", "awful boring plot", "wonderful story", "boring film"]
+LABELS = ["pos", "neg", "pos", "neg"]
+TINY_SGNS = SGNSConfig(dim=8, epochs=5, batch_size=32, negative_group=8, seed=0)
+TINY_VOCAB = VocabConfig(min_count=1, sample=0.0)
+
+
+@pytest.fixture(scope="module")
+def vectors():
+    return pretrain(UNLABELED, vocab_config=TINY_VOCAB, sgns_config=TINY_SGNS)
+
+
+@pytest.fixture
+def model(vectors):
+    config = ClassifierConfig(hidden_size=4, epochs=50)
+    return TransferClassifier(vectors, classifier_config=config).fit(TEXTS, LABELS)
+
+
+def test_pretrain_returns_vectors_in_frequency_order(vectors):
+    keys = [(-int(c), w) for w, c in zip(vectors.words, vectors.counts, strict=True)]
+    assert keys == sorted(keys)
+    assert "a" not in vectors
+    assert vectors.dim == 8
+
+
+def test_fitted_model_predicts_given_labels(model):
+    assert set(model.predict(["a great film"])) <= {"pos", "neg"}
+    assert model.score(TEXTS, LABELS) == 1.0
+
+
+def test_save_load_round_trip_keeps_predictions(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = TransferClassifier.load(path)
+    probe = ["wonderful film", "awful plot", "nothing known here"]
+    np.testing.assert_array_equal(
+        loaded.predict_proba(probe), model.predict_proba(probe)
+    )
+    assert list(loaded.predict(probe)) == list(model.predict(probe))
+
+
+def test_save_replaces_file_atomically(model, tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    before = path.read_bytes()
+
+    def broken_savez(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_load_rejects_truncated_file(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ValueError, match="damaged"):
+        TransferClassifier.load(path)
+
+
+def test_load_rejects_unknown_format_version(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = bytes(arrays["__meta__"]).replace(
+        b'"format_version": 1', b'"format_version": 7'
+    )
+    arrays["__meta__"] = np.frombuffer(meta, dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="format_version 7"):
+        TransferClassifier.load(path)
+
+
+def test_load_rejects_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        TransferClassifier.load(tmp_path / "absent.npz")
+
+
+def test_load_rejects_other_zip(tmp_path):
+    path = tmp_path / "other.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "not a model")
+    with pytest.raises(ValueError, match="not an embedsent"):
+        TransferClassifier.load(path)
+
+
+def test_random_vectors_share_vocabulary(vectors):
+    untrained = random_vectors(vectors, seed=1)
+    assert untrained.words == vectors.words
+    assert not np.allclose(untrained.vectors, vectors.vectors)
+
+
+def test_single_class_labels_rejected(vectors):
+    model = TransferClassifier(vectors)
+    with pytest.raises(ValueError, match="one class"):
+        model.fit(TEXTS, ["pos"] * 4)

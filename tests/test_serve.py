@@ -1,0 +1,440 @@
+import _thread
+import http.client
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+
+from embedsent import __version__
+from embedsent.cli import main
+from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
+from embedsent.pipeline import TransferClassifier, pretrain
+from embedsent.serve import make_server, serve
+
+UNLABELED = [
+    "a great film with a wonderful cast",
+    "a boring film with an awful plot",
+    "wonderful acting and a great story",
+    "awful acting and a boring story",
+] * 10
+TEXTS = ["great wonderful film", "awful boring plot", "wonderful story", "boring film"]
+LABELS = ["pos", "neg", "pos", "neg"]
+PROBE = ["wonderful film", "awful plot", "nothing known here", "", "great cast ☺"]
+MAX_BODY_BYTES = 2_000
+MAX_TEXTS = 8
+
+# Requests bypass any proxy set in the environment, so they reach only the
+# server that the test started.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@pytest.fixture(scope="module")
+def vectors():
+    sgns = SGNSConfig(dim=8, epochs=5, batch_size=32, negative_group=8, seed=0)
+    vocab = VocabConfig(min_count=1, sample=0.0)
+    return pretrain(UNLABELED, vocab_config=vocab, sgns_config=sgns)
+
+
+@pytest.fixture(scope="module")
+def model(vectors):
+    config = ClassifierConfig(hidden_size=4, epochs=50)
+    return TransferClassifier(vectors, classifier_config=config).fit(TEXTS, LABELS)
+
+
+@pytest.fixture(scope="module")
+def model_path(model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("serve") / "model.npz"
+    model.save(path)
+    return path
+
+
+def start(model, **limits):
+    server = make_server(model, "127.0.0.1", 0, **limits)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop(server, thread):
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server(model):
+    server, thread = start(model, max_body_bytes=MAX_BODY_BYTES, max_texts=MAX_TEXTS)
+    yield server
+    stop(server, thread)
+
+
+def url(server, path):
+    host, port = server.server_address[:2]
+    return f"http://{host}:{port}{path}"
+
+
+def call(server, method, path, body=None, headers=None):
+    """Send one request; return the status, the parsed JSON body and headers."""
+    if isinstance(body, dict | list):
+        body = json.dumps(body).encode("utf-8")
+    if body is not None and headers is None:
+        headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(
+        url(server, path), data=body, method=method, headers=headers or {}
+    )
+    try:
+        with OPENER.open(request, timeout=10) as response:
+            return response.status, json.loads(response.read()), response.headers
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read()), error.headers
+
+
+def raw_call(server, method, path, body=b"", headers=None):
+    """Send a request through http.client, which sends only the given headers."""
+    host, port = server.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def predict(server, texts):
+    status, payload, _ = call(server, "POST", "/predict", {"texts": texts})
+    assert status == 200
+    return payload["predictions"]
+
+
+def test_health_reports_classes_and_version(server, model):
+    status, payload, headers = call(server, "GET", "/health")
+    assert status == 200
+    assert payload["status"] == "ok"
+    assert payload["classes"] == list(model.classes_)
+    assert payload["embedsent_version"] == __version__
+    assert headers["Content-Type"] == "application/json"
+
+
+def test_root_describes_endpoints_and_limits(server):
+    status, payload, _ = call(server, "GET", "/")
+    assert status == 200
+    assert "POST /predict" in payload["endpoints"]
+    assert "GET /health" in payload["endpoints"]
+    assert payload["limits"] == {
+        "max_body_bytes": MAX_BODY_BYTES,
+        "max_texts": MAX_TEXTS,
+    }
+
+
+def test_head_health_sends_no_body(server):
+    host, port = server.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.request("HEAD", "/health")
+        response = connection.getresponse()
+        assert response.status == 200
+        assert int(response.headers["Content-Length"]) > 0
+        assert response.read() == b""
+    finally:
+        connection.close()
+
+
+def test_predict_matches_model(server, model):
+    predictions = predict(server, PROBE)
+    expected = model.predict_proba(PROBE)
+    assert len(predictions) == len(PROBE)
+    assert [p["label"] for p in predictions] == list(model.predict(PROBE))
+    for prediction, row in zip(predictions, expected, strict=True):
+        assert prediction["label"] in model.classes_
+        assert list(prediction["probabilities"]) == list(model.classes_)
+        assert abs(sum(prediction["probabilities"].values()) - 1) < 1e-9
+        served = [prediction["probabilities"][c] for c in model.classes_]
+        np.testing.assert_allclose(served, row, rtol=0, atol=1e-12)
+
+
+def test_predict_keeps_input_order(server):
+    forward = predict(server, PROBE)
+    backward = predict(server, PROBE[::-1])
+    assert backward == forward[::-1]
+
+
+def test_predict_label_is_most_probable_class(server):
+    for prediction in predict(server, PROBE):
+        probabilities = prediction["probabilities"]
+        assert prediction["label"] == max(probabilities, key=probabilities.get)
+
+
+def test_predict_single_text(server):
+    status, payload, _ = call(server, "POST", "/predict", {"text": "wonderful film"})
+    assert status == 200
+    assert payload["predictions"] == predict(server, ["wonderful film"])
+
+
+def test_predict_empty_list(server):
+    assert predict(server, []) == []
+
+
+def test_predict_without_content_type(server):
+    body = json.dumps({"texts": ["wonderful film"]}).encode()
+    status, payload = raw_call(
+        server, "POST", "/predict", body, {"Content-Length": str(len(body))}
+    )
+    assert status == 200
+    assert len(payload["predictions"]) == 1
+
+
+def test_predict_accepts_json_charset(server):
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    status, payload, _ = call(server, "POST", "/predict", b'{"text": "a"}', headers)
+    assert status == 200
+    assert len(payload["predictions"]) == 1
+
+
+JSON = {"Content-Type": "application/json"}
+
+BAD_REQUESTS = [
+    # (method, path, body, headers, status, words in the error)
+    ("POST", "/predict", b'{"texts": [1,', JSON, 400, ["invalid JSON", "line 1"]),
+    ("POST", "/predict", b"", JSON, 400, ["empty"]),
+    ("POST", "/predict", b'{"texts": "\xff"}', JSON, 400, ["UTF-8"]),
+    ("POST", "/predict", b"[" * 1500, JSON, 400, ["deeply"]),
+    ("POST", "/predict", b'["a"]', JSON, 400, ["JSON object", "array"]),
+    ("POST", "/predict", b'{"txts": ["a"]}', JSON, 400, ['no "texts"', "'txts'"]),
+    ("POST", "/predict", b'{"texts": "a"}', JSON, 400, ["array of strings", "string"]),
+    (
+        "POST",
+        "/predict",
+        b'{"texts": ["a", "b", 3]}',
+        JSON,
+        400,
+        ['"texts"[2]', "number"],
+    ),
+    ("POST", "/predict", b'{"texts": ["a", null]}', JSON, 400, ['"texts"[1]', "null"]),
+    ("POST", "/predict", b'{"text": ["a"]}', JSON, 400, ['"text"', "array"]),
+    ("POST", "/predict", b'{"text": "a", "texts": []}', JSON, 400, ["both"]),
+    (
+        "POST",
+        "/predict",
+        json.dumps({"texts": ["a"] * (MAX_TEXTS + 1)}).encode(),
+        JSON,
+        413,
+        [f"{MAX_TEXTS + 1} texts", f"maximum is {MAX_TEXTS}"],
+    ),
+    (
+        "POST",
+        "/predict",
+        json.dumps({"texts": ["a" * MAX_BODY_BYTES]}).encode(),
+        JSON,
+        413,
+        [f"maximum is {MAX_BODY_BYTES} bytes"],
+    ),
+    (
+        "POST",
+        "/predict",
+        b'{"texts": []}',
+        {"Content-Type": "text/plain"},
+        415,
+        ["'text/plain'", "application/json"],
+    ),
+    ("GET", "/nowhere", None, None, 404, ["/nowhere", "POST /predict"]),
+    ("POST", "/health/", b"{}", JSON, 404, ["GET /health"]),
+    ("GET", "/predict", None, None, 405, ["GET", "POST"]),
+    ("POST", "/health", b"{}", JSON, 405, ["POST", "GET"]),
+    ("DELETE", "/predict", None, None, 405, ["DELETE"]),
+]
+
+
+@pytest.mark.parametrize(
+    "method, path, body, headers, status, words",
+    BAD_REQUESTS,
+    ids=[f"{case[4]}-{index}" for index, case in enumerate(BAD_REQUESTS)],
+)
+def test_bad_request_gets_json_error(server, method, path, body, headers, status, words):
+    answered, payload, _ = call(server, method, path, body, headers)
+    assert answered == status
+    assert set(payload) == {"error"}
+    for word in words:
+        assert word in payload["error"]
+
+
+def test_wrong_method_lists_allowed_methods(server):
+    _, _, headers = call(server, "GET", "/predict")
+    assert headers["Allow"] == "POST"
+
+
+def test_missing_content_length_is_411(server):
+    status, payload = raw_call(server, "POST", "/predict", None, JSON)
+    assert status == 411
+    assert "Content-Length" in payload["error"]
+
+
+def test_invalid_content_length_is_400(server):
+    headers = {**JSON, "Content-Length": "12abc"}
+    status, payload = raw_call(server, "POST", "/predict", None, headers)
+    assert status == 400
+    assert "'12abc'" in payload["error"]
+
+
+def test_short_body_is_400(server):
+    headers = {**JSON, "Content-Length": "50"}
+    status, payload = raw_call(server, "POST", "/predict", b'{"texts": []}', headers)
+    assert status == 400
+    assert "13 of the 50 bytes" in payload["error"]
+
+
+def test_unknown_method_gets_json_error(server):
+    status, payload = raw_call(server, "TRACE", "/predict")
+    assert status == 501
+    assert "TRACE" in payload["error"]
+
+
+def test_server_answers_after_bad_requests(server):
+    for method, path, body, headers, status, _ in BAD_REQUESTS:
+        assert call(server, method, path, body, headers)[0] == status
+    raw_call(server, "POST", "/predict", None, JSON)
+    status, payload, _ = call(server, "GET", "/health")
+    assert status == 200
+    assert payload["status"] == "ok"
+    assert len(predict(server, PROBE)) == len(PROBE)
+
+
+def test_oversized_body_far_over_limit_gets_413(server):
+    body = json.dumps({"texts": ["a" * 1000] * 200}).encode()
+    status, payload, _ = call(server, "POST", "/predict", body)
+    assert status == 413
+    assert str(len(body)) in payload["error"]
+
+
+def test_request_errors_logged_without_texts(server, caplog):
+    caplog.set_level(logging.WARNING, logger="embedsent.serve")
+    body = {"texts": ["secret review text", 7]}
+    assert call(server, "POST", "/predict", body)[0] == 400
+    messages = [record.getMessage() for record in caplog.records]
+    assert any('400 "texts"[1]' in message for message in messages)
+    assert not any("secret" in message for message in messages)
+
+
+def test_concurrent_requests_get_own_answers(server, model):
+    batches = [PROBE[i:] + PROBE[:i] for i in range(len(PROBE))]
+    expected = {
+        i: [str(label) for label in model.predict(batch)]
+        for i, batch in enumerate(batches)
+    }
+    results: dict[tuple[int, int], list[str]] = {}
+    errors: list[BaseException] = []
+
+    def worker(index):
+        try:
+            for repeat in range(4):
+                predictions = predict(server, batches[index])
+                results[index, repeat] = [p["label"] for p in predictions]
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(batches))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(results) == 4 * len(batches)
+    for (index, _), labels in results.items():
+        assert labels == expected[index]
+
+
+def test_int_labels_stay_ints(vectors):
+    config = ClassifierConfig(hidden_size=4, epochs=50)
+    labels = np.array([1, 0, 1, 0], dtype=np.int64)
+    model = TransferClassifier(vectors, classifier_config=config).fit(TEXTS, labels)
+    server, thread = start(model)
+    try:
+        status, payload, _ = call(server, "GET", "/health")
+        predictions = predict(server, ["wonderful film"])
+    finally:
+        stop(server, thread)
+    assert status == 200
+    assert payload["classes"] == [0, 1]
+    assert type(predictions[0]["label"]) is int
+    assert set(predictions[0]["probabilities"]) == {"0", "1"}
+
+
+def test_shutdown_stops_serving(model):
+    server, thread = start(model)
+    address = url(server, "/health")
+    assert call(server, "GET", "/health")[0] == 200
+    stop(server, thread)
+    assert not thread.is_alive()
+    with pytest.raises(urllib.error.URLError):
+        OPENER.open(address, timeout=5)
+
+
+def test_serve_stops_on_keyboard_interrupt(model_path, caplog):
+    caplog.set_level(logging.INFO, logger="embedsent.serve")
+    answers = []
+
+    def request_then_interrupt(server):
+        try:
+            answers.append(call(server, "GET", "/health")[0])
+        finally:
+            # Raises KeyboardInterrupt in the main thread, like Ctrl-C.
+            _thread.interrupt_main()
+
+    def on_start(server):
+        threading.Thread(target=request_then_interrupt, args=(server,)).start()
+
+    serve(model_path, "127.0.0.1", 0, on_start=on_start)
+    messages = [record.getMessage() for record in caplog.records]
+    assert answers == [200]
+    assert any("127.0.0.1 port" in message for message in messages)
+    assert any("interrupted" in message for message in messages)
+    assert messages[-1].endswith("stopped")
+
+
+def test_make_server_rejects_bad_port(model):
+    with pytest.raises(ValueError, match="port must be an integer from 0 to 65535"):
+        make_server(model, "127.0.0.1", 70000)
+
+
+def test_make_server_rejects_bad_limit(model):
+    with pytest.raises(ValueError, match="max_texts must be a positive integer"):
+        make_server(model, "127.0.0.1", 0, max_texts=0)
+
+
+def test_make_server_rejects_unfitted_model(vectors):
+    with pytest.raises(ValueError, match="not fitted"):
+        make_server(TransferClassifier(vectors), "127.0.0.1", 0)
+
+
+def test_make_server_reports_port_in_use(server, model):
+    port = server.server_address[1]
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+        make_server(model, "127.0.0.1", port)
+
+
+def test_cli_serve_help_states_defaults(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--help"])
+    assert stopped.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: 8000)" in text
+    assert "(default: 127.0.0.1)" in text
+    assert "exposes the model to the network" in text
+
+
+def test_cli_serve_missing_model(tmp_path, capsys):
+    assert main(["serve", "--model", str(tmp_path / "absent.npz")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_serve_bad_port(model_path, capsys):
+    assert main(["serve", "--model", str(model_path), "--port", "70000"]) == 2
+    assert "port must be an integer" in capsys.readouterr().err

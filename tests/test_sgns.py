@@ -1,0 +1,188 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from embedsent.config import SGNSConfig, VocabConfig
+from embedsent.sgns import (
+    StepShape,
+    _sgns_gradients,
+    build_noise_table,
+    sgns_loss,
+    train_chunk,
+)
+from embedsent.trainer import TrainingDiverged, check_memory, iter_chunks, train_sgns
+
+SMALL = SGNSConfig(
+    dim=16,
+    window=3,
+    negative=3,
+    epochs=3,
+    batch_size=64,
+    shared_negatives=16,
+    negative_group=8,
+    steps_per_call=4,
+    seed=0,
+)
+NO_SAMPLING = VocabConfig(min_count=1, sample=0.0)
+
+
+def topic_corpus(seed=0, n_docs=300, doc_len=20):
+    """Documents that each draw words from one of two disjoint topics."""
+    rng = np.random.default_rng(seed)
+    topics = [[f"a{i}" for i in range(15)], [f"b{i}" for i in range(15)]]
+    return [list(rng.choice(topics[d % 2], size=doc_len)) for d in range(n_docs)]
+
+
+def random_batch(seed=0, batch=8, contexts=4, groups=2, noise=5, dim=6):
+    rng = np.random.default_rng(seed)
+    center = rng.normal(size=(batch, dim)) * 0.5
+    context = rng.normal(size=(batch, contexts, dim)) * 0.5
+    mask = (rng.random((batch, contexts)) < 0.7).astype(np.float64)
+    noise_vectors = rng.normal(size=(groups, noise, dim)) * 0.5
+    weight = rng.uniform(0.1, 2.0, size=batch)
+    return center, context, mask, noise_vectors, weight
+
+
+def numpy_loss(center, context, mask, noise_vectors, weight):
+    """Reference SGNS loss written as explicit loops in float64."""
+    groups = noise_vectors.shape[0]
+    per_group = center.shape[0] // groups
+    total = 0.0
+    for b in range(center.shape[0]):
+        for c in range(context.shape[1]):
+            score = center[b] @ context[b, c]
+            total -= mask[b, c] * np.log(1.0 / (1.0 + np.exp(-score)))
+        for k in range(noise_vectors.shape[1]):
+            score = center[b] @ noise_vectors[b // per_group, k]
+            total -= weight[b] * np.log(1.0 / (1.0 + np.exp(score)))
+    return total
+
+
+def test_loss_matches_numpy_loops():
+    arrays = random_batch()
+    expected = numpy_loss(*arrays)
+    got = sgns_loss(*(jnp.asarray(a, jnp.float32) for a in arrays))
+    assert float(got) == pytest.approx(expected, rel=1e-5)
+
+
+def test_gradient_matches_finite_differences():
+    arrays = random_batch(seed=1)
+    analytic = _sgns_gradients(*(jnp.asarray(a, jnp.float32) for a in arrays))[1:]
+    eps = 1e-6
+    for which, grad in zip((0, 1, 3), analytic, strict=True):
+        base = arrays[which]
+        numeric = np.zeros_like(base)
+        for index in np.ndindex(base.shape):
+            plus = [a.copy() for a in arrays]
+            minus = [a.copy() for a in arrays]
+            plus[which][index] += eps
+            minus[which][index] -= eps
+            numeric[index] = (numpy_loss(*plus) - numpy_loss(*minus)) / (2 * eps)
+        np.testing.assert_allclose(np.asarray(grad), numeric, rtol=1e-3, atol=1e-4)
+
+
+def test_hand_gradient_matches_autodiff():
+    arrays = [jnp.asarray(a, jnp.float32) for a in random_batch(seed=2)]
+    autodiff = jax.grad(sgns_loss, argnums=(0, 1, 3))(*arrays)
+    analytic = _sgns_gradients(*arrays)[1:]
+    for got, expected in zip(analytic, autodiff, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_training_separates_topics():
+    model = train_sgns(topic_corpus(), SMALL, NO_SAMPLING)
+    vectors = model.input_vectors / np.linalg.norm(
+        model.input_vectors, axis=1, keepdims=True
+    )
+    topic = np.array([token[0] for token in model.vocab.tokens])
+    similarity = vectors @ vectors.T
+    same = similarity[topic[:, None] == topic[None, :]].mean()
+    across = similarity[topic[:, None] != topic[None, :]].mean()
+    assert same > across + 0.3
+
+
+def test_loss_decreases_over_epochs():
+    model = train_sgns(topic_corpus(), SMALL, NO_SAMPLING)
+    assert model.epoch_losses[-1] < model.epoch_losses[0]
+
+
+def test_same_seed_gives_identical_vectors():
+    first = train_sgns(topic_corpus(), SMALL, NO_SAMPLING)
+    second = train_sgns(topic_corpus(), SMALL, NO_SAMPLING)
+    np.testing.assert_array_equal(first.input_vectors, second.input_vectors)
+
+
+def test_other_seed_gives_other_vectors():
+    first = train_sgns(topic_corpus(), SMALL, NO_SAMPLING)
+    other = SGNSConfig(**{**SMALL.__dict__, "seed": 1})
+    second = train_sgns(topic_corpus(), other, NO_SAMPLING)
+    assert not np.array_equal(first.input_vectors, second.input_vectors)
+
+
+def test_one_shot_iterator_trains_every_epoch():
+    from_list = train_sgns(topic_corpus(), SMALL, NO_SAMPLING)
+    from_iterator = train_sgns(iter(topic_corpus()), SMALL, NO_SAMPLING)
+    np.testing.assert_array_equal(from_list.input_vectors, from_iterator.input_vectors)
+    assert len(from_iterator.epoch_losses) == SMALL.epochs
+
+
+def test_windows_never_cross_documents():
+    # One-token documents have no context pair, so nothing may change.
+    corpus = [[f"w{i % 7}"] for i in range(200)]
+    model = train_sgns(corpus, SMALL, NO_SAMPLING)
+    assert np.all(model.output_vectors == 0.0)
+    assert model.epoch_losses == [0.0] * SMALL.epochs
+
+
+def test_step_compiles_once_across_corpus_sizes_and_rates():
+    train_sgns(topic_corpus(n_docs=100), SMALL, NO_SAMPLING)
+    compiled = train_chunk._cache_size()
+    faster = SGNSConfig(**{**SMALL.__dict__, "alpha": 0.05, "epochs": 1})
+    train_sgns(topic_corpus(seed=3, n_docs=400), faster, NO_SAMPLING)
+    assert train_chunk._cache_size() == compiled
+
+
+def test_raw_string_corpus_raises_type_error():
+    with pytest.raises(TypeError, match="tokenize_corpus"):
+        train_sgns(["a plain review text", "another one"], SMALL, NO_SAMPLING)
+
+
+def test_single_string_corpus_raises_type_error():
+    with pytest.raises(TypeError, match="single str"):
+        train_sgns("a plain review text", SMALL, NO_SAMPLING)
+
+
+def test_all_tokens_below_min_count_raises():
+    with pytest.raises(ValueError, match="3 token types and the largest count is 2"):
+        train_sgns([["a", "b"], ["a", "c"]], SMALL, VocabConfig(min_count=5))
+
+
+def test_divergent_learning_rate_stops_training():
+    diverging = SGNSConfig(**{**SMALL.__dict__, "alpha": 1e30, "min_alpha": 1e30})
+    with pytest.raises(TrainingDiverged, match="lower alpha"):
+        train_sgns(topic_corpus(), diverging, NO_SAMPLING)
+
+
+def test_oversized_tables_refused_before_allocation():
+    config = SGNSConfig(dim=1000, max_memory_gb=8.0)
+    with pytest.raises(MemoryError, match="2 x 10000000 words x 1000 dims"):
+        check_memory(10_000_000, config)
+
+
+def test_noise_table_follows_distribution():
+    noise = np.array([0.5, 0.3, 0.2])
+    table = build_noise_table(noise, size=1000)
+    counts = np.bincount(table, minlength=3) / table.size
+    np.testing.assert_allclose(counts, noise, atol=1e-3)
+
+
+def test_chunks_cover_stream_with_halo():
+    shape = StepShape(4, 2, 1, 2, 2, 2)
+    ids = np.arange(1, 12, dtype=np.int32)
+    docs = np.zeros(11, np.int32)
+    chunks = list(iter_chunks(ids, docs, shape))
+    assert [c[2] for c in chunks] == [8, 3]
+    assert chunks[0][0].tolist() == [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert chunks[1][0][:5].tolist() == [7, 8, 9, 10, 11]
+    assert chunks[1][1][5:].tolist() == [-1] * 7

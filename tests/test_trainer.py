@@ -1,0 +1,124 @@
+import numpy as np
+import pytest
+
+from embedsent.config import SGNSConfig, VocabConfig
+from embedsent.trainer import Checkpointing, SGNSModel, continue_training, train_sgns
+
+CONFIG = SGNSConfig(
+    dim=12,
+    window=3,
+    negative=3,
+    epochs=3,
+    batch_size=32,
+    shared_negatives=16,
+    negative_group=8,
+    steps_per_call=2,
+    seed=5,
+)
+VOCAB = VocabConfig(min_count=1, sample=1e-2)
+
+
+def corpus(seed=0, n_docs=120, prefix=""):
+    rng = np.random.default_rng(seed)
+    topics = [
+        [f"{prefix}a{i}" for i in range(12)],
+        [f"{prefix}b{i}" for i in range(12)],
+    ]
+    return [list(rng.choice(topics[d % 2], size=15)) for d in range(n_docs)]
+
+
+class Interrupt(Exception):
+    pass
+
+
+def interrupt_at(epoch, chunk):
+    def on_chunk(e, c):
+        if (e, c) == (epoch, chunk):
+            raise Interrupt
+
+    return on_chunk
+
+
+@pytest.mark.parametrize("stop", [(0, 3), (1, 0), (2, 5)])
+def test_resume_matches_uninterrupted_run(tmp_path, stop):
+    uninterrupted = train_sgns(corpus(), CONFIG, VOCAB)
+    checkpointing = Checkpointing(tmp_path / "run.ckpt", every_seconds=0.0)
+    with pytest.raises(Interrupt):
+        train_sgns(
+            corpus(),
+            CONFIG,
+            VOCAB,
+            checkpoint=checkpointing,
+            on_chunk=interrupt_at(*stop),
+        )
+    resumed = train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+    np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
+    np.testing.assert_array_equal(resumed.output_vectors, uninterrupted.output_vectors)
+    np.testing.assert_allclose(
+        resumed.epoch_losses, uninterrupted.epoch_losses, rtol=1e-6
+    )
+
+
+def test_checkpoint_from_other_settings_rejected(tmp_path):
+    path = tmp_path / "run.ckpt"
+    train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
+    other = SGNSConfig(**{**CONFIG.__dict__, "alpha": 0.01})
+    with pytest.raises(ValueError, match="other settings"):
+        train_sgns(corpus(), other, VOCAB, checkpoint=path)
+
+
+def test_checkpoint_from_other_corpus_rejected(tmp_path):
+    path = tmp_path / "run.ckpt"
+    train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
+    with pytest.raises(ValueError, match="another corpus"):
+        train_sgns(corpus(seed=9), CONFIG, VOCAB, checkpoint=path)
+
+
+def test_damaged_checkpoint_rejected(tmp_path):
+    path = tmp_path / "run.ckpt"
+    path.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match="damaged"):
+        train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
+
+
+def test_model_save_load_round_trip(tmp_path):
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    model.save(tmp_path / "model.npz")
+    loaded = SGNSModel.load(tmp_path / "model.npz")
+    assert loaded.vocab.tokens == model.vocab.tokens
+    np.testing.assert_array_equal(loaded.input_vectors, model.input_vectors)
+    assert loaded.config == model.config
+
+
+def test_continued_training_grows_vocabulary():
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    grown = continue_training(model, corpus(seed=1, n_docs=60, prefix="new_"))
+    assert grown.vocab.tokens[: len(model.vocab)] == model.vocab.tokens
+    assert len(grown.vocab) == len(model.vocab) + 24
+    assert "new_a0" in grown.vocab
+
+
+def test_continued_training_keeps_old_vectors_usable():
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    grown = continue_training(model, corpus(seed=1, n_docs=60, prefix="new_"))
+    old = len(model.vocab)
+    before = model.input_vectors / np.linalg.norm(
+        model.input_vectors, axis=1, keepdims=True
+    )
+    after = grown.input_vectors[:old]
+    after = after / np.linalg.norm(after, axis=1, keepdims=True)
+    np.testing.assert_allclose((before * after).sum(axis=1), 1.0, atol=0.05)
+
+
+def test_continued_training_counts_known_words_again():
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    grown = continue_training(model, corpus(seed=2, n_docs=30))
+    assert grown.vocab.counts.sum() > model.vocab.counts.sum()
+    assert len(grown.vocab) == len(model.vocab)
+
+
+def test_continued_training_rejects_other_dim():
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    other = SGNSConfig(**{**CONFIG.__dict__, "dim": 20})
+    with pytest.raises(ValueError, match="config.dim=20 differs"):
+        continue_training(model, corpus(seed=1), other)

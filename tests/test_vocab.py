@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from embedsent.config import VocabConfig
+from embedsent.vocab import Vocabulary
+
+CORPUS = [["good", "film", "good"], ["bad", "film"], ["good", "plot", "zebra"]]
+
+
+def test_vocab_orders_by_count_then_token():
+    vocab = Vocabulary.build(CORPUS, VocabConfig(min_count=1))
+    assert vocab.tokens == ["good", "film", "bad", "plot", "zebra"]
+    assert vocab.counts.tolist() == [3, 2, 1, 1, 1]
+
+
+def test_vocab_drops_tokens_below_min_count():
+    vocab = Vocabulary.build(CORPUS, VocabConfig(min_count=2))
+    assert vocab.tokens == ["good", "film"]
+
+
+def test_vocab_caps_size_at_max_vocab_size():
+    vocab = Vocabulary.build(CORPUS, VocabConfig(min_count=1, max_vocab_size=3))
+    assert vocab.tokens == ["good", "film", "bad"]
+
+
+def test_vocab_min_count_error_names_types_and_largest_count():
+    with pytest.raises(ValueError, match="5 token types and the largest count is 3"):
+        Vocabulary.build(CORPUS, VocabConfig(min_count=4))
+
+
+def test_vocab_rejects_raw_texts():
+    with pytest.raises(TypeError, match="tokenize_corpus"):
+        Vocabulary.build(["good film", "bad film"])
+
+
+def test_vocab_rejects_non_string_tokens():
+    with pytest.raises(TypeError, match="str tokens"):
+        Vocabulary.build([[1, 2, 3]])
+
+
+def test_encode_drops_unknown_tokens():
+    vocab = Vocabulary.build(CORPUS, VocabConfig(min_count=2))
+    assert vocab.encode(["good", "unknown", "film"]).tolist() == [0, 1]
+
+
+def test_encode_corpus_records_documents_and_raw_count():
+    vocab = Vocabulary.build(CORPUS, VocabConfig(min_count=2))
+    encoded = vocab.encode_corpus(CORPUS)
+    assert encoded.ids.tolist() == [0, 1, 0, 1, 0]
+    assert encoded.doc_ids.tolist() == [0, 0, 0, 1, 2]
+    assert encoded.raw_token_count == 8
+
+
+def test_keep_probabilities_follow_word2vec_formula():
+    vocab = Vocabulary(["a", "b"], [990, 10])
+    keep = vocab.keep_probabilities(0.01)
+    threshold = 0.01 * 1000
+    expected_a = (np.sqrt(990 / threshold) + 1) * threshold / 990
+    assert keep[0] == pytest.approx(expected_a)
+    assert keep[1] == 1.0
+
+
+def test_keep_probabilities_zero_sample_keeps_all():
+    vocab = Vocabulary(["a", "b"], [900, 100])
+    assert vocab.keep_probabilities(0.0).tolist() == [1.0, 1.0]
+
+
+def test_noise_distribution_uses_three_quarter_power():
+    vocab = Vocabulary(["a", "b"], [16, 1])
+    noise = vocab.noise_distribution(0.75)
+    assert noise[0] / noise[1] == pytest.approx(8.0)
+    assert noise.sum() == pytest.approx(1.0)
+
+
+def test_vocab_save_load_round_trip(tmp_path):
+    vocab = Vocabulary.build(CORPUS, VocabConfig(min_count=1))
+    vocab.save(tmp_path / "vocab.json")
+    loaded = Vocabulary.load(tmp_path / "vocab.json")
+    assert loaded.tokens == vocab.tokens
+    assert loaded.counts.tolist() == vocab.counts.tolist()
+
+
+def test_vocab_load_rejects_unknown_version(tmp_path):
+    (tmp_path / "vocab.json").write_text('{"format_version": 99}')
+    with pytest.raises(ValueError, match="format_version 99"):
+        Vocabulary.load(tmp_path / "vocab.json")
