@@ -10,8 +10,9 @@ Training minimises the mean softmax cross-entropy with AdamW
 only, not to the biases. A whole fit, every epoch and every mini-batch, runs
 inside one compiled call. The compiled function is shared by all instances and
 is reused by any later fit with the same data shape, hidden size, class count,
-activation, epoch count and batch size. Learning rate, weight decay, dropout
-rate and seed are traced values, so changing them does not recompile.
+activation, epoch count, batch size and dropout on or off. Learning rate,
+weight decay, dropout rate and seed are traced values, so changing them does
+not recompile.
 
 Prediction runs in NumPy float64 on the stored parameters, so it needs no
 compilation and a model restored with :meth:`MLPClassifier.from_state` gives
@@ -49,6 +50,15 @@ _CONSTANT_FEATURE_RTOL = 1e-7
 
 _STATE_FORMAT = "embedsent.MLPClassifier"
 _STATE_VERSION = 1
+_STATE_META_KEYS = {
+    "format",
+    "version",
+    "config",
+    "classes",
+    "class_types",
+    "n_features_in",
+    "loss_curve",
+}
 
 # Label types that get_state can write to JSON and from_state can restore,
 # keyed by the name stored in the metadata.
@@ -71,6 +81,7 @@ def _as_feature_matrix(X: ArrayLike, *, allow_empty: bool) -> np.ndarray:
             f"X is a sparse matrix ({type(X).__name__}); MLPClassifier needs a "
             "dense array: pass X.toarray()"
         )
+
     try:
         array = np.asarray(X)
     except ValueError as error:
@@ -89,6 +100,7 @@ def _as_feature_matrix(X: ArrayLike, *, allow_empty: bool) -> np.ndarray:
             f"{array.shape}; use X.reshape(1, -1) for a single example or "
             "X.reshape(-1, 1) for a single feature"
         )
+
     n_rows, n_features = array.shape
     if n_rows == 0 and not allow_empty:
         raise ValueError(
@@ -99,6 +111,7 @@ def _as_feature_matrix(X: ArrayLike, *, allow_empty: bool) -> np.ndarray:
         raise ValueError(
             f"X has no features (shape {array.shape}); pass at least one column"
         )
+
     array = array.astype(np.float64, copy=False)
     finite = np.isfinite(array)
     if not finite.all():
@@ -216,7 +229,7 @@ def _activation_function(name: str) -> Callable[[jax.Array], jax.Array]:
 def _init_params(
     key: jax.Array, n_features: int, hidden_size: int, n_classes: int, activation: str
 ) -> Params:
-    """Draw float32 weights from scaled normals; biases start at zero.
+    """Draw float32 weights from scaled normals. Biases start at zero.
 
     The hidden layer uses He scaling, std sqrt(2 / fan_in), for ReLU and
     Glorot scaling, std sqrt(2 / (fan_in + fan_out)), for tanh. The output
@@ -304,7 +317,7 @@ def _train(
 
     Args:
         params: Initial parameters from ``_init_params``.
-        features: Standardised inputs, float32 of shape (n, d).
+        features: Standardized inputs, float32 of shape (n, d).
         labels: Class indices, int32 of shape (n,).
         key: PRNG key for shuffling and dropout.
         learning_rate: Float32 scalar, traced so new values do not recompile.
@@ -386,6 +399,40 @@ def _train(
 # ---------------------------------------------------------------------------
 
 
+def _standardization(
+    features: np.ndarray, standardize: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the per-feature (mean, scale), float64 of shape (d,), for ``fit``.
+
+    Without ``standardize`` the mean is 0 and the scale 1.
+    """
+    n_features = features.shape[1]
+    if not standardize:
+        return np.zeros(n_features), np.ones(n_features)
+    mean = features.mean(axis=0)
+    std = features.std(axis=0)
+    constant = std <= _CONSTANT_FEATURE_RTOL * np.maximum(1.0, np.abs(mean))
+    return mean, np.where(constant, 1.0, std)
+
+
+def _check_converged(
+    losses: np.ndarray, params: dict[str, np.ndarray], learning_rate: float
+) -> None:
+    """Raise FloatingPointError if the loss curve or a parameter is not finite."""
+    if not np.isfinite(losses).all():
+        bad_epoch = int(np.argmin(np.isfinite(losses)))
+        raise FloatingPointError(
+            f"training diverged: the loss became {losses[bad_epoch]} at epoch "
+            f"{bad_epoch}; lower learning_rate (got {learning_rate})"
+        )
+    for name, value in params.items():
+        if not np.isfinite(value).all():
+            raise FloatingPointError(
+                f"training diverged: {name} contains NaN or inf; lower "
+                f"learning_rate (got {learning_rate})"
+            )
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
@@ -404,9 +451,10 @@ class MLPClassifier:
         loss_curve_: Mean training cross-entropy of each epoch (without the
             weight-decay term).
 
-    Example:
-        >>> clf = MLPClassifier(ClassifierConfig(hidden_size=0)).fit(X, y)
-        >>> clf.predict(X_test)
+    Example::
+
+        model = MLPClassifier(ClassifierConfig(hidden_size=0)).fit(X, y)
+        labels = model.predict(X_test)
     """
 
     def __init__(self, config: ClassifierConfig | None = None):
@@ -460,24 +508,17 @@ class MLPClassifier:
                 "step, so it must be below 1; lower weight_decay"
             )
         n_rows, n_features = features.shape
-        if config.standardize:
-            mean = features.mean(axis=0)
-            std = features.std(axis=0)
-            constant = std <= _CONSTANT_FEATURE_RTOL * np.maximum(1.0, np.abs(mean))
-            scale = np.where(constant, 1.0, std)
-        else:
-            mean = np.zeros(n_features)
-            scale = np.ones(n_features)
+        mean, scale = _standardization(features, config.standardize)
         scaled = ((features - mean) / scale).astype(np.float32)
         if not np.isfinite(scaled).all():
             raise ValueError(
                 "X has values outside the float32 range (about 3.4e38) after "
-                "standardisation; rescale the features before fit"
+                "standardization; rescale the features before fit"
             )
 
         batch_size = config.batch_size
         if batch_size is not None and batch_size >= n_rows:
-            batch_size = None  # One batch holds every row, so no shuffling.
+            batch_size = None  # One batch contains every row, so no shuffling.
 
         init_key, train_key = jax.random.split(jax.random.PRNGKey(config.seed))
         params = _init_params(
@@ -503,18 +544,7 @@ class MLPClassifier:
             for layer, values in params.items()
             for name, value in values.items()
         }
-        if not np.isfinite(losses).all():
-            bad_epoch = int(np.argmin(np.isfinite(losses)))
-            raise FloatingPointError(
-                f"training diverged: the loss became {losses[bad_epoch]} at epoch "
-                f"{bad_epoch}; lower learning_rate (got {config.learning_rate}) "
-                "or turn on standardize"
-            )
-        if not all(np.isfinite(value).all() for value in flat.values()):
-            raise FloatingPointError(
-                "training diverged: the parameters contain NaN or inf; lower "
-                f"learning_rate (got {config.learning_rate}) or turn on standardize"
-            )
+        _check_converged(losses, flat, config.learning_rate)
         logger.debug(
             "fitted MLPClassifier on %d rows x %d features, %d classes: "
             "final loss %.4f in %.3f s",
@@ -651,7 +681,7 @@ class MLPClassifier:
             ``output_weights`` (h or d, c), ``output_bias`` (c,),
             ``hidden_weights`` (d, h) and ``hidden_bias`` (h,) when
             ``hidden_size > 0``, ``feature_mean`` (d,) and ``feature_scale``
-            (d,) to float64 arrays. Without standardisation the mean is 0 and
+            (d,) to float64 arrays. Without standardization the mean is 0 and
             the scale 1.
 
         Raises:
@@ -692,9 +722,16 @@ class MLPClassifier:
 
         Raises:
             ValueError: The metadata has another format or version, or the
-                arrays are missing, extra, misshapen or not finite.
-            TypeError: A stored class type name is unknown.
+                arrays are missing, extra, of the wrong shape or not finite.
+            TypeError: A stored class type name is unknown or a class value
+                does not match its type.
         """
+        missing = sorted(_STATE_META_KEYS - set(meta))
+        if missing:
+            raise ValueError(
+                f"meta is missing the keys {missing}; pass the metadata written by "
+                "MLPClassifier.get_state"
+            )
         if meta.get("format") != _STATE_FORMAT or meta.get("version") != _STATE_VERSION:
             raise ValueError(
                 f"meta has format {meta.get('format')!r} version "
@@ -745,6 +782,7 @@ class MLPClassifier:
 
 
 def _restore_classes(values: list[Any], type_names: list[str]) -> list[Hashable]:
+    """Convert the stored class values back to their recorded Python types."""
     if len(values) != len(type_names) or len(values) < 2:
         raise ValueError(
             f"meta has {len(values)} classes and {len(type_names)} class types; "
@@ -756,6 +794,18 @@ def _restore_classes(values: list[Any], type_names: list[str]) -> list[Hashable]
             raise TypeError(
                 f"unknown class type {type_name!r}; expected one of "
                 f"{sorted(_LABEL_TYPES)}"
+            )
+        # JSON keeps str, int, float and bool apart, except that a hand-written
+        # float may lose its ".0", so an int is accepted for "float".
+        accepted = (int, float) if type_name == "float" else _LABEL_TYPES[type_name]
+        if type_name == "bool":
+            matches = isinstance(value, bool)
+        else:
+            matches = isinstance(value, accepted) and not isinstance(value, bool)
+        if not matches:
+            raise TypeError(
+                f"class value {value!r} ({type(value).__name__}) does not match "
+                f"its recorded type {type_name!r}; the state is corrupt"
             )
         classes.append(_LABEL_TYPES[type_name](value))
     return classes

@@ -1,4 +1,4 @@
-"""Command-line interface: ``embedsent demo|pretrain|train|predict|compare``.
+"""Command-line interface: ``embedsent demo|pretrain|train|predict|compare|serve``.
 
 This is the only module that configures logging handlers.
 """
@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="answer predictions over HTTP with a saved model",
+        help="serve predictions over HTTP from a saved model",
         description="Serve a saved model over HTTP until Ctrl-C. GET /health "
         'returns the status and classes; POST /predict takes {"texts": [...]} '
         "as JSON and returns one label and class probabilities per text. "
@@ -284,13 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-body-bytes",
         type=int,
         default=10_000_000,
-        help="largest request body in bytes (default: %(default)s)",
+        help="maximum request body size in bytes (default: %(default)s)",
     )
     serve.add_argument(
         "--max-texts",
         type=int,
         default=10_000,
-        help="largest number of texts in one request (default: %(default)s)",
+        help="maximum number of texts per request (default: %(default)s)",
     )
     return parser
 

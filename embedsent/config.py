@@ -143,6 +143,8 @@ class SGNSConfig:
         steps_per_call: Steps run inside one compiled call.
         seed: Seed for every random choice: initialisation, subsampling,
             windows and noise words.
+        n_devices: Local devices to train on, data-parallel; 0 uses every
+            device JAX sees. Each step then covers ``n_devices`` batches.
         max_memory_gb: Refuse to allocate the two embedding tables when they
             would need more than this many GiB.
     """
@@ -158,6 +160,7 @@ class SGNSConfig:
     negative_group: int = 16
     steps_per_call: int = 32
     seed: int = 0
+    n_devices: int = 1
     max_memory_gb: float = 8.0
 
     def __post_init__(self):
@@ -181,6 +184,7 @@ class SGNSConfig:
             )
         _check_int("steps_per_call", self.steps_per_call, 1)
         _check_int("seed", self.seed, 0, 2**32 - 1)
+        _check_int("n_devices", self.n_devices, 0, 4096)
         _check_float("max_memory_gb", self.max_memory_gb, 0.0, inclusive_min=False)
 
 

@@ -62,7 +62,7 @@ _CONTENT_LENGTH_PATTERN = re.compile(r"[0-9]+")
 
 
 class _RequestError(Exception):
-    """An invalid request, answered with ``status`` and ``{"error": message}``."""
+    """Invalid request, sent back as ``status`` with body ``{"error": message}``."""
 
     def __init__(
         self, status: HTTPStatus, message: str, headers: dict[str, str] | None = None
@@ -74,20 +74,20 @@ class _RequestError(Exception):
 
 
 class PredictionServer(ThreadingHTTPServer):
-    """A threading HTTP server that answers prediction requests for one model.
+    """Threading HTTP server that serves prediction requests for one model.
 
     Build it with :func:`make_server`, which checks the arguments.
 
     Attributes:
-        model: The fitted model that answers ``POST /predict``.
+        model: The fitted model used by ``POST /predict``.
         classes: The model's class labels as JSON values, in column order of
             ``predict_proba``.
-        max_body_bytes: Largest accepted request body in bytes.
-        max_texts: Largest accepted number of texts in one request.
+        max_body_bytes: Maximum request body size in bytes.
+        max_texts: Maximum number of texts per request.
     """
 
     # Handler threads do not keep the process alive, so Ctrl-C exits at once
-    # even while a slow client holds a connection.
+    # even while a slow client keeps a connection open.
     daemon_threads = True
 
     def __init__(
@@ -149,7 +149,7 @@ class _PredictionHandler(BaseHTTPRequestHandler):
             body = _encode_json({"error": error.message})
         except Exception as error:
             logger.exception(
-                "%s %s from %s: internal error",
+                "%s %s from %s: failed with an internal error",
                 self.command,
                 _shorten(path),
                 _peer(self),
@@ -323,7 +323,7 @@ class _PredictionHandler(BaseHTTPRequestHandler):
     def send_error(
         self, code: int, message: str | None = None, explain: str | None = None
     ) -> None:
-        """Answer a request that ``http.server`` rejected with a JSON error.
+        """Send a JSON error response for a request that ``http.server`` rejected.
 
         ``http.server`` calls this for a malformed request line or headers, an
         over-long URL and an unsupported method.
@@ -530,16 +530,16 @@ def make_server(
 
     The server is bound but not serving yet: call ``serve_forever()`` (for
     example in a thread), then ``shutdown()`` and ``server_close()`` to stop
-    it. ``server_address`` holds the bound host and port.
+    it. ``server_address`` contains the bound host and port.
 
     Args:
         model: A fitted model.
         host: Address to listen on. A non-loopback address such as
             ``0.0.0.0`` lets other machines query the model.
         port: TCP port; 0 lets the OS choose a free one.
-        max_body_bytes: Largest accepted request body in bytes; larger bodies
+        max_body_bytes: Maximum request body size in bytes; larger bodies
             get status 413.
-        max_texts: Largest number of texts in one request; more get status
+        max_texts: Maximum number of texts per request; more get status
             413.
 
     Returns:
@@ -597,7 +597,7 @@ def serve(
     max_texts: int = 10_000,
     on_start: Callable[[PredictionServer], None] | None = None,
 ) -> None:
-    """Load a saved model and answer prediction requests until interrupted.
+    """Load a saved model and serve prediction requests until interrupted.
 
     Blocks until Ctrl-C (``KeyboardInterrupt``), which closes the listening
     socket and returns. Requests still running at that moment are cut off
@@ -607,8 +607,8 @@ def serve(
         model_path: Model file written by ``TransferClassifier.save``.
         host: Address to listen on; see :func:`make_server`.
         port: TCP port; 0 lets the OS choose a free one.
-        max_body_bytes: Largest accepted request body in bytes.
-        max_texts: Largest number of texts in one request.
+        max_body_bytes: Maximum request body size in bytes.
+        max_texts: Maximum number of texts per request.
         on_start: Called with the bound server before it starts serving.
 
     Raises:

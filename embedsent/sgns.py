@@ -22,11 +22,12 @@ the touched rows, and optax supplies the learning-rate schedule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, PartitionSpec
 
 from embedsent.config import SGNSConfig
 
@@ -35,6 +36,7 @@ __all__ = [
     "build_noise_table",
     "init_tables",
     "sgns_loss",
+    "sharded_train_chunk",
     "train_chunk",
 ]
 
@@ -137,8 +139,14 @@ class StepShape:
         return self.batch_size * self.steps_per_call
 
 
-def _sgns_step(shape: StepShape, tables, chunk, step, key, learning_rate):
-    """Run one SGD step on the ``step``-th batch of a chunk."""
+def _batch_updates(shape: StepShape, tables, chunk, step, key):
+    """Compute the row updates of the ``step``-th batch of a chunk.
+
+    Returns:
+        ``(rows, deltas, loss, pair_count)`` where ``rows`` is
+        ``(centers, contexts, noise)`` and ``deltas`` the matching gradients,
+        before scaling by the learning rate.
+    """
     input_table, output_table = tables
     ids, doc_ids, n_valid, noise_table = chunk
     batch, window = shape.batch_size, shape.window
@@ -167,18 +175,46 @@ def _sgns_step(shape: StepShape, tables, chunk, step, key, learning_rate):
     # contexts shares K noise words, each weighted n * negative / K.
     noise_weight = mask.sum(axis=1) * (shape.negative / shape.shared_negatives)
 
-    center_vectors = input_table[centers]
     loss, d_center, d_context, d_noise = _sgns_gradients(
-        center_vectors,
+        input_table[centers],
         output_table[contexts],
         mask,
         output_table[noise],
         noise_weight,
     )
+    return (centers, contexts, noise), (d_center, d_context, d_noise), loss, mask.sum()
+
+
+def _apply_updates(tables, rows, deltas, learning_rate):
+    """Scatter ``-learning_rate * deltas`` into the touched rows (plain SGD)."""
+    input_table, output_table = tables
+    centers, contexts, noise = rows
+    d_center, d_context, d_noise = deltas
     input_table = input_table.at[centers].add(-learning_rate * d_center)
     output_table = output_table.at[contexts].add(-learning_rate * d_context)
     output_table = output_table.at[noise].add(-learning_rate * d_noise)
-    return (input_table, output_table), loss, mask.sum()
+    return input_table, output_table
+
+
+def _run_steps(shape: StepShape, tables, chunk, key, learning_rates, combine):
+    """Run every step of a chunk; ``combine`` merges updates across devices."""
+
+    def body(step, carry):
+        tables, loss_sum, pairs = carry
+        step_key = jax.random.fold_in(key, step)
+        rows, deltas, loss, n_pairs = _batch_updates(
+            shape, tables, chunk, step, step_key
+        )
+        rows, deltas, loss, n_pairs = combine(rows, deltas, loss, n_pairs)
+        tables = _apply_updates(tables, rows, deltas, learning_rates[step])
+        return tables, loss_sum + loss, pairs + n_pairs
+
+    zero = jnp.zeros((), jnp.float32)
+    return jax.lax.fori_loop(0, shape.steps_per_call, body, (tables, zero, zero))
+
+
+def _single_device(rows, deltas, loss, pairs):
+    return rows, deltas, loss, pairs
 
 
 @partial(jax.jit, static_argnums=0, donate_argnums=1)
@@ -200,17 +236,59 @@ def train_chunk(shape: StepShape, tables, chunk, key, learning_rates):
     Returns:
         ``(tables, loss_sum, pair_count)`` after the steps.
     """
+    return _run_steps(shape, tables, chunk, key, learning_rates, _single_device)
 
-    def body(step, carry):
-        tables, loss_sum, pairs = carry
-        step_key = jax.random.fold_in(key, step)
-        tables, loss, n_pairs = _sgns_step(
-            shape, tables, chunk, step, step_key, learning_rates[step]
+
+AXIS = "data"
+
+
+def _all_devices(rows, deltas, loss, pairs):
+    """Gather every device's row updates so each replica applies all of them."""
+
+    def gather(x):
+        gathered = jax.lax.all_gather(x, AXIS)
+        return gathered.reshape((-1,) + x.shape[1:])
+
+    rows = jax.tree.map(gather, rows)
+    deltas = jax.tree.map(gather, deltas)
+    return rows, deltas, jax.lax.psum(loss, AXIS), jax.lax.psum(pairs, AXIS)
+
+
+@lru_cache(maxsize=8)
+def sharded_train_chunk(shape: StepShape, n_devices: int):
+    """Return a data-parallel ``train_chunk`` over the first ``n_devices`` devices.
+
+    The tables are replicated. Each device runs the steps of its own chunk
+    (the leading axis of ``ids``, ``doc_ids``, ``n_valid`` and
+    ``learning_rates``), then all devices exchange their sparse row updates
+    (an all-gather of O(batch) rows, never the tables) and apply all of them,
+    so the replicas stay identical. One step is then one SGD step on
+    ``n_devices`` batches.
+    """
+    mesh = Mesh(np.array(jax.devices()[:n_devices]), (AXIS,))
+    replicated = PartitionSpec()
+    split = PartitionSpec(AXIS)
+
+    def body(tables, ids, doc_ids, n_valid, noise_table, keys, learning_rates):
+        device_key = keys[0]
+        chunk = (ids[0], doc_ids[0], n_valid[0], noise_table)
+        return _run_steps(
+            shape, tables, chunk, device_key, learning_rates[0], _all_devices
         )
-        return tables, loss_sum + loss, pairs + n_pairs
 
-    zero = jnp.zeros((), jnp.float32)
-    return jax.lax.fori_loop(0, shape.steps_per_call, body, (tables, zero, zero))
+    mapped = jax.shard_map(
+        body,
+        mesh=mesh,
+        in_specs=(replicated, split, split, split, replicated, split, split),
+        out_specs=(replicated, replicated, replicated),
+        check_vma=False,
+    )
+
+    def call(tables, chunk, keys, learning_rates):
+        ids, doc_ids, n_valid, noise_table = chunk
+        return mapped(tables, ids, doc_ids, n_valid, noise_table, keys, learning_rates)
+
+    return jax.jit(call, donate_argnums=0)
 
 
 def init_tables(key: jax.Array, vocab_size: int, dim: int):

@@ -24,7 +24,13 @@ import numpy as np
 import optax
 
 from embedsent.config import SGNSConfig, VocabConfig, config_from_dict
-from embedsent.sgns import StepShape, build_noise_table, init_tables, train_chunk
+from embedsent.sgns import (
+    StepShape,
+    build_noise_table,
+    init_tables,
+    sharded_train_chunk,
+    train_chunk,
+)
 from embedsent.storage import load_bundle, save_bundle
 from embedsent.vocab import EncodedCorpus, Vocabulary, check_token_corpus
 
@@ -330,6 +336,7 @@ def train_sgns(
             "lower min_count"
         )
     check_memory(len(vocab), config)
+    _check_devices(config)
     if checkpoint is not None and not isinstance(checkpoint, Checkpointing):
         checkpoint = Checkpointing(Path(checkpoint))
 
@@ -377,6 +384,17 @@ def train_sgns(
     return model
 
 
+def _check_devices(config: SGNSConfig) -> None:
+    available = jax.local_device_count()
+    if config.n_devices > available:
+        raise ValueError(
+            f"n_devices={config.n_devices} but JAX sees {available} local "
+            f"device(s) ({jax.devices()[0].platform}); lower n_devices, or on CPU "
+            "set XLA_FLAGS=--xla_force_host_platform_device_count=N before "
+            "starting Python"
+        )
+
+
 def _checked_tables(tables, vocab_size: int, dim: int):
     checked = []
     for name, table in zip(("input", "output"), tables, strict=True):
@@ -420,34 +438,30 @@ class _Run:
         rng.bit_generator.state = state.rng_state
         ids, doc_ids = subsample(self.encoded, self.keep, rng)
         epoch_key = jax.random.fold_in(self.root_key, state.epoch)
-        n_chunks = math.ceil(len(ids) / self.shape.chunk_centers)
-        bar = _progress_bar(n_chunks, state.chunk, state.epoch, self.progress)
+        chunks = list(iter_chunks(ids, doc_ids, self.shape))
+        bar = _progress_bar(len(chunks), state.chunk, state.epoch, self.progress)
         started = time.perf_counter()
         last_checkpoint = started
         trained_tokens = 0
         pending = None
-        for index, (chunk_ids, chunk_docs, n_valid) in enumerate(
-            iter_chunks(ids, doc_ids, self.shape)
-        ):
-            if index < state.chunk:
-                continue
-            rates = self.learning_rates(state.done, n_valid)
-            chunk = (chunk_ids, chunk_docs, np.int32(n_valid), self.noise_table)
+        for first in range(state.chunk, len(chunks), self.n_devices):
+            group = chunks[first : first + self.n_devices]
+            n_valid = sum(chunk[2] for chunk in group)
             call_started = time.perf_counter()
-            compiled_before = train_chunk._cache_size()
-            tables, loss, pairs = train_chunk(
-                self.shape, tables, chunk, jax.random.fold_in(epoch_key, index), rates
+            compiled_before = self.step_function_cache_size()
+            tables, loss, pairs, rate = self.call(
+                tables, group, first, epoch_key, state
             )
-            if train_chunk._cache_size() > compiled_before:
+            if self.step_function_cache_size() > compiled_before:
                 jax.block_until_ready(tables)
                 model.compile_seconds = time.perf_counter() - call_started
                 started += model.compile_seconds
-            # Reading the previous chunk's loss lets this chunk run meanwhile.
+            # Reading the previous call's loss lets this call run meanwhile.
             if pending is not None:
                 self._add_loss(state, pending)
-            pending = (loss, pairs, index, rates[0])
+            pending = (loss, pairs, first, rate)
             state.done += n_valid
-            state.chunk = index + 1
+            state.chunk = first + len(group)
             trained_tokens += n_valid
             now = time.perf_counter()
             if (
@@ -461,9 +475,9 @@ class _Run:
                 )
                 last_checkpoint = time.perf_counter()
             if bar is not None:
-                bar.update(1)
+                bar.update(len(group))
             if self.on_chunk is not None:
-                self.on_chunk(state.epoch, index)
+                self.on_chunk(state.epoch, first)
         if pending is not None:
             self._add_loss(state, pending)
         if bar is not None:
@@ -480,6 +494,45 @@ class _Run:
                 self.checkpoint, tables, state, self.config, self.fingerprint
             )
         return tables
+
+    @property
+    def n_devices(self) -> int:
+        return self.config.n_devices or jax.local_device_count()
+
+    def step_function_cache_size(self) -> int:
+        if self.n_devices == 1:
+            return train_chunk._cache_size()
+        return sharded_train_chunk(self.shape, self.n_devices)._cache_size()
+
+    def call(self, tables, group, first, epoch_key, state):
+        """Run one compiled call over ``group`` (one chunk per device)."""
+        keys, rates = [], []
+        done = state.done
+        for offset, (_, _, n_valid) in enumerate(group):
+            keys.append(jax.random.fold_in(epoch_key, first + offset))
+            rates.append(self.learning_rates(done, n_valid))
+            done += n_valid
+        if self.n_devices == 1:
+            chunk_ids, chunk_docs, n_valid = group[0]
+            chunk = (chunk_ids, chunk_docs, np.int32(n_valid), self.noise_table)
+            tables, loss, pairs = train_chunk(
+                self.shape, tables, chunk, keys[0], rates[0]
+            )
+            return tables, loss, pairs, rates[0][0]
+        while len(group) < self.n_devices:
+            empty_ids = np.zeros_like(group[0][0])
+            group = group + [(empty_ids, np.full_like(group[0][1], -1), 0)]
+            keys.append(jax.random.fold_in(epoch_key, first + len(keys)))
+            rates.append(rates[-1])
+        chunk = (
+            np.stack([g[0] for g in group]),
+            np.stack([g[1] for g in group]),
+            np.array([g[2] for g in group], np.int32),
+            self.noise_table,
+        )
+        step = sharded_train_chunk(self.shape, self.n_devices)
+        tables, loss, pairs = step(tables, chunk, jnp.stack(keys), np.stack(rates))
+        return tables, loss, pairs, rates[0][0]
 
     def _add_loss(self, state: _RunState, pending) -> None:
         loss, pairs, index, rate = pending

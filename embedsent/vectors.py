@@ -142,6 +142,11 @@ class WordVectors:
         """Vector dimension ``d``."""
         return int(self.vectors.shape[1])
 
+    def __deepcopy__(self, memo: dict) -> WordVectors:
+        # The arrays are read-only, so copies can share them; scikit-learn's
+        # clone deep-copies parameters once per fold and grid candidate.
+        return self
+
     def __len__(self) -> int:
         return len(self.words)
 

@@ -10,7 +10,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from embedsent.classifier import MLPClassifier, NotFittedError, _train
+from embedsent.classifier import (
+    MLPClassifier,
+    NotFittedError,
+    _check_converged,
+    _train,
+)
 from embedsent.config import ClassifierConfig
 
 # Most tests share these shapes and static settings (hidden size, epochs,
@@ -245,6 +250,20 @@ def test_from_state_rejects_other_format(fitted):
         MLPClassifier.from_state(meta, arrays)
 
 
+def test_from_state_rejects_missing_meta_key(fitted):
+    meta, arrays = fitted.get_state()
+    del meta["class_types"]
+    with pytest.raises(ValueError, match=r"missing the keys \['class_types'\]"):
+        MLPClassifier.from_state(meta, arrays)
+
+
+def test_from_state_rejects_class_type_mismatch(fitted):
+    meta, arrays = fitted.get_state()
+    meta["class_types"] = ["int", "str"]
+    with pytest.raises(TypeError, match="class value 'neg' .* recorded type 'int'"):
+        MLPClassifier.from_state(meta, arrays)
+
+
 # -- training options ---------------------------------------------------------------
 
 
@@ -402,7 +421,7 @@ def test_fit_rejects_nan_label(blobs):
         MLPClassifier().fit(X, labels)
 
 
-def test_fit_rejects_decay_of_one_per_step(blobs):
+def test_fit_rejects_too_large_weight_decay(blobs):
     X, index = blobs
     config = ClassifierConfig(learning_rate=0.1, weight_decay=10.0)
     with pytest.raises(ValueError, match="learning_rate \\* weight_decay is 1"):
@@ -433,6 +452,15 @@ def test_predict_rejects_nan(fitted):
     X[1, 4] = np.nan
     with pytest.raises(ValueError, match="row 1, column 4"):
         fitted.predict_proba(X)
+
+
+def test_diverged_loss_raises():
+    losses = np.array([0.7, 0.5, np.nan, np.nan])
+    with pytest.raises(FloatingPointError, match="loss became nan at epoch 2"):
+        _check_converged(losses, {}, 0.01)
+    params = {"output_bias": np.array([0.0, np.inf])}
+    with pytest.raises(FloatingPointError, match="output_bias contains NaN or inf"):
+        _check_converged(np.ones(4), params, 0.01)
 
 
 def test_init_rejects_non_config():

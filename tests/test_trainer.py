@@ -122,3 +122,51 @@ def test_continued_training_rejects_other_dim():
     other = SGNSConfig(**{**CONFIG.__dict__, "dim": 20})
     with pytest.raises(ValueError, match="config.dim=20 differs"):
         continue_training(model, corpus(seed=1), other)
+
+
+MULTI_DEVICE_SCRIPT = """
+import os
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+import json, sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from test_sgns import NO_SAMPLING, SMALL, topic_corpus
+from embedsent.config import SGNSConfig
+from embedsent.trainer import train_sgns
+
+out = {{}}
+for n in (1, 2, 2):
+    config = SGNSConfig(**{{**SMALL.__dict__, "n_devices": n}})
+    model = train_sgns(topic_corpus(), config, NO_SAMPLING)
+    unit = model.input_vectors / np.linalg.norm(model.input_vectors, axis=1,
+                                                keepdims=True)
+    topic = np.array([t[0] for t in model.vocab.tokens])
+    sim = unit @ unit.T
+    same = float(sim[topic[:, None] == topic[None, :]].mean())
+    across = float(sim[topic[:, None] != topic[None, :]].mean())
+    out.setdefault(str(n), []).append(
+        {{"gap": same - across, "loss": model.epoch_losses[-1],
+          "checksum": float(np.abs(model.input_vectors).sum())}}
+    )
+print(json.dumps(out))
+"""
+
+
+def test_two_devices_match_one_device_quality():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = str(Path(__file__).resolve().parent)
+    script = MULTI_DEVICE_SCRIPT.format(tests=tests)
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    one, two, again = result["1"][0], result["2"][0], result["2"][1]
+    assert two["gap"] > one["gap"] - 0.05
+    assert abs(two["loss"] - one["loss"]) < 0.1
+    assert two["checksum"] == again["checksum"]

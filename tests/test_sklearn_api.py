@@ -1,0 +1,414 @@
+import pickle
+from dataclasses import fields
+
+import numpy as np
+import pytest
+import sklearn.utils.estimator_checks as estimator_checks
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError, SkipTestWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import get_tags
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from embedsent.config import ClassifierConfig, TextConfig
+from embedsent.features import SentenceEncoder
+from embedsent.sklearn_api import (
+    EmbeddingClassifier,
+    MLPHeadClassifier,
+    SentenceVectorizer,
+)
+from embedsent.text import tokenize_corpus
+from embedsent.vectors import WordVectors
+
+POSITIVE = ["great", "wonderful", "superb", "moving", "brilliant"]
+NEGATIVE = ["awful", "boring", "dull", "clumsy", "terrible"]
+NEUTRAL = ["film", "plot", "acting", "story", "cast", "scene"]
+DIM = 6
+
+
+def _tiny_vectors() -> WordVectors:
+    """Build vectors in which every dimension separates positive from negative words."""
+    rng = np.random.default_rng(0)
+    words = POSITIVE + NEGATIVE + NEUTRAL
+    values = rng.normal(scale=0.3, size=(len(words), DIM))
+    values[: len(POSITIVE)] += 1.0
+    values[len(POSITIVE) : len(POSITIVE) + len(NEGATIVE)] -= 1.0
+    counts = np.arange(len(words), 0, -1) * 10
+    return WordVectors(words, values, counts)
+
+
+def _labeled_texts(n: int, seed: int) -> tuple[list[str], list[str]]:
+    """Draw n texts of two sentiment words and one neutral word, alternating labels."""
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = "pos" if i % 2 == 0 else "neg"
+        pool = POSITIVE if label == "pos" else NEGATIVE
+        words = [*rng.choice(pool, 2), rng.choice(NEUTRAL)]
+        texts.append("The " + " and ".join(str(word) for word in words) + "!")
+        labels.append(label)
+    return texts, labels
+
+
+VECTORS = _tiny_vectors()
+TEXTS, LABELS = _labeled_texts(30, seed=1)
+TEST_TEXTS, TEST_LABELS = _labeled_texts(10, seed=2)
+# Small classifiers keep each JAX compilation and fit short.
+SMALL_HEAD = {"hidden_size": 8, "epochs": 40}
+
+
+def _small_classifier(**params) -> EmbeddingClassifier:
+    return EmbeddingClassifier(VECTORS, **{**SMALL_HEAD, **params})
+
+
+@pytest.fixture(scope="module")
+def fitted() -> EmbeddingClassifier:
+    return _small_classifier().fit(TEXTS, LABELS)
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn estimator checks
+# ---------------------------------------------------------------------------
+
+
+@parametrize_with_checks([MLPHeadClassifier(**SMALL_HEAD)])
+def test_head_passes_estimator_checks(estimator, check):
+    check(estimator)
+
+
+# Checks that need no numeric fit, so they apply to estimators that take texts.
+TEXT_API_CHECKS = [
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_no_attributes_set_in_init",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_parameters_default_constructible",
+    "check_valid_tag_types",
+    "check_estimator_tags_renamed",
+    "check_mixin_order",
+    "check_do_not_raise_errors_in_init_or_set_params",
+]
+TEXT_ESTIMATOR_CHECKS = [
+    (SentenceVectorizer(VECTORS), name)
+    for name in [
+        *TEXT_API_CHECKS,
+        "check_transformers_unfitted",
+        "check_get_feature_names_out_error",
+    ]
+] + [
+    (_small_classifier(), name)
+    for name in [*TEXT_API_CHECKS, "check_estimators_unfitted"]
+]
+
+
+@pytest.mark.parametrize(
+    ("estimator", "check_name"),
+    TEXT_ESTIMATOR_CHECKS,
+    ids=[f"{type(e).__name__}-{name}" for e, name in TEXT_ESTIMATOR_CHECKS],
+)
+def test_text_estimator_passes_api_check(estimator, check_name):
+    check = getattr(estimator_checks, check_name)
+    check(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator", [SentenceVectorizer(VECTORS), _small_classifier()]
+)
+def test_text_estimator_tags_declare_text_input(estimator):
+    tags = get_tags(estimator)
+    assert tags.input_tags.two_d_array is False
+    assert tags.input_tags.string is True
+
+
+@pytest.mark.parametrize(
+    "estimator", [SentenceVectorizer(VECTORS), _small_classifier()]
+)
+def test_sklearn_runs_only_cloneable_on_text(estimator):
+    with pytest.warns(SkipTestWarning, match="Can't test estimator"):
+        checks = list(estimator_checks.estimator_checks_generator(estimator))
+    names = [check.func.__name__ for _, check in checks]
+    assert names == ["check_estimator_cloneable"]
+
+
+# ---------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("estimator", "config_class"),
+    [
+        (SentenceVectorizer(VECTORS), TextConfig),
+        (EmbeddingClassifier(VECTORS), TextConfig),
+        (EmbeddingClassifier(VECTORS), ClassifierConfig),
+        (MLPHeadClassifier(), ClassifierConfig),
+    ],
+    ids=["vectorizer-text", "classifier-text", "classifier-mlp", "head-mlp"],
+)
+def test_defaults_match_config_defaults(estimator, config_class):
+    params = estimator.get_params()
+    for field in fields(config_class):
+        assert field.name in params
+        assert params[field.name] == field.default, field.name
+
+
+def test_clone_keeps_parameters():
+    original = _small_classifier(method="tfidf", lowercase=False, seed=3)
+    copy = clone(original)
+    copied_params = copy.get_params()
+    original_params = original.get_params()
+    assert copied_params.keys() == original_params.keys()
+    for name in original_params:
+        if name != "vectors":
+            assert copied_params[name] == original_params[name], name
+    assert copied_params["vectors"].words == VECTORS.words
+    np.testing.assert_array_equal(copied_params["vectors"].vectors, VECTORS.vectors)
+
+
+def test_clone_of_fitted_is_unfitted(fitted):
+    copy = clone(fitted)
+    with pytest.raises(NotFittedError):
+        copy.predict(TEST_TEXTS)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"hidden_size": -1}, ValueError, r"hidden_size must be >= 0.*got -1"),
+        ({"activation": "gelu"}, ValueError, r"activation .*'gelu'"),
+        ({"epochs": 2.5}, TypeError, r"epochs must be an int, got 2.5"),
+        ({"method": "max"}, ValueError, r"method must be one of .*got 'max'"),
+        ({"min_token_length": 0}, ValueError, r"min_token_length .*got 0"),
+        ({"lowercase": "yes"}, TypeError, r"lowercase must be True or False"),
+        ({"sif_a": 0.0}, ValueError, r"sif_a must be a finite number > 0"),
+        ({"vectors": 42}, TypeError, r"vectors must be a WordVectors or the path"),
+    ],
+    ids=lambda value: "-".join(value) if isinstance(value, dict) else "",
+)
+def test_invalid_set_params_raises_at_fit(params, error, match):
+    estimator = _small_classifier()
+    estimator.set_params(**params)
+    with pytest.raises(error, match=match):
+        estimator.fit(TEXTS, LABELS)
+
+
+def test_set_params_does_not_validate():
+    estimator = _small_classifier().set_params(hidden_size=-1, method="max")
+    assert estimator.hidden_size == -1
+    assert estimator.method == "max"
+
+
+def test_numpy_scalar_parameters_accepted():
+    estimator = _small_classifier().set_params(
+        hidden_size=np.int64(4),
+        lowercase=np.bool_(True),
+        learning_rate=np.float32(0.02),
+    )
+    estimator.fit(TEXTS, LABELS)
+    assert estimator.classifier_.model_.config.hidden_size == 4
+    assert type(estimator.classifier_.model_.config.hidden_size) is int
+
+
+# ---------------------------------------------------------------------------
+# SentenceVectorizer
+# ---------------------------------------------------------------------------
+
+
+def test_vectorizer_output_shape_and_dtype():
+    features = SentenceVectorizer(VECTORS).fit(TEXTS).transform(TEST_TEXTS)
+    assert features.shape == (len(TEST_TEXTS), DIM)
+    assert features.dtype == np.float32
+
+
+@pytest.mark.parametrize("method", ["mean", "tfidf", "sif"])
+def test_vectorizer_matches_sentence_encoder(method):
+    tokens = tokenize_corpus(TEXTS, TextConfig())
+    expected = SentenceEncoder(VECTORS, method).fit(tokens).transform(tokens)
+    features = SentenceVectorizer(VECTORS, method=method).fit_transform(TEXTS)
+    np.testing.assert_allclose(features, expected, rtol=1e-6)
+
+
+def test_vectorizer_fit_transform_equals_fit_then_transform():
+    vectorizer = SentenceVectorizer(VECTORS, method="sif")
+    together = vectorizer.fit_transform(TEXTS)
+    separate = vectorizer.fit(TEXTS).transform(TEXTS)
+    np.testing.assert_array_equal(together, separate)
+
+
+def test_vectorizer_text_options_change_tokens():
+    text = ["GREAT film"]
+    folded = SentenceVectorizer(VECTORS).fit(text).transform(text)
+    kept_case = SentenceVectorizer(VECTORS, lowercase=False).fit(text).transform(text)
+    both = (VECTORS["great"] + VECTORS["film"]) / 2
+    np.testing.assert_allclose(folded[0], both, rtol=1e-6)
+    np.testing.assert_allclose(kept_case[0], VECTORS["film"], rtol=1e-6)
+
+
+def test_vectorizer_feature_names():
+    vectorizer = SentenceVectorizer(VECTORS).fit(TEXTS)
+    names = vectorizer.get_feature_names_out()
+    assert list(names) == [f"sentencevectorizer{i}" for i in range(DIM)]
+
+
+def test_vectorizer_loads_vectors_from_path(tmp_path):
+    path = tmp_path / "vectors.txt"
+    VECTORS.save_word2vec(path)
+    from_path = SentenceVectorizer(str(path)).fit(TEXTS)
+    from_object = SentenceVectorizer(VECTORS).fit(TEXTS)
+    assert from_path.vectors == str(path)
+    assert from_path.vectors_.words == VECTORS.words
+    np.testing.assert_array_equal(
+        from_path.transform(TEST_TEXTS), from_object.transform(TEST_TEXTS)
+    )
+
+
+def test_vectorizer_rejects_single_string():
+    with pytest.raises(TypeError, match=r"list of texts, e\.g\. \[text\]"):
+        SentenceVectorizer(VECTORS).fit("a great film")
+
+
+def test_vectorizer_rejects_2d_array():
+    column = np.array(TEXTS, dtype=object).reshape(-1, 1)
+    with pytest.raises(ValueError, match=r"1-D with one text per row, got 2"):
+        SentenceVectorizer(VECTORS).fit(column)
+
+
+def test_vectorizer_rejects_non_string_text():
+    with pytest.raises(TypeError, match=r"X\[1\] must be a str, got None"):
+        SentenceVectorizer(VECTORS).fit(["great film", None])
+
+
+def test_vectorizer_rejects_empty_input():
+    with pytest.raises(ValueError, match="X is empty"):
+        SentenceVectorizer(VECTORS).fit([])
+
+
+def test_vectorizer_accepts_1d_array():
+    array = np.array(TEXTS)
+    features = SentenceVectorizer(VECTORS).fit_transform(array)
+    expected = SentenceVectorizer(VECTORS).fit_transform(TEXTS)
+    np.testing.assert_array_equal(features, expected)
+
+
+def test_sif_without_counts_rejected():
+    no_counts = WordVectors(VECTORS.words, VECTORS.vectors)
+    with pytest.raises(ValueError, match="method='sif' needs word counts"):
+        SentenceVectorizer(no_counts, method="sif").fit(TEXTS)
+
+
+def test_vectorizer_not_fitted():
+    with pytest.raises(NotFittedError):
+        SentenceVectorizer(VECTORS).transform(TEXTS)
+
+
+# ---------------------------------------------------------------------------
+# MLPHeadClassifier and EmbeddingClassifier
+# ---------------------------------------------------------------------------
+
+
+def test_labels_returned_as_given(fitted):
+    predicted = fitted.predict(TEST_TEXTS)
+    assert isinstance(fitted.classes_, np.ndarray)
+    assert fitted.classes_.tolist() == ["neg", "pos"]
+    assert all(type(label) is str for label in predicted.tolist())
+    assert fitted.score(TEST_TEXTS, TEST_LABELS) == 1.0
+
+
+def test_integer_labels_returned_as_given():
+    labels = [7 if label == "pos" else -3 for label in LABELS]
+    predicted = _small_classifier().fit(TEXTS, labels).predict(TEST_TEXTS)
+    assert set(predicted.tolist()) <= {7, -3}
+    assert predicted.dtype.kind == "i"
+
+
+def test_binary_decision_function_is_logit_difference(fitted):
+    scores = fitted.decision_function(TEST_TEXTS)
+    proba = fitted.predict_proba(TEST_TEXTS)
+    assert scores.shape == (len(TEST_TEXTS),)
+    np.testing.assert_allclose(1 / (1 + np.exp(-scores)), proba[:, 1])
+    np.testing.assert_array_equal(
+        fitted.classes_[(scores > 0).astype(int)], fitted.predict(TEST_TEXTS)
+    )
+
+
+def test_multiclass_decision_function_has_column_per_class():
+    labels = [["a", "b", "c"][i % 3] for i in range(len(TEXTS))]
+    estimator = _small_classifier().fit(TEXTS, labels)
+    assert estimator.decision_function(TEST_TEXTS).shape == (len(TEST_TEXTS), 3)
+    assert estimator.predict_proba(TEST_TEXTS).shape == (len(TEST_TEXTS), 3)
+
+
+def test_probabilities_sum_to_one(fitted):
+    proba = fitted.predict_proba(TEST_TEXTS)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(fitted.predict_log_proba(TEST_TEXTS), np.log(proba))
+
+
+def test_classifier_rejects_single_class():
+    with pytest.raises(ValueError, match="only one class 'pos'"):
+        _small_classifier().fit(TEXTS[:1], LABELS[:1])
+
+
+def test_classifier_rejects_length_mismatch():
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        _small_classifier().fit(TEXTS, LABELS[:-1])
+
+
+def test_classifier_rejects_single_string():
+    with pytest.raises(TypeError, match="list of texts"):
+        _small_classifier().fit("a great film", ["pos"])
+
+
+@pytest.mark.parametrize(
+    "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+)
+def test_classifier_not_fitted(method):
+    with pytest.raises(NotFittedError, match="not fitted"):
+        getattr(_small_classifier(), method)(TEST_TEXTS)
+
+
+def test_head_not_fitted():
+    with pytest.raises(NotFittedError):
+        MLPHeadClassifier().predict(np.zeros((2, 3)))
+
+
+def test_pickle_keeps_predictions(fitted):
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(
+        restored.predict_proba(TEST_TEXTS), fitted.predict_proba(TEST_TEXTS)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Pipeline, cross-validation and grid search
+# ---------------------------------------------------------------------------
+
+
+def test_pipeline_matches_embedding_classifier(fitted):
+    pipeline = make_pipeline(
+        SentenceVectorizer(VECTORS), MLPHeadClassifier(**SMALL_HEAD)
+    )
+    pipeline.fit(TEXTS, LABELS)
+    np.testing.assert_array_equal(
+        pipeline.predict_proba(TEST_TEXTS), fitted.predict_proba(TEST_TEXTS)
+    )
+    assert pipeline.predict(TEST_TEXTS).tolist() == TEST_LABELS
+
+
+def test_cross_val_score_three_folds():
+    scores = cross_val_score(_small_classifier(), TEXTS, LABELS, cv=3)
+    assert scores.shape == (3,)
+    assert scores.min() >= 0.8
+
+
+def test_grid_search_over_hidden_size_and_method():
+    grid = {"hidden_size": [0, 8], "method": ["mean", "tfidf"]}
+    search = GridSearchCV(_small_classifier(), grid, cv=3, error_score="raise")
+    search.fit(TEXTS, LABELS)
+    tried = {(p["hidden_size"], p["method"]) for p in search.cv_results_["params"]}
+    assert tried == {(0, "mean"), (0, "tfidf"), (8, "mean"), (8, "tfidf")}
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_params_.keys() == grid.keys()
+    assert search.score(TEST_TEXTS, TEST_LABELS) >= 0.8
