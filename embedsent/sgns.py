@@ -13,7 +13,8 @@ chunk of the stream, so the corpus size and the learning rate never cause a
 recompile.
 
 Only the table rows a step touches are read and written: the gradient of a
-batch is scattered into the rows of its centers, contexts and noise words.
+batch is scattered into the rows of its centers, of the stream span that
+holds their contexts, and of its noise words.
 optax's transformations act on dense parameter trees, so using one here would
 make every step cost O(vocabulary x dim); the update is therefore plain SGD on
 the touched rows, and optax supplies the learning-rate schedule.
@@ -56,19 +57,44 @@ def build_noise_table(noise: np.ndarray, size: int = NOISE_TABLE_SIZE) -> np.nda
     return np.repeat(np.arange(len(noise), dtype=np.int32), counts)
 
 
+def context_offsets(window: int) -> list[int]:
+    """Return the context offsets ``-window..-1, 1..window`` of a center."""
+    return [*range(-window, 0), *range(1, window + 1)]
+
+
+def _shifted(span_vectors: jax.Array, offset: int, window: int, batch: int):
+    """Return the rows of ``span_vectors`` at offset ``offset`` from each center."""
+    return jax.lax.slice_in_dim(span_vectors, window + offset, window + offset + batch)
+
+
+def _positive_scores(center_vectors, span_vectors, window):
+    batch = center_vectors.shape[0]
+    columns = [
+        jnp.sum(center_vectors * _shifted(span_vectors, offset, window, batch), -1)
+        for offset in context_offsets(window)
+    ]
+    return jnp.stack(columns, axis=1)
+
+
 def sgns_loss(
     center_vectors: jax.Array,
-    context_vectors: jax.Array,
+    span_vectors: jax.Array,
     context_mask: jax.Array,
     noise_vectors: jax.Array,
     noise_weight: jax.Array,
 ) -> jax.Array:
-    """Compute the summed SGNS loss of one batch.
+    """Compute the summed SGNS loss of one batch of consecutive centers.
+
+    The centers of a batch are consecutive positions of the token stream, so
+    their contexts all lie in one span that reaches ``window`` positions past
+    each end. The context of center ``i`` at offset ``o`` is span row
+    ``window + i + o``.
 
     Args:
         center_vectors: ``float32[B, d]`` input vectors of the centers.
-        context_vectors: ``float32[B, C, d]`` output vectors of the contexts.
-        context_mask: ``float32[B, C]``, 1 for a real context, 0 for padding.
+        span_vectors: ``float32[B + 2 * window, d]`` output vectors of the span.
+        context_mask: ``float32[B, 2 * window]``, 1 where the context at
+            offset ``context_offsets(window)[j]`` is a real pair, else 0.
         noise_vectors: ``float32[G, K, d]`` output vectors of the noise words
             shared by each group of ``B // G`` centers.
         noise_weight: ``float32[B]`` weight of each center's noise term.
@@ -76,8 +102,9 @@ def sgns_loss(
     Returns:
         Scalar ``-sum(log sigmoid(u_o . v_c)) - sum(w_c * log sigmoid(-u_k . v_c))``.
     """
+    window = (span_vectors.shape[0] - center_vectors.shape[0]) // 2
     groups = noise_vectors.shape[0]
-    positive = jnp.einsum("bd,bcd->bc", center_vectors, context_vectors)
+    positive = _positive_scores(center_vectors, span_vectors, window)
     grouped = center_vectors.reshape(groups, -1, center_vectors.shape[-1])
     negative = jnp.einsum("gid,gkd->gik", grouped, noise_vectors)
     positive_loss = -jnp.sum(jax.nn.log_sigmoid(positive) * context_mask)
@@ -87,16 +114,17 @@ def sgns_loss(
     return positive_loss + negative_loss
 
 
-def _sgns_gradients(center_vectors, context_vectors, context_mask, noise_vectors, w):
+def _sgns_gradients(center_vectors, span_vectors, context_mask, noise_vectors, w):
     """Return the loss and its gradients with respect to the gathered rows.
 
     Written out by hand (it equals ``jax.grad(sgns_loss)``, which a test
     checks) so the step does not keep autodiff residuals.
     """
+    batch, dim = center_vectors.shape
+    window = (span_vectors.shape[0] - batch) // 2
     groups = noise_vectors.shape[0]
-    dim = center_vectors.shape[-1]
     grouped = center_vectors.reshape(groups, -1, dim)
-    positive = jnp.einsum("bd,bcd->bc", center_vectors, context_vectors)
+    positive = _positive_scores(center_vectors, span_vectors, window)
     negative = jnp.einsum("gid,gkd->gik", grouped, noise_vectors)
     weight = w.reshape(groups, -1, 1)
     loss = -jnp.sum(jax.nn.log_sigmoid(positive) * context_mask) - jnp.sum(
@@ -104,12 +132,16 @@ def _sgns_gradients(center_vectors, context_vectors, context_mask, noise_vectors
     )
     d_positive = (jax.nn.sigmoid(positive) - 1.0) * context_mask
     d_negative = jax.nn.sigmoid(negative) * weight
-    d_center = jnp.einsum("bc,bcd->bd", d_positive, context_vectors) + jnp.einsum(
-        "gik,gkd->gid", d_negative, noise_vectors
-    ).reshape(-1, dim)
-    d_context = d_positive[..., None] * center_vectors[:, None, :]
+
+    d_center = jnp.einsum("gik,gkd->gid", d_negative, noise_vectors).reshape(-1, dim)
+    d_span = jnp.zeros_like(span_vectors)
+    for column, offset in enumerate(context_offsets(window)):
+        scale = d_positive[:, column, None]
+        d_center = d_center + scale * _shifted(span_vectors, offset, window, batch)
+        start = window + offset
+        d_span = d_span.at[start : start + batch].add(scale * center_vectors)
     d_noise = jnp.einsum("gik,gid->gkd", d_negative, grouped)
-    return loss, d_center, d_context, d_noise
+    return loss, d_center, d_span, d_noise
 
 
 @dataclass(frozen=True)
@@ -144,7 +176,7 @@ def _batch_updates(shape: StepShape, tables, chunk, step, key):
 
     Returns:
         ``(rows, deltas, loss, pair_count)`` where ``rows`` is
-        ``(centers, contexts, noise)`` and ``deltas`` the matching gradients,
+        ``(centers, span, noise)`` and ``deltas`` the matching gradients,
         before scaling by the learning rate.
     """
     input_table, output_table = tables
@@ -152,19 +184,26 @@ def _batch_updates(shape: StepShape, tables, chunk, step, key):
     batch, window = shape.batch_size, shape.window
     window_key, noise_key = jax.random.split(key)
 
-    # Chunk arrays carry `window` tokens of context on each side of the centers.
-    local = step * batch + jnp.arange(batch)
-    center_pos = local + window
-    centers = ids[center_pos]
-    center_valid = local < n_valid
+    # Chunk arrays carry `window` tokens of context on each side of the
+    # centers, so the span of this batch starts at its first center.
+    start = step * batch
+    span = jax.lax.dynamic_slice_in_dim(ids, start, batch + 2 * window)
+    span_docs = jax.lax.dynamic_slice_in_dim(doc_ids, start, batch + 2 * window)
+    centers = span[window : window + batch]
+    center_docs = span_docs[window : window + batch]
+    center_valid = start + jnp.arange(batch) < n_valid
 
-    offsets = jnp.concatenate([jnp.arange(-window, 0), jnp.arange(1, window + 1)])
+    offsets = jnp.asarray(context_offsets(window))
     reduced = jax.random.randint(window_key, (batch, 1), 1, window + 1)
-    context_pos = center_pos[:, None] + offsets[None, :]
-    same_doc = doc_ids[context_pos] == doc_ids[center_pos][:, None]
+    same_doc = jnp.stack(
+        [
+            _shifted(span_docs, offset, window, batch) == center_docs
+            for offset in context_offsets(window)
+        ],
+        axis=1,
+    )
     mask = (jnp.abs(offsets)[None, :] <= reduced) & same_doc & center_valid[:, None]
     mask = mask.astype(jnp.float32)
-    contexts = ids[context_pos]
 
     groups = batch // shape.negative_group
     noise_slots = jax.random.randint(
@@ -175,24 +214,31 @@ def _batch_updates(shape: StepShape, tables, chunk, step, key):
     # contexts shares K noise words, each weighted n * negative / K.
     noise_weight = mask.sum(axis=1) * (shape.negative / shape.shared_negatives)
 
-    loss, d_center, d_context, d_noise = _sgns_gradients(
+    loss, d_center, d_span, d_noise = _sgns_gradients(
         input_table[centers],
-        output_table[contexts],
+        output_table[span],
         mask,
         output_table[noise],
         noise_weight,
     )
-    return (centers, contexts, noise), (d_center, d_context, d_noise), loss, mask.sum()
+    return (centers, span, noise), (d_center, d_span, d_noise), loss, mask.sum()
 
 
 def _apply_updates(tables, rows, deltas, learning_rate):
-    """Scatter ``-learning_rate * deltas`` into the touched rows (plain SGD)."""
+    """Scatter ``-learning_rate * deltas`` into the touched rows (plain SGD).
+
+    Each table gets one scatter. With two scatters into the output table, XLA
+    could not prove the noise rows were read before the first write, and it
+    copied the whole table every step.
+    """
     input_table, output_table = tables
-    centers, contexts, noise = rows
-    d_center, d_context, d_noise = deltas
+    centers, span, noise = rows
+    d_center, d_span, d_noise = deltas
+    dim = d_span.shape[-1]
+    output_rows = jnp.concatenate([span, noise.reshape(-1)])
+    output_deltas = jnp.concatenate([d_span, d_noise.reshape(-1, dim)])
     input_table = input_table.at[centers].add(-learning_rate * d_center)
-    output_table = output_table.at[contexts].add(-learning_rate * d_context)
-    output_table = output_table.at[noise].add(-learning_rate * d_noise)
+    output_table = output_table.at[output_rows].add(-learning_rate * output_deltas)
     return input_table, output_table
 
 

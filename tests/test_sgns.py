@@ -34,25 +34,27 @@ def topic_corpus(seed=0, n_docs=300, doc_len=20):
     return [list(rng.choice(topics[d % 2], size=doc_len)) for d in range(n_docs)]
 
 
-def random_batch(seed=0, batch=8, contexts=4, groups=2, noise=5, dim=6):
+def random_batch(seed=0, batch=8, window=2, groups=2, noise=5, dim=6):
     rng = np.random.default_rng(seed)
     center = rng.normal(size=(batch, dim)) * 0.5
-    context = rng.normal(size=(batch, contexts, dim)) * 0.5
-    mask = (rng.random((batch, contexts)) < 0.7).astype(np.float64)
+    span = rng.normal(size=(batch + 2 * window, dim)) * 0.5
+    mask = (rng.random((batch, 2 * window)) < 0.7).astype(np.float64)
     noise_vectors = rng.normal(size=(groups, noise, dim)) * 0.5
     weight = rng.uniform(0.1, 2.0, size=batch)
-    return center, context, mask, noise_vectors, weight
+    return center, span, mask, noise_vectors, weight
 
 
-def numpy_loss(center, context, mask, noise_vectors, weight):
+def numpy_loss(center, span, mask, noise_vectors, weight):
     """Reference SGNS loss written as explicit loops in float64."""
-    groups = noise_vectors.shape[0]
-    per_group = center.shape[0] // groups
+    batch = center.shape[0]
+    window = (span.shape[0] - batch) // 2
+    offsets = [*range(-window, 0), *range(1, window + 1)]
+    per_group = batch // noise_vectors.shape[0]
     total = 0.0
-    for b in range(center.shape[0]):
-        for c in range(context.shape[1]):
-            score = center[b] @ context[b, c]
-            total -= mask[b, c] * np.log(1.0 / (1.0 + np.exp(-score)))
+    for b in range(batch):
+        for column, offset in enumerate(offsets):
+            score = center[b] @ span[window + b + offset]
+            total -= mask[b, column] * np.log(1.0 / (1.0 + np.exp(-score)))
         for k in range(noise_vectors.shape[1]):
             score = center[b] @ noise_vectors[b // per_group, k]
             total -= weight[b] * np.log(1.0 / (1.0 + np.exp(score)))
