@@ -73,6 +73,8 @@ def train_gensim_word2vec(
             one-shot iterator, or contains tokens that are not strings.
         ValueError: if the corpus has no token or no token reaches
             ``vocab.min_count``.
+        MemoryError: if the two tables would not fit, before gensim
+            allocates them (see ``embedsent.trainer.check_memory``).
     """
     if not isinstance(sgns, SGNSConfig):
         raise TypeError(f"sgns must be an SGNSConfig, got {type(sgns).__name__}")
@@ -82,7 +84,14 @@ def train_gensim_word2vec(
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
     _reject_one_shot(corpus)
     documents = check_token_corpus(corpus)
-    _check_min_count(documents, vocab.min_count)
+    counts = _check_min_count(documents, vocab.min_count)
+    # gensim allocates two float32 tables of this size too (vectors, syn1neg).
+    from embedsent.trainer import check_memory
+
+    vocab_size = sum(count >= vocab.min_count for count in counts.values())
+    if vocab.max_vocab_size is not None:
+        vocab_size = min(vocab_size, vocab.max_vocab_size)
+    check_memory(vocab_size, sgns)
 
     from gensim.models import Word2Vec
 
@@ -130,7 +139,9 @@ def _reject_one_shot(corpus) -> None:
         )
 
 
-def _check_min_count(documents: Sequence[Sequence[str]], min_count: int) -> None:
+def _check_min_count(
+    documents: Sequence[Sequence[str]], min_count: int
+) -> Counter[str]:
     counts: Counter[str] = Counter()
     for document in documents:
         counts.update(document)
@@ -148,6 +159,7 @@ def _check_min_count(documents: Sequence[Sequence[str]], min_count: int) -> None
             f"{len(counts)} token types and the largest count is {largest}; "
             "lower VocabConfig.min_count or pass a larger corpus"
         )
+    return counts
 
 
 def _identity(tokens):
@@ -299,7 +311,7 @@ def _check_ngram_range(ngram_range) -> None:
 
 
 def _check_token_lists(token_lists) -> list[Sequence[str]]:
-    if isinstance(token_lists, str | bytes):
+    if isinstance(token_lists, str | bytes | bytearray):
         raise TypeError(
             "token_lists must be a list of token lists, got a single "
             f"{type(token_lists).__name__}; tokenize texts first with "
@@ -307,7 +319,7 @@ def _check_token_lists(token_lists) -> list[Sequence[str]]:
         )
     documents = list(token_lists)
     for position, document in enumerate(documents):
-        if isinstance(document, str | bytes):
+        if isinstance(document, str | bytes | bytearray):
             raise TypeError(
                 f"token_lists[{position}] is a {type(document).__name__} "
                 f"({document[:40]!r}), not a token list; tokenize texts first "

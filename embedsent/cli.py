@@ -1,4 +1,4 @@
-"""Command-line interface: ``embedsent demo|pretrain|train|predict|compare|serve``.
+"""Command-line interface: the `embedsent` command and its subcommands.
 
 This is the only module that configures logging handlers.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import sys
@@ -169,6 +170,32 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument(
         "--binary", action="store_true", help="write word2vec binary instead of text"
     )
+    pretrain.add_argument(
+        "--checkpoint",
+        default=None,
+        help="checkpoint file, written every --checkpoint-every seconds and at "
+        "each epoch end; a rerun with the same settings resumes from it "
+        "(default: no checkpoints)",
+    )
+    pretrain.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=300.0,
+        help="seconds between checkpoints within an epoch (default: %(default)s)",
+    )
+    pretrain.add_argument(
+        "--save-model",
+        default=None,
+        help="also write the full SGNS model (both tables, vocabulary counts) "
+        "to this .npz file, so training can continue later (default: not saved)",
+    )
+    pretrain.add_argument(
+        "--continue-from",
+        default=None,
+        help="an SGNS model from --save-model to train further on --data; new "
+        "words are added to its vocabulary and its dim is kept; "
+        "--checkpoint does not apply (default: train from scratch)",
+    )
     _add_sgns_options(pretrain, SGNSConfig())
 
     train = commands.add_parser(
@@ -180,7 +207,27 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--vectors",
         required=True,
-        help="pretrained vectors (word2vec text/binary or GloVe)",
+        help="pretrained vectors: word2vec text or binary, headerless GloVe "
+        "text, or a gensim KeyedVectors file",
+    )
+    train.add_argument(
+        "--vectors-format",
+        choices=("auto", "word2vec", "word2vec-binary", "glove", "gensim"),
+        default="auto",
+        help="format of --vectors; 'gensim' unpickles, so load only trusted "
+        "files (default: %(default)s, from the suffix and first line)",
+    )
+    train.add_argument(
+        "--vectors-encoding",
+        default="utf-8",
+        help="text encoding of --vectors (default: %(default)s)",
+    )
+    train.add_argument(
+        "--vectors-errors",
+        choices=("strict", "replace", "ignore"),
+        default="strict",
+        help="what to do with bytes that do not decode: stop with an error, "
+        "replace them, or drop them (default: %(default)s)",
     )
     train.add_argument(
         "--data",
@@ -257,6 +304,75 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_sgns_options(compare, SGNSConfig())
     _add_classifier_options(compare, ClassifierConfig())
+
+    bench = commands.add_parser(
+        "bench",
+        help="time the SGNS trainer against gensim",
+        description="Train embedsent and gensim Word2Vec on the same IMDB token "
+        "stream with the same hyperparameters, alternating trainers in child "
+        "processes; print median raw words/s, the embedsent/gensim ratio, peak "
+        "memory and vector quality.",
+    )
+    bench.add_argument("target", choices=("sgns",), help="what to benchmark")
+    bench.add_argument(
+        "--data",
+        default="../shared/data/aclImdb-partial.tar.gz",
+        help="aclImdb folder or .tar.gz whose unlabeled reviews are the corpus "
+        "(default: %(default)s)",
+    )
+    bench.add_argument(
+        "--bench-epochs",
+        type=int,
+        nargs="+",
+        default=[1, 5],
+        help="epoch counts to time (default: 1 5)",
+    )
+    bench.add_argument(
+        "--repeats", type=int, default=3, help="trials per setting (default: 3)"
+    )
+    bench.add_argument(
+        "--gensim-workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="gensim thread counts to time (default: 1 2)",
+    )
+    bench.add_argument(
+        "--max-docs",
+        type=int,
+        default=None,
+        help="use at most this many unlabeled reviews (default: all)",
+    )
+    bench.add_argument(
+        "--sweeps",
+        nargs="*",
+        default=[],
+        choices=("corpus", "vocab", "dim"),
+        help="scaling sweeps: corpus 1x/2x/4x, vocabulary 10k-1M, dim 50-300 "
+        "(default: none)",
+    )
+    bench.add_argument(
+        "--platform",
+        choices=("cpu", "gpu"),
+        default="cpu",
+        help="JAX platform for embedsent (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="devices for embedsent, data-parallel; on CPU they are simulated "
+        "host devices sharing the cores (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--batch-size",
+        type=int,
+        default=1024,
+        help="embedsent centers per step (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--json", default=None, help="write every trial and the summary here"
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -443,18 +559,38 @@ def run_demo(args) -> int:
 
 def run_pretrain(args) -> int:
     from embedsent.config import TextConfig
-    from embedsent.pipeline import pretrain
+    from embedsent.text import tokenize_corpus
+    from embedsent.trainer import (
+        Checkpointing,
+        SGNSModel,
+        continue_training,
+        train_sgns,
+    )
 
     sgns, vocab, _ = _configs(args, args.seed)
     texts = _load_unlabeled_texts(args.data, args)
-    vectors = pretrain(
-        texts,
-        text_config=TextConfig(),
-        vocab_config=vocab,
-        sgns_config=sgns,
-        progress=not args.no_progress,
-    )
+    progress = not args.no_progress
+    tokens = tokenize_corpus(texts, TextConfig(), progress=progress)
+    if args.continue_from:
+        base = SGNSModel.load(args.continue_from)
+        # The tables keep their dimension; --dim does not apply here.
+        sgns = dataclasses.replace(sgns, dim=base.config.dim)
+        model = continue_training(base, tokens, sgns, progress=progress)
+        print(
+            f"continued {args.continue_from}: {len(model.vocab) - len(base.vocab)} "
+            "new words"
+        )
+    else:
+        checkpoint = None
+        if args.checkpoint:
+            checkpoint = Checkpointing(Path(args.checkpoint), args.checkpoint_every)
+        model = train_sgns(
+            tokens, sgns, vocab, progress=progress, checkpoint=checkpoint
+        )
+    vectors = model.word_vectors()
     vectors.save_word2vec(args.out, binary=args.binary)
+    if args.save_model:
+        model.save(args.save_model)
     print(f"wrote {len(vectors)} word vectors of dim {vectors.dim} to {args.out}")
     return 0
 
@@ -464,7 +600,12 @@ def run_train(args) -> int:
     from embedsent.vectors import WordVectors
 
     _, _, classifier = _configs(args, args.seed)
-    vectors = WordVectors.load(args.vectors)
+    vectors = WordVectors.load(
+        args.vectors,
+        format=args.vectors_format,
+        encoding=args.vectors_encoding,
+        errors=args.vectors_errors,
+    )
     labeled = _load_labeled(args.data, args)
     model = TransferClassifier(
         vectors, feature_method=args.feature, classifier_config=classifier
@@ -578,7 +719,40 @@ def run_serve(args) -> int:
     return 0
 
 
+def run_bench(args) -> int:
+    from embedsent.bench import BenchConfig, format_summary, run_benchmark
+    from embedsent.storage import write_text_atomic
+
+    config = BenchConfig(
+        data=args.data,
+        epochs=tuple(args.bench_epochs),
+        repeats=args.repeats,
+        gensim_workers=tuple(args.gensim_workers),
+        max_docs=args.max_docs,
+        batch_size=args.batch_size,
+        n_devices=args.devices,
+        platform=args.platform,
+        sweeps=tuple(args.sweeps),
+        seed=args.seed,
+    )
+
+    def show(record):
+        if not args.no_progress:
+            print(
+                f"  {record['trainer']:<12} epochs={record['epochs']} "
+                f"{record['words_per_second']:>10.0f} words/s",
+                file=sys.stderr,
+            )
+
+    report = run_benchmark(config, progress=show)
+    print(format_summary(report))
+    if args.json:
+        write_text_atomic(args.json, json.dumps(report, indent=2))
+    return 0
+
+
 COMMANDS = {
+    "bench": run_bench,
     "demo": run_demo,
     "pretrain": run_pretrain,
     "train": run_train,
@@ -594,7 +768,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, TypeError, FileNotFoundError, MemoryError) as error:
+    except (
+        ValueError,
+        TypeError,
+        FileNotFoundError,
+        MemoryError,
+        FloatingPointError,  # raised when SGNS or classifier training diverges
+    ) as error:
         print(f"embedsent {args.command}: error: {error}", file=sys.stderr)
         return 2
 

@@ -24,7 +24,7 @@ import numpy as np
 from embedsent.baseline import TfidfLogisticRegression, train_gensim_word2vec
 from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
-from embedsent.datasets import SplitCorpus, balanced_sample
+from embedsent.datasets import LabeledTexts, SplitCorpus, balanced_sample
 from embedsent.evaluate import summarize_accuracies, word_similarity
 from embedsent.features import SentenceEncoder
 from embedsent.pipeline import random_vectors
@@ -168,6 +168,7 @@ def run_comparison(
     sgns_config = sgns_config or SGNSConfig()
     vocab_config = vocab_config or VocabConfig()
     classifier_config = classifier_config or ClassifierConfig()
+    _check_sizes(corpus.train, config.sizes)
     result = CompareResult(test_size=len(corpus.test))
 
     started = time.perf_counter()
@@ -246,6 +247,21 @@ def run_comparison(
             logger.info("n=%d draw %d/%d done", n, draw + 1, n_draws)
     result.timings["classify"] = time.perf_counter() - started
     return result
+
+
+def _check_sizes(train: LabeledTexts, sizes: Sequence[int]) -> None:
+    """Raise ValueError before pretraining when a labeled size cannot be drawn."""
+    counts = train.label_counts()
+    if len(counts) < 2:
+        raise ValueError(
+            f"the training split has {len(counts)} class(es) {counts}, but every "
+            "classifier needs at least two; add labeled texts of another class"
+        )
+    rng = np.random.default_rng(0)
+    for size in sizes:
+        # balanced_sample raises when n is below the number of classes or a
+        # class has fewer texts than its share.
+        balanced_sample(train, size or len(train), rng)
 
 
 def _score(

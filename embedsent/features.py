@@ -147,7 +147,9 @@ class SentenceEncoder:
         return features.astype(np.float32)
 
     def fit_transform(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
-        return self.fit(token_lists).transform(token_lists)
+        """Fit on ``token_lists`` and encode them, reading a one-shot iterator once."""
+        documents = check_token_corpus(token_lists, name="token_lists")
+        return self.fit(documents).transform(documents)
 
     def _count_matrix(self, documents):
         index = self.vectors.index

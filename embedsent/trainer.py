@@ -1,9 +1,9 @@
 """SGNS training runs: epochs, progress, checkpoints, resume and vocabulary growth.
 
-The compiled step lives in ``embedsent.sgns``; this module feeds it chunks of
-the subsampled id stream, decays the learning rate with an optax schedule,
-stops on a NaN or infinite loss, and writes checkpoints from which a run
-resumes to the same vectors an uninterrupted run gives on CPU.
+The compiled step lives in ``embedsent.sgns``. This module feeds it chunks of
+the subsampled id stream and decays the learning rate with an optax schedule.
+It stops on a NaN or infinite loss and writes checkpoints. A run resumed from
+a checkpoint ends with the same vectors as an uninterrupted run on CPU.
 """
 
 from __future__ import annotations
@@ -32,7 +32,12 @@ from embedsent.sgns import (
     train_chunk,
 )
 from embedsent.storage import load_bundle, save_bundle
-from embedsent.vocab import EncodedCorpus, Vocabulary, check_token_corpus
+from embedsent.vocab import (
+    EncodedCorpus,
+    Vocabulary,
+    check_token_corpus,
+    check_token_types,
+)
 
 __all__ = [
     "SGNSModel",
@@ -136,6 +141,21 @@ def estimate_table_bytes(vocab_size: int, dim: int) -> int:
 
 
 def _available_memory_bytes() -> int | None:
+    """Return the memory available without swapping, or None when unknown.
+
+    Linux's MemAvailable counts the page cache the kernel can reclaim. The
+    sysconf fallback (SC_AVPHYS_PAGES, Linux's MemFree) leaves it out, so on a
+    machine that has read many files it can be far below what is available.
+    NOTE: container (cgroup) memory limits are not read, so inside a
+    container this can exceed the memory the process may use.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
@@ -143,7 +163,7 @@ def _available_memory_bytes() -> int | None:
 
 
 def check_memory(vocab_size: int, config: SGNSConfig) -> None:
-    """Refuse tables above ``config.max_memory_gb`` or above the free memory.
+    """Raise MemoryError when the tables exceed max_memory_gb or the available memory.
 
     Raises:
         MemoryError: before anything is allocated, with the estimate and fixes.
@@ -152,7 +172,7 @@ def check_memory(vocab_size: int, config: SGNSConfig) -> None:
     limit = config.max_memory_gb * 2**30
     if needed > limit:
         raise MemoryError(
-            f"the embedding tables need {needed / 2**30:.2f} GiB "
+            f"the embedding tables need {needed / 2**30:.3g} GiB "
             f"(2 x {vocab_size} words x {config.dim} dims x 4 bytes), above "
             f"max_memory_gb={config.max_memory_gb}; raise min_count, set "
             "max_vocab_size or lower dim, or raise max_memory_gb"
@@ -160,8 +180,8 @@ def check_memory(vocab_size: int, config: SGNSConfig) -> None:
     available = _available_memory_bytes()
     if available is not None and needed > available:
         raise MemoryError(
-            f"the embedding tables need {needed / 2**30:.2f} GiB but only "
-            f"{available / 2**30:.2f} GiB of memory is free; raise min_count, set "
+            f"the embedding tables need {needed / 2**30:.3g} GiB but only "
+            f"{available / 2**30:.3g} GiB of memory is available; raise min_count, set "
             "max_vocab_size or lower dim"
         )
 
@@ -194,7 +214,7 @@ def iter_chunks(ids: np.ndarray, doc_ids: np.ndarray, shape: StepShape):
 
 @dataclass
 class _RunState:
-    """Where a run stands; what a checkpoint stores besides the tables."""
+    """Progress of a run: what a checkpoint stores besides the tables."""
 
     epoch: int = 0
     chunk: int = 0
@@ -207,7 +227,7 @@ class _RunState:
 
 @dataclass(frozen=True)
 class Checkpointing:
-    """Where and how often a run writes checkpoints.
+    """Checkpoint file and frequency of a run.
 
     Attributes:
         path: Checkpoint file; written atomically, so an interrupted write
@@ -314,7 +334,7 @@ def train_sgns(
         The trained tables, vocabulary and per-epoch statistics.
 
     Raises:
-        TypeError: if the corpus holds raw strings instead of token lists.
+        TypeError: if the corpus contains raw strings instead of token lists.
         ValueError: if no token reaches ``min_count``, the corpus is empty, or
             a checkpoint belongs to other settings or another corpus.
         MemoryError: if the tables would not fit (see ``check_memory``).
@@ -404,6 +424,14 @@ def _checked_tables(tables, vocab_size: int, dim: int):
                 f"initial {name} table has shape {table.shape}, expected "
                 f"({vocab_size}, {dim}) for this vocabulary and dim"
             )
+        finite = np.isfinite(table).all(axis=1)
+        if not finite.all():
+            row = int(np.argmin(finite))
+            raise ValueError(
+                f"initial {name} table row {row} contains NaN or inf, so training "
+                "would diverge at once; start from a model trained without "
+                "divergence"
+            )
         checked.append(jnp.asarray(table))
     return tuple(checked)
 
@@ -456,6 +484,7 @@ class _Run:
                 jax.block_until_ready(tables)
                 model.compile_seconds = time.perf_counter() - call_started
                 started += model.compile_seconds
+
             # Reading the previous call's loss lets this call run meanwhile.
             if pending is not None:
                 self._add_loss(state, pending)
@@ -463,6 +492,7 @@ class _Run:
             state.done += n_valid
             state.chunk = first + len(group)
             trained_tokens += n_valid
+
             now = time.perf_counter()
             if (
                 self.checkpoint
@@ -546,6 +576,17 @@ class _Run:
         state.pair_sum += float(pairs)
 
     def _finish_epoch(self, state, rng, model, elapsed, share_trained) -> None:
+        if state.pair_sum == 0:
+            logger.warning(
+                "epoch %d/%d trained no (center, context) pair, so its loss is "
+                "reported as 0. Subsampling keeps about %.0f of %d tokens per "
+                "epoch, and a context must come from the same text. Lower "
+                "VocabConfig.sample (0 keeps every token) or pass longer texts",
+                state.epoch + 1,
+                self.config.epochs,
+                float(self.keep[self.encoded.ids].sum()),
+                len(self.encoded),
+            )
         mean_loss = state.loss_sum / max(state.pair_sum, 1.0)
         speed = self.encoded.raw_token_count * share_trained / max(elapsed, 1e-9)
         state.epoch_losses.append(mean_loss)
@@ -613,6 +654,7 @@ def continue_training(
     counts = Counter()
     for document in documents:
         counts.update(document)
+    check_token_types(counts)
     old = model.vocab
     merged_counts = old.counts.copy()
     for token, count in counts.items():
@@ -627,6 +669,8 @@ def continue_training(
         old.tokens + [t for t, _ in new_words],
         np.concatenate([merged_counts, np.array([c for _, c in new_words], np.int64)]),
     )
+    # Raise MemoryError before the grown tables below are allocated.
+    check_memory(len(vocab), config)
     grow_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), len(old))
     fresh_input, fresh_output = init_tables(grow_key, len(new_words), dim)
     tables = (

@@ -18,7 +18,7 @@ import numpy as np
 from embedsent.config import VocabConfig
 from embedsent.storage import write_text_atomic
 
-__all__ = ["Vocabulary", "EncodedCorpus", "check_token_corpus"]
+__all__ = ["Vocabulary", "EncodedCorpus", "check_token_corpus", "check_token_types"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def check_token_corpus(corpus, *, name: str = "corpus") -> list[Sequence[str]]:
             (raw texts, which would be trained on as characters), or holds
             anything but sequences of strings.
     """
-    if isinstance(corpus, str | bytes):
+    if isinstance(corpus, str | bytes | bytearray):
         raise TypeError(
             f"{name} must be a sequence of token lists, got a single "
             f"{type(corpus).__name__}; tokenize texts first with "
@@ -47,11 +47,15 @@ def check_token_corpus(corpus, *, name: str = "corpus") -> list[Sequence[str]]:
         )
     documents = corpus if isinstance(corpus, list) else list(corpus)
     for position, document in enumerate(documents):
-        if isinstance(document, str):
+        if isinstance(document, str | bytes | bytearray):
+            fix = "Tokenize it first"
+            if not isinstance(document, str):
+                fix = "Decode it and tokenize it first"
             raise TypeError(
-                f"{name}[{position}] is a str ({document[:40]!r}), not a token "
-                "list; a corpus of raw texts would be trained on as characters. "
-                "Tokenize it first with embedsent.text.tokenize_corpus(texts)"
+                f"{name}[{position}] is a {type(document).__name__} "
+                f"({document[:40]!r}), not a token list; a corpus of raw texts "
+                f"would be trained on as characters. {fix} with "
+                "embedsent.text.tokenize_corpus(texts)"
             )
         if not isinstance(document, Sequence):
             raise TypeError(
@@ -65,6 +69,21 @@ def check_token_corpus(corpus, *, name: str = "corpus") -> list[Sequence[str]]:
                     f"{type(token).__name__} ({token!r})"
                 )
     return documents
+
+
+def check_token_types(tokens: Iterable, *, name: str = "corpus") -> None:
+    """Raise TypeError naming the first token of ``tokens`` that is not a str.
+
+    ``check_token_corpus`` checks only the first token of each document, so
+    callers pass the distinct tokens they counted here.
+    """
+    for token in tokens:
+        if not isinstance(token, str):
+            raise TypeError(
+                f"{name} tokens must be str, got {type(token).__name__} "
+                f"({token!r}); tokenize texts with "
+                "embedsent.text.tokenize_corpus(texts)"
+            )
 
 
 @dataclass(frozen=True)
@@ -132,6 +151,7 @@ class Vocabulary:
             raise ValueError(
                 "the corpus contains no tokens; pass non-empty tokenised texts"
             )
+        check_token_types(counter)
         kept = [(t, c) for t, c in counter.items() if c >= config.min_count]
         if not kept:
             largest = max(counter.values())

@@ -98,3 +98,90 @@ def test_bad_config_value_reports_error(tmp_path, capsys):
 def test_compare_sizes_accept_all():
     args = build_parser().parse_args(["compare", "--sizes", "8", "all"])
     assert args.sizes == ["8", "all"]
+
+
+def test_pretrain_checkpoint_and_continue(tmp_path, capsys):
+    vectors = tmp_path / "vectors.bin"
+    model = tmp_path / "sgns.npz"
+    checkpoint = tmp_path / "run.ckpt"
+    more = tmp_path / "more.txt"
+    assert (
+        main(
+            [
+                "--no-progress",
+                "pretrain",
+                "--data",
+                "default",
+                "--out",
+                str(vectors),
+                "--binary",
+                "--checkpoint",
+                str(checkpoint),
+                "--save-model",
+                str(model),
+                *TINY,
+            ]
+        )
+        == 0
+    )
+    assert checkpoint.exists()
+    assert model.exists()
+    more.write_text("a zorblax film, a zorblax plot\nzorblax again, zorblax\n")
+    assert (
+        main(
+            [
+                "--no-progress",
+                "pretrain",
+                "--data",
+                str(more),
+                "--out",
+                str(tmp_path / "grown.txt"),
+                "--continue-from",
+                str(model),
+                *TINY,
+            ]
+        )
+        == 0
+    )
+    grown = (tmp_path / "grown.txt").read_text()
+    assert "\nzorblax " in grown
+    assert "1 new words" in capsys.readouterr().out
+
+
+def test_train_reads_glove_vectors(tmp_path):
+    from embedsent.vectors import WordVectors
+
+    glove = tmp_path / "vectors.glove.txt"
+    assert (
+        main(
+            [
+                "--no-progress",
+                "pretrain",
+                "--data",
+                "default",
+                "--out",
+                str(tmp_path / "v.txt"),
+                *TINY,
+            ]
+        )
+        == 0
+    )
+    vectors = WordVectors.load(tmp_path / "v.txt")
+    vectors.save_glove(glove)
+    assert (
+        main(
+            [
+                "train",
+                "--vectors",
+                str(glove),
+                "--vectors-format",
+                "glove",
+                "--data",
+                "default",
+                "--out",
+                str(tmp_path / "m.npz"),
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "m.npz").exists()

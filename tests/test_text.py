@@ -44,7 +44,8 @@ def test_stopwords_size_and_case():
     assert isinstance(STOPWORDS, frozenset)
     assert 150 <= len(STOPWORDS) <= 180
     assert all(word == word.lower() for word in STOPWORDS)
-    assert all(word.strip() == word and word for word in STOPWORDS)
+    assert all(word for word in STOPWORDS)
+    assert not any(character.isspace() for word in STOPWORDS for character in word)
 
 
 def test_stopwords_exclude_negations():

@@ -161,7 +161,10 @@ def test_two_devices_match_one_device_quality():
     tests = str(Path(__file__).resolve().parent)
     script = MULTI_DEVICE_SCRIPT.format(tests=tests)
     completed = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
