@@ -8,14 +8,13 @@ a checkpoint ends with the same vectors as an uninterrupted run on CPU.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jax
@@ -23,7 +22,14 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from embedsent.config import SGNSConfig, VocabConfig, config_from_dict
+from embedsent.checkpoint import (
+    Checkpointing,
+    RunState,
+    corpus_fingerprint,
+    load_checkpoint,
+    save_checkpoint,
+)
+from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.sgns import (
     StepShape,
     build_noise_table,
@@ -31,7 +37,12 @@ from embedsent.sgns import (
     sharded_train_chunk,
     train_chunk,
 )
-from embedsent.storage import load_bundle, save_bundle
+from embedsent.sgns_model import (
+    SGNSModel,
+    TrainingDiverged,
+    check_memory,
+    estimate_table_bytes,
+)
 from embedsent.vocab import (
     EncodedCorpus,
     Vocabulary,
@@ -39,7 +50,10 @@ from embedsent.vocab import (
     check_token_types,
 )
 
+# SGNSModel, Checkpointing and the memory checks live in their own modules and
+# are re-exported here, where users meet them.
 __all__ = [
+    "Checkpointing",
     "SGNSModel",
     "TrainingDiverged",
     "check_memory",
@@ -49,141 +63,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-MODEL_FORMAT_VERSION = 1
-CHECKPOINT_FORMAT_VERSION = 1
-
-
-class TrainingDiverged(FloatingPointError):
-    """Raised when the training loss becomes NaN or infinite."""
-
-
-@dataclass
-class SGNSModel:
-    """Trained SGNS tables with the vocabulary they index.
-
-    Attributes:
-        vocab: Vocabulary whose ids index the tables' rows.
-        input_vectors: ``float32[V, dim]`` center-word vectors, the word
-            vectors users keep.
-        output_vectors: ``float32[V, dim]`` context-word vectors, kept so
-            training can continue.
-        config: Settings the tables were trained with.
-        vocab_config: Vocabulary settings used to build ``vocab``.
-        epoch_losses: Mean loss per (center, context) pair for each epoch.
-        words_per_second: Raw tokens per second for each epoch, compile time
-            excluded.
-        compile_seconds: Time of the first compiled call (0 when it was
-            already compiled in this process).
-    """
-
-    vocab: Vocabulary
-    input_vectors: np.ndarray
-    output_vectors: np.ndarray
-    config: SGNSConfig = field(default_factory=SGNSConfig)
-    vocab_config: VocabConfig = field(default_factory=VocabConfig)
-    epoch_losses: list[float] = field(default_factory=list)
-    words_per_second: list[float] = field(default_factory=list)
-    compile_seconds: float = 0.0
-
-    def word_vectors(self):
-        """Return the input vectors as ``embedsent.vectors.WordVectors``."""
-        from embedsent.vectors import WordVectors
-
-        return WordVectors(self.vocab.tokens, self.input_vectors, self.vocab.counts)
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the vocabulary, both tables and the settings to one file."""
-        meta = {
-            "format": "embedsent-sgns",
-            "format_version": MODEL_FORMAT_VERSION,
-            "config": asdict(self.config),
-            "vocab_config": asdict(self.vocab_config),
-            "tokens": self.vocab.tokens,
-            "epoch_losses": self.epoch_losses,
-        }
-        arrays = {
-            "counts": self.vocab.counts,
-            "input_vectors": self.input_vectors,
-            "output_vectors": self.output_vectors,
-        }
-        save_bundle(path, meta, arrays)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> SGNSModel:
-        meta, arrays = load_bundle(path, kind="embedsent SGNS model")
-        _check_format(meta, path, "embedsent-sgns", MODEL_FORMAT_VERSION)
-        return cls(
-            vocab=Vocabulary(meta["tokens"], arrays["counts"]),
-            input_vectors=arrays["input_vectors"],
-            output_vectors=arrays["output_vectors"],
-            config=config_from_dict(SGNSConfig, meta["config"]),
-            vocab_config=config_from_dict(VocabConfig, meta["vocab_config"]),
-            epoch_losses=list(meta["epoch_losses"]),
-        )
-
-
-def _check_format(meta: dict, path, expected: str, version: int) -> None:
-    if meta.get("format") != expected:
-        raise ValueError(
-            f"{path} is not an {expected} file (found {meta.get('format')!r})"
-        )
-    if meta.get("format_version") != version:
-        raise ValueError(
-            f"{path} has format_version {meta.get('format_version')!r}; this "
-            f"embedsent reads version {version}"
-        )
-
-
-def estimate_table_bytes(vocab_size: int, dim: int) -> int:
-    """Return the bytes the two float32 tables of ``vocab_size x dim`` need."""
-    return 2 * vocab_size * dim * 4
-
-
-def _available_memory_bytes() -> int | None:
-    """Return the memory available without swapping, or None when unknown.
-
-    Linux's MemAvailable counts the page cache the kernel can reclaim. The
-    sysconf fallback (SC_AVPHYS_PAGES, Linux's MemFree) leaves it out, so on a
-    machine that has read many files it can be far below what is available.
-    NOTE: container (cgroup) memory limits are not read, so inside a
-    container this can exceed the memory the process may use.
-    """
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def check_memory(vocab_size: int, config: SGNSConfig) -> None:
-    """Raise MemoryError when the tables exceed max_memory_gb or the available memory.
-
-    Raises:
-        MemoryError: before anything is allocated, with the estimate and fixes.
-    """
-    needed = estimate_table_bytes(vocab_size, config.dim)
-    limit = config.max_memory_gb * 2**30
-    if needed > limit:
-        raise MemoryError(
-            f"the embedding tables need {needed / 2**30:.3g} GiB "
-            f"(2 x {vocab_size} words x {config.dim} dims x 4 bytes), above "
-            f"max_memory_gb={config.max_memory_gb}; raise min_count, set "
-            "max_vocab_size or lower dim, or raise max_memory_gb"
-        )
-    available = _available_memory_bytes()
-    if available is not None and needed > available:
-        raise MemoryError(
-            f"the embedding tables need {needed / 2**30:.3g} GiB but only "
-            f"{available / 2**30:.3g} GiB of memory is available; raise min_count, set "
-            "max_vocab_size or lower dim"
-        )
 
 
 def subsample(
@@ -210,97 +89,6 @@ def iter_chunks(ids: np.ndarray, doc_ids: np.ndarray, shape: StepShape):
         stop = start + size + 2 * window
         n_valid = min(size, total - start)
         yield padded_ids[start:stop], padded_docs[start:stop], n_valid
-
-
-@dataclass
-class _RunState:
-    """Progress of a run: what a checkpoint stores besides the tables."""
-
-    epoch: int = 0
-    chunk: int = 0
-    done: int = 0
-    loss_sum: float = 0.0
-    pair_sum: float = 0.0
-    rng_state: dict | None = None
-    epoch_losses: list[float] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Checkpointing:
-    """Checkpoint file and frequency of a run.
-
-    Attributes:
-        path: Checkpoint file; written atomically, so an interrupted write
-            leaves the previous checkpoint.
-        every_seconds: Minimum time between checkpoints inside an epoch; 0
-            writes one after every compiled call. A checkpoint is also
-            written at the end of every epoch.
-        resume: Continue from ``path`` when it exists.
-    """
-
-    path: Path
-    every_seconds: float = 300.0
-    resume: bool = True
-
-
-def _fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:
-    digest = hashlib.sha256()
-    digest.update(encoded.ids.tobytes())
-    digest.update(encoded.doc_ids.tobytes())
-    digest.update("\n".join(vocab.tokens).encode("utf-8"))
-    return digest.hexdigest()
-
-
-def _save_checkpoint(checkpointing, tables, state, config, fingerprint) -> None:
-    meta = {
-        "format": "embedsent-checkpoint",
-        "format_version": CHECKPOINT_FORMAT_VERSION,
-        "config": asdict(config),
-        "fingerprint": fingerprint,
-        "state": asdict(state),
-    }
-    arrays = {
-        "input_vectors": np.asarray(tables[0]),
-        "output_vectors": np.asarray(tables[1]),
-    }
-    save_bundle(checkpointing.path, meta, arrays)
-    logger.info(
-        "checkpoint: epoch %d chunk %d -> %s",
-        state.epoch + 1,
-        state.chunk,
-        checkpointing.path,
-    )
-
-
-def _load_checkpoint(checkpointing, config, fingerprint):
-    meta, arrays = load_bundle(checkpointing.path, kind="embedsent checkpoint")
-    _check_format(
-        meta, checkpointing.path, "embedsent-checkpoint", CHECKPOINT_FORMAT_VERSION
-    )
-    if meta["config"] != asdict(config):
-        raise ValueError(
-            f"checkpoint {checkpointing.path} was written with other settings "
-            f"({meta['config']}); resume with the same settings, or delete the "
-            "checkpoint to start over"
-        )
-    if meta["fingerprint"] != fingerprint:
-        raise ValueError(
-            f"checkpoint {checkpointing.path} was written for another corpus or "
-            "vocabulary; resume on the same corpus, or delete the checkpoint to "
-            "start over"
-        )
-    state = _RunState(**meta["state"])
-    tables = (
-        jnp.asarray(arrays["input_vectors"]),
-        jnp.asarray(arrays["output_vectors"]),
-    )
-    logger.info(
-        "resuming from %s at epoch %d chunk %d",
-        checkpointing.path,
-        state.epoch + 1,
-        state.chunk,
-    )
-    return tables, state
 
 
 def train_sgns(
@@ -366,10 +154,10 @@ def train_sgns(
         tables = init_tables(init_key, len(vocab), config.dim)
     else:
         tables = _checked_tables(initial_tables, len(vocab), config.dim)
-    state = _RunState(rng_state=np.random.default_rng(config.seed).bit_generator.state)
-    fingerprint = _fingerprint(encoded, vocab) if checkpoint else ""
+    state = RunState(rng_state=np.random.default_rng(config.seed).bit_generator.state)
+    fingerprint = corpus_fingerprint(encoded, vocab) if checkpoint else ""
     if checkpoint and checkpoint.resume and checkpoint.path.exists():
-        tables, state = _load_checkpoint(checkpoint, config, fingerprint)
+        tables, state = load_checkpoint(checkpoint, config, fingerprint)
 
     keep = vocab.keep_probabilities(vocab_config.sample)
     expected_centers = float(keep[encoded.ids].sum()) * config.epochs
@@ -458,7 +246,7 @@ class _Run:
         positions = done + np.minimum(steps, max(n_valid - 1, 0))
         return np.asarray(self.schedule(positions), dtype=np.float32)
 
-    def epoch(self, tables, state: _RunState, model: SGNSModel):
+    def epoch(self, tables, state: RunState, model: SGNSModel):
         """Train from ``state`` to the end of its epoch; update ``state``."""
         # The generator state saved before subsampling replays the same
         # subsample when a run resumes in the middle of this epoch.
@@ -500,7 +288,7 @@ class _Run:
             ):
                 self._add_loss(state, pending)
                 pending = None
-                _save_checkpoint(
+                save_checkpoint(
                     self.checkpoint, tables, state, self.config, self.fingerprint
                 )
                 last_checkpoint = time.perf_counter()
@@ -520,7 +308,7 @@ class _Run:
             trained_tokens / max(len(ids), 1),
         )
         if self.checkpoint:
-            _save_checkpoint(
+            save_checkpoint(
                 self.checkpoint, tables, state, self.config, self.fingerprint
             )
         return tables
@@ -564,7 +352,7 @@ class _Run:
         tables, loss, pairs = step(tables, chunk, jnp.stack(keys), np.stack(rates))
         return tables, loss, pairs, rates[0][0]
 
-    def _add_loss(self, state: _RunState, pending) -> None:
+    def _add_loss(self, state: RunState, pending) -> None:
         loss, pairs, index, rate = pending
         loss = float(loss)
         if not math.isfinite(loss):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sklearn.model_selection import KFold, cross_val_score
 
 import embedsent.compare
+import embedsent.sgns_model
 import embedsent.text
 import embedsent.trainer
 from embedsent.baseline import TfidfLogisticRegression, train_gensim_word2vec
@@ -457,14 +458,14 @@ def test_max_vocab_size_brings_tables_under_limit():
 
 
 def test_available_memory_limit_refuses(monkeypatch):
-    monkeypatch.setattr(embedsent.trainer, "_available_memory_bytes", lambda: 2**30)
+    monkeypatch.setattr(embedsent.sgns_model, "_available_memory_bytes", lambda: 2**30)
     config = SGNSConfig(dim=10_000, max_memory_gb=100.0)
     with pytest.raises(MemoryError, match=r"need 7\.45 GiB but only 1 GiB"):
         check_memory(100_000, config)
 
 
 def test_available_memory_is_positive_and_below_total():
-    available = embedsent.trainer._available_memory_bytes()
+    available = embedsent.sgns_model._available_memory_bytes()
     total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     assert available > 0
     assert available <= total

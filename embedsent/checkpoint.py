@@ -1,0 +1,118 @@
+"""Checkpoints of SGNS runs: what a run stores to resume, and its file format."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+
+from embedsent.sgns_model import check_format
+from embedsent.storage import load_bundle, save_bundle
+from embedsent.vocab import EncodedCorpus, Vocabulary
+
+__all__ = [
+    "Checkpointing",
+    "RunState",
+    "corpus_fingerprint",
+    "load_checkpoint",
+    "save_checkpoint",
+]
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT_VERSION = 1
+
+
+@dataclass
+class RunState:
+    """Progress of a run: what a checkpoint stores besides the tables."""
+
+    epoch: int = 0
+    chunk: int = 0
+    done: int = 0
+    loss_sum: float = 0.0
+    pair_sum: float = 0.0
+    rng_state: dict | None = None
+    epoch_losses: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Checkpointing:
+    """Checkpoint file and frequency of a run.
+
+    Attributes:
+        path: Checkpoint file; written atomically, so an interrupted write
+            leaves the previous checkpoint.
+        every_seconds: Minimum time between checkpoints inside an epoch; 0
+            writes one after every compiled call. A checkpoint is also
+            written at the end of every epoch.
+        resume: Continue from ``path`` when it exists.
+    """
+
+    path: Path
+    every_seconds: float = 300.0
+    resume: bool = True
+
+
+def corpus_fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:
+    digest = hashlib.sha256()
+    digest.update(encoded.ids.tobytes())
+    digest.update(encoded.doc_ids.tobytes())
+    digest.update("\n".join(vocab.tokens).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def save_checkpoint(checkpointing, tables, state, config, fingerprint) -> None:
+    meta = {
+        "format": "embedsent-checkpoint",
+        "format_version": CHECKPOINT_FORMAT_VERSION,
+        "config": asdict(config),
+        "fingerprint": fingerprint,
+        "state": asdict(state),
+    }
+    arrays = {
+        "input_vectors": np.asarray(tables[0]),
+        "output_vectors": np.asarray(tables[1]),
+    }
+    save_bundle(checkpointing.path, meta, arrays)
+    logger.info(
+        "checkpoint: epoch %d chunk %d -> %s",
+        state.epoch + 1,
+        state.chunk,
+        checkpointing.path,
+    )
+
+
+def load_checkpoint(checkpointing, config, fingerprint):
+    meta, arrays = load_bundle(checkpointing.path, kind="embedsent checkpoint")
+    check_format(
+        meta, checkpointing.path, "embedsent-checkpoint", CHECKPOINT_FORMAT_VERSION
+    )
+    if meta["config"] != asdict(config):
+        raise ValueError(
+            f"checkpoint {checkpointing.path} was written with other settings "
+            f"({meta['config']}); resume with the same settings, or delete the "
+            "checkpoint to start over"
+        )
+    if meta["fingerprint"] != fingerprint:
+        raise ValueError(
+            f"checkpoint {checkpointing.path} was written for another corpus or "
+            "vocabulary; resume on the same corpus, or delete the checkpoint to "
+            "start over"
+        )
+    state = RunState(**meta["state"])
+    tables = (
+        jnp.asarray(arrays["input_vectors"]),
+        jnp.asarray(arrays["output_vectors"]),
+    )
+    logger.info(
+        "resuming from %s at epoch %d chunk %d",
+        checkpointing.path,
+        state.epoch + 1,
+        state.chunk,
+    )
+    return tables, state

@@ -1,0 +1,349 @@
+"""Implementations of the ``embedsent`` subcommands.
+
+Each ``run_*`` function takes the parsed arguments of its subcommand, calls
+the library, prints the result and returns the exit status. Parsing lives in
+``embedsent.cli``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def configs(args, seed: int):
+    from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
+
+    sgns = None
+    vocab = None
+    if hasattr(args, "dim"):
+        sgns = SGNSConfig(
+            dim=args.dim,
+            window=args.window,
+            negative=args.negative,
+            epochs=args.epochs,
+            alpha=args.alpha,
+            batch_size=args.batch_size,
+            seed=seed,
+        )
+        vocab = VocabConfig(
+            min_count=args.min_count,
+            max_vocab_size=args.max_vocab_size,
+            sample=args.sample,
+        )
+    classifier = None
+    if hasattr(args, "hidden_size"):
+        classifier = ClassifierConfig(
+            hidden_size=args.hidden_size,
+            epochs=args.classifier_epochs,
+            learning_rate=args.learning_rate,
+            weight_decay=args.weight_decay,
+            seed=seed,
+        )
+    return sgns, vocab, classifier
+
+
+def _load_corpus(spec: str, args):
+    from embedsent.datasets import load_aclimdb, load_default_corpus
+
+    if spec == "default":
+        return load_default_corpus(getattr(args, "data_dir", None))
+    return load_aclimdb(
+        spec,
+        max_per_class=getattr(args, "max_per_class", None),
+        max_unlabeled=getattr(args, "max_unlabeled", None),
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+
+
+def _load_unlabeled_texts(spec: str, args) -> list[str]:
+    from embedsent.datasets import load_table
+
+    path = Path(spec)
+    if spec != "default" and path.suffix.lower() == ".txt":
+        with open(path, encoding="utf-8") as handle:
+            return [line.strip() for line in handle if line.strip()]
+    if spec != "default" and path.suffix.lower() in {
+        ".csv",
+        ".tsv",
+        ".jsonl",
+        ".ndjson",
+        ".json",
+    }:
+        return list(load_table(path, label_column=None))
+    corpus = _load_corpus(spec, args)
+    return list(corpus.unlabeled) + list(corpus.train.texts)
+
+
+def _load_labeled(spec: str, args):
+    from embedsent.datasets import load_table
+
+    path = Path(spec)
+    if spec != "default" and path.suffix.lower() in {
+        ".csv",
+        ".tsv",
+        ".jsonl",
+        ".ndjson",
+        ".json",
+    }:
+        return load_table(
+            path, text_column=args.text_column, label_column=args.label_column
+        )
+    return _load_corpus(spec, args).train
+
+
+def run_demo(args) -> int:
+    from embedsent.baseline import TfidfLogisticRegression
+    from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
+    from embedsent.datasets import load_default_corpus
+    from embedsent.pipeline import TransferClassifier, pretrain, random_vectors
+    from embedsent.text import tokenize_corpus
+
+    started = time.perf_counter()
+    corpus = load_default_corpus(args.data_dir)
+    texts = list(corpus.unlabeled) + list(corpus.train.texts)
+    sgns = SGNSConfig(
+        dim=50,
+        window=5,
+        epochs=100,
+        batch_size=64,
+        negative_group=16,
+        steps_per_call=8,
+        seed=args.seed,
+    )
+    vocab = VocabConfig(min_count=2, sample=0.0)
+    vectors = pretrain(texts, vocab_config=vocab, sgns_config=sgns)
+    classifier = ClassifierConfig(seed=args.seed)
+    train, test = corpus.train, corpus.test
+    rows = []
+    transfer = TransferClassifier(vectors, classifier_config=classifier)
+    transfer.fit(train.texts, train.labels)
+    rows.append(
+        ("transfer (pretrained JAX vectors)", transfer.score(test.texts, test.labels))
+    )
+    scratch = TransferClassifier(
+        random_vectors(vectors, args.seed), classifier_config=classifier
+    )
+    scratch.fit(train.texts, train.labels)
+    rows.append(("scratch (untrained vectors)", scratch.score(test.texts, test.labels)))
+    tfidf = TfidfLogisticRegression(seed=args.seed)
+    tfidf.fit(tokenize_corpus(train.texts), list(train.labels))
+    rows.append(
+        (
+            "TF-IDF + logistic regression",
+            tfidf.score(tokenize_corpus(test.texts), list(test.labels)),
+        )
+    )
+    print(
+        f"embedsent demo: pretrained on {len(texts)} texts "
+        f"({len(vectors)} words, dim {vectors.dim}), trained on {len(train)} "
+        f"labeled, tested on {len(test)}"
+    )
+    for name, accuracy in rows:
+        print(f"  {name:<36} {100 * accuracy:5.1f}% test accuracy")
+    print(f"finished in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def run_pretrain(args) -> int:
+    from embedsent.config import TextConfig
+    from embedsent.text import tokenize_corpus
+    from embedsent.trainer import (
+        Checkpointing,
+        SGNSModel,
+        continue_training,
+        train_sgns,
+    )
+
+    sgns, vocab, _ = configs(args, args.seed)
+    texts = _load_unlabeled_texts(args.data, args)
+    progress = not args.no_progress
+    tokens = tokenize_corpus(texts, TextConfig(), progress=progress)
+    if args.continue_from:
+        base = SGNSModel.load(args.continue_from)
+        # The tables keep their dimension; --dim does not apply here.
+        sgns = dataclasses.replace(sgns, dim=base.config.dim)
+        model = continue_training(base, tokens, sgns, progress=progress)
+        print(
+            f"continued {args.continue_from}: {len(model.vocab) - len(base.vocab)} "
+            "new words"
+        )
+    else:
+        checkpoint = None
+        if args.checkpoint:
+            checkpoint = Checkpointing(Path(args.checkpoint), args.checkpoint_every)
+        model = train_sgns(
+            tokens, sgns, vocab, progress=progress, checkpoint=checkpoint
+        )
+    vectors = model.word_vectors()
+    vectors.save_word2vec(args.out, binary=args.binary)
+    if args.save_model:
+        model.save(args.save_model)
+    print(f"wrote {len(vectors)} word vectors of dim {vectors.dim} to {args.out}")
+    return 0
+
+
+def run_train(args) -> int:
+    from embedsent.pipeline import TransferClassifier
+    from embedsent.vectors import WordVectors
+
+    _, _, classifier = configs(args, args.seed)
+    vectors = WordVectors.load(
+        args.vectors,
+        format=args.vectors_format,
+        encoding=args.vectors_encoding,
+        errors=args.vectors_errors,
+    )
+    labeled = _load_labeled(args.data, args)
+    model = TransferClassifier(
+        vectors, feature_method=args.feature, classifier_config=classifier
+    )
+    model.fit(labeled.texts, labeled.labels)
+    model.save(args.out)
+    head = model.classifier.n_parameters
+    print(
+        f"trained on {len(labeled)} texts, classes {model.classes_}, "
+        f"{head} classifier parameters, train accuracy "
+        f"{100 * model.score(labeled.texts, labeled.labels):.1f}%; saved {args.out}"
+    )
+    return 0
+
+
+def run_predict(args) -> int:
+    from embedsent.pipeline import TransferClassifier
+
+    model = TransferClassifier.load(args.model)
+    for name in args.inputs:
+        if name == "-":
+            opened = contextlib.nullcontext(sys.stdin)
+        else:
+            opened = open(name, encoding="utf-8")
+        with opened as handle:
+            texts = [line.rstrip("\n") for line in handle]
+        if not texts:
+            continue
+        probabilities = model.classifier.predict_proba(model.features(texts))
+        for text, row in zip(texts, probabilities, strict=True):
+            best = int(np.argmax(row))
+            record = {
+                "text": text,
+                "label": model.classes_[best],
+                "probabilities": {
+                    str(c): float(p) for c, p in zip(model.classes_, row, strict=True)
+                },
+            }
+            print(json.dumps(record, ensure_ascii=False))
+    return 0
+
+
+def run_compare(args) -> int:
+    from embedsent.compare import (
+        CompareConfig,
+        format_similarity,
+        run_comparison,
+        select_sizes,
+    )
+
+    sgns, vocab, classifier = configs(args, args.seed)
+    corpus = _load_corpus(args.data, args)
+    config = CompareConfig(
+        sizes=select_sizes(args.sizes),
+        draws=args.draws,
+        feature_method=args.feature,
+        gensim_workers=args.gensim_workers,
+        seed=args.seed,
+    )
+    result = run_comparison(
+        corpus,
+        config,
+        vocab_config=vocab,
+        sgns_config=sgns,
+        classifier_config=classifier,
+        progress=not args.no_progress,
+    )
+    print(f"test accuracy (%) on {result.test_size} test texts, mean +/- std (draws)")
+    print(result.format_table())
+    print()
+    print(format_similarity(result.similarity))
+    if args.json:
+        from embedsent.storage import write_text_atomic
+
+        payload = {
+            "runs": result.runs,
+            "summary": result.summary(),
+            "similarity": result.similarity,
+            "timings": result.timings,
+        }
+        write_text_atomic(args.json, json.dumps(payload, indent=2))
+    return 0
+
+
+def run_serve(args) -> int:
+    from embedsent.serve import serve
+
+    def announce(server) -> None:
+        host, port = server.server_address[:2]
+        print(
+            f"embedsent serve: serving {args.model} on {host} port {port}; "
+            "press Ctrl-C to stop",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        serve(
+            args.model,
+            args.host,
+            args.port,
+            max_body_bytes=args.max_body_bytes,
+            max_texts=args.max_texts,
+            on_start=announce,
+        )
+    except OSError as error:
+        # Also covers FileNotFoundError, in the format that main uses.
+        print(f"embedsent serve: error: {error}", file=sys.stderr)
+        return 2
+    print("embedsent serve: stopped", file=sys.stderr)
+    return 0
+
+
+def run_bench(args) -> int:
+    from embedsent.bench import BenchConfig, format_summary, run_benchmark
+    from embedsent.storage import write_text_atomic
+
+    config = BenchConfig(
+        data=args.data,
+        epochs=tuple(args.bench_epochs),
+        repeats=args.repeats,
+        gensim_workers=tuple(args.gensim_workers),
+        max_docs=args.max_docs,
+        batch_size=args.batch_size,
+        n_devices=args.devices,
+        platform=args.platform,
+        sweeps=tuple(args.sweeps),
+        seed=args.seed,
+    )
+
+    def show(record):
+        if not args.no_progress:
+            print(
+                f"  {record['trainer']:<12} epochs={record['epochs']} "
+                f"{record['words_per_second']:>10.0f} words/s",
+                file=sys.stderr,
+            )
+
+    report = run_benchmark(config, progress=show)
+    print(format_summary(report))
+    if args.json:
+        write_text_atomic(args.json, json.dumps(report, indent=2))
+    return 0

@@ -1,0 +1,157 @@
+"""The trained SGNS tables, their file format, and table-size checks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from embedsent.config import SGNSConfig, VocabConfig, config_from_dict
+from embedsent.storage import load_bundle, save_bundle
+from embedsent.vocab import Vocabulary
+
+__all__ = [
+    "SGNSModel",
+    "TrainingDiverged",
+    "check_format",
+    "check_memory",
+    "estimate_table_bytes",
+]
+
+logger = logging.getLogger(__name__)
+
+MODEL_FORMAT_VERSION = 1
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised when the training loss becomes NaN or infinite."""
+
+
+@dataclass
+class SGNSModel:
+    """Trained SGNS tables with the vocabulary they index.
+
+    Attributes:
+        vocab: Vocabulary whose ids index the tables' rows.
+        input_vectors: ``float32[V, dim]`` center-word vectors, the word
+            vectors users keep.
+        output_vectors: ``float32[V, dim]`` context-word vectors, kept so
+            training can continue.
+        config: Settings the tables were trained with.
+        vocab_config: Vocabulary settings used to build ``vocab``.
+        epoch_losses: Mean loss per (center, context) pair for each epoch.
+        words_per_second: Raw tokens per second for each epoch, compile time
+            excluded.
+        compile_seconds: Time of the first compiled call (0 when it was
+            already compiled in this process).
+    """
+
+    vocab: Vocabulary
+    input_vectors: np.ndarray
+    output_vectors: np.ndarray
+    config: SGNSConfig = field(default_factory=SGNSConfig)
+    vocab_config: VocabConfig = field(default_factory=VocabConfig)
+    epoch_losses: list[float] = field(default_factory=list)
+    words_per_second: list[float] = field(default_factory=list)
+    compile_seconds: float = 0.0
+
+    def word_vectors(self):
+        """Return the input vectors as ``embedsent.vectors.WordVectors``."""
+        from embedsent.vectors import WordVectors
+
+        return WordVectors(self.vocab.tokens, self.input_vectors, self.vocab.counts)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the vocabulary, both tables and the settings to one file."""
+        meta = {
+            "format": "embedsent-sgns",
+            "format_version": MODEL_FORMAT_VERSION,
+            "config": asdict(self.config),
+            "vocab_config": asdict(self.vocab_config),
+            "tokens": self.vocab.tokens,
+            "epoch_losses": self.epoch_losses,
+        }
+        arrays = {
+            "counts": self.vocab.counts,
+            "input_vectors": self.input_vectors,
+            "output_vectors": self.output_vectors,
+        }
+        save_bundle(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SGNSModel:
+        meta, arrays = load_bundle(path, kind="embedsent SGNS model")
+        check_format(meta, path, "embedsent-sgns", MODEL_FORMAT_VERSION)
+        return cls(
+            vocab=Vocabulary(meta["tokens"], arrays["counts"]),
+            input_vectors=arrays["input_vectors"],
+            output_vectors=arrays["output_vectors"],
+            config=config_from_dict(SGNSConfig, meta["config"]),
+            vocab_config=config_from_dict(VocabConfig, meta["vocab_config"]),
+            epoch_losses=list(meta["epoch_losses"]),
+        )
+
+
+def check_format(meta: dict, path, expected: str, version: int) -> None:
+    if meta.get("format") != expected:
+        raise ValueError(
+            f"{path} is not an {expected} file (found {meta.get('format')!r})"
+        )
+    if meta.get("format_version") != version:
+        raise ValueError(
+            f"{path} has format_version {meta.get('format_version')!r}; this "
+            f"embedsent reads version {version}"
+        )
+
+
+def estimate_table_bytes(vocab_size: int, dim: int) -> int:
+    """Return the bytes the two float32 tables of ``vocab_size x dim`` need."""
+    return 2 * vocab_size * dim * 4
+
+
+def _available_memory_bytes() -> int | None:
+    """Return the memory available without swapping, or None when unknown.
+
+    Linux's MemAvailable counts the page cache the kernel can reclaim. The
+    sysconf fallback (SC_AVPHYS_PAGES, Linux's MemFree) leaves it out, so on a
+    machine that has read many files it can be far below what is available.
+    NOTE: container (cgroup) memory limits are not read, so inside a
+    container this can exceed the memory the process may use.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(vocab_size: int, config: SGNSConfig) -> None:
+    """Raise MemoryError when the tables exceed max_memory_gb or the available memory.
+
+    Raises:
+        MemoryError: before anything is allocated, with the estimate and fixes.
+    """
+    needed = estimate_table_bytes(vocab_size, config.dim)
+    limit = config.max_memory_gb * 2**30
+    if needed > limit:
+        raise MemoryError(
+            f"the embedding tables need {needed / 2**30:.3g} GiB "
+            f"(2 x {vocab_size} words x {config.dim} dims x 4 bytes), above "
+            f"max_memory_gb={config.max_memory_gb}; raise min_count, set "
+            "max_vocab_size or lower dim, or raise max_memory_gb"
+        )
+    available = _available_memory_bytes()
+    if available is not None and needed > available:
+        raise MemoryError(
+            f"the embedding tables need {needed / 2**30:.3g} GiB but only "
+            f"{available / 2**30:.3g} GiB of memory is available; raise min_count, set "
+            "max_vocab_size or lower dim"
+        )
