@@ -1,16 +1,15 @@
-"""Intrinsic word-vector evaluations and confidence intervals for accuracies.
+"""Intrinsic word-vector evaluations: word similarity and analogies.
 
 Word similarity and analogy scores follow the conventions of gensim's
 ``KeyedVectors.evaluate_word_pairs`` and ``evaluate_word_analogies`` (gensim
 4.4), and the tests check that both return the same figures on the same
-vectors. The interval helpers report how much an accuracy measured on a few
-hundred examples, or averaged over a few random draws, can be trusted.
+vectors. The confidence intervals for accuracies are defined in
+:mod:`embedsent.stats` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,13 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from embedsent.stats import (
+    accuracy_interval,
+    coin_flip_perfect_probability,
+    mean_interval,
+    paired_difference,
+    summarize_accuracies,
+)
 from embedsent.vectors import WordVectors
 
 __all__ = [
@@ -283,133 +289,6 @@ def _solve_analogies(
     return correct
 
 
-def accuracy_interval(
-    n_correct: int, n_total: int, confidence: float = 0.95
-) -> tuple[float, float]:
-    """Return the Wilson score interval ``(low, high)`` of an accuracy.
-
-    Unlike the normal-approximation interval it stays inside [0, 1] and keeps
-    a nonzero width at 0% and 100% accuracy.
-
-    Raises:
-        ValueError: unless ``0 <= n_correct <= n_total`` and ``n_total >= 1``.
-    """
-    for name, value in (("n_correct", n_correct), ("n_total", n_total)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise TypeError(f"{name} must be an int, got {value!r}")
-    if n_total < 1 or not 0 <= n_correct <= n_total:
-        raise ValueError(
-            "expected 0 <= n_correct <= n_total and n_total >= 1, got "
-            f"n_correct={n_correct}, n_total={n_total}"
-        )
-    z = _normal_quantile(confidence)
-    p = n_correct / n_total
-    z2_n = z * z / n_total
-    center = (p + z2_n / 2) / (1 + z2_n)
-    half_width = z * math.sqrt(p * (1 - p) / n_total + z2_n / (4 * n_total))
-    half_width /= 1 + z2_n
-    # The bounds are exactly 0 at 0% and 1 at 100%, which rounding would miss.
-    low = 0.0 if n_correct == 0 else max(0.0, center - half_width)
-    high = 1.0 if n_correct == n_total else min(1.0, center + half_width)
-    return low, high
-
-
-def mean_interval(
-    values: Sequence[float], confidence: float = 0.95
-) -> tuple[float, float, float]:
-    """Return ``(mean, low, high)``, a Student t interval for the mean.
-
-    A single value has no spread to estimate, so it returns ``(v, v, v)``; read
-    that as "one draw", not as certainty.
-
-    Raises:
-        ValueError: if ``values`` is empty or contains a non-finite number.
-    """
-    array = _finite_array(values, "values")
-    _check_confidence(confidence)
-    mean = float(array.mean())
-    if len(array) == 1:
-        return mean, mean, mean
-    sem = float(array.std(ddof=1)) / math.sqrt(len(array))
-    half_width = float(stats.t.ppf(0.5 + confidence / 2, len(array) - 1)) * sem
-    return mean, mean - half_width, mean + half_width
-
-
-def summarize_accuracies(
-    values: Sequence[float], confidence: float = 0.95
-) -> dict[str, float | int]:
-    """Summarise accuracies of repeated draws.
-
-    Returns:
-        ``{"mean", "std", "low", "high", "n"}``: ``std`` uses ``ddof=1`` and is
-        0.0 for a single value; ``low`` and ``high`` are ``mean_interval``'s.
-    """
-    mean, low, high = mean_interval(values, confidence)
-    array = np.asarray(values, dtype=np.float64)
-    std = float(array.std(ddof=1)) if len(array) > 1 else 0.0
-    return {"mean": mean, "std": std, "low": low, "high": high, "n": len(array)}
-
-
-def paired_difference(
-    a: Sequence[float], b: Sequence[float], confidence: float = 0.95
-) -> dict[str, float | int | None]:
-    """Compare two methods scored on the same draws, ``a[i]`` paired with ``b[i]``.
-
-    Returns:
-        ``{"mean_difference", "low", "high", "p_value", "wilcoxon_p", "n"}``:
-        the mean of ``a - b`` with its t interval, the two-sided paired t-test
-        p-value (``scipy.stats.ttest_rel``), and the two-sided Wilcoxon
-        signed-rank p-value. ``wilcoxon_p`` is None below 6 pairs, where its
-        smallest possible value, ``2 / 2**n``, cannot go below 0.05. When
-        all differences are equal the t-test is undefined: both p-values are
-        then 1.0 for zero differences and 0.0 otherwise.
-
-    Raises:
-        ValueError: if the lengths differ, there are fewer than 2 pairs, or a
-            value is not finite.
-    """
-    first = _finite_array(a, "a")
-    second = _finite_array(b, "b")
-    if len(first) != len(second):
-        raise ValueError(
-            f"a and b must be paired draws of equal length, got {len(first)} "
-            f"and {len(second)}"
-        )
-    if len(first) < 2:
-        raise ValueError(f"a paired test needs at least 2 pairs, got {len(first)}")
-    differences = first - second
-    mean, low, high = mean_interval(differences, confidence)
-    if np.ptp(differences) == 0.0:
-        p_value = 1.0 if mean == 0.0 else 0.0
-        wilcoxon_p: float | None = p_value
-    else:
-        p_value = float(stats.ttest_rel(first, second).pvalue)
-        wilcoxon_p = float(stats.wilcoxon(first, second).pvalue)
-    if len(first) < 6:
-        wilcoxon_p = None
-    return {
-        "mean_difference": mean,
-        "low": low,
-        "high": high,
-        "p_value": p_value,
-        "wilcoxon_p": wilcoxon_p,
-        "n": len(first),
-    }
-
-
-def coin_flip_perfect_probability(n_test: int) -> float:
-    """Return ``0.5 ** n_test``: the chance that random binary guesses are all right.
-
-    A perfect score on fewer than about 10 test examples is weak evidence,
-    because a fair coin gets all of them right with this probability.
-    """
-    if isinstance(n_test, bool) or not isinstance(n_test, int | np.integer):
-        raise TypeError(f"n_test must be an int, got {n_test!r}")
-    if n_test < 1:
-        raise ValueError(f"n_test must be >= 1, got {n_test}")
-    return 0.5 ** int(n_test)
-
-
 def _check_vectors(vectors) -> None:
     if not isinstance(vectors, WordVectors):
         raise TypeError(
@@ -417,35 +296,6 @@ def _check_vectors(vectors) -> None:
             f"{type(vectors).__name__}; wrap gensim vectors with "
             "WordVectors.from_gensim(keyed_vectors)"
         )
-
-
-def _check_confidence(confidence: float) -> None:
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        raise TypeError(f"confidence must be a number, got {confidence!r}")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(
-            f"confidence must be between 0 and 1 exclusive, got {confidence}; "
-            "use 0.95 for a 95% interval"
-        )
-
-
-def _normal_quantile(confidence: float) -> float:
-    _check_confidence(confidence)
-    return float(stats.norm.ppf(0.5 + confidence / 2))
-
-
-def _finite_array(values: Sequence[float], name: str) -> np.ndarray:
-    if isinstance(values, str | bytes):
-        raise TypeError(f"{name} must be a sequence of numbers, got a string")
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 1 or len(array) == 0:
-        raise ValueError(
-            f"{name} must be a non-empty 1-D sequence of numbers, got shape "
-            f"{array.shape}"
-        )
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must be finite, got {array.tolist()}")
-    return array
 
 
 def _gensim_datapath(filename: str) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import tempfile
 import zipfile
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["load_bundle", "save_bundle", "write_atomic", "write_text_atomic"]
 
@@ -36,6 +39,9 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         prefix=f".{path.name}.", suffix=".tmp", dir=folder
     )
     try:
+        # mkstemp creates the file with mode 0600; give it the permissions a
+        # plain open() would (0666 minus the umask).
+        os.chmod(temporary, 0o666 & ~_current_umask())
         with os.fdopen(handle, "wb") as stream:
             write(stream)
             stream.flush()
@@ -44,6 +50,27 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _fsync_folder(folder)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Sync the folder entry so the rename survives a power loss."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        logger.debug("fsync of folder %s is not supported", folder)
+    finally:
+        os.close(descriptor)
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:

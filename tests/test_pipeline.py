@@ -112,3 +112,15 @@ def test_single_class_labels_rejected(vectors):
     model = TransferClassifier(vectors)
     with pytest.raises(ValueError, match="one class"):
         model.fit(TEXTS, ["pos"] * 4)
+
+
+def test_saved_model_gets_umask_permissions(model, tmp_path):
+    import os
+
+    path = tmp_path / "model.npz"
+    mask = os.umask(0o022)
+    try:
+        model.save(path)
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,137 @@
+"""Validation of the words, vectors, counts and word lists given to WordVectors.
+
+The checks raise the TypeError and ValueError documented on
+:class:`embedsent.vectors.WordVectors`, with messages that name the bad value
+or its position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from embedsent.vector_parse import WHITESPACE_RE
+
+__all__ = [
+    "as_word_list",
+    "build_index",
+    "check_counts",
+    "check_finite_rows",
+    "check_vectors",
+    "check_words",
+]
+
+
+def check_words(words: Sequence[str]) -> list[str]:
+    if isinstance(words, str | bytes):
+        raise TypeError(
+            f"words must be a sequence of strings, got the string {words[:40]!r}; "
+            "wrap a single word in a list"
+        )
+    word_list = list(words)
+    for position, word in enumerate(word_list):
+        if not isinstance(word, str):
+            raise TypeError(
+                f"words[{position}] must be a str, got {word!r} ({type(word).__name__})"
+            )
+        if not word:
+            raise ValueError(
+                f"words[{position}] is empty; word2vec and GloVe files cannot "
+                "store an empty word"
+            )
+        if WHITESPACE_RE.search(word):
+            raise ValueError(
+                f"words[{position}] = {word!r} contains ASCII whitespace, which "
+                "separates fields in word2vec and GloVe files; replace it, for "
+                "example with '_'"
+            )
+    return word_list
+
+
+def check_vectors(vectors: np.ndarray, words: list[str], *, copy: bool) -> np.ndarray:
+    array = np.asarray(vectors)
+    if array.dtype.kind not in "fiu":
+        raise TypeError(
+            f"vectors must be a real-valued array, got dtype {array.dtype}; "
+            "convert it with np.asarray(vectors, dtype=np.float32)"
+        )
+    if array.ndim != 2:
+        raise ValueError(
+            f"vectors must be 2-D with shape (number of words, dimension), got "
+            f"shape {array.shape}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(
+            "WordVectors needs at least one word, got 0 words and vectors of "
+            f"shape {array.shape}"
+        )
+    if array.shape[1] == 0:
+        raise ValueError(f"vectors must have dimension >= 1, got shape {array.shape}")
+    if array.shape[0] != len(words):
+        raise ValueError(
+            f"got {len(words)} words but {array.shape[0]} vectors (shape "
+            f"{array.shape}); pass one row per word"
+        )
+    # Values beyond the float32 range become infinity here and are rejected by
+    # the finiteness check.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if copy:
+            return np.array(array, dtype=np.float32, order="C", copy=True)
+        return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def build_index(words: list[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, word in enumerate(words):
+        first = index.setdefault(word, position)
+        if first != position:
+            raise ValueError(
+                f"duplicate word {word!r} at positions {first} and {position}; "
+                "words must be unique"
+            )
+    return index
+
+
+def check_finite_rows(vectors: np.ndarray, words: list[str]) -> None:
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        raise ValueError(
+            f"the vector of word {words[row]!r} (row {row}) contains NaN or "
+            "infinity in float32; remove the word or fix its vector"
+        )
+
+
+def check_counts(counts: np.ndarray, size: int) -> np.ndarray:
+    array = np.asarray(counts)
+    if array.dtype.kind not in "iu":
+        raise TypeError(
+            f"counts must be integers, got dtype {array.dtype}; convert them with "
+            "np.asarray(counts, dtype=np.int64)"
+        )
+    if array.shape != (size,):
+        raise ValueError(
+            f"counts must have shape ({size},), one per word, got {array.shape}"
+        )
+    if array.size and array.min() < 0:
+        row = int(np.argmin(array))
+        raise ValueError(f"counts must be >= 0, got {array[row]} at row {row}")
+    result = np.array(array, dtype=np.int64, copy=True)
+    result.setflags(write=False)
+    return result
+
+
+def as_word_list(name: str, value: str | Sequence[str]) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a word or a sequence of words, got {value!r}")
+    words = list(value)
+    for position, word in enumerate(words):
+        if not isinstance(word, str):
+            raise TypeError(
+                f"{name}[{position}] must be a str, got {word!r} "
+                f"({type(word).__name__})"
+            )
+    return words

@@ -1,0 +1,399 @@
+"""Reading and writing the word2vec text, word2vec binary and GloVe formats.
+
+File formats:
+
+* word2vec text: a header line ``"<number of words> <dimension>"``, then one
+  ``"word v1 v2 ... vd"`` line per word.
+* word2vec binary: the same header, then per word the UTF-8 word, a space, ``d``
+  little-endian float32 values and an optional ``"\\n"``.
+* GloVe: word2vec text without the header line.
+* gensim: the pickle-based native format of ``KeyedVectors.save``, which
+  :meth:`embedsent.vectors.WordVectors.load` reads through gensim.
+
+In the text formats fields are separated by ASCII whitespace (space, tab,
+newline, carriage return, vertical tab, form feed), so words may not contain
+those characters. Other characters, non-breaking space included, are allowed.
+Text files are written with ``%.9g``, which reproduces every float32 value
+exactly when read back.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import logging
+import os
+import re
+import string
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from embedsent.vector_parse import quote_bytes, read_binary_rows, read_text_rows
+
+__all__ = [
+    "FORMATS",
+    "as_path",
+    "check_codec",
+    "check_limit",
+    "detect_format",
+    "read_glove",
+    "read_word2vec",
+    "write_glove",
+    "write_word2vec",
+]
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "gensim")
+"""Values accepted by the ``format`` argument of
+:meth:`embedsent.vectors.WordVectors.load`."""
+
+_HEADER_RE = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n?")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_GZIP_MAGIC = b"\x1f\x8b"
+_BINARY_SNIFF_BYTES = 4096
+
+_MAX_HEADER_BYTES = 1024
+_WRITE_CHUNK_ROWS = 4096
+_GLOVE_INITIAL_ROWS = 4096
+
+
+def as_path(path: str | os.PathLike[str]) -> Path:
+    """Convert ``path`` to a ``Path``. Raises TypeError unless it is str or PathLike."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
+    return Path(path)
+
+
+def check_limit(limit: int | None) -> None:
+    """Check that ``limit`` is None or an int >= 1."""
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError(f"limit must be an int or None, got {limit!r}")
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1 or None for no limit, got {limit}")
+
+
+def check_codec(encoding: str, errors: str) -> None:
+    """Check the ``encoding`` and ``errors`` arguments of the readers.
+
+    ``encoding`` must name an ASCII-compatible codec and ``errors`` a registered
+    codec error handler.
+    """
+    if not isinstance(encoding, str):
+        raise TypeError(f"encoding must be a str, got {encoding!r}")
+    if not isinstance(errors, str):
+        raise TypeError(f"errors must be a str, got {errors!r}")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(
+            f"unknown encoding {encoding!r}; pass a codec name such as 'utf-8' "
+            "or 'latin-1'"
+        ) from None
+    probe = string.printable.encode("ascii")
+    try:
+        compatible = probe.decode(encoding) == string.printable
+    except (UnicodeDecodeError, TypeError, LookupError):
+        compatible = False
+    if not compatible:
+        raise ValueError(
+            f"encoding {encoding!r} is not ASCII-compatible; these files use "
+            "ASCII digits and separators, so convert the file to UTF-8 first"
+        )
+    try:
+        codecs.lookup_error(errors)
+    except LookupError:
+        raise ValueError(
+            f"unknown errors handler {errors!r}; use 'strict', 'replace' or 'ignore'"
+        ) from None
+
+
+# ------------------------------------------------------------------- reading
+
+
+@contextlib.contextmanager
+def _open_for_reading(path: Path, encoding: str) -> Iterator[tuple[BinaryIO, int]]:
+    """Open ``path`` in binary mode and skip a UTF-8 byte order mark.
+
+    Yields the handle and the byte offset after the mark. Gzip-compressed files
+    are rejected with a ValueError.
+    """
+    with open(path, "rb") as handle:
+        start = handle.peek(len(_UTF8_BOM))[: len(_UTF8_BOM)]
+        if start.startswith(_GZIP_MAGIC):
+            raise ValueError(
+                f"{path} is gzip-compressed; decompress it first, for example "
+                f"with `gunzip -k {path}`"
+            )
+        offset = 0
+        codec = codecs.lookup(encoding).name
+        if start == _UTF8_BOM and codec in ("utf-8", "utf-8-sig"):
+            handle.read(len(_UTF8_BOM))
+            offset = len(_UTF8_BOM)
+        yield handle, offset
+
+
+def detect_format(path: Path, encoding: str) -> str:
+    """Return ``"word2vec"``, ``"word2vec-binary"`` or ``"glove"`` for ``path``.
+
+    The rules are documented on :meth:`embedsent.vectors.WordVectors.load`.
+    """
+    if path.suffix.lower() == ".bin":
+        return "word2vec-binary"
+    with _open_for_reading(path, encoding) as (handle, _):
+        first_line = handle.readline(_MAX_HEADER_BYTES)
+        sample = handle.read(_BINARY_SNIFF_BYTES)
+    if not _HEADER_RE.fullmatch(first_line):
+        return "glove"
+    # Text files contain no NUL bytes, while 4 KiB of float32 data almost
+    # always does (the zero in 1.0's bytes 00 00 80 3f, for example).
+    if b"\0" in sample:
+        return "word2vec-binary"
+    return "word2vec"
+
+
+def _parse_header(raw: bytes, path: Path) -> tuple[int, int]:
+    if not raw:
+        raise ValueError(f"{path}: the file is empty, so it has no word2vec header")
+    fields = raw.split()
+    if not raw.endswith(b"\n") and len(raw) >= _MAX_HEADER_BYTES:
+        valid = False
+    else:
+        valid = len(fields) == 2 and all(field.isdigit() for field in fields)
+    if not valid:
+        raise ValueError(
+            f"{path}: invalid word2vec header {quote_bytes(raw)}; expected "
+            "'<number of words> <dimension>', such as '50000 100'. A file without "
+            "a header is GloVe: read it with load_glove() or load(format='glove')"
+        )
+    count, dim = int(fields[0]), int(fields[1])
+    if count < 1 or dim < 1:
+        raise ValueError(
+            f"{path}: the header {quote_bytes(raw)} declares {count} words of "
+            f"dimension {dim}; both must be >= 1"
+        )
+    return count, dim
+
+
+def read_word2vec(
+    source: Path, *, binary: bool, encoding: str, errors: str, limit: int | None
+) -> tuple[list[str], np.ndarray]:
+    """Read the words and float32 rows of a word2vec text or binary file.
+
+    Callers check the arguments first with :func:`as_path`, :func:`check_codec`
+    and :func:`check_limit`. The arguments and errors are documented on
+    :meth:`embedsent.vectors.WordVectors.load_word2vec`.
+    """
+    with _open_for_reading(source, encoding) as (handle, offset):
+        raw_header = handle.readline(_MAX_HEADER_BYTES)
+        count, dim = _parse_header(raw_header, source)
+        offset += len(raw_header)
+        expected_rows = count if limit is None else min(count, limit)
+        remaining_bytes = os.fstat(handle.fileno()).st_size - offset
+        if binary:
+            capacity = min(expected_rows, remaining_bytes // (4 * dim + 2) + 1)
+            words, vectors, extra = read_binary_rows(
+                handle,
+                source,
+                encoding=encoding,
+                errors=errors,
+                offset=offset,
+                dim=dim,
+                capacity=capacity,
+                max_rows=expected_rows,
+            )
+            extra_where = f"byte offset {extra}"
+        else:
+            capacity = min(expected_rows, remaining_bytes // (2 * dim + 1) + 1)
+            words, vectors, extra = read_text_rows(
+                handle,
+                source,
+                encoding=encoding,
+                errors=errors,
+                line_no=1,
+                offset=offset,
+                dim=dim,
+                capacity=capacity,
+                max_rows=expected_rows,
+                glove=False,
+            )
+            extra_where = f"line {extra}"
+    if len(words) < expected_rows:
+        raise ValueError(
+            f"{source}: the header declares {count} words but only "
+            f"{len(words)} were found; the file is truncated or its header "
+            "is wrong"
+        )
+    if limit is None and extra is not None:
+        raise ValueError(
+            f"{source}: the header declares {count} words but more rows follow "
+            f"at {extra_where}; fix the header, or pass limit={count} to read "
+            "only the declared rows"
+        )
+    return words, vectors
+
+
+def read_glove(
+    source: Path, *, encoding: str, errors: str, limit: int | None
+) -> tuple[list[str], np.ndarray]:
+    """Read the words and float32 rows of a headerless GloVe file.
+
+    Callers check the arguments first, as for :func:`read_word2vec`.
+    """
+    capacity = _GLOVE_INITIAL_ROWS if limit is None else min(limit, 1 << 20)
+    with _open_for_reading(source, encoding) as (handle, offset):
+        words, vectors, _ = read_text_rows(
+            handle,
+            source,
+            encoding=encoding,
+            errors=errors,
+            line_no=0,
+            offset=offset,
+            dim=None,
+            capacity=capacity,
+            max_rows=limit,
+            glove=True,
+        )
+    if not words:
+        raise ValueError(
+            f"{source}: no vectors found because the file is empty or "
+            "contains only blank lines"
+        )
+    return words, vectors
+
+
+# ------------------------------------------------------------------- writing
+
+
+def write_word2vec(
+    destination: Path, words: Sequence[str], vectors: np.ndarray, *, binary: bool
+) -> None:
+    """Write a word2vec text or binary file atomically."""
+    header = f"{len(words)} {vectors.shape[1]}\n".encode("ascii")
+    format_rows = _format_binary_rows if binary else _format_text_rows
+
+    def write_body(handle: BinaryIO) -> None:
+        handle.write(header)
+        _write_rows(handle, words, vectors, format_rows)
+
+    _atomic_write(destination, write_body)
+
+
+def write_glove(destination: Path, words: Sequence[str], vectors: np.ndarray) -> None:
+    """Write a headerless GloVe text file atomically."""
+
+    def write_body(handle: BinaryIO) -> None:
+        _write_rows(handle, words, vectors, _format_text_rows)
+
+    _atomic_write(destination, write_body)
+
+
+def _format_text_rows(words: Sequence[str], vectors: np.ndarray) -> bytes:
+    """Format ``word v1 ... vd`` lines with 9 significant digits.
+
+    Nine significant digits identify every float32 value, so reading the text
+    back reproduces the array exactly.
+    """
+    row_format = " ".join(["%.9g"] * vectors.shape[1])
+    lines = [
+        f"{word} {row_format % tuple(row)}\n"
+        for word, row in zip(words, vectors.tolist(), strict=True)
+    ]
+    return _encode_utf8("".join(lines), words)
+
+
+def _format_binary_rows(words: Sequence[str], vectors: np.ndarray) -> bytes:
+    """Format binary records: word, space, little-endian float32 values, newline."""
+    little_endian = np.asarray(vectors, dtype="<f4")
+    parts = []
+    for word, row in zip(words, little_endian, strict=True):
+        parts.append(_encode_utf8(word, [word]))
+        parts.append(b" ")
+        parts.append(row.tobytes())
+        parts.append(b"\n")
+    return b"".join(parts)
+
+
+def _encode_utf8(text: str, words: Sequence[str]) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        bad = next(word for word in words if not _is_utf8_encodable(word))
+        raise ValueError(
+            f"word {bad!r} cannot be encoded as UTF-8 because it contains a lone "
+            "surrogate; load the source file with errors='replace' instead of "
+            "'surrogateescape'"
+        ) from None
+
+
+def _is_utf8_encodable(word: str) -> bool:
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _write_rows(
+    handle: BinaryIO,
+    words: Sequence[str],
+    vectors: np.ndarray,
+    format_rows: Callable[[Sequence[str], np.ndarray], bytes],
+) -> None:
+    for start in range(0, len(words), _WRITE_CHUNK_ROWS):
+        stop = start + _WRITE_CHUNK_ROWS
+        handle.write(format_rows(words[start:stop], vectors[start:stop]))
+
+
+def _atomic_write(path: Path, write_body: Callable[[BinaryIO], None]) -> None:
+    """Write a file through a temporary file in its folder and ``os.replace``.
+
+    The temporary file is flushed and fsynced before the rename and removed if
+    anything fails, so ``path`` contains either its old content or the complete
+    new content.
+    """
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"cannot save to {path}: the folder {folder} does not exist; create "
+            "it first"
+        )
+    temporary = folder / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    # Mode 0o666 minus the umask gives the permissions of a plain open().
+    descriptor = os.open(
+        temporary,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+        0o666,
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            write_body(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder entry so that a rename survives a crash, where supported."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        # Windows cannot open folders this way.
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError as exc:
+        logger.debug("fsync of folder %s failed: %s", folder, exc)
+    finally:
+        os.close(descriptor)

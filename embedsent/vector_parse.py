@@ -1,0 +1,365 @@
+"""Row parsers of word2vec text, word2vec binary and GloVe files.
+
+The parsers read from a binary handle positioned after any header. They
+raise ValueError for damaged rows, naming the file and the line, record or
+byte offset.
+Word decoding follows the ``encoding`` and ``errors`` arguments of
+:meth:`embedsent.vectors.WordVectors.load_word2vec`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+__all__ = [
+    "ASCII_WHITESPACE",
+    "WHITESPACE_RE",
+    "quote_bytes",
+    "read_binary_rows",
+    "read_text_rows",
+]
+
+# Field separators of the text formats. They match the ASCII whitespace that
+# ``bytes.split()`` splits on.
+ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
+_ASCII_WHITESPACE_BYTES = frozenset(ASCII_WHITESPACE.encode("ascii"))
+WHITESPACE_RE = re.compile(f"[{re.escape(ASCII_WHITESPACE)}]")
+_WHITESPACE_BYTES_RE = re.compile(WHITESPACE_RE.pattern.encode("ascii"))
+
+# A binary record whose word runs this long without a space is treated as
+# damage, so a file without spaces is rejected without being read whole.
+_MAX_WORD_BYTES = 1 << 16
+_READ_CHUNK_BYTES = 1 << 22
+
+
+def _binary_hint(raw: bytes) -> str:
+    if b"\0" not in raw:
+        return ""
+    return (
+        "; the line contains NUL bytes, so the file may be binary word2vec: pass "
+        "binary=True or format='word2vec-binary'"
+    )
+
+
+def quote_bytes(raw: bytes, size: int = 80) -> str:
+    text = raw[:size].decode("utf-8", errors="replace").rstrip("\r\n")
+    return repr(text + ("..." if len(raw) > size else ""))
+
+
+class _RowBuffer:
+    """A float32 matrix that grows by doubling as rows are appended."""
+
+    def __init__(self, dim: int, capacity: int):
+        self.rows = np.empty((max(capacity, 1), dim), dtype=np.float32)
+        self.size = 0
+
+    def append(self, values: Sequence[bytes]) -> None:
+        """Parse ``values`` as numbers into the next row.
+
+        Raises:
+            ValueError: If a value is not a number.
+        """
+        if self.size == len(self.rows):
+            grown = np.empty((2 * len(self.rows), self.rows.shape[1]), np.float32)
+            grown[: self.size] = self.rows
+            self.rows = grown
+        self.rows[self.size] = values
+        self.size += 1
+
+    def finish(self) -> np.ndarray:
+        if self.size == len(self.rows):
+            return self.rows
+        return self.rows[: self.size].copy()
+
+
+def _decode_word(
+    raw: bytes,
+    *,
+    path: Path,
+    encoding: str,
+    errors: str,
+    where: str,
+    offset: int,
+) -> str:
+    try:
+        word = raw.decode(encoding, errors)
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: the word at {where} (byte offset {offset + exc.start}) is "
+            f"not valid {encoding}: {exc.reason}; pass the file's encoding (for "
+            "example encoding='latin-1'), or errors='replace' or errors='ignore' "
+            "to substitute or drop undecodable bytes"
+        ) from None
+    if not word:
+        raise ValueError(
+            f"{path}: the word at {where} is empty after decoding with "
+            f"errors={errors!r}; use errors='replace' to keep such words"
+        )
+    return word
+
+
+def read_text_rows(
+    handle: BinaryIO,
+    path: Path,
+    *,
+    encoding: str,
+    errors: str,
+    line_no: int,
+    offset: int,
+    dim: int | None,
+    capacity: int,
+    max_rows: int | None,
+    glove: bool,
+) -> tuple[list[str], np.ndarray, int | None]:
+    """Parse ``word v1 ... vd`` lines until EOF or ``max_rows`` rows.
+
+    Args:
+        line_no: Number of the line before the first one read.
+        offset: Byte offset of the first line read.
+        dim: Expected number of values, or ``None`` to take it from the first
+            row.
+
+    Returns:
+        The words, the float32 vectors of shape ``(rows, dim)`` (shape
+        ``(0, 0)`` when there are no rows), and the number of the first
+        non-blank line after ``max_rows`` rows, or ``None``.
+    """
+    words: list[str] = []
+    line_of_word: dict[str, int] = {}
+    rows = None if dim is None else _RowBuffer(dim, capacity)
+    extra_line = None
+    # Numbers beyond the float32 range parse to infinity without a warning and
+    # are reported by the finiteness check below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for raw in handle:
+            line_no += 1
+            line_offset = offset
+            offset += len(raw)
+            fields = raw.split()
+            if not fields:
+                continue
+            if max_rows is not None and len(words) >= max_rows:
+                extra_line = line_no
+                break
+            where = f"line {line_no}"
+            word_offset = line_offset + raw.index(fields[0])
+            try:
+                word = _decode_word(
+                    fields[0],
+                    path=path,
+                    encoding=encoding,
+                    errors=errors,
+                    where=where,
+                    offset=word_offset,
+                )
+            except ValueError as exc:
+                raise ValueError(f"{exc}{_binary_hint(raw)}") from None
+            values = fields[1:]
+            if rows is None:
+                if not values:
+                    raise ValueError(
+                        f"{path}: line {line_no} has the word {word!r} but no "
+                        "values; each row must be 'word v1 v2 ... vd'"
+                    )
+                rows = _RowBuffer(len(values), capacity)
+            expected = rows.rows.shape[1]
+            if len(values) != expected:
+                hint = _binary_hint(raw)
+                if glove and len(words) == 1 and expected == 1 and words[0].isdigit():
+                    hint = (
+                        "; line 1 looks like a word2vec header, so read the file "
+                        "with load_word2vec() or load(format='auto')"
+                    )
+                raise ValueError(
+                    f"{path}: line {line_no} (word {word!r}) has {len(values)} "
+                    f"values but {expected} were expected{hint}"
+                )
+            first_line = line_of_word.get(word)
+            if first_line is not None:
+                raise ValueError(
+                    f"{path}: duplicate word {word!r} on line {line_no}, first "
+                    f"seen on line {first_line}; remove one of the rows"
+                )
+            try:
+                rows.append(values)
+            except ValueError:
+                bad = next(value for value in values if not _is_number(value))
+                raise ValueError(
+                    f"{path}: line {line_no} (word {word!r}) contains "
+                    f"{quote_bytes(bad, 40)}, which is not a number"
+                    f"{_binary_hint(raw)}"
+                ) from None
+            line_of_word[word] = line_no
+            words.append(word)
+    if rows is None:
+        return words, np.empty((0, 0), dtype=np.float32), extra_line
+    vectors = rows.finish()
+    _check_finite_loaded(
+        vectors, words, path, lambda word: f"line {line_of_word[word]}"
+    )
+    return words, vectors, extra_line
+
+
+def _is_number(value: bytes) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_finite_loaded(
+    vectors: np.ndarray,
+    words: list[str],
+    path: Path,
+    locate: Callable[[str], str],
+) -> None:
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        word = words[int(np.argmin(finite))]
+        raise ValueError(
+            f"{path}: the vector of word {word!r} at {locate(word)} contains NaN "
+            "or infinity, or a value beyond the float32 range; fix or remove "
+            "that row"
+        )
+
+
+class _ByteReader:
+    """Buffered reading of binary word2vec records from a file."""
+
+    def __init__(self, handle: BinaryIO, offset: int):
+        self.handle = handle
+        self.buffer = bytearray()
+        self.position = 0
+        # File offset of buffer[0].
+        self.base = offset
+
+    @property
+    def offset(self) -> int:
+        return self.base + self.position
+
+    def _fill(self) -> bool:
+        chunk = self.handle.read(_READ_CHUNK_BYTES)
+        if not chunk:
+            return False
+        # Dropping the consumed prefix only when it is at least half of the
+        # buffer keeps the copying linear in the file size.
+        if self.position and self.position * 2 >= len(self.buffer):
+            del self.buffer[: self.position]
+            self.base += self.position
+            self.position = 0
+        self.buffer += chunk
+        return True
+
+    def skip_whitespace(self) -> bool:
+        """Skip ASCII whitespace and return whether any data remains."""
+        while True:
+            buffer = self.buffer
+            while (
+                self.position < len(buffer)
+                and buffer[self.position] in _ASCII_WHITESPACE_BYTES
+            ):
+                self.position += 1
+            if self.position < len(buffer):
+                return True
+            if not self._fill():
+                return False
+
+    def read_record(self, vector_bytes: int, path: Path) -> tuple[bytes, int] | None:
+        """Consume ``word + b" " + vector`` and return the word and vector start.
+
+        Returns ``None`` when the file ends before the record is complete.
+        """
+        while True:
+            space = self.buffer.find(b" ", self.position)
+            if space != -1 and len(self.buffer) - space - 1 >= vector_bytes:
+                break
+            if space == -1 and len(self.buffer) - self.position > _MAX_WORD_BYTES:
+                raise ValueError(
+                    f"{path}: no space within {_MAX_WORD_BYTES} bytes after byte "
+                    f"offset {self.offset}, so the file is not binary word2vec "
+                    "or is damaged"
+                )
+            if not self._fill():
+                return None
+        word = bytes(self.buffer[self.position : space])
+        start = space + 1
+        self.position = start + vector_bytes
+        return word, start
+
+
+def read_binary_rows(
+    handle: BinaryIO,
+    path: Path,
+    *,
+    encoding: str,
+    errors: str,
+    offset: int,
+    dim: int,
+    capacity: int,
+    max_rows: int,
+) -> tuple[list[str], np.ndarray, int | None]:
+    """Parse up to ``max_rows`` binary records.
+
+    Returns:
+        The words, the float32 vectors of shape ``(rows, dim)``, and the byte
+        offset of data that follows ``max_rows`` records, or ``None``.
+    """
+    reader = _ByteReader(handle, offset)
+    vector_bytes = 4 * dim
+    vectors = np.empty((max(capacity, 1), dim), dtype="<f4")
+    words: list[str] = []
+    offset_of_word: dict[str, int] = {}
+    while len(words) < max_rows:
+        if not reader.skip_whitespace():
+            break
+        record_offset = reader.offset
+        record = reader.read_record(vector_bytes, path)
+        if record is None:
+            break
+        raw_word, start = record
+        where = f"record {len(words) + 1}"
+        if _WHITESPACE_BYTES_RE.search(raw_word):
+            raise ValueError(
+                f"{path}: the word of {where} (byte offset {record_offset}) "
+                f"contains whitespace: {quote_bytes(raw_word, 40)}; the dimension "
+                "in the header is wrong or the file is not binary word2vec"
+            )
+        word = _decode_word(
+            raw_word,
+            path=path,
+            encoding=encoding,
+            errors=errors,
+            where=where,
+            offset=record_offset,
+        )
+        first_offset = offset_of_word.get(word)
+        if first_offset is not None:
+            raise ValueError(
+                f"{path}: duplicate word {word!r} in {where} (byte offset "
+                f"{record_offset}), first seen at byte offset {first_offset}"
+            )
+        if len(words) == len(vectors):
+            grown = np.empty((2 * len(vectors), dim), dtype="<f4")
+            grown[: len(words)] = vectors
+            vectors = grown
+        vectors[len(words)] = np.frombuffer(
+            reader.buffer, dtype="<f4", count=dim, offset=start
+        )
+        offset_of_word[word] = record_offset
+        words.append(word)
+    extra = None
+    if len(words) == max_rows and reader.skip_whitespace():
+        extra = reader.offset
+    if len(words) < len(vectors):
+        vectors = vectors[: len(words)].copy()
+    vectors = vectors.astype(np.float32, copy=False)
+    _check_finite_loaded(
+        vectors, words, path, lambda word: f"byte offset {offset_of_word[word]}"
+    )
+    return words, vectors, extra

@@ -1,0 +1,537 @@
+"""Tests for embedsent.vector_io through WordVectors: file formats and saving."""
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from vector_samples import (
+    TOY_WORDS,
+    binary_record,
+    make_random_vectors,
+    make_toy_vectors,
+    write_bytes,
+)
+
+from embedsent import vector_io, vector_parse
+from embedsent.vectors import FORMATS, WordVectors
+
+
+@pytest.fixture
+def toy() -> WordVectors:
+    return make_toy_vectors()
+
+
+@pytest.fixture
+def random_vectors() -> WordVectors:
+    return make_random_vectors()
+
+
+# ----------------------------------------------------------- word2vec and GloVe
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_round_trip_exact(tmp_path, random_vectors, binary):
+    path = tmp_path / ("v.bin" if binary else "v.txt")
+    random_vectors.save_word2vec(path, binary=binary)
+    loaded = WordVectors.load_word2vec(path, binary=binary)
+    assert loaded.words == random_vectors.words
+    assert np.array_equal(loaded.vectors, random_vectors.vectors)
+    assert loaded.counts is None
+
+
+def test_word2vec_text_layout(tmp_path, toy):
+    path = tmp_path / "v.txt"
+    toy.save_word2vec(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "7 4"
+    assert lines[1] == "king 1 1 0 0"
+    assert len(lines) == 8
+
+
+def test_word2vec_binary_layout(tmp_path, toy):
+    path = tmp_path / "v.bin"
+    toy.save_word2vec(path, binary=True)
+    data = path.read_bytes()
+    assert data.startswith(b"7 4\n" + binary_record(b"king", [1, 1, 0, 0]))
+    assert len(data) == len(b"7 4\n") + sum(len(w) + 2 + 16 for w in TOY_WORDS)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_reads_our_word2vec(tmp_path, random_vectors, binary):
+    path = tmp_path / "ours"
+    random_vectors.save_word2vec(path, binary=binary)
+    keyed = KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert keyed.index_to_key == random_vectors.words
+    assert np.array_equal(keyed.vectors, random_vectors.vectors)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_we_read_gensim_word2vec(tmp_path, random_vectors, binary):
+    keyed = KeyedVectors(random_vectors.dim)
+    keyed.add_vectors(random_vectors.words, np.array(random_vectors.vectors))
+    path = tmp_path / "theirs"
+    keyed.save_word2vec_format(str(path), binary=binary)
+    loaded = WordVectors.load_word2vec(path, binary=binary)
+    assert loaded.words == random_vectors.words
+    assert np.array_equal(loaded.vectors, random_vectors.vectors)
+
+
+def test_binary_rows_with_and_without_newline(tmp_path):
+    data = (
+        b"3 2\n"
+        + binary_record(b"a", [1.0, 2.0], newline=False)
+        + binary_record(b"b", [3.0, 4.0], newline=True)
+        + binary_record(b"c", [5.0, 6.0], newline=False)
+    )
+    loaded = WordVectors.load_word2vec(write_bytes(tmp_path / "v", data), binary=True)
+    assert loaded.words == ["a", "b", "c"]
+    assert loaded.vectors.tolist() == [[1, 2], [3, 4], [5, 6]]
+
+
+def test_binary_separator_bytes_in_values(tmp_path):
+    # Bytes 0x20 (space) and 0x0a (newline) inside a float are data, not
+    # separators.
+    value = struct.unpack("<f", b"\x20\x0a\x20\x0a")[0]
+    data = b"2 1\n" + binary_record(b"a", [value]) + binary_record(b"b", [value])
+    loaded = WordVectors.load_word2vec(write_bytes(tmp_path / "v", data), binary=True)
+    assert loaded.words == ["a", "b"]
+    assert loaded.vectors[1, 0] == np.float32(value)
+
+
+def test_text_tolerates_loose_whitespace(tmp_path):
+    data = b"2 2 \r\na 1 2 \r\n\r\nb\t3 4\r\n\n"
+    loaded = WordVectors.load_word2vec(write_bytes(tmp_path / "v.txt", data))
+    assert loaded.words == ["a", "b"]
+    assert loaded.vectors.tolist() == [[1, 2], [3, 4]]
+
+
+def test_glove_round_trip(tmp_path, random_vectors):
+    path = tmp_path / "glove.txt"
+    random_vectors.save_glove(path)
+    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    loaded = WordVectors.load_glove(path)
+    assert first_line.startswith("w0 3.40282347e+38 ")
+    assert loaded.words == random_vectors.words
+    assert np.array_equal(loaded.vectors, random_vectors.vectors)
+
+
+def test_glove_grows_past_initial_capacity(tmp_path, monkeypatch):
+    monkeypatch.setattr(vector_io, "_GLOVE_INITIAL_ROWS", 2)
+    lines = "".join(f"w{i} {i} {-i}\n" for i in range(9))
+    path = tmp_path / "glove.txt"
+    path.write_text(lines, encoding="utf-8")
+    loaded = WordVectors.load_glove(path)
+    assert len(loaded) == 9
+    assert loaded["w8"].tolist() == [8, -8]
+
+
+def test_glove_dimension_mismatch_names_line(tmp_path):
+    path = write_bytes(tmp_path / "g.txt", b"a 1 2 3\nb 1 2 3\nc 1 2\n")
+    with pytest.raises(ValueError, match=r"line 3 \(word 'c'\) has 2 values but 3"):
+        WordVectors.load_glove(path)
+
+
+def test_glove_detects_word2vec_header(tmp_path):
+    path = write_bytes(tmp_path / "g.txt", b"2 3\na 1 2 3\nb 1 2 3\n")
+    with pytest.raises(ValueError, match="line 1 looks like a word2vec header"):
+        WordVectors.load_glove(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
+def test_glove_empty_file(tmp_path, content):
+    path = write_bytes(tmp_path / "g.txt", content)
+    with pytest.raises(ValueError, match="no vectors found"):
+        WordVectors.load_glove(path)
+
+
+def test_glove_word_without_values(tmp_path):
+    path = write_bytes(tmp_path / "g.txt", b"lonely\n")
+    with pytest.raises(ValueError, match="line 1 has the word 'lonely' but no"):
+        WordVectors.load_glove(path)
+
+
+# ---------------------------------------------------------------- damaged files
+
+
+def test_text_fewer_rows_than_declared(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", b"3 2\na 1 2\nb 3 4\n")
+    with pytest.raises(ValueError, match="declares 3 words but only 2 were found"):
+        WordVectors.load_word2vec(path)
+    with pytest.raises(ValueError, match="v.txt"):
+        WordVectors.load_word2vec(path)
+
+
+def test_text_more_rows_than_declared(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", b"1 2\na 1 2\nb 3 4\n")
+    with pytest.raises(ValueError, match="more rows follow at line 3"):
+        WordVectors.load_word2vec(path)
+
+
+def test_text_wrong_row_length(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", b"2 3\na 1 2 3\nb 1 2 3 4\n")
+    message = r"line 3 \(word 'b'\) has 4 values but 3 were expected"
+    with pytest.raises(ValueError, match=message):
+        WordVectors.load_word2vec(path)
+
+
+@pytest.mark.parametrize("token", [b"nan", b"inf", b"-Infinity", b"1e39"])
+def test_text_nonfinite_value(tmp_path, token):
+    path = write_bytes(tmp_path / "v.txt", b"2 2\na 1 2\nb 1 " + token + b"\n")
+    with pytest.raises(ValueError, match="word 'b' at line 3 contains NaN"):
+        WordVectors.load_word2vec(path)
+
+
+def test_text_invalid_number(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", b"1 2\na 1 x1\n")
+    with pytest.raises(ValueError, match=r"line 2 \(word 'a'\) contains 'x1'"):
+        WordVectors.load_word2vec(path)
+
+
+def test_text_duplicate_word(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", b"3 1\na 1\nb 2\na 3\n")
+    message = "duplicate word 'a' on line 4, first seen on line 2"
+    with pytest.raises(ValueError, match=message):
+        WordVectors.load_word2vec(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "match"),
+    [
+        (b"hello world\n", "invalid word2vec header 'hello world'"),
+        (b"3\n", "invalid word2vec header '3'"),
+        (b"3 2 1\n", "invalid word2vec header '3 2 1'"),
+        (b"-3 2\n", "invalid word2vec header '-3 2'"),
+        (b"0 2\n", "declares 0 words of dimension 2"),
+        (b"3 0\n", "declares 3 words of dimension 0"),
+        (b"", "the file is empty"),
+    ],
+)
+@pytest.mark.parametrize("binary", [False, True])
+def test_bad_header(tmp_path, header, match, binary):
+    path = write_bytes(tmp_path / "v", header + b"a 1 2\n")
+    if not header:
+        path.write_bytes(b"")
+    with pytest.raises(ValueError, match=match):
+        WordVectors.load_word2vec(path, binary=binary)
+
+
+def test_binary_truncated(tmp_path):
+    records = binary_record(b"a", [1, 2]) + binary_record(b"b", [3, 4])
+    path = write_bytes(tmp_path / "v.bin", b"3 2\n" + records + b"c 1")
+    with pytest.raises(ValueError, match="declares 3 words but only 2 were found"):
+        WordVectors.load_word2vec(path, binary=True)
+
+
+def test_binary_truncated_inside_vector(tmp_path):
+    data = b"2 2\n" + binary_record(b"a", [1, 2]) + binary_record(b"b", [3, 4])
+    path = write_bytes(tmp_path / "v.bin", data[:-3])
+    with pytest.raises(ValueError, match="declares 2 words but only 1 were found"):
+        WordVectors.load_word2vec(path, binary=True)
+
+
+def test_binary_more_records_than_declared(tmp_path):
+    data = b"1 2\n" + binary_record(b"a", [1, 2]) + binary_record(b"b", [3, 4])
+    path = write_bytes(tmp_path / "v.bin", data)
+    with pytest.raises(ValueError, match="more rows follow at byte offset 15"):
+        WordVectors.load_word2vec(path, binary=True)
+
+
+def test_binary_wrong_dimension_detected(tmp_path):
+    # With dimension 1 the second value and the newline are read as a word.
+    data = b"2 1\n" + binary_record(b"a", [1, 2]) + binary_record(b"bb", [3, 4])
+    path = write_bytes(tmp_path / "v.bin", data)
+    with pytest.raises(ValueError, match="record 2 .* contains whitespace"):
+        WordVectors.load_word2vec(path, binary=True)
+
+
+def test_binary_nonfinite_value(tmp_path):
+    data = b"2 2\n" + binary_record(b"a", [1, 2]) + binary_record(b"b", [3, np.nan])
+    path = write_bytes(tmp_path / "v.bin", data)
+    with pytest.raises(ValueError, match="word 'b' at byte offset 15 contains NaN"):
+        WordVectors.load_word2vec(path, binary=True)
+
+
+def test_binary_duplicate_word(tmp_path):
+    data = b"2 1\n" + binary_record(b"a", [1]) + binary_record(b"a", [2])
+    path = write_bytes(tmp_path / "v.bin", data)
+    with pytest.raises(ValueError, match="duplicate word 'a' in record 2"):
+        WordVectors.load_word2vec(path, binary=True)
+
+
+def test_binary_without_spaces_is_rejected(tmp_path, monkeypatch):
+    monkeypatch.setattr(vector_parse, "_MAX_WORD_BYTES", 16)
+    monkeypatch.setattr(vector_parse, "_READ_CHUNK_BYTES", 8)
+    path = write_bytes(tmp_path / "v.bin", b"1 2\n" + b"x" * 100)
+    with pytest.raises(ValueError, match="no space within 16 bytes"):
+        WordVectors.load_word2vec(path, binary=True)
+
+
+def test_binary_reads_across_small_chunks(tmp_path, monkeypatch, random_vectors):
+    monkeypatch.setattr(vector_parse, "_READ_CHUNK_BYTES", 7)
+    path = tmp_path / "v.bin"
+    random_vectors.save_word2vec(path, binary=True)
+    loaded = WordVectors.load_word2vec(path, binary=True)
+    assert loaded.words == random_vectors.words
+    assert np.array_equal(loaded.vectors, random_vectors.vectors)
+
+
+def test_gzip_file_rejected(tmp_path):
+    path = write_bytes(tmp_path / "v.txt.gz", b"\x1f\x8b\x08\x00rest")
+    with pytest.raises(ValueError, match="gzip-compressed; decompress it first"):
+        WordVectors.load(path)
+
+
+# --------------------------------------------------------------------- encoding
+
+
+LATIN1_TEXT = b"2 2\ncaf\xe9 1 2\nok 3 4\n"
+
+
+def test_non_utf8_strict_names_line(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", LATIN1_TEXT)
+    with pytest.raises(ValueError, match=r"line 2 \(byte offset 7\) is not valid"):
+        WordVectors.load_word2vec(path)
+    with pytest.raises(ValueError, match="encoding='latin-1'.*errors='replace'"):
+        WordVectors.load_word2vec(path)
+
+
+def test_non_utf8_replace_and_ignore(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", LATIN1_TEXT)
+    replaced = WordVectors.load_word2vec(path, errors="replace")
+    ignored = WordVectors.load_word2vec(path, errors="ignore")
+    assert replaced.words == ["caf\ufffd", "ok"]
+    assert ignored.words == ["caf", "ok"]
+    assert ignored.vectors.tolist() == [[1, 2], [3, 4]]
+
+
+def test_non_utf8_with_right_encoding(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", LATIN1_TEXT)
+    loaded = WordVectors.load_word2vec(path, encoding="latin-1")
+    assert loaded.words == ["café", "ok"]
+
+
+def test_non_utf8_binary(tmp_path):
+    data = b"2 1\n" + binary_record(b"caf\xe9", [1]) + binary_record(b"ok", [2])
+    path = write_bytes(tmp_path / "v.bin", data)
+    with pytest.raises(ValueError, match=r"record 1 \(byte offset 7\) is not valid"):
+        WordVectors.load_word2vec(path, binary=True)
+    loaded = WordVectors.load_word2vec(path, binary=True, errors="replace")
+    assert loaded.words == ["caf\ufffd", "ok"]
+
+
+def test_non_utf8_glove(tmp_path):
+    path = write_bytes(tmp_path / "g.txt", b"ok 1\n\xff\xfe 2\n")
+    with pytest.raises(ValueError, match="line 2"):
+        WordVectors.load_glove(path)
+    with pytest.raises(ValueError, match=r"empty after decoding with errors='ignore'"):
+        WordVectors.load_glove(path, errors="ignore")
+
+
+def test_utf8_bom_is_skipped(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", b"\xef\xbb\xbf1 2\na 1 2\n")
+    loaded = WordVectors.load(path)
+    assert loaded.words == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"encoding": "no-such-codec"}, ValueError, "unknown encoding"),
+        ({"encoding": "utf-16"}, ValueError, "not ASCII-compatible"),
+        ({"errors": "shout"}, ValueError, "unknown errors handler 'shout'"),
+        ({"limit": 0}, ValueError, "limit must be >= 1"),
+        ({"limit": True}, TypeError, "limit must be an int"),
+        ({"binary": 1}, TypeError, "binary must be True or False"),
+    ],
+)
+def test_load_word2vec_rejects_arguments(tmp_path, toy, kwargs, error, match):
+    path = tmp_path / "v.txt"
+    toy.save_word2vec(path)
+    with pytest.raises(error, match=match):
+        WordVectors.load_word2vec(path, **kwargs)
+
+
+# ------------------------------------------------------------------------ limit
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_limit_reads_first_rows(tmp_path, random_vectors, binary):
+    path = tmp_path / "v"
+    random_vectors.save_word2vec(path, binary=binary)
+    loaded = WordVectors.load_word2vec(path, binary=binary, limit=5)
+    assert loaded.words == random_vectors.words[:5]
+    assert np.array_equal(loaded.vectors, random_vectors.vectors[:5])
+
+
+def test_limit_larger_than_file(tmp_path, toy):
+    path = tmp_path / "v.txt"
+    toy.save_word2vec(path)
+    assert len(WordVectors.load_word2vec(path, limit=100)) == 7
+
+
+def test_limit_skips_damage_after_it(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", b"5 2\na 1 2\nb 3 4\nc 1\n")
+    loaded = WordVectors.load_word2vec(path, limit=2)
+    assert loaded.words == ["a", "b"]
+
+
+def test_limit_glove(tmp_path, random_vectors):
+    path = tmp_path / "g.txt"
+    random_vectors.save_glove(path)
+    loaded = WordVectors.load_glove(path, limit=3)
+    assert loaded.words == ["w0", "w1", "w2"]
+
+
+# ------------------------------------------------------------------------- load
+
+
+def test_load_detects_formats(tmp_path, random_vectors):
+    text = tmp_path / "v.txt"
+    binary = tmp_path / "v.bin"
+    glove = tmp_path / "g.txt"
+    random_vectors.save_word2vec(text)
+    random_vectors.save_word2vec(binary, binary=True)
+    random_vectors.save_glove(glove)
+    for path in (text, binary, glove):
+        loaded = WordVectors.load(path)
+        assert loaded.words == random_vectors.words, path
+        assert np.array_equal(loaded.vectors, random_vectors.vectors), path
+
+
+def test_load_detects_binary_without_bin_suffix(tmp_path, toy):
+    path = tmp_path / "vectors.w2v"
+    toy.save_word2vec(path, binary=True)
+    loaded = WordVectors.load(path)
+    assert loaded.words == toy.words
+    assert np.array_equal(loaded.vectors, toy.vectors)
+
+
+def test_text_reader_hints_at_binary_file(tmp_path, toy):
+    path = tmp_path / "vectors.w2v"
+    toy.save_word2vec(path, binary=True)
+    with pytest.raises(ValueError, match="may be binary word2vec: pass binary=True"):
+        WordVectors.load_word2vec(path)
+
+
+def test_load_explicit_format_and_limit(tmp_path, toy):
+    path = tmp_path / "vectors.data"
+    toy.save_word2vec(path, binary=True)
+    loaded = WordVectors.load(path, format="word2vec-binary", limit=2)
+    assert loaded.words == ["king", "queen"]
+
+
+def test_load_gensim_native(tmp_path, toy):
+    path = tmp_path / "kv.model"
+    toy.to_gensim().save(str(path))
+    loaded = WordVectors.load(path, format="gensim")
+    assert loaded.words == toy.words
+    assert np.array_equal(loaded.vectors, toy.vectors)
+    assert loaded.counts.tolist() == toy.counts.tolist()
+    with pytest.raises(ValueError, match="limit=3 is not supported"):
+        WordVectors.load(path, format="gensim", limit=3)
+
+
+def test_load_unknown_format(tmp_path):
+    with pytest.raises(ValueError, match="unknown format 'fasttext'; use one of"):
+        WordVectors.load(tmp_path / "x", format="fasttext")
+    with pytest.raises(ValueError, match=", ".join(FORMATS)):
+        WordVectors.load(tmp_path / "x", format="fasttext")
+
+
+def test_load_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        WordVectors.load(tmp_path / "missing.txt")
+
+
+# ---------------------------------------------------------------- atomic saving
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        lambda wv, path: wv.save_word2vec(path),
+        lambda wv, path: wv.save_word2vec(path, binary=True),
+        lambda wv, path: wv.save_glove(path),
+    ],
+    ids=["text", "binary", "glove"],
+)
+def test_failed_save_keeps_previous_file(tmp_path, monkeypatch, toy, save):
+    path = tmp_path / "v"
+    path.write_bytes(b"previous content")
+    calls = []
+
+    def fail_on_second_chunk(words, vectors):
+        calls.append(len(words))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return b"partial rows\n"
+
+    monkeypatch.setattr(vector_io, "_WRITE_CHUNK_ROWS", 2)
+    monkeypatch.setattr(vector_io, "_format_text_rows", fail_on_second_chunk)
+    monkeypatch.setattr(vector_io, "_format_binary_rows", fail_on_second_chunk)
+    with pytest.raises(RuntimeError, match="disk full"):
+        save(toy, path)
+    assert len(calls) == 2
+    assert path.read_bytes() == b"previous content"
+    assert os.listdir(tmp_path) == ["v"]
+
+
+def test_failed_fsync_leaves_no_temporary_file(tmp_path, monkeypatch, toy):
+    def fail(descriptor):
+        raise OSError("fsync failed")
+
+    monkeypatch.setattr(vector_io.os, "fsync", fail)
+    with pytest.raises(OSError, match="fsync failed"):
+        toy.save_word2vec(tmp_path / "v.txt")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_overwrites_without_leftovers(tmp_path, toy):
+    path = tmp_path / "v.txt"
+    path.write_text("old", encoding="utf-8")
+    toy.save_word2vec(path)
+    assert os.listdir(tmp_path) == ["v.txt"]
+    assert path.read_text(encoding="utf-8").startswith("7 4\n")
+
+
+def test_save_into_missing_folder(tmp_path, toy):
+    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
+        toy.save_word2vec(tmp_path / "missing" / "v.txt")
+
+
+def test_save_rejects_unencodable_word(tmp_path):
+    wv = WordVectors(["bad\udcff"], np.ones((1, 2)))
+    with pytest.raises(ValueError, match="cannot be encoded as UTF-8"):
+        wv.save_word2vec(tmp_path / "v.txt")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_save_uses_umask_permissions(tmp_path, toy):
+    # Saved files get mode 0o666 minus the umask, like a plain open(), and not
+    # the 0o600 that tempfile.mkstemp gives its files.
+    previous = os.umask(0o022)
+    try:
+        toy.save_word2vec(tmp_path / "v.txt")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "v.txt").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.skipif(os.name != "posix", reason="os.open cannot open folders on Windows")
+def test_save_fsyncs_file_then_folder(tmp_path, monkeypatch, toy):
+    synced_folders = []
+    real_fsync = os.fsync
+
+    def record(descriptor):
+        synced_folders.append(stat.S_ISDIR(os.fstat(descriptor).st_mode))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(vector_io.os, "fsync", record)
+    toy.save_word2vec(tmp_path / "v.txt")
+    assert synced_folders == [False, True]
