@@ -18,15 +18,15 @@ demo: $(STAMP)
 	$(BIN)/embedsent demo
 
 test: $(STAMP)
-	$(BIN)/ruff check embedsent tests benchmarks
+	$(BIN)/ruff check embedsent tests benchmarks notebooks
 	$(BIN)/python -m pytest
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check embedsent tests benchmarks
-	$(BIN)/ruff format --check embedsent tests benchmarks
+	$(BIN)/ruff check embedsent tests benchmarks notebooks
+	$(BIN)/ruff format --check embedsent tests benchmarks notebooks
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -81,6 +81,13 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
         default=1e-3,
         help="frequent-word subsampling threshold, 0 disables (default: %(default)s)",
     )
+    group.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="devices to train on, data-parallel; 0 uses every device JAX sees "
+        "(default: %(default)s)",
+    )
 
 
 def _add_classifier_options(parser: argparse.ArgumentParser, defaults) -> None:

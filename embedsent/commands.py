@@ -33,6 +33,7 @@ def configs(args, seed: int):
             epochs=args.epochs,
             alpha=args.alpha,
             batch_size=args.batch_size,
+            n_devices=getattr(args, "devices", 1),
             seed=seed,
         )
         vocab = VocabConfig(
