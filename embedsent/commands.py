@@ -276,12 +276,25 @@ def run_compare(args) -> int:
     print(result.format_table())
     print()
     print(format_similarity(result.similarity))
+    pairs = [
+        ("transfer", "transfer_gensim"),
+        ("transfer", "tfidf_lr"),
+        ("transfer", "scratch"),
+    ]
+    paired = []
+    for method, reference in pairs:
+        table = result.format_paired(method, reference)
+        if table:
+            print()
+            print(table)
+            paired += result.paired(method, reference)
     if args.json:
         from embedsent.storage import write_text_atomic
 
         payload = {
             "runs": result.runs,
             "summary": result.summary(),
+            "paired": paired,
             "similarity": result.similarity,
             "timings": result.timings,
         }

@@ -25,7 +25,7 @@ from embedsent.baseline import TfidfLogisticRegression, train_gensim_word2vec
 from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.datasets import LabeledTexts, SplitCorpus, balanced_sample
-from embedsent.evaluate import summarize_accuracies, word_similarity
+from embedsent.evaluate import paired_difference, summarize_accuracies, word_similarity
 from embedsent.features import SentenceEncoder
 from embedsent.pipeline import random_vectors
 from embedsent.text import tokenize_corpus
@@ -126,6 +126,52 @@ class CompareResult:
                 else:
                     cells.append(" " * 18)
             lines.append(f"{n:>6} " + " ".join(f"{c:>18}" for c in cells))
+        return "\n".join(lines)
+
+    def paired(self, method: str, reference: str) -> list[dict]:
+        """Return the paired difference ``method - reference`` per size.
+
+        Runs are paired by (n, draw), so both methods saw the same labeled
+        texts. Sizes with fewer than two draws are left out.
+        """
+        rows = []
+        for n in sorted({r["n"] for r in self.runs}):
+            by_draw = {}
+            for run in self.runs:
+                if run["n"] == n and run["method"] in (method, reference):
+                    by_draw.setdefault(run["draw"], {})[run["method"]] = run["accuracy"]
+            pairs = [d for d in by_draw.values() if method in d and reference in d]
+            if len(pairs) < 2:
+                continue
+            difference = dict(
+                paired_difference(
+                    [d[method] for d in pairs], [d[reference] for d in pairs]
+                )
+            )
+            n_pairs = difference.pop("n")
+            rows.append(
+                {
+                    "n": n,
+                    "method": method,
+                    "reference": reference,
+                    "n_pairs": n_pairs,
+                    **difference,
+                }
+            )
+        return rows
+
+    def format_paired(self, method: str, reference: str) -> str:
+        """Return the paired differences of two methods as a plain-text table."""
+        rows = self.paired(method, reference)
+        if not rows:
+            return ""
+        lines = [f"{method} - {reference}, paired by draw (points, 95% interval)"]
+        for row in rows:
+            lines.append(
+                f"  n={row['n']:>6}: {100 * row['mean_difference']:+5.1f} "
+                f"[{100 * row['low']:+5.1f}, {100 * row['high']:+5.1f}], "
+                f"p={row['p_value']:.3f}, {row['n_pairs']} draws"
+            )
         return "\n".join(lines)
 
     def to_dict(self) -> dict:

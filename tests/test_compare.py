@@ -61,3 +61,17 @@ def test_transfer_beats_untrained_vectors_on_imdb(imdb_archive):
 
     assert mean("transfer") > mean("scratch") + 0.03
     assert mean("transfer") > 0.6
+
+
+def test_paired_difference_pairs_runs_by_draw():
+    from embedsent.compare import CompareResult
+
+    result = CompareResult()
+    for draw, (a, b) in enumerate([(0.8, 0.7), (0.6, 0.55), (0.9, 0.8)]):
+        result.runs.append({"method": "transfer", "n": 8, "draw": draw, "accuracy": a})
+        result.runs.append({"method": "scratch", "n": 8, "draw": draw, "accuracy": b})
+    rows = result.paired("transfer", "scratch")
+    assert len(rows) == 1
+    assert rows[0]["mean_difference"] == pytest.approx(0.25 / 3)
+    assert rows[0]["n_pairs"] == 3
+    assert "transfer - scratch" in result.format_paired("transfer", "scratch")
