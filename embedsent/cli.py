@@ -19,6 +19,10 @@ from embedsent.commands import (
     run_serve,
     run_train,
 )
+from embedsent.diagnose import add_parser as diagnose_add_parser
+from embedsent.diagnose import run as run_diagnose
+from embedsent.selection import add_parser as select_add_parser
+from embedsent.selection import run as run_select
 
 __all__ = ["main", "build_parser"]
 
@@ -315,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sgns_options(compare, SGNSConfig())
     _add_classifier_options(compare, ClassifierConfig())
 
+    diagnose_add_parser(commands)
+    select_add_parser(commands)
+
     bench = commands.add_parser(
         "bench",
         help="time the SGNS trainer against gensim",
@@ -434,6 +441,8 @@ def _configure_logging(verbosity: int) -> None:
 
 COMMANDS = {
     "bench": run_bench,
+    "diagnose": run_diagnose,
+    "select": run_select,
     "demo": run_demo,
     "pretrain": run_pretrain,
     "train": run_train,

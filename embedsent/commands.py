@@ -195,6 +195,7 @@ def run_pretrain(args) -> int:
 
 
 def run_train(args) -> int:
+    from embedsent.parameters import describe_parameters
     from embedsent.pipeline import TransferClassifier
     from embedsent.vectors import WordVectors
 
@@ -211,12 +212,12 @@ def run_train(args) -> int:
     )
     model.fit(labeled.texts, labeled.labels)
     model.save(args.out)
-    head = model.classifier.n_parameters
     print(
-        f"trained on {len(labeled)} texts, classes {model.classes_}, "
-        f"{head} classifier parameters, train accuracy "
-        f"{100 * model.score(labeled.texts, labeled.labels):.1f}%; saved {args.out}"
+        f"trained on {len(labeled)} texts, classes {model.classes_}, train "
+        f"accuracy {100 * model.score(labeled.texts, labeled.labels):.1f}%; "
+        f"saved {args.out}"
     )
+    print(describe_parameters(model))
     return 0
 
 

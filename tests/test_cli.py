@@ -8,7 +8,17 @@ TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "64"]
 
 
 def test_help_of_every_command_states_defaults(capsys):
-    for command in ("demo", "pretrain", "train", "predict", "compare", "serve"):
+    for command in (
+        "demo",
+        "pretrain",
+        "train",
+        "predict",
+        "compare",
+        "serve",
+        "diagnose",
+        "select",
+        "bench",
+    ):
         with pytest.raises(SystemExit) as stopped:
             main([command, "--help"])
         assert stopped.value.code == 0

@@ -1,0 +1,406 @@
+"""The ``diagnose`` and ``select`` subcommands of ``embedsent``.
+
+``embedsent.diagnose.add_parser``/``run`` and
+``embedsent.selection.add_parser``/``run`` call the functions here. Both
+commands read labeled texts with the same options (``add_labeled_options``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from embedsent.calibration import plot_reliability
+from embedsent.candidates import SelectionGrid, build_candidates
+from embedsent.crossval import DEFAULT_FOLDS, DEFAULT_REPEATS
+from embedsent.datasets import LabeledTexts, balanced_sample
+from embedsent.diagnose import diagnose
+from embedsent.features import FEATURE_METHODS
+from embedsent.pipeline import TransferClassifier
+from embedsent.selection import select_model
+from embedsent.text import tokenize_corpus
+from embedsent.vectors import WordVectors
+
+__all__ = [
+    "add_diagnose_parser",
+    "add_labeled_options",
+    "add_select_parser",
+    "load_labeled",
+    "load_labeled_and_unlabeled",
+    "run_diagnose",
+    "run_select",
+]
+
+_TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json"}
+
+
+def add_labeled_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--data``, the column names and ``--max-labeled`` to ``parser``."""
+    parser.add_argument(
+        "--data",
+        required=True,
+        help="labeled texts: a .csv/.tsv/.jsonl file with text and label "
+        "columns, an aclImdb folder or .tar.gz (its train split), or 'default' "
+        "for the shipped corpus's training texts",
+    )
+    parser.add_argument(
+        "--text-column", default="text", help="text column (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--label-column", default="label", help="label column (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--max-labeled",
+        type=int,
+        default=None,
+        help="use a class-balanced random sample of this many labeled texts "
+        "(default: all)",
+    )
+
+
+def load_labeled(args: argparse.Namespace, *, seed: int) -> LabeledTexts:
+    """Load the labeled texts named by ``add_labeled_options``'s options.
+
+    Args:
+        args: Parsed options.
+        seed: Seed of the ``--max-labeled`` sample and of aclImdb subsets.
+    """
+    return _load(args, seed, with_unlabeled=False)[0]
+
+
+def load_labeled_and_unlabeled(
+    args: argparse.Namespace, *, seed: int
+) -> tuple[LabeledTexts, list[str]]:
+    """Load the labeled texts and, for a corpus, texts to pretrain on.
+
+    Returns:
+        ``(labeled, unlabeled)``. For a corpus (``default`` or aclImdb),
+        ``unlabeled`` is its unlabeled texts plus all its training texts,
+        without labels and without test texts. For a table it is empty.
+    """
+    return _load(args, seed, with_unlabeled=True)
+
+
+def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str]]:
+    from embedsent.datasets import load_aclimdb, load_default_corpus, load_table
+
+    spec = args.data
+    unlabeled: list[str] = []
+    if Path(spec).suffix.lower() in _TABLE_SUFFIXES:
+        labeled = load_table(
+            spec, text_column=args.text_column, label_column=args.label_column
+        )
+    else:
+        if spec == "default":
+            corpus = load_default_corpus()
+        else:
+            limit = None if with_unlabeled else 0
+            corpus = load_aclimdb(spec, max_unlabeled=limit, seed=seed)
+        labeled = corpus.train
+        if with_unlabeled:
+            unlabeled = list(corpus.unlabeled) + list(corpus.train.texts)
+    if args.max_labeled is not None:
+        picked = balanced_sample(labeled, args.max_labeled, np.random.default_rng(seed))
+        labeled = labeled.subset(np.sort(picked))
+    return labeled, unlabeled
+
+
+def add_select_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``select`` subcommand to an ``argparse`` subparsers object."""
+    grid = SelectionGrid()
+    parser = subparsers.add_parser(
+        "select",
+        help="choose vectors, feature and head by cross-validation",
+        description="Score every combination of vector source, sentence "
+        "feature, hidden size, weight decay and frozen or fine-tuned vectors "
+        "by repeated stratified cross-validation on the labeled texts only; "
+        "print the ranking with 95% intervals, the winner and the runner-up.",
+    )
+    add_labeled_options(parser)
+
+    sources = parser.add_argument_group("vector sources (at least one)")
+    sources.add_argument(
+        "--vectors",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a vectors file (word2vec text or binary, GloVe, gensim); "
+        "repeat for several, each named by its file stem",
+    )
+    sources.add_argument(
+        "--vectors-format",
+        default="auto",
+        choices=("auto", "word2vec", "word2vec-binary", "glove", "gensim"),
+        help="format of every --vectors file; 'gensim' unpickles, so load "
+        "only trusted files (default: %(default)s)",
+    )
+    sources.add_argument(
+        "--pretrain",
+        action="store_true",
+        help="pretrain JAX SGNS vectors (source 'jax') on --unlabeled",
+    )
+    sources.add_argument(
+        "--gensim",
+        action="store_true",
+        help="train gensim Word2Vec (source 'gensim') on --unlabeled",
+    )
+    sources.add_argument(
+        "--unlabeled",
+        default=None,
+        help="texts for --pretrain and --gensim: a .txt file with one text "
+        "per line (default: the unlabeled and training texts of --data when "
+        "it is a corpus)",
+    )
+    sources.add_argument(
+        "--dim", type=int, default=100, help="vector dimension (default: %(default)s)"
+    )
+    sources.add_argument(
+        "--window",
+        type=int,
+        default=5,
+        help="maximum context distance in words (default: %(default)s)",
+    )
+    sources.add_argument(
+        "--sgns-epochs",
+        type=int,
+        default=5,
+        help="SGNS passes over the texts (default: %(default)s)",
+    )
+    sources.add_argument(
+        "--min-count",
+        type=int,
+        default=5,
+        help="drop words seen fewer times (default: %(default)s)",
+    )
+    sources.add_argument(
+        "--gensim-workers",
+        type=int,
+        default=1,
+        help="gensim threads; only 1 is bit-reproducible (default: %(default)s)",
+    )
+
+    axes = parser.add_argument_group("grid")
+    axes.add_argument(
+        "--hidden-sizes",
+        type=int,
+        nargs="+",
+        default=list(grid.hidden_sizes),
+        help="hidden units, 0 for none (default: %(default)s)",
+    )
+    axes.add_argument(
+        "--weight-decays",
+        type=float,
+        nargs="+",
+        default=list(grid.weight_decays),
+        help="AdamW weight decays (default: %(default)s)",
+    )
+    axes.add_argument(
+        "--features",
+        nargs="+",
+        choices=FEATURE_METHODS,
+        default=list(grid.features),
+        help="sentence features (default: %(default)s)",
+    )
+    axes.add_argument(
+        "--fine-tune",
+        choices=("frozen", "tuned", "both"),
+        default="both",
+        help="frozen vectors, fine-tuned ones (mean feature only), or both "
+        "(default: %(default)s)",
+    )
+
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=DEFAULT_FOLDS,
+        help="cross-validation folds, capped by the smallest class "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=DEFAULT_REPEATS,
+        help="cross-validation repetitions (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="fit the best frozen-vector candidate on all labeled texts and "
+        "save it here as a model file",
+    )
+    parser.add_argument("--json", default=None, help="write every score as JSON here")
+    return parser
+
+
+def _vector_sources(args, seed: int, unlabeled: list[str]) -> dict[str, WordVectors]:
+    from embedsent.baseline import train_gensim_word2vec
+    from embedsent.config import SGNSConfig, VocabConfig
+    from embedsent.pipeline import pretrain
+
+    sources: dict[str, WordVectors] = {}
+    for path in args.vectors:
+        name = stem = Path(path).stem
+        suffix = 2
+        while name in sources or name in ("jax", "gensim"):
+            name, suffix = f"{stem}_{suffix}", suffix + 1
+        sources[name] = WordVectors.load(path, format=args.vectors_format)
+    if args.pretrain or args.gensim:
+        if args.unlabeled:
+            with open(args.unlabeled, encoding="utf-8") as handle:
+                unlabeled = [line.strip() for line in handle if line.strip()]
+        if not unlabeled:
+            raise ValueError(
+                "--pretrain and --gensim need unlabeled texts; pass --unlabeled "
+                "FILE.txt or a corpus as --data"
+            )
+        sgns = SGNSConfig(
+            dim=args.dim, window=args.window, epochs=args.sgns_epochs, seed=seed
+        )
+        vocab = VocabConfig(min_count=args.min_count)
+        if args.pretrain:
+            sources["jax"] = pretrain(unlabeled, vocab_config=vocab, sgns_config=sgns)
+        if args.gensim:
+            sources["gensim"] = train_gensim_word2vec(
+                tokenize_corpus(unlabeled),
+                sgns=sgns,
+                vocab=vocab,
+                workers=args.gensim_workers,
+            )
+    if not sources:
+        raise ValueError(
+            "no vector source: pass --vectors FILE, --pretrain or --gensim"
+        )
+    return sources
+
+
+def run_select(args: argparse.Namespace) -> int:
+    """Run ``embedsent select``; print the ranking and return 0."""
+    from embedsent.storage import write_text_atomic
+
+    seed = getattr(args, "seed", 0)
+    if args.pretrain or args.gensim:
+        labeled, unlabeled = load_labeled_and_unlabeled(args, seed=seed)
+    else:
+        labeled, unlabeled = load_labeled(args, seed=seed), []
+    vectors = _vector_sources(args, seed, unlabeled)
+    fine_tune = {"frozen": (False,), "tuned": (True,), "both": (False, True)}
+    grid = SelectionGrid(
+        hidden_sizes=tuple(args.hidden_sizes),
+        weight_decays=tuple(args.weight_decays),
+        features=tuple(args.features),
+        fine_tune=fine_tune[args.fine_tune],
+    )
+    candidates = build_candidates(grid, vectors)
+    if args.out and all(candidate.fine_tune for candidate in candidates):
+        raise ValueError(
+            "--out saves a frozen-vector model, but --fine-tune tuned scores "
+            "fine-tuned candidates only; use --fine-tune both or frozen"
+        )
+    print(
+        f"scoring {len(candidates)} candidates on {len(labeled)} labeled texts",
+        flush=True,
+    )
+    result = select_model(
+        labeled.texts,
+        labeled.labels,
+        candidates,
+        vectors=vectors,
+        repeats=args.repeats,
+        folds=args.folds,
+        seed=seed,
+    )
+    print(
+        f"{result.scheme}, {result.folds} folds x {result.repeats} repeats, "
+        f"{result.seconds:.0f} s"
+    )
+    print(result.format_table())
+    for role, score in (("winner", result.winner), ("runner-up", result.runner_up)):
+        if score is not None:
+            print(
+                f"{role}: {score.candidate.name}, {100 * score.mean:.1f}% "
+                f"[{100 * score.low:.1f}, {100 * score.high:.1f}]"
+            )
+    margin = result.margin()
+    if margin is not None:
+        print(
+            f"winner minus runner-up, paired by text: "
+            f"{100 * margin['mean_difference']:+.1f} points "
+            f"[{100 * margin['low']:+.1f}, {100 * margin['high']:+.1f}]"
+        )
+    if args.json:
+        write_text_atomic(args.json, json.dumps(result.to_dict(), indent=2))
+    if args.out:
+        best = next(s for s in result.scores if not s.candidate.fine_tune)
+        chosen = best.candidate
+        model = TransferClassifier(
+            vectors[chosen.source],
+            feature_method=chosen.feature,
+            classifier_config=chosen.classifier_config(seed=seed),
+        )
+        model.fit(labeled.texts, labeled.labels)
+        model.save(args.out)
+        print(f"saved {chosen.name} fitted on all labeled texts to {args.out}")
+    return 0
+
+
+def add_diagnose_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``diagnose`` subcommand to an ``argparse`` subparsers object."""
+    parser = subparsers.add_parser(
+        "diagnose",
+        help="find which half of a saved model limits its accuracy",
+        description="Cross-validate a saved model's configuration on labeled "
+        "texts and report vocabulary coverage, word similarity, nearest "
+        "neighbours, parameter counts, training against cross-validated "
+        "accuracy, calibration and the confusion matrix, with TF-IDF + "
+        "logistic regression and untrained vectors as references; end with "
+        "which half limits accuracy and what to try next.",
+    )
+    parser.add_argument("--model", required=True, help="model file from `train`")
+    add_labeled_options(parser)
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=DEFAULT_FOLDS,
+        help="cross-validation folds, capped by the smallest class "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=DEFAULT_REPEATS,
+        help="cross-validation repetitions (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--plot", default=None, help="write a reliability diagram PNG here"
+    )
+    parser.add_argument(
+        "--json", default=None, help="also write the whole report as JSON here"
+    )
+    return parser
+
+
+def run_diagnose(args: argparse.Namespace) -> int:
+    """Run ``embedsent diagnose``; print the report and return 0."""
+    from embedsent.storage import write_text_atomic
+
+    seed = getattr(args, "seed", 0)
+    model = TransferClassifier.load(args.model)
+    labeled = load_labeled(args, seed=seed)
+    report = diagnose(
+        model,
+        labeled.texts,
+        labeled.labels,
+        folds=args.folds,
+        repeats=args.repeats,
+        seed=seed,
+    )
+    print(report.format_text())
+    if args.plot:
+        plot_reliability(report.calibration, args.plot)
+        print(f"wrote reliability diagram to {args.plot}")
+    if args.json:
+        write_text_atomic(args.json, json.dumps(report.to_dict(), indent=2))
+    return 0

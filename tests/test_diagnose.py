@@ -1,0 +1,316 @@
+import argparse
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from embedsent.calibration import expected_calibration_error, plot_reliability
+from embedsent.classifier import MLPClassifier
+from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
+from embedsent.datasets import load_default_corpus
+from embedsent.diagnose import (
+    PROBE_WORDS,
+    add_parser,
+    count_parameters,
+    describe_parameters,
+    diagnose,
+    head_parameter_count,
+    run,
+)
+from embedsent.pipeline import TransferClassifier, pretrain
+from embedsent.verdict import Evidence, Verdict, VerdictThresholds, decide
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_default_corpus()
+
+
+@pytest.fixture(scope="module")
+def model(corpus):
+    texts = list(corpus.unlabeled) + list(corpus.train.texts)
+    vectors = pretrain(
+        texts,
+        vocab_config=VocabConfig(min_count=2, sample=0.0),
+        sgns_config=SGNSConfig(
+            dim=16, epochs=3, batch_size=64, negative_group=16, steps_per_call=8
+        ),
+    )
+    config = ClassifierConfig(hidden_size=8, epochs=100)
+    return TransferClassifier(vectors, classifier_config=config).fit(
+        corpus.train.texts, corpus.train.labels
+    )
+
+
+@pytest.fixture(scope="module")
+def report(model, corpus):
+    return diagnose(model, corpus.train.texts, corpus.train.labels, repeats=2, seed=1)
+
+
+# -- parameter counts ----------------------------------------------------------
+
+
+def test_head_count_without_hidden_layer():
+    assert head_parameter_count(100, 0, 2) == 101 * 2
+
+
+def test_head_count_with_hidden_layer():
+    assert head_parameter_count(100, 64, 2) == 101 * 64 + 65 * 2
+
+
+@pytest.mark.parametrize("hidden_size", [0, 5])
+def test_head_count_matches_fitted_classifier(hidden_size):
+    features = np.random.default_rng(0).normal(size=(12, 7))
+    labels = ["a", "b", "c"] * 4
+    config = ClassifierConfig(hidden_size=hidden_size, epochs=5)
+    head = MLPClassifier(config).fit(features, labels)
+    assert head_parameter_count(7, hidden_size, 3) == head.n_parameters
+
+
+def test_count_parameters_of_model(model):
+    counts = count_parameters(model)
+    vocab_size = len(model.vectors.words)
+    assert counts.dim == 16
+    assert counts.head == head_parameter_count(16, 8, 2)
+    assert counts.saved_vectors == vocab_size * 16
+    assert counts.sgns_training == 2 * vocab_size * 16
+
+
+def test_describe_parameters_names_both_halves(model):
+    text = describe_parameters(model)
+    counts = count_parameters(model)
+    assert f"classifier head: {counts.head:,} trainable parameters" in text
+    assert "(d + 1) * h + (h + 1) * c with d=16, h=8, c=2" in text
+    assert f"{counts.saved_vectors:,} in the model" in text
+    assert f"SGNS trained {counts.sgns_training:,}" in text
+
+
+# -- calibration ---------------------------------------------------------------
+
+
+def test_ece_of_constructed_probabilities():
+    # 10 predictions at confidence 0.95, 8 right: gap 0.15.
+    # 5 predictions at confidence 0.65, all right: gap 0.35.
+    probabilities = np.array([[0.95, 0.05]] * 10 + [[0.35, 0.65]] * 5)
+    targets = np.array([0] * 8 + [1] * 2 + [1] * 5)
+    calibration = expected_calibration_error(probabilities, targets, n_bins=10)
+    assert calibration.ece == pytest.approx((10 * 0.15 + 5 * 0.35) / 15)
+    assert calibration.counts[9] == 10
+    assert calibration.counts[6] == 5
+    assert calibration.accuracy[9] == pytest.approx(0.8)
+    assert calibration.confidence[6] == pytest.approx(0.65)
+    assert sum(calibration.counts) == 15
+
+
+def test_ece_zero_when_calibrated():
+    probabilities = np.array([[0.75, 0.25]] * 4)
+    targets = np.array([0, 0, 0, 1])
+    assert expected_calibration_error(probabilities, targets).ece == pytest.approx(0)
+
+
+def test_ece_bins_are_right_closed():
+    probabilities = np.array([[0.5, 0.5], [0.9, 0.1]])
+    calibration = expected_calibration_error(probabilities, np.array([0, 0]))
+    assert calibration.counts[4] == 1
+    assert calibration.counts[8] == 1
+
+
+def test_ece_rejects_mismatched_targets():
+    with pytest.raises(ValueError, match="one row per target"):
+        expected_calibration_error(np.ones((3, 2)) / 2, np.zeros(2, dtype=int))
+
+
+def test_reliability_plot_is_png(tmp_path):
+    calibration = expected_calibration_error(
+        np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([0, 0])
+    )
+    path = tmp_path / "reliability.png"
+    plot_reliability(calibration, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- verdict rules -------------------------------------------------------------
+
+HEALTHY = Evidence(
+    oov_rate=0.02,
+    empty_rate=0.0,
+    similarity={"wordsim353": 0.55, "simlex999": 0.25},
+    cv_accuracy=0.86,
+    untrained_cv_accuracy=0.70,
+    train_accuracy=0.90,
+    cv_half_width=0.02,
+    curve_gain=0.0,
+)
+
+
+def _rules(evidence: Evidence) -> list[str]:
+    return [finding.rule for finding in decide(evidence).findings]
+
+
+def test_verdict_none_when_healthy():
+    verdict = decide(HEALTHY)
+    assert verdict.limiting == "none"
+    assert verdict.findings == ()
+    assert "no rule fired" in verdict.format_text()
+
+
+@pytest.mark.parametrize(
+    ("change", "rule", "half"),
+    [
+        ({"oov_rate": 0.30}, "coverage", "embedding"),
+        ({"empty_rate": 0.10}, "empty_texts", "embedding"),
+        ({"similarity": {"wordsim353": 0.10}}, "similarity", "embedding"),
+        ({"similarity": {"simlex999": 0.05}}, "similarity", "embedding"),
+        ({"untrained_cv_accuracy": 0.85}, "no_pretraining_gain", "embedding"),
+        ({"train_accuracy": 1.0}, "overfitting", "classifier"),
+        (
+            {"train_accuracy": 0.72, "cv_accuracy": 0.70, "untrained_cv_accuracy": 0.5},
+            "underfitting",
+            "classifier",
+        ),
+        ({"cv_half_width": 0.20}, "wide_interval", "labels"),
+        ({"curve_gain": 0.05}, "rising_curve", "labels"),
+    ],
+)
+def test_verdict_rule_fires_alone(change, rule, half):
+    verdict = decide(dataclasses.replace(HEALTHY, **change))
+    assert [finding.rule for finding in verdict.findings] == [rule]
+    assert verdict.limiting == half
+    assert verdict.findings[0].action
+
+
+def test_verdict_overfitting_advises_smaller_head():
+    verdict = decide(dataclasses.replace(HEALTHY, train_accuracy=1.0))
+    assert "smaller head" in verdict.findings[0].action
+
+
+def test_verdict_underfitting_advises_larger_head():
+    evidence = dataclasses.replace(
+        HEALTHY, train_accuracy=0.72, cv_accuracy=0.70, untrained_cv_accuracy=0.5
+    )
+    assert "larger head" in decide(evidence).findings[0].action
+
+
+def test_verdict_close_but_high_is_not_underfitting():
+    evidence = dataclasses.replace(HEALTHY, train_accuracy=0.93, cv_accuracy=0.91)
+    assert _rules(evidence) == []
+
+
+def test_verdict_skipped_similarity_does_not_fire():
+    assert _rules(dataclasses.replace(HEALTHY, similarity={})) == []
+
+
+def test_verdict_embedding_outranks_classifier_and_labels():
+    evidence = dataclasses.replace(
+        HEALTHY, oov_rate=0.5, train_accuracy=1.0, cv_half_width=0.3
+    )
+    verdict = decide(evidence)
+    assert verdict.limiting == "embedding"
+    assert [f.half for f in verdict.findings] == ["embedding", "classifier", "labels"]
+
+
+def test_verdict_classifier_outranks_labels():
+    evidence = dataclasses.replace(HEALTHY, train_accuracy=1.0, cv_half_width=0.3)
+    assert decide(evidence).limiting == "classifier"
+
+
+def test_verdict_thresholds_are_configurable():
+    evidence = dataclasses.replace(HEALTHY, oov_rate=0.30)
+    assert decide(evidence, VerdictThresholds(max_oov_rate=0.4)).limiting == "none"
+
+
+def test_thresholds_reject_percentages():
+    with pytest.raises(ValueError, match="max_oov_rate must be between 0 and 1"):
+        VerdictThresholds(max_oov_rate=15)
+
+
+# -- diagnose ------------------------------------------------------------------
+
+
+def test_diagnose_embedding_fields(report, model):
+    assert report.n_texts == 8
+    assert report.coverage.n_texts == 8
+    assert 0.0 <= report.coverage.oov_rate <= 1.0
+    assert set(report.neighbours) | set(report.missing_probes) == set(PROBE_WORDS)
+    for word, neighbours in report.neighbours.items():
+        assert word in model.vectors
+        assert len(neighbours) == 5
+
+
+def test_diagnose_skips_similarity_on_tiny_vocabulary(report):
+    assert [check.dataset for check in report.similarity] == [
+        "wordsim353",
+        "simlex999",
+    ]
+    for check in report.similarity:
+        assert check.spearman is None
+        assert "pairs are in the vocabulary" in check.skipped
+
+
+def test_diagnose_classifier_fields(report, model):
+    assert report.classes == ("neg", "pos")
+    assert report.parameters == count_parameters(model)
+    assert set(report.cv) == {"transfer", "transfer_half", "untrained", "tfidf_lr"}
+    for score in report.cv.values():
+        assert 0.0 <= score.low <= score.mean <= score.high <= 1.0
+        assert len(score.repeat_accuracies) == 2
+    assert 0.0 <= report.train_accuracy <= 1.0
+    assert 0.0 <= report.calibration.ece <= 1.0
+    assert sum(report.calibration.counts) == 16
+
+
+def test_diagnose_confusion_counts_each_validation(report):
+    confusion = np.asarray(report.confusion)
+    assert confusion.shape == (2, 2)
+    assert confusion.sum() == 16
+    assert confusion.sum(axis=1).tolist() == [8, 8]
+
+
+def test_diagnose_gives_verdict(report):
+    assert isinstance(report.verdict, Verdict)
+    assert report.verdict.limiting in {"embedding", "classifier", "labels", "none"}
+    assert report.verdict.format_text() in report.format_text()
+
+
+def test_diagnose_report_serialises(report):
+    payload = json.loads(json.dumps(report.to_dict()))
+    assert payload["verdict"]["limiting"] == report.verdict.limiting
+    assert payload["coverage"]["oov_rate"] == report.coverage.oov_rate
+
+
+def test_diagnose_rejects_length_mismatch(model, corpus):
+    with pytest.raises(ValueError, match="got 8 texts and 7 labels"):
+        diagnose(model, corpus.train.texts, corpus.train.labels[:7])
+
+
+# -- command line ----------------------------------------------------------------
+
+
+def test_cli_diagnose_on_shipped_corpus(tmp_path, model, capsys):
+    model_file = tmp_path / "model.npz"
+    model.save(model_file)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        [
+            "diagnose",
+            "--model",
+            str(model_file),
+            "--data",
+            "default",
+            "--repeats",
+            "1",
+            "--plot",
+            str(tmp_path / "reliability.png"),
+            "--json",
+            str(tmp_path / "report.json"),
+        ]
+    )
+    assert run(args) == 0
+    output = capsys.readouterr().out
+    assert "classifier head:" in output
+    assert "verdict:" in output
+    assert (tmp_path / "reliability.png").exists()
+    assert json.loads((tmp_path / "report.json").read_text())["n_texts"] == 8

@@ -1,0 +1,454 @@
+import argparse
+import csv
+import inspect
+import json
+
+import numpy as np
+import pytest
+
+from embedsent.candidates import (
+    Candidate,
+    SelectionGrid,
+    build_candidates,
+)
+from embedsent.config import SGNSConfig, VocabConfig
+from embedsent.crossval import (
+    SCHEME_KFOLD,
+    SCHEME_LEAVE_ONE_PER_CLASS,
+    cross_validation_plan,
+    wilson_interval,
+)
+from embedsent.datasets import load_default_corpus
+from embedsent.evaluate import accuracy_interval
+from embedsent.pipeline import pretrain
+from embedsent.selection import add_parser, run, select_from_features, select_model
+from embedsent.vectors import WordVectors
+
+EIGHT_LABELS = ["neg"] * 4 + ["pos"] * 4
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_default_corpus()
+
+
+@pytest.fixture(scope="module")
+def vectors(corpus):
+    texts = list(corpus.unlabeled) + list(corpus.train.texts)
+    return pretrain(
+        texts,
+        vocab_config=VocabConfig(min_count=2, sample=0.0),
+        sgns_config=SGNSConfig(
+            dim=16, epochs=3, batch_size=64, negative_group=16, steps_per_call=8
+        ),
+    )
+
+
+SMALL_GRID = SelectionGrid(
+    hidden_sizes=(0, 8),
+    weight_decays=(1e-3, 1.0),
+    features=("mean", "sif"),
+    fine_tune=(False,),
+)
+
+
+@pytest.fixture(scope="module")
+def eight_label_result(corpus, vectors):
+    assert len(corpus.train) == 8
+    candidates = build_candidates(SMALL_GRID, {"jax": vectors})
+    return select_model(
+        corpus.train.texts,
+        corpus.train.labels,
+        candidates,
+        vectors={"jax": vectors},
+        repeats=2,
+        seed=3,
+    )
+
+
+# -- splits ------------------------------------------------------------------
+
+
+def test_plan_with_eight_labels_is_kfold():
+    plan = cross_validation_plan(EIGHT_LABELS, folds=5, repeats=3, seed=0)
+    assert plan.scheme == SCHEME_KFOLD
+    assert plan.folds == 4
+    assert len(plan.splits) == 12
+    for split in plan.splits:
+        validated = [EIGHT_LABELS[i] for i in split.validation]
+        assert sorted(validated) == ["neg", "pos"]
+        assert len(split.train) == 6
+
+
+def test_plan_validates_each_text_once_per_repeat():
+    plan = cross_validation_plan(EIGHT_LABELS, folds=5, repeats=2, seed=0)
+    for repeat in range(2):
+        validated = np.concatenate(
+            [s.validation for s in plan.splits if s.repeat == repeat]
+        )
+        assert sorted(validated.tolist()) == list(range(8))
+
+
+def test_plan_caps_folds_by_smallest_class():
+    labels = ["a"] * 3 + ["b"] * 9
+    plan = cross_validation_plan(labels, folds=5, repeats=1, seed=0)
+    assert plan.folds == 3
+
+
+def test_plan_keeps_requested_folds_on_large_classes():
+    labels = ["a"] * 20 + ["b"] * 20
+    plan = cross_validation_plan(labels, folds=5, repeats=1, seed=0)
+    assert plan.folds == 5
+    assert {len(s.validation) for s in plan.splits} == {8}
+
+
+def test_plan_two_per_class_leaves_one_out():
+    labels = ["a"] * 2 + ["b"] * 6
+    plan = cross_validation_plan(labels, folds=5, repeats=3, seed=0)
+    assert plan.scheme == SCHEME_LEAVE_ONE_PER_CLASS
+    assert plan.folds == 2
+    assert len(plan.splits) == 6
+    for split in plan.splits:
+        assert sorted(labels[i] for i in split.validation) == ["a", "b"]
+        assert len(split.train) == 6
+        assert not set(split.train) & set(split.validation)
+
+
+def test_plan_rejects_single_text_class():
+    with pytest.raises(ValueError, match="class 'b' has 1 labeled text"):
+        cross_validation_plan(["a", "a", "a", "b"])
+
+
+def test_plan_rejects_one_class():
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        cross_validation_plan(["a"] * 6)
+
+
+def test_plan_rejects_one_fold():
+    with pytest.raises(ValueError, match="folds must be >= 2"):
+        cross_validation_plan(EIGHT_LABELS, folds=1)
+
+
+def test_plan_is_deterministic_and_repeats_differ():
+    first = cross_validation_plan(EIGHT_LABELS, repeats=2, seed=7)
+    second = cross_validation_plan(EIGHT_LABELS, repeats=2, seed=7)
+    for a, b in zip(first.splits, second.splits, strict=True):
+        assert a.validation.tolist() == b.validation.tolist()
+    partitions = [
+        sorted(tuple(s.validation.tolist()) for s in first.splits if s.repeat == r)
+        for r in range(2)
+    ]
+    assert partitions[0] != partitions[1]
+
+
+def test_wilson_interval_matches_evaluate():
+    for correct, total in ((0, 8), (6, 8), (8, 8), (130, 200)):
+        expected = accuracy_interval(correct, total)
+        assert wilson_interval(correct / total, total) == pytest.approx(expected)
+
+
+# -- candidates ----------------------------------------------------------------
+
+
+def test_default_grid_size():
+    candidates = build_candidates(SelectionGrid(), ["jax", "gensim"])
+    assert len(candidates) == 72
+    assert len({c.name for c in candidates}) == 72
+
+
+def test_fine_tuned_candidates_use_mean():
+    candidates = build_candidates(SelectionGrid(), ["jax"])
+    tuned = [c for c in candidates if c.fine_tune]
+    assert len(tuned) == 9
+    assert {c.feature for c in tuned} == {"mean"}
+
+
+def test_grid_skips_sif_without_counts(vectors):
+    no_counts = WordVectors(vectors.words, vectors.vectors)
+    candidates = build_candidates(SMALL_GRID, {"file": no_counts, "jax": vectors})
+    features = {(c.source, c.feature) for c in candidates}
+    assert ("file", "sif") not in features
+    assert ("jax", "sif") in features
+
+
+def test_candidate_rejects_fine_tuned_tfidf():
+    with pytest.raises(ValueError, match="only the 'mean' feature"):
+        Candidate("jax", "tfidf", 0, 1e-3, fine_tune=True)
+
+
+def test_grid_rejects_empty_axis():
+    with pytest.raises(ValueError, match="hidden_sizes must contain"):
+        SelectionGrid(hidden_sizes=())
+
+
+def test_grid_rejects_unknown_feature():
+    with pytest.raises(ValueError, match="feature must be one of"):
+        SelectionGrid(features=("max",))
+
+
+# -- selection -----------------------------------------------------------------
+
+
+def test_select_api_takes_no_test_data():
+    parameters = set(inspect.signature(select_model).parameters)
+    assert parameters == {
+        "texts",
+        "labels",
+        "candidates",
+        "vectors",
+        "repeats",
+        "folds",
+        "seed",
+        "text_config",
+        "encoders",
+        "base_config",
+    }
+
+
+def test_select_eight_labels_ranks_every_candidate(eight_label_result):
+    result = eight_label_result
+    assert len(result.scores) == 8
+    assert result.scheme == SCHEME_KFOLD
+    assert result.folds == 4
+    means = [score.mean for score in result.scores]
+    assert means == sorted(means, reverse=True)
+
+
+def test_select_reports_winner_and_runner_up(eight_label_result):
+    winner, runner_up = eight_label_result.winner, eight_label_result.runner_up
+    assert runner_up is not None
+    assert winner.candidate != runner_up.candidate
+    for score in (winner, runner_up):
+        assert 0.0 <= score.low <= score.mean <= score.high <= 1.0
+        assert len(score.repeat_accuracies) == 2
+    assert winner.mean >= runner_up.mean
+
+
+def test_select_margin_is_paired_by_text(eight_label_result):
+    margin = eight_label_result.margin()
+    assert margin["n"] == 8
+    assert margin["low"] <= margin["mean_difference"] <= margin["high"]
+
+
+def test_select_result_serialises(eight_label_result):
+    payload = json.loads(json.dumps(eight_label_result.to_dict()))
+    assert payload["winner"]["name"] == eight_label_result.winner.candidate.name
+    assert len(payload["scores"]) == 8
+
+
+def test_select_is_deterministic(corpus, vectors, eight_label_result):
+    again = select_model(
+        corpus.train.texts,
+        corpus.train.labels,
+        build_candidates(SMALL_GRID, {"jax": vectors}),
+        vectors={"jax": vectors},
+        repeats=2,
+        seed=3,
+    )
+    first = [(s.candidate, s.repeat_accuracies) for s in eight_label_result.scores]
+    second = [(s.candidate, s.repeat_accuracies) for s in again.scores]
+    assert first == second
+
+
+def test_select_scores_fine_tuned_candidate(corpus, vectors):
+    candidates = [
+        Candidate("jax", "mean", 0, 1e-3),
+        Candidate("jax", "mean", 0, 1e-3, fine_tune=True),
+    ]
+    result = select_model(
+        corpus.train.texts,
+        corpus.train.labels,
+        candidates,
+        vectors={"jax": vectors},
+        repeats=1,
+    )
+    assert {s.candidate.fine_tune for s in result.scores} == {False, True}
+
+
+def test_select_rejects_unknown_source(corpus, vectors):
+    with pytest.raises(ValueError, match="not in vectors"):
+        select_model(
+            corpus.train.texts,
+            corpus.train.labels,
+            [Candidate("glove", "mean", 0, 1e-3)],
+            vectors={"jax": vectors},
+        )
+
+
+def test_select_from_features_prefers_simpler_head_on_ties():
+    rng = np.random.default_rng(0)
+    labels = ["neg"] * 10 + ["pos"] * 10
+    separable = rng.normal(size=(20, 4))
+    separable[:10, 0] -= 10.0
+    separable[10:, 0] += 10.0
+    candidates = [
+        Candidate("a", "mean", 16, 1e-3),
+        Candidate("a", "mean", 0, 1e-3),
+        Candidate("a", "mean", 0, 1.0),
+    ]
+    result = select_from_features(
+        {("a", "mean"): separable}, labels, candidates, repeats=1
+    )
+    assert [s.mean for s in result.scores] == [1.0, 1.0, 1.0]
+    assert result.winner.candidate == Candidate("a", "mean", 0, 1.0)
+    assert result.runner_up.candidate == Candidate("a", "mean", 0, 1e-3)
+
+
+def test_select_from_features_rejects_fine_tuning():
+    with pytest.raises(ValueError, match="use select_model"):
+        select_from_features(
+            {("a", "mean"): np.zeros((8, 2))},
+            EIGHT_LABELS,
+            [Candidate("a", "mean", 0, 1e-3, fine_tune=True)],
+        )
+
+
+def test_select_from_features_rejects_row_mismatch():
+    with pytest.raises(ValueError, match="has 7 rows but there are 8 labels"):
+        select_from_features(
+            {("a", "mean"): np.zeros((7, 2))},
+            EIGHT_LABELS,
+            [Candidate("a", "mean", 0, 1e-3)],
+        )
+
+
+# -- command line ----------------------------------------------------------------
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(argv)
+
+
+def test_cli_select_on_shipped_corpus(tmp_path, vectors, capsys):
+    vectors_file = tmp_path / "tiny.txt"
+    vectors.save_word2vec(vectors_file)
+    args = _parse(
+        [
+            "select",
+            "--data",
+            "default",
+            "--vectors",
+            str(vectors_file),
+            "--hidden-sizes",
+            "0",
+            "8",
+            "--weight-decays",
+            "0.001",
+            "--features",
+            "mean",
+            "--fine-tune",
+            "frozen",
+            "--repeats",
+            "1",
+            "--out",
+            str(tmp_path / "model.npz"),
+            "--json",
+            str(tmp_path / "scores.json"),
+        ]
+    )
+    assert run(args) == 0
+    output = capsys.readouterr().out
+    assert "winner: tiny/mean/" in output
+    assert "runner-up: tiny/mean/" in output
+    assert (tmp_path / "model.npz").exists()
+    payload = json.loads((tmp_path / "scores.json").read_text())
+    assert len(payload["scores"]) == 2
+
+
+def test_cli_select_needs_a_source():
+    args = _parse(["select", "--data", "default"])
+    with pytest.raises(ValueError, match="no vector source"):
+        run(args)
+
+
+def test_cli_select_pretrains_both_sources(tmp_path, capsys):
+    args = _parse(
+        [
+            "select",
+            "--data",
+            "default",
+            "--pretrain",
+            "--gensim",
+            "--dim",
+            "8",
+            "--sgns-epochs",
+            "2",
+            "--min-count",
+            "2",
+            "--hidden-sizes",
+            "0",
+            "--weight-decays",
+            "0.001",
+            "--features",
+            "mean",
+            "--fine-tune",
+            "frozen",
+            "--repeats",
+            "1",
+            "--json",
+            str(tmp_path / "scores.json"),
+        ]
+    )
+    assert run(args) == 0
+    payload = json.loads((tmp_path / "scores.json").read_text())
+    assert {score["source"] for score in payload["scores"]} == {"jax", "gensim"}
+
+
+def test_cli_select_reads_csv_sample(tmp_path, corpus, vectors, capsys):
+    table = tmp_path / "labeled.csv"
+    with table.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["review", "sentiment"])
+        writer.writerows(zip(corpus.test.texts, corpus.test.labels, strict=True))
+    vectors_file = tmp_path / "tiny.txt"
+    vectors.save_word2vec(vectors_file)
+    args = _parse(
+        [
+            "select",
+            "--data",
+            str(table),
+            "--text-column",
+            "review",
+            "--label-column",
+            "sentiment",
+            "--max-labeled",
+            "12",
+            "--vectors",
+            str(vectors_file),
+            "--hidden-sizes",
+            "0",
+            "--weight-decays",
+            "0.001",
+            "--features",
+            "mean",
+            "--fine-tune",
+            "frozen",
+            "--repeats",
+            "1",
+        ]
+    )
+    assert run(args) == 0
+    assert "on 12 labeled texts" in capsys.readouterr().out
+
+
+def test_cli_select_out_needs_frozen_candidates(tmp_path, vectors):
+    vectors_file = tmp_path / "tiny.txt"
+    vectors.save_word2vec(vectors_file)
+    args = _parse(
+        [
+            "select",
+            "--data",
+            "default",
+            "--vectors",
+            str(vectors_file),
+            "--fine-tune",
+            "tuned",
+            "--out",
+            str(tmp_path / "model.npz"),
+        ]
+    )
+    with pytest.raises(ValueError, match="--out saves a frozen-vector model"):
+        run(args)
