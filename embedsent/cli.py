@@ -19,6 +19,7 @@ from embedsent.commands import (
     run_serve,
     run_train,
 )
+from embedsent.curve_cli import add_parser as curves_add_parser
 from embedsent.diagnose import add_parser as diagnose_add_parser
 from embedsent.diagnose import run as run_diagnose
 from embedsent.selection import add_parser as select_add_parser
@@ -324,43 +325,51 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench",
+        help="benchmarks: SGNS speed, transfer learning curves",
+        description="Benchmarks. 'bench sgns' times the SGNS trainer against "
+        "gensim Word2Vec on the same tokens; 'bench transfer' measures learning "
+        "curves of transfer learning against its baselines.",
+    )
+    benchmarks = bench.add_subparsers(dest="target", required=True, metavar="TARGET")
+    bench_sgns = benchmarks.add_parser(
+        "sgns",
         help="time the SGNS trainer against gensim",
         description="Train embedsent and gensim Word2Vec on the same IMDB token "
         "stream with the same hyperparameters, alternating trainers in child "
         "processes; print median raw words/s, the embedsent/gensim ratio, peak "
         "memory and vector quality.",
     )
-    bench.add_argument("target", choices=("sgns",), help="what to benchmark")
-    bench.add_argument(
+    curves_add_parser(benchmarks)
+    bench_sgns.add_argument(
         "--data",
         default="../shared/data/aclImdb-partial.tar.gz",
         help="aclImdb folder or .tar.gz whose unlabeled reviews are the corpus "
         "(default: %(default)s)",
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--bench-epochs",
         type=int,
         nargs="+",
         default=[1, 5],
         help="epoch counts to time (default: 1 5)",
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--repeats", type=int, default=3, help="trials per setting (default: 3)"
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--gensim-workers",
         type=int,
         nargs="+",
         default=[1, 2],
         help="gensim thread counts to time (default: 1 2)",
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--max-docs",
         type=int,
         default=None,
         help="use at most this many unlabeled reviews (default: all)",
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--sweeps",
         nargs="*",
         default=[],
@@ -368,26 +377,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="scaling sweeps: corpus 1x/2x/4x, vocabulary 10k-1M, dim 50-300 "
         "(default: none)",
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--platform",
         choices=("cpu", "gpu"),
         default="cpu",
         help="JAX platform for embedsent (default: %(default)s)",
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--devices",
         type=int,
         default=1,
         help="devices for embedsent, data-parallel; on CPU they are simulated "
         "host devices sharing the cores (default: %(default)s)",
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--batch-size",
         type=int,
         default=1024,
         help="embedsent centers per step (default: %(default)s)",
     )
-    bench.add_argument(
+    bench_sgns.add_argument(
         "--json", default=None, help="write every trial and the summary here"
     )
 

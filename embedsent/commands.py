@@ -333,6 +333,10 @@ def run_serve(args) -> int:
 
 
 def run_bench(args) -> int:
+    if args.target == "transfer":
+        from embedsent.curve_cli import run as run_curves
+
+        return run_curves(args)
     from embedsent.bench import BenchConfig, format_summary, run_benchmark
     from embedsent.storage import write_text_atomic
 

@@ -1,0 +1,260 @@
+"""Inputs of the learning-curve benchmark: tokens and pretrained vectors, cached.
+
+Tokenising the IMDB archive and pretraining two sets of word vectors take
+minutes, so both are cached in the results folder. The cache key covers
+every setting that changes them: data file, subset limits, seed, and the
+text, vocabulary and SGNS settings. A rerun with the same settings loads the cache
+and skips the work. The cache files are derived from the data set, so they
+belong in the git-ignored results folder only.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embedsent.config import SGNSConfig, TextConfig, VocabConfig
+from embedsent.storage import load_bundle, save_bundle, write_atomic
+from embedsent.vectors import WordVectors
+
+__all__ = [
+    "TokenizedCorpus",
+    "cache_key",
+    "ensure_folder",
+    "load_tokenized_corpus",
+    "pretrained_vectors",
+]
+
+logger = logging.getLogger(__name__)
+
+_TOKENS_FORMAT = "embedsent.curve-tokens"
+_VECTORS_FORMAT = "embedsent.curve-vectors"
+_CACHE_VERSION = 1
+_GENSIM_IGNORED_FIELDS = (
+    "batch_size",
+    "shared_negatives",
+    "negative_group",
+    "steps_per_call",
+    "n_devices",
+    "max_memory_gb",
+)
+
+
+@dataclass(frozen=True)
+class TokenizedCorpus:
+    """A split corpus after tokenisation.
+
+    Attributes:
+        name: Corpus name, such as ``"aclImdb"``.
+        unlabeled: Token lists of the unlabeled texts.
+        train_tokens: Token lists of the labeled training texts.
+        train_labels: One label per training text.
+        test_tokens: Token lists of the test texts.
+        test_labels: One label per test text.
+    """
+
+    name: str
+    unlabeled: list[list[str]]
+    train_tokens: list[list[str]]
+    train_labels: list[str]
+    test_tokens: list[list[str]]
+    test_labels: list[str]
+
+    @property
+    def pretrain_tokens(self) -> list[list[str]]:
+        """Texts the word vectors are trained on: unlabeled plus training texts.
+
+        Test texts are never part of it.
+        """
+        return self.unlabeled + self.train_tokens
+
+
+def cache_key(**settings) -> str:
+    """Return a 16-hex-digit key of JSON-ready ``settings``, order-independent."""
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _data_identity(data: str) -> dict:
+    """Describe the data source so that a changed file changes the cache key."""
+    if data == "default":
+        return {"data": "default"}
+    path = Path(data).resolve()
+    stat = path.stat()
+    return {"data": str(path), "bytes": stat.st_size, "mtime": int(stat.st_mtime)}
+
+
+def load_tokenized_corpus(
+    data: str,
+    *,
+    max_per_class: int | None,
+    max_unlabeled: int | None,
+    seed: int,
+    text_config: TextConfig,
+    cache_dir: Path | None,
+    progress: bool = False,
+) -> tuple[TokenizedCorpus, str]:
+    """Load and tokenise a corpus, or read it from the cache.
+
+    Args:
+        data: An aclImdb folder or archive, or ``"default"`` for the shipped
+            corpus.
+        max_per_class: Labeled texts kept per class and split (aclImdb only).
+        max_unlabeled: Unlabeled texts kept (aclImdb only).
+        seed: Seed of the random subsets.
+        text_config: Tokenisation settings.
+        cache_dir: Folder of the cache, or None to neither read nor write it.
+        progress: Show progress bars.
+
+    Returns:
+        The tokenised corpus and its cache key, which the vector caches extend.
+    """
+    settings = {
+        **_data_identity(data),
+        "max_per_class": max_per_class,
+        "max_unlabeled": max_unlabeled,
+        "seed": seed,
+        "text": asdict(text_config),
+        "version": _CACHE_VERSION,
+    }
+    key = cache_key(**settings)
+    path = None if cache_dir is None else cache_dir / f"tokens-{key}.json.gz"
+    if path is not None and path.exists():
+        started = time.perf_counter()
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            stored = json.load(handle)
+        if stored.get("format") == _TOKENS_FORMAT:
+            logger.info(
+                "read cached tokens %s in %.1f s", path, time.perf_counter() - started
+            )
+            return TokenizedCorpus(**stored["corpus"]), key
+        logger.warning("ignoring %s: not a token cache of this version", path)
+
+    from embedsent.datasets import load_aclimdb, load_default_corpus
+    from embedsent.text import tokenize_corpus
+
+    if data == "default":
+        corpus = load_default_corpus()
+    else:
+        corpus = load_aclimdb(
+            data,
+            max_per_class=max_per_class,
+            max_unlabeled=max_unlabeled,
+            seed=seed,
+            progress=progress,
+        )
+    tokenized = TokenizedCorpus(
+        name=corpus.name,
+        unlabeled=tokenize_corpus(corpus.unlabeled, text_config, progress=progress),
+        train_tokens=tokenize_corpus(
+            corpus.train.texts, text_config, progress=progress
+        ),
+        train_labels=[str(label) for label in corpus.train.labels],
+        test_tokens=tokenize_corpus(corpus.test.texts, text_config, progress=progress),
+        test_labels=[str(label) for label in corpus.test.labels],
+    )
+    if path is not None:
+        payload = {"format": _TOKENS_FORMAT, "corpus": asdict(tokenized)}
+        encoded = gzip.compress(json.dumps(payload).encode("utf-8"), compresslevel=3)
+        write_atomic(path, lambda stream: stream.write(encoded))
+        logger.info("cached tokens in %s", path)
+    return tokenized, key
+
+
+def pretrained_vectors(
+    trainer: str,
+    tokens: list[list[str]],
+    *,
+    sgns_config: SGNSConfig,
+    vocab_config: VocabConfig,
+    corpus_key: str,
+    cache_dir: Path | None,
+    gensim_workers: int = 2,
+    progress: bool = False,
+) -> tuple[WordVectors, float]:
+    """Train word vectors with ``trainer`` (``"jax"`` or ``"gensim"``) or load them.
+
+    Args:
+        trainer: ``"jax"`` for embedsent's SGNS trainer, ``"gensim"`` for
+            gensim's Word2Vec with the same settings.
+        tokens: The pretraining texts.
+        sgns_config: SGNS settings of both trainers.
+        vocab_config: Vocabulary settings of both trainers.
+        corpus_key: Cache key of ``tokens`` from ``load_tokenized_corpus``.
+        cache_dir: Folder of the cache, or None to neither read nor write it.
+        gensim_workers: gensim threads. Only 1 is bit-reproducible, and the
+            worker count is part of the cache key.
+        progress: Show a progress bar for the JAX trainer.
+
+    Returns:
+        The vectors with their corpus counts, and the training time in
+        seconds (the time recorded when the cache was written).
+    """
+    if trainer not in ("jax", "gensim"):
+        raise ValueError(f"trainer must be 'jax' or 'gensim', got {trainer!r}")
+    sgns = asdict(sgns_config)
+    if trainer == "gensim":
+        # gensim ignores the batching and device fields, so they stay out of
+        # its key and changing them does not retrain the gensim vectors.
+        for name in _GENSIM_IGNORED_FIELDS:
+            sgns.pop(name)
+        sgns["workers"] = gensim_workers
+    settings = {
+        "trainer": trainer,
+        "corpus": corpus_key,
+        "sgns": sgns,
+        "vocab": asdict(vocab_config),
+        "version": _CACHE_VERSION,
+    }
+    key = cache_key(**settings)
+    path = None if cache_dir is None else cache_dir / f"vectors-{trainer}-{key}.npz"
+    if path is not None and path.exists():
+        meta, arrays = load_bundle(path, kind="cached word vectors")
+        if meta.get("format") == _VECTORS_FORMAT:
+            logger.info("read cached %s vectors %s", trainer, path)
+            vectors = WordVectors(meta["words"], arrays["vectors"], arrays["counts"])
+            return vectors, float(meta["seconds"])
+        logger.warning("ignoring %s: not a vector cache of this version", path)
+
+    started = time.perf_counter()
+    if trainer == "jax":
+        from embedsent.trainer import train_sgns
+
+        model = train_sgns(tokens, sgns_config, vocab_config, progress=progress)
+        vectors = model.word_vectors()
+    else:
+        from embedsent.baseline import train_gensim_word2vec
+
+        vectors = train_gensim_word2vec(
+            tokens, sgns=sgns_config, vocab=vocab_config, workers=gensim_workers
+        )
+    seconds = time.perf_counter() - started
+    logger.info("pretrained %s vectors in %.1f s", trainer, seconds)
+    if path is not None:
+        meta = {
+            "format": _VECTORS_FORMAT,
+            "words": list(vectors.words),
+            "seconds": seconds,
+            "settings": settings,
+        }
+        counts = vectors.counts
+        if counts is None:
+            counts = np.ones(len(vectors.words), dtype=np.int64)
+        save_bundle(path, meta, {"vectors": vectors.vectors, "counts": counts})
+        logger.info("cached %s vectors in %s", trainer, path)
+    return vectors, seconds
+
+
+def ensure_folder(path: str | os.PathLike) -> Path:
+    """Create ``path`` and its parents if missing; return it as a Path."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

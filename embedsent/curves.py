@@ -1,0 +1,326 @@
+"""Learning curves: test accuracy of each method against the number of labels.
+
+For each labeled size ``n`` and each balanced random draw of ``n`` training
+texts, every method is fitted on the same draw and scored on the whole test
+set:
+
+- ``scratch``: :class:`~embedsent.finetune.FineTuneClassifier` from a random
+  table, trained end to end on the labeled texts only.
+- ``tfidf_lr``: TF-IDF weighted unigrams and bigrams with logistic regression.
+- ``transfer``: embedsent's JAX SGNS vectors, frozen, averaged into sentence
+  vectors (plain mean, TF-IDF-weighted mean or SIF), and the one-hidden-layer
+  classifier.
+- ``transfer_gensim``: the same with gensim Word2Vec vectors trained on the
+  same tokens with the same settings.
+- ``transfer_finetune``: ``FineTuneClassifier`` from the JAX vectors, word
+  vectors trained together with the classifier.
+
+Draw ``d`` of size ``n`` uses ``numpy.random.default_rng([seed, n, d])``, so
+every method, every rerun and every resumed run gets the same texts. Every
+run is appended to a JSON file as soon as it is measured, and a rerun skips
+the (method, feature, n, draw) entries already there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+from tqdm import tqdm
+
+from embedsent.baseline import TfidfLogisticRegression
+from embedsent.classifier import MLPClassifier
+from embedsent.config import ClassifierConfig
+from embedsent.curve_data import TokenizedCorpus
+from embedsent.datasets import LabeledTexts, balanced_sample
+from embedsent.features import FEATURE_METHODS, SentenceEncoder
+from embedsent.finetune import FineTuneClassifier, FineTuneConfig, count_matrix
+from embedsent.run_store import RunStore
+from embedsent.vectors import WordVectors
+
+__all__ = [
+    "CurveConfig",
+    "METHODS",
+    "draw_indices",
+    "method_features",
+    "run_learning_curves",
+]
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("scratch", "tfidf_lr", "transfer", "transfer_gensim", "transfer_finetune")
+# Methods whose sentence feature is chosen by CurveConfig.features. The other
+# methods have one fixed feature, recorded under this name.
+VECTOR_METHODS = ("transfer", "transfer_gensim")
+FIXED_FEATURES = {"scratch": "mean", "tfidf_lr": "ngrams", "transfer_finetune": "mean"}
+FINETUNE_METHODS = ("scratch", "transfer_finetune")
+
+
+@dataclass(frozen=True)
+class CurveConfig:
+    """Sizes, draws, methods and features of the learning-curve benchmark.
+
+    Attributes:
+        sizes: Labeled training sizes; 0 means every training text.
+        draws: Balanced random draws per size below ``large_size``.
+        large_draws: Draws per size from ``large_size`` on (but below all).
+        large_size: First size that gets ``large_draws`` draws.
+        methods: Methods to run, a subset of ``METHODS``.
+        features: Sentence features of the ``transfer`` and
+            ``transfer_gensim`` methods, a subset of ``mean``, ``tfidf``,
+            ``sif``.
+        finetune_max_n: Largest labeled size at which the two end-to-end
+            methods (``scratch``, ``transfer_finetune``) run; None runs them
+            at every size.
+        finetune_steps: Optimizer steps of an end-to-end fit are capped near
+            this number by lowering the epochs on large sizes.
+        seed: Seed of the draws; the model seed of draw ``d`` is ``seed + d``.
+    """
+
+    sizes: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 0)
+    draws: int = 10
+    large_draws: int = 3
+    large_size: int = 1024
+    methods: tuple[str, ...] = METHODS
+    features: tuple[str, ...] = FEATURE_METHODS
+    finetune_max_n: int | None = None
+    finetune_steps: int = 1000
+    seed: int = 0
+
+    def __post_init__(self):
+        if not self.sizes:
+            raise ValueError("sizes must name at least one labeled size, e.g. (8, 0)")
+        for size in self.sizes:
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise ValueError(f"sizes must be ints >= 0 (0 = all), got {size!r}")
+        for name in ("draws", "large_draws", "large_size", "finetune_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        unknown = sorted(set(self.methods) - set(METHODS))
+        if unknown or not self.methods:
+            raise ValueError(
+                f"methods must be a non-empty subset of {METHODS}, got "
+                f"{self.methods}; unknown: {unknown}"
+            )
+        unknown = sorted(set(self.features) - set(FEATURE_METHODS))
+        if unknown or not self.features:
+            raise ValueError(
+                f"features must be a non-empty subset of {FEATURE_METHODS}, got "
+                f"{self.features}"
+            )
+        if self.finetune_max_n is not None and self.finetune_max_n < 1:
+            raise ValueError(
+                f"finetune_max_n must be None or >= 1, got {self.finetune_max_n}"
+            )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise TypeError(f"seed must be an int, got {self.seed!r}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+
+    def draws_for(self, n: int, n_train: int) -> int:
+        """Return the number of draws of size ``n`` out of ``n_train`` texts."""
+        if n >= n_train:
+            return 1
+        return self.large_draws if n >= self.large_size else self.draws
+
+
+def method_features(config: CurveConfig) -> list[tuple[str, str]]:
+    """Return every (method, feature) pair that ``config`` runs, in run order."""
+    pairs = []
+    for method in config.methods:
+        if method in VECTOR_METHODS:
+            pairs.extend((method, feature) for feature in config.features)
+        else:
+            pairs.append((method, FIXED_FEATURES[method]))
+    return pairs
+
+
+def draw_indices(labels: list[str], n: int, seed: int, draw: int) -> np.ndarray:
+    """Return the training rows of draw ``draw`` of size ``n``, classes balanced."""
+    pool = LabeledTexts(("",) * len(labels), tuple(labels))
+    return balanced_sample(pool, n, np.random.default_rng([seed, n, draw]))
+
+
+@dataclass
+class CurveInputs:
+    """Everything the runs share: tokens, vectors and precomputed features.
+
+    Attributes:
+        corpus: The tokenised corpus.
+        vectors: Word vectors by source: ``"jax"``, ``"gensim"`` and
+            ``"random"`` (the initial table of ``scratch``).
+        classifier_config: Settings of the head on frozen sentence vectors.
+        finetune_config: Settings of ``transfer_finetune``.
+        scratch_config: Settings of ``scratch``.
+    """
+
+    corpus: TokenizedCorpus
+    vectors: dict[str, WordVectors]
+    classifier_config: ClassifierConfig
+    finetune_config: FineTuneConfig
+    scratch_config: FineTuneConfig
+
+    def __post_init__(self):
+        self._features: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._counts: dict[str, tuple] = {}
+
+    def features(self, source: str, feature: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return the (train, test) sentence vectors of ``source`` and ``feature``.
+
+        Corpus statistics of the ``tfidf`` and ``sif`` features are fitted on
+        the pretraining texts, never on test texts.
+        """
+        if (source, feature) not in self._features:
+            encoder = SentenceEncoder(self.vectors[source], feature)
+            encoder.fit(self.corpus.pretrain_tokens)
+            self._features[source, feature] = (
+                encoder.transform(self.corpus.train_tokens),
+                encoder.transform(self.corpus.test_tokens),
+            )
+        return self._features[source, feature]
+
+    def counts(self, source: str):
+        """Return the (train, test) token-count matrices over ``source``'s words."""
+        if source not in self._counts:
+            index = self.vectors[source].index
+            self._counts[source] = (
+                count_matrix(self.corpus.train_tokens, index),
+                count_matrix(self.corpus.test_tokens, index),
+            )
+        return self._counts[source]
+
+
+def _finetune_epochs(config: FineTuneConfig, n: int, max_steps: int) -> int:
+    """Lower the epochs so that a fit takes about ``max_steps`` steps at most."""
+    batches = 1 if config.batch_size is None else -(-n // config.batch_size)
+    return max(1, min(config.epochs, -(-max_steps // batches)))
+
+
+def score_run(
+    inputs: CurveInputs,
+    method: str,
+    feature: str,
+    picked: np.ndarray,
+    seed: int,
+    max_steps: int,
+) -> float:
+    """Fit ``method`` on the rows ``picked`` and return its test accuracy."""
+    corpus = inputs.corpus
+    labels = [corpus.train_labels[i] for i in picked]
+    if method == "tfidf_lr":
+        model = TfidfLogisticRegression(seed=seed)
+        model.fit([corpus.train_tokens[i] for i in picked], labels)
+        return float(model.score(corpus.test_tokens, corpus.test_labels))
+    if method in VECTOR_METHODS:
+        source = "jax" if method == "transfer" else "gensim"
+        train, test = inputs.features(source, feature)
+        classifier = MLPClassifier(replace(inputs.classifier_config, seed=seed))
+        classifier.fit(train[picked], labels)
+        return float(classifier.score(test, corpus.test_labels))
+    if method in FINETUNE_METHODS:
+        source = "random" if method == "scratch" else "jax"
+        config = (
+            inputs.scratch_config if method == "scratch" else inputs.finetune_config
+        )
+        epochs = _finetune_epochs(config, len(picked), max_steps)
+        model = FineTuneClassifier(
+            inputs.vectors[source], replace(config, seed=seed, epochs=epochs)
+        )
+        train, test = inputs.counts(source)
+        model.fit(train[picked], labels)
+        return float(model.score(test, corpus.test_labels))
+    raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+
+
+def planned_runs(config: CurveConfig, n_train: int) -> list[dict]:
+    """Return every run that ``config`` requests, without accuracy, in run order."""
+    plan = []
+    pairs = method_features(config)
+    # Sizes at or above the number of training texts all mean "every text",
+    # so they are measured once.
+    sizes = sorted({min(size, n_train) if size else n_train for size in config.sizes})
+    for n in sizes:
+        for draw in range(config.draws_for(n, n_train)):
+            for method, feature in pairs:
+                capped = config.finetune_max_n is not None and n > config.finetune_max_n
+                if method in FINETUNE_METHODS and capped:
+                    continue
+                plan.append(
+                    {
+                        "method": method,
+                        "feature": feature,
+                        "n": n,
+                        "size": "all" if n >= n_train else n,
+                        "draw": draw,
+                        "seed": config.seed + draw,
+                    }
+                )
+    return plan
+
+
+def run_learning_curves(
+    inputs: CurveInputs,
+    config: CurveConfig,
+    store: RunStore,
+    *,
+    progress: bool = False,
+    scorer: Callable[..., float] | None = None,
+) -> int:
+    """Measure every planned run that ``store`` does not hold yet.
+
+    Args:
+        inputs: Tokens, vectors and classifier settings.
+        config: Sizes, draws, methods and features.
+        store: Where runs are read from and appended to.
+        progress: Show a progress bar over the runs.
+        scorer: The function that fits and scores one run, called with the
+            arguments of :func:`score_run`; None uses ``score_run``.
+
+    Returns:
+        The number of runs measured in this call.
+    """
+    scorer = score_run if scorer is None else scorer
+    n_train = len(inputs.corpus.train_labels)
+    todo = [run for run in planned_runs(config, n_train) if store.key(run) not in store]
+    logger.info(
+        "learning curves: %d runs to measure, %d already in %s",
+        len(todo),
+        len(store.runs),
+        store.path,
+    )
+    drawn: dict[tuple[int, int], np.ndarray] = {}
+    for run in tqdm(todo, desc="learning curves", unit="fit", disable=not progress):
+        n, draw = run["n"], run["draw"]
+        if (n, draw) not in drawn:
+            drawn[n, draw] = draw_indices(
+                inputs.corpus.train_labels, n, config.seed, draw
+            )
+        started = time.perf_counter()
+        accuracy = scorer(
+            inputs,
+            run["method"],
+            run["feature"],
+            drawn[n, draw],
+            run["seed"],
+            config.finetune_steps,
+        )
+        seconds = time.perf_counter() - started
+        store.add({**run, "accuracy": accuracy, "seconds": round(seconds, 3)})
+        logger.debug("%s: accuracy %.4f in %.1f s", store.key(run), accuracy, seconds)
+    return len(todo)
+
+
+def settings_record(inputs: CurveInputs, config: CurveConfig, **extra) -> dict:
+    """Return the settings that change a run's accuracy, for ``RunStore``."""
+    return {
+        "draw_seed": config.seed,
+        "finetune_steps": config.finetune_steps,
+        "classifier": asdict(inputs.classifier_config),
+        "finetune": asdict(inputs.finetune_config),
+        "scratch": asdict(inputs.scratch_config),
+        **extra,
+    }

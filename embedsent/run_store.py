@@ -1,0 +1,153 @@
+"""A JSON file of benchmark runs that a rerun extends instead of repeating.
+
+Each run is a dict identified by (method, feature, n, draw). The file is
+rewritten atomically after every added run, so an interrupted benchmark
+loses at most the run in progress. It also records the package versions and
+the machine of every process that added runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+from embedsent.storage import write_text_atomic
+
+__all__ = ["RunStore", "environment"]
+
+_STORE_FORMAT = "embedsent.learning-curves"
+_STORE_VERSION = 1
+_PACKAGES = (
+    "embedsent",
+    "jax",
+    "jaxlib",
+    "optax",
+    "numpy",
+    "scipy",
+    "gensim",
+    "scikit-learn",
+)
+
+
+def environment() -> dict:
+    """Describe the package versions and the machine that measure the runs."""
+    versions = {}
+    for package in _PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    import jax
+
+    return {
+        "python": sys.version.split()[0],
+        "packages": versions,
+        "machine": {
+            "platform": platform.platform(),
+            "processor": _cpu_model(),
+            "cpu_count": os.cpu_count(),
+            "jax_devices": [str(device) for device in jax.devices()],
+            "load_average": [round(load, 2) for load in os.getloadavg()],
+        },
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _cpu_model() -> str:
+    """Return the CPU model name from /proc/cpuinfo, else the architecture."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+class RunStore:
+    """The JSON file of every measured run, rewritten atomically on each add.
+
+    The file contains ``settings`` (what changes the result of a run), a list
+    of ``sessions`` (package versions and machine of each process that added
+    runs), ``runs`` (one dict each) and free-form ``extras``.
+
+    Args:
+        path: The JSON file; it is read when it exists.
+        settings: JSON-ready settings of this process.
+
+    Raises:
+        ValueError: The file was written with other settings, so its runs
+            would not be comparable with new ones.
+    """
+
+    def __init__(self, path: str | os.PathLike, settings: dict):
+        self.path = Path(path)
+        settings = json.loads(json.dumps(settings, default=str))
+        if self.path.exists():
+            with open(self.path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data.get("format") != _STORE_FORMAT:
+                raise ValueError(
+                    f"{self.path} is not a learning-curve results file; pass "
+                    "another --out-dir"
+                )
+            if data["settings"] != settings:
+                changed = sorted(
+                    key
+                    for key in set(settings) | set(data["settings"])
+                    if settings.get(key) != data["settings"].get(key)
+                )
+                raise ValueError(
+                    f"{self.path} contains runs measured with other settings "
+                    f"(differing: {changed}); pass another --out-dir, or delete "
+                    "the file to start over"
+                )
+            self.data = data
+        else:
+            self.data = {
+                "format": _STORE_FORMAT,
+                "version": _STORE_VERSION,
+                "settings": settings,
+                "sessions": [],
+                "runs": [],
+                "extras": {},
+            }
+        self._keys = {self.key(run) for run in self.data["runs"]}
+        self._session: int | None = None
+
+    @staticmethod
+    def key(run: dict) -> tuple:
+        """Return the identity of a run: (method, feature, n, draw)."""
+        return (run["method"], run["feature"], run["n"], run["draw"])
+
+    @property
+    def runs(self) -> list[dict]:
+        return self.data["runs"]
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self._keys
+
+    def add(self, run: dict) -> None:
+        """Append ``run``, tagged with this process's session, and save."""
+        if self.key(run) in self._keys:
+            raise ValueError(f"run {self.key(run)} is already stored in {self.path}")
+        if self._session is None:
+            self.data["sessions"].append(environment())
+            self._session = len(self.data["sessions"]) - 1
+        self.data["runs"].append({**run, "session": self._session})
+        self._keys.add(self.key(run))
+        self.save()
+
+    def set_extra(self, name: str, value) -> None:
+        """Store ``value`` under ``extras[name]`` and save."""
+        self.data["extras"][name] = value
+        self.save()
+
+    def save(self) -> None:
+        write_text_atomic(self.path, json.dumps(self.data, indent=1))

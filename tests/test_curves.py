@@ -1,0 +1,278 @@
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from embedsent import curves
+from embedsent.curve_cli import add_parser, run
+from embedsent.curve_output import write_section
+from embedsent.curve_report import SECTION_TITLE
+from embedsent.curve_stats import (
+    CurveFit,
+    check_targets,
+    fit_learning_curve,
+    labels_needed,
+    paired_comparisons,
+)
+from embedsent.curves import CurveConfig, draw_indices, planned_runs
+from embedsent.run_store import RunStore
+from embedsent.toy_experiment import ToyConfig, run_toy_experiment
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="embedsent bench")
+    add_parser(parser.add_subparsers(dest="target"))
+    return parser.parse_args(["transfer", *argv])
+
+
+def _tiny_args(tmp_path, *extra: str) -> argparse.Namespace:
+    args = _parse(
+        "--data",
+        "default",
+        "--sizes",
+        "4",
+        "all",
+        "--draws",
+        "2",
+        "--dim",
+        "8",
+        "--epochs",
+        "2",
+        "--min-count",
+        "2",
+        "--finetune-steps",
+        "10",
+        "--toy-splits",
+        "0",
+        "--gensim-workers",
+        "1",
+        "--out-dir",
+        str(tmp_path / "results"),
+        "--docs-dir",
+        str(tmp_path / "docs"),
+        "--no-progress",
+        *extra,
+    )
+    args.command_line = "embedsent bench transfer --data default"
+    return args
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """Run the benchmark once on the shipped corpus; return its folder and JSON."""
+    tmp_path = tmp_path_factory.mktemp("curves")
+    assert run(_tiny_args(tmp_path)) == 0
+    results = tmp_path / "results" / "transfer_curves.json"
+    return tmp_path, json.loads(results.read_text(encoding="utf-8"))
+
+
+def test_tiny_run_stores_every_planned_run(tiny_run):
+    _, data = tiny_run
+    # 2 draws at n=4 and 1 at n=8 (all), 9 (method, feature) pairs each.
+    assert len(data["runs"]) == 3 * 9
+
+
+def test_tiny_run_accuracies_are_valid(tiny_run):
+    _, data = tiny_run
+    assert all(0.0 <= run["accuracy"] <= 1.0 for run in data["runs"])
+
+
+def test_tiny_run_records_versions_and_machine(tiny_run):
+    _, data = tiny_run
+    session = data["sessions"][0]
+    assert session["packages"]["jax"]
+    assert session["machine"]["cpu_count"] >= 1
+
+
+def test_tiny_run_writes_plots(tiny_run):
+    tmp_path, _ = tiny_run
+    for name in ("transfer_curves.png", "transfer_features.png"):
+        assert (tmp_path / "docs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tiny_run_writes_markdown_section(tiny_run):
+    tmp_path, _ = tiny_run
+    text = (tmp_path / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert f"## {SECTION_TITLE}" in text
+    assert "### How many labels are enough" in text
+    assert "embedsent bench transfer --data default" in text
+    assert "### Paired comparisons" in text
+
+
+def test_tiny_run_skips_imdb_targets(tiny_run):
+    tmp_path, _ = tiny_run
+    text = (tmp_path / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert "### Targets" not in text
+
+
+def test_same_draws_for_every_method(tiny_run):
+    _, data = tiny_run
+    seeds = {(run["n"], run["draw"], run["seed"]) for run in data["runs"]}
+    assert seeds == {(4, 0, 0), (4, 1, 1), (8, 0, 0)}
+
+
+def test_rerun_measures_nothing(tiny_run, monkeypatch):
+    tmp_path, data = tiny_run
+    calls = []
+
+    def counting_score_run(*args, **kwargs):
+        calls.append(args[1:3])
+        raise AssertionError("a stored run was measured again")
+
+    def no_pretraining(*args, **kwargs):
+        raise AssertionError("cached vectors were trained again")
+
+    monkeypatch.setattr(curves, "score_run", counting_score_run)
+    monkeypatch.setattr("embedsent.trainer.train_sgns", no_pretraining)
+    monkeypatch.setattr("embedsent.baseline.train_gensim_word2vec", no_pretraining)
+    assert run(_tiny_args(tmp_path)) == 0
+    again = json.loads((tmp_path / "results" / "transfer_curves.json").read_text())
+    assert calls == []
+    assert len(again["runs"]) == len(data["runs"])
+
+
+def test_rerun_with_more_draws_adds_only_new_runs(tiny_run, monkeypatch):
+    tmp_path, data = tiny_run
+    calls = []
+    monkeypatch.setattr(curves, "score_run", lambda *args: calls.append(args) or 0.5)
+    assert run(_tiny_args(tmp_path, "--draws", "3")) == 0
+    again = json.loads((tmp_path / "results" / "transfer_curves.json").read_text())
+    keys = [RunStore.key(run) for run in again["runs"]]
+    assert len(calls) == 9
+    assert len(keys) == len(set(keys))
+    assert len(again["runs"]) == len(data["runs"]) + 9
+
+
+def test_store_rejects_other_settings(tmp_path):
+    RunStore(tmp_path / "runs.json", {"seed": 0}).add(
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
+    )
+    with pytest.raises(ValueError, match="differing: \\['seed'\\]"):
+        RunStore(tmp_path / "runs.json", {"seed": 1})
+
+
+def test_store_rejects_duplicate_run(tmp_path):
+    store = RunStore(tmp_path / "runs.json", {})
+    run = {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
+    store.add(run)
+    with pytest.raises(ValueError, match="already stored"):
+        store.add(run)
+
+
+def test_draw_indices_are_balanced_and_repeatable():
+    labels = ["pos"] * 50 + ["neg"] * 50
+    first = draw_indices(labels, 10, seed=0, draw=3)
+    second = draw_indices(labels, 10, seed=0, draw=3)
+    np.testing.assert_array_equal(first, second)
+    assert sum(labels[i] == "pos" for i in first) == 5
+
+
+def test_plan_uses_fewer_draws_for_large_sizes():
+    config = CurveConfig(sizes=(8, 1024, 0), draws=10, methods=("tfidf_lr",))
+    plan = planned_runs(config, n_train=5000)
+    per_size = {n: sum(run["n"] == n for run in plan) for n in (8, 1024, 5000)}
+    assert per_size == {8: 10, 1024: 3, 5000: 1}
+
+
+def test_plan_measures_all_size_once():
+    config = CurveConfig(sizes=(8, 10, 0), draws=2, methods=("tfidf_lr",))
+    plan = planned_runs(config, n_train=8)
+    assert [(run["n"], run["size"]) for run in plan] == [(8, "all")]
+
+
+def test_plan_caps_end_to_end_methods():
+    config = CurveConfig(
+        sizes=(8, 0), draws=1, methods=("scratch", "tfidf_lr"), finetune_max_n=100
+    )
+    plan = planned_runs(config, n_train=5000)
+    assert {(run["method"], run["n"]) for run in plan} == {
+        ("scratch", 8),
+        ("tfidf_lr", 8),
+        ("tfidf_lr", 5000),
+    }
+
+
+def test_curve_fit_recovers_known_size():
+    rng = np.random.default_rng(0)
+    ns = np.repeat([8, 16, 32, 64, 128, 256, 512], 10)
+    accuracies = 0.9 - 0.5 * ns**-0.5 + rng.normal(0, 0.002, ns.shape)
+    fit = fit_learning_curve(ns, accuracies)
+    # 0.9 - 0.5 / sqrt(n) = 0.8 at n = 25.
+    assert labels_needed(fit, 0.8) == pytest.approx(25, rel=0.1)
+    assert fit.a == pytest.approx(0.9, abs=0.01)
+
+
+def test_labels_needed_beyond_range_is_none():
+    fit = CurveFit(a=0.9, b=0.5, c=0.5, n_min=8, n_max=64, rmse=0.0)
+    assert labels_needed(fit, 0.85) is None
+
+
+def test_labels_needed_above_asymptote_is_none():
+    fit = CurveFit(a=0.9, b=0.5, c=0.5, n_min=8, n_max=10**9, rmse=0.0)
+    assert labels_needed(fit, 0.95) is None
+
+
+def test_curve_fit_needs_three_sizes():
+    with pytest.raises(ValueError, match="3 or more sizes"):
+        fit_learning_curve([8, 8, 16], [0.6, 0.62, 0.7])
+
+
+def _runs(method, feature, accuracies):
+    return [
+        {"method": method, "feature": feature, "n": 8, "draw": d, "accuracy": a}
+        for d, a in enumerate(accuracies)
+    ]
+
+
+def test_paired_comparison_fields():
+    runs = _runs("transfer", "mean", [0.7, 0.72, 0.69]) + _runs(
+        "tfidf_lr", "ngrams", [0.6, 0.61, 0.62]
+    )
+    (row,) = paired_comparisons(runs, ("transfer", "mean"), ("tfidf_lr", "ngrams"))
+    expected = {"n", "first", "second", "mean_difference", "low", "high"}
+    assert expected | {"p_value", "wilcoxon_p", "n_pairs"} <= set(row)
+    assert row["mean_difference"] == pytest.approx(0.28 / 3)
+    assert row["n_pairs"] == 3
+
+
+def test_targets_report_unmet_margin():
+    runs = _runs("transfer", "mean", [0.64, 0.64]) + _runs(
+        "tfidf_lr", "ngrams", [0.62, 0.62]
+    )
+    rows = {row["target"]: row for row in check_targets(runs)}
+    assert rows["transfer/mean >= gensim reference"]["met"]
+    assert not rows["transfer/mean >= tfidf_lr + 5 points"]["met"]
+
+
+def test_write_section_keeps_other_sections(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    path.write_text(
+        "# Benchmarks\n\n## SGNS speed\n\nfast\n\n"
+        f"## {SECTION_TITLE}\n\nold\n\n## Later\n\nkept\n",
+        encoding="utf-8",
+    )
+    write_section(path, f"## {SECTION_TITLE}\n\nnew\n")
+    text = path.read_text(encoding="utf-8")
+    assert "## SGNS speed\n\nfast" in text
+    assert "new" in text
+    assert "old" not in text
+    assert "## Later\n\nkept" in text
+
+
+def test_write_section_creates_missing_file(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    write_section(path, f"## {SECTION_TITLE}\n\nnew\n")
+    assert path.read_text(encoding="utf-8") == (
+        f"# Benchmarks\n\n## {SECTION_TITLE}\n\nnew\n"
+    )
+
+
+def test_toy_experiment_reports_split_spread():
+    config = ToyConfig(splits=3, sgns=ToyConfig().sgns.__class__(dim=8, epochs=2))
+    result = run_toy_experiment(config)
+    entry = result["methods"]["transfer"]
+    assert len(entry["accuracies"]) == 3
+    assert result["coin_flip_perfect"] == 0.25
+    assert result["settings"]["n_test"] == 200
+    assert 0.0 <= entry["small_test_perfect_share"] <= 1.0
