@@ -161,7 +161,7 @@ class StepShape:
             batch_size=config.batch_size,
             window=config.window,
             negative=config.negative,
-            shared_negatives=config.shared_negatives,
+            shared_negatives=config.shared_negatives or config.negative,
             negative_group=config.negative_group,
             steps_per_call=config.steps_per_call,
         )
