@@ -165,8 +165,26 @@ def _encode_labels(labels: list[Hashable]) -> tuple[list[Hashable], np.ndarray]:
                 f"y[{position}] is NaN; NaN is not equal to itself so it cannot "
                 "be a class label: drop the row or give it a real label"
             )
+        if label is None:
+            raise ValueError(
+                f"y[{position}] is None; give every example a label, or drop the "
+                "unlabeled ones"
+            )
         first_seen.setdefault(label, None)
     classes = list(first_seen)
+    as_text: dict[str, Hashable] = {}
+    for label in classes:
+        # Predictions are written as JSON, where 1, 1.0, True and "1" would
+        # become the same key or the same value.
+        key = str(label)
+        if isinstance(label, float | np.floating) and float(label).is_integer():
+            key = str(int(label))
+        if key in as_text:
+            raise ValueError(
+                f"labels {as_text[key]!r} and {label!r} would be written the same "
+                "way; use one spelling and type for each class"
+            )
+        as_text[key] = label
     try:
         classes = sorted(classes)
     except TypeError:
@@ -653,6 +671,12 @@ class MLPClassifier:
             )
         if not labels:
             raise ValueError("X and y are empty; score needs at least one example")
+        unknown = [label for label in labels if label not in self.classes_]
+        if unknown:
+            raise ValueError(
+                f"y contains {unknown[0]!r}, which is not one of the classes "
+                f"{self.classes_} the model was fitted on; check the label column"
+            )
         correct = sum(bool(p == t) for p, t in zip(predicted, labels, strict=True))
         return correct / len(labels)
 

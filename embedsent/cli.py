@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import pickle
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from embedsent.commands import (
     run_bench,
@@ -285,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--sizes",
         nargs="+",
         default=["8", "16", "32", "64", "128", "512", "all"],
-        help="labeled sizes; 'all' uses every training text "
+        help="labeled sizes; 'all' or 0 uses every training text, and a size "
+        "above the number of training texts uses them all "
         "(default: 8 16 32 64 128 512 all)",
     )
     compare.add_argument(
@@ -466,16 +469,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
+        _check_output_paths(args)
         return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        hint = ""
+        if getattr(args, "checkpoint", None):
+            hint = f"; rerun with --checkpoint {args.checkpoint} to resume"
+        print(f"embedsent {args.command}: interrupted{hint}", file=sys.stderr)
+        return 130
     except (
         ValueError,
         TypeError,
-        FileNotFoundError,
+        OSError,  # missing files, folders given as files, full disks
         MemoryError,
         FloatingPointError,  # raised when SGNS or classifier training diverges
+        pickle.UnpicklingError,  # a file given as gensim KeyedVectors that is not
     ) as error:
         print(f"embedsent {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        # XLA reports an allocation that the machine cannot satisfy this way.
+        if "RESOURCE_EXHAUSTED" not in str(error):
+            raise
+        print(
+            f"embedsent {args.command}: error: out of memory ({error}); lower "
+            "--dim, raise --min-count or set --max-vocab-size",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _check_output_paths(args) -> None:
+    """Reject output paths that cannot be written before any long work starts."""
+    for name in ("out", "save_model", "json"):
+        value = getattr(args, name, None)
+        if not value:
+            continue
+        path = Path(value)
+        if path.is_dir():
+            raise ValueError(
+                f"--{name.replace('_', '-')} {value} is a folder; pass a file path "
+                "inside it"
+            )
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise ValueError(
+                f"--{name.replace('_', '-')} {value}: folder {folder} does not "
+                "exist; create it first"
+            )
 
 
 if __name__ == "__main__":

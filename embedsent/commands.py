@@ -223,6 +223,7 @@ def run_train(args) -> int:
 
 def run_predict(args) -> int:
     from embedsent.pipeline import TransferClassifier
+    from embedsent.text import tokenize_corpus
 
     model = TransferClassifier.load(args.model)
     for name in args.inputs:
@@ -231,11 +232,18 @@ def run_predict(args) -> int:
         else:
             opened = open(name, encoding="utf-8")
         with opened as handle:
-            texts = [line.rstrip("\n") for line in handle]
+            try:
+                texts = [line.rstrip("\n") for line in handle]
+            except UnicodeDecodeError as error:
+                raise ValueError(
+                    f"{name} is not valid UTF-8 ({error}); convert it to UTF-8 first"
+                ) from error
         if not texts:
             continue
-        probabilities = model.classifier.predict_proba(model.features(texts))
-        for text, row in zip(texts, probabilities, strict=True):
+        tokens = tokenize_corpus(texts, model.text_config)
+        features = model.encoder.transform(tokens)
+        probabilities = model.classifier.predict_proba(features)
+        for text, words, row in zip(texts, tokens, probabilities, strict=True):
             best = int(np.argmax(row))
             record = {
                 "text": text,
@@ -243,6 +251,8 @@ def run_predict(args) -> int:
                 "probabilities": {
                     str(c): float(p) for c, p in zip(model.classes_, row, strict=True)
                 },
+                # 0 means the label rests on the classifier's bias alone.
+                "known_tokens": sum(word in model.vectors for word in words),
             }
             print(json.dumps(record, ensure_ascii=False))
     return 0

@@ -269,8 +269,18 @@ def run_comparison(
     rng = np.random.default_rng(config.seed)
     test_labels = list(corpus.test.labels)
     started = time.perf_counter()
+    measured_sizes = set()
     for size in config.sizes:
-        n = size or len(corpus.train)
+        n = min(size or len(corpus.train), len(corpus.train))
+        if size > len(corpus.train):
+            logger.warning(
+                "size %d is larger than the %d training texts; using all of them",
+                size,
+                len(corpus.train),
+            )
+        if n in measured_sizes:
+            continue
+        measured_sizes.add(n)
         n_draws = 1 if n >= len(corpus.train) else config.draws
         for draw in range(n_draws):
             picked = balanced_sample(corpus.train, n, rng)

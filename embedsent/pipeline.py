@@ -192,6 +192,12 @@ class TransferClassifier:
             )
         except KeyError as error:
             raise ValueError(f"{path} is damaged: missing entry {error}") from error
+        expected = model.classifier.n_features_in_
+        if vectors.dim != expected:
+            raise ValueError(
+                f"{path} is damaged: its word vectors have dim {vectors.dim} but its "
+                f"classifier expects {expected} features; save the model again"
+            )
         return model
 
 

@@ -64,6 +64,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+# Untrained vectors score (1 + negative) * ln 2 per pair (about 4.2 with 5
+# noise words) and training lowers it, so a mean far above that has diverged.
+DIVERGED_LOSS_PER_PAIR = 100.0
+
 
 def subsample(
     corpus: EncodedCorpus, keep: np.ndarray, rng: np.random.Generator
@@ -355,6 +359,14 @@ class _Run:
     def _add_loss(self, state: RunState, pending) -> None:
         loss, pairs, index, rate = pending
         loss = float(loss)
+        per_pair = loss / max(float(pairs), 1.0)
+        if math.isfinite(loss) and per_pair > DIVERGED_LOSS_PER_PAIR:
+            raise TrainingDiverged(
+                f"loss reached {per_pair:.4g} per pair in epoch {state.epoch + 1}, "
+                f"chunk {index} (learning rate {rate:.4g}), far above the "
+                f"{math.log(2) * (1 + self.config.negative):.2f} of untrained "
+                f"vectors; lower alpha (now {self.config.alpha})"
+            )
         if not math.isfinite(loss):
             raise TrainingDiverged(
                 f"loss became {loss} in epoch {state.epoch + 1}, chunk {index} "

@@ -81,6 +81,7 @@ def test_pretrain_train_predict_round_trip(tmp_path, capsys):
     ]
     assert all(r["label"] in {"pos", "neg"} for r in records)
     assert all(abs(sum(r["probabilities"].values()) - 1) < 1e-6 for r in records)
+    assert all(r["known_tokens"] >= 1 for r in records)
 
 
 def test_predict_missing_model_reports_error(tmp_path, capsys):
@@ -195,3 +196,16 @@ def test_train_reads_glove_vectors(tmp_path):
         == 0
     )
     assert (tmp_path / "m.npz").exists()
+
+
+def test_output_folder_rejected_before_training(tmp_path, capsys):
+    code = main(["pretrain", "--data", "default", "--out", str(tmp_path), *TINY])
+    assert code == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_missing_output_folder_rejected(tmp_path, capsys):
+    out = tmp_path / "absent" / "v.txt"
+    code = main(["pretrain", "--data", "default", "--out", str(out), *TINY])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -124,3 +124,14 @@ def test_saved_model_gets_umask_permissions(model, tmp_path):
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_load_rejects_vectors_of_other_dim(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["vectors"] = arrays["vectors"][:, :4]
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="dim 4 but its classifier expects 8"):
+        TransferClassifier.load(path)

@@ -188,3 +188,9 @@ def test_chunks_cover_stream_with_halo():
     assert chunks[0][0].tolist() == [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     assert chunks[1][0][:5].tolist() == [7, 8, 9, 10, 11]
     assert chunks[1][1][5:].tolist() == [-1] * 7
+
+
+def test_finite_but_huge_loss_stops_training():
+    diverging = SGNSConfig(**{**SMALL.__dict__, "alpha": 50.0, "min_alpha": 50.0})
+    with pytest.raises(TrainingDiverged, match="per pair"):
+        train_sgns(topic_corpus(), diverging, NO_SAMPLING)
