@@ -114,12 +114,17 @@ def estimate_table_bytes(vocab_size: int, dim: int) -> int:
 def _available_memory_bytes() -> int | None:
     """Return the memory available without swapping, or None when unknown.
 
-    Linux's MemAvailable counts the page cache the kernel can reclaim. The
-    sysconf fallback (SC_AVPHYS_PAGES, Linux's MemFree) leaves it out, so on a
-    machine that has read many files it can be far below what is available.
-    NOTE: container (cgroup) memory limits are not read, so inside a
-    container this can exceed the memory the process may use.
+    The smallest of three limits: Linux's MemAvailable (which counts the page
+    cache the kernel can reclaim; the sysconf fallback, MemFree, leaves it
+    out), the free room under a cgroup v2 memory limit (containers), and the
+    address-space limit of ``ulimit -v``.
     """
+    limits = [_machine_available(), _cgroup_available(), _address_space_limit()]
+    known = [limit for limit in limits if limit is not None]
+    return min(known) if known else None
+
+
+def _machine_available() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as meminfo:
             for line in meminfo:
@@ -131,6 +136,31 @@ def _available_memory_bytes() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def _cgroup_available(root: str = "/sys/fs/cgroup") -> int | None:
+    try:
+        with open(f"{root}/memory.max", encoding="ascii") as handle:
+            limit = handle.read().strip()
+        if limit == "max":
+            return None
+        with open(f"{root}/memory.current", encoding="ascii") as handle:
+            current = int(handle.read().strip())
+        return max(int(limit) - current, 0)
+    except (OSError, ValueError):
+        return None
+
+
+def _address_space_limit() -> int | None:
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return None
+    # NOTE: the limit covers the whole address space, code and libraries too,
+    # so a table that fits this figure can still fail to allocate.
+    return None if soft == resource.RLIM_INFINITY else soft
 
 
 def check_memory(vocab_size: int, config: SGNSConfig) -> None:

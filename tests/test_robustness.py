@@ -948,3 +948,30 @@ def test_text_config_variants_never_emit_whitespace_tokens():
         for token in tokenize(f"a{piece}b {piece} {piece}{piece}", config):
             assert token
             assert not any(character.isspace() for character in token), token
+
+
+def test_cgroup_limit_counts_as_available_memory(tmp_path):
+    (tmp_path / "memory.max").write_text("1073741824\n")
+    (tmp_path / "memory.current").write_text("73741824\n")
+    assert embedsent.sgns_model._cgroup_available(str(tmp_path)) == 1_000_000_000
+
+
+def test_unlimited_cgroup_is_ignored(tmp_path):
+    (tmp_path / "memory.max").write_text("max\n")
+    (tmp_path / "memory.current").write_text("5\n")
+    assert embedsent.sgns_model._cgroup_available(str(tmp_path)) is None
+
+
+def test_address_space_limit_lowers_available_memory():
+    import subprocess
+    import sys
+
+    script = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (2**34, 2**34)); "
+        "import embedsent.sgns_model as m; print(m._available_memory_bytes())"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert int(completed.stdout) <= 2**34
