@@ -92,10 +92,16 @@ def load_checkpoint(checkpointing, config, fingerprint):
     check_format(
         meta, checkpointing.path, "embedsent-checkpoint", CHECKPOINT_FORMAT_VERSION
     )
-    if meta["config"] != asdict(config):
+    current = asdict(config)
+    if meta["config"] != current:
+        differences = ", ".join(
+            f"{name}={meta['config'].get(name)!r} there, {value!r} now"
+            for name, value in current.items()
+            if meta["config"].get(name) != value
+        )
         raise ValueError(
             f"checkpoint {checkpointing.path} was written with other settings "
-            f"({meta['config']}); resume with the same settings, or delete the "
+            f"({differences}); resume with the same settings, or delete the "
             "checkpoint to start over"
         )
     if meta["fingerprint"] != fingerprint:

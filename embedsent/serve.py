@@ -36,6 +36,7 @@ import numpy as np
 
 from embedsent import __version__
 from embedsent.pipeline import TransferClassifier
+from embedsent.text import tokenize_corpus
 
 __all__ = ["PredictionServer", "make_server", "serve"]
 
@@ -208,18 +209,22 @@ class _PredictionHandler(BaseHTTPRequestHandler):
             return {"predictions": []}
         model = self.server.model
         with self.server.predict_lock:
-            probabilities = model.classifier.predict_proba(model.features(texts))
+            tokens = tokenize_corpus(texts, model.text_config)
+            features = model.encoder.transform(tokens)
+            probabilities = model.classifier.predict_proba(features)
         classes = self.server.classes
         # Same keys as `embedsent predict`: str() of each class label.
         keys = [str(label) for label in classes]
         predictions = []
-        for row in probabilities:
+        for words, row in zip(tokens, probabilities, strict=True):
             predictions.append(
                 {
                     "label": classes[int(np.argmax(row))],
                     "probabilities": {
                         key: float(p) for key, p in zip(keys, row, strict=True)
                     },
+                    # 0 means the label rests on the classifier's bias alone.
+                    "known_tokens": sum(word in model.vectors for word in words),
                 }
             )
         return {"predictions": predictions}

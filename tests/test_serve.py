@@ -328,10 +328,10 @@ def test_body_far_over_limit_gets_413(server):
 
 
 def test_model_failure_gets_500(server, model, monkeypatch):
-    def broken_features(texts):
+    def broken_transform(tokens):
         raise RuntimeError("encoder broke")
 
-    monkeypatch.setattr(model, "features", broken_features)
+    monkeypatch.setattr(model.encoder, "transform", broken_transform)
     status, payload, _ = call(server, "POST", "/predict", {"texts": ["a"]})
     monkeypatch.undo()
     assert status == 500
@@ -463,3 +463,9 @@ def test_cli_serve_missing_model(tmp_path, capsys):
 def test_cli_serve_bad_port(model_path, capsys):
     assert main(["serve", "--model", str(model_path), "--port", "70000"]) == 2
     assert "port must be an integer" in capsys.readouterr().err
+
+
+def test_predict_counts_known_tokens(server, model):
+    predictions = predict(server, ["wonderful film", "🙂 <br /> ..."])
+    assert predictions[0]["known_tokens"] == 2
+    assert predictions[1]["known_tokens"] == 0

@@ -63,7 +63,7 @@ def test_checkpoint_from_other_settings_rejected(tmp_path):
     path = tmp_path / "run.ckpt"
     train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
     other = SGNSConfig(**{**CONFIG.__dict__, "alpha": 0.01})
-    with pytest.raises(ValueError, match="other settings"):
+    with pytest.raises(ValueError, match="alpha=0.025 there, 0.01 now"):
         train_sgns(corpus(), other, VOCAB, checkpoint=path)
 
 
