@@ -293,6 +293,23 @@ class _ByteReader:
         return word, start
 
 
+_TEXT_NUMBER_BYTES = frozenset(b"0123456789.-+eE \t\r\n")
+
+
+def _reject_text_record(vector: bytes, path: Path) -> None:
+    """Raise when the first binary vector is made of digits and spaces.
+
+    Float32 data never consists only of these bytes in practice, but a word2vec
+    text file read as binary does, and would otherwise load as garbage floats.
+    """
+    if len(vector) >= 8 and set(vector) <= _TEXT_NUMBER_BYTES:
+        raise ValueError(
+            f"{path}: the first vector is text ({quote_bytes(vector, 40)}), so this "
+            "is a word2vec text file; load it with binary=False (CLI: "
+            "--vectors-format word2vec)"
+        )
+
+
 def read_binary_rows(
     handle: BinaryIO,
     path: Path,
@@ -344,6 +361,8 @@ def read_binary_rows(
                 f"{path}: duplicate word {word!r} in {where} (byte offset "
                 f"{record_offset}), first seen at byte offset {first_offset}"
             )
+        if not words:
+            _reject_text_record(reader.buffer[start : start + vector_bytes], path)
         if len(words) == len(vectors):
             grown = np.empty((2 * len(vectors), dim), dtype="<f4")
             grown[: len(words)] = vectors

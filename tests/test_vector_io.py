@@ -535,3 +535,13 @@ def test_save_fsyncs_file_then_folder(tmp_path, monkeypatch, toy):
     monkeypatch.setattr(vector_io.os, "fsync", record)
     toy.save_word2vec(tmp_path / "v.txt")
     assert synced_folders == [False, True]
+
+
+def test_text_file_read_as_binary_is_rejected(tmp_path):
+    from embedsent.vectors import WordVectors
+
+    vectors = WordVectors(["good", "bad"], np.array([[0.5, -1.25], [2.0, 3.5]]))
+    path = tmp_path / "vectors.bin"
+    vectors.save_word2vec(path, binary=False)
+    with pytest.raises(ValueError, match="word2vec text file"):
+        WordVectors.load_word2vec(path, binary=True)
