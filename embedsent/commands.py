@@ -173,6 +173,17 @@ def run_pretrain(args) -> int:
     if args.continue_from:
         base = SGNSModel.load(args.continue_from)
         # The tables keep their dimension; --dim does not apply here.
+        if args.dim != base.config.dim:
+            print(
+                f"embedsent pretrain: --dim {args.dim} ignored; "
+                f"{args.continue_from} keeps its dim {base.config.dim}",
+                file=sys.stderr,
+            )
+        if args.checkpoint:
+            print(
+                "embedsent pretrain: --checkpoint is ignored with --continue-from",
+                file=sys.stderr,
+            )
         sgns = dataclasses.replace(sgns, dim=base.config.dim)
         model = continue_training(base, tokens, sgns, progress=progress)
         print(

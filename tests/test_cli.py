@@ -156,7 +156,9 @@ def test_pretrain_checkpoint_and_continue(tmp_path, capsys):
     )
     grown = (tmp_path / "grown.txt").read_text()
     assert "\nzorblax " in grown
-    assert "1 new words" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "1 new words" in captured.out
+    assert "--dim 100 ignored" not in captured.err
 
 
 def test_train_reads_glove_vectors(tmp_path):
