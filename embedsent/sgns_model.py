@@ -26,7 +26,7 @@ MODEL_FORMAT_VERSION = 1
 
 
 class TrainingDiverged(FloatingPointError):
-    """Raised when the training loss becomes NaN or infinite."""
+    """Raised when the training loss becomes NaN, infinite or far above its start."""
 
 
 @dataclass
