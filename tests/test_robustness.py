@@ -260,7 +260,8 @@ DIVERGING_SGNS = SGNSConfig(
     steps_per_call=4,
 )
 DIVERGED_MESSAGE = (
-    r"loss became (nan|inf|-inf) in epoch \d+, chunk \d+ \(learning rate [0-9.e+]+\)"
+    r"loss (became (nan|inf|-inf)|reached [0-9.e+]+ per pair) in epoch \d+, "
+    r"chunk \d+ \(learning rate [0-9.e+]+\)"
 )
 
 
