@@ -43,7 +43,7 @@ class BenchConfig:
         dim, window, negative, sample, min_count, alpha: Shared
             hyperparameters.
         batch_size: embedsent centers per step.
-        n_devices: embedsent devices (0: all JAX sees).
+        n_devices: embedsent devices (0: every device JAX lists).
         platform: JAX platform for embedsent (``cpu`` or ``gpu``).
         sweeps: Extra scaling sweeps: ``corpus`` (1x, 2x, 4x the corpus),
             ``vocab`` (10k to 1M types at one corpus size), ``dim`` (50 to 300).
@@ -302,10 +302,10 @@ def _sweep(name: str, base: dict, progress) -> list[dict]:
 
 
 def summarize(trials: list[dict]) -> list[dict]:
-    """Median words/s per (trainer, epochs) and the embedsent/gensim ratios.
+    """Return median words/s per (trainer, epochs) and embedsent/gensim ratios.
 
     Ratios pair the i-th embedsent trial with the i-th trial of each gensim
-    setting at the same epoch count; the median of those ratios is reported.
+    setting at the same epoch count. The median of those ratios is reported.
     """
     rows = []
     keys = sorted({(t["trainer"], t["epochs"]) for t in trials})

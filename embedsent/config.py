@@ -149,7 +149,7 @@ class SGNSConfig:
         seed: Seed for every random choice: initialisation, subsampling,
             windows and noise words.
         n_devices: Local devices to train on, data-parallel; 0 uses every
-            device JAX sees. Each step then covers ``n_devices`` batches.
+            device JAX lists. Each step then covers ``n_devices`` batches.
         max_memory_gb: Refuse to allocate the two embedding tables when they
             would need more than this many GiB.
     """

@@ -212,19 +212,7 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )
 
-    parser.add_argument(
-        "--folds",
-        type=int,
-        default=DEFAULT_FOLDS,
-        help="cross-validation folds, capped by the smallest class "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=DEFAULT_REPEATS,
-        help="cross-validation repetitions (default: %(default)s)",
-    )
+    _add_cv_options(parser)
     parser.add_argument(
         "--out",
         default=None,
@@ -360,19 +348,7 @@ def add_diagnose_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--model", required=True, help="model file from `train`")
     add_labeled_options(parser)
-    parser.add_argument(
-        "--folds",
-        type=int,
-        default=DEFAULT_FOLDS,
-        help="cross-validation folds, capped by the smallest class "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=DEFAULT_REPEATS,
-        help="cross-validation repetitions (default: %(default)s)",
-    )
+    _add_cv_options(parser)
     parser.add_argument(
         "--plot", default=None, help="write a reliability diagram PNG here"
     )
@@ -404,3 +380,20 @@ def run_diagnose(args: argparse.Namespace) -> int:
     if args.json:
         write_text_atomic(args.json, json.dumps(report.to_dict(), indent=2))
     return 0
+
+
+def _add_cv_options(parser: argparse.ArgumentParser) -> None:
+    """Add the cross-validation options shared by ``select`` and ``diagnose``."""
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=DEFAULT_FOLDS,
+        help="cross-validation folds, capped by the smallest class "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=DEFAULT_REPEATS,
+        help="cross-validation repetitions (default: %(default)s)",
+    )

@@ -5,7 +5,7 @@ Implements the skip-gram model with negative sampling of Mikolov et al. (2013),
 Compositionality", with word2vec's dynamic window, frequent-word subsampling,
 unigram^0.75 noise distribution and linearly decaying learning rate.
 
-This module holds the compiled part; ``embedsent.trainer`` runs the epochs.
+This module contains the compiled part; ``embedsent.trainer`` runs the epochs.
 The host only subsamples the id stream once per epoch; windows, context
 lookup and noise words are drawn inside the compiled step from explicit JAX
 keys. Each compiled call runs ``steps_per_call`` steps over a fixed-shape
@@ -304,12 +304,12 @@ def _all_devices(rows, deltas, loss, pairs):
 def sharded_train_chunk(shape: StepShape, n_devices: int):
     """Return a data-parallel ``train_chunk`` over the first ``n_devices`` devices.
 
-    The tables are replicated. Each device runs the steps of its own chunk
-    (the leading axis of ``ids``, ``doc_ids``, ``n_valid`` and
-    ``learning_rates``), then all devices exchange their sparse row updates
-    (an all-gather of O(batch) rows, never the tables) and apply all of them,
-    so the replicas stay identical. One step is then one SGD step on
-    ``n_devices`` batches.
+    The tables are replicated. Each device runs the steps of its own chunk,
+    which is the leading axis of ``ids``, ``doc_ids``, ``n_valid`` and
+    ``learning_rates``. After each step the devices all-gather their sparse
+    row updates (O(batch) rows, never the tables) and every device applies
+    all of them, so the replicas stay identical. One step is then one SGD
+    step on ``n_devices`` batches.
     """
     mesh = Mesh(np.array(jax.devices()[:n_devices]), (AXIS,))
     replicated = PartitionSpec()

@@ -114,10 +114,11 @@ def estimate_table_bytes(vocab_size: int, dim: int) -> int:
 def _available_memory_bytes() -> int | None:
     """Return the memory available without swapping, or None when unknown.
 
-    The smallest of three limits: Linux's MemAvailable (which counts the page
-    cache the kernel can reclaim; the sysconf fallback, MemFree, leaves it
-    out), the free room under a cgroup v2 memory limit (containers), and the
-    address-space limit of ``ulimit -v``.
+    This is the smallest of three limits. The first is Linux's MemAvailable,
+    which counts the page cache the kernel can reclaim (the sysconf fallback,
+    MemFree, does not). The second is the free room under a cgroup v2 memory
+    limit, as in containers. The third is the address-space limit of
+    ``ulimit -v``.
     """
     limits = [_machine_available(), _cgroup_available(), _address_space_limit()]
     known = [limit for limit in limits if limit is not None]

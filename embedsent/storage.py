@@ -1,9 +1,9 @@
 """Atomic file writes and single-file ``.npz`` bundles of JSON metadata + arrays.
 
 Every file embedsent writes goes through a temporary file in the destination
-folder, is synced to disk, then renamed over the destination, so a crash or
-a full disk leaves either the old file or the new one, never half of one.
-Bundles hold no pickled objects.
+folder, is synced to disk, then renamed over the destination. A crash or a
+full disk therefore leaves either the old file or the new one, never half of
+one. Bundles contain no pickled objects.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def load_bundle(
 
     Raises:
         FileNotFoundError: if ``path`` does not exist.
-        ValueError: if the file is damaged or holds no metadata.
+        ValueError: if the file is damaged or has no metadata.
     """
     path = Path(path)
     if not path.exists():

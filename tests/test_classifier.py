@@ -478,7 +478,8 @@ def test_fit_rejects_labels_written_alike(blobs, labels):
 
 def test_fit_rejects_none_label(blobs):
     X, index = blobs
-    y = [None if i == 0 else "pos" if k else "neg" for i, k in enumerate(index)]
+    y = ["pos" if k else "neg" for k in index]
+    y[0] = None
     with pytest.raises(ValueError, match=r"y\[0\] is None"):
         MLPClassifier().fit(X, y)
 
