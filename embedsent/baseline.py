@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 
 from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.vectors import WordVectors
-from embedsent.vocab import check_token_corpus
+from embedsent.vocab import MinCountError, check_token_corpus
 
 __all__ = ["train_gensim_word2vec", "TfidfLogisticRegression"]
 
@@ -154,10 +154,13 @@ def _check_min_count(
         raise ValueError("corpus contains no tokens; pass non-empty token lists")
     largest = max(counts.values())
     if largest < min_count:
-        raise ValueError(
+        raise MinCountError(
             f"no token reaches min_count={min_count}: the corpus has "
             f"{len(counts)} token types and the largest count is {largest}; "
-            "lower VocabConfig.min_count or pass a larger corpus"
+            "lower VocabConfig.min_count or pass a larger corpus",
+            min_count=min_count,
+            token_types=len(counts),
+            largest_count=largest,
         )
     return counts
 

@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike
 
 from embedsent.config import ClassifierConfig, config_from_dict
 
-__all__ = ["MLPClassifier", "NotFittedError"]
+__all__ = ["ClassifierDiverged", "MLPClassifier", "NotFittedError"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,22 @@ _STATE_META_KEYS = {
 # Label types that get_state can write to JSON and from_state can restore,
 # keyed by the name stored in the metadata.
 _LABEL_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+class ClassifierDiverged(FloatingPointError):
+    """Raised when classifier training produces a NaN or infinite loss or weight.
+
+    Attributes:
+        reason: What became non-finite, such as ``the loss became nan at epoch 3``.
+        learning_rate: The learning rate of the failed fit.
+    """
+
+    def __init__(self, reason: str, learning_rate: float) -> None:
+        super().__init__(
+            f"training diverged: {reason}; lower learning_rate (got {learning_rate})"
+        )
+        self.reason = reason
+        self.learning_rate = learning_rate
 
 
 class NotFittedError(ValueError):
@@ -436,19 +452,15 @@ def _standardization(
 def _check_converged(
     losses: np.ndarray, params: dict[str, np.ndarray], learning_rate: float
 ) -> None:
-    """Raise FloatingPointError if the loss curve or a parameter is not finite."""
+    """Raise ClassifierDiverged if the loss curve or a parameter is not finite."""
     if not np.isfinite(losses).all():
         bad_epoch = int(np.argmin(np.isfinite(losses)))
-        raise FloatingPointError(
-            f"training diverged: the loss became {losses[bad_epoch]} at epoch "
-            f"{bad_epoch}; lower learning_rate (got {learning_rate})"
+        raise ClassifierDiverged(
+            f"the loss became {losses[bad_epoch]} at epoch {bad_epoch}", learning_rate
         )
     for name, value in params.items():
         if not np.isfinite(value).all():
-            raise FloatingPointError(
-                f"training diverged: {name} contains NaN or inf; lower "
-                f"learning_rate (got {learning_rate})"
-            )
+            raise ClassifierDiverged(f"{name} contains NaN or inf", learning_rate)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

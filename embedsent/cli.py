@@ -12,6 +12,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from embedsent.cli_types import (
+    add_encoding_options,
+    bounded,
+    config_value,
+    labeled_size,
+    vectors_codec_name,
+)
 from embedsent.commands import (
     run_bench,
     run_compare,
@@ -21,6 +28,7 @@ from embedsent.commands import (
     run_serve,
     run_train,
 )
+from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.curve_cli import add_parser as curves_add_parser
 from embedsent.diagnose import add_parser as diagnose_add_parser
 from embedsent.diagnose import run as run_diagnose
@@ -36,61 +44,71 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
     group = parser.add_argument_group("word-vector pretraining (SGNS)")
     group.add_argument(
         "--dim",
-        type=int,
+        type=config_value(SGNSConfig, "dim"),
         default=defaults.dim,
         help="word vector dimension (default: %(default)s)",
     )
     group.add_argument(
         "--window",
-        type=int,
+        type=config_value(SGNSConfig, "window"),
         default=defaults.window,
         help="maximum context distance in tokens (default: %(default)s)",
     )
     group.add_argument(
         "--negative",
-        type=int,
+        type=config_value(SGNSConfig, "negative"),
         default=defaults.negative,
         help="noise words per context pair (default: %(default)s)",
     )
     group.add_argument(
         "--epochs",
-        type=int,
+        type=config_value(SGNSConfig, "epochs"),
         default=defaults.epochs,
         help="passes over the unlabeled corpus (default: %(default)s)",
     )
     group.add_argument(
         "--alpha",
-        type=float,
+        type=config_value(
+            SGNSConfig,
+            "alpha",
+            float,
+            hint=f"; the learning rate decays from --alpha to {defaults.min_alpha}",
+            minimum=defaults.min_alpha,
+        ),
         default=defaults.alpha,
         help="initial learning rate, decayed linearly (default: %(default)s)",
     )
     group.add_argument(
         "--batch-size",
-        type=int,
+        type=config_value(SGNSConfig, "batch_size"),
         default=defaults.batch_size,
         help="center words per step (default: %(default)s)",
     )
     group.add_argument(
         "--min-count",
-        type=int,
+        type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
         default=5,
         help="drop words seen fewer times (default: %(default)s)",
     )
     group.add_argument(
         "--max-vocab-size",
-        type=int,
+        type=config_value(
+            VocabConfig, "max_vocab_size", hint="; leave it out to keep every word"
+        ),
         default=None,
         help="keep at most this many words (default: all)",
     )
     group.add_argument(
         "--sample",
-        type=float,
+        type=config_value(VocabConfig, "sample", float, hint="; 0 disables it"),
         default=1e-3,
         help="frequent-word subsampling threshold, 0 disables (default: %(default)s)",
     )
     group.add_argument(
         "--devices",
-        type=int,
+        type=config_value(
+            SGNSConfig, "n_devices", hint="; 0 uses every device JAX sees"
+        ),
         default=1,
         help="devices to train on, data-parallel; 0 uses every device JAX sees "
         "(default: %(default)s)",
@@ -101,25 +119,27 @@ def _add_classifier_options(parser: argparse.ArgumentParser, defaults) -> None:
     group = parser.add_argument_group("classifier")
     group.add_argument(
         "--hidden-size",
-        type=int,
+        type=config_value(
+            ClassifierConfig, "hidden_size", hint="; 0 gives logistic regression"
+        ),
         default=defaults.hidden_size,
         help="hidden units, 0 for logistic regression (default: %(default)s)",
     )
     group.add_argument(
         "--classifier-epochs",
-        type=int,
+        type=config_value(ClassifierConfig, "epochs"),
         default=defaults.epochs,
         help="passes over the labeled texts (default: %(default)s)",
     )
     group.add_argument(
         "--learning-rate",
-        type=float,
+        type=config_value(ClassifierConfig, "learning_rate", float),
         default=defaults.learning_rate,
         help="Adam learning rate (default: %(default)s)",
     )
     group.add_argument(
         "--weight-decay",
-        type=float,
+        type=config_value(ClassifierConfig, "weight_decay", float),
         default=defaults.weight_decay,
         help="AdamW weight decay (default: %(default)s)",
     )
@@ -132,9 +152,40 @@ def _add_classifier_options(parser: argparse.ArgumentParser, defaults) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from embedsent.config import ClassifierConfig, SGNSConfig
+def _add_process_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "multi-process training (one process per host; see docs/devices.md)"
+    )
+    group.add_argument(
+        "--coordinator-address",
+        default=None,
+        metavar="HOST:PORT",
+        help="address where process 0 runs the JAX coordinator; every process "
+        "passes the same one (default: a single process)",
+    )
+    group.add_argument(
+        "--num-processes",
+        type=int,
+        default=1,
+        help="processes in the run, all given the same arguments except "
+        "--process-id (default: %(default)s)",
+    )
+    group.add_argument(
+        "--process-id",
+        type=int,
+        default=0,
+        help="this process's id, 0 to --num-processes minus 1; process 0 writes "
+        "the outputs and checkpoints (default: %(default)s)",
+    )
+    group.add_argument(
+        "--coordinator-timeout",
+        type=int,
+        default=300,
+        help="seconds to wait for every process to connect (default: %(default)s)",
+    )
 
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="embedsent",
         description="Sentiment classification with few labels: pretrain word "
@@ -150,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=config_value(SGNSConfig, "seed"),
         default=0,
         help="seed of every random choice (default: %(default)s)",
     )
@@ -196,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pretrain.add_argument(
         "--checkpoint-every",
-        type=float,
+        type=bounded(float, 0.0),
         default=300.0,
         help="seconds between checkpoints within an epoch (default: %(default)s)",
     )
@@ -213,7 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
         "words are added to its vocabulary and its dim is kept; "
         "--checkpoint does not apply (default: train from scratch)",
     )
+    add_encoding_options(pretrain, "a .txt, .csv or .jsonl --data file")
     _add_sgns_options(pretrain, SGNSConfig())
+    _add_process_options(pretrain)
 
     train = commands.add_parser(
         "train",
@@ -236,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--vectors-encoding",
+        type=vectors_codec_name,
         default="utf-8",
         help="text encoding of --vectors (default: %(default)s)",
     )
@@ -254,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--text-column", default="text")
     train.add_argument("--label-column", default="label")
+    add_encoding_options(train, "a .csv or .jsonl --data file")
     train.add_argument("--out", required=True, help="output model file (.npz)")
     _add_classifier_options(train, ClassifierConfig())
 
@@ -270,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=["-"],
         help="text files, one text per line; '-' is stdin (default)",
     )
+    add_encoding_options(predict, "the input files and stdin")
 
     compare = commands.add_parser(
         "compare",
@@ -286,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--sizes",
         nargs="+",
+        type=labeled_size,
         default=["8", "16", "32", "64", "128", "512", "all"],
         help="labeled sizes; 'all' or 0 uses every training text, and a size "
         "above the number of training texts uses them all "
@@ -293,25 +350,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--draws",
-        type=int,
+        type=bounded(int, 1),
         default=5,
         help="balanced random draws per size (default: %(default)s)",
     )
     compare.add_argument(
         "--max-per-class",
-        type=int,
+        type=bounded(int, 0),
         default=None,
         help="use at most this many labeled texts per class and split (default: all)",
     )
     compare.add_argument(
         "--max-unlabeled",
-        type=int,
+        type=bounded(int, 0),
         default=None,
         help="use at most this many unlabeled texts (default: all)",
     )
     compare.add_argument(
         "--gensim-workers",
-        type=int,
+        type=bounded(int, 1),
         default=2,
         help="gensim threads; only 1 is bit-reproducible (default: %(default)s)",
     )
@@ -351,24 +408,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_sgns.add_argument(
         "--bench-epochs",
-        type=int,
+        type=config_value(SGNSConfig, "epochs"),
         nargs="+",
         default=[1, 5],
         help="epoch counts to time (default: 1 5)",
     )
     bench_sgns.add_argument(
-        "--repeats", type=int, default=3, help="trials per setting (default: 3)"
+        "--repeats",
+        type=bounded(int, 1),
+        default=3,
+        help="trials per setting (default: 3)",
     )
     bench_sgns.add_argument(
         "--gensim-workers",
-        type=int,
+        type=bounded(int, 1),
         nargs="+",
         default=[1, 2],
         help="gensim thread counts to time (default: 1 2)",
     )
     bench_sgns.add_argument(
         "--max-docs",
-        type=int,
+        type=bounded(int, 1),
         default=None,
         help="use at most this many unlabeled reviews (default: all)",
     )
@@ -388,14 +448,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_sgns.add_argument(
         "--devices",
-        type=int,
+        type=config_value(
+            SGNSConfig, "n_devices", hint="; 0 uses every device JAX sees"
+        ),
         default=1,
         help="devices for embedsent, data-parallel; on CPU they are simulated "
         "host devices sharing the cores (default: %(default)s)",
     )
     bench_sgns.add_argument(
         "--batch-size",
-        type=int,
+        type=config_value(SGNSConfig, "batch_size"),
         default=1024,
         help="embedsent centers per step (default: %(default)s)",
     )
@@ -421,19 +483,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port",
-        type=int,
+        type=bounded(int, 0, 65535, hint="; 0 picks a free port"),
         default=8000,
         help="TCP port, 0 picks a free one (default: %(default)s)",
     )
     serve.add_argument(
         "--max-body-bytes",
-        type=int,
+        type=bounded(int, 1),
         default=10_000_000,
         help="maximum request body size in bytes (default: %(default)s)",
     )
     serve.add_argument(
         "--max-texts",
-        type=int,
+        type=bounded(int, 1),
         default=10_000,
         help="maximum number of texts per request (default: %(default)s)",
     )
@@ -449,6 +511,9 @@ def _configure_logging(verbosity: int) -> None:
     )
     if verbosity < 2:
         logging.getLogger("gensim").setLevel(max(level, logging.WARNING))
+        # JAX logs each accelerator plugin it fails to load, such as "Unable to
+        # initialize backend 'tpu'", at INFO from this logger.
+        logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 
 COMMANDS = {
@@ -485,7 +550,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         FloatingPointError,  # raised when SGNS or classifier training diverges
         pickle.UnpicklingError,  # a file given as gensim KeyedVectors that is not
     ) as error:
-        print(f"embedsent {args.command}: error: {error}", file=sys.stderr)
+        message = _describe_error(error, args)
+        print(f"embedsent {args.command}: error: {message}", file=sys.stderr)
         return 2
     except Exception as error:
         # XLA reports an allocation that the machine cannot satisfy this way.
@@ -497,6 +563,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+def _describe_error(error: BaseException, args) -> str:
+    """Return the message of ``error``, naming the flag where the library names
+    the Python parameter that the flag sets."""
+    from embedsent.classifier import ClassifierDiverged
+    from embedsent.vocab import MinCountError
+
+    if isinstance(error, MinCountError) and hasattr(args, "min_count"):
+        return (
+            f"--min-count {error.min_count}: no word occurs that often; the "
+            f"corpus has {error.token_types} token types and the largest count "
+            f"is {error.largest_count}; pass --min-count {error.largest_count} or "
+            "lower, or add more text"
+        )
+    if isinstance(error, ClassifierDiverged) and hasattr(args, "learning_rate"):
+        return (
+            f"classifier training diverged: {error.reason}; pass a lower "
+            f"--learning-rate (now {error.learning_rate})"
+        )
+    return str(error)
 
 
 def _check_output_paths(args) -> None:

@@ -7,7 +7,6 @@ the library, prints the result and returns the exit status. Parsing lives in
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -68,12 +67,11 @@ def _load_corpus(spec: str, args):
 
 
 def _load_unlabeled_texts(spec: str, args) -> list[str]:
-    from embedsent.datasets import load_table
+    from embedsent.cli_input import load_table_input, read_texts
 
     path = Path(spec)
     if spec != "default" and path.suffix.lower() == ".txt":
-        with open(path, encoding="utf-8") as handle:
-            return [line.strip() for line in handle if line.strip()]
+        return read_texts(spec, encoding=args.encoding, errors=args.encoding_errors)
     if spec != "default" and path.suffix.lower() in {
         ".csv",
         ".tsv",
@@ -81,13 +79,21 @@ def _load_unlabeled_texts(spec: str, args) -> list[str]:
         ".ndjson",
         ".json",
     }:
-        return list(load_table(path, label_column=None))
+        texts = load_table_input(
+            path,
+            text_column="text",
+            label_column=None,
+            encoding=args.encoding,
+            errors=args.encoding_errors,
+            text_flag=None,
+        )
+        return list(texts)
     corpus = _load_corpus(spec, args)
     return list(corpus.unlabeled) + list(corpus.train.texts)
 
 
 def _load_labeled(spec: str, args):
-    from embedsent.datasets import load_table
+    from embedsent.cli_input import load_table_input
 
     path = Path(spec)
     if spec != "default" and path.suffix.lower() in {
@@ -97,8 +103,14 @@ def _load_labeled(spec: str, args):
         ".ndjson",
         ".json",
     }:
-        return load_table(
-            path, text_column=args.text_column, label_column=args.label_column
+        return load_table_input(
+            path,
+            text_column=args.text_column,
+            label_column=args.label_column,
+            encoding=args.encoding,
+            errors=args.encoding_errors,
+            text_flag="--text-column",
+            label_flag="--label-column",
         )
     return _load_corpus(spec, args).train
 
@@ -111,6 +123,10 @@ def run_demo(args) -> int:
     from embedsent.text import tokenize_corpus
 
     started = time.perf_counter()
+    if args.data_dir is not None:
+        from embedsent.cli_input import check_corpus_folder
+
+        check_corpus_folder(args.data_dir)
     corpus = load_default_corpus(args.data_dir)
     texts = list(corpus.unlabeled) + list(corpus.train.texts)
     sgns = SGNSConfig(
@@ -156,6 +172,28 @@ def run_demo(args) -> int:
     return 0
 
 
+def _join_processes(args) -> None:
+    """Connect to the other processes when ``--coordinator-address`` is given."""
+    if args.coordinator_address is None:
+        if args.num_processes != 1 or args.process_id != 0:
+            raise ValueError(
+                f"--num-processes {args.num_processes} and --process-id "
+                f"{args.process_id} need --coordinator-address HOST:PORT, the "
+                "address of process 0"
+            )
+        return
+    from embedsent.distributed import DistributedConfig, initialize
+
+    initialize(
+        DistributedConfig(
+            coordinator_address=args.coordinator_address,
+            num_processes=args.num_processes,
+            process_id=args.process_id,
+            initialization_timeout=args.coordinator_timeout,
+        )
+    )
+
+
 def run_pretrain(args) -> int:
     from embedsent.config import TextConfig
     from embedsent.text import tokenize_corpus
@@ -166,6 +204,7 @@ def run_pretrain(args) -> int:
         train_sgns,
     )
 
+    _join_processes(args)
     sgns, vocab, _ = configs(args, args.seed)
     texts = _load_unlabeled_texts(args.data, args)
     progress = not args.no_progress
@@ -197,6 +236,11 @@ def run_pretrain(args) -> int:
         model = train_sgns(
             tokens, sgns, vocab, progress=progress, checkpoint=checkpoint
         )
+    from embedsent.distributed import writes_files
+
+    if not writes_files():
+        print(f"process {args.process_id} finished; process 0 writes {args.out}")
+        return 0
     vectors = model.word_vectors()
     vectors.save_word2vec(args.out, binary=args.binary)
     if args.save_model:
@@ -233,22 +277,13 @@ def run_train(args) -> int:
 
 
 def run_predict(args) -> int:
+    from embedsent.cli_input import read_lines
     from embedsent.pipeline import TransferClassifier
     from embedsent.text import tokenize_corpus
 
     model = TransferClassifier.load(args.model)
     for name in args.inputs:
-        if name == "-":
-            opened = contextlib.nullcontext(sys.stdin)
-        else:
-            opened = open(name, encoding="utf-8")
-        with opened as handle:
-            try:
-                texts = [line.rstrip("\n") for line in handle]
-            except UnicodeDecodeError as error:
-                raise ValueError(
-                    f"{name} is not valid UTF-8 ({error}); convert it to UTF-8 first"
-                ) from error
+        texts = read_lines(name, encoding=args.encoding, errors=args.encoding_errors)
         if not texts:
             continue
         tokens = tokenize_corpus(texts, model.text_config)
@@ -270,6 +305,7 @@ def run_predict(args) -> int:
 
 
 def run_compare(args) -> int:
+    from embedsent.cli_input import check_sample_size
     from embedsent.compare import (
         CompareConfig,
         format_similarity,
@@ -279,8 +315,12 @@ def run_compare(args) -> int:
 
     sgns, vocab, classifier = configs(args, args.seed)
     corpus = _load_corpus(args.data, args)
+    sizes = select_sizes(args.sizes)
+    for size in sizes:
+        # 0 stands for every training text.
+        check_sample_size(corpus.train, size or len(corpus.train), "--sizes")
     config = CompareConfig(
-        sizes=select_sizes(args.sizes),
+        sizes=sizes,
         draws=args.draws,
         feature_method=args.feature,
         gensim_workers=args.gensim_workers,

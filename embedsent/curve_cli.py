@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from embedsent.cli_types import bounded, config_value
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.curve_data import (
     ensure_folder,
@@ -96,31 +97,31 @@ def _add_data_options(parser) -> None:
     )
     parser.add_argument(
         "--draws",
-        type=int,
+        type=config_value(CurveConfig, "draws"),
         default=10,
         help="balanced random draws per size below --large-size (default: 10)",
     )
     parser.add_argument(
         "--large-draws",
-        type=int,
+        type=config_value(CurveConfig, "large_draws"),
         default=3,
         help="draws per size from --large-size on; 'all' gets 1 (default: 3)",
     )
     parser.add_argument(
         "--large-size",
-        type=int,
+        type=config_value(CurveConfig, "large_size"),
         default=1024,
         help="first size that gets --large-draws draws (default: 1024)",
     )
     parser.add_argument(
         "--max-per-class",
-        type=int,
+        type=bounded(int, 0),
         default=None,
         help="labeled texts kept per class and split (default: all)",
     )
     parser.add_argument(
         "--max-unlabeled",
-        type=int,
+        type=bounded(int, 0),
         default=None,
         help="unlabeled texts kept for pretraining (default: all)",
     )
@@ -146,25 +147,25 @@ def _add_method_options(parser) -> None:
     )
     parser.add_argument(
         "--epochs",
-        type=int,
+        type=config_value(SGNSConfig, "epochs"),
         default=SGNSConfig().epochs,
         help="pretraining epochs of both SGNS trainers (default: %(default)s)",
     )
     parser.add_argument(
         "--dim",
-        type=int,
+        type=config_value(SGNSConfig, "dim"),
         default=SGNSConfig().dim,
         help="word vector dimension (default: %(default)s)",
     )
     parser.add_argument(
         "--min-count",
-        type=int,
+        type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
         default=VocabConfig().min_count,
         help="drop words seen fewer times in pretraining (default: %(default)s)",
     )
     parser.add_argument(
         "--gensim-workers",
-        type=int,
+        type=bounded(int, 1),
         default=2,
         help="gensim threads; only 1 is bit-reproducible (default: %(default)s)",
     )
@@ -177,7 +178,7 @@ def _add_method_options(parser) -> None:
     )
     parser.add_argument(
         "--finetune-steps",
-        type=int,
+        type=config_value(CurveConfig, "finetune_steps"),
         default=1000,
         help="cap on the optimizer steps of an end-to-end fit, reached by "
         "lowering its epochs (default: %(default)s)",
@@ -214,7 +215,12 @@ def _add_output_options(parser) -> None:
         action="store_true",
         help="rewrite the plots and docs section from the JSON without running",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument(
+        "--seed",
+        type=config_value(SGNSConfig, "seed"),
+        default=0,
+        help="seed (default: 0)",
+    )
     parser.add_argument(
         "--no-progress", action="store_true", help="hide the progress bars"
     )

@@ -36,7 +36,11 @@ __all__ = [
     "load_rt_polarity",
     "load_pang_lee",
     "load_table",
+    "read_text",
+    "decode_text",
     "balanced_sample",
+    "TextDecodeError",
+    "ColumnNotFoundError",
 ]
 
 logger = logging.getLogger(__name__)
@@ -191,6 +195,59 @@ class SplitCorpus:
 
 
 # ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+
+class TextDecodeError(ValueError):
+    """A text input that does not decode with the requested encoding.
+
+    The attributes let a caller word its own fix, such as a command-line flag.
+
+    Attributes:
+        source: The file path, or a stream name such as ``<stdin>``.
+        encoding: The encoding that failed.
+        location: Where decoding failed, such as ``byte 12 (line 3)``.
+        reason: The codec's reason, such as ``invalid start byte``.
+    """
+
+    def __init__(
+        self, message: str, *, source: str, encoding: str, location: str, reason: str
+    ) -> None:
+        super().__init__(message)
+        self.source = source
+        self.encoding = encoding
+        self.location = location
+        self.reason = reason
+
+
+class ColumnNotFoundError(ValueError):
+    """A table without a requested column (or JSON key).
+
+    Attributes:
+        source: The table file.
+        column: The column that is missing.
+        found: The columns (or keys) that the header (or record) contains.
+        location: ``"the header"``, or the line of the JSON record.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str,
+        column: str,
+        found: list[str],
+        location: str,
+    ) -> None:
+        super().__init__(message)
+        self.source = source
+        self.column = column
+        self.found = found
+        self.location = location
+
+
+# ---------------------------------------------------------------------------
 # Argument checks
 # ---------------------------------------------------------------------------
 
@@ -242,11 +299,8 @@ def _reading_encoding(encoding: str) -> str:
     return encoding
 
 
-def _read_text(
-    path: Path, encoding: str, errors: str = "strict", hint: str = ""
-) -> str:
-    """Decode a whole file, naming the byte offset and line of a decode error."""
-    raw = path.read_bytes()
+def _decode(raw: bytes, source: str, encoding: str, errors: str, hint: str) -> str:
+    """Decode ``raw``, raising TextDecodeError with the byte offset and line."""
     try:
         return raw.decode(_reading_encoding(encoding), errors)
     except UnicodeDecodeError as error:
@@ -257,10 +311,73 @@ def _read_text(
             line = error.object[: error.start].count(b"\n") + 1
             location += f" (line {line})"
         bad = error.object[error.start : error.end]
-        raise ValueError(
-            f"{path} is not valid {encoding}: {error.reason} {bad!r} at "
-            f"{location}. {hint}"
+        raise TextDecodeError(
+            f"{source} is not valid {encoding}: {error.reason} {bad!r} at "
+            f"{location}. {hint}",
+            source=source,
+            encoding=encoding,
+            location=location,
+            reason=f"{error.reason} {bad!r}",
         ) from error
+
+
+def _read_text(
+    path: Path, encoding: str, errors: str = "strict", hint: str = ""
+) -> str:
+    """Decode a whole file, naming the byte offset and line of a decode error."""
+    return _decode(path.read_bytes(), str(path), encoding, errors, hint)
+
+
+_ENCODING_HINT = (
+    "Pass the file's encoding, for example encoding='latin-1', or "
+    "errors='replace' to substitute undecodable bytes"
+)
+
+
+def decode_text(
+    raw: bytes, source: str, *, encoding: str = "utf-8", errors: str = "strict"
+) -> str:
+    """Decode bytes read from ``source``, such as a file or standard input.
+
+    A leading UTF-8 byte-order mark is dropped.
+
+    Args:
+        raw: The bytes.
+        source: Name of the input in error messages, such as ``<stdin>``.
+        encoding: Text encoding, a Python codec name.
+        errors: Decoding error handler, as in :func:`open`.
+
+    Raises:
+        TextDecodeError: If ``raw`` does not decode with ``errors="strict"``;
+            the message gives the byte offset and line.
+        ValueError: If ``encoding`` or ``errors`` is unknown.
+    """
+    _check_encoding(encoding, errors)
+    return _decode(raw, source, encoding, errors, _ENCODING_HINT)
+
+
+def read_text(
+    path: str | os.PathLike[str], *, encoding: str = "utf-8", errors: str = "strict"
+) -> str:
+    """Read a whole text file, with decode errors that give the byte and line.
+
+    Args:
+        path: The file.
+        encoding: Text encoding, a Python codec name. A leading UTF-8
+            byte-order mark is dropped.
+        errors: Decoding error handler, as in :func:`open`: ``"strict"``,
+            ``"replace"`` or ``"ignore"``.
+
+    Raises:
+        FileNotFoundError: If ``path`` does not exist.
+        TextDecodeError: If the file does not decode.
+        ValueError: If ``path`` is a folder, or ``encoding`` or ``errors`` is
+            unknown.
+    """
+    source = _check_path("path", path)
+    _check_encoding(encoding, errors)
+    _require_file(source, "text file")
+    return _read_text(source, encoding, errors, _ENCODING_HINT)
 
 
 def _require_file(path: Path, description: str) -> None:
@@ -572,6 +689,9 @@ def load_aclimdb(
 # The repository's own corpus
 # ---------------------------------------------------------------------------
 
+# The files of the shipped corpus, inside <data_dir>/movie_reviews/.
+DEFAULT_CORPUS_FILES = ("unlabeled.txt", "train.jsonl", "test.jsonl")
+
 
 def load_default_corpus(data_dir: str | os.PathLike[str] | None = None) -> SplitCorpus:
     """Load the small movie-review corpus that ships in the repository.
@@ -605,9 +725,7 @@ def load_default_corpus(data_dir: str | os.PathLike[str] | None = None) -> Split
         base = _check_path("data_dir", data_dir)
         hint = "Pass the folder that contains movie_reviews/ as data_dir"
     folder = base / "movie_reviews"
-    paths = {
-        name: folder / name for name in ("unlabeled.txt", "train.jsonl", "test.jsonl")
-    }
+    paths = {name: folder / name for name in DEFAULT_CORPUS_FILES}
     for path in paths.values():
         if not path.is_file():
             raise FileNotFoundError(f"corpus file not found: {path}. {hint}")
@@ -817,10 +935,14 @@ def _read_delimited(
                 raise ValueError(f"{path} is empty, but a header row is expected")
             for column in (text_column, label_column):
                 if column is not None and column not in header:
-                    raise ValueError(
+                    raise ColumnNotFoundError(
                         f"column {column!r} not found in {path}. Columns found: "
                         f"{header}. Pass text_column= / label_column= to pick "
-                        f"others"
+                        f"others",
+                        source=str(path),
+                        column=column,
+                        found=header,
+                        location="the header",
                     )
             row_number = 0
             while True:
@@ -876,10 +998,14 @@ def _read_jsonl(
             )
         for column in (text_column, label_column):
             if column is not None and column not in record:
-                raise ValueError(
+                raise ColumnNotFoundError(
                     f"column {column!r} not found on line {line_number} of "
                     f"{path}. Keys found: {sorted(record)}. Pass "
-                    f"text_column= / label_column= to pick others"
+                    f"text_column= / label_column= to pick others",
+                    source=str(path),
+                    column=column,
+                    found=sorted(record),
+                    location=f"line {line_number}",
                 )
         text = record[text_column]
         _check_cell(text, text_column, where, path, is_text=True)
@@ -898,6 +1024,7 @@ def load_table(
     label_column: str | None = "label",
     format: str = "auto",
     encoding: str = "utf-8",
+    errors: str = "strict",
 ) -> LabeledTexts | tuple[str, ...]:
     """Load texts, and optionally labels, from a CSV, TSV or JSON Lines file.
 
@@ -913,16 +1040,21 @@ def load_table(
         format: ``"csv"``, ``"tsv"``, ``"jsonl"``, or ``"auto"`` to choose
             by suffix (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.json``).
         encoding: Text encoding of the file.
+        errors: Decoding error handler, as in :func:`open`: ``"strict"``,
+            ``"replace"`` or ``"ignore"``.
 
     Returns:
         A ``LabeledTexts``, or a tuple of texts when ``label_column`` is None.
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        ValueError: If the format is unknown, a column is missing (the
-            message lists the columns found), a text or label is empty or
-            missing (the message gives the row or line), or a line is
-            malformed JSON.
+        TextDecodeError: If the file does not decode (the message gives the
+            byte offset and line).
+        ColumnNotFoundError: If a column is missing (the message lists the
+            columns found).
+        ValueError: If the format, encoding or errors handler is unknown, a
+            text or label is empty or missing (the message gives the row or
+            line), or a line is malformed JSON.
         TypeError: If a JSON text is not a string or a label is unhashable.
     """
     source = _check_path("path", path)
@@ -932,16 +1064,12 @@ def load_table(
         if not isinstance(column, str):
             raise TypeError(f"{name} must be a str, got {type(column).__name__}")
     resolved = _resolve_format(source, format)
-    _check_encoding(encoding)
+    _check_encoding(encoding, errors)
     _require_file(source, "table file")
 
     logger.info("Loading %s table %s", resolved, source)
     started = time.perf_counter()
-    content = _read_text(
-        source,
-        encoding,
-        hint="Pass the file's encoding, for example encoding='latin-1'",
-    )
+    content = _read_text(source, encoding, errors, _ENCODING_HINT)
     if resolved == "jsonl":
         texts, labels = _read_jsonl(content, source, text_column, label_column)
     else:

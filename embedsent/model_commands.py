@@ -15,6 +15,18 @@ import numpy as np
 
 from embedsent.calibration import plot_reliability
 from embedsent.candidates import SelectionGrid, build_candidates
+from embedsent.cli_input import (
+    check_sample_size,
+    load_table_input,
+    read_texts,
+)
+from embedsent.cli_types import (
+    add_encoding_options,
+    bounded,
+    config_value,
+    vectors_codec_name,
+)
+from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.crossval import DEFAULT_FOLDS, DEFAULT_REPEATS
 from embedsent.datasets import LabeledTexts, balanced_sample
 from embedsent.diagnose import diagnose
@@ -37,8 +49,15 @@ __all__ = [
 _TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json"}
 
 
-def add_labeled_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--data``, the column names and ``--max-labeled`` to ``parser``."""
+def add_labeled_options(
+    parser: argparse.ArgumentParser,
+    encoding_inputs: str = "a .csv/.tsv/.jsonl --data file",
+) -> None:
+    """Add ``--data``, the column names, the encoding and ``--max-labeled``.
+
+    ``encoding_inputs`` names the files that ``--encoding`` applies to, for
+    the help text.
+    """
     parser.add_argument(
         "--data",
         required=True,
@@ -52,9 +71,10 @@ def add_labeled_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--label-column", default="label", help="label column (default: %(default)s)"
     )
+    add_encoding_options(parser, encoding_inputs)
     parser.add_argument(
         "--max-labeled",
-        type=int,
+        type=bounded(int, 1),
         default=None,
         help="use a class-balanced random sample of this many labeled texts "
         "(default: all)",
@@ -85,13 +105,19 @@ def load_labeled_and_unlabeled(
 
 
 def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str]]:
-    from embedsent.datasets import load_aclimdb, load_default_corpus, load_table
+    from embedsent.datasets import load_aclimdb, load_default_corpus
 
     spec = args.data
     unlabeled: list[str] = []
     if Path(spec).suffix.lower() in _TABLE_SUFFIXES:
-        labeled = load_table(
-            spec, text_column=args.text_column, label_column=args.label_column
+        labeled = load_table_input(
+            spec,
+            text_column=args.text_column,
+            label_column=args.label_column,
+            encoding=args.encoding,
+            errors=args.encoding_errors,
+            text_flag="--text-column",
+            label_flag="--label-column",
         )
     else:
         if spec == "default":
@@ -103,6 +129,7 @@ def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str
         if with_unlabeled:
             unlabeled = list(corpus.unlabeled) + list(corpus.train.texts)
     if args.max_labeled is not None:
+        check_sample_size(labeled, args.max_labeled, "--max-labeled")
         picked = balanced_sample(labeled, args.max_labeled, np.random.default_rng(seed))
         labeled = labeled.subset(np.sort(picked))
     return labeled, unlabeled
@@ -119,7 +146,7 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "by repeated stratified cross-validation on the labeled texts only; "
         "print the ranking with 95% intervals, the winner and the runner-up.",
     )
-    add_labeled_options(parser)
+    add_labeled_options(parser, "the --data and --unlabeled files")
 
     sources = parser.add_argument_group("vector sources (at least one)")
     sources.add_argument(
@@ -136,6 +163,19 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         choices=("auto", "word2vec", "word2vec-binary", "glove", "gensim"),
         help="format of every --vectors file; 'gensim' unpickles, so load "
         "only trusted files (default: %(default)s)",
+    )
+    sources.add_argument(
+        "--vectors-encoding",
+        type=vectors_codec_name,
+        default="utf-8",
+        help="text encoding of every --vectors file (default: %(default)s)",
+    )
+    sources.add_argument(
+        "--vectors-errors",
+        choices=("strict", "replace", "ignore"),
+        default="strict",
+        help="what to do with bytes of --vectors files that do not decode: stop "
+        "with an error, replace them, or drop them (default: %(default)s)",
     )
     sources.add_argument(
         "--pretrain",
@@ -155,29 +195,32 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "it is a corpus)",
     )
     sources.add_argument(
-        "--dim", type=int, default=100, help="vector dimension (default: %(default)s)"
+        "--dim",
+        type=config_value(SGNSConfig, "dim"),
+        default=100,
+        help="vector dimension (default: %(default)s)",
     )
     sources.add_argument(
         "--window",
-        type=int,
+        type=config_value(SGNSConfig, "window"),
         default=5,
         help="maximum context distance in words (default: %(default)s)",
     )
     sources.add_argument(
         "--sgns-epochs",
-        type=int,
+        type=config_value(SGNSConfig, "epochs"),
         default=5,
         help="SGNS passes over the texts (default: %(default)s)",
     )
     sources.add_argument(
         "--min-count",
-        type=int,
+        type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
         default=5,
         help="drop words seen fewer times (default: %(default)s)",
     )
     sources.add_argument(
         "--gensim-workers",
-        type=int,
+        type=bounded(int, 1),
         default=1,
         help="gensim threads; only 1 is bit-reproducible (default: %(default)s)",
     )
@@ -185,14 +228,16 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
     axes = parser.add_argument_group("grid")
     axes.add_argument(
         "--hidden-sizes",
-        type=int,
+        type=config_value(
+            ClassifierConfig, "hidden_size", hint="; 0 gives logistic regression"
+        ),
         nargs="+",
         default=list(grid.hidden_sizes),
         help="hidden units, 0 for none (default: %(default)s)",
     )
     axes.add_argument(
         "--weight-decays",
-        type=float,
+        type=config_value(ClassifierConfig, "weight_decay", float),
         nargs="+",
         default=list(grid.weight_decays),
         help="AdamW weight decays (default: %(default)s)",
@@ -234,11 +279,17 @@ def _vector_sources(args, seed: int, unlabeled: list[str]) -> dict[str, WordVect
         suffix = 2
         while name in sources or name in ("jax", "gensim"):
             name, suffix = f"{stem}_{suffix}", suffix + 1
-        sources[name] = WordVectors.load(path, format=args.vectors_format)
+        sources[name] = WordVectors.load(
+            path,
+            format=args.vectors_format,
+            encoding=args.vectors_encoding,
+            errors=args.vectors_errors,
+        )
     if args.pretrain or args.gensim:
         if args.unlabeled:
-            with open(args.unlabeled, encoding="utf-8") as handle:
-                unlabeled = [line.strip() for line in handle if line.strip()]
+            unlabeled = read_texts(
+                args.unlabeled, encoding=args.encoding, errors=args.encoding_errors
+            )
         if not unlabeled:
             raise ValueError(
                 "--pretrain and --gensim need unlabeled texts; pass --unlabeled "
@@ -269,19 +320,31 @@ def run_select(args: argparse.Namespace) -> int:
     from embedsent.storage import write_text_atomic
 
     seed = getattr(args, "seed", 0)
+    if args.fine_tune == "tuned" and "mean" not in args.features:
+        raise ValueError(
+            "--fine-tune tuned fine-tunes the mean feature only, but --features "
+            f"is {' '.join(args.features)}; add mean to --features"
+        )
     if args.pretrain or args.gensim:
         labeled, unlabeled = load_labeled_and_unlabeled(args, seed=seed)
     else:
         labeled, unlabeled = load_labeled(args, seed=seed), []
     vectors = _vector_sources(args, seed, unlabeled)
     fine_tune = {"frozen": (False,), "tuned": (True,), "both": (False, True)}
+    # dict.fromkeys drops repeated grid values and keeps the order given.
     grid = SelectionGrid(
-        hidden_sizes=tuple(args.hidden_sizes),
-        weight_decays=tuple(args.weight_decays),
-        features=tuple(args.features),
+        hidden_sizes=tuple(dict.fromkeys(args.hidden_sizes)),
+        weight_decays=tuple(dict.fromkeys(args.weight_decays)),
+        features=tuple(dict.fromkeys(args.features)),
         fine_tune=fine_tune[args.fine_tune],
     )
     candidates = build_candidates(grid, vectors)
+    if not candidates:
+        raise ValueError(
+            "no candidates to score: the sif feature needs word counts, which "
+            "the --vectors files lack; add mean or tfidf to --features, or add "
+            "--pretrain or --gensim"
+        )
     if args.out and all(candidate.fine_tune for candidate in candidates):
         raise ValueError(
             "--out saves a frozen-vector model, but --fine-tune tuned scores "
@@ -386,14 +449,14 @@ def _add_cv_options(parser: argparse.ArgumentParser) -> None:
     """Add the cross-validation options shared by ``select`` and ``diagnose``."""
     parser.add_argument(
         "--folds",
-        type=int,
+        type=bounded(int, 2),
         default=DEFAULT_FOLDS,
         help="cross-validation folds, capped by the smallest class "
         "(default: %(default)s)",
     )
     parser.add_argument(
         "--repeats",
-        type=int,
+        type=bounded(int, 1),
         default=DEFAULT_REPEATS,
         help="cross-validation repetitions (default: %(default)s)",
     )

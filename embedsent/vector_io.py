@@ -170,7 +170,8 @@ def _parse_header(raw: bytes, path: Path) -> tuple[int, int]:
         raise ValueError(
             f"{path}: invalid word2vec header {quote_bytes(raw)}; expected "
             "'<number of words> <dimension>', such as '50000 100'. A file without "
-            "a header is GloVe: read it with load_glove() or load(format='glove')"
+            "a header is GloVe: read it with load_glove() or load(format='glove') "
+            "(CLI: --vectors-format glove)"
         )
     count, dim = int(fields[0]), int(fields[1])
     if count < 1 or dim < 1:

@@ -42,7 +42,8 @@ def _binary_hint(raw: bytes) -> str:
         return ""
     return (
         "; the line contains NUL bytes, so the file may be binary word2vec: pass "
-        "binary=True or format='word2vec-binary'"
+        "binary=True or format='word2vec-binary' (CLI: --vectors-format "
+        "word2vec-binary)"
     )
 
 
@@ -92,13 +93,15 @@ def _decode_word(
         raise ValueError(
             f"{path}: the word at {where} (byte offset {offset + exc.start}) is "
             f"not valid {encoding}: {exc.reason}; pass the file's encoding (for "
-            "example encoding='latin-1'), or errors='replace' or errors='ignore' "
-            "to substitute or drop undecodable bytes"
+            "example encoding='latin-1'; CLI: --vectors-encoding latin-1), or "
+            "errors='replace' or errors='ignore' (CLI: --vectors-errors) to "
+            "substitute or drop undecodable bytes"
         ) from None
     if not word:
         raise ValueError(
             f"{path}: the word at {where} is empty after decoding with "
-            f"errors={errors!r}; use errors='replace' to keep such words"
+            f"errors={errors!r}; use errors='replace' to keep such words (CLI: "
+            "--vectors-errors replace)"
         )
     return word
 
@@ -173,7 +176,8 @@ def read_text_rows(
                 if glove and len(words) == 1 and expected == 1 and words[0].isdigit():
                     hint = (
                         "; line 1 looks like a word2vec header, so read the file "
-                        "with load_word2vec() or load(format='auto')"
+                        "with load_word2vec() or load(format='auto') (CLI: "
+                        "--vectors-format word2vec)"
                     )
                 raise ValueError(
                     f"{path}: line {line_no} (word {word!r}) has {len(values)} "

@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -90,20 +92,12 @@ def test_predict_missing_model_reports_error(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_bad_config_value_reports_error(tmp_path, capsys):
-    code = main(
-        [
-            "pretrain",
-            "--data",
-            "default",
-            "--out",
-            str(tmp_path / "v.txt"),
-            "--dim",
-            "0",
-        ]
-    )
-    assert code == 2
-    assert "dim must be >= 1" in capsys.readouterr().err
+def test_bad_config_value_reports_flag(tmp_path, capsys):
+    argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
+    with pytest.raises(SystemExit) as stopped:
+        main([*argv, "--dim", "0"])
+    assert stopped.value.code == 2
+    assert "argument --dim: must be >= 1" in capsys.readouterr().err
 
 
 def test_compare_sizes_accept_all():
@@ -211,3 +205,29 @@ def test_missing_output_folder_rejected(tmp_path, capsys):
     code = main(["pretrain", "--data", "default", "--out", str(out), *TINY])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# Configures logging as `embedsent -v` does, then logs and starts JAX's backends.
+VERBOSE_LOGGING_SCRIPT = """
+import logging
+from embedsent.cli import _configure_logging
+_configure_logging(1)
+logging.getLogger("embedsent.probe").info("embedsent info line")
+logging.getLogger("jax._src.xla_bridge").warning("jax warning line")
+import jax
+jax.devices()
+"""
+
+
+def test_verbose_logging_omits_jax_backend_probe():
+    result = subprocess.run(
+        [sys.executable, "-c", VERBOSE_LOGGING_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "INFO embedsent.probe: embedsent info line" in result.stderr
+    assert "WARNING jax._src.xla_bridge: jax warning line" in result.stderr
+    assert "Unable to initialize backend" not in result.stderr

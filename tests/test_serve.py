@@ -461,8 +461,10 @@ def test_cli_serve_missing_model(tmp_path, capsys):
 
 
 def test_cli_serve_bad_port(model_path, capsys):
-    assert main(["serve", "--model", str(model_path), "--port", "70000"]) == 2
-    assert "port must be an integer" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--model", str(model_path), "--port", "70000"])
+    assert stopped.value.code == 2
+    assert "argument --port: must be >= 0 and <= 65535" in capsys.readouterr().err
 
 
 def test_predict_counts_known_tokens(server, model):

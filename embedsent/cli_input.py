@@ -1,0 +1,162 @@
+"""Input files of the ``embedsent`` subcommands, read with errors that name flags.
+
+The loaders in ``embedsent.datasets`` word their errors for Python callers
+(``encoding='latin-1'``, ``text_column=``). These wrappers re-raise decode and
+missing-column errors naming the command-line flags instead, and check
+``--sizes`` and ``--max-labeled`` against the labels that were loaded.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from embedsent.datasets import (
+    DEFAULT_CORPUS_FILES,
+    ColumnNotFoundError,
+    LabeledTexts,
+    TextDecodeError,
+    balanced_sample,
+    decode_text,
+    load_table,
+    read_text,
+)
+
+__all__ = [
+    "check_corpus_folder",
+    "check_sample_size",
+    "load_table_input",
+    "read_lines",
+    "read_texts",
+]
+
+
+def _decode_error(error: TextDecodeError) -> ValueError:
+    return ValueError(
+        f"{error.source} is not valid {error.encoding}: {error.reason} at "
+        f"{error.location}; pass the file's encoding with --encoding, for "
+        "example --encoding latin-1, or pass --encoding-errors replace to "
+        "substitute undecodable bytes"
+    )
+
+
+def _read_stdin(encoding: str, errors: str) -> str:
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        # A stream without bytes underneath, such as io.StringIO, is text already.
+        return sys.stdin.read()
+    return decode_text(buffer.read(), "<stdin>", encoding=encoding, errors=errors)
+
+
+def read_lines(name: str, *, encoding: str, errors: str) -> list[str]:
+    """Read every line of a file, or of standard input when ``name`` is ``-``.
+
+    Lines end at "\\n", "\\r\\n" or "\\r", which are removed. Blank lines are
+    kept, and a leading UTF-8 byte-order mark is dropped.
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        ValueError: If the input does not decode; the message names the input,
+            the byte offset and line, and ``--encoding``.
+    """
+    try:
+        if name == "-":
+            text = _read_stdin(encoding, errors)
+        else:
+            text = read_text(name, encoding=encoding, errors=errors)
+    except TextDecodeError as error:
+        raise _decode_error(error) from error
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def read_texts(path: str, *, encoding: str, errors: str) -> list[str]:
+    """Read one text per line, stripped of surrounding whitespace, skipping blanks."""
+    lines = read_lines(path, encoding=encoding, errors=errors)
+    return [line.strip() for line in lines if line.strip()]
+
+
+def load_table_input(
+    path: str | Path,
+    *,
+    text_column: str,
+    label_column: str | None,
+    encoding: str,
+    errors: str,
+    text_flag: str | None,
+    label_flag: str | None = None,
+) -> LabeledTexts | tuple[str, ...]:
+    """Load a CSV, TSV or JSON Lines file with ``embedsent.datasets.load_table``.
+
+    Args:
+        text_flag, label_flag: The flags that set ``text_column`` and
+            ``label_column``, named in the error for a missing column; None
+            for a command without such a flag.
+
+    Raises:
+        ValueError: As ``load_table``, with decode and missing-column errors
+            naming the flags.
+    """
+    try:
+        return load_table(
+            path,
+            text_column=text_column,
+            label_column=label_column,
+            encoding=encoding,
+            errors=errors,
+        )
+    except TextDecodeError as error:
+        raise _decode_error(error) from error
+    except ColumnNotFoundError as error:
+        flags = {label_column: label_flag, text_column: text_flag}
+        flag = flags.get(error.column)
+        if flag is None:
+            fix = f"rename the column that holds the texts to {error.column!r}"
+        else:
+            fix = f"pass the column's name with {flag}"
+        raise ValueError(
+            f"column {error.column!r} not found in {error.location} of "
+            f"{error.source}; columns found: {error.found}; {fix}"
+        ) from error
+
+
+def check_sample_size(labeled: LabeledTexts, size: int, flag: str) -> None:
+    """Raise ValueError naming ``flag`` when no balanced sample of ``size`` exists.
+
+    A size of at least ``len(labeled)`` passes, because
+    ``embedsent.datasets.balanced_sample`` then returns every text.
+    """
+    if size >= len(labeled):
+        return
+    counts = labeled.label_counts()
+    if size < len(counts):
+        raise ValueError(
+            f"{flag} {size}: must be at least the number of classes "
+            f"({len(counts)}: {list(counts)}) so that every class is drawn; pass "
+            f"{flag} {len(counts)} or more"
+        )
+    try:
+        balanced_sample(labeled, size, np.random.default_rng(0))
+    except ValueError:
+        label, smallest = min(counts.items(), key=lambda item: item[1])
+        raise ValueError(
+            f"{flag} {size}: class {label!r} has only {smallest} labeled texts, "
+            f"too few for a balanced sample of {size}; pass {flag} "
+            f"{smallest * len(counts)} or less"
+        ) from None
+
+
+def check_corpus_folder(data_dir: str) -> None:
+    """Raise FileNotFoundError naming ``--data-dir`` when a corpus file is missing."""
+    folder = Path(data_dir) / "movie_reviews"
+    for name in DEFAULT_CORPUS_FILES:
+        if not (folder / name).is_file():
+            raise FileNotFoundError(
+                f"--data-dir {data_dir}: {folder / name} not found; pass the "
+                "folder that contains movie_reviews/ with "
+                f"{', '.join(DEFAULT_CORPUS_FILES)}"
+            )

@@ -1,0 +1,145 @@
+"""Argparse types that check flag values while the command line is parsed.
+
+A bad value stops the command before any file is read, and argparse names
+the flag: ``argument --min-count: must be >= 1, got 0; 1 keeps every word``.
+A flag that sets a config field is checked by that config's own validation,
+so each limit is written once, in ``embedsent.config``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "add_encoding_options",
+    "bounded",
+    "codec_name",
+    "config_value",
+    "labeled_size",
+    "vectors_codec_name",
+]
+
+
+def config_value(
+    config_class: type,
+    field: str,
+    convert: Callable[[str], Any] = int,
+    hint: str = "",
+    minimum: float | None = None,
+) -> Callable[[str], Any]:
+    """Return an argparse type that converts a flag value and checks one field.
+
+    Args:
+        config_class: A config dataclass whose other fields all have defaults.
+        field: The field that the flag sets.
+        convert: ``int`` or ``float``.
+        hint: Appended to the message, such as ``"; 0 disables it"``.
+        minimum: A lower limit checked before the config's, for a field whose
+            limit depends on another field's default.
+    """
+
+    def parse(text: str) -> Any:
+        # A ValueError here makes argparse report "invalid int value: 'x'".
+        value = convert(text)
+        if minimum is not None and not value >= minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}{hint}")
+        try:
+            config_class(**{field: value})
+        except (TypeError, ValueError) as error:
+            message = str(error)
+            # Config messages start with the field name: "min_count must be ...".
+            message = message.removeprefix(f"{field} ")
+            raise argparse.ArgumentTypeError(f"{message}{hint}") from None
+        return value
+
+    parse.__name__ = convert.__name__
+    return parse
+
+
+def bounded(
+    convert: Callable[[str], Any],
+    minimum: float,
+    maximum: float | None = None,
+    hint: str = "",
+) -> Callable[[str], Any]:
+    """Return an argparse type for a number from ``minimum`` to ``maximum``.
+
+    NaN fails both comparisons, so it is rejected too.
+    """
+
+    def parse(text: str) -> Any:
+        value = convert(text)
+        too_large = maximum is not None and not value <= maximum
+        if not value >= minimum or too_large:
+            upper = "" if maximum is None else f" and <= {maximum}"
+            raise argparse.ArgumentTypeError(
+                f"must be >= {minimum}{upper}, got {value}{hint}"
+            )
+        return value
+
+    parse.__name__ = convert.__name__
+    return parse
+
+
+def labeled_size(text: str) -> str:
+    """Check one ``compare --sizes`` value: an int >= 0, or ``all``.
+
+    Returns the text unchanged, for ``embedsent.compare.select_sizes``.
+    """
+    if text == "all":
+        return text
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid size {text!r}; pass ints or 'all', e.g. 8 16 32 all"
+        ) from None
+    if size < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be >= 0 or 'all', got {size}; 0 and 'all' use every training text"
+        )
+    return text
+
+
+def codec_name(text: str) -> str:
+    """Check that ``text`` names a Python codec, such as ``utf-8``."""
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {text!r}; pass a Python codec name such as utf-8, "
+            "latin-1 or cp1252"
+        ) from None
+    return text
+
+
+def vectors_codec_name(text: str) -> str:
+    """Check that ``text`` names a codec that vector files can use."""
+    from embedsent.vector_io import check_codec
+
+    try:
+        check_codec(text, "strict")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def add_encoding_options(parser: argparse.ArgumentParser, inputs: str) -> None:
+    """Add ``--encoding`` and ``--encoding-errors`` for the files in ``inputs``."""
+    parser.add_argument(
+        "--encoding",
+        type=codec_name,
+        default="utf-8",
+        help=f"text encoding of {inputs}, a Python codec name such as latin-1 "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--encoding-errors",
+        choices=("strict", "replace", "ignore"),
+        default="strict",
+        help="what to do with bytes that do not decode: stop with an error, "
+        "replace them with U+FFFD, or drop them (default: %(default)s)",
+    )

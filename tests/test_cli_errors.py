@@ -1,0 +1,255 @@
+"""Errors from bad flag values name the flag the user typed, not a parameter."""
+
+import json
+
+import pytest
+
+from embedsent.cli import main
+from embedsent.config import ClassifierConfig, VocabConfig
+
+PRETRAIN = ["pretrain", "--data", "default", "--out", "unused.txt"]
+TRAIN = ["train", "--vectors", "v.txt", "--data", "default", "--out", "m.npz"]
+COMPARE = ["compare", "--data", "default"]
+SELECT = ["select", "--data", "default", "--vectors", "v.txt"]
+DIAGNOSE = ["diagnose", "--model", "m.npz", "--data", "default"]
+TRANSFER = ["bench", "transfer", "--data", "default"]
+BENCH_SGNS = ["bench", "sgns", "--data", "default"]
+SERVE = ["serve", "--model", "m.npz"]
+
+# (command line, expected message). Each is rejected while parsing, before any
+# file named in it is opened.
+PARSE_ERRORS = [
+    (["--seed", "-1", *PRETRAIN], "argument --seed: must be >= 0"),
+    ([*PRETRAIN, "--dim", "0"], "argument --dim: must be >= 1 and <= 10000, got 0"),
+    ([*PRETRAIN, "--window", "101"], "argument --window: must be >= 1 and <= 100"),
+    ([*PRETRAIN, "--negative", "0"], "argument --negative: must be >= 1"),
+    ([*PRETRAIN, "--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+    ([*PRETRAIN, "--alpha", "0"], "argument --alpha: must be >= 0.0001"),
+    ([*PRETRAIN, "--alpha", "1e-5"], "argument --alpha: must be >= 0.0001"),
+    ([*PRETRAIN, "--batch-size", "0"], "argument --batch-size: must be >= 1"),
+    (
+        [*PRETRAIN, "--min-count", "0"],
+        "argument --min-count: must be >= 1, got 0; 1 keeps every word",
+    ),
+    (
+        [*PRETRAIN, "--max-vocab-size", "0"],
+        "argument --max-vocab-size: must be >= 1, got 0; leave it out",
+    ),
+    ([*PRETRAIN, "--sample", "2"], "argument --sample: must be >= 0.0 and <= 1.0"),
+    (
+        [*PRETRAIN, "--devices", "-1"],
+        "argument --devices: must be >= 0 and <= 4096, got -1; 0 uses every device",
+    ),
+    ([*PRETRAIN, "--checkpoint-every", "-1"], "argument --checkpoint-every: must"),
+    ([*PRETRAIN, "--encoding", "no-such-codec"], "argument --encoding: unknown"),
+    ([*PRETRAIN, "--dim", "x"], "argument --dim: invalid int value: 'x'"),
+    (
+        [*TRAIN, "--hidden-size", "-1"],
+        "argument --hidden-size: must be >= 0 and <= 100000, got -1; 0 gives "
+        "logistic regression",
+    ),
+    ([*TRAIN, "--classifier-epochs", "0"], "argument --classifier-epochs: must"),
+    ([*TRAIN, "--learning-rate", "0"], "argument --learning-rate: must be > 0.0"),
+    ([*TRAIN, "--weight-decay", "-1"], "argument --weight-decay: must be >= 0.0"),
+    ([*TRAIN, "--vectors-encoding", "nope"], "argument --vectors-encoding: unknown"),
+    ([*TRAIN, "--vectors-encoding", "utf-16"], "not ASCII-compatible"),
+    ([*TRAIN, "--encoding-errors", "skip"], "argument --encoding-errors: invalid"),
+    ([*COMPARE, "--sizes", "-1"], "argument --sizes: must be >= 0 or 'all'"),
+    ([*COMPARE, "--sizes", "x"], "argument --sizes: invalid size 'x'"),
+    ([*COMPARE, "--draws", "0"], "argument --draws: must be >= 1, got 0"),
+    ([*COMPARE, "--max-per-class", "-1"], "argument --max-per-class: must be >= 0"),
+    ([*COMPARE, "--max-unlabeled", "-1"], "argument --max-unlabeled: must be >= 0"),
+    ([*COMPARE, "--gensim-workers", "0"], "argument --gensim-workers: must be >= 1"),
+    ([*COMPARE, "--classifier-epochs", "0"], "argument --classifier-epochs: must"),
+    ([*SELECT, "--max-labeled", "0"], "argument --max-labeled: must be >= 1"),
+    ([*SELECT, "--folds", "1"], "argument --folds: must be >= 2, got 1"),
+    ([*SELECT, "--repeats", "0"], "argument --repeats: must be >= 1, got 0"),
+    ([*SELECT, "--dim", "0"], "argument --dim: must be >= 1"),
+    ([*SELECT, "--sgns-epochs", "0"], "argument --sgns-epochs: must be >= 1"),
+    ([*SELECT, "--min-count", "0"], "argument --min-count: must be >= 1"),
+    ([*SELECT, "--hidden-sizes", "8", "-1"], "argument --hidden-sizes: must be"),
+    ([*SELECT, "--weight-decays", "-1"], "argument --weight-decays: must be"),
+    ([*SELECT, "--vectors-encoding", "nope"], "argument --vectors-encoding: unknown"),
+    ([*DIAGNOSE, "--folds", "1"], "argument --folds: must be >= 2, got 1"),
+    ([*DIAGNOSE, "--max-labeled", "-3"], "argument --max-labeled: must be >= 1"),
+    ([*TRANSFER, "--draws", "0"], "argument --draws: must be an int >= 1, got 0"),
+    ([*TRANSFER, "--large-size", "0"], "argument --large-size: must be an int >="),
+    ([*TRANSFER, "--finetune-steps", "0"], "argument --finetune-steps: must be"),
+    ([*TRANSFER, "--min-count", "0"], "argument --min-count: must be >= 1"),
+    ([*TRANSFER, "--max-per-class", "-1"], "argument --max-per-class: must be >= 0"),
+    ([*TRANSFER, "--seed", "-1"], "argument --seed: must be >= 0"),
+    ([*BENCH_SGNS, "--repeats", "0"], "argument --repeats: must be >= 1"),
+    ([*BENCH_SGNS, "--bench-epochs", "1", "0"], "argument --bench-epochs: must"),
+    ([*BENCH_SGNS, "--max-docs", "0"], "argument --max-docs: must be >= 1"),
+    ([*BENCH_SGNS, "--batch-size", "0"], "argument --batch-size: must be >= 1"),
+    (
+        [*SERVE, "--port", "70000"],
+        "argument --port: must be >= 0 and <= 65535, got 70000; 0 picks a free port",
+    ),
+    ([*SERVE, "--max-body-bytes", "0"], "argument --max-body-bytes: must be >= 1"),
+    ([*SERVE, "--max-texts", "0"], "argument --max-texts: must be >= 1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"), PARSE_ERRORS, ids=[" ".join(a) for a, _ in PARSE_ERRORS]
+)
+def test_bad_flag_value_rejected_naming_flag(argv, expected, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_python_api_messages_keep_parameter_names():
+    with pytest.raises(ValueError, match="min_count must be >= 1, got 0"):
+        VocabConfig(min_count=0)
+    with pytest.raises(ValueError, match="hidden_size must be >= 0"):
+        ClassifierConfig(hidden_size=-1)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A tiny vectors file and a labeled CSV with 4 pos and 2 neg texts."""
+    folder = tmp_path_factory.mktemp("cli_errors")
+    vectors = folder / "vectors.txt"
+    vectors.write_text(
+        "4 2\ngood 1 0\ngreat 0.9 0.1\nbad 0 1\nawful 0.1 0.9\n", encoding="utf-8"
+    )
+    labeled = folder / "labeled.csv"
+    rows = ["good film,pos", "great film,pos", "good plot,pos", "great plot,pos"]
+    rows += ["awful film,neg", "bad plot,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return {"vectors": str(vectors), "labeled": str(labeled), "folder": folder}
+
+
+def _train(files, *extra):
+    out = files["folder"] / "model.npz"
+    return main(
+        [
+            "train",
+            "--vectors",
+            files["vectors"],
+            "--data",
+            files["labeled"],
+            "--out",
+            str(out),
+            "--hidden-size",
+            "0",
+            "--classifier-epochs",
+            "5",
+            *extra,
+        ]
+    )
+
+
+def test_train_missing_text_column_names_flag(files, capsys):
+    assert _train(files, "--text-column", "review") == 2
+    err = capsys.readouterr().err
+    assert "column 'review' not found in the header of" in err
+    assert "columns found: ['text', 'label']" in err
+    assert "pass the column's name with --text-column" in err
+    assert "text_column=" not in err
+
+
+def test_train_missing_label_column_names_flag(files, capsys):
+    assert _train(files, "--label-column", "stars") == 2
+    err = capsys.readouterr().err
+    assert "pass the column's name with --label-column" in err
+    assert "label_column=" not in err
+
+
+def test_train_diverging_names_learning_rate_flag(files, capsys):
+    rates = ["--learning-rate", "1e30", "--weight-decay", "0"]
+    assert _train(files, "--hidden-size", "8", "--classifier-epochs", "40", *rates) == 2
+    err = capsys.readouterr().err
+    assert "pass a lower --learning-rate (now 1e+30)" in err
+    assert "learning_rate" not in err
+
+
+def test_pretrain_min_count_too_high_names_flag(tmp_path, capsys):
+    texts = tmp_path / "texts.txt"
+    texts.write_text("good film\ngood plot\n", encoding="utf-8")
+    argv = ["--no-progress", "pretrain", "--data", str(texts)]
+    argv += ["--out", str(tmp_path / "v.txt"), "--min-count", "5"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--min-count 5: no word occurs that often" in err
+    assert "the largest count is 2; pass --min-count 2 or lower" in err
+    assert "min_count" not in err
+
+
+def test_pretrain_missing_text_column_says_rename(tmp_path, capsys):
+    table = tmp_path / "texts.csv"
+    table.write_text("review\ngood film\n", encoding="utf-8")
+    argv = ["pretrain", "--data", str(table), "--out", str(tmp_path / "v.txt")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "column 'text' not found" in err
+    assert "rename the column that holds the texts to 'text'" in err
+    assert "text_column=" not in err
+
+
+def test_max_labeled_too_small_names_flag(files, capsys):
+    argv = ["select", "--data", files["labeled"], "--vectors", files["vectors"]]
+    assert main([*argv, "--max-labeled", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--max-labeled 1: must be at least the number of classes (2" in err
+    assert "pass --max-labeled 2 or more" in err
+    assert "n=1" not in err
+
+
+def test_max_labeled_unbalanced_names_flag(files, capsys):
+    # diagnose loads the model first. A balanced 5 needs 3 neg, but there are 2.
+    assert _train(files) == 0
+    model = str(files["folder"] / "model.npz")
+    capsys.readouterr()
+    argv = ["diagnose", "--model", model, "--data", files["labeled"]]
+    assert main([*argv, "--max-labeled", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "--max-labeled 5: class 'neg' has only 2 labeled texts" in err
+    assert "pass --max-labeled 4 or less" in err
+
+
+def test_compare_size_too_small_names_flag(capsys):
+    code = main(["--no-progress", "compare", "--data", "default", "--sizes", "1"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--sizes 1: must be at least the number of classes (2" in err
+    assert "n=1" not in err
+
+
+def test_select_tuned_without_mean_names_flags(files, capsys):
+    argv = ["select", "--data", files["labeled"], "--vectors", files["vectors"]]
+    assert main([*argv, "--fine-tune", "tuned", "--features", "tfidf"]) == 2
+    err = capsys.readouterr().err
+    assert "--fine-tune tuned fine-tunes the mean feature only" in err
+    assert "add mean to --features" in err
+    assert "fine_tune=" not in err
+
+
+def test_select_sif_without_counts_names_flags(files, capsys):
+    argv = ["select", "--data", files["labeled"], "--vectors", files["vectors"]]
+    assert main([*argv, "--features", "sif", "--fine-tune", "frozen"]) == 2
+    err = capsys.readouterr().err
+    assert "no candidates to score" in err
+    assert "add mean or tfidf to --features" in err
+    assert "build_candidates" not in err
+
+
+def test_select_repeated_grid_values_accepted(files, capsys):
+    argv = ["select", "--data", files["labeled"], "--vectors", files["vectors"]]
+    argv += ["--hidden-sizes", "0", "0", "--weight-decays", "0.1", "--folds", "2"]
+    argv += ["--repeats", "1", "--features", "mean", "mean", "--fine-tune", "frozen"]
+    json_path = files["folder"] / "scores.json"
+    assert main([*argv, "--json", str(json_path)]) == 0
+    scores = json.loads(json_path.read_text())["scores"]
+    assert len(scores) == 1
+
+
+def test_demo_missing_corpus_names_data_dir(tmp_path, capsys):
+    assert main(["demo", "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"--data-dir {tmp_path}: " in err
+    assert "movie_reviews/unlabeled.txt not found" in err
+    assert "as data_dir" not in err
