@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import jax.numpy as jnp
-import numpy as np
 
+from embedsent.distributed import replica_to_numpy, writes_files
 from embedsent.sgns_model import check_format
 from embedsent.storage import load_bundle, save_bundle
 from embedsent.vocab import EncodedCorpus, Vocabulary
@@ -67,6 +67,13 @@ def corpus_fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:
 
 
 def save_checkpoint(checkpointing, tables, state, config, fingerprint) -> None:
+    """Write the tables and ``state`` to ``checkpointing.path``.
+
+    In a multi-process run only process 0 writes, and the others return at
+    once.
+    """
+    if not writes_files():
+        return
     meta = {
         "format": "embedsent-checkpoint",
         "format_version": CHECKPOINT_FORMAT_VERSION,
@@ -75,8 +82,8 @@ def save_checkpoint(checkpointing, tables, state, config, fingerprint) -> None:
         "state": asdict(state),
     }
     arrays = {
-        "input_vectors": np.asarray(tables[0]),
-        "output_vectors": np.asarray(tables[1]),
+        "input_vectors": replica_to_numpy(tables[0]),
+        "output_vectors": replica_to_numpy(tables[1]),
     }
     save_bundle(checkpointing.path, meta, arrays)
     logger.info(

@@ -148,8 +148,9 @@ class SGNSConfig:
         steps_per_call: Steps run inside one compiled call.
         seed: Seed for every random choice: initialisation, subsampling,
             windows and noise words.
-        n_devices: Local devices to train on, data-parallel; 0 uses every
-            device JAX lists. Each step then covers ``n_devices`` batches.
+        n_devices: Devices to train on, data-parallel. 0 uses every device
+            JAX lists, which in a multi-process run means every device of
+            every process. Each step then covers ``n_devices`` batches.
         max_memory_gb: Refuse to allocate the two embedding tables when they
             would need more than this many GiB.
     """

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from embedsent import distributed
 from embedsent.checkpoint import (
     Checkpointing,
     RunState,
@@ -31,6 +32,7 @@ from embedsent.checkpoint import (
 )
 from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.sgns import (
+    AXIS,
     StepShape,
     build_noise_table,
     init_tables,
@@ -69,30 +71,68 @@ logger = logging.getLogger(__name__)
 DIVERGED_LOSS_PER_PAIR = 100.0
 
 
+# Tokens drawn per block when subsampling. Blocks bound the temporary arrays
+# to a few MB, and numpy draws the same numbers in blocks as in one call.
+SUBSAMPLE_BLOCK = 1 << 20
+
+
 def subsample(
     corpus: EncodedCorpus, keep: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Drop frequent tokens at random with per-id keep probabilities ``keep``."""
-    kept = rng.random(len(corpus)) < keep[corpus.ids]
-    return corpus.ids[kept], corpus.doc_ids[kept]
+    kept_ids, kept_docs = [], []
+    for start in range(0, len(corpus), SUBSAMPLE_BLOCK):
+        ids = corpus.ids[start : start + SUBSAMPLE_BLOCK]
+        kept = rng.random(ids.shape[0]) < keep[ids]
+        kept_ids.append(ids[kept])
+        kept_docs.append(corpus.doc_ids[start : start + SUBSAMPLE_BLOCK][kept])
+    if not kept_ids:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    return np.concatenate(kept_ids), np.concatenate(kept_docs)
+
+
+class Chunks:
+    """Fixed-shape ``(ids, doc_ids, n_valid)`` chunks of a stream, with a halo.
+
+    Chunk ``i`` covers centers ``i * chunk_centers`` onwards plus ``window``
+    positions of context on each side. Chunks are cut on access, so the
+    stream is never copied whole. Positions outside the stream get document
+    id -1, which never matches a real document, so padding is never a
+    context.
+    """
+
+    def __init__(self, ids: np.ndarray, doc_ids: np.ndarray, shape: StepShape):
+        self.ids = ids
+        self.doc_ids = doc_ids
+        self.window = shape.window
+        self.size = shape.chunk_centers
+
+    def __len__(self) -> int:
+        return -(-self.ids.shape[0] // self.size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray, int]:
+        if not 0 <= index < len(self):
+            raise IndexError(f"chunk {index} out of range 0..{len(self) - 1}")
+        total, window, size = self.ids.shape[0], self.window, self.size
+        start = index * size
+        width = size + 2 * window
+        chunk_ids = np.zeros(width, np.int32)
+        chunk_docs = np.full(width, -1, np.int32)
+        # Stream position `start - window` lands at chunk position 0.
+        first = max(start - window, 0)
+        last = min(start + size + window, total)
+        offset = first - (start - window)
+        chunk_ids[offset : offset + last - first] = self.ids[first:last]
+        chunk_docs[offset : offset + last - first] = self.doc_ids[first:last]
+        return chunk_ids, chunk_docs, min(size, total - start)
+
+    def __iter__(self):
+        return (self[index] for index in range(len(self)))
 
 
 def iter_chunks(ids: np.ndarray, doc_ids: np.ndarray, shape: StepShape):
-    """Yield fixed-shape ``(ids, doc_ids, n_valid)`` chunks with a context halo.
-
-    Padding positions get document id -1, which never matches a real
-    document, so padding is never a context.
-    """
-    window, size = shape.window, shape.chunk_centers
-    total = ids.shape[0]
-    padded_ids = np.zeros(total + 2 * window + size, np.int32)
-    padded_docs = np.full(total + 2 * window + size, -1, np.int32)
-    padded_ids[window : window + total] = ids
-    padded_docs[window : window + total] = doc_ids
-    for start in range(0, total, size):
-        stop = start + size + 2 * window
-        n_valid = min(size, total - start)
-        yield padded_ids[start:stop], padded_docs[start:stop], n_valid
+    """Yield the chunks of ``Chunks(ids, doc_ids, shape)`` in order."""
+    return iter(Chunks(ids, doc_ids, shape))
 
 
 def train_sgns(
@@ -164,7 +204,8 @@ def train_sgns(
         tables, state = load_checkpoint(checkpoint, config, fingerprint)
 
     keep = vocab.keep_probabilities(vocab_config.sample)
-    expected_centers = float(keep[encoded.ids].sum()) * config.epochs
+    id_counts = np.bincount(encoded.ids, minlength=len(vocab))
+    expected_centers = float(id_counts @ keep) * config.epochs
     schedule = optax.linear_schedule(
         config.alpha, config.min_alpha, max(int(expected_centers), 1)
     )
@@ -187,8 +228,9 @@ def train_sgns(
     while state.epoch < config.epochs:
         tables = run.epoch(tables, state, model)
     model.epoch_losses = list(state.epoch_losses)
-    model.input_vectors = np.asarray(tables[0])
-    model.output_vectors = np.asarray(tables[1])
+    # In a multi-process run each process reads its own replica of the tables.
+    model.input_vectors = distributed.replica_to_numpy(tables[0])
+    model.output_vectors = distributed.replica_to_numpy(tables[1])
     if not np.isfinite(model.input_vectors).all():
         raise TrainingDiverged(
             f"the trained vectors contain NaN or inf; lower alpha (now {config.alpha})"
@@ -197,7 +239,15 @@ def train_sgns(
 
 
 def _check_devices(config: SGNSConfig) -> None:
-    available = jax.local_device_count()
+    available = jax.device_count()
+    processes = jax.process_count()
+    if processes > 1 and config.n_devices not in (0, available):
+        raise ValueError(
+            f"n_devices={config.n_devices} but this run has {processes} processes "
+            f"with {available} devices in all ({jax.local_device_count()} on this "
+            "process); a multi-process run trains on every device of every "
+            f"process, so set n_devices to 0 or {available}"
+        )
     if config.n_devices > available:
         raise ValueError(
             f"n_devices={config.n_devices} but JAX sees {available} local "
@@ -258,14 +308,15 @@ class _Run:
         rng.bit_generator.state = state.rng_state
         ids, doc_ids = subsample(self.encoded, self.keep, rng)
         epoch_key = jax.random.fold_in(self.root_key, state.epoch)
-        chunks = list(iter_chunks(ids, doc_ids, self.shape))
+        chunks = Chunks(ids, doc_ids, self.shape)
         bar = _progress_bar(len(chunks), state.chunk, state.epoch, self.progress)
         started = time.perf_counter()
         last_checkpoint = started
         trained_tokens = 0
         pending = None
         for first in range(state.chunk, len(chunks), self.n_devices):
-            group = chunks[first : first + self.n_devices]
+            last = min(first + self.n_devices, len(chunks))
+            group = [chunks[index] for index in range(first, last)]
             n_valid = sum(chunk[2] for chunk in group)
             call_started = time.perf_counter()
             compiled_before = self.step_function_cache_size()
@@ -319,7 +370,8 @@ class _Run:
 
     @property
     def n_devices(self) -> int:
-        return self.config.n_devices or jax.local_device_count()
+        # jax.device_count() counts the devices of every process.
+        return self.config.n_devices or jax.device_count()
 
     def step_function_cache_size(self) -> int:
         if self.n_devices == 1:
@@ -346,15 +398,50 @@ class _Run:
             group = group + [(empty_ids, np.full_like(group[0][1], -1), 0)]
             keys.append(jax.random.fold_in(epoch_key, first + len(keys)))
             rates.append(rates[-1])
+        step = sharded_train_chunk(self.shape, self.n_devices)
+        if jax.process_count() == 1:
+            chunk = (
+                np.stack([g[0] for g in group]),
+                np.stack([g[1] for g in group]),
+                np.array([g[2] for g in group], np.int32),
+                self.noise_table,
+            )
+            tables, loss, pairs = step(tables, chunk, jnp.stack(keys), np.stack(rates))
+            return tables, loss, pairs, rates[0][0]
+
+        # Several processes: every process cuts the whole group, places only
+        # the rows of its own devices, and reads back its own loss replica.
+        mesh = distributed.data_mesh(self.n_devices, AXIS)
+        if not isinstance(tables[0], jax.Array) or tables[0].is_fully_addressable:
+            # At the first call of this run, the processes must agree on where
+            # they start, or their collectives would not match.
+            distributed.check_processes_agree(
+                {
+                    "epoch": state.epoch,
+                    "chunk": first,
+                    "done": state.done,
+                    "ids": self.encoded.ids,
+                    "doc_ids": self.encoded.doc_ids,
+                    "keep": self.keep,
+                    "config": self.config,
+                }
+            )
+            tables = tuple(distributed.replicated(mesh, table) for table in tables)
+            self.noise_table = distributed.replicated(mesh, self.noise_table)
         chunk = (
-            np.stack([g[0] for g in group]),
-            np.stack([g[1] for g in group]),
-            np.array([g[2] for g in group], np.int32),
+            distributed.split_rows(mesh, [g[0] for g in group]),
+            distributed.split_rows(mesh, [g[1] for g in group]),
+            distributed.split_rows(mesh, [np.int32(g[2]) for g in group]),
             self.noise_table,
         )
-        step = sharded_train_chunk(self.shape, self.n_devices)
-        tables, loss, pairs = step(tables, chunk, jnp.stack(keys), np.stack(rates))
-        return tables, loss, pairs, rates[0][0]
+        tables, loss, pairs = step(
+            tables,
+            chunk,
+            distributed.split_rows(mesh, keys),
+            distributed.split_rows(mesh, rates),
+        )
+        loss = distributed.local_replica(loss)
+        return tables, loss, distributed.local_replica(pairs), rates[0][0]
 
     def _add_loss(self, state: RunState, pending) -> None:
         loss, pairs, index, rate = pending

@@ -18,11 +18,35 @@ import numpy as np
 from embedsent.config import VocabConfig
 from embedsent.storage import write_text_atomic
 
-__all__ = ["Vocabulary", "EncodedCorpus", "check_token_corpus", "check_token_types"]
+__all__ = [
+    "Vocabulary",
+    "EncodedCorpus",
+    "MinCountError",
+    "check_token_corpus",
+    "check_token_types",
+]
 
 logger = logging.getLogger(__name__)
 
 VOCAB_FORMAT_VERSION = 1
+
+
+class MinCountError(ValueError):
+    """A corpus in which no token occurs at least ``min_count`` times.
+
+    Attributes:
+        min_count: The minimum count requested.
+        token_types: Distinct tokens in the corpus.
+        largest_count: Occurrences of the most frequent token.
+    """
+
+    def __init__(
+        self, message: str, *, min_count: int, token_types: int, largest_count: int
+    ) -> None:
+        super().__init__(message)
+        self.min_count = min_count
+        self.token_types = token_types
+        self.largest_count = largest_count
 
 
 def check_token_corpus(corpus, *, name: str = "corpus") -> list[Sequence[str]]:
@@ -155,10 +179,13 @@ class Vocabulary:
         kept = [(t, c) for t, c in counter.items() if c >= config.min_count]
         if not kept:
             largest = max(counter.values())
-            raise ValueError(
+            raise MinCountError(
                 f"every token is below min_count={config.min_count}: the corpus has "
                 f"{len(counter)} token types and the largest count is {largest}; "
-                f"lower min_count to at most {largest} or add more text"
+                f"lower min_count to at most {largest} or add more text",
+                min_count=config.min_count,
+                token_types=len(counter),
+                largest_count=largest,
             )
         kept.sort(key=lambda item: (-item[1], item[0]))
         if config.max_vocab_size is not None:
@@ -190,14 +217,25 @@ class Vocabulary:
     def encode_corpus(self, corpus: Iterable[Sequence[str]]) -> EncodedCorpus:
         """Encode a tokenised corpus into one flat id array with document ids."""
         documents = check_token_corpus(corpus)
-        pieces = [self.encode(document) for document in documents]
-        lengths = np.fromiter((p.shape[0] for p in pieces), dtype=np.int64)
-        ids = np.concatenate(pieces) if pieces else np.zeros(0, np.int32)
-        doc_ids = np.repeat(np.arange(len(pieces), dtype=np.int32), lengths)
+        index = self.index
+        lengths: list[int] = []
+
+        def known_ids():
+            # One flat pass fills a single growing array, so the corpus never
+            # exists as per-document arrays and a concatenated copy at once.
+            for document in documents:
+                kept = 0
+                for token in document:
+                    token_id = index.get(token)
+                    if token_id is not None:
+                        kept += 1
+                        yield token_id
+                lengths.append(kept)
+
+        ids = np.fromiter(known_ids(), dtype=np.int32)
+        doc_ids = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
         raw = sum(len(document) for document in documents)
-        return EncodedCorpus(
-            ids=ids.astype(np.int32), doc_ids=doc_ids, raw_token_count=raw
-        )
+        return EncodedCorpus(ids=ids, doc_ids=doc_ids, raw_token_count=raw)
 
     def keep_probabilities(self, sample: float) -> np.ndarray:
         """Return word2vec's probability of keeping each token during training.

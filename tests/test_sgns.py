@@ -5,9 +5,11 @@ import pytest
 
 from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.sgns import (
+    ALIAS_SCALE,
     StepShape,
     _sgns_gradients,
     build_noise_table,
+    sample_noise,
     sgns_loss,
     train_chunk,
 )
@@ -172,11 +174,43 @@ def test_oversized_tables_refused_before_allocation():
         check_memory(10_000_000, config)
 
 
-def test_noise_table_follows_distribution():
-    noise = np.array([0.5, 0.3, 0.2])
-    table = build_noise_table(noise, size=1000)
-    counts = np.bincount(table, minlength=3) / table.size
-    np.testing.assert_allclose(counts, noise, atol=1e-3)
+def _alias_probabilities(table: np.ndarray) -> np.ndarray:
+    size = table.shape[1]
+    keep = table[0].astype(np.float64) / ALIAS_SCALE
+    implied = keep.copy()
+    np.add.at(implied, table[1], 1.0 - keep)
+    return implied / size
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        [0.5, 0.3, 0.2],
+        [1.0],
+        [0.25, 0.25, 0.25, 0.25],
+        [1e-9, 1.0 - 2e-9, 1e-9],
+    ],
+)
+def test_noise_table_implies_distribution(noise):
+    table = build_noise_table(np.array(noise))
+    assert table.shape == (2, len(noise))
+    assert table.dtype == np.int32
+    np.testing.assert_allclose(_alias_probabilities(table), noise, atol=1e-9)
+
+
+def test_noise_table_of_zipf_vocabulary():
+    counts = 1.0 / np.arange(1, 50_001)
+    noise = counts**0.75 / np.sum(counts**0.75)
+    table = build_noise_table(noise)
+    np.testing.assert_allclose(_alias_probabilities(table), noise, rtol=1e-6)
+
+
+def test_sampled_noise_follows_distribution():
+    noise = np.array([0.5, 0.3, 0.15, 0.05])
+    table = jnp.asarray(build_noise_table(noise))
+    draws = sample_noise(jax.random.PRNGKey(0), table, (200_000,))
+    frequencies = np.bincount(np.asarray(draws), minlength=4) / draws.shape[0]
+    np.testing.assert_allclose(frequencies, noise, atol=5e-3)
 
 
 def test_chunks_cover_stream_with_halo():
