@@ -36,6 +36,7 @@ __all__ = [
     "StepShape",
     "build_noise_table",
     "init_tables",
+    "noise_weights",
     "sample_noise",
     "sgns_loss",
     "sharded_train_chunk",
@@ -125,10 +126,11 @@ def sgns_loss(
             offset ``context_offsets(window)[j]`` is a real pair, else 0.
         noise_vectors: ``float32[G, K, d]`` output vectors of the noise words
             shared by each group of ``B // G`` centers.
-        noise_weight: ``float32[B]`` weight of each center's noise term.
+        noise_weight: ``float32[B, K]`` weight of each (center, noise word)
+            term.
 
     Returns:
-        Scalar ``-sum(log sigmoid(u_o . v_c)) - sum(w_c * log sigmoid(-u_k . v_c))``.
+        Scalar ``-sum(log sigmoid(u_o . v_c)) - sum(w_ck * log sigmoid(-u_k . v_c))``.
     """
     window = (span_vectors.shape[0] - center_vectors.shape[0]) // 2
     groups = noise_vectors.shape[0]
@@ -137,7 +139,7 @@ def sgns_loss(
     negative = jnp.einsum("gid,gkd->gik", grouped, noise_vectors)
     positive_loss = -jnp.sum(jax.nn.log_sigmoid(positive) * context_mask)
     negative_loss = -jnp.sum(
-        jax.nn.log_sigmoid(-negative) * noise_weight.reshape(groups, -1, 1)
+        jax.nn.log_sigmoid(-negative) * noise_weight.reshape(negative.shape)
     )
     return positive_loss + negative_loss
 
@@ -154,7 +156,7 @@ def _sgns_gradients(center_vectors, span_vectors, context_mask, noise_vectors, w
     grouped = center_vectors.reshape(groups, -1, dim)
     positive = _positive_scores(center_vectors, span_vectors, window)
     negative = jnp.einsum("gid,gkd->gik", grouped, noise_vectors)
-    weight = w.reshape(groups, -1, 1)
+    weight = w.reshape(negative.shape)
     loss = -jnp.sum(jax.nn.log_sigmoid(positive) * context_mask) - jnp.sum(
         jax.nn.log_sigmoid(-negative) * weight
     )
@@ -199,6 +201,25 @@ class StepShape:
         return self.batch_size * self.steps_per_call
 
 
+def noise_weights(contexts, mask, noise, scale):
+    """Return the ``float32[B, K]`` weight of each center's noise words.
+
+    Each pair gets ``negative`` noise words in expectation: a center with
+    ``n`` contexts shares ``K`` noise words, each weighted ``n * negative / K``
+    (``scale`` is ``negative / K``). As in word2vec and gensim, a noise word
+    equal to a pair's context word is skipped for that pair, so training
+    never pushes a center away from its own context.
+
+    Args:
+        contexts: ``int32[B, 2 * window]`` context ids of each center.
+        mask: ``float32[B, 2 * window]``, 1 for a real pair.
+        noise: ``int32[B, K]`` noise ids of each center.
+        scale: ``negative / K``.
+    """
+    differs = contexts[:, :, None] != noise[:, None, :]
+    return jnp.sum(mask[:, :, None] * differs, axis=1) * scale
+
+
 def _batch_updates(shape: StepShape, tables, chunk, step, key):
     """Compute the row updates of the ``step``-th batch of a chunk.
 
@@ -235,9 +256,16 @@ def _batch_updates(shape: StepShape, tables, chunk, step, key):
 
     groups = batch // shape.negative_group
     noise = sample_noise(noise_key, noise_table, (groups, shape.shared_negatives))
-    # Each pair gets `negative` noise words in expectation: a center with n
-    # contexts shares K noise words, each weighted n * negative / K.
-    noise_weight = mask.sum(axis=1) * (shape.negative / shape.shared_negatives)
+    contexts = jnp.stack(
+        [_shifted(span, offset, window, batch) for offset in context_offsets(window)],
+        axis=1,
+    )
+    noise_weight = noise_weights(
+        contexts,
+        mask,
+        jnp.repeat(noise, shape.negative_group, axis=0),
+        shape.negative / shape.shared_negatives,
+    )
 
     loss, d_center, d_span, d_noise = _sgns_gradients(
         input_table[centers],

@@ -412,8 +412,10 @@ class MLPHeadClassifier(ClassifierMixin, BaseEstimator):
         Activation of the hidden layer.
     learning_rate : float, default=1e-2
         Adam learning rate.
-    weight_decay : float, default=1e-3
-        Decoupled weight decay (AdamW) on the weight matrices.
+    weight_decay : float, default=10.0
+        Decoupled weight decay (AdamW) on the weight matrices. The default
+        suits standardised sentence vectors and few labels; it underfits
+        low-dimensional features, so lower it (for example to 1e-3) there.
     epochs : int, default=200
         Passes over the training set.
     batch_size : int or None, default=None
@@ -447,7 +449,7 @@ class MLPHeadClassifier(ClassifierMixin, BaseEstimator):
         hidden_size: int = 64,
         activation: str = "relu",
         learning_rate: float = 1e-2,
-        weight_decay: float = 1e-3,
+        weight_decay: float = 10.0,
         epochs: int = 200,
         batch_size: int | None = None,
         dropout: float = 0.0,
@@ -607,8 +609,10 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         Activation of the hidden layer.
     learning_rate : float, default=1e-2
         Adam learning rate.
-    weight_decay : float, default=1e-3
-        Decoupled weight decay (AdamW) on the weight matrices.
+    weight_decay : float, default=10.0
+        Decoupled weight decay (AdamW) on the weight matrices. The default
+        suits standardised sentence vectors and few labels; it underfits
+        low-dimensional features, so lower it (for example to 1e-3) there.
     epochs : int, default=200
         Passes over the training set.
     batch_size : int or None, default=None
@@ -656,7 +660,7 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         hidden_size: int = 64,
         activation: str = "relu",
         learning_rate: float = 1e-2,
-        weight_decay: float = 1e-3,
+        weight_decay: float = 10.0,
         epochs: int = 200,
         batch_size: int | None = None,
         dropout: float = 0.0,

@@ -9,6 +9,7 @@ from embedsent.sgns import (
     StepShape,
     _sgns_gradients,
     build_noise_table,
+    noise_weights,
     sample_noise,
     sgns_loss,
     train_chunk,
@@ -42,7 +43,7 @@ def random_batch(seed=0, batch=8, window=2, groups=2, noise=5, dim=6):
     span = rng.normal(size=(batch + 2 * window, dim)) * 0.5
     mask = (rng.random((batch, 2 * window)) < 0.7).astype(np.float64)
     noise_vectors = rng.normal(size=(groups, noise, dim)) * 0.5
-    weight = rng.uniform(0.1, 2.0, size=batch)
+    weight = rng.uniform(0.1, 2.0, size=(batch, noise))
     return center, span, mask, noise_vectors, weight
 
 
@@ -59,7 +60,7 @@ def numpy_loss(center, span, mask, noise_vectors, weight):
             total -= mask[b, column] * np.log(1.0 / (1.0 + np.exp(-score)))
         for k in range(noise_vectors.shape[1]):
             score = center[b] @ noise_vectors[b // per_group, k]
-            total -= weight[b] * np.log(1.0 / (1.0 + np.exp(score)))
+            total -= weight[b, k] * np.log(1.0 / (1.0 + np.exp(score)))
     return total
 
 
@@ -68,6 +69,18 @@ def test_loss_matches_numpy_loops():
     expected = numpy_loss(*arrays)
     got = sgns_loss(*(jnp.asarray(a, jnp.float32) for a in arrays))
     assert float(got) == pytest.approx(expected, rel=1e-5)
+
+
+def test_noise_word_equal_to_context_is_skipped():
+    contexts = jnp.array([[4, 7, 7, 9], [1, 2, 3, 5]], jnp.int32)
+    mask = jnp.array([[1, 1, 1, 0], [1, 1, 0, 0]], jnp.float32)
+    noise = jnp.array([[7, 9, 2], [3, 1, 8]], jnp.int32)
+    weights = np.asarray(noise_weights(contexts, mask, noise, 0.5))
+    # Center 0 has 3 real pairs; noise 7 matches two of them and noise 9
+    # only a masked one.
+    np.testing.assert_allclose(weights[0], [0.5, 1.5, 1.5])
+    # Center 1 has 2 real pairs; noise 3 matches a masked pair only.
+    np.testing.assert_allclose(weights[1], [1.0, 0.5, 1.0])
 
 
 def test_gradient_matches_finite_differences():
