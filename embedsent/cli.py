@@ -458,8 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sgns.add_argument(
         "--batch-size",
         type=config_value(SGNSConfig, "batch_size"),
-        default=1024,
-        help="embedsent centers per step (default: %(default)s)",
+        default=SGNSConfig().batch_size,
+        help="embedsent centers per step (default: %(default)s, as in pretrain)",
     )
     bench_sgns.add_argument(
         "--json", default=None, help="write every trial and the summary here"

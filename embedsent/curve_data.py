@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from embedsent.config import SGNSConfig, TextConfig, VocabConfig
+from embedsent.sgns import SGNS_ALGORITHM_VERSION
 from embedsent.storage import load_bundle, save_bundle, write_atomic
 from embedsent.vectors import WordVectors
 
@@ -207,6 +208,10 @@ def pretrained_vectors(
         for name in _GENSIM_IGNORED_FIELDS:
             sgns.pop(name)
         sgns["workers"] = gensim_workers
+    else:
+        # A new trainer algorithm version retrains instead of reading
+        # vectors an older trainer wrote.
+        sgns["algorithm"] = SGNS_ALGORITHM_VERSION
     settings = {
         "trainer": trainer,
         "corpus": corpus_key,

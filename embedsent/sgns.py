@@ -43,6 +43,10 @@ __all__ = [
     "train_chunk",
 ]
 
+# Bumped whenever a change to the step changes the trained vectors, so that
+# caches keyed on settings never return vectors of an older step.
+SGNS_ALGORITHM_VERSION = 2
+
 # Alias-table thresholds are integers out of this many, so a threshold and a
 # uniform draw below it both fit in int32.
 ALIAS_SCALE = 2**31 - 1

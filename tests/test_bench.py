@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+
+from embedsent.bench import format_summary, run_trial, summarize
+
+WORDS = [f"w{i}" for i in range(40)]
+
+
+@pytest.fixture(scope="module")
+def tokens_file(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    path = tmp_path_factory.mktemp("bench") / "tokens.txt"
+    lines = [" ".join(rng.choice(WORDS, size=30)) for _ in range(200)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _spec(tokens_file, trainer, **extra):
+    return {
+        "tokens": str(tokens_file),
+        "trainer": trainer,
+        "dim": 8,
+        "window": 2,
+        "negative": 2,
+        "sample": 0.0,
+        "min_count": 1,
+        "alpha": 0.025,
+        "batch_size": 32,
+        "n_devices": 1,
+        "platform": "cpu",
+        "seed": 0,
+        "epochs": 1,
+        "quality": False,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("trainer", ["embedsent", "gensim"])
+def test_trial_records_speed_and_memory(tokens_file, trainer):
+    record = run_trial(_spec(tokens_file, trainer, workers=1))
+    assert record["raw_words"] == 200 * 30
+    assert record["vocab_size"] == len(WORDS)
+    assert record["words_per_second"] > 0
+    assert record["base_rss_mb"] > 0
+    assert record["peak_rss_mb"] >= record["base_rss_mb"]
+
+
+def test_trial_repeat_multiplies_corpus(tokens_file):
+    record = run_trial(_spec(tokens_file, "embedsent", repeat=2))
+    assert record["raw_words"] == 2 * 200 * 30
+
+
+def _record(trainer, speed, peak, base):
+    return {
+        "trainer": trainer,
+        "epochs": 1,
+        "words_per_second": speed,
+        "peak_rss_mb": peak,
+        "base_rss_mb": base,
+        "compile_seconds": 1.0 if trainer == "embedsent" else 0.0,
+        "quality": {"wordsim353": 0.5, "simlex999": 0.3, "analogy": None},
+    }
+
+
+def test_summary_pairs_ratios_and_added_memory():
+    trials = [
+        _record("embedsent", 300.0, 900.0, 700.0),
+        _record("gensim-w2", 100.0, 750.0, 700.0),
+        _record("embedsent", 200.0, 950.0, 700.0),
+        _record("gensim-w2", 200.0, 760.0, 700.0),
+    ]
+    rows = {row["trainer"]: row for row in summarize(trials)}
+    assert rows["embedsent"]["median_words_per_second"] == 250.0
+    assert rows["embedsent"]["added_rss_mb"] == 250.0
+    assert rows["gensim-w2"]["added_rss_mb"] == 60.0
+    # Ratios pair the i-th trials: 300/100 and 200/200.
+    assert rows["gensim-w2"]["embedsent_ratio_median"] == 2.0
+    assert rows["embedsent"]["analogy"] is None
+
+
+def test_summary_without_baseline_leaves_added_empty():
+    trial = _record("embedsent", 300.0, 900.0, None)
+    (row,) = summarize([trial])
+    assert row["added_rss_mb"] is None
+    report = {
+        "machine": {
+            "processor": "x86_64",
+            "cpu_count": 2,
+            "platform": "Linux",
+            "jax": "0",
+        },
+        "summary": [row],
+        "sweeps": {},
+    }
+    text = format_summary(report)
+    assert "embedsent" in text
+    assert "added" in text
