@@ -136,11 +136,15 @@ def run_trial(spec: dict) -> dict:
         import gensim.models  # noqa: F401
     base_rss_mb = _current_rss_mb()
     if spec["trainer"] == "embedsent":
-        trial = _trial_embedsent(spec, documents, raw_words)
+        trial, vectors = _trial_embedsent(spec, documents, raw_words)
     else:
-        trial = _trial_gensim(spec, documents, raw_words)
+        trial, vectors = _trial_gensim(spec, documents, raw_words)
+    # The peak is read before the quality checks, which load gensim's test
+    # files and score analogies in batches; they are not training.
     trial.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     trial.base_rss_mb = base_rss_mb
+    if spec.get("quality", True):
+        trial.quality = _quality(vectors)
     return asdict(trial)
 
 
@@ -156,7 +160,7 @@ def _current_rss_mb() -> float | None:
     return None
 
 
-def _trial_embedsent(spec, documents, raw_words) -> Trial:
+def _trial_embedsent(spec, documents, raw_words):
     from embedsent.config import SGNSConfig, VocabConfig
     from embedsent.trainer import train_sgns
 
@@ -192,12 +196,11 @@ def _trial_embedsent(spec, documents, raw_words) -> Trial:
         peak_rss_mb=0.0,
         raw_words=raw_words,
         vocab_size=len(model.vocab),
-        quality=_quality(model.word_vectors()) if spec.get("quality", True) else {},
         settings={"total_seconds": total, "devices": spec["n_devices"]},
-    )
+    ), model.word_vectors()
 
 
-def _trial_gensim(spec, documents, raw_words) -> Trial:
+def _trial_gensim(spec, documents, raw_words):
     from gensim.models import Word2Vec
 
     from embedsent.vectors import WordVectors
@@ -230,8 +233,7 @@ def _trial_gensim(spec, documents, raw_words) -> Trial:
         peak_rss_mb=0.0,
         raw_words=raw_words,
         vocab_size=len(vectors),
-        quality=_quality(vectors) if spec.get("quality", True) else {},
-    )
+    ), vectors
 
 
 def _child(spec: dict) -> dict:

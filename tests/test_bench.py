@@ -42,7 +42,9 @@ def test_trial_records_speed_and_memory(tokens_file, trainer):
     assert record["vocab_size"] == len(WORDS)
     assert record["words_per_second"] > 0
     assert record["base_rss_mb"] > 0
-    assert record["peak_rss_mb"] >= record["base_rss_mb"]
+    # Linux syncs the per-thread counters behind ru_maxrss lazily, so the
+    # peak can read a few MB below a VmRSS sample taken just before.
+    assert record["peak_rss_mb"] >= record["base_rss_mb"] - 16
 
 
 def test_trial_repeat_multiplies_corpus(tokens_file):
