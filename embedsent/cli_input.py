@@ -27,6 +27,7 @@ from embedsent.datasets import (
 __all__ = [
     "check_corpus_folder",
     "check_sample_size",
+    "load_labeled_table",
     "load_table_input",
     "read_lines",
     "read_texts",
@@ -78,6 +79,19 @@ def read_texts(path: str, *, encoding: str, errors: str) -> list[str]:
     """Read one text per line, stripped of surrounding whitespace, skipping blanks."""
     lines = read_lines(path, encoding=encoding, errors=errors)
     return [line.strip() for line in lines if line.strip()]
+
+
+def load_labeled_table(path: str | Path, args) -> LabeledTexts:
+    """Load a labeled table with the column and encoding flags of ``args``."""
+    return load_table_input(
+        path,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        encoding=args.encoding,
+        errors=args.encoding_errors,
+        text_flag="--text-column",
+        label_flag="--label-column",
+    )
 
 
 def load_table_input(

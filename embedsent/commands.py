@@ -93,7 +93,7 @@ def _load_unlabeled_texts(spec: str, args) -> list[str]:
 
 
 def _load_labeled(spec: str, args):
-    from embedsent.cli_input import load_table_input
+    from embedsent.cli_input import load_labeled_table
 
     path = Path(spec)
     if spec != "default" and path.suffix.lower() in {
@@ -103,15 +103,7 @@ def _load_labeled(spec: str, args):
         ".ndjson",
         ".json",
     }:
-        return load_table_input(
-            path,
-            text_column=args.text_column,
-            label_column=args.label_column,
-            encoding=args.encoding,
-            errors=args.encoding_errors,
-            text_flag="--text-column",
-            label_flag="--label-column",
-        )
+        return load_labeled_table(path, args)
     return _load_corpus(spec, args).train
 
 

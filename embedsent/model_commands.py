@@ -17,7 +17,7 @@ from embedsent.calibration import plot_reliability
 from embedsent.candidates import SelectionGrid, build_candidates
 from embedsent.cli_input import (
     check_sample_size,
-    load_table_input,
+    load_labeled_table,
     read_texts,
 )
 from embedsent.cli_types import (
@@ -110,15 +110,7 @@ def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str
     spec = args.data
     unlabeled: list[str] = []
     if Path(spec).suffix.lower() in _TABLE_SUFFIXES:
-        labeled = load_table_input(
-            spec,
-            text_column=args.text_column,
-            label_column=args.label_column,
-            encoding=args.encoding,
-            errors=args.encoding_errors,
-            text_flag="--text-column",
-            label_flag="--label-column",
-        )
+        labeled = load_labeled_table(spec, args)
     else:
         if spec == "default":
             corpus = load_default_corpus()
