@@ -128,8 +128,8 @@ def run_trial(spec: dict) -> dict:
     """Run one trial described by ``spec`` in this process; return its record."""
     documents = read_tokens(spec["tokens"], spec.get("repeat", 1))
     raw_words = sum(map(len, documents))
-    # The baseline holds the token lists and the imported trainer library,
-    # which both trainers pay alike; the JAX backend starts during training.
+    # The baseline contains the token lists and the imported trainer library,
+    # which both trainers pay alike. The JAX backend starts during training.
     if spec["trainer"] == "embedsent":
         import embedsent.trainer  # noqa: F401
     else:
@@ -139,8 +139,8 @@ def run_trial(spec: dict) -> dict:
         trial, vectors = _trial_embedsent(spec, documents, raw_words)
     else:
         trial, vectors = _trial_gensim(spec, documents, raw_words)
-    # The peak is read before the quality checks, which load gensim's test
-    # files and score analogies in batches; they are not training.
+    # The peak is read before the quality checks, because they load gensim's
+    # test files and score analogies in batches, which is not training.
     trial.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     trial.base_rss_mb = base_rss_mb
     if spec.get("quality", True):
@@ -182,11 +182,13 @@ def _trial_embedsent(spec, documents, raw_words):
     started = time.perf_counter()
     model = train_sgns(documents, sgns, vocab)
     total = time.perf_counter() - started
-    train_seconds = (
-        raw_words
-        * spec["epochs"]
-        / (statistics.harmonic_mean(model.words_per_second) or 1.0)
-    )
+    # An epoch whose only call compiled has no timed words (speed 0); when
+    # every epoch is like that, time the run without its compile time.
+    timed = [speed for speed in model.words_per_second if speed > 0]
+    if timed:
+        train_seconds = raw_words * spec["epochs"] / statistics.harmonic_mean(timed)
+    else:
+        train_seconds = max(total - model.compile_seconds, 1e-9)
     return Trial(
         trainer="embedsent",
         epochs=spec["epochs"],

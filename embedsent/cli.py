@@ -586,22 +586,52 @@ def _describe_error(error: BaseException, args) -> str:
     return str(error)
 
 
+# Flags whose files a command reads, or reads and rewrites (a checkpoint).
+_INPUT_FLAGS = ("data", "vectors", "model", "unlabeled", "continue_from", "checkpoint")
+_OUTPUT_FLAGS = ("out", "save_model", "json", "plot")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    return first.resolve() == second.resolve()
+
+
 def _check_output_paths(args) -> None:
-    """Reject output paths that cannot be written before any long work starts."""
-    for name in ("out", "save_model", "json"):
+    """Reject output paths that cannot be written before any long work starts.
+
+    An output that names an input or another output would destroy that file,
+    so it is rejected too.
+    """
+    seen: list[tuple[str, Path]] = []
+    for name in _INPUT_FLAGS + _OUTPUT_FLAGS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value not in ("", "-", "default"):
+            seen.append((name, Path(value)))
+    for index, (name, path) in enumerate(seen):
+        if name not in _OUTPUT_FLAGS:
+            continue
+        for other, other_path in seen[:index]:
+            if _same_file(path, other_path):
+                raise ValueError(
+                    f"{_flag(name)} {path} is also {_flag(other)}, so writing it "
+                    f"would overwrite that file; pass a different {_flag(name)}"
+                )
+    for name in _OUTPUT_FLAGS:
         value = getattr(args, name, None)
         if not value:
             continue
         path = Path(value)
         if path.is_dir():
             raise ValueError(
-                f"--{name.replace('_', '-')} {value} is a folder; pass a file path "
-                "inside it"
+                f"{_flag(name)} {value} is a folder; pass a file path inside it"
             )
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
             raise ValueError(
-                f"--{name.replace('_', '-')} {value}: folder {folder} does not "
+                f"{_flag(name)} {value}: folder {folder} does not "
                 "exist; create it first"
             )
 

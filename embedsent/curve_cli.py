@@ -11,6 +11,7 @@ split experiment, and rewrites the JSON results, the PNG plots and the
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shlex
 import sys
@@ -266,6 +267,15 @@ def _configs(args) -> dict:
     }
 
 
+def _has_runs(path: Path) -> bool:
+    """Return whether the results file at ``path`` exists and lists any run."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return bool(json.load(handle).get("runs"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def run(args) -> int:
     """Run ``embedsent bench transfer`` with parsed ``args``; return the exit code."""
     if not 0.0 < args.target_accuracy < 1.0:
@@ -280,6 +290,14 @@ def run(args) -> int:
     configs = _configs(args)
     curve: CurveConfig = configs["curve"]
     progress = not args.no_progress
+    results = Path(args.out_dir) / RESULTS_FILE
+    if args.report_only and not _has_runs(results):
+        # Writing a report from no runs would replace the published tables
+        # in --docs-dir with empty ones.
+        raise ValueError(
+            f"--report-only: {results} has no measured runs to report; run "
+            "without --report-only first, or pass the --out-dir that holds them"
+        )
     out_dir = ensure_folder(args.out_dir)
     cache_dir = ensure_folder(out_dir / "cache")
     docs_dir = ensure_folder(args.docs_dir)

@@ -944,6 +944,13 @@ def _read_delimited(
                         found=header,
                         location="the header",
                     )
+            for column in (text_column, label_column):
+                if column is not None and header.count(column) > 1:
+                    raise ValueError(
+                        f"column {column!r} appears {header.count(column)} times "
+                        f"in the header of {path}, so its values are ambiguous; "
+                        "rename the duplicates"
+                    )
             row_number = 0
             while True:
                 record_start = reader.line_num + 1
@@ -953,8 +960,18 @@ def _read_delimited(
                 if not fields:
                     continue
                 row_number += 1
-                row = dict(zip(header, fields, strict=False))
                 where = f"row {row_number} (line {record_start})"
+                if len(fields) > len(header):
+                    # A comma inside an unquoted text shifts every later
+                    # field, which would silently mislabel the row. A short
+                    # row fails below if it lacks a column that is read.
+                    raise ValueError(
+                        f"{where} of {path} has {len(fields)} fields but the "
+                        f"header has {len(header)}; quote texts that contain "
+                        f"the delimiter {delimiter!r}, for example "
+                        '"great movie, loved it"'
+                    )
+                row = dict(zip(header, fields, strict=False))
                 text = row.get(text_column)
                 _check_cell(text, text_column, where, path, is_text=True)
                 texts.append(text)

@@ -207,6 +207,39 @@ def test_missing_output_folder_rejected(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_output_equal_to_input_rejected(tmp_path, capsys):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("2 2\ngood 1 0\nbad 0 1\n", encoding="utf-8")
+    before = vectors.read_bytes()
+    code = main(
+        ["train", "--data", "default", "--vectors", str(vectors), "--out", str(vectors)]
+    )
+    assert code == 2
+    assert "is also --vectors" in capsys.readouterr().err
+    assert vectors.read_bytes() == before
+
+
+def test_output_equal_to_checkpoint_rejected(tmp_path, capsys):
+    path = tmp_path / "same.npz"
+    code = main(
+        ["pretrain", "--data", "default", "--out", str(path)]
+        + ["--checkpoint", str(path), *TINY]
+    )
+    assert code == 2
+    assert "is also --checkpoint" in capsys.readouterr().err
+    assert not path.exists()
+
+
+def test_two_outputs_on_one_file_rejected(tmp_path, capsys):
+    path = tmp_path / "same.npz"
+    code = main(
+        ["pretrain", "--data", "default", "--out", str(path)]
+        + ["--save-model", str(path), *TINY]
+    )
+    assert code == 2
+    assert "--save-model" in capsys.readouterr().err
+
+
 # Configures logging as `embedsent -v` does, then logs and starts JAX's backends.
 VERBOSE_LOGGING_SCRIPT = """
 import logging

@@ -276,3 +276,14 @@ def test_toy_experiment_reports_split_spread():
     assert result["coin_flip_perfect"] == 0.25
     assert result["settings"]["n_test"] == 200
     assert 0.0 <= entry["small_test_perfect_share"] <= 1.0
+
+
+def test_report_only_without_runs_keeps_docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    published = docs / "benchmarks.md"
+    published.write_text("# Benchmarks\n\n## Transfer learning curves\n\nkept\n")
+    with pytest.raises(ValueError, match="no measured runs"):
+        run(_tiny_args(tmp_path, "--report-only"))
+    assert published.read_text().endswith("kept\n")
+    assert not (tmp_path / "results" / "cache").exists()

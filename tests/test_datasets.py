@@ -871,3 +871,19 @@ def test_balanced_sample_rejects_float_n():
     labeled = make_labeled({"pos": 3, "neg": 3})
     with pytest.raises(TypeError, match="n must be an int, got float"):
         balanced_sample(labeled, 2.0, np.random.default_rng(0))  # type: ignore[arg-type]
+
+
+def test_table_csv_row_with_extra_field(tmp_path: Path):
+    path = tmp_path / "shifted.csv"
+    path.write_text(
+        "text,label\ngreat movie, loved it,pos\nbad movie,neg\n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match=r"row 1 \(line 2\).* fields but the header"):
+        load_table(path)
+
+
+def test_table_csv_duplicate_label_column(tmp_path: Path):
+    path = tmp_path / "duplicate.csv"
+    path.write_text("text,label,label\ngood,pos,neg\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'label' appears 2 times"):
+        load_table(path)
