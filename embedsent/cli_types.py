@@ -107,12 +107,19 @@ def labeled_size(text: str) -> str:
 def codec_name(text: str) -> str:
     """Check that ``text`` names a Python codec, such as ``utf-8``."""
     try:
-        codecs.lookup(text)
+        info = codecs.lookup(text)
     except LookupError:
         raise argparse.ArgumentTypeError(
             f"unknown encoding {text!r}; pass a Python codec name such as utf-8, "
             "latin-1 or cp1252"
         ) from None
+    # rot13 and base64 are codecs but not text encodings: bytes.decode
+    # rejects them with LookupError.
+    if not getattr(info, "_is_text_encoding", True):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a text encoding; pass one such as utf-8, latin-1 "
+            "or cp1252"
+        )
     return text
 
 

@@ -88,6 +88,11 @@ class TransferClassifier:
         feature_method: str = "mean",
         classifier_config: ClassifierConfig | None = None,
     ):
+        if not isinstance(vectors, WordVectors):
+            raise TypeError(
+                f"vectors must be WordVectors, got {type(vectors).__name__}; load "
+                "a file with WordVectors.load(path) or train with pretrain(texts)"
+            )
         self.vectors = vectors
         self.text_config = text_config or TextConfig()
         self.encoder = SentenceEncoder(vectors, feature_method)

@@ -42,6 +42,8 @@ PARSE_ERRORS = [
     ),
     ([*PRETRAIN, "--checkpoint-every", "-1"], "argument --checkpoint-every: must"),
     ([*PRETRAIN, "--encoding", "no-such-codec"], "argument --encoding: unknown"),
+    ([*PRETRAIN, "--encoding", "rot13"], "argument --encoding: 'rot13' is not a text"),
+    ([*TRAIN, "--encoding", "base64"], "argument --encoding: 'base64' is not a text"),
     ([*PRETRAIN, "--dim", "x"], "argument --dim: invalid int value: 'x'"),
     (
         [*TRAIN, "--hidden-size", "-1"],

@@ -135,3 +135,9 @@ def test_load_rejects_vectors_of_other_dim(model, tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match="dim 4 but its classifier expects 8"):
         TransferClassifier.load(path)
+
+
+@pytest.mark.parametrize("bad", [None, "vectors.txt"])
+def test_transfer_classifier_rejects_non_vectors(bad):
+    with pytest.raises(TypeError, match="vectors must be WordVectors"):
+        TransferClassifier(bad)
