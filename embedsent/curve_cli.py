@@ -73,11 +73,16 @@ def _size(value: str) -> int:
     return size
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``embedsent bench transfer`` to ``parser``."""
+def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
+    """Add the options of ``embedsent bench transfer`` to ``parser``.
+
+    With ``subcommand``, ``--seed`` and ``--no-progress`` default to the
+    values of the global ``embedsent`` options of the same name, which a
+    subparser default would otherwise override.
+    """
     _add_data_options(parser.add_argument_group("data and draws"))
     _add_method_options(parser.add_argument_group("methods and pretraining"))
-    _add_output_options(parser.add_argument_group("report and output"))
+    _add_output_options(parser.add_argument_group("report and output"), subcommand)
 
 
 def _add_data_options(parser) -> None:
@@ -186,7 +191,7 @@ def _add_method_options(parser) -> None:
     )
 
 
-def _add_output_options(parser) -> None:
+def _add_output_options(parser, subcommand: bool) -> None:
     parser.add_argument(
         "--target-accuracy",
         type=float,
@@ -219,11 +224,14 @@ def _add_output_options(parser) -> None:
     parser.add_argument(
         "--seed",
         type=config_value(SGNSConfig, "seed"),
-        default=0,
-        help="seed (default: 0)",
+        default=argparse.SUPPRESS if subcommand else 0,
+        help="seed (default: 0, or embedsent's global --seed)",
     )
     parser.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bars"
+        "--no-progress",
+        action="store_true",
+        default=argparse.SUPPRESS if subcommand else False,
+        help="hide the progress bars",
     )
 
 
@@ -238,7 +246,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "PNG plots and the 'Transfer learning curves' section of "
         "docs/benchmarks.md. Reruns skip the runs already in the JSON.",
     )
-    add_arguments(parser)
+    add_arguments(parser, subcommand=True)
     return parser
 
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from embedsent import curves
-from embedsent.curve_cli import add_parser, run
+from embedsent.cli import build_parser
+from embedsent.curve_cli import run
 from embedsent.curve_output import write_section
 from embedsent.curve_report import SECTION_TITLE
 from embedsent.curve_stats import (
@@ -21,9 +22,7 @@ from embedsent.toy_experiment import ToyConfig, run_toy_experiment
 
 
 def _parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="embedsent bench")
-    add_parser(parser.add_subparsers(dest="target"))
-    return parser.parse_args(["transfer", *argv])
+    return build_parser().parse_args(["bench", "transfer", *argv])
 
 
 def _tiny_args(tmp_path, *extra: str) -> argparse.Namespace:
@@ -56,6 +55,17 @@ def _tiny_args(tmp_path, *extra: str) -> argparse.Namespace:
     )
     args.command_line = "embedsent bench transfer --data default"
     return args
+
+
+def test_global_seed_and_progress_reach_bench_transfer():
+    args = build_parser().parse_args(
+        ["--seed", "3", "--no-progress", "bench", "transfer", "--data", "default"]
+    )
+    assert args.seed == 3
+    assert args.no_progress
+    args = _parse("--data", "default", "--seed", "5")
+    assert args.seed == 5
+    assert not args.no_progress
 
 
 @pytest.fixture(scope="module")
