@@ -619,7 +619,8 @@ def _check_output_paths(args) -> None:
                     f"{_flag(name)} {path} is also {_flag(other)}, so writing it "
                     f"would overwrite that file; pass a different {_flag(name)}"
                 )
-    for name in _OUTPUT_FLAGS:
+    # A checkpoint is read back on resume but also written during training.
+    for name in (*_OUTPUT_FLAGS, "checkpoint"):
         value = getattr(args, name, None)
         if not value:
             continue

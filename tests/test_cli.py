@@ -207,6 +207,18 @@ def test_missing_output_folder_rejected(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_missing_checkpoint_folder_rejected(tmp_path, capsys):
+    checkpoint = tmp_path / "absent" / "ck.npz"
+    out = tmp_path / "v.txt"
+    code = main(
+        ["pretrain", "--data", "default", "--out", str(out)]
+        + ["--checkpoint", str(checkpoint), *TINY]
+    )
+    assert code == 2
+    assert "--checkpoint" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_output_equal_to_input_rejected(tmp_path, capsys):
     vectors = tmp_path / "v.txt"
     vectors.write_text("2 2\ngood 1 0\nbad 0 1\n", encoding="utf-8")
