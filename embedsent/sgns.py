@@ -55,7 +55,7 @@ ALIAS_SCALE = 2**31 - 1
 def build_noise_table(noise: np.ndarray) -> np.ndarray:
     """Return Walker's alias table of ``noise`` as ``int32[2, V]``.
 
-    Row 0 holds thresholds out of ``ALIAS_SCALE`` and row 1 the alias ids.
+    Row 0 contains thresholds out of ``ALIAS_SCALE`` and row 1 the alias ids.
     A draw picks a uniform id ``i`` and a uniform integer ``c`` below
     ``ALIAS_SCALE``, then returns ``i`` if ``c < table[0, i]`` and
     ``table[1, i]`` otherwise. That samples ``noise`` exactly up to the

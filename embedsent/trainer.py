@@ -83,9 +83,9 @@ def subsample(
     kept_ids, kept_docs = [], []
     for start in range(0, len(corpus), SUBSAMPLE_BLOCK):
         ids = corpus.ids[start : start + SUBSAMPLE_BLOCK]
-        kept = rng.random(ids.shape[0]) < keep[ids]
-        kept_ids.append(ids[kept])
-        kept_docs.append(corpus.doc_ids[start : start + SUBSAMPLE_BLOCK][kept])
+        keep_mask = rng.random(ids.shape[0]) < keep[ids]
+        kept_ids.append(ids[keep_mask])
+        kept_docs.append(corpus.doc_ids[start : start + SUBSAMPLE_BLOCK][keep_mask])
     if not kept_ids:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
     return np.concatenate(kept_ids), np.concatenate(kept_docs)

@@ -224,13 +224,13 @@ class Vocabulary:
             # One flat pass fills a single growing array, so the corpus never
             # exists as per-document arrays and a concatenated copy at once.
             for document in documents:
-                kept = 0
+                known_count = 0
                 for token in document:
                     token_id = index.get(token)
                     if token_id is not None:
-                        kept += 1
+                        known_count += 1
                         yield token_id
-                lengths.append(kept)
+                lengths.append(known_count)
 
         ids = np.fromiter(known_ids(), dtype=np.int32)
         doc_ids = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)

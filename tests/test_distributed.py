@@ -145,7 +145,7 @@ def test_two_processes_match_two_devices(tmp_path):
     first = np.load(tmp_path / "process0.npz")
     np.testing.assert_array_equal(first["input"], expected["input"])
     np.testing.assert_array_equal(first["output"], expected["output"])
-    # Every replica applies the same updates, so process 1 holds the same
+    # Every replica applies the same updates, so process 1 has the same
     # tables even though only process 0 writes them.
     second = np.load(tmp_path / "process1.npz")
     np.testing.assert_array_equal(second["input"], first["input"])
