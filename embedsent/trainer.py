@@ -31,6 +31,7 @@ from embedsent.checkpoint import (
     save_checkpoint,
 )
 from embedsent.config import SGNSConfig, VocabConfig
+from embedsent.memory import release_free_heap
 from embedsent.sgns import (
     AXIS,
     StepShape,
@@ -80,15 +81,24 @@ def subsample(
     corpus: EncodedCorpus, keep: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Drop frequent tokens at random with per-id keep probabilities ``keep``."""
-    kept_ids, kept_docs = [], []
+    # The masks (one byte per token) come first, so the kept tokens go straight
+    # into arrays of their final size and the kept stream never exists twice.
+    masks = []
     for start in range(0, len(corpus), SUBSAMPLE_BLOCK):
         ids = corpus.ids[start : start + SUBSAMPLE_BLOCK]
-        keep_mask = rng.random(ids.shape[0]) < keep[ids]
-        kept_ids.append(ids[keep_mask])
-        kept_docs.append(corpus.doc_ids[start : start + SUBSAMPLE_BLOCK][keep_mask])
-    if not kept_ids:
-        return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    return np.concatenate(kept_ids), np.concatenate(kept_docs)
+        masks.append(rng.random(ids.shape[0]) < keep[ids])
+    total = sum(int(np.count_nonzero(mask)) for mask in masks)
+    kept_ids = np.empty(total, np.int32)
+    kept_docs = np.empty(total, np.int32)
+    position = 0
+    for block, mask in enumerate(masks):
+        start = block * SUBSAMPLE_BLOCK
+        count = int(np.count_nonzero(mask))
+        end = start + mask.shape[0]
+        kept_ids[position : position + count] = corpus.ids[start:end][mask]
+        kept_docs[position : position + count] = corpus.doc_ids[start:end][mask]
+        position += count
+    return kept_ids, kept_docs
 
 
 class Chunks:
@@ -174,15 +184,18 @@ def train_sgns(
     """
     config = config or SGNSConfig()
     vocab_config = vocab_config or VocabConfig()
+    documents = None
     if isinstance(corpus, EncodedCorpus):
         if vocab is None:
             raise ValueError("an EncodedCorpus needs the vocab it was encoded with")
         encoded = corpus
+        has_known_token = len(encoded) > 0
     else:
         documents = check_token_corpus(corpus)
         vocab = vocab or Vocabulary.build(documents, vocab_config)
-        encoded = vocab.encode_corpus(documents)
-    if len(encoded) == 0:
+        index = vocab.index
+        has_known_token = any(t in index for document in documents for t in document)
+    if not has_known_token:
         raise ValueError(
             "the corpus has no in-vocabulary token to train on; pass more text or "
             "lower min_count"
@@ -198,6 +211,17 @@ def train_sgns(
         tables = init_tables(init_key, len(vocab), config.dim)
     else:
         tables = _checked_tables(initial_tables, len(vocab), config.dim)
+    shape = StepShape.from_config(config)
+    noise_table = jnp.asarray(
+        build_noise_table(vocab.noise_distribution(vocab_config.noise_power))
+    )
+    model = SGNSModel(vocab, np.empty(0), np.empty(0), config, vocab_config)
+    # Compiling before the corpus is encoded keeps the compiler's temporary
+    # memory and the id arrays from adding up to the run's peak.
+    tables = _warm_up(shape, config, tables, noise_table, model)
+    if documents is not None:
+        encoded = vocab.encode_corpus(documents)
+        release_free_heap()
     state = RunState(rng_state=np.random.default_rng(config.seed).bit_generator.state)
     fingerprint = corpus_fingerprint(encoded, vocab) if checkpoint else ""
     if checkpoint and checkpoint.resume and checkpoint.path.exists():
@@ -211,12 +235,10 @@ def train_sgns(
     )
     run = _Run(
         config=config,
-        shape=StepShape.from_config(config),
+        shape=shape,
         encoded=encoded,
         keep=keep,
-        noise_table=jnp.asarray(
-            build_noise_table(vocab.noise_distribution(vocab_config.noise_power))
-        ),
+        noise_table=noise_table,
         schedule=schedule,
         root_key=root_key,
         checkpoint=checkpoint,
@@ -224,7 +246,6 @@ def train_sgns(
         progress=progress,
         on_chunk=on_chunk,
     )
-    model = SGNSModel(vocab, np.empty(0), np.empty(0), config, vocab_config)
     while state.epoch < config.epochs:
         tables = run.epoch(tables, state, model)
     model.epoch_losses = list(state.epoch_losses)
@@ -236,6 +257,37 @@ def train_sgns(
             f"the trained vectors contain NaN or inf; lower alpha (now {config.alpha})"
         )
     return model
+
+
+def _warm_up(shape: StepShape, config: SGNSConfig, tables, noise_table, model):
+    """Compile the step with a call that changes no row; return the tables.
+
+    The call has no valid center and a zero learning rate, so every update is
+    zero and the tables come back bit for bit. Its time is the run's compile
+    time. A multi-process run compiles at its first real call instead, where
+    the processes first check that they agree on their inputs.
+    """
+    if jax.process_count() > 1:
+        return tables
+    n_devices = config.n_devices or jax.device_count()
+    width = shape.chunk_centers + 2 * shape.window
+    ids = np.zeros((n_devices, width), np.int32)
+    doc_ids = np.full((n_devices, width), -1, np.int32)
+    n_valid = np.zeros(n_devices, np.int32)
+    rates = np.zeros((n_devices, shape.steps_per_call), np.float32)
+    keys = jax.random.split(jax.random.PRNGKey(0), n_devices)
+    started = time.perf_counter()
+    if n_devices == 1:
+        chunk = (ids[0], doc_ids[0], n_valid[0], noise_table)
+        tables, _, _ = train_chunk(shape, tables, chunk, keys[0], rates[0])
+    else:
+        step = sharded_train_chunk(shape, n_devices)
+        chunk = (ids, doc_ids, n_valid, noise_table)
+        tables, _, _ = step(tables, chunk, keys, rates)
+    jax.block_until_ready(tables)
+    model.compile_seconds = time.perf_counter() - started
+    release_free_heap()
+    return tables
 
 
 def _check_devices(config: SGNSConfig) -> None:

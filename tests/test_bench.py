@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from embedsent.bench import format_summary, run_trial, summarize
+from embedsent.bench import (
+    PrivateMemorySampler,
+    _child,
+    format_summary,
+    memory_status,
+    run_trial,
+    summarize,
+)
 
 WORDS = [f"w{i}" for i in range(40)]
 
@@ -42,9 +49,31 @@ def test_trial_records_speed_and_memory(tokens_file, trainer):
     assert record["vocab_size"] == len(WORDS)
     assert record["words_per_second"] > 0
     assert record["base_rss_mb"] > 0
-    # Linux syncs the per-thread counters behind ru_maxrss lazily, so the
-    # peak can read a few MB below a VmRSS sample taken just before.
+    # Linux syncs per-thread RSS counters lazily, so a peak can read a few MB
+    # below a sample taken just before.
     assert record["peak_rss_mb"] >= record["base_rss_mb"] - 16
+    assert record["base_private_mb"] > 0
+    assert record["peak_private_mb"] >= record["base_private_mb"] - 16
+    assert record["peak_private_mb"] <= record["peak_rss_mb"] + 16
+
+
+def test_child_peak_excludes_parent_memory(tokens_file):
+    # ru_maxrss keeps the parent's peak across exec; the child's own peak
+    # must not include the 400 MB this process holds.
+    ballast = np.ones(50_000_000)
+    parent = memory_status()["VmRSS"]
+    record = _child(_spec(tokens_file, "gensim", workers=1))
+    assert ballast.sum() == 50_000_000
+    assert record["peak_rss_mb"] < parent - 300
+
+
+def test_sampler_sees_short_allocation():
+    with PrivateMemorySampler(interval=0.001) as sampler:
+        start = memory_status()["RssAnon"]
+        block = np.ones(25_000_000)
+        block.sum()
+        del block
+    assert sampler.peak_mb >= start + 150
 
 
 def test_trial_repeat_multiplies_corpus(tokens_file):
@@ -52,13 +81,15 @@ def test_trial_repeat_multiplies_corpus(tokens_file):
     assert record["raw_words"] == 2 * 200 * 30
 
 
-def _record(trainer, speed, peak, base):
+def _record(trainer, speed, peak, base, private=None, base_private=None):
     return {
         "trainer": trainer,
         "epochs": 1,
         "words_per_second": speed,
         "peak_rss_mb": peak,
         "base_rss_mb": base,
+        "peak_private_mb": private,
+        "base_private_mb": base_private,
         "compile_seconds": 1.0 if trainer == "embedsent" else 0.0,
         "quality": {"wordsim353": 0.5, "simlex999": 0.3, "analogy": None},
     }
@@ -66,15 +97,17 @@ def _record(trainer, speed, peak, base):
 
 def test_summary_pairs_ratios_and_added_memory():
     trials = [
-        _record("embedsent", 300.0, 900.0, 700.0),
-        _record("gensim-w2", 100.0, 750.0, 700.0),
-        _record("embedsent", 200.0, 950.0, 700.0),
-        _record("gensim-w2", 200.0, 760.0, 700.0),
+        _record("embedsent", 300.0, 900.0, 700.0, 600.0, 500.0),
+        _record("gensim-w2", 100.0, 750.0, 700.0, 540.0, 500.0),
+        _record("embedsent", 200.0, 950.0, 700.0, 580.0, 500.0),
+        _record("gensim-w2", 200.0, 760.0, 700.0, 530.0, 500.0),
     ]
     rows = {row["trainer"]: row for row in summarize(trials)}
     assert rows["embedsent"]["median_words_per_second"] == 250.0
     assert rows["embedsent"]["added_rss_mb"] == 250.0
     assert rows["gensim-w2"]["added_rss_mb"] == 60.0
+    assert rows["embedsent"]["peak_private_mb"] == 600.0
+    assert rows["gensim-w2"]["added_private_mb"] == 40.0
     # Ratios pair the i-th trials: 300/100 and 200/200.
     assert rows["gensim-w2"]["embedsent_ratio_median"] == 2.0
     assert rows["embedsent"]["analogy"] is None
@@ -97,3 +130,5 @@ def test_summary_without_baseline_leaves_added_empty():
     text = format_summary(report)
     assert "embedsent" in text
     assert "added" in text
+    assert row["peak_private_mb"] is None
+    assert "private" in text

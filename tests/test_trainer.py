@@ -1,8 +1,13 @@
+import jax
 import numpy as np
 import pytest
 
+from embedsent import trainer
 from embedsent.config import SGNSConfig, VocabConfig
+from embedsent.memory import release_free_heap
+from embedsent.sgns import StepShape, build_noise_table, init_tables, train_chunk
 from embedsent.trainer import Checkpointing, SGNSModel, continue_training, train_sgns
+from embedsent.vocab import Vocabulary
 
 CONFIG = SGNSConfig(
     dim=12,
@@ -115,6 +120,72 @@ def test_continued_training_counts_known_words_again():
     grown = continue_training(model, corpus(seed=2, n_docs=30))
     assert grown.vocab.counts.sum() > model.vocab.counts.sum()
     assert len(grown.vocab) == len(model.vocab)
+
+
+def test_warm_up_keeps_tables():
+    config = SGNSConfig(dim=6, window=2, negative=2, batch_size=16, steps_per_call=3)
+    shape = StepShape.from_config(config)
+    vocab = Vocabulary.build(corpus(), VOCAB)
+    noise = jax.numpy.asarray(build_noise_table(vocab.noise_distribution()))
+    tables = init_tables(jax.random.PRNGKey(3), len(vocab), config.dim)
+    # A trained-looking output table, so a zero update is visible on it too.
+    tables = (tables[0], tables[0] * 2.0)
+    before = [np.asarray(table).copy() for table in tables]
+    model = SGNSModel(vocab, np.empty(0), np.empty(0), config, VOCAB)
+    after = trainer._warm_up(shape, config, tables, noise, model)
+    for old, new in zip(before, after, strict=True):
+        assert np.array_equal(old, np.asarray(new))
+    assert model.compile_seconds > 0
+
+
+def test_compiles_before_encoding(monkeypatch):
+    # A step shape no other test uses, so this run compiles it.
+    config = SGNSConfig(
+        dim=10, window=2, negative=2, epochs=2, batch_size=16, steps_per_call=5
+    )
+    start = train_chunk._cache_size()
+    seen = []
+    encode = Vocabulary.encode_corpus
+
+    def recording_encode(self, documents):
+        seen.append(train_chunk._cache_size())
+        return encode(self, documents)
+
+    monkeypatch.setattr(Vocabulary, "encode_corpus", recording_encode)
+    model = train_sgns(corpus(), config, VOCAB)
+    assert seen == [start + 1]
+    assert train_chunk._cache_size() == start + 1
+    assert model.compile_seconds > 0
+    assert all(speed > 0 for speed in model.words_per_second)
+
+
+def test_subsample_in_blocks_matches_one_draw(monkeypatch):
+    vocab = Vocabulary.build(corpus(n_docs=40), VOCAB)
+    encoded = vocab.encode_corpus(corpus(n_docs=40))
+    keep = np.linspace(0.05, 1.0, len(vocab))
+    monkeypatch.setattr(trainer, "SUBSAMPLE_BLOCK", 7)
+    ids, docs = trainer.subsample(encoded, keep, np.random.default_rng(9))
+    mask = np.random.default_rng(9).random(len(encoded)) < keep[encoded.ids]
+    assert 0 < mask.sum() < len(encoded)
+    assert np.array_equal(ids, encoded.ids[mask])
+    assert np.array_equal(docs, encoded.doc_ids[mask])
+    assert ids.dtype == docs.dtype == np.int32
+
+
+def test_subsample_of_empty_corpus_is_empty():
+    vocab = Vocabulary.build(corpus(n_docs=4), VOCAB)
+    encoded = vocab.encode_corpus([[], []])
+    ids, docs = trainer.subsample(encoded, np.ones(len(vocab)), np.random.default_rng())
+    assert ids.shape == docs.shape == (0,)
+
+
+def test_release_heap_returns_bool():
+    assert isinstance(release_free_heap(), bool)
+
+
+def test_release_heap_skips_non_linux(monkeypatch):
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert release_free_heap() is False
 
 
 def test_continued_training_rejects_other_dim():
