@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import pickle
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from embedsent.cli_checks import check_flag_combinations
 from embedsent.cli_types import (
     add_encoding_options,
     bounded,
@@ -38,6 +40,24 @@ from embedsent.selection import run as run_select
 __all__ = ["main", "build_parser"]
 
 logger = logging.getLogger("embedsent.cli")
+
+# Upper limits that only the command line applies. The configs accept larger
+# values, but from a flag they are most likely typos such as 10**12.
+MAX_SGNS_BATCH_SIZE = 65_536
+SGNS_BATCH_SIZE_REASON = (
+    "a larger batch needs more memory per step and makes fewer updates per "
+    f"epoch (default {SGNSConfig().batch_size})"
+)
+MAX_CLASSIFIER_EPOCHS = 10_000
+CLASSIFIER_EPOCHS_REASON = (
+    "each epoch is one pass over every labeled text, so more epochs can run "
+    f"for hours on a large data set (default {ClassifierConfig().epochs})"
+)
+
+# The status of a process that SIGPIPE (signal 13) ended, as shells report it
+# for `cat big.txt | head -1`, so scripts run with `set -o pipefail` treat a
+# closed pipe the same way for embedsent as for other Unix tools.
+BROKEN_PIPE_STATUS = 128 + 13
 
 
 def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
@@ -80,7 +100,12 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
     )
     group.add_argument(
         "--batch-size",
-        type=config_value(SGNSConfig, "batch_size"),
+        type=config_value(
+            SGNSConfig,
+            "batch_size",
+            maximum=MAX_SGNS_BATCH_SIZE,
+            maximum_reason=SGNS_BATCH_SIZE_REASON,
+        ),
         default=defaults.batch_size,
         help="center words per step (default: %(default)s)",
     )
@@ -127,7 +152,12 @@ def _add_classifier_options(parser: argparse.ArgumentParser, defaults) -> None:
     )
     group.add_argument(
         "--classifier-epochs",
-        type=config_value(ClassifierConfig, "epochs"),
+        type=config_value(
+            ClassifierConfig,
+            "epochs",
+            maximum=MAX_CLASSIFIER_EPOCHS,
+            maximum_reason=CLASSIFIER_EPOCHS_REASON,
+        ),
         default=defaults.epochs,
         help="passes over the labeled texts (default: %(default)s)",
     )
@@ -165,21 +195,21 @@ def _add_process_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--num-processes",
-        type=int,
+        type=bounded(int, 1),
         default=1,
         help="processes in the run, all given the same arguments except "
         "--process-id (default: %(default)s)",
     )
     group.add_argument(
         "--process-id",
-        type=int,
+        type=bounded(int, 0),
         default=0,
         help="this process's id, 0 to --num-processes minus 1; process 0 writes "
         "the outputs and checkpoints (default: %(default)s)",
     )
     group.add_argument(
         "--coordinator-timeout",
-        type=int,
+        type=bounded(int, 1),
         default=300,
         help="seconds to wait for every process to connect (default: %(default)s)",
     )
@@ -356,15 +386,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--max-per-class",
-        type=bounded(int, 0),
+        type=bounded(int, 1),
         default=None,
-        help="use at most this many labeled texts per class and split (default: all)",
+        help="use at most this many labeled texts per class and split, drawn "
+        "at random with --seed (default: all)",
     )
     compare.add_argument(
         "--max-unlabeled",
         type=bounded(int, 0),
         default=None,
-        help="use at most this many unlabeled texts (default: all)",
+        help="use at most this many unlabeled texts, drawn at random with "
+        "--seed; 0 pretrains on the training texts alone (default: all)",
     )
     compare.add_argument(
         "--gensim-workers",
@@ -457,7 +489,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_sgns.add_argument(
         "--batch-size",
-        type=config_value(SGNSConfig, "batch_size"),
+        type=config_value(
+            SGNSConfig,
+            "batch_size",
+            maximum=MAX_SGNS_BATCH_SIZE,
+            maximum_reason=SGNS_BATCH_SIZE_REASON,
+        ),
         default=SGNSConfig().batch_size,
         help="embedsent centers per step (default: %(default)s, as in pretrain)",
     )
@@ -530,12 +567,44 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` and return the exit status.
+
+    A reader that closes standard output early, as ``head`` does, ends the
+    command quietly with status 141.
+    """
+    try:
+        try:
+            return _run(argv)
+        finally:
+            # Output still buffered would otherwise fail at interpreter exit,
+            # outside this handler, with "Exception ignored ... BrokenPipeError".
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE_STATUS
+
+
+def _discard_stdout() -> None:
+    """Point standard output's descriptor at os.devnull for the flush at exit."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # A replaced stream, such as io.StringIO, has no descriptor.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
+        check_flag_combinations(args)
         _check_output_paths(args)
         return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        raise  # BrokenPipeError is an OSError, but main ends it quietly.
     except KeyboardInterrupt:
         hint = ""
         if getattr(args, "checkpoint", None):
@@ -569,6 +638,7 @@ def _describe_error(error: BaseException, args) -> str:
     """Return the message of ``error``, naming the flag where the library names
     the Python parameter that the flag sets."""
     from embedsent.classifier import ClassifierDiverged
+    from embedsent.sgns_model import TableMemoryError
     from embedsent.vocab import MinCountError
 
     if isinstance(error, MinCountError) and hasattr(args, "min_count"):
@@ -583,7 +653,35 @@ def _describe_error(error: BaseException, args) -> str:
             f"classifier training diverged: {error.reason}; pass a lower "
             f"--learning-rate (now {error.learning_rate})"
         )
+    if isinstance(error, TableMemoryError) and hasattr(args, "dim"):
+        return _describe_table_memory(error, args)
     return str(error)
+
+
+def _describe_table_memory(error, args) -> str:
+    tables = (
+        f"the embedding tables need {error.needed_bytes / 2**30:.3g} GiB (2 x "
+        f"{error.vocab_size} words x {error.dim} dims x 4 bytes)"
+    )
+    if error.limit_gb is not None:
+        problem = (
+            f"{tables}, above the {error.limit_gb:g} GiB limit of "
+            "SGNSConfig.max_memory_gb, which no flag sets"
+        )
+    else:
+        problem = (
+            f"{tables}, but only {error.available_bytes / 2**30:.3g} GiB of "
+            "memory is available"
+        )
+    fixes = []
+    if hasattr(args, "min_count"):
+        fixes.append(f"raise --min-count (now {args.min_count})")
+    if hasattr(args, "max_vocab_size"):
+        fixes.append("pass --max-vocab-size")
+    fixes.append(f"lower --dim (now {error.dim})")
+    if len(fixes) > 1:
+        fixes[-2:] = [f"{fixes[-2]} or {fixes[-1]}"]
+    return f"{problem}; {', '.join(fixes)}"
 
 
 # Flags whose files a command reads, or reads and rewrites (a checkpoint).

@@ -29,6 +29,8 @@ def config_value(
     convert: Callable[[str], Any] = int,
     hint: str = "",
     minimum: float | None = None,
+    maximum: float | None = None,
+    maximum_reason: str = "",
 ) -> Callable[[str], Any]:
     """Return an argparse type that converts a flag value and checks one field.
 
@@ -39,6 +41,11 @@ def config_value(
         hint: Appended to the message, such as ``"; 0 disables it"``.
         minimum: A lower limit checked before the config's, for a field whose
             limit depends on another field's default.
+        maximum: An upper limit that only the command line applies, for a
+            field that the config leaves unbounded but where a typo such as
+            10**12 would run for days or exhaust memory.
+        maximum_reason: Why values above ``maximum`` are rejected, appended
+            to that message.
     """
 
     def parse(text: str) -> Any:
@@ -46,6 +53,10 @@ def config_value(
         value = convert(text)
         if minimum is not None and not value >= minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}{hint}")
+        if maximum is not None and not value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be <= {maximum}, got {value}; {maximum_reason}"
+            )
         try:
             config_class(**{field: value})
         except (TypeError, ValueError) as error:

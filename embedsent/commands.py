@@ -53,17 +53,17 @@ def configs(args, seed: int):
 
 
 def _load_corpus(spec: str, args):
-    from embedsent.datasets import load_aclimdb, load_default_corpus
+    from embedsent.datasets import limit_corpus, load_aclimdb, load_default_corpus
 
+    limits = {
+        "max_per_class": getattr(args, "max_per_class", None),
+        "max_unlabeled": getattr(args, "max_unlabeled", None),
+        "seed": args.seed,
+    }
     if spec == "default":
-        return load_default_corpus(getattr(args, "data_dir", None))
-    return load_aclimdb(
-        spec,
-        max_per_class=getattr(args, "max_per_class", None),
-        max_unlabeled=getattr(args, "max_unlabeled", None),
-        seed=args.seed,
-        progress=not args.no_progress,
-    )
+        corpus = load_default_corpus(getattr(args, "data_dir", None))
+        return limit_corpus(corpus, **limits)
+    return load_aclimdb(spec, **limits, progress=not args.no_progress)
 
 
 def _load_unlabeled_texts(spec: str, args) -> list[str]:
@@ -187,6 +187,7 @@ def _join_processes(args) -> None:
 
 
 def run_pretrain(args) -> int:
+    from embedsent.cli_checks import check_devices_flag
     from embedsent.config import TextConfig
     from embedsent.text import tokenize_corpus
     from embedsent.trainer import (
@@ -197,6 +198,7 @@ def run_pretrain(args) -> int:
     )
 
     _join_processes(args)
+    check_devices_flag(args.devices)
     sgns, vocab, _ = configs(args, args.seed)
     texts = _load_unlabeled_texts(args.data, args)
     progress = not args.no_progress
@@ -253,6 +255,13 @@ def run_train(args) -> int:
         encoding=args.vectors_encoding,
         errors=args.vectors_errors,
     )
+    if args.feature == "sif" and vectors.counts is None:
+        raise ValueError(
+            f"--feature sif weights words by their corpus counts, which "
+            f"--vectors {args.vectors} does not contain (word2vec and GloVe "
+            "files have none); pass --feature mean or --feature tfidf, or a "
+            "gensim KeyedVectors file that stores counts"
+        )
     labeled = _load_labeled(args.data, args)
     model = TransferClassifier(
         vectors, feature_method=args.feature, classifier_config=classifier
@@ -297,6 +306,7 @@ def run_predict(args) -> int:
 
 
 def run_compare(args) -> int:
+    from embedsent.cli_checks import check_devices_flag
     from embedsent.cli_input import check_sample_size
     from embedsent.compare import (
         CompareConfig,
@@ -305,6 +315,7 @@ def run_compare(args) -> int:
         select_sizes,
     )
 
+    check_devices_flag(args.devices)
     sgns, vocab, classifier = configs(args, args.seed)
     corpus = _load_corpus(args.data, args)
     sizes = select_sizes(args.sizes)

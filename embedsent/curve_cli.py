@@ -121,15 +121,17 @@ def _add_data_options(parser) -> None:
     )
     parser.add_argument(
         "--max-per-class",
-        type=bounded(int, 0),
+        type=bounded(int, 1),
         default=None,
-        help="labeled texts kept per class and split (default: all)",
+        help="labeled texts kept per class and split, drawn at random with "
+        "--seed (default: all)",
     )
     parser.add_argument(
         "--max-unlabeled",
         type=bounded(int, 0),
         default=None,
-        help="unlabeled texts kept for pretraining (default: all)",
+        help="unlabeled texts kept for pretraining, drawn at random with "
+        "--seed; 0 pretrains on the training texts alone (default: all)",
     )
 
 

@@ -87,7 +87,9 @@ def cache_key(**settings) -> str:
 def _data_identity(data: str) -> dict:
     """Describe the data source so that a changed file changes the cache key."""
     if data == "default":
-        return {"data": "default"}
+        # The "limits" entry changes this corpus's cache keys, because token
+        # caches written while the limits did not apply to it hold every text.
+        return {"data": "default", "limits": "applied"}
     path = Path(data).resolve()
     stat = path.stat()
     return {"data": str(path), "bytes": stat.st_size, "mtime": int(stat.st_mtime)}
@@ -108,8 +110,8 @@ def load_tokenized_corpus(
     Args:
         data: An aclImdb folder or archive, or ``"default"`` for the shipped
             corpus.
-        max_per_class: Labeled texts kept per class and split (aclImdb only).
-        max_unlabeled: Unlabeled texts kept (aclImdb only).
+        max_per_class: Labeled texts kept per class and split.
+        max_unlabeled: Unlabeled texts kept.
         seed: Seed of the random subsets.
         text_config: Tokenisation settings.
         cache_dir: Folder of the cache, or None to neither read nor write it.
@@ -139,11 +141,16 @@ def load_tokenized_corpus(
             return TokenizedCorpus(**stored["corpus"]), key
         logger.warning("ignoring %s: not a token cache of this version", path)
 
-    from embedsent.datasets import load_aclimdb, load_default_corpus
+    from embedsent.datasets import limit_corpus, load_aclimdb, load_default_corpus
     from embedsent.text import tokenize_corpus
 
     if data == "default":
-        corpus = load_default_corpus()
+        corpus = limit_corpus(
+            load_default_corpus(),
+            max_per_class=max_per_class,
+            max_unlabeled=max_unlabeled,
+            seed=seed,
+        )
     else:
         corpus = load_aclimdb(
             data,

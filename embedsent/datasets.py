@@ -22,6 +22,7 @@ import time
 import zlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -39,6 +40,7 @@ __all__ = [
     "read_text",
     "decode_text",
     "balanced_sample",
+    "limit_corpus",
     "TextDecodeError",
     "ColumnNotFoundError",
 ]
@@ -1103,7 +1105,69 @@ def load_table(
     )
     if label_column is None:
         return tuple(texts)
+    _warn_numeric_label_clashes(labels, label_column, source)
     return LabeledTexts(texts, labels)
+
+
+def _label_number(label: Hashable) -> Decimal | None:
+    """Return the number that ``label`` reads as, or None for a non-number.
+
+    Decimal compares exactly, so large ints and strings such as
+    ``"0.1"`` match only the values they equal.
+    """
+    if isinstance(label, bool):
+        return None
+    if isinstance(label, int):
+        return Decimal(label)
+    if isinstance(label, float):
+        text = repr(label)
+    elif isinstance(label, str):
+        text = label
+    else:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return None if number.is_nan() else number
+
+
+_MAX_CLASHES_SHOWN = 5
+
+
+def _warn_numeric_label_clashes(
+    labels: Sequence[Hashable], column: str, source: Path
+) -> None:
+    """Log a warning when distinct labels read as the same number.
+
+    CSV labels are strings, so ``"1"`` and ``"1.0"`` would silently become two
+    classes, as would the JSON values ``1`` and ``"1"``.
+    """
+    by_number: dict[Decimal, list[Hashable]] = {}
+    for label in dict.fromkeys(labels):
+        number = _label_number(label)
+        if number is not None:
+            by_number.setdefault(number, []).append(label)
+    clashes = [group for group in by_number.values() if len(group) > 1]
+    if not clashes:
+        return
+    clash_text = "; ".join(
+        " and ".join(repr(label) for label in group)
+        for group in clashes[:_MAX_CLASHES_SHOWN]
+    )
+    if len(clashes) > _MAX_CLASHES_SHOWN:
+        clash_text += f"; and {len(clashes) - _MAX_CLASHES_SHOWN} more such groups"
+    first = clashes[0]
+    logger.warning(
+        "labels %s in column %r of %s are the same number but different "
+        "classes; write each class's label one way in the file, for example "
+        "replace every %r with %r",
+        clash_text,
+        column,
+        source,
+        first[1],
+        first[0],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1172,3 +1236,58 @@ def balanced_sample(
             )
         chosen.append(rng.choice(np.asarray(available), size=needed, replace=False))
     return rng.permutation(np.concatenate(chosen))
+
+
+def limit_corpus(
+    corpus: SplitCorpus,
+    *,
+    max_per_class: int | None = None,
+    max_unlabeled: int | None = None,
+    seed: int = 0,
+) -> SplitCorpus:
+    """Keep a random subset of each class in each split, and of the unlabeled texts.
+
+    The limits mean the same as in :func:`load_aclimdb`, which applies them
+    while it reads. This function applies them to a corpus loaded another
+    way, such as :func:`load_default_corpus`. Kept texts stay in their order.
+
+    Args:
+        corpus: The corpus to subset.
+        max_per_class: Keep at most this many texts of each label in each of
+            train and test. ``None`` keeps all.
+        max_unlabeled: Keep at most this many unlabeled texts. ``None`` keeps
+            all, and ``0`` keeps none.
+        seed: Seed of the random subsets. Each (split, class) group and the
+            unlabeled texts draw from their own generator.
+
+    Raises:
+        ValueError: If a limit or the seed is negative.
+        TypeError: If an argument has the wrong type.
+    """
+    if not isinstance(corpus, SplitCorpus):
+        raise TypeError(f"corpus must be a SplitCorpus, got {type(corpus).__name__}")
+    per_class = _check_optional_count("max_per_class", max_per_class)
+    unlabeled_limit = _check_optional_count("max_unlabeled", max_unlabeled)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+
+    def kept(size: int, limit: int | None, group: tuple[int, ...]) -> list[int]:
+        if limit is None or limit >= size:
+            return list(range(size))
+        rng = np.random.default_rng([int(seed), *group])
+        return np.sort(rng.choice(size, size=limit, replace=False)).tolist()
+
+    unlabeled = tuple(
+        corpus.unlabeled[i] for i in kept(len(corpus.unlabeled), unlabeled_limit, (0,))
+    )
+    splits = []
+    for split_number, split in enumerate((corpus.train, corpus.test), start=1):
+        positions: list[int] = []
+        for class_number, label in enumerate(_sorted_labels(split.labels)):
+            members = [i for i, other in enumerate(split.labels) if other == label]
+            chosen = kept(len(members), per_class, (split_number, class_number))
+            positions.extend(members[i] for i in chosen)
+        splits.append(split.subset(sorted(positions)))
+    return SplitCorpus(corpus.name, unlabeled, splits[0], splits[1])

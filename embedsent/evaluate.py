@@ -144,14 +144,14 @@ def word_similarity(
     if not gold:
         raise ValueError(
             f"no pair of the {n_read} pairs in {file} has both words in the "
-            "vocabulary; train on a larger corpus, lower min_count, or check "
-            "the lowercase setting"
+            "vocabulary; train on a larger corpus, lower min_count (CLI: "
+            "--min-count), or check the lowercase setting"
         )
     if len(gold) == 1:
         raise ValueError(
             f"only 1 of the {n_read} pairs in {file} has both words in the "
             "vocabulary, and a correlation needs at least 2; train on a larger "
-            "corpus or lower min_count"
+            "corpus or lower min_count (CLI: --min-count)"
         )
     if np.ptp(model) == 0.0:
         raise ValueError(

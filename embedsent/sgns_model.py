@@ -14,6 +14,7 @@ from embedsent.vocab import Vocabulary
 
 __all__ = [
     "SGNSModel",
+    "TableMemoryError",
     "TrainingDiverged",
     "check_format",
     "check_memory",
@@ -27,6 +28,36 @@ MODEL_FORMAT_VERSION = 1
 
 class TrainingDiverged(FloatingPointError):
     """Raised when the training loss becomes NaN, infinite or far above its start."""
+
+
+class TableMemoryError(MemoryError):
+    """Embedding tables that would exceed the memory limit or the free memory.
+
+    Attributes:
+        needed_bytes: Bytes of the two float32 tables.
+        vocab_size: Words in the vocabulary.
+        dim: Vector dimension.
+        limit_gb: ``SGNSConfig.max_memory_gb`` when the tables exceed it, or
+            None when they fit it but exceed the available memory.
+        available_bytes: Memory available, or None when the limit was hit.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        needed_bytes: int,
+        vocab_size: int,
+        dim: int,
+        limit_gb: float | None = None,
+        available_bytes: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.needed_bytes = needed_bytes
+        self.vocab_size = vocab_size
+        self.dim = dim
+        self.limit_gb = limit_gb
+        self.available_bytes = available_bytes
 
 
 @dataclass
@@ -168,21 +199,27 @@ def check_memory(vocab_size: int, config: SGNSConfig) -> None:
     """Raise MemoryError when the tables exceed max_memory_gb or the available memory.
 
     Raises:
-        MemoryError: before anything is allocated, with the estimate and fixes.
+        TableMemoryError: before anything is allocated, with the estimate and
+            fixes.
     """
     needed = estimate_table_bytes(vocab_size, config.dim)
+    sizes = {"needed_bytes": needed, "vocab_size": vocab_size, "dim": config.dim}
     limit = config.max_memory_gb * 2**30
     if needed > limit:
-        raise MemoryError(
+        raise TableMemoryError(
             f"the embedding tables need {needed / 2**30:.3g} GiB "
             f"(2 x {vocab_size} words x {config.dim} dims x 4 bytes), above "
             f"max_memory_gb={config.max_memory_gb}; raise min_count, set "
-            "max_vocab_size or lower dim, or raise max_memory_gb"
+            "max_vocab_size or lower dim, or raise max_memory_gb",
+            limit_gb=config.max_memory_gb,
+            **sizes,
         )
     available = _available_memory_bytes()
     if available is not None and needed > available:
-        raise MemoryError(
+        raise TableMemoryError(
             f"the embedding tables need {needed / 2**30:.3g} GiB but only "
             f"{available / 2**30:.3g} GiB of memory is available; raise min_count, set "
-            "max_vocab_size or lower dim"
+            "max_vocab_size or lower dim",
+            available_bytes=available,
+            **sizes,
         )

@@ -1,4 +1,5 @@
 import json
+import logging
 import subprocess
 import sys
 
@@ -98,6 +99,17 @@ def test_bad_config_value_reports_flag(tmp_path, capsys):
         main([*argv, "--dim", "0"])
     assert stopped.value.code == 2
     assert "argument --dim: must be >= 1" in capsys.readouterr().err
+
+
+def test_compare_default_corpus_applies_limits(tmp_path, capsys, caplog):
+    argv = ["--no-progress", "compare", "--data", "default", *TINY]
+    argv += ["--max-per-class", "2", "--max-unlabeled", "10"]
+    argv += ["--sizes", "4", "--draws", "1", "--classifier-epochs", "5"]
+    with caplog.at_level(logging.INFO, logger="embedsent.compare"):
+        assert main(argv) == 0
+    assert "test accuracy (%) on 4 test texts" in capsys.readouterr().out
+    # 10 unlabeled texts plus 2 training texts of each class.
+    assert "pretraining corpus: 14 texts" in caplog.text
 
 
 def test_compare_sizes_accept_all():
@@ -276,3 +288,42 @@ def test_verbose_logging_omits_jax_backend_probe():
     assert "INFO embedsent.probe: embedsent info line" in result.stderr
     assert "WARNING jax._src.xla_bridge: jax warning line" in result.stderr
     assert "Unable to initialize backend" not in result.stderr
+
+
+def test_predict_exits_quietly_when_reader_closes_pipe(tmp_path):
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
+    labeled = tmp_path / "labeled.csv"
+    labeled.write_text("text,label\ngood film,pos\nbad film,neg\n", encoding="utf-8")
+    model = tmp_path / "model.npz"
+    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
+    argv += ["--out", str(model), "--hidden-size", "0", "--classifier-epochs", "5"]
+    assert main(argv) == 0
+
+    # About 2 MB of output, far more than a pipe buffers, so embedsent is
+    # still writing when the reader closes its end.
+    texts = tmp_path / "texts.txt"
+    lines = (f"a good film, number {index}\n" for index in range(20_000))
+    texts.write_text("".join(lines), encoding="utf-8")
+
+    errors = tmp_path / "stderr.txt"
+    command = [sys.executable, "-m", "embedsent.cli", "predict", "--model"]
+    with open(errors, "wb") as stderr:
+        process = subprocess.Popen(
+            [*command, str(model), str(texts)], stdout=subprocess.PIPE, stderr=stderr
+        )
+        first = process.stdout.readline()
+        process.stdout.close()
+        try:
+            code = process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+
+    assert json.loads(first)["text"] == "a good film, number 0"
+    # 128 + SIGPIPE, as a shell reports for a tool that a closed pipe ended.
+    assert code == 141
+    err = errors.read_text(encoding="utf-8")
+    assert "Traceback" not in err
+    assert "Broken pipe" not in err
+    assert "BrokenPipeError" not in err

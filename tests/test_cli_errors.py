@@ -2,9 +2,11 @@
 
 import json
 
+import jax
 import pytest
 
-from embedsent.cli import main
+import embedsent.sgns_model
+from embedsent.cli import build_parser, main
 from embedsent.config import ClassifierConfig, VocabConfig
 
 PRETRAIN = ["pretrain", "--data", "default", "--out", "unused.txt"]
@@ -41,6 +43,15 @@ PARSE_ERRORS = [
         "argument --devices: must be >= 0 and <= 4096, got -1; 0 uses every device",
     ),
     ([*PRETRAIN, "--checkpoint-every", "-1"], "argument --checkpoint-every: must"),
+    (
+        [*PRETRAIN, "--num-processes", "0"],
+        "argument --num-processes: must be >= 1, got 0",
+    ),
+    ([*PRETRAIN, "--process-id", "-1"], "argument --process-id: must be >= 0"),
+    (
+        [*PRETRAIN, "--coordinator-timeout", "0"],
+        "argument --coordinator-timeout: must be >= 1",
+    ),
     ([*PRETRAIN, "--encoding", "no-such-codec"], "argument --encoding: unknown"),
     ([*PRETRAIN, "--encoding", "rot13"], "argument --encoding: 'rot13' is not a text"),
     ([*TRAIN, "--encoding", "base64"], "argument --encoding: 'base64' is not a text"),
@@ -59,7 +70,7 @@ PARSE_ERRORS = [
     ([*COMPARE, "--sizes", "-1"], "argument --sizes: must be >= 0 or 'all'"),
     ([*COMPARE, "--sizes", "x"], "argument --sizes: invalid size 'x'"),
     ([*COMPARE, "--draws", "0"], "argument --draws: must be >= 1, got 0"),
-    ([*COMPARE, "--max-per-class", "-1"], "argument --max-per-class: must be >= 0"),
+    ([*COMPARE, "--max-per-class", "0"], "argument --max-per-class: must be >= 1"),
     ([*COMPARE, "--max-unlabeled", "-1"], "argument --max-unlabeled: must be >= 0"),
     ([*COMPARE, "--gensim-workers", "0"], "argument --gensim-workers: must be >= 1"),
     ([*COMPARE, "--classifier-epochs", "0"], "argument --classifier-epochs: must"),
@@ -78,7 +89,8 @@ PARSE_ERRORS = [
     ([*TRANSFER, "--large-size", "0"], "argument --large-size: must be an int >="),
     ([*TRANSFER, "--finetune-steps", "0"], "argument --finetune-steps: must be"),
     ([*TRANSFER, "--min-count", "0"], "argument --min-count: must be >= 1"),
-    ([*TRANSFER, "--max-per-class", "-1"], "argument --max-per-class: must be >= 0"),
+    ([*TRANSFER, "--max-per-class", "0"], "argument --max-per-class: must be >= 1"),
+    ([*TRANSFER, "--max-unlabeled", "-1"], "argument --max-unlabeled: must be >= 0"),
     ([*TRANSFER, "--seed", "-1"], "argument --seed: must be >= 0"),
     ([*BENCH_SGNS, "--repeats", "0"], "argument --repeats: must be >= 1"),
     ([*BENCH_SGNS, "--bench-epochs", "1", "0"], "argument --bench-epochs: must"),
@@ -255,3 +267,137 @@ def test_demo_missing_corpus_names_data_dir(tmp_path, capsys):
     assert f"--data-dir {tmp_path}: " in err
     assert "movie_reviews/unlabeled.txt not found" in err
     assert "as data_dir" not in err
+
+
+HUGE = str(10**12)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [*PRETRAIN, "--batch-size", HUGE],
+        [*COMPARE, "--batch-size", HUGE],
+        [*BENCH_SGNS, "--batch-size", HUGE],
+    ],
+    ids=["pretrain", "compare", "bench sgns"],
+)
+def test_batch_size_above_limit_rejected_with_reason(argv, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --batch-size: must be <= 65536, got {HUGE}" in err
+    assert "a larger batch needs more memory per step" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[*TRAIN, "--classifier-epochs", HUGE], [*COMPARE, "--classifier-epochs", HUGE]],
+    ids=["train", "compare"],
+)
+def test_classifier_epochs_above_limit_rejected_with_reason(argv, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --classifier-epochs: must be <= 10000, got {HUGE}" in err
+    assert "each epoch is one pass over every labeled text" in err
+
+
+def test_upper_limits_themselves_accepted():
+    parser = build_parser()
+    assert parser.parse_args([*PRETRAIN, "--batch-size", "65536"]).batch_size == 65536
+    train = parser.parse_args([*TRAIN, "--classifier-epochs", "10000"])
+    assert train.classifier_epochs == 10000
+
+
+def test_process_id_not_below_num_processes_names_flags(tmp_path, capsys):
+    argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
+    argv += ["--coordinator-address", "127.0.0.1:1", "--num-processes", "2"]
+    assert main([*argv, "--process-id", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--process-id 2: must be less than --num-processes 2" in err
+    assert "give the processes the ids 0 to 1, one each" in err
+    assert "process_id" not in err
+
+
+def _pretrain_tiny(tmp_path, *extra):
+    argv = ["--no-progress", "pretrain", "--data", "default"]
+    argv += ["--out", str(tmp_path / "v.txt"), "--dim", "8", "--min-count", "1"]
+    return main([*argv, *extra])
+
+
+def test_devices_above_device_count_names_flag(tmp_path, capsys):
+    count = jax.device_count()
+    assert _pretrain_tiny(tmp_path, "--devices", str(count + 1)) == 2
+    err = capsys.readouterr().err
+    assert f"--devices {count + 1}: JAX sees {count} " in err
+    assert f"pass --devices {count} or fewer (0 uses every device)" in err
+    assert "n_devices" not in err
+
+
+def test_devices_in_multiprocess_run_names_flag(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(jax, "process_count", lambda: 2)
+    monkeypatch.setattr(jax, "device_count", lambda: 2)
+    assert _pretrain_tiny(tmp_path, "--devices", "1") == 2
+    err = capsys.readouterr().err
+    assert "--devices 1: a multi-process run trains on every device" in err
+    assert "pass --devices 0 or --devices 2" in err
+    assert "n_devices" not in err
+
+
+def test_tables_above_free_memory_name_flags(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(embedsent.sgns_model, "_available_memory_bytes", lambda: 1024)
+    assert _pretrain_tiny(tmp_path) == 2
+    err = capsys.readouterr().err
+    assert "of memory is available; raise --min-count (now 1), pass " in err
+    assert "--max-vocab-size or lower --dim (now 8)" in err
+    assert "min_count" not in err
+    assert "max_vocab_size" not in err
+
+
+def test_tables_above_memory_limit_name_flags(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(
+        embedsent.sgns_model, "estimate_table_bytes", lambda words, dim: 9 * 2**30
+    )
+    assert _pretrain_tiny(tmp_path) == 2
+    err = capsys.readouterr().err
+    assert "above the 8 GiB limit of SGNSConfig.max_memory_gb, which no flag" in err
+    assert "raise --min-count (now 1)" in err
+    assert "raise max_memory_gb" not in err
+
+
+def test_select_tables_above_free_memory_name_its_flags(files, capsys, monkeypatch):
+    monkeypatch.setattr(embedsent.sgns_model, "_available_memory_bytes", lambda: 1024)
+    argv = ["--no-progress", "select", "--data", "default", "--pretrain"]
+    assert main([*argv, "--dim", "8", "--min-count", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "raise --min-count (now 1) or lower --dim (now 8)" in err
+    assert "--max-vocab-size" not in err
+
+
+def test_learning_rate_times_weight_decay_names_flags(files, capsys):
+    assert _train(files, "--learning-rate", "0.5") == 2
+    err = capsys.readouterr().err
+    assert "--learning-rate 0.5 times --weight-decay 10.0 is 5" in err
+    assert "pass --weight-decay below 2 or a lower --learning-rate" in err
+    assert "weight_decay" not in err
+    assert "learning_rate" not in err
+
+
+def test_select_weight_decays_too_large_names_flag(files, capsys):
+    argv = ["select", "--data", files["labeled"], "--vectors", files["vectors"]]
+    assert main([*argv, "--weight-decays", "1", "200"]) == 2
+    err = capsys.readouterr().err
+    assert "--weight-decays 200: the heads train with learning rate 0.01" in err
+    assert "every weight decay must be below 100" in err
+    assert "weight_decay" not in err
+
+
+def test_train_sif_without_counts_names_flags(files, capsys):
+    assert _train(files, "--feature", "sif") == 2
+    err = capsys.readouterr().err
+    assert "--feature sif weights words by their corpus counts" in err
+    assert f"which --vectors {files['vectors']} does not contain" in err
+    assert "pass --feature mean or --feature tfidf" in err
+    assert "word_counts=" not in err

@@ -6,7 +6,9 @@ import pytest
 
 from embedsent import curves
 from embedsent.cli import build_parser
+from embedsent.config import TextConfig
 from embedsent.curve_cli import run
+from embedsent.curve_data import load_tokenized_corpus
 from embedsent.curve_output import write_section
 from embedsent.curve_report import SECTION_TITLE
 from embedsent.curve_stats import (
@@ -66,6 +68,21 @@ def test_global_seed_and_progress_reach_bench_transfer():
     args = _parse("--data", "default", "--seed", "5")
     assert args.seed == 5
     assert not args.no_progress
+
+
+def test_default_corpus_applies_limits(tmp_path):
+    options = {"seed": 0, "text_config": TextConfig(), "cache_dir": tmp_path}
+    limited, limited_key = load_tokenized_corpus(
+        "default", max_per_class=2, max_unlabeled=5, **options
+    )
+    assert sorted(limited.train_labels) == ["neg", "neg", "pos", "pos"]
+    assert sorted(limited.test_labels) == ["neg", "neg", "pos", "pos"]
+    assert len(limited.unlabeled) == 5
+    full, full_key = load_tokenized_corpus(
+        "default", max_per_class=None, max_unlabeled=None, **options
+    )
+    assert len(full.test_labels) == 200
+    assert full_key != limited_key
 
 
 @pytest.fixture(scope="module")

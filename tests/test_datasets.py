@@ -15,6 +15,7 @@ from embedsent.datasets import (
     LabeledTexts,
     SplitCorpus,
     balanced_sample,
+    limit_corpus,
     load_aclimdb,
     load_default_corpus,
     load_pang_lee,
@@ -887,3 +888,107 @@ def test_table_csv_duplicate_label_column(tmp_path: Path):
     path.write_text("text,label,label\ngood,pos,neg\n", encoding="utf-8")
     with pytest.raises(ValueError, match="'label' appears 2 times"):
         load_table(path)
+
+
+# ---------------------------------------------------------------------------
+# Labels that read as the same number
+# ---------------------------------------------------------------------------
+
+
+def test_table_csv_labels_equal_as_numbers_warn(tmp_path: Path, caplog):
+    path = tmp_path / "mixed.csv"
+    path.write_text("text,label\ngood,1\nbad,0\nfine,1.0\nawful,0\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        labeled = load_table(path)
+    assert labeled.label_counts() == {"0": 2, "1": 1, "1.0": 1}
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    message = warnings[0].getMessage()
+    assert "labels '1' and '1.0'" in message
+    assert f"column 'label' of {path}" in message
+    assert "replace every '1.0' with '1'" in message
+
+
+def test_table_jsonl_int_and_string_label_warn(tmp_path: Path, caplog):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        '{"text": "good", "label": 1}\n{"text": "fine", "label": "1"}\n',
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        load_table(path)
+    assert "labels 1 and '1'" in caplog.text
+
+
+def test_table_distinct_labels_do_not_warn(tmp_path: Path, caplog):
+    path = tmp_path / "clean.csv"
+    rows = ["a,1", "b,2", "c,10", "d,pos", "e,nan", "f,NaN", "g,0.1"]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        load_table(path)
+    assert caplog.records == []
+
+
+def test_table_label_warning_lists_every_clash_once(tmp_path: Path, caplog):
+    path = tmp_path / "spaced.csv"
+    rows = ["a,1", "b, 1", "c,2", "d,2.00", "e,2"]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        load_table(path)
+    assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert "'1' and ' 1'; '2' and '2.00'" in message
+
+
+# ---------------------------------------------------------------------------
+# limit_corpus
+# ---------------------------------------------------------------------------
+
+
+def test_limit_corpus_sizes():
+    corpus = limit_corpus(load_default_corpus(), max_per_class=1, max_unlabeled=5)
+    assert corpus.train.label_counts() == {"neg": 1, "pos": 1}
+    assert corpus.test.label_counts() == {"neg": 1, "pos": 1}
+    assert len(corpus.unlabeled) == 5
+    assert corpus.name == "movie_reviews"
+
+
+def test_limit_corpus_keeps_order_and_texts():
+    full = load_default_corpus()
+    corpus = limit_corpus(full, max_per_class=50, max_unlabeled=20, seed=3)
+    positions = [full.test.texts.index(text) for text in corpus.test.texts]
+    assert positions == sorted(positions)
+    for text, label in zip(corpus.test.texts, corpus.test.labels, strict=True):
+        assert full.test.labels[full.test.texts.index(text)] == label
+    unlabeled_positions = [full.unlabeled.index(text) for text in corpus.unlabeled]
+    assert unlabeled_positions == sorted(unlabeled_positions)
+
+
+def test_limit_corpus_depends_on_seed_only():
+    full = load_default_corpus()
+    first = limit_corpus(full, max_per_class=10, max_unlabeled=10, seed=4)
+    again = limit_corpus(full, max_per_class=10, max_unlabeled=10, seed=4)
+    other = limit_corpus(full, max_per_class=10, max_unlabeled=10, seed=5)
+    assert first == again
+    assert first.test != other.test
+    assert first.unlabeled != other.unlabeled
+
+
+def test_limit_corpus_without_limits_keeps_all():
+    full = load_default_corpus()
+    assert limit_corpus(full) == full
+    assert limit_corpus(full, max_per_class=1000, max_unlabeled=1000) == full
+    assert limit_corpus(full, max_unlabeled=0).unlabeled == ()
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"max_per_class": -1}, ValueError, "max_per_class must be >= 0"),
+        ({"max_unlabeled": 1.5}, TypeError, "max_unlabeled must be an int or None"),
+        ({"seed": -1}, ValueError, "seed must be >= 0"),
+    ],
+)
+def test_limit_corpus_rejects_bad_arguments(options, error, message):
+    with pytest.raises(error, match=message):
+        limit_corpus(load_default_corpus(), **options)

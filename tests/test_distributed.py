@@ -210,7 +210,7 @@ def test_cli_rejects_process_id_out_of_range(tmp_path):
         "2",
     )
     assert completed.returncode == 2
-    assert "process_id must be < num_processes=2, got 2" in completed.stderr
+    assert "--process-id 2: must be less than --num-processes 2" in completed.stderr
     assert not (tmp_path / "vectors.txt").exists()
 
 

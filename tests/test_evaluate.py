@@ -108,6 +108,18 @@ def test_similarity_without_known_pairs_raises():
         word_similarity(vectors, "simlex999")
 
 
+def test_similarity_without_known_pairs_names_cli_flag():
+    vectors = WordVectors(["zzz", "yyy"], np.eye(2, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"lower min_count \(CLI: --min-count\)"):
+        word_similarity(vectors, "simlex999")
+
+
+def test_similarity_with_one_known_pair_names_cli_flag():
+    vectors = WordVectors(["old", "new"], np.eye(2, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"lower min_count \(CLI: --min-count\)"):
+        word_similarity(vectors, "simlex999")
+
+
 def test_similarity_constant_vectors_raise():
     words = _pair_words("wordsim353.tsv")
     vectors = WordVectors(words, np.ones((len(words), 4), dtype=np.float32))

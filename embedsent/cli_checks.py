@@ -1,0 +1,87 @@
+"""Checks of ``embedsent`` flags that argparse cannot make one flag at a time.
+
+Each check raises ValueError with a message that names the flags, before the
+command reads any input. The library makes the same checks on its config
+fields, and its messages name those fields for Python callers.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from embedsent.config import ClassifierConfig
+
+__all__ = ["check_devices_flag", "check_flag_combinations"]
+
+
+def check_flag_combinations(args: argparse.Namespace) -> None:
+    """Raise ValueError naming the flags when two parsed flags conflict."""
+    _check_process_id(args)
+    _check_weight_decay(args)
+
+
+def _check_process_id(args: argparse.Namespace) -> None:
+    num_processes = getattr(args, "num_processes", None)
+    process_id = getattr(args, "process_id", None)
+    if num_processes is None or process_id is None:
+        return
+    if process_id >= num_processes:
+        raise ValueError(
+            f"--process-id {process_id}: must be less than --num-processes "
+            f"{num_processes}; give the processes the ids 0 to "
+            f"{num_processes - 1}, one each"
+        )
+
+
+def _check_weight_decay(args: argparse.Namespace) -> None:
+    # AdamW multiplies the weights by (1 - learning rate * weight decay) each
+    # step, so a product of 1 or more flips or zeroes them.
+    if hasattr(args, "learning_rate") and hasattr(args, "weight_decay"):
+        product = args.learning_rate * args.weight_decay
+        if product >= 1.0:
+            raise ValueError(
+                f"--learning-rate {args.learning_rate} times --weight-decay "
+                f"{args.weight_decay} is {product:g}, but AdamW multiplies the "
+                "weights by 1 minus that product each step, so it must be "
+                f"below 1; pass --weight-decay below {1 / args.learning_rate:g} "
+                "or a lower --learning-rate"
+            )
+    if hasattr(args, "weight_decays"):
+        # `select` trains every candidate with the default learning rate.
+        learning_rate = ClassifierConfig().learning_rate
+        for weight_decay in args.weight_decays:
+            if learning_rate * weight_decay >= 1.0:
+                raise ValueError(
+                    f"--weight-decays {weight_decay:g}: the heads train with "
+                    f"learning rate {learning_rate:g}, and AdamW multiplies the "
+                    "weights by 1 minus learning rate times weight decay each "
+                    "step, so every weight decay must be below "
+                    f"{1 / learning_rate:g}"
+                )
+
+
+def check_devices_flag(devices: int) -> None:
+    """Raise ValueError naming ``--devices`` when JAX cannot train on that many.
+
+    Call it after a multi-process run has connected, because until then JAX
+    lists only this process's devices.
+    """
+    import jax
+
+    available = jax.device_count()
+    processes = jax.process_count()
+    if processes > 1 and devices not in (0, available):
+        raise ValueError(
+            f"--devices {devices}: a multi-process run trains on every device "
+            f"of every process, and this run has {available} devices in "
+            f"{processes} processes ({jax.local_device_count()} in this one); "
+            f"pass --devices 0 or --devices {available}"
+        )
+    if devices > available:
+        raise ValueError(
+            f"--devices {devices}: JAX sees {available} "
+            f"{jax.devices()[0].platform} device(s); pass --devices {available} "
+            "or fewer (0 uses every device), or on CPU set XLA_FLAGS="
+            f"--xla_force_host_platform_device_count={devices} before running "
+            "embedsent"
+        )
