@@ -450,7 +450,7 @@ def format_summary(report: dict) -> str:
         f"machine: {machine['processor']}, {machine['cpu_count']} CPUs, "
         f"{machine['platform']}; jax {machine['jax']}",
         f"{'trainer':<12} {'epochs':>6} {'words/s':>10} {'ratio':>6} "
-        f"{'RSS MB':>7} {'added':>6} {'private':>7} {'added':>6} {'compile s':>9} "
+        f"{'RSS MB':>7} {'+RSS':>6} {'priv MB':>7} {'+priv':>6} {'compile s':>9} "
         f"{'WS353':>6} {'SL999':>6} {'analogy':>7}",
     ]
     for row in report["summary"]:
@@ -476,13 +476,13 @@ def format_summary(report: dict) -> str:
         lines.append(" ".join(cells))
     lines.append("ratio: median over trials of embedsent words/s / this trainer's")
     lines.append(
-        "RSS MB: peak resident memory of the trial process (VmHWM); private: peak "
-        "memory not backed by files (RssAnon, sampled every 10 ms), which leaves "
-        "out shared-library pages"
+        "RSS MB: peak resident memory of the trial process (VmHWM); priv MB: "
+        "peak memory not backed by files (RssAnon, sampled every 10 ms), which "
+        "leaves out shared-library pages"
     )
     lines.append(
-        "added: peak minus the value after loading the tokens and importing the "
-        "trainer (max over trials)"
+        "+RSS, +priv: peak minus the value after loading the tokens and importing "
+        "the trainer (max over trials)"
     )
     for name, records in report["sweeps"].items():
         lines.append(f"sweep {name}:")

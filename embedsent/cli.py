@@ -706,8 +706,11 @@ def _check_output_paths(args) -> None:
     seen: list[tuple[str, Path]] = []
     for name in _INPUT_FLAGS + _OUTPUT_FLAGS:
         value = getattr(args, name, None)
-        if isinstance(value, str) and value not in ("", "-", "default"):
-            seen.append((name, Path(value)))
+        # A flag such as `select --vectors A B` holds a list of paths.
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            if isinstance(item, str) and item not in ("", "-", "default"):
+                seen.append((name, Path(item)))
     for index, (name, path) in enumerate(seen):
         if name not in _OUTPUT_FLAGS:
             continue

@@ -230,9 +230,7 @@ def train_sgns(
     keep = vocab.keep_probabilities(vocab_config.sample)
     id_counts = np.bincount(encoded.ids, minlength=len(vocab))
     expected_centers = float(id_counts @ keep) * config.epochs
-    schedule = optax.linear_schedule(
-        config.alpha, config.min_alpha, max(int(expected_centers), 1)
-    )
+    schedule = _learning_rate_schedule(config, expected_centers)
     run = _Run(
         config=config,
         shape=shape,
@@ -257,6 +255,29 @@ def train_sgns(
             f"the trained vectors contain NaN or inf; lower alpha (now {config.alpha})"
         )
     return model
+
+
+# optax counts schedule steps in int32. Longer runs decay over this many
+# steps, each covering several centers.
+SCHEDULE_STEPS = 1 << 30
+
+
+def _learning_rate_schedule(config: SGNSConfig, expected_centers: float) -> Callable:
+    """Return the linear decay from ``alpha`` to ``min_alpha`` over a run.
+
+    The returned function maps center positions (centers trained so far) to
+    ``float32`` learning rates.
+    """
+    total = max(int(expected_centers), 1)
+    steps = min(total, SCHEDULE_STEPS)
+    schedule = optax.linear_schedule(config.alpha, config.min_alpha, steps)
+    scale = steps / total
+
+    def rates(positions) -> np.ndarray:
+        grid = np.minimum(np.asarray(positions, dtype=np.float64) * scale, steps)
+        return np.asarray(schedule(grid.astype(np.int64)), dtype=np.float32)
+
+    return rates
 
 
 def _warm_up(shape: StepShape, config: SGNSConfig, tables, noise_table, model):
@@ -350,7 +371,7 @@ class _Run:
         """Per-step rates of a chunk that starts after ``done`` centers."""
         steps = np.arange(self.shape.steps_per_call) * self.shape.batch_size
         positions = done + np.minimum(steps, max(n_valid - 1, 0))
-        return np.asarray(self.schedule(positions), dtype=np.float32)
+        return self.schedule(positions)
 
     def epoch(self, tables, state: RunState, model: SGNSModel):
         """Train from ``state`` to the end of its epoch; update ``state``."""

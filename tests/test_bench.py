@@ -129,6 +129,6 @@ def test_summary_without_baseline_leaves_added_empty():
     }
     text = format_summary(report)
     assert "embedsent" in text
-    assert "added" in text
+    assert "+RSS" in text
     assert row["peak_private_mb"] is None
-    assert "private" in text
+    assert "+priv" in text

@@ -243,6 +243,22 @@ def test_output_equal_to_input_rejected(tmp_path, capsys):
     assert vectors.read_bytes() == before
 
 
+@pytest.mark.parametrize("flag", ["--out", "--json"])
+def test_select_output_equal_to_vectors_rejected(tmp_path, capsys, flag):
+    vectors = tmp_path / "v.txt"
+    other = tmp_path / "w.txt"
+    for path in (vectors, other):
+        path.write_text("2 2\ngood 1 0\nbad 0 1\n", encoding="utf-8")
+    before = vectors.read_bytes()
+    code = main(
+        ["select", "--data", "default", "--vectors", str(other)]
+        + ["--vectors", str(vectors), flag, str(vectors)]
+    )
+    assert code == 2
+    assert "is also --vectors" in capsys.readouterr().err
+    assert vectors.read_bytes() == before
+
+
 def test_output_equal_to_checkpoint_rejected(tmp_path, capsys):
     path = tmp_path / "same.npz"
     code = main(

@@ -1,5 +1,6 @@
 import jax
 import numpy as np
+import optax
 import pytest
 
 from embedsent import trainer
@@ -177,6 +178,23 @@ def test_subsample_of_empty_corpus_is_empty():
     encoded = vocab.encode_corpus([[], []])
     ids, docs = trainer.subsample(encoded, np.ones(len(vocab)), np.random.default_rng())
     assert ids.shape == docs.shape == (0,)
+
+
+def test_schedule_handles_runs_past_int32():
+    config = SGNSConfig(alpha=0.025, min_alpha=0.0001)
+    rates = trainer._learning_rate_schedule(config, 5e9)
+    start, middle, end = rates(np.array([0, 2_500_000_000, 5_000_000_000]))
+    assert start == pytest.approx(0.025)
+    assert middle == pytest.approx((0.025 + 0.0001) / 2, rel=1e-6)
+    assert end == pytest.approx(0.0001)
+
+
+def test_schedule_matches_optax_on_short_runs():
+    config = SGNSConfig(alpha=0.025, min_alpha=0.0001)
+    rates = trainer._learning_rate_schedule(config, 1000.0)
+    positions = np.array([0, 1, 499, 999, 1000, 5000])
+    expected = optax.linear_schedule(0.025, 0.0001, 1000)(positions)
+    assert np.array_equal(rates(positions), np.asarray(expected, np.float32))
 
 
 def test_release_heap_returns_bool():
