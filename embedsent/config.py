@@ -145,13 +145,6 @@ class SGNSConfig:
             window. On IMDB (partial) that ran 1.8 times as fast per step as
             groups of 4 sharing 32 words, and the downstream accuracies of the
             two agreed within their 10-draw intervals (docs/benchmarks.md).
-        streams: Parts of each chunk of the stream that a step reads at
-            once. Each step trains ``batch_size / streams`` consecutive
-            centers from every part, so fewer centers of one review are
-            updated together. 1 trains ``batch_size`` consecutive centers.
-            On IMDB (partial), 32 raised sentiment accuracy with 8 to 64
-            labels by 0.3 to 1.1 points at the same speed
-            (docs/benchmarks.md).
         steps_per_call: Steps run inside one compiled call.
         seed: Seed for every random choice: initialisation, subsampling,
             windows and noise words.
@@ -171,7 +164,6 @@ class SGNSConfig:
     batch_size: int = 256
     shared_negatives: int | None = None
     negative_group: int = 1
-    streams: int = 1
     steps_per_call: int = 128
     seed: int = 0
     n_devices: int = 1
@@ -196,13 +188,6 @@ class SGNSConfig:
             raise ValueError(
                 f"batch_size ({self.batch_size}) must be a multiple of "
                 f"negative_group ({self.negative_group})"
-            )
-        _check_int("streams", self.streams, 1)
-        block, remainder = divmod(self.batch_size, self.streams)
-        if remainder or block % self.negative_group:
-            raise ValueError(
-                f"batch_size ({self.batch_size}) must be a multiple of streams "
-                f"({self.streams}) times negative_group ({self.negative_group})"
             )
         _check_int("steps_per_call", self.steps_per_call, 1)
         _check_int("seed", self.seed, 0, 2**32 - 1)

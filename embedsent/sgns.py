@@ -188,7 +188,6 @@ class StepShape:
     shared_negatives: int
     negative_group: int
     steps_per_call: int
-    streams: int = 1
 
     @classmethod
     def from_config(cls, config: SGNSConfig) -> StepShape:
@@ -199,7 +198,6 @@ class StepShape:
             shared_negatives=config.shared_negatives or config.negative,
             negative_group=config.negative_group,
             steps_per_call=config.steps_per_call,
-            streams=config.streams,
         )
 
     @property
@@ -229,48 +227,24 @@ def noise_weights(contexts, mask, noise, scale):
 def _batch_updates(shape: StepShape, tables, chunk, step, key):
     """Compute the row updates of the ``step``-th batch of a chunk.
 
-    With ``shape.streams`` parts, the chunk's centers are cut into that many
-    equal parts and the step trains the ``step``-th block of
-    ``batch_size / streams`` consecutive centers of every part.
-
     Returns:
         ``(rows, deltas, loss, pair_count)`` where ``rows`` is
         ``(centers, span, noise)`` and ``deltas`` the matching gradients,
         before scaling by the learning rate.
     """
-    streams = shape.streams
-    if streams == 1:
-        # One part runs without vmap, so it trains bit for bit as before.
-        batch = shape.batch_size
-        return _block_updates(shape, tables, chunk, step * batch, batch, key)
-    block = shape.batch_size // streams
-    part = block * shape.steps_per_call
-    keys = jax.random.split(key, streams)
-    firsts = jnp.arange(streams) * part + step * block
-    rows, deltas, loss, pairs = jax.vmap(
-        lambda first, block_key: _block_updates(
-            shape, tables, chunk, first, block, block_key
-        )
-    )(firsts, keys)
-    rows = tuple(r.reshape((-1,) + r.shape[2:]) for r in rows)
-    deltas = tuple(d.reshape((-1,) + d.shape[2:]) for d in deltas)
-    return rows, deltas, loss.sum(), pairs.sum()
-
-
-def _block_updates(shape: StepShape, tables, chunk, first, batch, key):
-    """Compute the row updates of ``batch`` consecutive centers from ``first``."""
     input_table, output_table = tables
     ids, doc_ids, n_valid, noise_table = chunk
-    window = shape.window
+    batch, window = shape.batch_size, shape.window
     window_key, noise_key = jax.random.split(key)
 
     # Chunk arrays carry `window` tokens of context on each side of the
-    # centers, so the span of this block starts at its first center.
-    span = jax.lax.dynamic_slice_in_dim(ids, first, batch + 2 * window)
-    span_docs = jax.lax.dynamic_slice_in_dim(doc_ids, first, batch + 2 * window)
+    # centers, so the span of this batch starts at its first center.
+    start = step * batch
+    span = jax.lax.dynamic_slice_in_dim(ids, start, batch + 2 * window)
+    span_docs = jax.lax.dynamic_slice_in_dim(doc_ids, start, batch + 2 * window)
     centers = span[window : window + batch]
     center_docs = span_docs[window : window + batch]
-    center_valid = first + jnp.arange(batch) < n_valid
+    center_valid = start + jnp.arange(batch) < n_valid
 
     offsets = jnp.asarray(context_offsets(window))
     reduced = jax.random.randint(window_key, (batch, 1), 1, window + 1)

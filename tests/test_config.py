@@ -19,13 +19,6 @@ from embedsent.config import (
         (SGNSConfig, {"alpha": float("nan")}, "alpha must be finite"),
         (SGNSConfig, {"alpha": 0.01, "min_alpha": 0.1}, "must not exceed alpha"),
         (SGNSConfig, {"batch_size": 100, "negative_group": 16}, "multiple of"),
-        (SGNSConfig, {"streams": 0}, "streams must be >= 1"),
-        (SGNSConfig, {"batch_size": 256, "streams": 3}, "multiple of streams"),
-        (
-            SGNSConfig,
-            {"batch_size": 64, "streams": 8, "negative_group": 16},
-            "multiple of streams",
-        ),
         (SGNSConfig, {"n_devices": -1}, "n_devices must be >= 0"),
         (SGNSConfig, {"seed": -1}, "seed must be >= 0"),
         (VocabConfig, {"min_count": 0}, "min_count must be >= 1"),

@@ -160,43 +160,6 @@ def test_step_compiles_once_across_corpus_sizes_and_rates():
     assert train_chunk._cache_size() == compiled
 
 
-def _pair_count(streams):
-    shape = StepShape(8, 1, 2, 2, 1, 4, streams)
-    ids = np.arange(34, dtype=np.int32) % 5
-    # Documents of 7 tokens and 27 real centers in a chunk of 32.
-    docs = np.where(np.arange(34) < 28, np.arange(34) // 7, -1).astype(np.int32)
-    noise = jnp.asarray(build_noise_table(np.full(5, 0.2)))
-    tables = (jnp.ones((5, 4)), jnp.zeros((5, 4)))
-    chunk = (ids, docs, np.int32(27), noise)
-    rates = np.zeros(4, np.float32)
-    _, _, pairs = train_chunk(shape, tables, chunk, jax.random.PRNGKey(0), rates)
-    return float(pairs)
-
-
-def test_streams_train_each_center_once():
-    # With window 1 every center has its two neighbours as contexts, so the
-    # pair count shows which centers a call trained.
-    expected = _pair_count(streams=1)
-    # Centers sit at chunk positions 1 to 27. All but the 3 that start a
-    # document have a left context, all but the 4 that end one a right one.
-    assert expected == (27 - 3) + (27 - 4)
-    assert _pair_count(streams=4) == expected
-    assert _pair_count(streams=8) == expected
-
-
-def test_streams_still_separate_topics():
-    config = SGNSConfig(**{**SMALL.__dict__, "streams": 4})
-    model = train_sgns(topic_corpus(), config, NO_SAMPLING)
-    vectors = model.input_vectors / np.linalg.norm(
-        model.input_vectors, axis=1, keepdims=True
-    )
-    topic = np.array([token[0] for token in model.vocab.tokens])
-    similarity = vectors @ vectors.T
-    same = similarity[topic[:, None] == topic[None, :]].mean()
-    across = similarity[topic[:, None] != topic[None, :]].mean()
-    assert same > across + 0.3
-
-
 def test_raw_string_corpus_raises_type_error():
     with pytest.raises(TypeError, match="tokenize_corpus"):
         train_sgns(["a plain review text", "another one"], SMALL, NO_SAMPLING)
