@@ -1,10 +1,11 @@
 """Transfer learning curves: ``python benchmarks/bench_transfer.py [options]``.
 
-The same as ``embedsent bench transfer``; run ``--help`` for the options.
-Progress is logged to stderr at INFO level. Results go to
-``benchmarks/results/transfer_curves.json`` (git-ignored), and the plots and
-the "Transfer learning curves" section of ``docs/benchmarks.md`` are
-rewritten at the end of each run.
+The same as ``embedsent bench transfer``, except that ``--docs-dir``
+defaults to ``docs``, because this script regenerates the published figures;
+run ``--help`` for the options. Progress is logged to stderr at INFO level.
+Results go to ``benchmarks/results/transfer_curves.json`` (git-ignored), and
+the plots and the "Transfer learning curves" section of ``docs/benchmarks.md``
+are rewritten at the end of each run.
 """
 
 import argparse

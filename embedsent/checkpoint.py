@@ -10,6 +10,7 @@ from pathlib import Path
 import jax.numpy as jnp
 
 from embedsent.distributed import replica_to_numpy, writes_files
+from embedsent.file_kinds import CHECKPOINT_FORMAT
 from embedsent.sgns_model import check_format
 from embedsent.storage import load_bundle, save_bundle
 from embedsent.vocab import EncodedCorpus, Vocabulary
@@ -18,6 +19,7 @@ __all__ = [
     "Checkpointing",
     "RunState",
     "corpus_fingerprint",
+    "describe_progress",
     "load_checkpoint",
     "save_checkpoint",
 ]
@@ -75,7 +77,7 @@ def save_checkpoint(checkpointing, tables, state, config, fingerprint) -> None:
     if not writes_files():
         return
     meta = {
-        "format": "embedsent-checkpoint",
+        "format": CHECKPOINT_FORMAT,
         "format_version": CHECKPOINT_FORMAT_VERSION,
         "config": asdict(config),
         "fingerprint": fingerprint,
@@ -87,18 +89,31 @@ def save_checkpoint(checkpointing, tables, state, config, fingerprint) -> None:
     }
     save_bundle(checkpointing.path, meta, arrays)
     logger.info(
-        "checkpoint: epoch %d chunk %d -> %s",
-        state.epoch + 1,
-        state.chunk,
-        checkpointing.path,
+        "checkpoint at %s -> %s", describe_progress(state, config), checkpointing.path
     )
+
+
+def describe_progress(state: RunState, config) -> str:
+    """Describe how far a run of ``config.epochs`` epochs has come, for logs.
+
+    ``state.epoch`` counts finished epochs and ``state.chunk`` the chunks
+    finished in the current one, so a chunk of 0 is an epoch boundary.
+    """
+    if state.epoch >= config.epochs:
+        return f"the end of the run ({config.epochs} of {config.epochs} epochs done)"
+    if state.chunk == 0:
+        return f"the start of epoch {state.epoch + 1}/{config.epochs}"
+    return f"epoch {state.epoch + 1}/{config.epochs} after {state.chunk} chunks"
 
 
 def load_checkpoint(checkpointing, config, fingerprint):
-    meta, arrays = load_bundle(checkpointing.path, kind="embedsent checkpoint")
-    check_format(
-        meta, checkpointing.path, "embedsent-checkpoint", CHECKPOINT_FORMAT_VERSION
+    meta, arrays = load_bundle(
+        checkpointing.path,
+        kind="embedsent checkpoint",
+        expected_format=CHECKPOINT_FORMAT,
+        damaged_fix="delete it to start the run over, or pass another checkpoint path",
     )
+    check_format(meta, checkpointing.path, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION)
     current = asdict(config)
     if meta["config"] != current:
         differences = ", ".join(
@@ -122,10 +137,16 @@ def load_checkpoint(checkpointing, config, fingerprint):
         jnp.asarray(arrays["input_vectors"]),
         jnp.asarray(arrays["output_vectors"]),
     )
-    logger.info(
-        "resuming from %s at epoch %d chunk %d",
-        checkpointing.path,
-        state.epoch + 1,
-        state.chunk,
-    )
+    if state.epoch >= config.epochs:
+        logger.info(
+            "%s contains a finished run of %d epochs, so no epoch is left to train",
+            checkpointing.path,
+            config.epochs,
+        )
+    else:
+        logger.info(
+            "resuming from %s at %s",
+            checkpointing.path,
+            describe_progress(state, config),
+        )
     return tables, state

@@ -11,9 +11,9 @@ import os
 import pickle
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from embedsent.cli_checks import check_flag_combinations
+from embedsent.cli_paths import check_input_paths, check_output_paths
 from embedsent.cli_types import (
     add_encoding_options,
     bounded,
@@ -291,8 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--continue-from",
         default=None,
         help="an SGNS model from --save-model to train further on --data; new "
-        "words are added to its vocabulary and its dim is kept; "
-        "--checkpoint does not apply (default: train from scratch)",
+        "words are added to its vocabulary, and its dim, min count and sample "
+        "are kept, so --dim, --min-count, --sample, --max-vocab-size and "
+        "--checkpoint do not apply (default: train from scratch)",
     )
     add_encoding_options(pretrain, "a .txt, .csv or .jsonl --data file")
     _add_sgns_options(pretrain, SGNSConfig())
@@ -601,7 +602,8 @@ def _run(argv: Sequence[str] | None) -> int:
     _configure_logging(args.verbose)
     try:
         check_flag_combinations(args)
-        _check_output_paths(args)
+        check_input_paths(args)
+        check_output_paths(args)
         return COMMANDS[args.command](args)
     except BrokenPipeError:
         raise  # BrokenPipeError is an OSError, but main ends it quietly.
@@ -682,60 +684,6 @@ def _describe_table_memory(error, args) -> str:
     if len(fixes) > 1:
         fixes[-2:] = [f"{fixes[-2]} or {fixes[-1]}"]
     return f"{problem}; {', '.join(fixes)}"
-
-
-# Flags whose files a command reads, or reads and rewrites (a checkpoint).
-_INPUT_FLAGS = ("data", "vectors", "model", "unlabeled", "continue_from", "checkpoint")
-_OUTPUT_FLAGS = ("out", "save_model", "json", "plot")
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _same_file(first: Path, second: Path) -> bool:
-    return first.resolve() == second.resolve()
-
-
-def _check_output_paths(args) -> None:
-    """Reject output paths that cannot be written before any long work starts.
-
-    An output that names an input or another output would destroy that file,
-    so it is rejected too.
-    """
-    seen: list[tuple[str, Path]] = []
-    for name in _INPUT_FLAGS + _OUTPUT_FLAGS:
-        value = getattr(args, name, None)
-        # A flag such as `select --vectors A B` holds a list of paths.
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
-            if isinstance(item, str) and item not in ("", "-", "default"):
-                seen.append((name, Path(item)))
-    for index, (name, path) in enumerate(seen):
-        if name not in _OUTPUT_FLAGS:
-            continue
-        for other, other_path in seen[:index]:
-            if _same_file(path, other_path):
-                raise ValueError(
-                    f"{_flag(name)} {path} is also {_flag(other)}, so writing it "
-                    f"would overwrite that file; pass a different {_flag(name)}"
-                )
-    # A checkpoint is read back on resume but also written during training.
-    for name in (*_OUTPUT_FLAGS, "checkpoint"):
-        value = getattr(args, name, None)
-        if not value:
-            continue
-        path = Path(value)
-        if path.is_dir():
-            raise ValueError(
-                f"{_flag(name)} {value} is a folder; pass a file path inside it"
-            )
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise ValueError(
-                f"{_flag(name)} {value}: folder {folder} does not "
-                "exist; create it first"
-            )
 
 
 if __name__ == "__main__":

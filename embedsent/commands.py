@@ -52,7 +52,14 @@ def configs(args, seed: int):
     return sgns, vocab, classifier
 
 
-def _load_corpus(spec: str, args):
+def _load_corpus(
+    spec: str, args, *, with_test: bool = True, with_unlabeled: bool = True
+):
+    """Load ``default`` or an aclImdb corpus.
+
+    ``with_test=False`` skips aclImdb's test/ and ``with_unlabeled=False`` its
+    train/unsup/, so those folders may be absent or empty.
+    """
     from embedsent.datasets import limit_corpus, load_aclimdb, load_default_corpus
 
     limits = {
@@ -60,10 +67,14 @@ def _load_corpus(spec: str, args):
         "max_unlabeled": getattr(args, "max_unlabeled", None),
         "seed": args.seed,
     }
+    if not with_unlabeled:
+        limits["max_unlabeled"] = 0
     if spec == "default":
         corpus = load_default_corpus(getattr(args, "data_dir", None))
         return limit_corpus(corpus, **limits)
-    return load_aclimdb(spec, **limits, progress=not args.no_progress)
+    return load_aclimdb(
+        spec, **limits, progress=not args.no_progress, with_test=with_test
+    )
 
 
 def _load_unlabeled_texts(spec: str, args) -> list[str]:
@@ -88,7 +99,7 @@ def _load_unlabeled_texts(spec: str, args) -> list[str]:
             text_flag=None,
         )
         return list(texts)
-    corpus = _load_corpus(spec, args)
+    corpus = _load_corpus(spec, args, with_test=False)
     return list(corpus.unlabeled) + list(corpus.train.texts)
 
 
@@ -104,7 +115,7 @@ def _load_labeled(spec: str, args):
         ".json",
     }:
         return load_labeled_table(path, args)
-    return _load_corpus(spec, args).train
+    return _load_corpus(spec, args, with_test=False, with_unlabeled=False).train
 
 
 def run_demo(args) -> int:
@@ -200,23 +211,16 @@ def run_pretrain(args) -> int:
     _join_processes(args)
     check_devices_flag(args.devices)
     sgns, vocab, _ = configs(args, args.seed)
+    base = None
+    if args.continue_from:
+        # Loaded before the texts, so a wrong file fails before tokenising.
+        base = SGNSModel.load(args.continue_from)
+        _warn_ignored_with_continue_from(args, base)
     texts = _load_unlabeled_texts(args.data, args)
     progress = not args.no_progress
     tokens = tokenize_corpus(texts, TextConfig(), progress=progress)
-    if args.continue_from:
-        base = SGNSModel.load(args.continue_from)
-        # The tables keep their dimension; --dim does not apply here.
-        if args.dim != base.config.dim:
-            print(
-                f"embedsent pretrain: --dim {args.dim} ignored; "
-                f"{args.continue_from} keeps its dim {base.config.dim}",
-                file=sys.stderr,
-            )
-        if args.checkpoint:
-            print(
-                "embedsent pretrain: --checkpoint is ignored with --continue-from",
-                file=sys.stderr,
-            )
+    _check_has_tokens(args.data, texts, tokens)
+    if base is not None:
         sgns = dataclasses.replace(sgns, dim=base.config.dim)
         model = continue_training(base, tokens, sgns, progress=progress)
         print(
@@ -241,6 +245,58 @@ def run_pretrain(args) -> int:
         model.save(args.save_model)
     print(f"wrote {len(vectors)} word vectors of dim {vectors.dim} to {args.out}")
     return 0
+
+
+def _warn_ignored_with_continue_from(args, base) -> None:
+    """Log a warning naming each flag that ``--continue-from`` overrides.
+
+    Continued training keeps the saved model's dimension, minimum count and
+    subsampling threshold, adds every new word that reaches that count, and
+    writes no checkpoint.
+    """
+    ignored = []
+    if args.dim != base.config.dim:
+        ignored.append(f"--dim {args.dim} (the model keeps its dim {base.config.dim})")
+    saved = base.vocab_config
+    if args.min_count != saved.min_count:
+        ignored.append(
+            f"--min-count {args.min_count} (new words need the model's min count "
+            f"{saved.min_count})"
+        )
+    if args.max_vocab_size is not None:
+        ignored.append(
+            f"--max-vocab-size {args.max_vocab_size} (every new word that reaches "
+            "the min count is added)"
+        )
+    if args.sample != saved.sample:
+        ignored.append(
+            f"--sample {args.sample} (the model keeps its sample {saved.sample})"
+        )
+    if args.checkpoint:
+        ignored.append(
+            f"--checkpoint {args.checkpoint} (continued training writes no checkpoint)"
+        )
+    if ignored:
+        logger.warning(
+            "--continue-from %s ignores %s",
+            args.continue_from,
+            "; ".join(ignored),
+        )
+
+
+def _check_has_tokens(source: str, texts: list[str], tokens) -> None:
+    """Raise ValueError naming ``--data`` when its texts contain no token."""
+    if not texts:
+        raise ValueError(
+            f"--data {source} contains no texts (it is empty or has only blank "
+            "lines); pass a file with one text per line"
+        )
+    if not any(tokens):
+        raise ValueError(
+            f"--data {source}: its {len(texts)} texts contain no tokens after "
+            "tokenisation, which drops stopwords and punctuation; pass texts with "
+            "more words"
+        )
 
 
 def run_train(args) -> int:

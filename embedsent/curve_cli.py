@@ -4,8 +4,11 @@
 subparsers object and :func:`run` executes parsed arguments. One run
 tokenises the corpus, pretrains (or loads cached) JAX and gensim vectors,
 measures every missing (method, feature, n, draw), runs the shipped-corpus
-split experiment, and rewrites the JSON results, the PNG plots and the
-"Transfer learning curves" section of ``docs/benchmarks.md``.
+split experiment, and rewrites the JSON results and the PNG plots in
+``--out-dir``. Only with ``--docs-dir`` does it write the plots and the
+"Transfer learning curves" section of ``benchmarks.md`` into that folder
+instead. ``benchmarks/bench_transfer.py``, the command that regenerates the
+published figures, defaults ``--docs-dir`` to ``docs``.
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ logger = logging.getLogger(__name__)
 RESULTS_FILE = "transfer_curves.json"
 CURVES_PLOT = "transfer_curves.png"
 FEATURES_PLOT = "transfer_features.png"
+DOCS_FILE = "benchmarks.md"
 DEFAULT_DATA = "../shared/data/aclImdb-partial.tar.gz"
+DEFAULT_DOCS_DIR = "docs"
 
 # Embedding learning rates of the end-to-end methods, chosen from 1e-4, 1e-3
 # and 1e-2 on 3,000 validation texts cut from the IMDB training texts (never
@@ -78,7 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool = False) 
 
     With ``subcommand``, ``--seed`` and ``--no-progress`` default to the
     values of the global ``embedsent`` options of the same name, which a
-    subparser default would otherwise override.
+    subparser default would otherwise override, and ``--docs-dir`` defaults
+    to none, so a user's run never rewrites the project's docs. Without it,
+    ``--docs-dir`` defaults to ``docs``.
     """
     _add_data_options(parser.add_argument_group("data and draws"))
     _add_method_options(parser.add_argument_group("methods and pretraining"))
@@ -210,18 +217,26 @@ def _add_output_options(parser, subcommand: bool) -> None:
     parser.add_argument(
         "--out-dir",
         default="benchmarks/results",
-        help="folder of the JSON results and the cached tokens and vectors "
-        "(default: %(default)s)",
+        help="folder of the JSON results, the cached tokens and vectors, and "
+        "the PNG plots unless --docs-dir is given (default: %(default)s)",
     )
+    if subcommand:
+        docs_default = "none, so no Markdown is written"
+    else:
+        docs_default = DEFAULT_DOCS_DIR
     parser.add_argument(
         "--docs-dir",
-        default="docs",
-        help="folder of benchmarks.md and the PNG plots (default: %(default)s)",
+        default=None if subcommand else DEFAULT_DOCS_DIR,
+        metavar="DIR",
+        help="write the PNG plots and the 'Transfer learning curves' section "
+        "of DIR/benchmarks.md here, replacing that section if the file has it "
+        f"(default: {docs_default})",
     )
     parser.add_argument(
         "--report-only",
         action="store_true",
-        help="rewrite the plots and docs section from the JSON without running",
+        help="redraw the plots, and with --docs-dir the docs section, from the "
+        "JSON without running",
     )
     parser.add_argument(
         "--seed",
@@ -244,9 +259,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="learning curves of transfer learning against baselines",
         description="Score scratch, TF-IDF + logistic regression, frozen JAX "
         "and gensim vectors (mean, tfidf and sif features) and fine-tuned "
-        "vectors on the same balanced draws of n labeled texts; write JSON, "
-        "PNG plots and the 'Transfer learning curves' section of "
-        "docs/benchmarks.md. Reruns skip the runs already in the JSON.",
+        "vectors on the same balanced draws of n labeled texts; write JSON "
+        "and PNG plots to --out-dir. With --docs-dir DIR, write the plots and "
+        "the 'Transfer learning curves' section of DIR/benchmarks.md there "
+        "instead. Reruns skip the runs already in the JSON.",
     )
     add_arguments(parser, subcommand=True)
     return parser
@@ -302,15 +318,15 @@ def run(args) -> int:
     progress = not args.no_progress
     results = Path(args.out_dir) / RESULTS_FILE
     if args.report_only and not _has_runs(results):
-        # Writing a report from no runs would replace the published tables
-        # in --docs-dir with empty ones.
+        # Writing a report from no runs would replace the plots, and the
+        # published tables in --docs-dir, with empty ones.
         raise ValueError(
             f"--report-only: {results} has no measured runs to report; run "
             "without --report-only first, or pass the --out-dir that holds them"
         )
     out_dir = ensure_folder(args.out_dir)
     cache_dir = ensure_folder(out_dir / "cache")
-    docs_dir = ensure_folder(args.docs_dir)
+    docs_dir = ensure_folder(args.docs_dir) if args.docs_dir else None
     started = time.perf_counter()
 
     corpus, corpus_key = load_tokenized_corpus(
@@ -388,16 +404,18 @@ def run(args) -> int:
         "unlabeled": len(corpus.unlabeled),
         "vocabulary": len(vectors["jax"].words) if "jax" in vectors else 0,
     }
-    _write_outputs(args, store, docs_dir, corpus_sizes, timings)
+    _write_outputs(args, store, docs_dir or out_dir, corpus_sizes, timings)
     print(format_summary(store.runs, args.target_accuracy, corpus.name == "aclImdb"))
-    print(
-        f"results: {store.path}; docs: {docs_dir / 'benchmarks.md'} "
-        f"({time.perf_counter() - started:.0f} s)"
-    )
+    if docs_dir is None:
+        written = f"plots: {out_dir}; docs: not written (pass --docs-dir DIR)"
+    else:
+        written = f"plots: {docs_dir}; docs: {docs_dir / DOCS_FILE}"
+    print(f"results: {store.path}; {written} ({time.perf_counter() - started:.0f} s)")
     return 0
 
 
-def _write_outputs(args, store, docs_dir: Path, corpus_sizes, timings) -> None:
+def _write_outputs(args, store, plot_dir: Path, corpus_sizes, timings) -> None:
+    """Draw the plots into ``plot_dir``; with ``--docs-dir``, write the section."""
     runs = store.runs
     main_series = [
         ("scratch", "mean"),
@@ -412,9 +430,11 @@ def _write_outputs(args, store, docs_dir: Path, corpus_sizes, timings) -> None:
         for feature in FEATURE_METHODS
     ]
     plot_curves(
-        runs, docs_dir / CURVES_PLOT, main_series, "Test accuracy by labeled size"
+        runs, plot_dir / CURVES_PLOT, main_series, "Test accuracy by labeled size"
     )
-    plot_curves(runs, docs_dir / FEATURES_PLOT, feature_series, "Sentence features")
+    plot_curves(runs, plot_dir / FEATURES_PLOT, feature_series, "Sentence features")
+    if not args.docs_dir:
+        return
     section = render_section(
         runs,
         n_train=corpus_sizes["train"],
@@ -424,4 +444,4 @@ def _write_outputs(args, store, docs_dir: Path, corpus_sizes, timings) -> None:
         images=[CURVES_PLOT, FEATURES_PLOT],
         check=corpus_sizes["name"] == "aclImdb",
     )
-    write_section(docs_dir / "benchmarks.md", section)
+    write_section(plot_dir / DOCS_FILE, section)

@@ -598,6 +598,7 @@ def load_aclimdb(
     max_unlabeled: int | None = None,
     seed: int = 0,
     progress: bool = False,
+    with_test: bool = True,
 ) -> SplitCorpus:
     """Load the Large Movie Review Dataset (aclImdb) from a folder or archive.
 
@@ -624,6 +625,9 @@ def load_aclimdb(
             same subsets from a folder and from an archive, whatever the
             order of the archive's members.
         progress: Show a tqdm progress bar on stderr.
+        with_test: Read ``test/pos`` and ``test/neg``. False skips them,
+            so they may be absent or empty, and the corpus's test split is
+            empty.
 
     Returns:
         A ``SplitCorpus`` named ``"aclImdb"`` with labels ``"pos"``/``"neg"``.
@@ -647,10 +651,16 @@ def load_aclimdb(
             f"aclImdb dataset not found at {source}. Pass the dataset folder or "
             f"its .tar.gz archive"
         )
+    # A limit of 0 skips a folder, and the readers then do not require it.
     limits = [
         unlabeled_limit if label is None else per_class
         for _, _, label in _ACLIMDB_FOLDERS
     ]
+    if not with_test:
+        limits = [
+            0 if split == "test" else limit
+            for (split, _, _), limit in zip(_ACLIMDB_FOLDERS, limits, strict=True)
+        ]
 
     logger.info("Loading aclImdb from %s", source)
     started = time.perf_counter()

@@ -116,7 +116,7 @@ def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str
             corpus = load_default_corpus()
         else:
             limit = None if with_unlabeled else 0
-            corpus = load_aclimdb(spec, max_unlabeled=limit, seed=seed)
+            corpus = load_aclimdb(spec, max_unlabeled=limit, seed=seed, with_test=False)
         labeled = corpus.train
         if with_unlabeled:
             unlabeled = list(corpus.unlabeled) + list(corpus.train.texts)

@@ -26,6 +26,7 @@ from embedsent.config import (
     config_from_dict,
 )
 from embedsent.features import SentenceEncoder
+from embedsent.file_kinds import MODEL_FORMAT
 from embedsent.storage import load_bundle, save_bundle
 from embedsent.text import tokenize_corpus
 from embedsent.trainer import train_sgns
@@ -147,7 +148,7 @@ class TransferClassifier:
         encoder_meta, encoder_arrays = self.encoder.get_state()
         classifier_meta, classifier_arrays = self.classifier.get_state()
         meta = {
-            "format": "embedsent-model",
+            "format": MODEL_FORMAT,
             "format_version": MODEL_FORMAT_VERSION,
             "embedsent_version": __version__,
             "text_config": asdict(self.text_config),
@@ -172,9 +173,9 @@ class TransferClassifier:
             ValueError: if the file is damaged, not an embedsent model, or of
                 an unknown format version.
         """
-        meta, arrays = load_bundle(path, kind="embedsent model")
-        if meta.get("format") != "embedsent-model":
-            raise ValueError(f"{path} is not an embedsent model file")
+        meta, arrays = load_bundle(
+            path, kind="embedsent model", expected_format=MODEL_FORMAT
+        )
         version = meta.get("format_version")
         if version != MODEL_FORMAT_VERSION:
             raise ValueError(

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from embedsent.config import SGNSConfig, VocabConfig, config_from_dict
+from embedsent.file_kinds import SGNS_FORMAT
 from embedsent.storage import load_bundle, save_bundle
 from embedsent.vocab import Vocabulary
 
@@ -97,7 +98,7 @@ class SGNSModel:
     def save(self, path: str | os.PathLike) -> None:
         """Write the vocabulary, both tables and the settings to one file."""
         meta = {
-            "format": "embedsent-sgns",
+            "format": SGNS_FORMAT,
             "format_version": MODEL_FORMAT_VERSION,
             "config": asdict(self.config),
             "vocab_config": asdict(self.vocab_config),
@@ -113,8 +114,10 @@ class SGNSModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SGNSModel:
-        meta, arrays = load_bundle(path, kind="embedsent SGNS model")
-        check_format(meta, path, "embedsent-sgns", MODEL_FORMAT_VERSION)
+        meta, arrays = load_bundle(
+            path, kind="embedsent SGNS model", expected_format=SGNS_FORMAT
+        )
+        check_format(meta, path, SGNS_FORMAT, MODEL_FORMAT_VERSION)
         return cls(
             vocab=Vocabulary(meta["tokens"], arrays["counts"]),
             input_vectors=arrays["input_vectors"],

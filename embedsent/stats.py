@@ -81,9 +81,14 @@ def summarize_accuracies(
 
     Returns:
         ``{"mean", "std", "low", "high", "n"}``: ``std`` uses ``ddof=1`` and is
-        0.0 for a single value; ``low`` and ``high`` are ``mean_interval``'s.
+        0.0 for a single value; ``low`` and ``high`` are ``mean_interval``'s,
+        clipped to [0, 1].
     """
     mean, low, high = mean_interval(values, confidence)
+    # The t interval assumes an unbounded normal mean, so over few, spread-out
+    # draws it can pass 0 or 1 (2 draws at 0.495 and 0.585 give [-0.03, 1.11]).
+    # An accuracy cannot, so the interval is clipped to the valid range.
+    low, high = max(low, 0.0), min(high, 1.0)
     array = np.asarray(values, dtype=np.float64)
     std = float(array.std(ddof=1)) if len(array) > 1 else 0.0
     return {"mean": mean, "std": std, "low": low, "high": high, "n": len(array)}

@@ -20,6 +20,8 @@ from typing import IO
 
 import numpy as np
 
+from embedsent.file_kinds import bundle_kind, describe_mismatch, identify_file
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["load_bundle", "save_bundle", "write_atomic", "write_text_atomic"]
@@ -92,29 +94,58 @@ def save_bundle(
 
 
 def load_bundle(
-    path: str | os.PathLike, *, kind: str = "embedsent"
+    path: str | os.PathLike,
+    *,
+    kind: str = "embedsent",
+    expected_format: str | None = None,
+    damaged_fix: str = "write it again from the run that produced it",
 ) -> tuple[dict, dict[str, np.ndarray]]:
     """Read a file written by ``save_bundle``; never unpickles.
 
+    Args:
+        path: The ``.npz`` file.
+        kind: What the file should be, for messages, such as "embedsent model".
+        expected_format: The ``format`` field that the metadata must contain,
+            such as ``"embedsent-model"``; None accepts any.
+        damaged_fix: What to do with a damaged or truncated file, for messages.
+
     Raises:
         FileNotFoundError: if ``path`` does not exist.
-        ValueError: if the file is damaged or has no metadata.
+        ValueError: if the file is damaged, has no metadata, or is of another
+            kind; the message names the kind found and the command that reads
+            it.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{kind} file {path} does not exist")
+    expected = bundle_kind(expected_format) if expected_format else None
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise ValueError(
-            f"{path} is damaged or not an {kind} file ({error}); write it again "
-            "from the run that produced it"
-        ) from error
+        found = identify_file(path)
+        if found.category in ("damaged", "bundle"):
+            raise ValueError(
+                f"{path} is damaged or truncated ({error}); {damaged_fix}"
+            ) from error
+        if expected is None:
+            raise ValueError(
+                f"{path} is {found.name}, not the {kind} file that was expected"
+            ) from error
+        raise ValueError(describe_mismatch(path, expected, found)) from error
     if META_KEY not in arrays:
-        raise ValueError(f"{path} has no metadata entry; it is not an {kind} file")
+        found = identify_file(path)
+        if expected is not None:
+            raise ValueError(describe_mismatch(path, expected, found))
+        raise ValueError(
+            f"{path} has no embedsent metadata: it is {found.name}, not the "
+            f"{kind} file that was expected"
+        )
     try:
         meta = json.load(io.BytesIO(arrays.pop(META_KEY).tobytes()))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{path} has damaged metadata ({error})") from error
+    if expected is not None and meta.get("format") != expected_format:
+        found = bundle_kind(meta.get("format"))
+        raise ValueError(describe_mismatch(path, expected, found))
     return meta, arrays

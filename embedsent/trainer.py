@@ -545,7 +545,8 @@ class _Run:
                 "epoch %d/%d trained no (center, context) pair, so its loss is "
                 "reported as 0. Subsampling keeps about %.0f of %d tokens per "
                 "epoch, and a context must come from the same text. Lower "
-                "VocabConfig.sample (0 keeps every token) or pass longer texts",
+                "--sample (VocabConfig.sample; 0 keeps every token), or pass "
+                "longer texts",
                 state.epoch + 1,
                 self.config.epochs,
                 float(self.keep[self.encoded.ids].sum()),

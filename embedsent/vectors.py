@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from embedsent.file_kinds import (
+    GENSIM_VECTORS,
+    WORD_VECTORS,
+    describe_mismatch,
+    identify_file,
+)
 from embedsent.vector_checks import (
     as_word_list,
     build_index,
@@ -47,6 +54,30 @@ logger = logging.getLogger(__name__)
 
 # Rows processed at once when computing unit-length rows in float64.
 _NORM_CHUNK_ROWS = 1 << 16
+
+
+# Kinds of file that no word-vector reader of ``WordVectors.load`` takes. An
+# empty or gzip-compressed file gets the text readers' own message.
+_NOT_TEXT_VECTORS = ("bundle", "damaged", "zip", "pickle", "tar", "npy")
+# Kinds of file that are certainly not a gensim pickle. A compressed file can
+# be one, because gensim decompresses a .gz or .bz2 pickle.
+_NOT_GENSIM = ("text", "bundle", "damaged", "zip", "empty", "tar", "npy")
+
+
+def _check_file_kind(source, format: str) -> None:
+    """Raise ValueError naming what ``source`` is when ``format`` cannot read it."""
+    found = identify_file(source)
+    if format != "gensim":
+        if found.category in _NOT_TEXT_VECTORS:
+            raise ValueError(describe_mismatch(source, WORD_VECTORS, found))
+        return
+    if found.category == "vectors":
+        raise ValueError(
+            f"{source} is {found.name}, not {GENSIM_VECTORS.name}; read it with "
+            "format='auto' (CLI: --vectors-format auto)"
+        )
+    if found.category in _NOT_GENSIM:
+        raise ValueError(describe_mismatch(source, GENSIM_VECTORS, found))
 
 
 class WordVectors:
@@ -525,6 +556,7 @@ class WordVectors:
         source = as_path(path)
         if format != "gensim":
             check_codec(encoding, errors)
+        _check_file_kind(source, format)
         if format == "auto":
             format = detect_format(source, encoding)
             logger.debug("detected format %r for %s", format, source)
@@ -535,7 +567,15 @@ class WordVectors:
                     "which is read whole; pass limit=None"
                 )
             keyed_vectors_class = _keyed_vectors_class()
-            loaded = keyed_vectors_class.load(str(source))
+            try:
+                loaded = keyed_vectors_class.load(str(source))
+            except (pickle.UnpicklingError, EOFError) as error:
+                raise ValueError(
+                    f"{source} could not be read as a gensim KeyedVectors file "
+                    f"({error}); pass a file that gensim's KeyedVectors.save "
+                    "wrote, or name the file's format with format= (CLI: "
+                    "--vectors-format)"
+                ) from error
             keyed = getattr(loaded, "wv", loaded)
             return cls.from_gensim(keyed)
         if format == "glove":

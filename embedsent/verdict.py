@@ -166,7 +166,7 @@ def _embedding_findings(evidence: Evidence, limits: VerdictThresholds):
             "embedding",
             f"{_percent(evidence.oov_rate)} of the labeled tokens are not in the "
             f"vocabulary (limit {_percent(limits.max_oov_rate)})",
-            pretrain_more + ", or lower min_count",
+            pretrain_more + ", or lower --min-count (VocabConfig.min_count)",
         )
     if evidence.empty_rate > limits.max_empty_rate:
         yield Finding(
@@ -184,7 +184,7 @@ def _embedding_findings(evidence: Evidence, limits: VerdictThresholds):
                 "similarity",
                 "embedding",
                 f"{dataset} Spearman is {spearman:.2f} (minimum {minimum:.2f})",
-                pretrain_more + ", or train more epochs",
+                pretrain_more + ", or train more epochs (--epochs)",
             )
     gain = evidence.cv_accuracy - evidence.untrained_cv_accuracy
     if gain < limits.min_pretraining_gain:
@@ -207,7 +207,8 @@ def _classifier_findings(evidence: Evidence, limits: VerdictThresholds):
             f"training accuracy {_percent(evidence.train_accuracy)} exceeds "
             f"cross-validated {_percent(evidence.cv_accuracy)} by more than "
             f"{_percent(limits.max_generalization_gap)}",
-            "use a smaller head (hidden_size 0 or 16) or 10x the weight decay",
+            "retrain with a smaller head (--hidden-size 0 or 16; "
+            "ClassifierConfig.hidden_size) or 10 times the --weight-decay",
         )
     elif (
         abs(gap) <= limits.max_close_gap
@@ -220,7 +221,8 @@ def _classifier_findings(evidence: Evidence, limits: VerdictThresholds):
             f"{_percent(limits.max_close_gap)} of cross-validated "
             f"{_percent(evidence.cv_accuracy)} and below "
             f"{_percent(limits.min_train_accuracy)}",
-            "use a larger head (double hidden_size) or less weight decay",
+            "retrain with a larger head (double --hidden-size; "
+            "ClassifierConfig.hidden_size) or a lower --weight-decay",
         )
 
 

@@ -90,7 +90,8 @@ def test_pretrain_train_predict_round_trip(tmp_path, capsys):
 def test_predict_missing_model_reports_error(tmp_path, capsys):
     code = main(["predict", "--model", str(tmp_path / "absent.npz")])
     assert code == 2
-    assert "does not exist" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"--model {tmp_path / 'absent.npz'}: file not found" in err
 
 
 def test_bad_config_value_reports_flag(tmp_path, capsys):
@@ -165,6 +166,42 @@ def test_pretrain_checkpoint_and_continue(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "1 new words" in captured.out
     assert "--dim 100 ignored" not in captured.err
+
+
+def test_continue_from_warns_of_ignored_flags(tmp_path, caplog):
+    model = tmp_path / "sgns.npz"
+    pretrain = ["--no-progress", "pretrain", "--data", "default"]
+    argv = [*pretrain, "--out", str(tmp_path / "v.txt"), "--save-model", str(model)]
+    assert main([*argv, *TINY]) == 0
+    checkpoint = tmp_path / "unused.ckpt"
+    continued = [*pretrain, "--out", str(tmp_path / "more.txt")]
+    continued += ["--continue-from", str(model), "--checkpoint", str(checkpoint)]
+    with caplog.at_level(logging.WARNING, logger="embedsent.commands"):
+        assert main([*continued, *TINY[2:], "--dim", "77", "--sample", "0"]) == 0
+    assert f"--continue-from {model} ignores --dim 77" in caplog.text
+    assert "the model keeps its dim 8" in caplog.text
+    assert "--sample 0.0 (the model keeps its sample 0.001)" in caplog.text
+    assert f"--checkpoint {checkpoint} (continued training writes no" in caplog.text
+    assert not checkpoint.exists()
+
+
+def test_train_reads_aclimdb_without_test_reviews(tmp_path, capsys):
+    root = tmp_path / "aclImdb"
+    for folder in ("train/pos", "train/neg", "test/pos", "test/neg"):
+        (root / folder).mkdir(parents=True)
+    (root / "train/pos/0_9.txt").write_text("a good film", encoding="utf-8")
+    (root / "train/neg/1_2.txt").write_text("a bad film", encoding="utf-8")
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("2 2\ngood 1 0\nbad 0 1\n", encoding="utf-8")
+    argv = ["train", "--vectors", str(vectors), "--data", str(root)]
+    assert main([*argv, "--out", str(tmp_path / "m.npz")]) == 0
+    assert "trained on 2 texts" in capsys.readouterr().out
+    unlabeled = root / "train/unsup"
+    unlabeled.mkdir()
+    (unlabeled / "2_0.txt").write_text("a good film and a bad film", encoding="utf-8")
+    argv = ["--no-progress", "pretrain", "--data", str(root)]
+    argv += ["--out", str(tmp_path / "pretrained.txt"), *TINY]
+    assert main(argv) == 0
 
 
 def test_train_reads_glove_vectors(tmp_path):

@@ -9,7 +9,7 @@ from embedsent.cli import build_parser
 from embedsent.config import TextConfig
 from embedsent.curve_cli import run
 from embedsent.curve_data import load_tokenized_corpus
-from embedsent.curve_output import write_section
+from embedsent.curve_output import format_summary, write_section
 from embedsent.curve_report import SECTION_TITLE
 from embedsent.curve_stats import (
     CurveFit,
@@ -27,7 +27,8 @@ def _parse(*argv: str) -> argparse.Namespace:
     return build_parser().parse_args(["bench", "transfer", *argv])
 
 
-def _tiny_args(tmp_path, *extra: str) -> argparse.Namespace:
+def _tiny_args(tmp_path, *extra: str, docs: bool = True) -> argparse.Namespace:
+    docs_flag = ["--docs-dir", str(tmp_path / "docs")] if docs else []
     args = _parse(
         "--data",
         "default",
@@ -50,8 +51,7 @@ def _tiny_args(tmp_path, *extra: str) -> argparse.Namespace:
         "1",
         "--out-dir",
         str(tmp_path / "results"),
-        "--docs-dir",
-        str(tmp_path / "docs"),
+        *docs_flag,
         "--no-progress",
         *extra,
     )
@@ -285,6 +285,41 @@ def test_write_section_keeps_other_sections(tmp_path):
     assert "new" in text
     assert "old" not in text
     assert "## Later\n\nkept" in text
+
+
+def test_bench_transfer_writes_no_docs_by_default(tiny_run, monkeypatch, capsys):
+    tmp_path, _ = tiny_run
+    monkeypatch.chdir(tmp_path)
+    args = _tiny_args(tmp_path, "--report-only", docs=False)
+    assert args.docs_dir is None
+    docs_before = sorted(path.name for path in (tmp_path / "docs").iterdir())
+    markdown_before = (tmp_path / "docs" / "benchmarks.md").read_bytes()
+    assert run(args) == 0
+    for name in ("transfer_curves.png", "transfer_features.png"):
+        assert (tmp_path / "results" / name).read_bytes()[:4] == b"\x89PNG"
+    assert sorted(path.name for path in (tmp_path / "docs").iterdir()) == docs_before
+    assert (tmp_path / "docs" / "benchmarks.md").read_bytes() == markdown_before
+    assert not list(tmp_path.glob("results/*.md"))
+    assert "docs: not written (pass --docs-dir DIR)" in capsys.readouterr().out
+
+
+def test_bench_script_defaults_docs_dir_to_docs():
+    from embedsent.curve_cli import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).docs_dir == "docs"
+    assert _parse().docs_dir is None
+
+
+def test_summary_intervals_stay_within_0_and_100():
+    runs = [
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": d, "accuracy": a}
+        for d, a in enumerate([0.495, 0.585])
+    ]
+    text = format_summary(runs, 0.8, check=False)
+    assert "54.0 [  0.0, 100.0] (2 draws)" in text
+    assert "-3.2" not in text
 
 
 def test_write_section_creates_missing_file(tmp_path):

@@ -326,6 +326,24 @@ def test_aclimdb_empty_review_folder(tmp_path: Path):
         load_aclimdb(tmp_path)
 
 
+def test_aclimdb_without_test_skips_empty_test_folder(tmp_path: Path):
+    write_tree(tmp_path, tiny_members())
+    for path in (tmp_path / "aclImdb" / "test" / "pos").iterdir():
+        path.unlink()
+    corpus = load_aclimdb(tmp_path, with_test=False)
+    assert len(corpus.train) == 11
+    assert len(corpus.test) == 0
+    assert len(corpus.unlabeled) == 7
+
+
+def test_aclimdb_archive_without_test_skips_test(tmp_path: Path):
+    members = {k: v for k, v in tiny_members().items() if "/test/" not in k}
+    archive = write_archive(tmp_path / "train_only.tar.gz", members)
+    corpus = load_aclimdb(archive, with_test=False)
+    assert corpus.train.label_counts() == {"neg": 5, "pos": 6}
+    assert len(corpus.test) == 0
+
+
 def test_aclimdb_rejects_non_archive_file(tmp_path: Path):
     path = tmp_path / "reviews.txt"
     path.write_text("just text\n" * 100)

@@ -314,3 +314,17 @@ def test_cli_diagnose_on_shipped_corpus(tmp_path, model, capsys):
     assert "verdict:" in output
     assert (tmp_path / "reliability.png").exists()
     assert json.loads((tmp_path / "report.json").read_text())["n_texts"] == 8
+
+
+def test_verdict_head_advice_names_cli_flags():
+    overfit = decide(dataclasses.replace(HEALTHY, train_accuracy=1.0))
+    action = overfit.findings[0].action
+    assert "--hidden-size 0 or 16" in action
+    assert "ClassifierConfig.hidden_size" in action
+    assert "--weight-decay" in action
+    underfit = decide(
+        dataclasses.replace(
+            HEALTHY, train_accuracy=0.72, cv_accuracy=0.70, untrained_cv_accuracy=0.5
+        )
+    )
+    assert "double --hidden-size" in underfit.findings[0].action

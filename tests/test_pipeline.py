@@ -141,3 +141,26 @@ def test_load_rejects_vectors_of_other_dim(model, tmp_path):
 def test_transfer_classifier_rejects_non_vectors(bad):
     with pytest.raises(TypeError, match="vectors must be WordVectors"):
         TransferClassifier(bad)
+
+
+def test_load_names_word_vectors_given_as_model(vectors, tmp_path):
+    path = tmp_path / "vectors.txt"
+    vectors.save_word2vec(path)
+    with pytest.raises(ValueError) as raised:
+        TransferClassifier.load(path)
+    message = str(raised.value)
+    assert "is word vectors in word2vec text format" in message
+    assert "not an embedsent classifier model" in message
+    assert "allow_pickle" not in message
+
+
+def test_load_names_sgns_model_given_as_model(tmp_path):
+    from embedsent.trainer import train_sgns
+
+    sgns = train_sgns(
+        [["good", "film"], ["bad", "film"]] * 5, TINY_SGNS, VocabConfig(min_count=1)
+    )
+    path = tmp_path / "sgns.npz"
+    sgns.save(path)
+    with pytest.raises(ValueError, match="is an SGNS pretraining model, not an"):
+        TransferClassifier.load(path)

@@ -2,10 +2,12 @@ import _thread
 import http.client
 import json
 import logging
+import shlex
 import socket
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,6 +197,25 @@ def test_predict_without_content_type(server):
     status, payload = raw_call(
         server, "POST", "/predict", body, {"Content-Length": str(len(body))}
     )
+    assert status == 200
+    assert len(payload["predictions"]) == 1
+
+
+def test_readme_curl_example_gets_predictions(server):
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    lines = readme.read_text(encoding="utf-8").replace("\\\n", " ").splitlines()
+    command = next(line for line in lines if line.startswith("curl "))
+    words = shlex.split(command)
+    # curl sends a -d body as a form unless a -H header names another type.
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for index, word in enumerate(words):
+        if word == "-H":
+            name, value = words[index + 1].split(": ", 1)
+            headers[name] = value
+    body = words[words.index("-d") + 1].encode("utf-8")
+    assert words[-1].endswith("/predict")
+    headers["Content-Length"] = str(len(body))
+    status, payload = raw_call(server, "POST", "/predict", body, headers)
     assert status == 200
     assert len(payload["predictions"]) == 1
 
@@ -457,7 +478,7 @@ def test_cli_serve_help_states_defaults(capsys):
 
 def test_cli_serve_missing_model(tmp_path, capsys):
     assert main(["serve", "--model", str(tmp_path / "absent.npz")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "--model" in capsys.readouterr().err
 
 
 def test_cli_serve_bad_port(model_path, capsys):

@@ -151,3 +151,11 @@ def test_coin_flip_probability():
 def test_coin_flip_zero_examples_raises():
     with pytest.raises(ValueError, match="n_test must be >= 1, got 0"):
         coin_flip_perfect_probability(0)
+
+
+def test_summarize_accuracies_clips_interval_to_unit_range():
+    # The t interval of these two draws is about [-0.03, 1.11].
+    summary = summarize_accuracies([0.495, 0.585])
+    assert summary["low"] == 0.0
+    assert summary["high"] == 1.0
+    assert summary["mean"] == pytest.approx(0.54)

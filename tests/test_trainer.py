@@ -87,6 +87,23 @@ def test_damaged_checkpoint_rejected(tmp_path):
         train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
 
 
+def test_checkpoint_log_counts_finished_epochs(tmp_path, caplog):
+    path = tmp_path / "run.ckpt"
+    with caplog.at_level("INFO", logger="embedsent.checkpoint"):
+        train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
+    saved = [
+        r.getMessage() for r in caplog.records if "checkpoint at" in r.getMessage()
+    ]
+    assert saved[0].startswith("checkpoint at the start of epoch 2/3 -> ")
+    assert saved[-1].startswith("checkpoint at the end of the run (3 of 3 epochs")
+    assert not any("epoch 4" in message for message in saved)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="embedsent.checkpoint"):
+        train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
+    assert "contains a finished run of 3 epochs, so no epoch is left" in caplog.text
+    assert "epoch 4" not in caplog.text
+
+
 def test_model_save_load_round_trip(tmp_path):
     model = train_sgns(corpus(), CONFIG, VOCAB)
     model.save(tmp_path / "model.npz")

@@ -303,3 +303,32 @@ def test_from_gensim_rejects_model_and_int_keys():
     keyed.add_vectors([7], np.ones((1, 2), dtype=np.float32))
     with pytest.raises(TypeError, match="key 7 at index 0 has type int"):
         WordVectors.from_gensim(keyed)
+
+
+def test_load_names_model_given_as_vectors(tmp_path):
+    from embedsent.storage import save_bundle
+
+    path = tmp_path / "model.npz"
+    save_bundle(path, {"format": "embedsent-model"}, {"x": np.zeros(2)})
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load(path)
+    message = str(raised.value)
+    assert "is an embedsent classifier model, not a word-vector file" in message
+    assert "utf-8" not in message
+
+
+def test_gensim_format_rejects_text_vectors(tmp_path):
+    path = tmp_path / "vectors.txt"
+    WordVectors(["good", "bad"], np.eye(2, dtype=np.float32)).save_word2vec(path)
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load(path, format="gensim")
+    message = str(raised.value)
+    assert f"{path} is word vectors in word2vec text format" in message
+    assert "format='auto'" in message
+
+
+def test_gensim_format_names_unreadable_pickle(tmp_path):
+    path = tmp_path / "broken.kv"
+    path.write_bytes(b"\x80\x04garbage")
+    with pytest.raises(ValueError, match="could not be read as a gensim KeyedVectors"):
+        WordVectors.load(path, format="gensim")

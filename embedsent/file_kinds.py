@@ -1,0 +1,229 @@
+"""File kinds, judged from a file's content, for errors about wrong inputs.
+
+When a command gets a file of the wrong kind, such as word vectors where it
+expects a model, the loader's own error (numpy's pickle hint, a UTF-8 decode
+error) misleads. :func:`identify_file` names the file's kind from its leading
+bytes, and :func:`describe_mismatch` returns a message that names the command
+that reads that kind.
+
+embedsent models, SGNS models and checkpoints are zip archives (NumPy
+``.npz``) with a ``__meta__.npy`` entry whose JSON ``format`` field names the
+kind. gensim's ``KeyedVectors.save`` writes a Python pickle (protocol 2 or
+higher).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "MODEL_FORMAT",
+    "SGNS_FORMAT",
+    "FileKind",
+    "bundle_kind",
+    "describe_mismatch",
+    "identify_file",
+]
+
+logger = logging.getLogger(__name__)
+
+MODEL_FORMAT = "embedsent-model"
+SGNS_FORMAT = "embedsent-sgns"
+CHECKPOINT_FORMAT = "embedsent-checkpoint"
+
+# The entry of an .npz bundle that contains its JSON metadata, as
+# embedsent.storage.save_bundle names it.
+_META_ENTRY = "__meta__.npy"
+_SNIFF_BYTES = 4096
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+_NPY_MAGIC = b"\x93NUMPY"
+# A tar header stores "ustar" at byte 257 (POSIX and GNU formats).
+_TAR_MAGIC_OFFSET = 257
+_WORD2VEC_HEADER = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n")
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """A kind of file, with the sentences that tell a user what to do with it.
+
+    Attributes:
+        name: The kind as a noun phrase with its article, such as
+            "an embedsent classifier model".
+        category: A short identifier of the kind, such as ``"bundle"``,
+            ``"zip"``, ``"pickle"``, ``"vectors"`` or ``"text"``.
+        use: A sentence naming the command and flag that read this kind, or
+            None when no embedsent command reads it.
+        origin: A sentence saying how to get a file of this kind, used when
+            this kind was expected, or None.
+    """
+
+    name: str
+    category: str
+    use: str | None = None
+    origin: str | None = None
+
+
+_VECTORS_USE = "Pass it to `embedsent train --vectors` or `embedsent select --vectors`."
+
+BUNDLE_KINDS = {
+    MODEL_FORMAT: FileKind(
+        "an embedsent classifier model",
+        "bundle",
+        use="Pass it to --model of `embedsent predict`, `serve` or `diagnose`.",
+        origin="`embedsent train --out` writes a classifier model.",
+    ),
+    SGNS_FORMAT: FileKind(
+        "an SGNS pretraining model",
+        "bundle",
+        use="Pass it to `embedsent pretrain --continue-from` to train it further.",
+        origin="`embedsent pretrain --save-model` writes an SGNS model.",
+    ),
+    CHECKPOINT_FORMAT: FileKind(
+        "an SGNS training checkpoint",
+        "bundle",
+        use="Pass it to `embedsent pretrain --checkpoint` to resume its run.",
+        origin="Pass a path that does not exist yet, and the run writes its "
+        "checkpoint there.",
+    ),
+}
+WORD_VECTORS = FileKind(
+    "a word-vector file",
+    "vectors",
+    use=_VECTORS_USE,
+    origin="`embedsent pretrain --out` writes word vectors.",
+)
+GENSIM_VECTORS = FileKind(
+    "a gensim KeyedVectors file (a Python pickle)",
+    "pickle",
+    origin="gensim's KeyedVectors.save writes one.",
+)
+DAMAGED_ZIP = FileKind("a damaged or truncated zip (.npz) file", "damaged")
+EMPTY = FileKind("an empty file", "empty")
+
+
+def bundle_kind(format_name: object) -> FileKind:
+    """Return the kind of an embedsent ``.npz`` bundle of format ``format_name``."""
+    if isinstance(format_name, str) and format_name in BUNDLE_KINDS:
+        return BUNDLE_KINDS[format_name]
+    return FileKind(f"an embedsent file of format {format_name!r}", "bundle")
+
+
+def identify_file(path: str | os.PathLike) -> FileKind:
+    """Return the kind of the file at ``path``, judged from its content.
+
+    The suffix is ignored. A file that cannot be read gets the kind
+    "an unreadable file".
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as error:
+        return FileKind(f"an unreadable file ({error.strerror})", "unreadable")
+    if not head:
+        return EMPTY
+    if head.startswith(_ZIP_MAGIC):
+        return _identify_zip(path)
+    # Pickle protocol 2 and later start with the PROTO opcode and its number.
+    if len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return FileKind(
+            "a Python pickle",
+            "pickle",
+            use="If it is a gensim KeyedVectors file that you trust, pass it to "
+            "`embedsent train --vectors` with --vectors-format gensim.",
+        )
+    if head.startswith(_COMPRESSED_MAGIC):
+        return FileKind(
+            "a gzip, bzip2 or xz compressed file",
+            "compressed",
+            use="Pass an aclImdb .tar.gz to --data, and decompress other files first.",
+        )
+    if head[_TAR_MAGIC_OFFSET : _TAR_MAGIC_OFFSET + 5] == b"ustar":
+        return FileKind(
+            "a tar archive", "tar", use="Pass an aclImdb tar archive to --data."
+        )
+    if head.startswith(_NPY_MAGIC):
+        return FileKind("a NumPy .npy array file", "npy")
+    return _identify_uncompressed(head)
+
+
+def _identify_zip(path: Path) -> FileKind:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if _META_ENTRY not in names:
+                return _foreign_zip(names)
+            with archive.open(_META_ENTRY) as entry:
+                meta_bytes = np.lib.format.read_array(entry, allow_pickle=False)
+        meta = json.loads(meta_bytes.tobytes())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        logger.debug("%s starts like a zip archive but cannot be read: %s", path, error)
+        return DAMAGED_ZIP
+    if not isinstance(meta, dict):
+        return FileKind("an .npz file with damaged embedsent metadata", "damaged")
+    return bundle_kind(meta.get("format"))
+
+
+def _foreign_zip(names: list[str]) -> FileKind:
+    if names and all(name.endswith(".npy") for name in names):
+        return FileKind("a NumPy .npz archive that embedsent did not write", "zip")
+    return FileKind(
+        "a zip archive that embedsent did not write (.xlsx, .docx and .odt "
+        "files are zip archives)",
+        "zip",
+    )
+
+
+def _identify_uncompressed(head: bytes) -> FileKind:
+    first_line, _, rest = head.partition(b"\n")
+    if _WORD2VEC_HEADER.fullmatch(first_line + b"\n"):
+        # Text files contain no NUL bytes, while float32 rows almost always do.
+        if b"\0" in rest:
+            return FileKind(
+                "word vectors in word2vec binary format", "vectors", use=_VECTORS_USE
+            )
+        return FileKind(
+            "word vectors in word2vec text format", "vectors", use=_VECTORS_USE
+        )
+    if b"\0" in head:
+        return FileKind("a binary file of unknown format", "binary")
+    fields = first_line.split()
+    if len(fields) >= 2 and all(_is_number(field) for field in fields[1:]):
+        return FileKind(
+            "word vectors in GloVe text format", "vectors", use=_VECTORS_USE
+        )
+    return FileKind("a text file", "text")
+
+
+def _is_number(field: bytes) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def describe_mismatch(
+    path: str | os.PathLike, expected: FileKind, found: FileKind
+) -> str:
+    """Return an error message for ``path``, a ``found`` file given as ``expected``.
+
+    The message names both kinds, the command that reads the file found and
+    how to get a file of the expected kind.
+    """
+    sentences = [f"{path} is {found.name}, not {expected.name}."]
+    if found.use:
+        sentences.append(found.use)
+    if expected.origin:
+        sentences.append(expected.origin)
+    return " ".join(sentences)

@@ -1,0 +1,179 @@
+"""Missing inputs and inputs of the wrong kind are named with their flag."""
+
+import zipfile
+
+import pytest
+
+from embedsent.cli import main
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Word vectors, a labeled CSV, a classifier model and an SGNS model."""
+    folder = tmp_path_factory.mktemp("cli_paths")
+    vectors = folder / "vectors.txt"
+    sgns = folder / "sgns.npz"
+    assert (
+        main(
+            [
+                "--no-progress",
+                "pretrain",
+                "--data",
+                "default",
+                "--out",
+                str(vectors),
+                "--save-model",
+                str(sgns),
+                "--dim",
+                "8",
+                "--epochs",
+                "1",
+                "--min-count",
+                "2",
+            ]
+        )
+        == 0
+    )
+
+    labeled = folder / "labeled.csv"
+    rows = ["good film,pos", "great film,pos", "awful film,neg", "bad plot,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+    model = folder / "model.npz"
+    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
+    assert main([*argv, "--out", str(model), "--classifier-epochs", "2"]) == 0
+    unlabeled = folder / "unlabeled.txt"
+    unlabeled.write_text("a good film\na bad plot\n", encoding="utf-8")
+
+    return {
+        "folder": folder,
+        "vectors": str(vectors),
+        "sgns": str(sgns),
+        "labeled": str(labeled),
+        "model": str(model),
+        "unlabeled": str(unlabeled),
+    }
+
+
+def _error(capsys, argv) -> str:
+    assert main(argv) == 2
+    return capsys.readouterr().err
+
+
+def _pretrain(files, *extra):
+    out = str(files["folder"] / "out.txt")
+    return ["--no-progress", "pretrain", "--data", "default", "--out", out, *extra]
+
+
+def _train(files, *extra):
+    out = str(files["folder"] / "trained.npz")
+    return ["train", "--out", out, *extra]
+
+
+def test_predict_vectors_as_model_names_kind(files, capsys):
+    err = _error(capsys, ["predict", "--model", files["vectors"]])
+    assert "--model" in err
+    assert "is word vectors in word2vec text format" in err
+    assert "not an embedsent classifier model" in err
+    assert "`embedsent train --vectors`" in err
+    assert "`embedsent train --out` writes a classifier model" in err
+    assert "allow_pickle" not in err
+
+
+def test_predict_sgns_model_names_pretrain_flag(files, capsys):
+    err = _error(capsys, ["predict", "--model", files["sgns"]])
+    assert "is an SGNS pretraining model" in err
+    assert "`embedsent pretrain --continue-from`" in err
+    assert "`embedsent train --out` writes a classifier model" in err
+
+
+def test_continue_from_vectors_names_kind(files, capsys):
+    err = _error(capsys, _pretrain(files, "--continue-from", files["vectors"]))
+    assert "--continue-from" in err
+    assert "is word vectors in word2vec text format" in err
+    assert "not an SGNS pretraining model" in err
+    assert "`embedsent pretrain --save-model` writes an SGNS model" in err
+
+
+def test_checkpoint_vectors_file_rejected_before_training(files, capsys):
+    err = _error(capsys, _pretrain(files, "--checkpoint", files["vectors"]))
+    assert "--checkpoint" in err
+    assert "not an SGNS training checkpoint" in err
+    assert "Pass a path that does not exist yet" in err
+    assert "allow_pickle" not in err
+
+
+def test_truncated_checkpoint_says_delete_it(files, capsys):
+    truncated = files["folder"] / "truncated.ckpt"
+    data = (files["folder"] / "sgns.npz").read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    err = _error(capsys, _pretrain(files, "--checkpoint", str(truncated)))
+    assert "is a damaged or truncated zip (.npz) file" in err
+    assert "delete it to start the run over, or pass another --checkpoint" in err
+    assert "write it again" not in err
+
+
+def test_train_model_as_vectors_names_kind(files, capsys):
+    argv = _train(files, "--vectors", files["model"], "--data", files["labeled"])
+    err = _error(capsys, argv)
+    assert "is an embedsent classifier model, not a word-vector file" in err
+    assert "--model of `embedsent predict`" in err
+    assert "utf-8" not in err
+
+
+def test_gensim_format_on_text_names_file(files, capsys):
+    argv = _train(files, "--vectors", files["vectors"], "--data", files["labeled"])
+    err = _error(capsys, [*argv, "--vectors-format", "gensim"])
+    assert f"{files['vectors']} is word vectors in word2vec text format" in err
+    assert "not a gensim KeyedVectors file" in err
+    assert "--vectors-format auto" in err
+    assert "MARK" not in err
+
+
+def test_train_unlabeled_txt_lists_inputs(files, capsys):
+    argv = _train(files, "--vectors", files["vectors"], "--data", files["unlabeled"])
+    err = _error(capsys, argv)
+    assert f"--data {files['unlabeled']}" in err
+    assert "texts without labels" in err
+    assert "a .csv/.tsv/.jsonl file with text and label columns" in err
+    assert "tar archive" not in err
+
+
+def test_train_zip_data_names_kind(files, capsys):
+    workbook = files["folder"] / "labels.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    argv = _train(files, "--vectors", files["vectors"], "--data", str(workbook))
+    err = _error(capsys, argv)
+    assert "is a zip archive that embedsent did not write" in err
+    assert "save a spreadsheet as .csv" in err
+    assert "truncated header" not in err
+
+
+def test_data_default_typo_lists_inputs(files, capsys):
+    err = _error(capsys, ["pretrain", "--data", "Default", "--out", "unused.txt"])
+    assert "--data Default: file or folder not found" in err
+    assert "pass --data default in lower case" in err
+    assert "a .txt file with one text per line" in err
+    assert "'default' for the shipped corpus" in err
+
+
+@pytest.mark.parametrize("command", ["train", "select"])
+def test_missing_vectors_names_flag(files, capsys, command):
+    missing = str(files["folder"] / "nope.txt")
+    argv = [command, "--vectors", missing, "--data", files["labeled"]]
+    if command == "train":
+        argv += ["--out", str(files["folder"] / "unused.npz")]
+    err = _error(capsys, argv)
+    assert f"--vectors {missing}: file not found" in err
+    assert "`embedsent pretrain --out` writes word vectors" in err
+    assert "Errno" not in err
+
+
+def test_empty_txt_data_names_file(files, capsys):
+    empty = files["folder"] / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    out = str(files["folder"] / "unused.txt")
+    err = _error(capsys, ["pretrain", "--data", str(empty), "--out", out])
+    assert f"--data {empty} contains no texts" in err
+    assert "tokenised" not in err
