@@ -262,6 +262,17 @@ def _check_path(name: str, value: Any) -> Path:
     return Path(value)
 
 
+def _check_limits(max_per_class, max_unlabeled, seed) -> tuple:
+    """Check the subset limits and seed; return the two limits."""
+    per_class = _check_optional_count("max_per_class", max_per_class)
+    unlabeled_limit = _check_optional_count("max_unlabeled", max_unlabeled)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    return per_class, unlabeled_limit
+
+
 def _check_optional_count(name: str, value: Any) -> int | None:
     if value is None:
         return None
@@ -640,12 +651,7 @@ def load_aclimdb(
         TypeError: If an argument has the wrong type.
     """
     source = _check_path("path", path)
-    per_class = _check_optional_count("max_per_class", max_per_class)
-    unlabeled_limit = _check_optional_count("max_unlabeled", max_unlabeled)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    per_class, unlabeled_limit = _check_limits(max_per_class, max_unlabeled, seed)
     if not source.exists():
         raise FileNotFoundError(
             f"aclImdb dataset not found at {source}. Pass the dataset folder or "
@@ -1276,12 +1282,7 @@ def limit_corpus(
     """
     if not isinstance(corpus, SplitCorpus):
         raise TypeError(f"corpus must be a SplitCorpus, got {type(corpus).__name__}")
-    per_class = _check_optional_count("max_per_class", max_per_class)
-    unlabeled_limit = _check_optional_count("max_unlabeled", max_unlabeled)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    per_class, unlabeled_limit = _check_limits(max_per_class, max_unlabeled, seed)
 
     def kept(size: int, limit: int | None, group: tuple[int, ...]) -> list[int]:
         if limit is None or limit >= size:
