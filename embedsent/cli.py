@@ -15,6 +15,10 @@ from collections.abc import Sequence
 from embedsent.cli_checks import check_flag_combinations
 from embedsent.cli_paths import check_input_paths, check_output_paths
 from embedsent.cli_types import (
+    DRAWS_REASON,
+    MAX_DRAWS,
+    MAX_SGNS_EPOCHS,
+    SGNS_EPOCHS_REASON,
     add_encoding_options,
     bounded,
     config_value,
@@ -82,7 +86,12 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
     )
     group.add_argument(
         "--epochs",
-        type=config_value(SGNSConfig, "epochs"),
+        type=config_value(
+            SGNSConfig,
+            "epochs",
+            maximum=MAX_SGNS_EPOCHS,
+            maximum_reason=SGNS_EPOCHS_REASON,
+        ),
         default=defaults.epochs,
         help="passes over the unlabeled corpus (default: %(default)s)",
     )
@@ -381,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--draws",
-        type=bounded(int, 1),
+        type=bounded(int, 1, MAX_DRAWS, hint=f"; {DRAWS_REASON}"),
         default=5,
         help="balanced random draws per size (default: %(default)s)",
     )
@@ -448,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_sgns.add_argument(
         "--repeats",
-        type=bounded(int, 1),
+        type=bounded(int, 1, 100, hint="; each repeat trains every trainer again"),
         default=3,
         help="trials per setting (default: 3)",
     )

@@ -23,6 +23,14 @@ __all__ = [
 ]
 
 
+# Upper limits that only the command line applies to counts the configs leave
+# unbounded: from a flag, a value above them is most likely a typo.
+MAX_SGNS_EPOCHS = 10_000
+SGNS_EPOCHS_REASON = "each epoch is one pass over every pretraining text"
+MAX_DRAWS = 1_000
+DRAWS_REASON = "each draw fits every method once more"
+
+
 def config_value(
     config_class: type,
     field: str,

@@ -22,7 +22,14 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from embedsent.cli_types import bounded, config_value
+from embedsent.cli_types import (
+    DRAWS_REASON,
+    MAX_DRAWS,
+    MAX_SGNS_EPOCHS,
+    SGNS_EPOCHS_REASON,
+    bounded,
+    config_value,
+)
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.curve_data import (
     ensure_folder,
@@ -110,13 +117,20 @@ def _add_data_options(parser) -> None:
     )
     parser.add_argument(
         "--draws",
-        type=config_value(CurveConfig, "draws"),
+        type=config_value(
+            CurveConfig, "draws", maximum=MAX_DRAWS, maximum_reason=DRAWS_REASON
+        ),
         default=10,
         help="balanced random draws per size below --large-size (default: 10)",
     )
     parser.add_argument(
         "--large-draws",
-        type=config_value(CurveConfig, "large_draws"),
+        type=config_value(
+            CurveConfig,
+            "large_draws",
+            maximum=MAX_DRAWS,
+            maximum_reason=DRAWS_REASON,
+        ),
         default=3,
         help="draws per size from --large-size on; 'all' gets 1 (default: 3)",
     )
@@ -162,7 +176,12 @@ def _add_method_options(parser) -> None:
     )
     parser.add_argument(
         "--epochs",
-        type=config_value(SGNSConfig, "epochs"),
+        type=config_value(
+            SGNSConfig,
+            "epochs",
+            maximum=MAX_SGNS_EPOCHS,
+            maximum_reason=SGNS_EPOCHS_REASON,
+        ),
         default=SGNSConfig().epochs,
         help="pretraining epochs of both SGNS trainers (default: %(default)s)",
     )

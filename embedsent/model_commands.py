@@ -21,6 +21,8 @@ from embedsent.cli_input import (
     read_texts,
 )
 from embedsent.cli_types import (
+    MAX_SGNS_EPOCHS,
+    SGNS_EPOCHS_REASON,
     add_encoding_options,
     bounded,
     config_value,
@@ -200,7 +202,12 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
     )
     sources.add_argument(
         "--sgns-epochs",
-        type=config_value(SGNSConfig, "epochs"),
+        type=config_value(
+            SGNSConfig,
+            "epochs",
+            maximum=MAX_SGNS_EPOCHS,
+            maximum_reason=SGNS_EPOCHS_REASON,
+        ),
         default=5,
         help="SGNS passes over the texts (default: %(default)s)",
     )

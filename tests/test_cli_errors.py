@@ -69,7 +69,7 @@ PARSE_ERRORS = [
     ([*TRAIN, "--encoding-errors", "skip"], "argument --encoding-errors: invalid"),
     ([*COMPARE, "--sizes", "-1"], "argument --sizes: must be >= 0 or 'all'"),
     ([*COMPARE, "--sizes", "x"], "argument --sizes: invalid size 'x'"),
-    ([*COMPARE, "--draws", "0"], "argument --draws: must be >= 1, got 0"),
+    ([*COMPARE, "--draws", "0"], "argument --draws: must be >= 1 and <= 1000, got 0"),
     ([*COMPARE, "--max-per-class", "0"], "argument --max-per-class: must be >= 1"),
     ([*COMPARE, "--max-unlabeled", "-1"], "argument --max-unlabeled: must be >= 0"),
     ([*COMPARE, "--gensim-workers", "0"], "argument --gensim-workers: must be >= 1"),
@@ -304,11 +304,57 @@ def test_classifier_epochs_above_limit_rejected_with_reason(argv, capsys):
     assert "each epoch is one pass over every labeled text" in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "flag", "limit", "reason"),
+    [
+        ([*PRETRAIN, "--epochs", HUGE], "--epochs", 10000, "pass over every"),
+        (
+            ["select", "--data", "default", "--pretrain", "--sgns-epochs", HUGE],
+            "--sgns-epochs",
+            10000,
+            "pass over every",
+        ),
+        (
+            ["bench", "transfer", "--data", "default", "--epochs", HUGE],
+            "--epochs",
+            10000,
+            "pass over every",
+        ),
+        ([*COMPARE, "--draws", HUGE], "--draws", 1000, "fits every method"),
+        (
+            ["bench", "transfer", "--data", "default", "--draws", HUGE],
+            "--draws",
+            1000,
+            "fits every method",
+        ),
+        ([*BENCH_SGNS, "--repeats", HUGE], "--repeats", 100, "every trainer again"),
+    ],
+    ids=[
+        "pretrain epochs",
+        "select sgns-epochs",
+        "bench transfer epochs",
+        "compare draws",
+        "bench transfer draws",
+        "bench sgns repeats",
+    ],
+)
+def test_run_length_flags_bounded(argv, flag, limit, reason, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: must be" in err
+    assert f"<= {limit}, got {HUGE}" in err
+    assert reason in err
+
+
 def test_upper_limits_themselves_accepted():
     parser = build_parser()
     assert parser.parse_args([*PRETRAIN, "--batch-size", "65536"]).batch_size == 65536
     train = parser.parse_args([*TRAIN, "--classifier-epochs", "10000"])
     assert train.classifier_epochs == 10000
+    assert parser.parse_args([*PRETRAIN, "--epochs", "10000"]).epochs == 10000
+    assert parser.parse_args([*COMPARE, "--draws", "1000"]).draws == 1000
 
 
 def test_process_id_not_below_num_processes_names_flags(tmp_path, capsys):
