@@ -188,9 +188,9 @@ def _max_rss_mb() -> float | None:
 class PrivateMemorySampler:
     """Track the peak of ``RssAnon`` from a thread, every ``interval`` seconds.
 
-    The kernel keeps no peak of file-free memory, so it is sampled. Reading
-    ``/proc/self/status`` takes tens of microseconds, under 0.5% of a core at
-    the default interval, and training releases the GIL in JAX and gensim.
+    The kernel keeps no peak of file-free memory, so it is sampled. One read
+    of ``/proc/self/status`` took about 30 microseconds here, 0.3% of a core
+    at the default interval, and training releases the GIL in JAX and gensim.
     ``peak_mb`` stays None off Linux.
     """
 

@@ -17,12 +17,11 @@ from embedsent.cli_paths import check_input_paths, check_output_paths
 from embedsent.cli_types import (
     DRAWS_REASON,
     MAX_DRAWS,
-    MAX_SGNS_EPOCHS,
-    SGNS_EPOCHS_REASON,
     add_encoding_options,
     bounded,
     config_value,
     labeled_size,
+    sgns_epochs,
     vectors_codec_name,
 )
 from embedsent.commands import (
@@ -86,12 +85,7 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
     )
     group.add_argument(
         "--epochs",
-        type=config_value(
-            SGNSConfig,
-            "epochs",
-            maximum=MAX_SGNS_EPOCHS,
-            maximum_reason=SGNS_EPOCHS_REASON,
-        ),
+        type=sgns_epochs,
         default=defaults.epochs,
         help="passes over the unlabeled corpus (default: %(default)s)",
     )

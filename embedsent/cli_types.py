@@ -13,6 +13,8 @@ import codecs
 from collections.abc import Callable
 from typing import Any
 
+from embedsent.config import SGNSConfig
+
 __all__ = [
     "add_encoding_options",
     "bounded",
@@ -24,9 +26,8 @@ __all__ = [
 
 
 # Upper limits that only the command line applies to counts the configs leave
-# unbounded: from a flag, a value above them is most likely a typo.
+# unbounded. From a flag, a value above them is most likely a typo.
 MAX_SGNS_EPOCHS = 10_000
-SGNS_EPOCHS_REASON = "each epoch is one pass over every pretraining text"
 MAX_DRAWS = 1_000
 DRAWS_REASON = "each draw fits every method once more"
 
@@ -76,6 +77,15 @@ def config_value(
 
     parse.__name__ = convert.__name__
     return parse
+
+
+# The argparse type of every SGNS epoch flag.
+sgns_epochs = config_value(
+    SGNSConfig,
+    "epochs",
+    maximum=MAX_SGNS_EPOCHS,
+    maximum_reason="each epoch is one pass over every pretraining text",
+)
 
 
 def bounded(

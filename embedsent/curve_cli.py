@@ -25,10 +25,9 @@ from pathlib import Path
 from embedsent.cli_types import (
     DRAWS_REASON,
     MAX_DRAWS,
-    MAX_SGNS_EPOCHS,
-    SGNS_EPOCHS_REASON,
     bounded,
     config_value,
+    sgns_epochs,
 )
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.curve_data import (
@@ -176,12 +175,7 @@ def _add_method_options(parser) -> None:
     )
     parser.add_argument(
         "--epochs",
-        type=config_value(
-            SGNSConfig,
-            "epochs",
-            maximum=MAX_SGNS_EPOCHS,
-            maximum_reason=SGNS_EPOCHS_REASON,
-        ),
+        type=sgns_epochs,
         default=SGNSConfig().epochs,
         help="pretraining epochs of both SGNS trainers (default: %(default)s)",
     )

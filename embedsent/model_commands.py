@@ -21,11 +21,10 @@ from embedsent.cli_input import (
     read_texts,
 )
 from embedsent.cli_types import (
-    MAX_SGNS_EPOCHS,
-    SGNS_EPOCHS_REASON,
     add_encoding_options,
     bounded,
     config_value,
+    sgns_epochs,
     vectors_codec_name,
 )
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
@@ -202,12 +201,7 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
     )
     sources.add_argument(
         "--sgns-epochs",
-        type=config_value(
-            SGNSConfig,
-            "epochs",
-            maximum=MAX_SGNS_EPOCHS,
-            maximum_reason=SGNS_EPOCHS_REASON,
-        ),
+        type=sgns_epochs,
         default=5,
         help="SGNS passes over the texts (default: %(default)s)",
     )

@@ -87,13 +87,12 @@ def subsample(
     for start in range(0, len(corpus), SUBSAMPLE_BLOCK):
         ids = corpus.ids[start : start + SUBSAMPLE_BLOCK]
         masks.append(rng.random(ids.shape[0]) < keep[ids])
-    total = sum(int(np.count_nonzero(mask)) for mask in masks)
-    kept_ids = np.empty(total, np.int32)
-    kept_docs = np.empty(total, np.int32)
+    counts = [int(np.count_nonzero(mask)) for mask in masks]
+    kept_ids = np.empty(sum(counts), np.int32)
+    kept_docs = np.empty(sum(counts), np.int32)
     position = 0
-    for block, mask in enumerate(masks):
+    for block, (mask, count) in enumerate(zip(masks, counts, strict=True)):
         start = block * SUBSAMPLE_BLOCK
-        count = int(np.count_nonzero(mask))
         end = start + mask.shape[0]
         kept_ids[position : position + count] = corpus.ids[start:end][mask]
         kept_docs[position : position + count] = corpus.doc_ids[start:end][mask]
@@ -281,7 +280,7 @@ def _learning_rate_schedule(config: SGNSConfig, expected_centers: float) -> Call
 
 
 def _warm_up(shape: StepShape, config: SGNSConfig, tables, noise_table, model):
-    """Compile the step with a call that changes no row; return the tables.
+    """Compile the step with a call that changes no row, and return the tables.
 
     The call has no valid center and a zero learning rate, so every update is
     zero and the tables come back bit for bit. Its time is the run's compile
