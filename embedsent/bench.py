@@ -26,9 +26,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["BenchConfig", "run_benchmark"]
+__all__ = ["BenchConfig", "DeviceCountError", "run_benchmark"]
 
 logger = logging.getLogger(__name__)
+
+# The last stdout line of a trial process that stopped on DeviceCountError
+# is a JSON object with this "error" value and the error's attributes.
+_DEVICE_COUNT_ERROR = "device_count"
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,26 @@ class BenchConfig:
     platform: str = "cpu"
     sweeps: tuple[str, ...] = ()
     seed: int = 0
+
+
+class DeviceCountError(ValueError):
+    """Raised when a trial requests more devices than JAX lists in its process.
+
+    Attributes:
+        requested: The ``n_devices`` of the trial.
+        available: Devices that JAX lists on the trial's platform.
+        platform: The JAX platform of the trial, such as ``gpu``.
+    """
+
+    def __init__(self, requested: int, available: int, platform: str) -> None:
+        super().__init__(
+            f"n_devices={requested} but JAX lists {available} {platform} "
+            f"device(s) in the trial process; set n_devices to {available} or "
+            "fewer (0 uses every device)"
+        )
+        self.requested = requested
+        self.available = available
+        self.platform = platform
 
 
 @dataclass
@@ -240,6 +264,7 @@ def _trial_embedsent(spec, documents, raw_words):
         max_vocab_size=spec.get("max_vocab_size"),
     )
     started = time.perf_counter()
+    _check_device_count(spec["n_devices"])
     model = train_sgns(documents, sgns, vocab)
     total = time.perf_counter() - started
     # An epoch whose only call compiled has no timed words (speed 0); when
@@ -260,6 +285,20 @@ def _trial_embedsent(spec, documents, raw_words):
         vocab_size=len(model.vocab),
         settings={"total_seconds": total, "devices": spec["n_devices"]},
     ), model.word_vectors()
+
+
+def _check_device_count(requested: int) -> None:
+    """Raise DeviceCountError when JAX lists fewer than ``requested`` devices.
+
+    The trainer makes the same check, but its message names only the
+    ``SGNSConfig`` field, and the attributes of this error let the command
+    line name its ``--devices`` flag instead.
+    """
+    import jax
+
+    available = jax.device_count()
+    if requested > available:
+        raise DeviceCountError(requested, available, jax.devices()[0].platform)
 
 
 def _trial_gensim(spec, documents, raw_words):
@@ -298,24 +337,51 @@ def _trial_gensim(spec, documents, raw_words):
     ), vectors
 
 
-def _child(spec: dict) -> dict:
-    """Run ``spec`` in a fresh Python process and return its record."""
+def _child_environment(spec: dict) -> dict[str, str]:
+    """Return the environment of the process that runs the trial ``spec``."""
     env = dict(os.environ)
     env["JAX_PLATFORMS"] = spec.get("platform", "cpu")
     if spec.get("n_devices", 1) > 1 and spec.get("platform", "cpu") == "cpu":
         env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={spec['n_devices']}"
+    return env
+
+
+def _child(spec: dict) -> dict:
+    """Run ``spec`` in a fresh Python process and return its record.
+
+    Raises:
+        DeviceCountError: if JAX lists fewer devices than the trial requests.
+        RuntimeError: if the trial process fails in any other way; the
+            message ends with its standard error.
+    """
     completed = subprocess.run(
         [sys.executable, "-m", "embedsent.bench", json.dumps(spec)],
         capture_output=True,
         text=True,
-        env=env,
+        env=_child_environment(spec),
         check=False,
     )
     if completed.returncode != 0:
+        _raise_device_count_error(completed.stdout)
         raise RuntimeError(
             f"benchmark trial {spec['trainer']} failed:\n{completed.stderr[-3000:]}"
         )
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _raise_device_count_error(stdout: str) -> None:
+    """Raise the DeviceCountError whose attributes a trial process printed last."""
+    lines = stdout.strip().splitlines()
+    if not lines:
+        return
+    try:
+        record = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return
+    if isinstance(record, dict) and record.get("error") == _DEVICE_COUNT_ERROR:
+        raise DeviceCountError(
+            record["requested"], record["available"], record["platform"]
+        )
 
 
 def _base_spec(config: BenchConfig, tokens: Path) -> dict:
@@ -509,5 +575,30 @@ def machine_description() -> dict:
     }
 
 
+def _run_child(spec_json: str) -> int:
+    """Run the trial ``spec_json`` and print its record as one JSON line.
+
+    Returns:
+        0, or 2 after printing the attributes of a DeviceCountError, which
+        ``_child`` raises again in the parent process.
+    """
+    try:
+        record = run_trial(json.loads(spec_json))
+    except DeviceCountError as error:
+        print(
+            json.dumps(
+                {
+                    "error": _DEVICE_COUNT_ERROR,
+                    "requested": error.requested,
+                    "available": error.available,
+                    "platform": error.platform,
+                }
+            )
+        )
+        return 2
+    print(json.dumps(record))
+    return 0
+
+
 if __name__ == "__main__":
-    print(json.dumps(run_trial(json.loads(sys.argv[1]))))
+    sys.exit(_run_child(sys.argv[1]))

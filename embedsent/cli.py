@@ -642,6 +642,7 @@ def _run(argv: Sequence[str] | None) -> int:
 def _describe_error(error: BaseException, args) -> str:
     """Return the message of ``error``, naming the flag where the library names
     the Python parameter that the flag sets."""
+    from embedsent.bench import DeviceCountError
     from embedsent.classifier import ClassifierDiverged
     from embedsent.sgns_model import TableMemoryError
     from embedsent.vocab import MinCountError
@@ -660,6 +661,12 @@ def _describe_error(error: BaseException, args) -> str:
         )
     if isinstance(error, TableMemoryError) and hasattr(args, "dim"):
         return _describe_table_memory(error, args)
+    if isinstance(error, DeviceCountError) and hasattr(args, "devices"):
+        return (
+            f"--devices {error.requested}: JAX lists {error.available} "
+            f"{error.platform} device(s) in the benchmark's trial process; pass "
+            f"--devices {error.available} or fewer (0 uses every device)"
+        )
     return str(error)
 
 

@@ -336,17 +336,16 @@ def run_train(args) -> int:
 def run_predict(args) -> int:
     from embedsent.cli_input import read_lines
     from embedsent.pipeline import TransferClassifier
-    from embedsent.text import tokenize_corpus
 
     model = TransferClassifier.load(args.model)
     for name in args.inputs:
         texts = read_lines(name, encoding=args.encoding, errors=args.encoding_errors)
         if not texts:
             continue
-        tokens = tokenize_corpus(texts, model.text_config)
-        features = model.encoder.transform(tokens)
-        probabilities = model.classifier.predict_proba(features)
+        tokens = model.tokenize(texts)
+        probabilities = model.predict_proba_tokens(tokens)
         for text, words, row in zip(texts, tokens, probabilities, strict=True):
+            # argmax returns the first of tied classes, as the model's predict does.
             best = int(np.argmax(row))
             record = {
                 "text": text,
@@ -354,7 +353,7 @@ def run_predict(args) -> int:
                 "probabilities": {
                     str(c): float(p) for c, p in zip(model.classes_, row, strict=True)
                 },
-                # 0 means the label rests on the classifier's bias alone.
+                # 0 means the probabilities are the training label frequencies.
                 "known_tokens": sum(word in model.vectors for word in words),
             }
             print(json.dumps(record, ensure_ascii=False))

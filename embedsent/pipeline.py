@@ -17,6 +17,12 @@ from dataclasses import asdict
 import numpy as np
 
 from embedsent import __version__
+from embedsent.class_prior import (
+    known_text_mask,
+    label_frequencies,
+    log_prior_predictions,
+    uniform_prior,
+)
 from embedsent.classifier import MLPClassifier
 from embedsent.config import (
     ClassifierConfig,
@@ -31,6 +37,7 @@ from embedsent.storage import load_bundle, save_bundle
 from embedsent.text import tokenize_corpus
 from embedsent.trainer import train_sgns
 from embedsent.vectors import WordVectors
+from embedsent.vocab import check_token_corpus
 
 __all__ = ["MODEL_FORMAT_VERSION", "TransferClassifier", "pretrain"]
 
@@ -73,12 +80,20 @@ def random_vectors(like: WordVectors, seed: int = 0) -> WordVectors:
 class TransferClassifier:
     """Classify texts from averaged pretrained word vectors.
 
+    A text with no in-vocabulary token gets the class prior: ``class_prior_``
+    as its probabilities and the most frequent training label as its label
+    (see :mod:`embedsent.class_prior`).
+
     Args:
         vectors: Pretrained word vectors.
         text_config: Tokenisation settings; must match those used to
             pretrain ``vectors``.
         feature_method: Sentence feature, ``"mean"``, ``"tfidf"`` or ``"sif"``.
         classifier_config: Settings of the one-hidden-layer classifier.
+
+    Attributes:
+        class_prior_: Float64 share of each class among the training labels,
+            in ``classes_`` order; set by ``fit`` and ``load``.
     """
 
     def __init__(
@@ -99,14 +114,19 @@ class TransferClassifier:
         self.encoder = SentenceEncoder(vectors, feature_method)
         self.classifier = MLPClassifier(classifier_config or ClassifierConfig())
         self.fit_report_ = None
+        self.class_prior_: np.ndarray | None = None
 
     @property
     def classes_(self) -> list:
         return self.classifier.classes_
 
+    def tokenize(self, texts: Sequence[str]) -> list[list[str]]:
+        """Tokenise raw ``texts`` with the model's text settings."""
+        return tokenize_corpus(texts, self.text_config)
+
     def features(self, texts: Sequence[str]) -> np.ndarray:
         """Return ``float32[n, dim]`` sentence vectors of raw ``texts``."""
-        return self.encoder.transform(tokenize_corpus(texts, self.text_config))
+        return self.encoder.transform(self.tokenize(texts))
 
     def fit(
         self,
@@ -124,6 +144,9 @@ class TransferClassifier:
                 ``tfidf`` and ``sif`` features on (the labeled texts are used
                 as well).
         """
+        if not isinstance(labels, Sequence | np.ndarray):
+            # Read a one-shot iterator once, for the classifier and the prior.
+            labels = list(labels)
         tokens = tokenize_corpus(texts, self.text_config)
         fit_tokens = tokens
         if unlabeled is not None:
@@ -132,16 +155,82 @@ class TransferClassifier:
         features = self.encoder.transform(tokens)
         self.fit_report_ = self.encoder.last_report_
         self.classifier.fit(features, labels)
+        self.class_prior_ = label_frequencies(labels, self.classifier.classes_)
         return self
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
-        return self.classifier.predict(self.features(texts))
+        """Predict the label of each raw text.
+
+        Returns:
+            Labels from ``classes_``, with the dtype of ``MLPClassifier.predict``.
+            A text with no in-vocabulary token gets the most frequent training
+            label.
+        """
+        features, known = self._encode(self.tokenize(texts))
+        labels = self.classifier.predict(features)
+        label = self._prior_label()
+        # Row by row, so that NumPy stores a tuple label as one object.
+        for row in np.flatnonzero(~known):
+            labels[row] = label
+        log_prior_predictions(known, label)
+        return labels
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return self.classifier.predict_proba(self.features(texts))
+        """Compute class probabilities of raw texts; see ``predict_proba_tokens``."""
+        return self.predict_proba_tokens(self.tokenize(texts))
+
+    def predict_proba_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """Compute class probabilities of texts tokenised by ``tokenize``.
+
+        Returns:
+            Float64 array of shape ``(n_texts, n_classes)``, columns in
+            ``classes_`` order. A text with no in-vocabulary token gets
+            ``class_prior_``.
+        """
+        features, known = self._encode(token_lists)
+        probabilities = self.classifier.predict_proba(features)
+        probabilities[~known] = self.class_prior_
+        log_prior_predictions(known, self._prior_label())
+        return probabilities
 
     def score(self, texts: Sequence[str], labels: Sequence[Hashable]) -> float:
-        return self.classifier.score(self.features(texts), labels)
+        """Return the accuracy of ``predict(texts)`` against ``labels``."""
+        if isinstance(labels, str | bytes):
+            raise TypeError(
+                f"labels must be a sequence of labels, got a single "
+                f"{type(labels).__name__} {labels!r}; pass one label per text"
+            )
+        labels = list(labels)
+        predicted = self.predict(texts).tolist()
+        if len(labels) != len(predicted):
+            raise ValueError(
+                f"got {len(predicted)} texts but {len(labels)} labels; pass one "
+                "label per text"
+            )
+        if not labels:
+            raise ValueError("texts and labels are empty; score needs at least one")
+        unknown = [label for label in labels if label not in self.classes_]
+        if unknown:
+            raise ValueError(
+                f"labels contain {unknown[0]!r}, which is not one of the classes "
+                f"{self.classes_} the model was fitted on; check the label column"
+            )
+        correct = sum(bool(p == t) for p, t in zip(predicted, labels, strict=True))
+        return correct / len(labels)
+
+    def _encode(
+        self, token_lists: Sequence[Sequence[str]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the sentence vectors of ``token_lists`` and which texts have an
+        in-vocabulary token."""
+        token_lists = check_token_corpus(token_lists, name="token_lists")
+        # Every text goes through the encoder, so its last_report_ counts them all.
+        features = self.encoder.transform(token_lists)
+        return features, known_text_mask(token_lists, self.vectors)
+
+    def _prior_label(self) -> Hashable:
+        """Return the most frequent training label, the first class on a tie."""
+        return self.classes_[int(np.argmax(self.class_prior_))]
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the whole model to one ``.npz`` file, atomically."""
@@ -156,7 +245,10 @@ class TransferClassifier:
             "encoder": encoder_meta,
             "classifier": classifier_meta,
         }
-        arrays = {"vectors": np.asarray(self.vectors.vectors)}
+        arrays = {
+            "vectors": np.asarray(self.vectors.vectors),
+            "class_prior": np.asarray(self.class_prior_, dtype=np.float64),
+        }
         if self.vectors.counts is not None:
             arrays["counts"] = np.asarray(self.vectors.counts)
         arrays.update({f"encoder.{k}": v for k, v in encoder_arrays.items()})
@@ -204,7 +296,36 @@ class TransferClassifier:
                 f"{path} is damaged: its word vectors have dim {vectors.dim} but its "
                 f"classifier expects {expected} features; save the model again"
             )
+        model.class_prior_ = _load_class_prior(
+            path, arrays.get("class_prior"), len(model.classes_)
+        )
         return model
+
+
+def _load_class_prior(
+    path: str | os.PathLike, prior: np.ndarray | None, n_classes: int
+) -> np.ndarray:
+    """Check the stored class prior, or return a uniform one if there is none."""
+    if prior is None:
+        logger.warning(
+            "%s stores no class prior (an older embedsent wrote it), so texts "
+            "with no in-vocabulary token get a uniform prior; train the model "
+            "again to store its training label frequencies",
+            path,
+        )
+        return uniform_prior(n_classes)
+    prior = np.asarray(prior, dtype=np.float64)
+    valid = (
+        prior.shape == (n_classes,)
+        and bool(np.all(prior >= 0))
+        and bool(np.isclose(prior.sum(), 1.0))
+    )
+    if not valid:
+        raise ValueError(
+            f"{path} is damaged: its class prior {prior.tolist()} is not {n_classes} "
+            "probabilities that sum to 1, one per class; save the model again"
+        )
+    return prior
 
 
 def _strip(arrays: dict, prefix: str) -> dict:

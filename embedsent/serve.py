@@ -36,7 +36,6 @@ import numpy as np
 
 from embedsent import __version__
 from embedsent.pipeline import TransferClassifier
-from embedsent.text import tokenize_corpus
 
 __all__ = ["PredictionServer", "make_server", "serve"]
 
@@ -209,9 +208,8 @@ class _PredictionHandler(BaseHTTPRequestHandler):
             return {"predictions": []}
         model = self.server.model
         with self.server.predict_lock:
-            tokens = tokenize_corpus(texts, model.text_config)
-            features = model.encoder.transform(tokens)
-            probabilities = model.classifier.predict_proba(features)
+            tokens = model.tokenize(texts)
+            probabilities = model.predict_proba_tokens(tokens)
         classes = self.server.classes
         # Same keys as `embedsent predict`: str() of each class label.
         keys = [str(label) for label in classes]
@@ -223,7 +221,7 @@ class _PredictionHandler(BaseHTTPRequestHandler):
                     "probabilities": {
                         key: float(p) for key, p in zip(keys, row, strict=True)
                     },
-                    # 0 means the label rests on the classifier's bias alone.
+                    # 0 means the probabilities are the training label frequencies.
                     "known_tokens": sum(word in model.vectors for word in words),
                 }
             )

@@ -73,6 +73,12 @@ from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from embedsent.class_prior import (
+    known_text_mask,
+    label_frequencies,
+    log_prior_predictions,
+    uniform_prior,
+)
 from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig, TextConfig
 from embedsent.features import FEATURE_METHODS, SentenceEncoder
@@ -590,7 +596,10 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
     :class:`MLPHeadClassifier` on their sentence vectors. The result matches
     ``make_pipeline(SentenceVectorizer(...), MLPHeadClassifier(...))``, but the
     parameters of both steps are parameters of this estimator, without a
-    prefix.
+    prefix. One difference: a text with no in-vocabulary token gets the class
+    prior, ``class_prior_`` as its probabilities and the most frequent
+    training label as its label, where the pipeline classifies a zero vector
+    (see :mod:`embedsent.class_prior`).
 
     Parameters
     ----------
@@ -635,6 +644,9 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
     classes_ : ndarray of shape (n_classes,)
         The sorted distinct labels seen in ``fit``, with the dtype of ``y``, so
         str labels come back from ``predict`` as str.
+    class_prior_ : ndarray of shape (n_classes,)
+        Share of each class among the labels seen in ``fit``, in ``classes_``
+        order.
     vectorizer_ : SentenceVectorizer
         The fitted vectorizer.
     classifier_ : MLPHeadClassifier
@@ -739,11 +751,37 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         self.vectorizer_ = vectorizer
         self.classifier_ = classifier
         self.classes_ = classifier.classes_
+        self.class_prior_ = label_frequencies(
+            np.ravel(np.asarray(y)).tolist(), classifier.classes_.tolist()
+        )
         return self
 
-    def _features(self, X: Sequence[str]) -> np.ndarray:
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # An estimator pickled before class_prior_ existed gets a uniform prior.
+        if "classes_" in state and "class_prior_" not in state:
+            state = {**state, "class_prior_": uniform_prior(len(state["classes_"]))}
+        super().__setstate__(state)
+
+    def _known_features(self, X: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return which texts of ``X`` have an in-vocabulary token, and the
+        sentence vectors of those texts only."""
         check_is_fitted(self)
-        return self.vectorizer_.transform(X)
+        vectorizer = self.vectorizer_
+        tokens = tokenize_corpus(_check_texts(X), vectorizer.text_config_)
+        known = known_text_mask(tokens, vectorizer.vectors_)
+        # Every text goes through the encoder, so its last_report_ counts them all.
+        features = vectorizer.encoder_.transform(tokens)
+        log_prior_predictions(known, self._prior_label())
+        return known, features[known]
+
+    def _prior_label(self) -> Any:
+        """Return the most frequent training label, the first class on a tie."""
+        return self.classes_[int(np.argmax(self.class_prior_))]
+
+    def _prior_rows(self, known: np.ndarray, row: Any) -> np.ndarray:
+        """Return ``row`` repeated once per text, to be overwritten where known."""
+        row = np.asarray(row)
+        return np.broadcast_to(row, (len(known), *row.shape)).copy()
 
     def decision_function(self, X: Sequence[str]) -> np.ndarray:
         """Compute the class scores (logits) of raw texts.
@@ -757,10 +795,18 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         -------
         scores : ndarray of shape (n_texts,) or (n_texts, n_classes)
             With two classes, the logit of ``classes_[1]`` minus that of
-            ``classes_[0]``. With more classes, one logit per class.
+            ``classes_[0]``. With more classes, one logit per class. A text
+            with no in-vocabulary token gets the logarithm of
+            ``class_prior_`` (its difference with two classes).
         """
-        features = self._features(X)
-        return self.classifier_.decision_function(features)
+        known, features = self._known_features(X)
+        prior_scores = np.log(self.class_prior_)
+        if len(prior_scores) == 2:
+            prior_scores = prior_scores[1] - prior_scores[0]
+        scores = self._prior_rows(known, prior_scores)
+        if known.any():
+            scores[known] = self.classifier_.decision_function(features)
+        return scores
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Compute class probabilities of raw texts.
@@ -773,10 +819,14 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         Returns
         -------
         proba : ndarray of shape (n_texts, n_classes)
-            Probabilities in ``classes_`` order; each row sums to 1.
+            Probabilities in ``classes_`` order; each row sums to 1. A text
+            with no in-vocabulary token gets ``class_prior_``.
         """
-        features = self._features(X)
-        return self.classifier_.predict_proba(features)
+        known, features = self._known_features(X)
+        proba = self._prior_rows(known, self.class_prior_)
+        if known.any():
+            proba[known] = self.classifier_.predict_proba(features)
+        return proba
 
     def predict_log_proba(self, X: Sequence[str]) -> np.ndarray:
         """Compute the logarithm of the class probabilities of raw texts.
@@ -791,8 +841,11 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         log_proba : ndarray of shape (n_texts, n_classes)
             Natural logarithms of the probabilities, in ``classes_`` order.
         """
-        features = self._features(X)
-        return self.classifier_.predict_log_proba(features)
+        known, features = self._known_features(X)
+        log_proba = self._prior_rows(known, np.log(self.class_prior_))
+        if known.any():
+            log_proba[known] = self.classifier_.predict_log_proba(features)
+        return log_proba
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """Predict the label of each raw text.
@@ -805,7 +858,12 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         Returns
         -------
         labels : ndarray of shape (n_texts,)
-            Labels from ``classes_``, with its dtype.
+            Labels from ``classes_``, with its dtype. A text with no
+            in-vocabulary token gets the most frequent training label, the
+            first in ``classes_`` on a tie.
         """
-        features = self._features(X)
-        return self.classifier_.predict(features)
+        known, features = self._known_features(X)
+        labels = np.full(len(known), self._prior_label(), dtype=self.classes_.dtype)
+        if known.any():
+            labels[known] = self.classifier_.predict(features)
+        return labels

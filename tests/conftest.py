@@ -16,3 +16,24 @@ def imdb_archive() -> Path:
             "../shared/data/aclImdb-partial.tar.gz beside the repository"
         )
     return IMDB_ARCHIVE
+
+
+@pytest.fixture(scope="session")
+def tiny_pretrained(tmp_path_factory) -> dict[str, Path]:
+    """Word vectors and the SGNS model that wrote them, pretrained on the shipped
+    corpus with dim 8 and 1 epoch.
+
+    Returns the paths under "vectors" (word2vec text format) and "sgns". The
+    files are shared by every test of the session, so tests must not change
+    them.
+    """
+    from embedsent.cli import main
+
+    folder = tmp_path_factory.mktemp("tiny_pretrained")
+    vectors = folder / "vectors.txt"
+    sgns = folder / "sgns.npz"
+    argv = ["--no-progress", "pretrain", "--data", "default"]
+    argv += ["--out", str(vectors), "--save-model", str(sgns)]
+    argv += ["--dim", "8", "--epochs", "1", "--min-count", "2"]
+    assert main(argv) == 0
+    return {"vectors": vectors, "sgns": sgns}

@@ -1,7 +1,11 @@
+import os
+
 import numpy as np
 import pytest
 
+from embedsent import bench
 from embedsent.bench import (
+    DeviceCountError,
     PrivateMemorySampler,
     _child,
     format_summary,
@@ -9,6 +13,7 @@ from embedsent.bench import (
     run_trial,
     summarize,
 )
+from embedsent.cli import main
 
 WORDS = [f"w{i}" for i in range(40)]
 
@@ -132,3 +137,40 @@ def test_summary_without_baseline_leaves_added_empty():
     assert "+RSS" in text
     assert row["peak_private_mb"] is None
     assert "+priv" in text
+
+
+def _one_cpu_device_environment(spec):
+    """Return a trial environment without the flag that simulates CPU devices."""
+    env = {name: value for name, value in os.environ.items() if name != "XLA_FLAGS"}
+    env["JAX_PLATFORMS"] = "cpu"
+    return env
+
+
+def test_child_raises_device_count_error(tokens_file, monkeypatch):
+    monkeypatch.setattr(bench, "_child_environment", _one_cpu_device_environment)
+    with pytest.raises(
+        DeviceCountError, match="n_devices=2 but JAX lists 1 cpu"
+    ) as raised:
+        _child(_spec(tokens_file, "embedsent", n_devices=2))
+    assert raised.value.requested == 2
+    assert raised.value.available == 1
+    assert raised.value.platform == "cpu"
+
+
+def test_cli_names_devices_flag_for_missing_devices(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "aclImdb"
+    for folder in ("train/pos", "train/neg", "train/unsup", "test/pos", "test/neg"):
+        (root / folder).mkdir(parents=True)
+    review = "a good film and a bad film, " * 20
+    (root / "train/unsup/0_0.txt").write_text(review, encoding="utf-8")
+    # On CPU the benchmark simulates the devices that --devices requests, so
+    # a trial lacks devices only when that simulation is switched off.
+    monkeypatch.setattr(bench, "_child_environment", _one_cpu_device_environment)
+    argv = ["--no-progress", "bench", "sgns", "--data", str(root), "--devices", "2"]
+    argv += ["--bench-epochs", "1", "--repeats", "1", "--gensim-workers", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "embedsent bench: error: --devices 2: JAX lists 1 cpu device(s)" in err
+    assert "pass --devices 1 or fewer (0 uses every device)" in err
+    assert "n_devices" not in err
+    assert "Traceback" not in err

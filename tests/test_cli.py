@@ -87,6 +87,30 @@ def test_pretrain_train_predict_round_trip(tmp_path, capsys):
     assert all(r["known_tokens"] >= 1 for r in records)
 
 
+def test_predict_unknown_line_gets_class_prior(tmp_path, capsys, caplog):
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
+    labeled = tmp_path / "labeled.csv"
+    rows = ["good film,pos", "good,pos", "bad film,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    model = tmp_path / "model.npz"
+    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
+    assert main([*argv, "--out", str(model), "--classifier-epochs", "5"]) == 0
+    texts = tmp_path / "texts.txt"
+    texts.write_text("qwerty zxcvb\ngood film\n", encoding="utf-8")
+    capsys.readouterr()
+    with caplog.at_level(logging.WARNING):
+        assert main(["predict", "--model", str(model), str(texts)]) == 0
+    unknown, known = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert unknown["known_tokens"] == 0
+    assert unknown["label"] == "pos"
+    assert unknown["probabilities"] == pytest.approx({"neg": 1 / 3, "pos": 2 / 3})
+    assert known["known_tokens"] == 2
+    assert known["probabilities"] != pytest.approx({"neg": 1 / 3, "pos": 2 / 3})
+    assert "1 of 2 texts have no in-vocabulary token" in caplog.text
+    assert "the most frequent training label 'pos'" in caplog.text
+
+
 def test_predict_missing_model_reports_error(tmp_path, capsys):
     code = main(["predict", "--model", str(tmp_path / "absent.npz")])
     assert code == 2
@@ -204,25 +228,11 @@ def test_train_reads_aclimdb_without_test_reviews(tmp_path, capsys):
     assert main(argv) == 0
 
 
-def test_train_reads_glove_vectors(tmp_path):
+def test_train_reads_glove_vectors(tmp_path, tiny_pretrained):
     from embedsent.vectors import WordVectors
 
     glove = tmp_path / "vectors.glove.txt"
-    assert (
-        main(
-            [
-                "--no-progress",
-                "pretrain",
-                "--data",
-                "default",
-                "--out",
-                str(tmp_path / "v.txt"),
-                *TINY,
-            ]
-        )
-        == 0
-    )
-    vectors = WordVectors.load(tmp_path / "v.txt")
+    vectors = WordVectors.load(tiny_pretrained["vectors"])
     vectors.save_glove(glove)
     assert (
         main(

@@ -1,6 +1,7 @@
 """Missing inputs and inputs of the wrong kind are named with their flag."""
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -8,32 +9,11 @@ from embedsent.cli import main
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
+def files(tmp_path_factory, tiny_pretrained):
     """Word vectors, a labeled CSV, a classifier model and an SGNS model."""
     folder = tmp_path_factory.mktemp("cli_paths")
-    vectors = folder / "vectors.txt"
-    sgns = folder / "sgns.npz"
-    assert (
-        main(
-            [
-                "--no-progress",
-                "pretrain",
-                "--data",
-                "default",
-                "--out",
-                str(vectors),
-                "--save-model",
-                str(sgns),
-                "--dim",
-                "8",
-                "--epochs",
-                "1",
-                "--min-count",
-                "2",
-            ]
-        )
-        == 0
-    )
+    vectors = tiny_pretrained["vectors"]
+    sgns = tiny_pretrained["sgns"]
 
     labeled = folder / "labeled.csv"
     rows = ["good film,pos", "great film,pos", "awful film,neg", "bad plot,neg"]
@@ -105,7 +85,7 @@ def test_checkpoint_vectors_file_rejected_before_training(files, capsys):
 
 def test_truncated_checkpoint_says_delete_it(files, capsys):
     truncated = files["folder"] / "truncated.ckpt"
-    data = (files["folder"] / "sgns.npz").read_bytes()
+    data = Path(files["sgns"]).read_bytes()
     truncated.write_bytes(data[: len(data) // 2])
     err = _error(capsys, _pretrain(files, "--checkpoint", str(truncated)))
     assert "is a damaged or truncated zip (.npz) file" in err

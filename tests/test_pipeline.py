@@ -1,3 +1,4 @@
+import logging
 import zipfile
 
 import numpy as np
@@ -164,3 +165,114 @@ def test_load_names_sgns_model_given_as_model(tmp_path):
     sgns.save(path)
     with pytest.raises(ValueError, match="is an SGNS pretraining model, not an"):
         TransferClassifier.load(path)
+
+
+# --- Texts with no known token ------------------------------------------------
+
+UNKNOWN = ["qwerty zxcvb", "", "!!!"]
+# Three of four labels are "pos", so the class prior is 1/4 "neg", 3/4 "pos".
+UNBALANCED_LABELS = ["pos", "neg", "pos", "pos"]
+
+
+@pytest.fixture
+def unbalanced_model(vectors):
+    config = ClassifierConfig(hidden_size=4, epochs=50)
+    model = TransferClassifier(vectors, classifier_config=config)
+    return model.fit(TEXTS, UNBALANCED_LABELS)
+
+
+def _rewrite_arrays(path, change):
+    """Apply ``change`` to the arrays of the model file at ``path`` in place."""
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    change(arrays)
+    np.savez(path, **arrays)
+
+
+def test_unknown_text_gets_training_label_frequencies(unbalanced_model):
+    assert unbalanced_model.classes_ == ["neg", "pos"]
+    np.testing.assert_array_equal(unbalanced_model.class_prior_, [0.25, 0.75])
+    probabilities = unbalanced_model.predict_proba(UNKNOWN)
+    np.testing.assert_array_equal(probabilities, [[0.25, 0.75]] * len(UNKNOWN))
+    assert unbalanced_model.predict(UNKNOWN).tolist() == ["pos"] * len(UNKNOWN)
+
+
+def test_balanced_prior_tie_goes_to_first_class(model):
+    np.testing.assert_array_equal(model.class_prior_, [0.5, 0.5])
+    assert model.predict(UNKNOWN).tolist() == ["neg"] * len(UNKNOWN)
+
+
+def test_unknown_text_prior_logged(unbalanced_model, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        unbalanced_model.predict(["wonderful film", *UNKNOWN])
+    assert "3 of 4 texts have no in-vocabulary token" in caplog.text
+    assert "the most frequent training label 'pos'" in caplog.text
+
+
+def test_mixed_batch_changes_only_unknown_rows(unbalanced_model):
+    known = ["wonderful film", "awful plot", "boring story"]
+    mixed = [known[0], UNKNOWN[0], known[1], UNKNOWN[1], known[2]]
+    known_rows = [0, 2, 4]
+    unknown_rows = [1, 3]
+    probabilities = unbalanced_model.predict_proba(mixed)
+    np.testing.assert_array_equal(
+        probabilities[known_rows], unbalanced_model.predict_proba(known)
+    )
+    assert not np.isclose(probabilities[known_rows], [0.25, 0.75]).any()
+    np.testing.assert_array_equal(probabilities[unknown_rows], [[0.25, 0.75]] * 2)
+    labels = unbalanced_model.predict(mixed)
+    assert labels[known_rows].tolist() == unbalanced_model.predict(known).tolist()
+    assert labels[unknown_rows].tolist() == ["pos", "pos"]
+
+
+def test_score_counts_prior_predictions(unbalanced_model):
+    assert unbalanced_model.score(UNKNOWN, ["pos", "pos", "neg"]) == pytest.approx(
+        2 / 3
+    )
+
+
+def test_save_load_keeps_class_prior(unbalanced_model, tmp_path):
+    path = tmp_path / "model.npz"
+    unbalanced_model.save(path)
+    loaded = TransferClassifier.load(path)
+    np.testing.assert_array_equal(loaded.class_prior_, [0.25, 0.75])
+    np.testing.assert_array_equal(
+        loaded.predict_proba(UNKNOWN), unbalanced_model.predict_proba(UNKNOWN)
+    )
+    assert loaded.predict(UNKNOWN).tolist() == ["pos"] * len(UNKNOWN)
+
+
+def test_model_without_class_prior_loads_uniform(unbalanced_model, tmp_path, caplog):
+    path = tmp_path / "old.npz"
+    unbalanced_model.save(path)
+    # Files written before the class prior was stored lack this array.
+    _rewrite_arrays(path, lambda arrays: arrays.pop("class_prior"))
+    with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
+        loaded = TransferClassifier.load(path)
+    assert "stores no class prior" in caplog.text
+    np.testing.assert_array_equal(loaded.class_prior_, [0.5, 0.5])
+    np.testing.assert_array_equal(loaded.predict_proba(UNKNOWN), [[0.5, 0.5]] * 3)
+    assert loaded.predict(UNKNOWN).tolist() == ["neg"] * len(UNKNOWN)
+    probe = ["wonderful film", "awful plot"]
+    np.testing.assert_array_equal(
+        loaded.predict_proba(probe), unbalanced_model.predict_proba(probe)
+    )
+
+
+@pytest.mark.parametrize("prior", [[1.0], [0.5, 0.6], [-0.5, 1.5], [np.nan, 1.0]])
+def test_load_rejects_damaged_class_prior(model, tmp_path, prior):
+    path = tmp_path / "model.npz"
+    model.save(path)
+
+    def replace_prior(arrays):
+        arrays["class_prior"] = np.asarray(prior)
+
+    _rewrite_arrays(path, replace_prior)
+    with pytest.raises(ValueError, match="is damaged: its class prior"):
+        TransferClassifier.load(path)
+
+
+def test_fit_reads_label_iterator_once(vectors):
+    model = TransferClassifier(vectors, classifier_config=ClassifierConfig(epochs=5))
+    model.fit(TEXTS, iter(UNBALANCED_LABELS))
+    np.testing.assert_array_equal(model.class_prior_, [0.25, 0.75])

@@ -492,3 +492,12 @@ def test_predict_counts_known_tokens(server, model):
     predictions = predict(server, ["wonderful film", "🙂 <br /> ..."])
     assert predictions[0]["known_tokens"] == 2
     assert predictions[1]["known_tokens"] == 0
+
+
+def test_predict_unknown_text_gets_class_prior(server):
+    known, unknown = predict(server, ["wonderful film", "🙂 <br /> ..."])
+    # The training labels are half "neg", half "pos", so the tie goes to "neg",
+    # the first class.
+    assert unknown["probabilities"] == {"neg": 0.5, "pos": 0.5}
+    assert unknown["label"] == "neg"
+    assert known["probabilities"] != {"neg": 0.5, "pos": 0.5}

@@ -385,6 +385,85 @@ def test_pickle_keeps_predictions(fitted):
 
 
 # ---------------------------------------------------------------------------
+# Texts with no known token
+# ---------------------------------------------------------------------------
+
+UNKNOWN_TEXTS = ["qwerty zxcvb", "", "The and!"]
+# Every third label is "neg": the class prior is 1/3 "neg", 2/3 "pos".
+UNBALANCED_LABELS = ["neg" if i % 3 == 0 else "pos" for i in range(len(TEXTS))]
+
+
+@pytest.fixture(scope="module")
+def unbalanced() -> EmbeddingClassifier:
+    return _small_classifier().fit(TEXTS, UNBALANCED_LABELS)
+
+
+def test_unknown_text_gets_class_prior(unbalanced):
+    n = len(UNKNOWN_TEXTS)
+    np.testing.assert_allclose(unbalanced.class_prior_, [1 / 3, 2 / 3])
+    proba = unbalanced.predict_proba(UNKNOWN_TEXTS)
+    np.testing.assert_allclose(proba, [[1 / 3, 2 / 3]] * n)
+    np.testing.assert_allclose(
+        unbalanced.predict_log_proba(UNKNOWN_TEXTS), np.log(proba)
+    )
+    np.testing.assert_allclose(
+        unbalanced.decision_function(UNKNOWN_TEXTS), [np.log(2)] * n
+    )
+    assert unbalanced.predict(UNKNOWN_TEXTS).tolist() == ["pos"] * n
+
+
+def test_balanced_prior_tie_goes_to_first_class(fitted):
+    np.testing.assert_allclose(fitted.class_prior_, [0.5, 0.5])
+    predicted = fitted.predict(UNKNOWN_TEXTS)
+    assert predicted.tolist() == ["neg"] * len(UNKNOWN_TEXTS)
+    assert predicted.dtype == fitted.classes_.dtype
+
+
+def test_multiclass_unknown_text_gets_log_prior():
+    labels = [["a", "b", "c"][min(i % 4, 2)] for i in range(len(TEXTS))]
+    estimator = _small_classifier().fit(TEXTS, labels)
+    prior = np.array([8, 8, 14]) / 30
+    np.testing.assert_allclose(estimator.class_prior_, prior)
+    scores = estimator.decision_function(UNKNOWN_TEXTS[:1])
+    np.testing.assert_allclose(scores, [np.log(prior)])
+    assert estimator.predict(UNKNOWN_TEXTS[:1]).tolist() == ["c"]
+
+
+def test_mixed_batch_changes_only_unknown_rows(unbalanced):
+    known_texts = TEST_TEXTS[:3]
+    mixed = [known_texts[0], UNKNOWN_TEXTS[0], known_texts[1], UNKNOWN_TEXTS[1]]
+    mixed.append(known_texts[2])
+    known_rows, unknown_rows = [0, 2, 4], [1, 3]
+    for method in ("predict_proba", "predict_log_proba", "decision_function"):
+        values = getattr(unbalanced, method)(mixed)
+        np.testing.assert_array_equal(
+            values[known_rows], getattr(unbalanced, method)(known_texts)
+        )
+    proba = unbalanced.predict_proba(mixed)
+    np.testing.assert_allclose(proba[unknown_rows], [[1 / 3, 2 / 3]] * 2)
+    assert not np.isclose(proba[known_rows], [1 / 3, 2 / 3]).any()
+    labels = unbalanced.predict(mixed)
+    assert labels[known_rows].tolist() == unbalanced.predict(known_texts).tolist()
+    assert labels[unknown_rows].tolist() == ["pos", "pos"]
+
+
+def test_pickle_keeps_class_prior(unbalanced):
+    restored = pickle.loads(pickle.dumps(unbalanced))
+    np.testing.assert_array_equal(restored.class_prior_, unbalanced.class_prior_)
+    assert restored.predict(UNKNOWN_TEXTS[:1]).tolist() == ["pos"]
+
+
+def test_pickle_without_class_prior_gets_uniform_prior(unbalanced):
+    state = unbalanced.__getstate__()
+    # Estimators pickled before the class prior was stored lack it.
+    del state["class_prior_"]
+    restored = EmbeddingClassifier.__new__(EmbeddingClassifier)
+    restored.__setstate__(state)
+    np.testing.assert_array_equal(restored.class_prior_, [0.5, 0.5])
+    assert restored.predict(UNKNOWN_TEXTS[:1]).tolist() == ["neg"]
+
+
+# ---------------------------------------------------------------------------
 # Pipeline, cross-validation and grid search
 # ---------------------------------------------------------------------------
 
