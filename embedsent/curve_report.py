@@ -34,6 +34,17 @@ METHOD_LABELS = {
 _METHOD_ORDER = list(METHOD_LABELS)
 
 
+# Report wording of each ClassifierConfig.standardize value. Results files
+# written before the modes existed contain True or False.
+_SCALING_WORDS = {
+    "global": "features centred and divided by one common standard deviation",
+    "feature": "each feature standardised",
+    "True": "each feature standardised",
+    "none": "features as given",
+    "False": "features as given",
+}
+
+
 def _size_label(n: int, n_train: int) -> str:
     return f"all ({n:,})" if n >= n_train else f"{n:,}"
 
@@ -383,8 +394,9 @@ def describe_setup(data: dict, corpus: dict, timings: dict) -> list[str]:
         "",
         f"Frozen-vector methods use `ClassifierConfig` (hidden size "
         f"{head['hidden_size']}, learning rate {head['learning_rate']:g}, weight "
-        f"decay {head['weight_decay']:g}, {head['epochs']} epochs, standardised "
-        "features). The end-to-end methods use `FineTuneConfig` with the same "
+        f"decay {head['weight_decay']:g}, {head['epochs']} epochs, "
+        f"{_SCALING_WORDS[str(head.get('standardize', True))]}). The end-to-end "
+        "methods use `FineTuneConfig` with the same "
         f"head size, weight decay {tuned['weight_decay']:g}, batches of "
         f"{tuned['batch_size']} texts and embedding learning "
         f"rate {tuned['embedding_learning_rate']:g}, with epochs lowered so a fit "

@@ -40,7 +40,13 @@ from embedsent.classifier import (
     _label_list,
     _standardization,
 )
-from embedsent.config import ClassifierConfig, _check_bool, _check_float, _check_int
+from embedsent.config import (
+    ClassifierConfig,
+    _check_bool,
+    _check_float,
+    _check_int,
+    standardize_mode,
+)
 from embedsent.finetune_train import mean_weights, padded_slots, train_end_to_end
 from embedsent.vectors import WordVectors
 
@@ -64,8 +70,12 @@ class FineTuneConfig:
         epochs: Passes over the labeled texts.
         batch_size: Texts per step; ``None`` trains on all texts at once.
         freeze_embeddings: Train only the head, keeping the table as given.
-        standardize: Standardise the sentence vectors with statistics of the
-            training texts under the initial table.
+        standardize: Scaling of the sentence vectors, with statistics
+            of the training texts under the initial table: ``"feature"``
+            (each by its own standard deviation), ``"global"`` (all by one)
+            or ``"none"``; ``True``/``False`` read as ``"feature"``/``"none"``.
+            The default stays ``"feature"``, the setting the fine-tuning
+            learning rates were chosen with.
         seed: Seed of the head's initialisation and of the shuffling.
     """
 
@@ -77,7 +87,7 @@ class FineTuneConfig:
     epochs: int = 200
     batch_size: int | None = 256
     freeze_embeddings: bool = False
-    standardize: bool = True
+    standardize: str = "feature"
     seed: int = 0
 
     def __post_init__(self):
@@ -105,7 +115,9 @@ class FineTuneConfig:
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, 1)
         _check_bool("freeze_embeddings", self.freeze_embeddings)
-        _check_bool("standardize", self.standardize)
+        object.__setattr__(
+            self, "standardize", standardize_mode("standardize", self.standardize)
+        )
         _check_int("seed", self.seed, 0, 2**32 - 1)
 
     def head_config(self) -> ClassifierConfig:

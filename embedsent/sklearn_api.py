@@ -428,9 +428,12 @@ class MLPHeadClassifier(ClassifierMixin, BaseEstimator):
         Examples per step; None trains on the whole set at once.
     dropout : float, default=0.0
         Dropout rate on the input features during training, at most 0.95.
-    standardize : bool, default=True
-        Scale each feature to zero mean and unit variance with statistics of
-        the training set.
+    standardize : {"global", "feature", "none"}, default="global"
+        Feature scaling with statistics of the training set: centre each
+        feature and divide all by one common standard deviation
+        (``"global"``, which suits sentence vectors), divide each by its own
+        (``"feature"``, for features in different units), or leave them as
+        given. ``True`` and ``False`` read as ``"feature"`` and ``"none"``.
     seed : int, default=0
         Seed for initialisation, shuffling and dropout, in ``[0, 2**32 - 1]``.
 
@@ -459,7 +462,7 @@ class MLPHeadClassifier(ClassifierMixin, BaseEstimator):
         epochs: int = 200,
         batch_size: int | None = None,
         dropout: float = 0.0,
-        standardize: bool = True,
+        standardize: str = "global",
         seed: int = 0,
     ):
         self.hidden_size = hidden_size
@@ -628,9 +631,12 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
         Examples per step; None trains on the whole set at once.
     dropout : float, default=0.0
         Dropout rate on the sentence vectors during training, at most 0.95.
-    standardize : bool, default=True
-        Scale each sentence vector dimension to zero mean and unit variance
-        with statistics of the training set.
+    standardize : {"global", "feature", "none"}, default="global"
+        Scaling of the sentence vectors with statistics of the training
+        set: centre each dimension and divide all by one common standard
+        deviation (``"global"``), divide each by its own (``"feature"``), or
+        leave them as given. ``True`` and ``False`` read as ``"feature"`` and
+        ``"none"``.
     seed : int, default=0
         Seed for initialisation, shuffling and dropout, in ``[0, 2**32 - 1]``.
     lowercase, strip_html, normalize_negations, remove_stopwords, \
@@ -676,7 +682,7 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         epochs: int = 200,
         batch_size: int | None = None,
         dropout: float = 0.0,
-        standardize: bool = True,
+        standardize: str = "global",
         seed: int = 0,
         lowercase: bool = True,
         strip_html: bool = True,

@@ -83,8 +83,10 @@ def test_accuracy_close_to_sklearn_logistic_regression():
     )
     reference_accuracy = reference.score(scaler.transform(X_test), y_test)
 
+    # The 30 features are in different units, which is what per-feature
+    # scaling is for.
     for hidden_size in (0, 64):
-        config = ClassifierConfig(hidden_size=hidden_size)
+        config = ClassifierConfig(hidden_size=hidden_size, standardize="feature")
         accuracy = MLPClassifier(config).fit(X_train, y_train).score(X_test, y_test)
         assert accuracy >= reference_accuracy - 0.03, hidden_size
 
@@ -489,3 +491,54 @@ def test_score_rejects_unknown_labels(blobs):
     model = MLPClassifier(ClassifierConfig(epochs=5)).fit(X, index)
     with pytest.raises(ValueError, match="not one of the classes"):
         model.score(X, ["a"] * len(index))
+
+
+def test_global_scaling_uses_one_scale():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)) * np.array([10.0, 1.0, 0.1]) + 5.0
+    y = (X[:, 0] > 5.0).astype(int)
+    model = MLPClassifier(ClassifierConfig(standardize="global")).fit(X, y)
+    _, arrays = model.get_state()
+    centred = X - X.mean(axis=0)
+    np.testing.assert_allclose(arrays["feature_mean"], X.mean(axis=0))
+    np.testing.assert_allclose(
+        arrays["feature_scale"], np.full(3, np.sqrt(np.mean(centred**2)))
+    )
+
+
+def test_feature_scaling_scales_each_feature():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)) * np.array([10.0, 1.0, 0.1])
+    y = (X[:, 0] > 0).astype(int)
+    model = MLPClassifier(ClassifierConfig(standardize="feature")).fit(X, y)
+    _, arrays = model.get_state()
+    np.testing.assert_allclose(arrays["feature_scale"], X.std(axis=0))
+
+
+def test_global_scaling_of_constant_features():
+    X = np.full((6, 2), 3.0)
+    y = [0, 1, 0, 1, 0, 1]
+    model = MLPClassifier(ClassifierConfig(standardize="global")).fit(X, y)
+    _, arrays = model.get_state()
+    np.testing.assert_array_equal(arrays["feature_scale"], [1.0, 1.0])
+
+
+@pytest.mark.parametrize(("given", "mode"), [(True, "feature"), (False, "none")])
+def test_boolean_standardize_reads_as_its_mode(given, mode):
+    assert ClassifierConfig(standardize=given).standardize == mode
+
+
+def test_unknown_standardize_mode_names_the_choices():
+    with pytest.raises(ValueError, match="'global', 'feature', 'none'.*'zscore'"):
+        ClassifierConfig(standardize="zscore")
+
+
+def test_model_saved_with_boolean_standardize_loads(blobs):
+    X, index = blobs
+    model = MLPClassifier(ClassifierConfig(standardize="feature")).fit(X, index)
+    meta, arrays = model.get_state()
+    meta = json.loads(json.dumps(meta))
+    meta["config"]["standardize"] = True
+    loaded = MLPClassifier.from_state(meta, arrays)
+    assert loaded.config.standardize == "feature"
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

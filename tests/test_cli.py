@@ -6,6 +6,8 @@ import sys
 import pytest
 
 from embedsent.cli import build_parser, main
+from embedsent.commands import configs
+from embedsent.config import ClassifierConfig
 
 TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "64"]
 
@@ -135,6 +137,25 @@ def test_compare_default_corpus_applies_limits(tmp_path, capsys, caplog):
     assert "test accuracy (%) on 4 test texts" in capsys.readouterr().out
     # 10 unlabeled texts plus 2 training texts of each class.
     assert "pretraining corpus: 14 texts" in caplog.text
+
+
+@pytest.mark.parametrize("mode", ["global", "feature", "none"])
+def test_standardize_flag_reaches_config(mode):
+    args = build_parser().parse_args(["compare", "--standardize", mode])
+    _, _, classifier = configs(args, seed=0)
+    assert classifier.standardize == mode
+
+
+def test_standardize_default_is_global():
+    args = build_parser().parse_args(["compare"])
+    assert args.standardize == ClassifierConfig().standardize == "global"
+
+
+def test_unknown_standardize_mode_rejected(capsys):
+    with pytest.raises(SystemExit) as raised:
+        build_parser().parse_args(["compare", "--standardize", "zscore"])
+    assert raised.value.code == 2
+    assert "'zscore'" in capsys.readouterr().err
 
 
 def test_compare_sizes_accept_all():
