@@ -470,6 +470,23 @@ def _check_converged(
             raise ClassifierDiverged(f"{name} contains NaN or inf", learning_rate)
 
 
+def label_accuracy(predicted: list, labels: list, classes: list, name: str) -> float:
+    """Return the share of ``predicted`` equal to ``labels``, position by position.
+
+    Raises:
+        ValueError: A label is not one of ``classes``; ``name`` is the
+            argument the labels came from.
+    """
+    unknown = [label for label in labels if label not in classes]
+    if unknown:
+        raise ValueError(
+            f"{name} contains {unknown[0]!r}, which is not one of the classes "
+            f"{classes} the model was fitted on; check the label column"
+        )
+    correct = sum(bool(p == t) for p, t in zip(predicted, labels, strict=True))
+    return correct / len(labels)
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
@@ -690,14 +707,7 @@ class MLPClassifier:
             )
         if not labels:
             raise ValueError("X and y are empty; score needs at least one example")
-        unknown = [label for label in labels if label not in self.classes_]
-        if unknown:
-            raise ValueError(
-                f"y contains {unknown[0]!r}, which is not one of the classes "
-                f"{self.classes_} the model was fitted on; check the label column"
-            )
-        correct = sum(bool(p == t) for p, t in zip(predicted, labels, strict=True))
-        return correct / len(labels)
+        return label_accuracy(predicted, labels, self.classes_, "y")
 
     @property
     def n_parameters(self) -> int:

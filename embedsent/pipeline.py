@@ -23,7 +23,7 @@ from embedsent.class_prior import (
     log_prior_predictions,
     uniform_prior,
 )
-from embedsent.classifier import MLPClassifier
+from embedsent.classifier import MLPClassifier, label_accuracy
 from embedsent.config import (
     ClassifierConfig,
     SGNSConfig,
@@ -209,14 +209,7 @@ class TransferClassifier:
             )
         if not labels:
             raise ValueError("texts and labels are empty; score needs at least one")
-        unknown = [label for label in labels if label not in self.classes_]
-        if unknown:
-            raise ValueError(
-                f"labels contain {unknown[0]!r}, which is not one of the classes "
-                f"{self.classes_} the model was fitted on; check the label column"
-            )
-        correct = sum(bool(p == t) for p, t in zip(predicted, labels, strict=True))
-        return correct / len(labels)
+        return label_accuracy(predicted, labels, self.classes_, "labels")
 
     def _encode(
         self, token_lists: Sequence[Sequence[str]]
