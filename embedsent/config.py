@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "TextConfig",
     "VocabConfig",
@@ -72,10 +74,9 @@ def standardize_mode(name: str, value: Any) -> str:
     ``True`` and ``False`` are the old spellings of ``"feature"`` and
     ``"none"``; accepting them keeps saved models loadable.
     """
-    if value is True:
-        return "feature"
-    if value is False:
-        return "none"
+    # NumPy booleans come from parameter grids built with arrays.
+    if isinstance(value, bool | np.bool_):
+        return "feature" if value else "none"
     if isinstance(value, str) and value in STANDARDIZE_MODES:
         return value
     raise ValueError(

@@ -523,7 +523,10 @@ def test_global_scaling_of_constant_features():
     np.testing.assert_array_equal(arrays["feature_scale"], [1.0, 1.0])
 
 
-@pytest.mark.parametrize(("given", "mode"), [(True, "feature"), (False, "none")])
+@pytest.mark.parametrize(
+    ("given", "mode"),
+    [(True, "feature"), (False, "none"), (np.True_, "feature"), (np.False_, "none")],
+)
 def test_boolean_standardize_reads_as_its_mode(given, mode):
     assert ClassifierConfig(standardize=given).standardize == mode
 
