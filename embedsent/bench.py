@@ -12,27 +12,46 @@ training.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import logging
+import math
 import os
 import platform
 import resource
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["BenchConfig", "DeviceCountError", "run_benchmark"]
+__all__ = [
+    "BenchConfig",
+    "CorpusTooSmallError",
+    "DeviceCountError",
+    "PlatformError",
+    "TrialError",
+    "run_benchmark",
+]
 
 logger = logging.getLogger(__name__)
 
-# The last stdout line of a trial process that stopped on DeviceCountError
-# is a JSON object with this "error" value and the error's attributes.
+# The last stdout line of a trial process that stopped on DeviceCountError or
+# PlatformError is a JSON object with one of these "error" values and the
+# error's attributes.
 _DEVICE_COUNT_ERROR = "device_count"
+_PLATFORM_ERROR = "platform"
+
+# The spec key that each scaling sweep varies.
+_SWEEP_SETTINGS = {"corpus": "repeat", "vocab": "max_vocab_size", "dim": "dim"}
+
+# The XLA flag that makes the CPU backend list this many devices.
+_HOST_DEVICE_COUNT_FLAG = "--xla_force_host_platform_device_count"
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,93 @@ class DeviceCountError(ValueError):
         self.platform = platform
 
 
+class PlatformError(ValueError):
+    """Raised when JAX in a trial process cannot start the requested platform.
+
+    Attributes:
+        platform: The JAX platform of the trial, such as ``gpu``.
+        reason: JAX's message, such as "Unable to initialize backend 'rocm'".
+    """
+
+    def __init__(self, platform: str, reason: str) -> None:
+        use_cpu = "use platform='cpu'"
+        super().__init__(
+            f"platform={platform!r}: JAX finds no {platform} backend in the "
+            f"trial process ({reason}); {platform_fix(platform, use_cpu)}"
+        )
+        self.platform = platform
+        self.reason = reason
+
+
+def platform_fix(platform: str, use_cpu: str) -> str:
+    """Return what to do when JAX cannot start ``platform``.
+
+    ``use_cpu`` is how the caller chooses the CPU, such as
+    ``pass --platform cpu`` on the command line.
+    """
+    if platform == "gpu":
+        return f"install a CUDA build of jax (docs/devices.md) or {use_cpu}"
+    return use_cpu
+
+
+class CorpusTooSmallError(ValueError):
+    """Raised when no token of the benchmark corpus reaches ``min_count``.
+
+    Attributes:
+        documents: Reviews in the corpus.
+        tokens: Tokens in the corpus.
+        largest_count: Occurrences of the most frequent token (0: no tokens).
+        min_count: The benchmark's ``min_count``.
+        max_docs: The ``max_docs`` that limited the corpus, or None.
+        suggested_max_docs: An estimate of the reviews that bring the most
+            frequent token to ``min_count``, assuming counts grow in
+            proportion to the reviews; None for a corpus without tokens.
+    """
+
+    def __init__(
+        self,
+        *,
+        documents: int,
+        tokens: int,
+        largest_count: int,
+        min_count: int,
+        max_docs: int | None,
+    ) -> None:
+        fix = "raise max_docs" if max_docs is not None else "use a larger corpus"
+        super().__init__(
+            f"no token occurs min_count={min_count} times in the benchmark "
+            f"corpus of {documents} review(s) and {tokens} tokens (the largest "
+            f"count is {largest_count}), so neither trainer has a vocabulary; {fix}"
+        )
+        self.documents = documents
+        self.tokens = tokens
+        self.largest_count = largest_count
+        self.min_count = min_count
+        self.max_docs = max_docs
+        self.suggested_max_docs = None
+        if largest_count > 0:
+            self.suggested_max_docs = max(
+                documents + 1, math.ceil(documents * min_count / largest_count)
+            )
+
+
+class TrialError(RuntimeError):
+    """Raised when a trial process fails for a reason without its own class.
+
+    Attributes:
+        trial: The trial's name, such as ``gensim-w2, 5 epoch(s)``.
+        reason: The last line of the trial's standard error, or the signal
+            that ended it.
+        stderr: The trial's whole standard error.
+    """
+
+    def __init__(self, trial: str, reason: str, stderr: str) -> None:
+        super().__init__(f"benchmark trial {trial} failed: {reason}")
+        self.trial = trial
+        self.reason = reason
+        self.stderr = stderr
+
+
 @dataclass
 class Trial:
     trainer: str
@@ -119,6 +225,7 @@ def _tokens_file(config: BenchConfig, folder: Path) -> Path:
         config.data, max_per_class=0, max_unlabeled=config.max_docs, seed=config.seed
     )
     tokens = tokenize_corpus(corpus.unlabeled)
+    _check_min_count(tokens, config)
     path = folder / "tokens.txt"
     with open(path, "w", encoding="utf-8") as handle:
         for document in tokens:
@@ -127,6 +234,25 @@ def _tokens_file(config: BenchConfig, folder: Path) -> Path:
         "token stream: %d documents, %d tokens", len(tokens), sum(map(len, tokens))
     )
     return path
+
+
+def _check_min_count(documents: list[list[str]], config: BenchConfig) -> None:
+    """Raise CorpusTooSmallError when no token reaches ``config.min_count``.
+
+    Both trainers would fail on such a corpus in every trial process, the JAX
+    trainer with a MinCountError that names ``min_count``, which the benchmark
+    fixes rather than takes from the user.
+    """
+    counts = Counter(token for document in documents for token in document)
+    largest = max(counts.values(), default=0)
+    if largest < config.min_count:
+        raise CorpusTooSmallError(
+            documents=len(documents),
+            tokens=counts.total(),
+            largest_count=largest,
+            min_count=config.min_count,
+            max_docs=config.max_docs,
+        )
 
 
 def read_tokens(path: str | os.PathLike, repeat: int = 1) -> list[list[str]]:
@@ -264,7 +390,7 @@ def _trial_embedsent(spec, documents, raw_words):
         max_vocab_size=spec.get("max_vocab_size"),
     )
     started = time.perf_counter()
-    _check_device_count(spec["n_devices"])
+    devices = _check_devices(spec["n_devices"], spec.get("platform", "cpu"))
     model = train_sgns(documents, sgns, vocab)
     total = time.perf_counter() - started
     # An epoch whose only call compiled has no timed words (speed 0); when
@@ -283,22 +409,39 @@ def _trial_embedsent(spec, documents, raw_words):
         peak_rss_mb=0.0,
         raw_words=raw_words,
         vocab_size=len(model.vocab),
-        settings={"total_seconds": total, "devices": spec["n_devices"]},
+        settings={
+            "total_seconds": total,
+            "devices": spec["n_devices"] or len(devices),
+            "platform": devices[0].platform,
+            "jax_devices": [str(device) for device in devices],
+        },
     ), model.word_vectors()
 
 
-def _check_device_count(requested: int) -> None:
-    """Raise DeviceCountError when JAX lists fewer than ``requested`` devices.
+def _check_devices(requested: int, platform: str) -> list:
+    """Return the devices JAX lists, after checking them against the trial.
 
-    The trainer makes the same check, but its message names only the
-    ``SGNSConfig`` field, and the attributes of this error let the command
-    line name its ``--devices`` flag instead.
+    The trainer checks the device count too, but its message names only the
+    ``SGNSConfig`` field, and the attributes of these errors let the command
+    line name its ``--devices`` and ``--platform`` flags instead.
+
+    Raises:
+        PlatformError: if JAX cannot start the ``platform`` backend.
+        DeviceCountError: if JAX lists fewer than ``requested`` devices.
     """
     import jax
 
-    available = jax.device_count()
-    if requested > available:
-        raise DeviceCountError(requested, available, jax.devices()[0].platform)
+    try:
+        devices = jax.devices()
+    except RuntimeError as error:
+        # NOTE: only a jaxlib without GPU support was tested here. A CUDA build
+        # on a machine without a usable GPU may fail in another way.
+        # JAX suggests unsetting JAX_PLATFORMS, which the benchmark sets itself.
+        reason = str(error).split(" (set JAX_PLATFORMS=", 1)[0].rstrip(". ")
+        raise PlatformError(platform, reason) from error
+    if requested > len(devices):
+        raise DeviceCountError(requested, len(devices), devices[0].platform)
+    return devices
 
 
 def _trial_gensim(spec, documents, raw_words):
@@ -342,7 +485,15 @@ def _child_environment(spec: dict) -> dict[str, str]:
     env = dict(os.environ)
     env["JAX_PLATFORMS"] = spec.get("platform", "cpu")
     if spec.get("n_devices", 1) > 1 and spec.get("platform", "cpu") == "cpu":
-        env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={spec['n_devices']}"
+        # XLA reads XLA_FLAGS as flags separated by spaces. The user's other
+        # flags stay, and the trial's device count replaces the user's.
+        flags = [
+            flag
+            for flag in env.get("XLA_FLAGS", "").split()
+            if flag.split("=", 1)[0] != _HOST_DEVICE_COUNT_FLAG
+        ]
+        flags.append(f"{_HOST_DEVICE_COUNT_FLAG}={spec['n_devices']}")
+        env["XLA_FLAGS"] = " ".join(flags)
     return env
 
 
@@ -351,8 +502,10 @@ def _child(spec: dict) -> dict:
 
     Raises:
         DeviceCountError: if JAX lists fewer devices than the trial requests.
-        RuntimeError: if the trial process fails in any other way; the
-            message ends with its standard error.
+        PlatformError: if JAX cannot start the trial's platform.
+        TrialError: if the trial process fails in any other way. Its message
+            ends with the last line of the trial's standard error, and the
+            whole standard error is logged at DEBUG level.
     """
     completed = subprocess.run(
         [sys.executable, "-m", "embedsent.bench", json.dumps(spec)],
@@ -362,15 +515,49 @@ def _child(spec: dict) -> dict:
         check=False,
     )
     if completed.returncode != 0:
-        _raise_device_count_error(completed.stdout)
-        raise RuntimeError(
-            f"benchmark trial {spec['trainer']} failed:\n{completed.stderr[-3000:]}"
+        _raise_reported_error(completed.stdout)
+        name = _trial_name(spec)
+        logger.debug(
+            "benchmark trial %s: exit status %d, standard error:\n%s",
+            name,
+            completed.returncode,
+            completed.stderr,
+        )
+        raise TrialError(
+            name,
+            _failure_reason(completed.returncode, completed.stderr),
+            completed.stderr,
         )
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def _raise_device_count_error(stdout: str) -> None:
-    """Raise the DeviceCountError whose attributes a trial process printed last."""
+def _trial_name(spec: dict) -> str:
+    """Return a name for the trial ``spec``, such as ``gensim-w2, 5 epoch(s)``."""
+    trainer = spec["trainer"]
+    if trainer == "gensim":
+        trainer = f"gensim-w{spec['workers']}"
+    name = f"{trainer}, {spec['epochs']} epoch(s)"
+    sweep = spec.get("sweep")
+    if sweep:
+        setting = _SWEEP_SETTINGS[sweep]
+        name += f", {sweep} sweep at {setting}={spec.get(setting)}"
+    return name
+
+
+def _failure_reason(returncode: int, stderr: str) -> str:
+    """Return the last line of ``stderr``, or the signal that ended the trial."""
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        hint = " (SIGKILL often means out of memory)" if name == "SIGKILL" else ""
+        return f"ended by {name}{hint}"
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return f"exit status {returncode} without an error message"
+    return lines[-1]
+
+
+def _raise_reported_error(stdout: str) -> None:
+    """Raise the error whose attributes a trial process printed last, if any."""
     lines = stdout.strip().splitlines()
     if not lines:
         return
@@ -378,10 +565,14 @@ def _raise_device_count_error(stdout: str) -> None:
         record = json.loads(lines[-1])
     except json.JSONDecodeError:
         return
-    if isinstance(record, dict) and record.get("error") == _DEVICE_COUNT_ERROR:
+    if not isinstance(record, dict):
+        return
+    if record.get("error") == _DEVICE_COUNT_ERROR:
         raise DeviceCountError(
             record["requested"], record["available"], record["platform"]
         )
+    if record.get("error") == _PLATFORM_ERROR:
+        raise PlatformError(record["platform"], record["reason"])
 
 
 def _base_spec(config: BenchConfig, tokens: Path) -> dict:
@@ -408,6 +599,7 @@ def run_benchmark(config: BenchConfig, progress=None) -> dict:
         "trials": [],
         "sweeps": {},
     }
+    _warn_simulated_devices(config)
     with tempfile.TemporaryDirectory(prefix="embedsent-bench-") as folder:
         tokens = _tokens_file(config, Path(folder))
         base = _base_spec(config, tokens)
@@ -430,8 +622,28 @@ def run_benchmark(config: BenchConfig, progress=None) -> dict:
     return report
 
 
+def _warn_simulated_devices(config: BenchConfig) -> None:
+    """Log a warning when simulated CPU devices outnumber the CPUs."""
+    cpus = os.cpu_count()
+    if config.platform != "cpu" or cpus is None or config.n_devices <= cpus:
+        return
+    logger.warning(
+        "n_devices=%d simulated CPU devices share %d CPUs, so each device runs "
+        "on a fraction of a core and every device holds its own copy of the "
+        "tables; words/s then measures the simulation, not data parallelism",
+        config.n_devices,
+        cpus,
+    )
+
+
 def _sweep(name: str, base: dict, progress) -> list[dict]:
-    quiet = {**base, "trainer": "embedsent", "epochs": 1, "quality": False}
+    quiet = {
+        **base,
+        "trainer": "embedsent",
+        "epochs": 1,
+        "quality": False,
+        "sweep": name,
+    }
     if name == "corpus":
         specs = [{**quiet, "repeat": r} for r in (1, 2, 4)]
     elif name == "vocab":
@@ -446,7 +658,7 @@ def _sweep(name: str, base: dict, progress) -> list[dict]:
     records = []
     for spec in specs:
         record = _child(spec)
-        record["sweep"] = {k: spec.get(k) for k in ("repeat", "max_vocab_size", "dim")}
+        record["sweep"] = {k: spec.get(k) for k in _SWEEP_SETTINGS.values()}
         records.append(record)
         if progress:
             progress(record)
@@ -515,6 +727,7 @@ def format_summary(report: dict) -> str:
     lines = [
         f"machine: {machine['processor']}, {machine['cpu_count']} CPUs, "
         f"{machine['platform']}; jax {machine['jax']}",
+        _describe_devices(report),
         f"{'trainer':<12} {'epochs':>6} {'words/s':>10} {'ratio':>6} "
         f"{'RSS MB':>7} {'+RSS':>6} {'priv MB':>7} {'+priv':>6} {'compile s':>9} "
         f"{'WS353':>6} {'SL999':>6} {'analogy':>7}",
@@ -562,16 +775,38 @@ def format_summary(report: dict) -> str:
     return "\n".join(lines)
 
 
-def machine_description() -> dict:
-    import jax
+def _describe_devices(report: dict) -> str:
+    """Return the line that states the devices of the embedsent trials."""
+    config = report.get("config", {})
+    platform_name = config.get("platform", "cpu")
+    count = config.get("n_devices", 1)
+    for trial in report.get("trials", []):
+        if "devices" in trial.get("settings", {}):
+            count = trial["settings"]["devices"]
+            platform_name = trial["settings"].get("platform", platform_name)
+            break
+    if count == 0:
+        return f"embedsent devices: every {platform_name} device JAX lists"
+    line = f"embedsent devices: {count} {platform_name}"
+    if platform_name == "cpu" and count > 1:
+        cpus = report["machine"]["cpu_count"]
+        line += f" (simulated host devices sharing {cpus} CPUs)"
+    return line
 
+
+def machine_description() -> dict:
+    """Describe this machine without starting a JAX backend.
+
+    Starting one here would list the devices of the parent, not of a trial,
+    and a GPU backend would reserve GPU memory that the trials then lack. The
+    embedsent trials record their own devices in ``settings``.
+    """
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
-        "jax": jax.__version__,
-        "jax_devices": [str(d) for d in jax.devices()],
+        "jax": importlib.metadata.version("jax"),
     }
 
 
@@ -579,11 +814,22 @@ def _run_child(spec_json: str) -> int:
     """Run the trial ``spec_json`` and print its record as one JSON line.
 
     Returns:
-        0, or 2 after printing the attributes of a DeviceCountError, which
-        ``_child`` raises again in the parent process.
+        0, or 2 after printing the attributes of a DeviceCountError or
+        PlatformError, which ``_child`` raises again in the parent process.
     """
     try:
         record = run_trial(json.loads(spec_json))
+    except PlatformError as error:
+        print(
+            json.dumps(
+                {
+                    "error": _PLATFORM_ERROR,
+                    "platform": error.platform,
+                    "reason": error.reason,
+                }
+            )
+        )
+        return 2
     except DeviceCountError as error:
         print(
             json.dumps(

@@ -18,6 +18,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 __all__ = [
+    "check_labeled_coverage",
     "known_text_mask",
     "label_frequencies",
     "log_prior_predictions",
@@ -67,10 +68,34 @@ def known_text_mask(token_lists: Sequence[Sequence[str]], vectors) -> np.ndarray
     )
 
 
-def log_prior_predictions(known: np.ndarray, label: Hashable) -> None:
-    """Log a warning with the number of texts that get the class prior."""
+def log_prior_predictions(
+    known: np.ndarray, label: Hashable, *, uniform: bool = False
+) -> None:
+    """Log a warning with the number of texts that get the class prior.
+
+    Args:
+        known: Bool array, True for each text with an in-vocabulary token.
+        label: The label those texts get.
+        uniform: True when the prior is the uniform fallback of a model that
+            stores no training label frequencies, so ``label`` is the first
+            class.
+    """
     n_unknown = int(np.count_nonzero(~known))
-    if n_unknown:
+    if not n_unknown:
+        return
+    # A NumPy scalar label would print as np.str_('neg').
+    if isinstance(label, np.generic):
+        label = label.item()
+    if uniform:
+        logger.warning(
+            "%d of %d texts have no in-vocabulary token, so they get equal class "
+            "probabilities and the first class %r, because the model stores no "
+            "training label frequencies",
+            n_unknown,
+            len(known),
+            label,
+        )
+    else:
         logger.warning(
             "%d of %d texts have no in-vocabulary token; they get the class prior "
             "(the training label frequencies) and the most frequent training "
@@ -79,3 +104,50 @@ def log_prior_predictions(known: np.ndarray, label: Hashable) -> None:
             len(known),
             label,
         )
+
+
+def check_labeled_coverage(
+    known: np.ndarray, token_lists: Sequence[Sequence[str]]
+) -> None:
+    """Reject labeled texts none of which has a token in the word vectors.
+
+    When only some lack one, log a warning with their number. Those texts are
+    still fitted, as zero sentence vectors.
+
+    Args:
+        known: Bool array, True for each labeled text with a token in the
+            vectors (see ``known_text_mask``).
+        token_lists: The tokens of the labeled texts, for the error message.
+
+    Raises:
+        ValueError: if no labeled text has a token in the vectors.
+    """
+    n_texts = len(known)
+    n_unknown = int(np.count_nonzero(~known))
+    if not n_texts or not n_unknown:
+        return
+    if n_unknown < n_texts:
+        logger.warning(
+            "%d of %d labeled texts have no in-vocabulary token, so they are "
+            "fitted as zero sentence vectors, which carry no information about "
+            "their labels",
+            n_unknown,
+            n_texts,
+        )
+        return
+    examples = list(dict.fromkeys(token for tokens in token_lists for token in tokens))
+    if examples:
+        seen = f"their tokens include {examples[:5]}"
+    else:
+        seen = (
+            "they contain no tokens after tokenisation, which drops stopwords "
+            "and punctuation"
+        )
+    raise ValueError(
+        f"none of the {n_texts} labeled texts has a token in the word vectors "
+        f"({seen}), so there is nothing to fit. The tokenisation and the "
+        "vectors do not match. Check that the vectors were trained on texts "
+        "in the same language and with the same text settings (lowercase, "
+        "remove_stopwords, normalize_negations), and that the texts are the "
+        "right column of the data"
+    )

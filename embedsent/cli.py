@@ -12,6 +12,7 @@ import pickle
 import sys
 from collections.abc import Sequence
 
+from embedsent.bench import TrialError
 from embedsent.cli_checks import check_flag_combinations
 from embedsent.cli_paths import check_input_paths, check_output_paths
 from embedsent.cli_types import (
@@ -353,8 +354,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=".csv/.jsonl with text and label columns, an aclImdb "
         "folder or .tar.gz (its train split), or 'default'",
     )
-    train.add_argument("--text-column", default="text")
-    train.add_argument("--label-column", default="label")
+    train.add_argument(
+        "--text-column",
+        default="text",
+        help="column (CSV/TSV header) or key (JSONL) that holds the texts in "
+        "a table --data file (default: %(default)s)",
+    )
+    train.add_argument(
+        "--label-column",
+        default="label",
+        help="column (CSV/TSV header) or key (JSONL) that holds the labels in "
+        "a table --data file; it needs at least two distinct labels "
+        "(default: %(default)s)",
+    )
     add_encoding_options(train, "a .csv or .jsonl --data file")
     train.add_argument("--out", required=True, help="output model file (.npz)")
     _add_classifier_options(train, ClassifierConfig())
@@ -363,7 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="label texts with a saved model",
         description="Read texts (one per line) from files or stdin and write one "
-        "JSON object per line with the label and class probabilities.",
+        "JSON object per line with the label, the class probabilities and "
+        "known_tokens, the number of the line's tokens that have a word vector. "
+        "A line with known_tokens 0 gets the class prior: the training label "
+        "frequencies and the most frequent training label (equal "
+        "probabilities and the first class for a model file from an older "
+        "embedsent, which stores no label frequencies).",
     )
     predict.add_argument("--model", required=True, help="model file from `train`")
     predict.add_argument(
@@ -640,6 +657,13 @@ def _run(argv: Sequence[str] | None) -> int:
         message = _describe_error(error, args)
         print(f"embedsent {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except TrialError as error:
+        print(
+            f"embedsent {args.command}: error: {error}; rerun with -vv to log "
+            "the trial's standard error",
+            file=sys.stderr,
+        )
+        return 1
     except Exception as error:
         # XLA reports an allocation that the machine cannot satisfy this way.
         if "RESOURCE_EXHAUSTED" not in str(error):
@@ -655,7 +679,12 @@ def _run(argv: Sequence[str] | None) -> int:
 def _describe_error(error: BaseException, args) -> str:
     """Return the message of ``error``, naming the flag where the library names
     the Python parameter that the flag sets."""
-    from embedsent.bench import DeviceCountError
+    from embedsent.bench import (
+        CorpusTooSmallError,
+        DeviceCountError,
+        PlatformError,
+        platform_fix,
+    )
     from embedsent.classifier import ClassifierDiverged
     from embedsent.sgns_model import TableMemoryError
     from embedsent.vocab import MinCountError
@@ -680,7 +709,31 @@ def _describe_error(error: BaseException, args) -> str:
             f"{error.platform} device(s) in the benchmark's trial process; pass "
             f"--devices {error.available} or fewer (0 uses every device)"
         )
+    if isinstance(error, PlatformError) and hasattr(args, "platform"):
+        return (
+            f"--platform {error.platform}: JAX finds no {error.platform} backend "
+            f"in the benchmark's trial process ({error.reason}); "
+            f"{platform_fix(error.platform, 'pass --platform cpu')}"
+        )
+    if isinstance(error, CorpusTooSmallError) and hasattr(args, "max_docs"):
+        return _describe_small_corpus(error, args)
     return str(error)
+
+
+def _describe_small_corpus(error, args) -> str:
+    corpus = (
+        f"no word occurs {error.min_count} times (the benchmark's min_count) in "
+        f"the {error.documents} review(s) of the token stream, whose most "
+        f"frequent word occurs {error.largest_count} time(s)"
+    )
+    if error.max_docs is not None and error.suggested_max_docs is not None:
+        return (
+            f"--max-docs {error.max_docs}: {corpus}; pass --max-docs "
+            f"{error.suggested_max_docs} or more (an estimate)"
+        )
+    if error.max_docs is not None:
+        return f"--max-docs {error.max_docs}: {corpus}; pass a larger --max-docs"
+    return f"--data {args.data}: {corpus}; pass a larger aclImdb corpus"
 
 
 def _describe_table_memory(error, args) -> str:

@@ -18,6 +18,9 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
+# Suffixes of --data files read as tables with text and label columns.
+_TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json"}
+
 
 def configs(args, seed: int):
     from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
@@ -108,13 +111,7 @@ def _load_labeled(spec: str, args):
     from embedsent.cli_input import load_labeled_table
 
     path = Path(spec)
-    if spec != "default" and path.suffix.lower() in {
-        ".csv",
-        ".tsv",
-        ".jsonl",
-        ".ndjson",
-        ".json",
-    }:
+    if spec != "default" and path.suffix.lower() in _TABLE_SUFFIXES:
         return load_labeled_table(path, args)
     return _load_corpus(spec, args, with_test=False, with_unlabeled=False).train
 
@@ -300,6 +297,27 @@ def _check_has_tokens(source: str, texts: list[str], tokens) -> None:
         )
 
 
+def _check_label_classes(args, labels) -> None:
+    """Raise ValueError naming ``--data`` when its labels have one class only.
+
+    ``TransferClassifier.fit`` would raise as well, but without the file and
+    the label column.
+    """
+    classes = set(labels)
+    if len(classes) != 1:
+        return
+    (only,) = classes
+    fix = "Add labeled texts of another class"
+    where = "its labels have"
+    if Path(args.data).suffix.lower() in _TABLE_SUFFIXES:
+        fix += ", or pick the right column with --label-column"
+        where = f"its label column {args.label_column!r} has"
+    raise ValueError(
+        f"--data {args.data}: {where} only one class {only!r}, but the "
+        f"classifier needs at least two. {fix}"
+    )
+
+
 def run_train(args) -> int:
     from embedsent.parameters import describe_parameters
     from embedsent.pipeline import TransferClassifier
@@ -320,6 +338,7 @@ def run_train(args) -> int:
             "gensim KeyedVectors file that stores counts"
         )
     labeled = _load_labeled(args.data, args)
+    _check_label_classes(args, labeled.labels)
     model = TransferClassifier(
         vectors, feature_method=args.feature, classifier_config=classifier
     )
@@ -366,6 +385,7 @@ def run_compare(args) -> int:
     from embedsent.cli_input import check_sample_size
     from embedsent.compare import (
         CompareConfig,
+        comparison_json,
         format_similarity,
         run_comparison,
         select_sizes,
@@ -413,13 +433,15 @@ def run_compare(args) -> int:
         from embedsent.storage import write_text_atomic
 
         payload = {
+            "settings": {"data": str(args.data), **result.settings},
+            "test_size": result.test_size,
             "runs": result.runs,
             "summary": result.summary(),
             "paired": paired,
             "similarity": result.similarity,
             "timings": result.timings,
         }
-        write_text_atomic(args.json, json.dumps(payload, indent=2))
+        write_text_atomic(args.json, comparison_json(payload))
     return 0
 
 

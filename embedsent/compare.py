@@ -14,7 +14,9 @@ fitted on the same draw and scored on the whole test set:
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,7 +34,14 @@ from embedsent.text import tokenize_corpus
 from embedsent.trainer import train_sgns
 from embedsent.vectors import WordVectors
 
-__all__ = ["METHODS", "CompareConfig", "CompareResult", "run_comparison"]
+__all__ = [
+    "METHODS",
+    "CompareConfig",
+    "CompareResult",
+    "comparison_json",
+    "finite_or_none",
+    "run_comparison",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +97,18 @@ class CompareResult:
         similarity: Per vector source, WordSim353 and SimLex-999 Spearman.
         timings: Seconds spent per stage.
         test_size: Number of test texts.
+        settings: The settings of the run, so that results of runs with
+            different settings can be told apart: ``compare`` (labeled sizes,
+            draws, methods, feature method, gensim workers, seed), ``text``,
+            ``vocab``, ``sgns`` and ``classifier`` (each config as a dict) and
+            ``corpus`` (unlabeled, training and test text counts).
     """
 
     runs: list[dict] = field(default_factory=list)
     similarity: dict[str, dict[str, float]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     test_size: int = 0
+    settings: dict = field(default_factory=dict)
 
     def summary(self) -> list[dict]:
         """Return mean, spread and 95% interval per (method, n)."""
@@ -178,6 +193,33 @@ class CompareResult:
         return asdict(self)
 
 
+def finite_or_none(value):
+    """Return ``value`` with every NaN or infinite float replaced by None.
+
+    JSON has no NaN or Infinity, and strict parsers reject the ``NaN`` that
+    ``json.dumps`` writes by default. Dicts, lists and tuples are copied
+    recursively, and tuples become lists.
+    """
+    if isinstance(value, dict):
+        return {key: finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_none(item) for item in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def comparison_json(payload: dict) -> str:
+    """Serialize a comparison payload as strict JSON, non-finite numbers as null.
+
+    A similarity that could not be measured (NaN) is written as ``null``, so
+    readers must accept None wherever a number may be missing.
+    """
+    return json.dumps(finite_or_none(payload), indent=2, allow_nan=False)
+
+
 def _vector_quality(vectors: WordVectors) -> dict[str, float]:
     quality = {}
     for dataset in ("wordsim353", "simlex999"):
@@ -216,6 +258,18 @@ def run_comparison(
     classifier_config = classifier_config or ClassifierConfig()
     _check_sizes(corpus.train, config.sizes)
     result = CompareResult(test_size=len(corpus.test))
+    result.settings = {
+        "compare": asdict(config),
+        "text": asdict(text_config or TextConfig()),
+        "vocab": asdict(vocab_config),
+        "sgns": asdict(sgns_config),
+        "classifier": asdict(classifier_config),
+        "corpus": {
+            "unlabeled": len(corpus.unlabeled),
+            "train": len(corpus.train),
+            "test": len(corpus.test),
+        },
+    }
 
     started = time.perf_counter()
     train_tokens = tokenize_corpus(corpus.train.texts, text_config, progress=progress)

@@ -107,18 +107,17 @@ def format_summary(runs: Sequence[dict], target: float, check: bool) -> str:
     summary = summarize_runs(runs)
     series = sorted({(row["method"], row["feature"]) for row in summary})
     means = {(row["method"], row["feature"], row["n"]): row for row in summary}
-    lines = ["mean test accuracy (%) [95% t interval] by labeled size n:"]
+    lines = [
+        "mean test accuracy (%) [95% t interval] by labeled size n "
+        "(a single draw has no interval):"
+    ]
     for n in sorted({row["n"] for row in summary}):
         lines.append(f"  n={n}")
         for method, feature in series:
             row = means.get((method, feature, n))
             if row is None:
                 continue
-            lines.append(
-                f"    {method + '/' + feature:<26} {100 * row['mean']:5.1f} "
-                f"[{100 * row['low']:5.1f}, {100 * row['high']:5.1f}] "
-                f"({row['n_runs']} draws)"
-            )
+            lines.append(f"    {method + '/' + feature:<26} {_summary_cell(row)}")
 
     lines.append(
         f"labeled texts needed for {100 * target:.0f}% test accuracy (fitted):"
@@ -141,3 +140,15 @@ def format_summary(runs: Sequence[dict], target: float, check: bool) -> str:
                 f"{100 * row['goal']:.1f}"
             )
     return "\n".join(lines)
+
+
+def _summary_cell(row: dict) -> str:
+    """Format one mean, with its interval only when two or more draws give one."""
+    mean = f"{100 * row['mean']:5.1f}"
+    if row["n_runs"] == 1:
+        # One draw has no spread, so its interval would have zero width.
+        return f"{mean} (1 draw)"
+    return (
+        f"{mean} [{100 * row['low']:5.1f}, {100 * row['high']:5.1f}] "
+        f"({row['n_runs']} draws)"
+    )

@@ -123,11 +123,15 @@ class SentenceEncoder:
                 )
         return self
 
-    def transform(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+    def transform(
+        self, token_lists: Sequence[Sequence[str]], *, warn_empty: bool = True
+    ) -> np.ndarray:
         """Encode texts as ``float32[n, dim]`` sentence vectors.
 
-        Texts with no known token get zero vectors; their number is logged as
-        a warning and stored in ``last_report_``.
+        Texts with no known token get zero vectors. Their number is stored in
+        ``last_report_`` and logged as a warning, or at DEBUG level when
+        ``warn_empty`` is False, for callers that report those texts
+        themselves.
         """
         documents = check_token_corpus(token_lists, name="token_lists")
         if self.method == "tfidf" and self.idf_ is None:
@@ -139,7 +143,8 @@ class SentenceEncoder:
             features = features - np.outer(features @ component, component)
         self.last_report_ = report
         if report.n_empty:
-            logger.warning(
+            logger.log(
+                logging.WARNING if warn_empty else logging.DEBUG,
                 "%d of %d texts have no in-vocabulary token and get zero vectors",
                 report.n_empty,
                 report.n_texts,

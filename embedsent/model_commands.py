@@ -67,10 +67,16 @@ def add_labeled_options(
         "for the shipped corpus's training texts",
     )
     parser.add_argument(
-        "--text-column", default="text", help="text column (default: %(default)s)"
+        "--text-column",
+        default="text",
+        help="column (CSV/TSV header) or key (JSONL) that holds the texts in "
+        "a table --data file (default: %(default)s)",
     )
     parser.add_argument(
-        "--label-column", default="label", help="label column (default: %(default)s)"
+        "--label-column",
+        default="label",
+        help="column (CSV/TSV header) or key (JSONL) that holds the labels in "
+        "a table --data file (default: %(default)s)",
     )
     add_encoding_options(parser, encoding_inputs)
     parser.add_argument(

@@ -18,12 +18,13 @@ import numpy as np
 
 from embedsent import __version__
 from embedsent.class_prior import (
+    check_labeled_coverage,
     known_text_mask,
     label_frequencies,
     log_prior_predictions,
     uniform_prior,
 )
-from embedsent.classifier import MLPClassifier, label_accuracy
+from embedsent.classifier import MLPClassifier, NotFittedError, label_accuracy
 from embedsent.config import (
     ClassifierConfig,
     SGNSConfig,
@@ -115,6 +116,8 @@ class TransferClassifier:
         self.classifier = MLPClassifier(classifier_config or ClassifierConfig())
         self.fit_report_ = None
         self.class_prior_: np.ndarray | None = None
+        # True for a model file that stores no class prior; see load.
+        self._uniform_prior = False
 
     @property
     def classes_(self) -> list:
@@ -143,19 +146,31 @@ class TransferClassifier:
             unlabeled: Extra raw texts to fit corpus statistics of the
                 ``tfidf`` and ``sif`` features on (the labeled texts are used
                 as well).
+
+        Raises:
+            ValueError: if ``texts`` is empty, ``texts`` and ``labels`` differ
+                in length, ``labels`` has fewer than two classes, or no text
+                has a token in the word vectors. When only some texts lack
+                one, a warning gives their number and they are fitted as zero
+                vectors.
         """
         if not isinstance(labels, Sequence | np.ndarray):
             # Read a one-shot iterator once, for the classifier and the prior.
             labels = list(labels)
         tokens = tokenize_corpus(texts, self.text_config)
+        _check_labels(len(tokens), labels)
+        known = known_text_mask(tokens, self.vectors)
+        check_labeled_coverage(known, tokens)
         fit_tokens = tokens
         if unlabeled is not None:
             fit_tokens = tokens + tokenize_corpus(unlabeled, self.text_config)
         self.encoder.fit(fit_tokens)
-        features = self.encoder.transform(tokens)
+        # check_labeled_coverage has reported the texts with no known token.
+        features = self.encoder.transform(tokens, warn_empty=False)
         self.fit_report_ = self.encoder.last_report_
         self.classifier.fit(features, labels)
         self.class_prior_ = label_frequencies(labels, self.classifier.classes_)
+        self._uniform_prior = False
         return self
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -166,17 +181,19 @@ class TransferClassifier:
             A text with no in-vocabulary token gets the most frequent training
             label.
         """
+        self._check_fitted("predict")
         features, known = self._encode(self.tokenize(texts))
         labels = self.classifier.predict(features)
         label = self._prior_label()
         # Row by row, so that NumPy stores a tuple label as one object.
         for row in np.flatnonzero(~known):
             labels[row] = label
-        log_prior_predictions(known, label)
+        log_prior_predictions(known, label, uniform=self._uniform_prior)
         return labels
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Compute class probabilities of raw texts; see ``predict_proba_tokens``."""
+        self._check_fitted("predict_proba")
         return self.predict_proba_tokens(self.tokenize(texts))
 
     def predict_proba_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
@@ -187,10 +204,11 @@ class TransferClassifier:
             ``classes_`` order. A text with no in-vocabulary token gets
             ``class_prior_``.
         """
+        self._check_fitted("predict_proba_tokens")
         features, known = self._encode(token_lists)
         probabilities = self.classifier.predict_proba(features)
         probabilities[~known] = self.class_prior_
-        log_prior_predictions(known, self._prior_label())
+        log_prior_predictions(known, self._prior_label(), uniform=self._uniform_prior)
         return probabilities
 
     def score(self, texts: Sequence[str], labels: Sequence[Hashable]) -> float:
@@ -200,6 +218,7 @@ class TransferClassifier:
                 f"labels must be a sequence of labels, got a single "
                 f"{type(labels).__name__} {labels!r}; pass one label per text"
             )
+        self._check_fitted("score")
         labels = list(labels)
         predicted = self.predict(texts).tolist()
         if len(labels) != len(predicted):
@@ -217,9 +236,19 @@ class TransferClassifier:
         """Return the sentence vectors of ``token_lists`` and which texts have an
         in-vocabulary token."""
         token_lists = check_token_corpus(token_lists, name="token_lists")
-        # Every text goes through the encoder, so its last_report_ counts them all.
-        features = self.encoder.transform(token_lists)
+        # Every text goes through the encoder, so its last_report_ counts them
+        # all. The caller logs the texts with no known token, once.
+        features = self.encoder.transform(token_lists, warn_empty=False)
         return features, known_text_mask(token_lists, self.vectors)
+
+    def _check_fitted(self, method: str) -> None:
+        """Raise NotFittedError, before any tokenisation, if there is no model."""
+        if self.class_prior_ is None:
+            raise NotFittedError(
+                f"this TransferClassifier is not fitted yet. Call "
+                f"TransferClassifier.fit(texts, labels) or "
+                f"TransferClassifier.load(path) before {method}"
+            )
 
     def _prior_label(self) -> Hashable:
         """Return the most frequent training label, the first class on a tie."""
@@ -227,6 +256,7 @@ class TransferClassifier:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the whole model to one ``.npz`` file, atomically."""
+        self._check_fitted("save")
         encoder_meta, encoder_arrays = self.encoder.get_state()
         classifier_meta, classifier_arrays = self.classifier.get_state()
         meta = {
@@ -283,6 +313,12 @@ class TransferClassifier:
             )
         except KeyError as error:
             raise ValueError(f"{path} is damaged: missing entry {error}") from error
+        except (TypeError, ValueError) as error:
+            # Invalid stored settings, such as a standardize mode this version
+            # does not know, or arrays that do not match them.
+            raise ValueError(
+                f"{path} is damaged: {error}. Train and save the model again"
+            ) from error
         expected = model.classifier.n_features_in_
         if vectors.dim != expected:
             raise ValueError(
@@ -292,6 +328,7 @@ class TransferClassifier:
         model.class_prior_ = _load_class_prior(
             path, arrays.get("class_prior"), len(model.classes_)
         )
+        model._uniform_prior = "class_prior" not in arrays
         return model
 
 
@@ -319,6 +356,39 @@ def _load_class_prior(
             "probabilities that sum to 1, one per class; save the model again"
         )
     return prior
+
+
+def _check_labels(n_texts: int, labels: Sequence[Hashable]) -> None:
+    """Raise ValueError in terms of texts and labels before the classifier does.
+
+    Unhashable and NaN labels are left to ``MLPClassifier.fit``, which names
+    the position of the bad label.
+    """
+    if isinstance(labels, str | bytes):
+        raise TypeError(
+            f"labels must be a sequence of labels, got a single "
+            f"{type(labels).__name__} {labels!r}; pass one label per text"
+        )
+    if not n_texts:
+        raise ValueError(
+            "texts is empty, but fit needs labeled texts of at least two classes"
+        )
+    if len(labels) != n_texts:
+        raise ValueError(
+            f"got {n_texts} texts but {len(labels)} labels; pass one label per text"
+        )
+    try:
+        classes = set(labels)
+    except TypeError:
+        return
+    if len(classes) == 1:
+        (only,) = classes
+        if isinstance(only, np.generic):
+            only = only.item()
+        raise ValueError(
+            f"labels has only one class {only!r}, but a classifier needs at "
+            "least two, so add labeled texts of another class"
+        )
 
 
 def _strip(arrays: dict, prefix: str) -> dict:

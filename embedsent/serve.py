@@ -7,8 +7,10 @@ language with an HTTP client can request predictions. Endpoints:
 - ``GET /health`` returns ``{"status": "ok", "classes": [...],
   "embedsent_version": ...}``.
 - ``POST /predict`` takes ``{"texts": ["...", ...]}`` or ``{"text": "..."}``
-  and returns ``{"predictions": [{"label": ..., "probabilities": {class: p}}]}``
-  in input order. Labels and probabilities are those of ``embedsent predict``.
+  and returns ``{"predictions": [{"label": ..., "probabilities": {class: p},
+  "known_tokens": n}]}`` in input order. Labels, probabilities and
+  ``known_tokens`` (the text's tokens that have a word vector) are those of
+  ``embedsent predict``.
 
 Errors are JSON objects ``{"error": "..."}`` with a 4xx or 5xx status code,
 and the server keeps serving after them. Each connection carries one request
@@ -17,6 +19,7 @@ and the server keeps serving after them. Each connection carries one request
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
 import logging
@@ -475,8 +478,10 @@ def _usage(server: PredictionServer) -> dict[str, Any]:
             "GET /health": "status, class labels and embedsent version",
             "POST /predict": 'body {"texts": ["...", ...]} or {"text": "..."} '
             "as application/json; returns "
-            '{"predictions": [{"label": ..., "probabilities": {class: p}}]} '
-            "in input order",
+            '{"predictions": [{"label": ..., "probabilities": {class: p}, '
+            '"known_tokens": n}]} in input order, where known_tokens counts '
+            "the text's tokens that have a word vector (0 means the "
+            "probabilities are the training label frequencies)",
         },
         "limits": {
             "max_body_bytes": server.max_body_bytes,
@@ -571,11 +576,43 @@ def make_server(
             max_texts=max_texts,
         )
     except OSError as error:
-        raise OSError(
-            error.errno,
-            f"cannot listen on {host}:{port}: {error.strerror or error}; check the "
-            "host, and pick another port or stop the program that uses it",
-        ) from error
+        raise OSError(error.errno, _bind_error_message(host, port, error)) from error
+
+
+def _bind_error_message(host: str, port: int, error: OSError) -> str:
+    """Describe why ``host``:``port`` cannot be bound, with advice for the cause.
+
+    ``socket.gaierror`` means the host name did not resolve, EADDRINUSE that
+    another socket uses the port, EACCES or EPERM that the process lacks the
+    rights for the port, and EADDRNOTAVAIL that no local interface has the
+    address.
+    """
+    reason = error.strerror or str(error)
+    start = f"cannot listen on {host}:{port}: {reason}"
+    if isinstance(error, socket.gaierror):
+        advice = (
+            f"the host {host!r} could not be resolved; check its spelling, or pass "
+            "an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 "
+            "(every interface)"
+        )
+    elif error.errno == errno.EADDRINUSE:
+        advice = (
+            f"another program already uses port {port}; pick another port "
+            "(0 lets the OS choose a free one) or stop that program"
+        )
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        advice = (
+            f"this process may not listen on port {port}; ports below 1024 "
+            "usually need administrator rights, so pick a port from 1024 up"
+        )
+    elif error.errno == errno.EADDRNOTAVAIL:
+        advice = (
+            f"{host} is not an address of this machine; pass the address of a "
+            "local interface, 127.0.0.1 or 0.0.0.0"
+        )
+    else:
+        advice = "check the host and the port"
+    return f"{start}; {advice}"
 
 
 def _is_loopback(host: str) -> bool:

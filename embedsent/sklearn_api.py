@@ -74,6 +74,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from embedsent.class_prior import (
+    check_labeled_coverage,
     known_text_mask,
     label_frequencies,
     log_prior_predictions,
@@ -739,7 +740,10 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
             the wrong type.
         ValueError
             If a parameter has an invalid value, ``X`` is empty, ``X`` and
-            ``y`` differ in length, or ``y`` has fewer than two classes.
+            ``y`` differ in length, ``y`` has fewer than two classes, or no
+            text has a token in the word vectors. When only some texts lack
+            one, a warning gives their number and they are fitted as zero
+            vectors.
         """
         vectorizer = SentenceVectorizer(
             self.vectors,
@@ -752,7 +756,10 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         )
         # Validate the classifier parameters before the slower tokenisation.
         _classifier_config(classifier)
-        features = vectorizer.fit_transform(X)
+        tokens = vectorizer._fit_tokens(_check_texts(X))
+        check_labeled_coverage(known_text_mask(tokens, vectorizer.vectors_), tokens)
+        # check_labeled_coverage has reported the texts with no known token.
+        features = vectorizer.encoder_.transform(tokens, warn_empty=False)
         classifier.fit(features, y)
         self.vectorizer_ = vectorizer
         self.classifier_ = classifier
@@ -760,12 +767,17 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         self.class_prior_ = label_frequencies(
             np.ravel(np.asarray(y)).tolist(), classifier.classes_.tolist()
         )
+        self._uniform_prior = False
         return self
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # An estimator pickled before class_prior_ existed gets a uniform prior.
         if "classes_" in state and "class_prior_" not in state:
-            state = {**state, "class_prior_": uniform_prior(len(state["classes_"]))}
+            state = {
+                **state,
+                "class_prior_": uniform_prior(len(state["classes_"])),
+                "_uniform_prior": True,
+            }
         super().__setstate__(state)
 
     def _known_features(self, X: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -775,9 +787,11 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         vectorizer = self.vectorizer_
         tokens = tokenize_corpus(_check_texts(X), vectorizer.text_config_)
         known = known_text_mask(tokens, vectorizer.vectors_)
-        # Every text goes through the encoder, so its last_report_ counts them all.
-        features = vectorizer.encoder_.transform(tokens)
-        log_prior_predictions(known, self._prior_label())
+        # Every text goes through the encoder, so its last_report_ counts them
+        # all. The class-prior warning below is the one report of those texts.
+        features = vectorizer.encoder_.transform(tokens, warn_empty=False)
+        uniform = getattr(self, "_uniform_prior", False)
+        log_prior_predictions(known, self._prior_label(), uniform=uniform)
         return known, features[known]
 
     def _prior_label(self) -> Any:

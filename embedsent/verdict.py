@@ -191,11 +191,34 @@ def _embedding_findings(evidence: Evidence, limits: VerdictThresholds):
         yield Finding(
             "no_pretraining_gain",
             "embedding",
-            f"untrained vectors score {_percent(evidence.untrained_cv_accuracy)}, "
-            f"within {_percent(limits.min_pretraining_gain)} of the pretrained "
-            f"{_percent(evidence.cv_accuracy)}",
+            _pretraining_gain_message(evidence, limits),
             pretrain_more,
         )
+
+
+def _pretraining_gain_message(evidence: Evidence, limits: VerdictThresholds) -> str:
+    """Describe how untrained vectors compare with pretrained ones.
+
+    The wording follows the sign of the difference, rounded to the 0.1
+    percentage points shown, so untrained vectors that score higher are
+    reported as above the pretrained ones.
+    """
+    untrained = evidence.untrained_cv_accuracy
+    pretrained = evidence.cv_accuracy
+    difference = round(100 * (untrained - pretrained), 1)
+    start = f"untrained vectors score {_percent(untrained)}"
+    if difference > 0:
+        return (
+            f"{start}, {difference:.1f} percentage points above the pretrained "
+            f"{_percent(pretrained)}"
+        )
+    if difference == 0:
+        return f"{start}, the same as the pretrained {_percent(pretrained)}"
+    return (
+        f"{start}, {-difference:.1f} percentage points below the pretrained "
+        f"{_percent(pretrained)}, under the minimum gain of "
+        f"{100 * limits.min_pretraining_gain:.1f} points"
+    )
 
 
 def _classifier_findings(evidence: Evidence, limits: VerdictThresholds):

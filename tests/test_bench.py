@@ -1,3 +1,5 @@
+import importlib.metadata
+import logging
 import os
 
 import numpy as np
@@ -5,9 +7,12 @@ import pytest
 
 from embedsent import bench
 from embedsent.bench import (
+    BenchConfig,
     DeviceCountError,
     PrivateMemorySampler,
+    TrialError,
     _child,
+    _child_environment,
     format_summary,
     memory_status,
     run_trial,
@@ -157,12 +162,16 @@ def test_child_raises_device_count_error(tokens_file, monkeypatch):
     assert raised.value.platform == "cpu"
 
 
-def test_cli_names_devices_flag_for_missing_devices(tmp_path, monkeypatch, capsys):
+def _one_review_aclimdb(tmp_path, review="a good film and a bad film, " * 20):
     root = tmp_path / "aclImdb"
     for folder in ("train/pos", "train/neg", "train/unsup", "test/pos", "test/neg"):
         (root / folder).mkdir(parents=True)
-    review = "a good film and a bad film, " * 20
     (root / "train/unsup/0_0.txt").write_text(review, encoding="utf-8")
+    return root
+
+
+def test_cli_names_devices_flag_for_missing_devices(tmp_path, monkeypatch, capsys):
+    root = _one_review_aclimdb(tmp_path)
     # On CPU the benchmark simulates the devices that --devices requests, so
     # a trial lacks devices only when that simulation is switched off.
     monkeypatch.setattr(bench, "_child_environment", _one_cpu_device_environment)
@@ -174,3 +183,119 @@ def test_cli_names_devices_flag_for_missing_devices(tmp_path, monkeypatch, capsy
     assert "pass --devices 1 or fewer (0 uses every device)" in err
     assert "n_devices" not in err
     assert "Traceback" not in err
+
+
+ONE_TRIAL = ["--bench-epochs", "1", "--repeats", "1", "--gensim-workers", "1"]
+# Every word once, so no word reaches the benchmark's min_count of 5.
+RARE_WORDS_REVIEW = " ".join(f"word{i}" for i in range(40))
+
+
+def _gpu_plugins():
+    names = (dist.metadata["Name"] or "" for dist in importlib.metadata.distributions())
+    return [name for name in names if name.startswith(("jax-cuda", "jax-rocm"))]
+
+
+@pytest.mark.skipif(bool(_gpu_plugins()), reason="a GPU build of jax is installed")
+def test_cli_missing_gpu_backend_one_line(tmp_path, capsys):
+    root = _one_review_aclimdb(tmp_path)
+    argv = ["--no-progress", "bench", "sgns", "--data", str(root), *ONE_TRIAL]
+    assert main([*argv, "--platform", "gpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("embedsent bench: error: --platform gpu: JAX finds no gpu")
+    assert "install a CUDA build of jax (docs/devices.md)" in err
+    assert err.rstrip().endswith("or pass --platform cpu")
+    assert "JAX_PLATFORMS" not in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_too_few_reviews_names_max_docs(tmp_path, capsys):
+    root = _one_review_aclimdb(tmp_path, RARE_WORDS_REVIEW)
+    argv = ["--no-progress", "bench", "sgns", "--data", str(root), *ONE_TRIAL]
+    assert main([*argv, "--max-docs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("embedsent bench: error: --max-docs 1: no word occurs 5")
+    # 1 review whose most frequent word occurs once: 5 reviews give 5.
+    assert "pass --max-docs 5 or more" in err
+    assert "min_count=" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_too_small_corpus_names_data(tmp_path, capsys):
+    root = _one_review_aclimdb(tmp_path, RARE_WORDS_REVIEW)
+    argv = ["--no-progress", "bench", "sgns", "--data", str(root), *ONE_TRIAL]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"embedsent bench: error: --data {root}: no word occurs")
+    assert "--max-docs" not in err
+
+
+def test_cli_failed_trial_one_line(tmp_path, monkeypatch, capsys, caplog):
+    # Without the parent's corpus check, the trial process itself fails.
+    monkeypatch.setattr(bench, "_check_min_count", lambda documents, config: None)
+    root = _one_review_aclimdb(tmp_path, RARE_WORDS_REVIEW)
+    argv = ["--no-progress", "bench", "sgns", "--data", str(root), *ONE_TRIAL]
+    with caplog.at_level(logging.DEBUG, logger="embedsent.bench"):
+        assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "embedsent bench: error: benchmark trial embedsent, 1 epoch(s) failed: "
+        "embedsent.vocab.MinCountError: every token is below min_count=5"
+    )
+    assert "rerun with -vv" in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" in caplog.text
+
+
+def test_child_failure_raises_trial_error(tokens_file, tmp_path):
+    spec = _spec(tokens_file, "gensim", workers=2, epochs=3)
+    spec["tokens"] = str(tmp_path / "missing.txt")
+    with pytest.raises(TrialError) as raised:
+        _child(spec)
+    assert raised.value.trial == "gensim-w2, 3 epoch(s)"
+    assert raised.value.reason.startswith("FileNotFoundError: [Errno 2]")
+    assert "Traceback" in raised.value.stderr
+
+
+def test_failure_reason_names_kill_signal():
+    reason = bench._failure_reason(-9, "")
+    assert reason == "ended by SIGKILL (SIGKILL often means out of memory)"
+
+
+def test_environment_keeps_user_xla_flags(monkeypatch):
+    user_flags = "--xla_dump_to=/tmp/x --xla_force_host_platform_device_count=8"
+    monkeypatch.setenv("XLA_FLAGS", user_flags)
+    env = _child_environment({"platform": "cpu", "n_devices": 4})
+    assert env["XLA_FLAGS"].split() == [
+        "--xla_dump_to=/tmp/x",
+        "--xla_force_host_platform_device_count=4",
+    ]
+    assert env["JAX_PLATFORMS"] == "cpu"
+    one_device = _child_environment({"platform": "cpu", "n_devices": 1})
+    assert one_device["XLA_FLAGS"] == user_flags
+
+
+def test_more_devices_than_cpus_warns(monkeypatch, caplog):
+    monkeypatch.setattr(bench.os, "cpu_count", lambda: 2)
+    with caplog.at_level(logging.WARNING, logger="embedsent.bench"):
+        bench._warn_simulated_devices(BenchConfig(data="x", n_devices=2))
+        assert caplog.text == ""
+        bench._warn_simulated_devices(BenchConfig(data="x", n_devices=3))
+    assert "n_devices=3 simulated CPU devices share 2 CPUs" in caplog.text
+
+
+def test_summary_states_devices_and_platform():
+    trial = _record("embedsent", 300.0, 900.0, 700.0)
+    trial["settings"] = {"devices": 4, "platform": "cpu"}
+    report = {
+        "config": {"platform": "cpu", "n_devices": 4},
+        "machine": {"processor": "x86", "cpu_count": 2, "platform": "L", "jax": "0"},
+        "trials": [trial],
+        "summary": summarize([trial]),
+        "sweeps": {},
+    }
+    lines = format_summary(report).splitlines()
+    assert lines[1] == (
+        "embedsent devices: 4 cpu (simulated host devices sharing 2 CPUs)"
+    )

@@ -113,6 +113,65 @@ def test_predict_unknown_line_gets_class_prior(tmp_path, capsys, caplog):
     assert "the most frequent training label 'pos'" in caplog.text
 
 
+def _write_train_inputs(tmp_path, rows):
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
+    labeled = tmp_path / "labeled.csv"
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return ["train", "--vectors", str(vectors), "--data", str(labeled)]
+
+
+def test_train_single_class_names_label_column(tmp_path, capsys):
+    argv = _write_train_inputs(tmp_path, ["good film,pos", "bad,pos"])
+    model = tmp_path / "model.npz"
+    assert main([*argv, "--out", str(model)]) == 2
+    err = capsys.readouterr().err
+    labeled = tmp_path / "labeled.csv"
+    assert f"--data {labeled}: its label column 'label' has only one" in err
+    assert "class 'pos'" in err
+    assert "--label-column" in err
+    assert "y has" not in err
+    assert not model.exists()
+
+
+def test_train_without_known_words_rejected(tmp_path, capsys):
+    argv = _write_train_inputs(tmp_path, ["zzz,pos", "qqq,neg"])
+    model = tmp_path / "model.npz"
+    assert main([*argv, "--out", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert "none of the 2 labeled texts has a token in the word vectors" in err
+    assert "The tokenisation and the vectors do not match" in err
+    assert not model.exists()
+
+
+def test_train_warns_once_of_unknown_texts(tmp_path, caplog):
+    rows = ["good film,pos", "bad film,neg", "zzz,neg"]
+    argv = _write_train_inputs(tmp_path, rows)
+    out = ["--out", str(tmp_path / "model.npz"), "--classifier-epochs", "5"]
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        assert main([*argv, *out]) == 0
+    fit_warnings = [r for r in caplog.records if "labeled texts" in r.message]
+    assert len(fit_warnings) == 1
+    assert "1 of 3 labeled texts have no in-vocabulary token" in caplog.text
+    assert "get zero vectors" not in caplog.text
+
+
+def test_predict_help_mentions_known_tokens(capsys):
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    assert "known_tokens" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("command", ["train", "select", "diagnose"])
+def test_column_flags_have_help_and_defaults(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "holds the texts in a table --data file (default: text)" in text
+    assert "holds the labels in a table --data file" in text
+    assert "(default: label)" in text
+
+
 def test_predict_missing_model_reports_error(tmp_path, capsys):
     code = main(["predict", "--model", str(tmp_path / "absent.npz")])
     assert code == 2

@@ -1,7 +1,16 @@
+import json
+
 import numpy as np
 import pytest
 
-from embedsent.compare import CompareConfig, run_comparison, select_sizes
+import embedsent.compare
+from embedsent.cli import main
+from embedsent.compare import (
+    CompareConfig,
+    comparison_json,
+    run_comparison,
+    select_sizes,
+)
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.datasets import load_aclimdb, load_default_corpus
 
@@ -75,3 +84,59 @@ def test_paired_difference_pairs_runs_by_draw():
     assert rows[0]["mean_difference"] == pytest.approx(0.25 / 3)
     assert rows[0]["n_pairs"] == 3
     assert "transfer - scratch" in result.format_paired("transfer", "scratch")
+
+
+def _strict_loads(text: str):
+    def reject(constant):
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    return json.loads(text, parse_constant=reject)
+
+
+def test_comparison_json_writes_null_for_nan():
+    payload = {
+        "similarity": {"transfer": {"wordsim353": float("nan"), "simlex999": 0.25}},
+        "timings": {"classify": float("inf")},
+        "summary": [{"std": np.float64("nan"), "mean": np.float32(0.5)}],
+        "sizes": (8, np.int64(16)),
+    }
+    loaded = _strict_loads(comparison_json(payload))
+    assert loaded["similarity"]["transfer"]["wordsim353"] is None
+    assert loaded["similarity"]["transfer"]["simlex999"] == 0.25
+    assert loaded["timings"]["classify"] is None
+    assert loaded["summary"] == [{"std": None, "mean": 0.5}]
+    assert loaded["sizes"] == [8, 16]
+
+
+def test_cli_compare_json_is_strict(tmp_path, monkeypatch):
+    def no_pairs(vectors, dataset):
+        raise ValueError(f"no {dataset} pair has both words in the vocabulary")
+
+    # An unmeasured similarity is stored as NaN in memory.
+    monkeypatch.setattr(embedsent.compare, "word_similarity", no_pairs)
+    path = tmp_path / "compare.json"
+    argv = ["--no-progress", "--seed", "3", "compare", "--data", "default"]
+    argv += ["--json", str(path)]
+    argv += ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "64"]
+    argv += ["--max-per-class", "2", "--max-unlabeled", "10", "--sizes", "4"]
+    argv += ["--draws", "1", "--classifier-epochs", "5"]
+    argv += ["--standardize", "feature", "--feature", "tfidf"]
+    assert main(argv) == 0
+
+    payload = _strict_loads(path.read_text(encoding="utf-8"))
+    json.dumps(payload, allow_nan=False)
+    assert payload["similarity"]["transfer"]["wordsim353"] is None
+    assert payload["similarity"]["transfer"]["simlex999"] is None
+    settings = payload["settings"]
+    assert settings["data"] == "default"
+    assert settings["compare"]["sizes"] == [4]
+    assert settings["compare"]["draws"] == 1
+    assert settings["compare"]["seed"] == 3
+    assert settings["compare"]["feature_method"] == "tfidf"
+    assert settings["classifier"]["standardize"] == "feature"
+    assert settings["classifier"]["epochs"] == 5
+    assert settings["sgns"]["dim"] == 8
+    assert settings["sgns"]["epochs"] == 2
+    assert settings["vocab"]["min_count"] == 1
+    assert settings["corpus"] == {"unlabeled": 10, "train": 4, "test": 4}
+    assert payload["test_size"] == 4

@@ -322,6 +322,21 @@ def test_summary_intervals_stay_within_0_and_100():
     assert "-3.2" not in text
 
 
+def test_summary_single_draw_has_no_interval():
+    runs = [
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 0.655},
+        {"method": "scratch", "feature": "mean", "n": 4, "draw": 0, "accuracy": 0.5},
+        {"method": "scratch", "feature": "mean", "n": 4, "draw": 1, "accuracy": 0.6},
+    ]
+    text = format_summary(runs, 0.8, check=False)
+    transfer_line = next(line for line in text.splitlines() if "transfer/" in line)
+    scratch_line = next(line for line in text.splitlines() if "scratch/" in line)
+    assert transfer_line.endswith(" 65.5 (1 draw)")
+    assert "[" not in transfer_line
+    assert "(2 draws)" in scratch_line
+    assert "[" in scratch_line
+
+
 def test_write_section_creates_missing_file(tmp_path):
     path = tmp_path / "benchmarks.md"
     write_section(path, f"## {SECTION_TITLE}\n\nnew\n")

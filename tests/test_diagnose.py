@@ -220,6 +220,44 @@ def test_verdict_thresholds_are_configurable():
     assert decide(evidence, VerdictThresholds(max_oov_rate=0.4)).limiting == "none"
 
 
+def _pretraining_message(cv_accuracy: float, untrained_cv_accuracy: float) -> str:
+    evidence = dataclasses.replace(
+        HEALTHY, cv_accuracy=cv_accuracy, untrained_cv_accuracy=untrained_cv_accuracy
+    )
+    messages = [
+        finding.message
+        for finding in decide(evidence).findings
+        if finding.rule == "no_pretraining_gain"
+    ]
+    assert len(messages) == 1
+    return messages[0]
+
+
+def test_pretraining_gain_untrained_above():
+    message = _pretraining_message(cv_accuracy=0.667, untrained_cv_accuracy=0.742)
+    assert "untrained vectors score 74.2%" in message
+    assert "7.5 percentage points above the pretrained 66.7%" in message
+    assert "within" not in message
+    assert "below" not in message
+
+
+def test_pretraining_gain_untrained_equal():
+    message = _pretraining_message(cv_accuracy=0.70, untrained_cv_accuracy=0.70)
+    assert message == "untrained vectors score 70.0%, the same as the pretrained 70.0%"
+
+
+def test_pretraining_gain_untrained_within_minimum():
+    message = _pretraining_message(cv_accuracy=0.71, untrained_cv_accuracy=0.70)
+    assert "1.0 percentage points below the pretrained 71.0%" in message
+    assert "under the minimum gain of 2.0 points" in message
+    assert "above" not in message
+
+
+def test_pretraining_gain_untrained_far_below():
+    evidence = dataclasses.replace(HEALTHY, cv_accuracy=0.86, untrained_cv_accuracy=0.5)
+    assert "no_pretraining_gain" not in _rules(evidence)
+
+
 def test_thresholds_reject_percentages():
     with pytest.raises(ValueError, match="max_oov_rate must be between 0 and 1"):
         VerdictThresholds(max_oov_rate=15)

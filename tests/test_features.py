@@ -41,6 +41,16 @@ def test_text_without_known_token_gets_zero_vector(vectors, caplog):
     assert "2 of 2 texts have no in-vocabulary token" in caplog.text
 
 
+def test_quiet_transform_logs_empty_at_debug(vectors, caplog):
+    encoder = SentenceEncoder(vectors)
+    with caplog.at_level(logging.DEBUG, logger="embedsent.features"):
+        features = encoder.transform([["unknown"], [], ["good"]], warn_empty=False)
+    assert np.all(features[:2] == 0.0)
+    levels = [r.levelno for r in caplog.records if "in-vocabulary" in r.message]
+    assert levels == [logging.DEBUG]
+    assert encoder.last_report_.n_empty == 2
+
+
 def test_tfidf_downweights_common_words(vectors):
     encoder = SentenceEncoder(vectors, "tfidf")
     encoder.fit([["film", "good"], ["film"], ["film", "bad"]])

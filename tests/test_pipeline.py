@@ -1,11 +1,14 @@
+import json
 import logging
 import zipfile
 
 import numpy as np
 import pytest
 
+from embedsent.classifier import NotFittedError
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.pipeline import TransferClassifier, pretrain, random_vectors
+from embedsent.storage import META_KEY
 
 UNLABELED = [
     "a great film with a wonderful cast",
@@ -276,3 +279,156 @@ def test_fit_reads_label_iterator_once(vectors):
     model = TransferClassifier(vectors, classifier_config=ClassifierConfig(epochs=5))
     model.fit(TEXTS, iter(UNBALANCED_LABELS))
     np.testing.assert_array_equal(model.class_prior_, [0.25, 0.75])
+
+
+def _rewrite_meta(path, change):
+    """Apply ``change`` to the JSON metadata of the model file at ``path``."""
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(arrays.pop(META_KEY).tobytes())
+    change(meta)
+    arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)
+    np.savez(path, **arrays)
+
+
+def _warnings(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_prediction_logs_one_warning(unbalanced_model, caplog):
+    for method in ("predict", "predict_proba"):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            getattr(unbalanced_model, method)(["wonderful film", *UNKNOWN])
+        warnings = _warnings(caplog)
+        assert len(warnings) == 1
+        assert warnings[0].name == "embedsent.class_prior"
+        assert "3 of 4 texts have no in-vocabulary token" in warnings[0].message
+        assert unbalanced_model.encoder.last_report_.n_empty == 3
+
+
+def test_features_still_warn_of_empty_texts(model, caplog):
+    with caplog.at_level(logging.WARNING):
+        model.features(UNKNOWN)
+    assert "3 of 3 texts have no in-vocabulary token and get zero" in caplog.text
+
+
+def test_old_model_prediction_says_uniform_prior(unbalanced_model, tmp_path, caplog):
+    path = tmp_path / "old.npz"
+    unbalanced_model.save(path)
+    _rewrite_arrays(path, lambda arrays: arrays.pop("class_prior"))
+    loaded = TransferClassifier.load(path)
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        loaded.predict(UNKNOWN)
+    assert "3 of 3 texts have no in-vocabulary token" in caplog.text
+    assert "equal class probabilities and the first class 'neg'" in caplog.text
+    assert "training label frequencies)" not in caplog.text
+    assert "most frequent" not in caplog.text
+
+
+def test_refit_after_old_model_says_class_prior(unbalanced_model, tmp_path, caplog):
+    path = tmp_path / "old.npz"
+    unbalanced_model.save(path)
+    _rewrite_arrays(path, lambda arrays: arrays.pop("class_prior"))
+    loaded = TransferClassifier.load(path).fit(TEXTS, UNBALANCED_LABELS)
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        loaded.predict(UNKNOWN)
+    assert "the most frequent training label 'pos'" in caplog.text
+
+
+def test_fit_rejects_texts_without_known_word(vectors):
+    model = TransferClassifier(vectors, classifier_config=ClassifierConfig(epochs=5))
+    with pytest.raises(ValueError, match="none of the 2 labeled texts") as raised:
+        model.fit(["zzz", "qqq"], ["a", "b"])
+    assert "their tokens include ['zzz', 'qqq']" in str(raised.value)
+    assert "The tokenisation and the vectors do not match" in str(raised.value)
+
+
+def test_fit_rejects_texts_without_tokens(vectors):
+    model = TransferClassifier(vectors, classifier_config=ClassifierConfig(epochs=5))
+    with pytest.raises(ValueError, match="contain no tokens after tokenisation"):
+        model.fit(["", "!!!"], ["a", "b"])
+
+
+def test_fit_warns_once_of_unknown_texts(vectors, caplog):
+    model = TransferClassifier(vectors, classifier_config=ClassifierConfig(epochs=5))
+    with caplog.at_level(logging.DEBUG):
+        model.fit([*TEXTS, "qwerty zxcvb"], [*LABELS, "neg"])
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1
+    assert "1 of 5 labeled texts have no in-vocabulary token" in warnings[0].message
+    assert model.fit_report_.n_empty == 1
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "error", "message"),
+    [
+        (TEXTS, LABELS[:3], ValueError, "got 4 texts but 3 labels"),
+        (TEXTS, ["pos"] * 4, ValueError, "labels has only one class 'pos'"),
+        (TEXTS, np.array(["pos"] * 4), ValueError, "only one class 'pos',"),
+        ([], [], ValueError, "texts is empty"),
+        (TEXTS[:3], "pos", TypeError, "got a single str 'pos'"),
+    ],
+)
+def test_fit_errors_name_texts_and_labels(vectors, texts, labels, error, message):
+    model = TransferClassifier(vectors, classifier_config=ClassifierConfig(epochs=5))
+    with pytest.raises(error, match=message) as raised:
+        model.fit(texts, labels)
+    assert "X has" not in str(raised.value)
+    assert "y has" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda model: model.predict(["great film"]),
+        lambda model: model.predict_proba(["great film"]),
+        lambda model: model.predict_proba_tokens([["great", "film"]]),
+        lambda model: model.score(["great film"], ["pos"]),
+    ],
+)
+def test_unfitted_model_raises_not_fitted(vectors, call, caplog, monkeypatch):
+    model = TransferClassifier(vectors)
+
+    def fail_tokenize(texts):
+        raise AssertionError("tokenized before the fitted check")
+
+    monkeypatch.setattr(model, "tokenize", fail_tokenize)
+    with caplog.at_level(logging.WARNING):
+        with pytest.raises(NotFittedError, match="TransferClassifier is not fitted"):
+            call(model)
+    assert _warnings(caplog) == []
+
+
+def test_unfitted_error_names_fit_call(vectors, tmp_path):
+    with pytest.raises(NotFittedError) as raised:
+        TransferClassifier(vectors).save(tmp_path / "model.npz")
+    assert "Call TransferClassifier.fit(texts, labels)" in str(raised.value)
+    assert not (tmp_path / "model.npz").exists()
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("classifier", "standardize", "weird", "standardize must be one of"),
+        ("classifier", "hidden_size", -1, "hidden_size"),
+        ("text", "lowercase", "maybe", "lowercase"),
+        ("encoder", "method", "median", "method must be one of"),
+    ],
+)
+def test_load_names_file_of_bad_config(model, tmp_path, section, key, value, message):
+    path = tmp_path / "model.npz"
+    model.save(path)
+
+    def spoil(meta):
+        if section == "classifier":
+            meta["classifier"]["config"][key] = value
+        elif section == "text":
+            meta["text_config"][key] = value
+        else:
+            meta["encoder"][key] = value
+
+    _rewrite_meta(path, spoil)
+    with pytest.raises(ValueError, match=f"{path} is damaged: ") as raised:
+        TransferClassifier.load(path)
+    assert message in str(raised.value)

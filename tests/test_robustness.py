@@ -536,6 +536,17 @@ def test_textless_inputs_are_counted(model):
     assert report.n_empty == len(TEXTLESS)
 
 
+def test_textless_training_set_rejected(vectors):
+    labels = ["pos", "neg"] * (len(TEXTLESS) // 2) + ["pos"] * (len(TEXTLESS) % 2)
+    text_level_models = [
+        TransferClassifier(vectors, classifier_config=TINY_CLASSIFIER),
+        EmbeddingClassifier(vectors, hidden_size=0, epochs=5),
+    ]
+    for estimator in text_level_models:
+        with pytest.raises(ValueError, match="none of the .* labeled texts has a"):
+            estimator.fit(TEXTLESS, labels)
+
+
 @pytest.mark.parametrize("method", ["mean", "tfidf", "sif"])
 def test_encoder_gives_zero_rows_for_empty_texts(vectors, method):
     encoder = SentenceEncoder(vectors, method).fit(tokenize_corpus(UNLABELED))
@@ -567,7 +578,12 @@ def test_cli_predict_reports_textless_lines(model, tmp_path, capsys, caplog):
     assert len(records) == 5
     for record in records:
         assert all(np.isfinite(p) for p in record["probabilities"].values())
-    assert "3 of 5 texts have no in-vocabulary token" in caplog.text
+    # One warning per prediction: the class prior, not also the zero vectors.
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].name == "embedsent.class_prior"
+    assert "3 of 5 texts have no in-vocabulary token" in warnings[0].message
+    assert "they get the class prior" in warnings[0].message
 
 
 # --- Negation -----------------------------------------------------------------
@@ -671,7 +687,7 @@ def test_unclosed_break_at_text_end_is_dropped():
 
 
 def test_single_class_fit_rejected(vectors):
-    with pytest.raises(ValueError, match="only one class 'pos'"):
+    with pytest.raises(ValueError, match="labels has only one class 'pos'"):
         TransferClassifier(vectors).fit(TEXTS[:4], LABELS[:4])
     with pytest.raises(ValueError, match="only one class 'pos'"):
         MLPClassifier().fit(np.eye(3), ["pos"] * 3)

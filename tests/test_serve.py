@@ -1,4 +1,5 @@
 import _thread
+import errno
 import http.client
 import json
 import logging
@@ -16,7 +17,7 @@ from embedsent import __version__
 from embedsent.cli import main
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.pipeline import TransferClassifier, pretrain
-from embedsent.serve import make_server, serve
+from embedsent.serve import PredictionServer, _bind_error_message, make_server, serve
 
 UNLABELED = [
     "a great film with a wonderful cast",
@@ -138,6 +139,7 @@ def test_root_describes_endpoints_and_limits(server):
     assert status == 200
     assert "POST /predict" in payload["endpoints"]
     assert "GET /health" in payload["endpoints"]
+    assert '"known_tokens": n' in payload["endpoints"]["POST /predict"]
     assert payload["limits"] == {
         "max_body_bytes": MAX_BODY_BYTES,
         "max_texts": MAX_TEXTS,
@@ -349,7 +351,7 @@ def test_body_far_over_limit_gets_413(server):
 
 
 def test_model_failure_gets_500(server, model, monkeypatch):
-    def broken_transform(tokens):
+    def broken_transform(tokens, **options):
         raise RuntimeError("encoder broke")
 
     monkeypatch.setattr(model.encoder, "transform", broken_transform)
@@ -462,8 +464,59 @@ def test_make_server_rejects_unfitted_model(vectors):
 
 def test_make_server_reports_port_in_use(server, model):
     port = server.server_address[1]
-    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}") as raised:
         make_server(model, "127.0.0.1", port)
+    message = str(raised.value)
+    assert f"another program already uses port {port}" in message
+    assert "pick another port" in message
+    assert "resolved" not in message
+    assert raised.value.errno == errno.EADDRINUSE
+
+
+def _fail_bind(monkeypatch, error: OSError) -> None:
+    def server_bind(self):
+        raise error
+
+    monkeypatch.setattr(PredictionServer, "server_bind", server_bind)
+
+
+def test_make_server_reports_unknown_host(model, monkeypatch):
+    # The stub replaces the resolver, so no name is looked up.
+    unknown = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    _fail_bind(monkeypatch, unknown)
+    with pytest.raises(OSError) as raised:
+        make_server(model, "not.a.host.invalid", 8000)
+    message = str(raised.value)
+    assert "cannot listen on not.a.host.invalid:8000" in message
+    assert "Name or service not known" in message
+    assert "the host 'not.a.host.invalid' could not be resolved" in message
+    assert "127.0.0.1" in message
+    assert "port" not in message.split("could not be resolved")[1]
+
+
+def test_make_server_reports_denied_port(model, monkeypatch):
+    _fail_bind(monkeypatch, PermissionError(errno.EACCES, "Permission denied"))
+    with pytest.raises(OSError) as raised:
+        make_server(model, "127.0.0.1", 80)
+    message = str(raised.value)
+    assert "cannot listen on 127.0.0.1:80: Permission denied" in message
+    assert "may not listen on port 80" in message
+    assert "pick a port from 1024 up" in message
+    assert "stop that program" not in message
+    assert raised.value.errno == errno.EACCES
+
+
+def test_bind_error_names_foreign_address():
+    error = OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")
+    message = _bind_error_message("192.0.2.1", 8000, error)
+    assert message.startswith("cannot listen on 192.0.2.1:8000: Cannot assign")
+    assert "192.0.2.1 is not an address of this machine" in message
+
+
+def test_bind_error_other_cause_generic():
+    error = OSError(errno.EIO, "Input/output error")
+    message = _bind_error_message("127.0.0.1", 8000, error)
+    assert message.endswith("Input/output error; check the host and the port")
 
 
 def test_cli_serve_help_states_defaults(capsys):
@@ -501,3 +554,14 @@ def test_predict_unknown_text_gets_class_prior(server):
     assert unknown["probabilities"] == {"neg": 0.5, "pos": 0.5}
     assert unknown["label"] == "neg"
     assert known["probabilities"] != {"neg": 0.5, "pos": 0.5}
+
+
+def test_cli_serve_unknown_host_advice(model_path, monkeypatch, capsys):
+    unknown = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    _fail_bind(monkeypatch, unknown)
+    argv = ["serve", "--model", str(model_path), "--host", "not.a.host.invalid"]
+    assert main(argv) != 0
+    error = capsys.readouterr().err
+    assert "cannot listen on not.a.host.invalid:8000" in error
+    assert "could not be resolved" in error
+    assert "pick another port" not in error

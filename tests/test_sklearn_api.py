@@ -1,3 +1,4 @@
+import logging
 import pickle
 from dataclasses import fields
 
@@ -454,13 +455,71 @@ def test_pickle_keeps_class_prior(unbalanced):
 
 
 def test_pickle_without_class_prior_gets_uniform_prior(unbalanced):
-    state = unbalanced.__getstate__()
+    # __getstate__ returns the fixture's own __dict__, so copy it.
+    state = dict(unbalanced.__getstate__())
     # Estimators pickled before the class prior was stored lack it.
     del state["class_prior_"]
     restored = EmbeddingClassifier.__new__(EmbeddingClassifier)
     restored.__setstate__(state)
     np.testing.assert_array_equal(restored.class_prior_, [0.5, 0.5])
     assert restored.predict(UNKNOWN_TEXTS[:1]).tolist() == ["neg"]
+
+
+def _warnings(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+)
+def test_prediction_logs_one_warning(unbalanced, method, caplog):
+    with caplog.at_level(logging.DEBUG):
+        getattr(unbalanced, method)([TEST_TEXTS[0], *UNKNOWN_TEXTS])
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1
+    assert warnings[0].name == "embedsent.class_prior"
+    assert "3 of 4 texts have no in-vocabulary token" in warnings[0].message
+
+
+def test_prior_warning_shows_plain_label(unbalanced, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        unbalanced.predict(UNKNOWN_TEXTS)
+    assert "the most frequent training label 'pos'" in caplog.text
+    assert "np.str_" not in caplog.text
+
+
+def test_vectorizer_still_warns_of_empty_texts(caplog):
+    vectorizer = SentenceVectorizer(VECTORS).fit(TEXTS)
+    with caplog.at_level(logging.WARNING):
+        vectorizer.transform(UNKNOWN_TEXTS)
+    assert "3 of 3 texts have no in-vocabulary token and get zero" in caplog.text
+
+
+def test_unpickled_uniform_prior_warning_says_equal(unbalanced, caplog):
+    # __getstate__ returns the fixture's own __dict__, so copy it.
+    state = dict(unbalanced.__getstate__())
+    del state["class_prior_"]
+    restored = EmbeddingClassifier.__new__(EmbeddingClassifier)
+    restored.__setstate__(state)
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        restored.predict(UNKNOWN_TEXTS[:1])
+    assert "equal class probabilities and the first class 'neg'" in caplog.text
+    assert "most frequent" not in caplog.text
+
+
+def test_fit_rejects_texts_without_known_word():
+    with pytest.raises(ValueError, match="none of the 2 labeled texts") as raised:
+        _small_classifier().fit(["zzz", "qqq"], ["a", "b"])
+    assert "The tokenisation and the vectors do not match" in str(raised.value)
+
+
+def test_fit_warns_once_of_unknown_texts(caplog):
+    with caplog.at_level(logging.DEBUG):
+        _small_classifier(epochs=5).fit([*TEXTS, "qwerty"], [*LABELS, "neg"])
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1
+    expected = f"1 of {len(TEXTS) + 1} labeled texts have no in-vocabulary token"
+    assert expected in warnings[0].message
 
 
 # ---------------------------------------------------------------------------
