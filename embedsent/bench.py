@@ -68,6 +68,8 @@ class BenchConfig:
             hyperparameters.
         batch_size: embedsent centers per step; the default is
             ``SGNSConfig``'s, so the benchmark times what users get.
+        repeat_damping: embedsent's damping of rows repeated within a
+            batch, ``SGNSConfig``'s default unless given.
         n_devices: embedsent devices (0: every device JAX lists).
         platform: JAX platform for embedsent (``cpu`` or ``gpu``).
         sweeps: Extra scaling sweeps: ``corpus`` (1x, 2x, 4x the corpus),
@@ -87,6 +89,7 @@ class BenchConfig:
     min_count: int = 5
     alpha: float = 0.025
     batch_size: int = 256
+    repeat_damping: float = 0.5
     n_devices: int = 1
     platform: str = "cpu"
     sweeps: tuple[str, ...] = ()
@@ -381,6 +384,7 @@ def _trial_embedsent(spec, documents, raw_words):
         epochs=spec["epochs"],
         alpha=spec["alpha"],
         batch_size=spec["batch_size"],
+        repeat_damping=spec.get("repeat_damping", SGNSConfig.repeat_damping),
         n_devices=spec["n_devices"],
         seed=spec["seed"],
     )
@@ -585,6 +589,7 @@ def _base_spec(config: BenchConfig, tokens: Path) -> dict:
         "min_count": config.min_count,
         "alpha": config.alpha,
         "batch_size": config.batch_size,
+        "repeat_damping": config.repeat_damping,
         "n_devices": config.n_devices,
         "platform": config.platform,
         "seed": config.seed,

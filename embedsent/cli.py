@@ -119,6 +119,13 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
         help="center words per step (default: %(default)s)",
     )
     group.add_argument(
+        "--repeat-damping",
+        type=config_value(SGNSConfig, "repeat_damping", float),
+        default=defaults.repeat_damping,
+        help="divide the updates of a word that a step updates c times by "
+        "c**this, 0 to 1; 0 adds them at full size (default: %(default)s)",
+    )
+    group.add_argument(
         "--min-count",
         type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
         default=5,
@@ -531,6 +538,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         default=SGNSConfig().batch_size,
         help="embedsent centers per step (default: %(default)s, as in pretrain)",
+    )
+    bench_sgns.add_argument(
+        "--repeat-damping",
+        type=config_value(SGNSConfig, "repeat_damping", float),
+        default=SGNSConfig().repeat_damping,
+        help="embedsent's damping of words a step updates several times "
+        "(default: %(default)s, as in pretrain)",
     )
     bench_sgns.add_argument(
         "--json", default=None, help="write every trial and the summary here"

@@ -35,6 +35,7 @@ def configs(args, seed: int):
             epochs=args.epochs,
             alpha=args.alpha,
             batch_size=args.batch_size,
+            repeat_damping=args.repeat_damping,
             n_devices=getattr(args, "devices", 1),
             seed=seed,
         )
@@ -489,6 +490,7 @@ def run_bench(args) -> int:
         gensim_workers=tuple(args.gensim_workers),
         max_docs=args.max_docs,
         batch_size=args.batch_size,
+        repeat_damping=args.repeat_damping,
         n_devices=args.devices,
         platform=args.platform,
         sweeps=tuple(args.sweeps),

@@ -14,7 +14,9 @@ recompile.
 
 Only the table rows a step touches are read and written: the gradient of a
 batch is scattered into the rows of its centers, of the stream span that
-holds their contexts, and of its noise words.
+holds their contexts, and of its noise words. A row that a batch updates
+several times gets damped updates (``damp_repeats``), because the batch
+computes them all from the same copy of the row.
 optax's transformations act on dense parameter trees, so using one here would
 make every step cost O(vocabulary x dim); the update is therefore plain SGD on
 the touched rows, and optax supplies the learning-rate schedule.
@@ -45,7 +47,7 @@ __all__ = [
 
 # Bumped whenever a change to the step changes the trained vectors, so that
 # caches keyed on settings never return vectors of an older step.
-SGNS_ALGORITHM_VERSION = 2
+SGNS_ALGORITHM_VERSION = 3
 
 # Alias-table thresholds are integers out of this many, so a threshold and a
 # uniform draw below it both fit in int32.
@@ -188,6 +190,7 @@ class StepShape:
     shared_negatives: int
     negative_group: int
     steps_per_call: int
+    repeat_damping: float = 0.0
 
     @classmethod
     def from_config(cls, config: SGNSConfig) -> StepShape:
@@ -198,6 +201,7 @@ class StepShape:
             shared_negatives=config.shared_negatives or config.negative,
             negative_group=config.negative_group,
             steps_per_call=config.steps_per_call,
+            repeat_damping=config.repeat_damping,
         )
 
     @property
@@ -281,6 +285,58 @@ def _batch_updates(shape: StepShape, tables, chunk, step, key):
     return (centers, span, noise), (d_center, d_span, d_noise), loss, mask.sum()
 
 
+def repeat_counts(ids: jax.Array, tally: jax.Array):
+    """Count how often each entry's value occurs in the 1-D ``ids``.
+
+    ``tally`` is an ``int32`` vector with one slot per table row. The counts
+    are the difference of two gathers around one scatter-add, so the cost
+    grows with the number of entries, never with the vocabulary size, and
+    the tally never needs clearing.
+
+    Returns:
+        ``(counts, tally)``: ``int32`` counts aligned with ``ids``, and the
+        updated tally for the next call.
+    """
+    before = tally[ids]
+    tally = tally.at[ids].add(1)
+    return tally[ids] - before, tally
+
+
+def damp_repeats(rows, steps, damping: float, tally: jax.Array):
+    """Return ``steps`` with the steps of repeated rows scaled down.
+
+    A row that occurs ``c`` times among one table's rows of a batch gets
+    each of its steps divided by ``c**damping``, so their sum is ``c**(1 -
+    damping)`` single steps. Sequential SGD would apply those steps one
+    after another, each from a fresher row, so the later ones shrink as the
+    first ones take effect. A batch computes all of them from the same row,
+    and damping makes up for that. Span and noise rows both go to the
+    output table, so they are counted together.
+
+    ``tally`` is the running vector of ``repeat_counts``.
+
+    Returns:
+        ``(steps, tally)``.
+    """
+    if damping == 0.0:
+        return steps, tally
+    centers, span, noise = rows
+    step_center, step_span, step_noise = steps
+    output_rows = jnp.concatenate([span, noise.reshape(-1)])
+    center_counts, tally = repeat_counts(centers, tally)
+    output_counts, tally = repeat_counts(output_rows, tally)
+    center_scale = center_counts.astype(step_center.dtype) ** -damping
+    output_scale = output_counts.astype(step_span.dtype) ** -damping
+    span_scale = output_scale[: span.shape[0]]
+    noise_scale = output_scale[span.shape[0] :].reshape(noise.shape)
+    damped = (
+        step_center * center_scale[:, None],
+        step_span * span_scale[:, None],
+        step_noise * noise_scale[..., None],
+    )
+    return damped, tally
+
+
 def _apply_updates(tables, rows, steps):
     """Subtract the SGD ``steps`` (learning rate times gradient) from their rows.
 
@@ -302,25 +358,33 @@ def _apply_updates(tables, rows, steps):
 def _run_steps(shape: StepShape, tables, chunk, key, learning_rates, combine):
     """Run every step of a chunk; ``combine`` merges updates across devices.
 
-    Each device scales its gradients by its own learning rate before
-    ``combine``, so every replica applies the same steps and the replicas
-    stay identical.
+    Each device scales its gradients by its own learning rate, and damps
+    the rows repeated within its own batch, before ``combine``, so every
+    replica applies the same steps and the replicas stay identical. Rows
+    repeated across devices add up undamped, so ``n`` devices train like
+    ``n`` damped batches applied together.
     """
 
     def body(step, carry):
-        tables, loss_sum, pairs = carry
+        tables, loss_sum, pairs, tally = carry
         step_key = jax.random.fold_in(key, step)
         rows, deltas, loss, n_pairs = _batch_updates(
             shape, tables, chunk, step, step_key
         )
         rate = learning_rates[step]
         steps = tuple(rate * delta for delta in deltas)
+        steps, tally = damp_repeats(rows, steps, shape.repeat_damping, tally)
         rows, steps, loss, n_pairs = combine(rows, steps, loss, n_pairs)
         tables = _apply_updates(tables, rows, steps)
-        return tables, loss_sum + loss, pairs + n_pairs
+        return tables, loss_sum + loss, pairs + n_pairs, tally
 
     zero = jnp.zeros((), jnp.float32)
-    return jax.lax.fori_loop(0, shape.steps_per_call, body, (tables, zero, zero))
+    # Without damping the tally is never read, so it needs no table-sized slot.
+    slots = tables[0].shape[0] if shape.repeat_damping else 1
+    tally = jnp.zeros((slots,), jnp.int32)
+    carry = (tables, zero, zero, tally)
+    tables, loss_sum, pairs, _ = jax.lax.fori_loop(0, shape.steps_per_call, body, carry)
+    return tables, loss_sum, pairs
 
 
 def _single_device(rows, deltas, loss, pairs):

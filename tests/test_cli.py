@@ -470,3 +470,16 @@ def test_predict_exits_quietly_when_reader_closes_pipe(tmp_path):
     assert "Traceback" not in err
     assert "Broken pipe" not in err
     assert "BrokenPipeError" not in err
+
+
+def test_repeat_damping_flag_reaches_config():
+    args = build_parser().parse_args(["compare", "--repeat-damping", "0"])
+    sgns, _, _ = configs(args, seed=0)
+    assert sgns.repeat_damping == 0.0
+
+
+def test_out_of_range_repeat_damping_rejected(capsys):
+    with pytest.raises(SystemExit) as raised:
+        build_parser().parse_args(["compare", "--repeat-damping", "1.5"])
+    assert raised.value.code == 2
+    assert "--repeat-damping" in capsys.readouterr().err

@@ -7,9 +7,12 @@ from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.sgns import (
     ALIAS_SCALE,
     StepShape,
+    _apply_updates,
     _sgns_gradients,
     build_noise_table,
+    damp_repeats,
     noise_weights,
+    repeat_counts,
     sample_noise,
     sgns_loss,
     train_chunk,
@@ -241,3 +244,61 @@ def test_finite_but_huge_loss_stops_training():
     diverging = SGNSConfig(**{**SMALL.__dict__, "alpha": 50.0, "min_alpha": 50.0})
     with pytest.raises(TrainingDiverged, match="per pair"):
         train_sgns(topic_corpus(), diverging, NO_SAMPLING)
+
+
+def test_repeat_counts_count_each_value():
+    ids = jnp.asarray([3, 1, 3, 7, 3, 1], jnp.int32)
+    counts, tally = repeat_counts(ids, jnp.zeros(8, jnp.int32))
+    assert counts.tolist() == [3, 2, 3, 1, 3, 2]
+    again, _ = repeat_counts(ids[:2], tally)
+    assert again.tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("damping", [0.0, 0.5, 1.0])
+def test_repeated_rows_get_damped_sum(damping):
+    dim = 2
+    tables = (jnp.zeros((5, dim)), jnp.zeros((5, dim)))
+    rows = (
+        jnp.asarray([1, 1, 2], jnp.int32),
+        jnp.asarray([0, 4, 4, 4], jnp.int32),
+        jnp.asarray([[4, 3]], jnp.int32),
+    )
+    steps = (jnp.ones((3, dim)), jnp.ones((4, dim)), jnp.ones((1, 2, dim)))
+    damped, _ = damp_repeats(rows, steps, damping, jnp.zeros(5, jnp.int32))
+    input_table, output_table = _apply_updates(tables, rows, damped)
+    # Row 1 occurs twice among the centers. Row 4 occurs four times among the
+    # output rows (three span positions and one noise word).
+    np.testing.assert_allclose(input_table[1], -np.full(dim, 2 / 2**damping))
+    np.testing.assert_allclose(input_table[2], -np.ones(dim))
+    np.testing.assert_allclose(output_table[4], -np.full(dim, 4 / 4**damping))
+    np.testing.assert_allclose(output_table[0], -np.ones(dim))
+    np.testing.assert_allclose(output_table[3], -np.ones(dim))
+
+
+def test_damping_trains_as_well_as_plain_sum():
+    plain = SGNSConfig(**{**SMALL.__dict__, "repeat_damping": 0.0})
+    damped = SGNSConfig(**{**SMALL.__dict__, "repeat_damping": 0.5})
+    for config in (plain, damped):
+        model = train_sgns(topic_corpus(), config, NO_SAMPLING)
+        vectors = model.input_vectors / np.linalg.norm(
+            model.input_vectors, axis=1, keepdims=True
+        )
+        topic = np.array([token[0] for token in model.vocab.tokens])
+        similarity = vectors @ vectors.T
+        same = similarity[topic[:, None] == topic[None, :]].mean()
+        across = similarity[topic[:, None] != topic[None, :]].mean()
+        assert same > across + 0.3, config.repeat_damping
+
+
+def test_damping_changes_trained_vectors():
+    plain = SGNSConfig(**{**SMALL.__dict__, "repeat_damping": 0.0})
+    first = train_sgns(topic_corpus(), plain, NO_SAMPLING)
+    second = train_sgns(topic_corpus(), SMALL, NO_SAMPLING)
+    assert SMALL.repeat_damping == 0.5
+    assert not np.array_equal(first.input_vectors, second.input_vectors)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
+def test_out_of_range_damping_is_rejected(bad):
+    with pytest.raises(ValueError, match="repeat_damping"):
+        SGNSConfig(repeat_damping=bad)
