@@ -300,3 +300,18 @@ def test_damping_changes_trained_vectors():
 def test_out_of_range_damping_is_rejected(bad):
     with pytest.raises(ValueError, match="repeat_damping"):
         SGNSConfig(repeat_damping=bad)
+
+
+def test_damping_keeps_small_zipf_vocabulary_stable():
+    # 500 Zipf-distributed words: a batch of 256 centers repeats the top
+    # words so often that the plain sum of their updates diverges.
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(500)]
+    weights = 1.0 / np.arange(1, 501)
+    weights /= weights.sum()
+    corpus = [list(rng.choice(words, size=40, p=weights)) for _ in range(2000)]
+    vocab = VocabConfig(min_count=1)
+    damped = train_sgns(corpus, SGNSConfig(dim=16, epochs=2), vocab)
+    assert np.isfinite(damped.epoch_losses).all()
+    with pytest.raises(TrainingDiverged):
+        train_sgns(corpus, SGNSConfig(dim=16, epochs=2, repeat_damping=0.0), vocab)
