@@ -106,6 +106,11 @@ def describe_progress(state: RunState, config) -> str:
     return f"epoch {state.epoch + 1}/{config.epochs} after {state.chunk} chunks"
 
 
+# SGNSConfig fields added after checkpoints were first written, with the
+# value that reproduces the behaviour of the code that wrote those files.
+_SETTINGS_BEFORE_THEY_EXISTED = {"repeat_damping": 0.0}
+
+
 def load_checkpoint(checkpointing, config, fingerprint):
     meta, arrays = load_bundle(
         checkpointing.path,
@@ -115,11 +120,14 @@ def load_checkpoint(checkpointing, config, fingerprint):
     )
     check_format(meta, checkpointing.path, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION)
     current = asdict(config)
-    if meta["config"] != current:
+    # Checkpoints written before repeat damping existed came from the
+    # undamped step, which is repeat_damping 0.
+    stored = {**_SETTINGS_BEFORE_THEY_EXISTED, **meta["config"]}
+    if stored != current:
         differences = ", ".join(
-            f"{name}={meta['config'].get(name)!r} there, {value!r} now"
+            f"{name}={stored.get(name)!r} there, {value!r} now"
             for name, value in current.items()
-            if meta["config"].get(name) != value
+            if stored.get(name) != value
         )
         raise ValueError(
             f"checkpoint {checkpointing.path} was written with other settings "

@@ -543,8 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeat-damping",
         type=config_value(SGNSConfig, "repeat_damping", float),
         default=SGNSConfig().repeat_damping,
-        help="embedsent's damping of words a step updates several times "
-        "(default: %(default)s, as in pretrain)",
+        help="embedsent's damping of words a step updates several times, "
+        "0 to 1 (default: %(default)s, as in pretrain)",
     )
     bench_sgns.add_argument(
         "--json", default=None, help="write every trial and the summary here"
@@ -724,9 +724,12 @@ def _describe_error(error: BaseException, args) -> str:
             f"--devices {error.available} or fewer (0 uses every device)"
         )
     if isinstance(error, PlatformError) and hasattr(args, "platform"):
+        # JAX's own text names the last backend it tried (often ROCm on a
+        # CUDA request), which misleads more than it helps, so it goes to -vv.
+        logger.debug("JAX backend error: %s", error.reason)
         return (
             f"--platform {error.platform}: JAX finds no {error.platform} backend "
-            f"in the benchmark's trial process ({error.reason}); "
+            "in the benchmark's trial process; "
             f"{platform_fix(error.platform, 'pass --platform cpu')}"
         )
     if isinstance(error, CorpusTooSmallError) and hasattr(args, "max_docs"):

@@ -73,6 +73,43 @@ def test_checkpoint_from_other_settings_rejected(tmp_path):
         train_sgns(corpus(), other, VOCAB, checkpoint=path)
 
 
+def _checkpoint_without_damping(tmp_path, config):
+    """Return an interrupted run's checkpoint without a repeat_damping field.
+
+    The trainer wrote checkpoints that way before damping existed.
+    """
+    from embedsent.storage import load_bundle, save_bundle
+
+    checkpointing = Checkpointing(tmp_path / "run.ckpt", every_seconds=0.0)
+    with pytest.raises(Interrupt):
+        train_sgns(
+            corpus(),
+            config,
+            VOCAB,
+            checkpoint=checkpointing,
+            on_chunk=interrupt_at(1, 0),
+        )
+    meta, arrays = load_bundle(checkpointing.path)
+    del meta["config"]["repeat_damping"]
+    save_bundle(checkpointing.path, meta, arrays)
+    return checkpointing
+
+
+def test_checkpoint_before_damping_resumes_undamped(tmp_path):
+    undamped = SGNSConfig(**{**CONFIG.__dict__, "repeat_damping": 0.0})
+    checkpointing = _checkpoint_without_damping(tmp_path, undamped)
+    resumed = train_sgns(corpus(), undamped, VOCAB, checkpoint=checkpointing)
+    uninterrupted = train_sgns(corpus(), undamped, VOCAB)
+    np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
+
+
+def test_checkpoint_before_damping_rejects_damped_resume(tmp_path):
+    undamped = SGNSConfig(**{**CONFIG.__dict__, "repeat_damping": 0.0})
+    checkpointing = _checkpoint_without_damping(tmp_path, undamped)
+    with pytest.raises(ValueError, match="repeat_damping=0.0 there, 0.5 now"):
+        train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+
+
 def test_checkpoint_from_other_corpus_rejected(tmp_path):
     path = tmp_path / "run.ckpt"
     train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
