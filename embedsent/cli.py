@@ -364,13 +364,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--text-column",
         default="text",
-        help="column (CSV/TSV header) or key (JSONL) that holds the texts in "
+        help="column (CSV/TSV header) or key (JSONL) that contains the texts in "
         "a table --data file (default: %(default)s)",
     )
     train.add_argument(
         "--label-column",
         default="label",
-        help="column (CSV/TSV header) or key (JSONL) that holds the labels in "
+        help="column (CSV/TSV header) or key (JSONL) that contains the labels in "
         "a table --data file; it needs at least two distinct labels "
         "(default: %(default)s)",
     )

@@ -69,13 +69,13 @@ def add_labeled_options(
     parser.add_argument(
         "--text-column",
         default="text",
-        help="column (CSV/TSV header) or key (JSONL) that holds the texts in "
+        help="column (CSV/TSV header) or key (JSONL) that contains the texts in "
         "a table --data file (default: %(default)s)",
     )
     parser.add_argument(
         "--label-column",
         default="label",
-        help="column (CSV/TSV header) or key (JSONL) that holds the labels in "
+        help="column (CSV/TSV header) or key (JSONL) that contains the labels in "
         "a table --data file (default: %(default)s)",
     )
     add_encoding_options(parser, encoding_inputs)

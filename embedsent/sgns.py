@@ -14,7 +14,7 @@ recompile.
 
 Only the table rows a step touches are read and written: the gradient of a
 batch is scattered into the rows of its centers, of the stream span that
-holds their contexts, and of its noise words. A row that a batch updates
+contains their contexts, and of its noise words. A row that a batch updates
 several times gets damped updates (``damp_repeats``), because the batch
 computes them all from the same copy of the row.
 optax's transformations act on dense parameter trees, so using one here would

@@ -167,8 +167,8 @@ def test_column_flags_have_help_and_defaults(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "holds the texts in a table --data file (default: text)" in text
-    assert "holds the labels in a table --data file" in text
+    assert "contains the texts in a table --data file (default: text)" in text
+    assert "contains the labels in a table --data file" in text
     assert "(default: label)" in text
 
 
