@@ -50,6 +50,9 @@ _PLATFORM_ERROR = "platform"
 # The spec key that each scaling sweep varies.
 _SWEEP_SETTINGS = {"corpus": "repeat", "vocab": "max_vocab_size", "dim": "dim"}
 
+# Word-pair files of embedsent.evaluate.word_similarity that every trial scores.
+_SIMILARITY_DATASETS = ("wordsim353", "simlex999")
+
 # The XLA flag that makes the CPU backend list this many devices.
 _HOST_DEVICE_COUNT_FLAG = "--xla_force_host_platform_device_count"
 
@@ -268,11 +271,19 @@ def _quality(vectors) -> dict:
     from embedsent.evaluate import word_analogies, word_similarity
 
     result = {}
-    for dataset in ("wordsim353", "simlex999"):
+    for dataset in _SIMILARITY_DATASETS:
         try:
-            result[dataset] = word_similarity(vectors, dataset).spearman
+            similarity = word_similarity(vectors, dataset)
         except ValueError:
+            # There is no score, for example because fewer than two pairs
+            # have both words in the vocabulary.
             result[dataset] = None
+            result[f"{dataset}_pairs"] = None
+            result[f"{dataset}_total_pairs"] = None
+            continue
+        result[dataset] = similarity.spearman
+        result[f"{dataset}_pairs"] = similarity.n_pairs
+        result[f"{dataset}_total_pairs"] = similarity.n_pairs + similarity.n_oov
     try:
         result["analogy"] = word_analogies(vectors).accuracy
     except ValueError:
@@ -697,6 +708,8 @@ def summarize(trials: list[dict]) -> list[dict]:
             values = [t["quality"].get(metric) for t in runs]
             values = [v for v in values if v is not None]
             row[metric] = statistics.median(values) if values else None
+        for dataset in _SIMILARITY_DATASETS:
+            row.update(_pair_counts(runs, dataset))
         ours = [
             t for t in trials if t["trainer"] == "embedsent" and t["epochs"] == epochs
         ]
@@ -708,6 +721,27 @@ def summarize(trials: list[dict]) -> list[dict]:
             row["embedsent_ratio_median"] = statistics.median(ratios)
         rows.append(row)
     return rows
+
+
+def _pair_counts(runs: list[dict], dataset: str) -> dict[str, int | None]:
+    """Return the fewest pairs of ``dataset`` that a trial of ``runs`` scored.
+
+    Trials of one trainer and epoch count share a vocabulary, so their counts
+    agree, and the minimum never claims more pairs than a trial scored. Both
+    counts are None when no trial has them, as in reports written before
+    trials recorded them.
+    """
+    scored = [
+        t["quality"]
+        for t in runs
+        if t.get("quality", {}).get(f"{dataset}_pairs") is not None
+    ]
+    if not scored:
+        return {f"{dataset}_pairs": None, f"{dataset}_total_pairs": None}
+    return {
+        f"{dataset}_pairs": min(q[f"{dataset}_pairs"] for q in scored),
+        f"{dataset}_total_pairs": max(q[f"{dataset}_total_pairs"] for q in scored),
+    }
 
 
 def _max_of(runs: list[dict], name: str) -> float | None:
@@ -735,7 +769,7 @@ def format_summary(report: dict) -> str:
         _describe_devices(report),
         f"{'trainer':<12} {'epochs':>6} {'words/s':>10} {'ratio':>6} "
         f"{'RSS MB':>7} {'+RSS':>6} {'priv MB':>7} {'+priv':>6} {'compile s':>9} "
-        f"{'WS353':>6} {'SL999':>6} {'analogy':>7}",
+        f"{'WS353':>6} {'pairs':>7} {'SL999':>6} {'pairs':>7} {'analogy':>7}",
     ]
     for row in report["summary"]:
         ratio = row.get("embedsent_ratio_median")
@@ -757,6 +791,8 @@ def format_summary(report: dict) -> str:
         for metric in ("wordsim353", "simlex999", "analogy"):
             value = row[metric]
             cells.append(f"{value:>6.3f}" if value is not None else f"{'':>6}")
+            if metric in _SIMILARITY_DATASETS:
+                cells.append(f"{_format_pairs(row, metric):>7}")
         lines.append(" ".join(cells))
     lines.append("ratio: median over trials of embedsent words/s / this trainer's")
     lines.append(
@@ -768,6 +804,11 @@ def format_summary(report: dict) -> str:
         "+RSS, +priv: peak minus the value after loading the tokens and importing "
         "the trainer (max over trials)"
     )
+    lines.append(
+        "WS353, SL999: Spearman on WordSim353 and SimLex-999 (median over "
+        "trials); pairs: pairs scored, those with both words in the vocabulary, "
+        "of the pairs in the file. A score on few pairs is noisy"
+    )
     for name, records in report["sweeps"].items():
         lines.append(f"sweep {name}:")
         for record in records:
@@ -778,6 +819,15 @@ def format_summary(report: dict) -> str:
                 f"{record['train_seconds']:.1f} s"
             )
     return "\n".join(lines)
+
+
+def _format_pairs(row: dict, dataset: str) -> str:
+    """Return "scored/total" pairs of ``dataset`` in a summary row, or ""."""
+    scored = row.get(f"{dataset}_pairs")
+    total = row.get(f"{dataset}_total_pairs")
+    if scored is None or total is None:
+        return ""
+    return f"{scored}/{total}"
 
 
 def _describe_devices(report: dict) -> str:

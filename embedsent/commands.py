@@ -7,6 +7,7 @@ the library, prints the result and returns the exit status. Parsing lives in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -345,13 +346,31 @@ def run_train(args) -> int:
     )
     model.fit(labeled.texts, labeled.labels)
     model.save(args.out)
+    # fit has warned of the labeled texts with no in-vocabulary token, and
+    # score would warn of the same texts again, as class-prior predictions.
+    with _class_prior_logs_dropped():
+        accuracy = model.score(labeled.texts, labeled.labels)
     print(
         f"trained on {len(labeled)} texts, classes {model.classes_}, train "
-        f"accuracy {100 * model.score(labeled.texts, labeled.labels):.1f}%; "
-        f"saved {args.out}"
+        f"accuracy {100 * accuracy:.1f}%; saved {args.out}"
     )
     print(describe_parameters(model))
     return 0
+
+
+@contextlib.contextmanager
+def _class_prior_logs_dropped():
+    """Drop every record of the ``embedsent.class_prior`` logger in the block."""
+    prior_logger = logging.getLogger("embedsent.class_prior")
+
+    def drop(record: logging.LogRecord) -> bool:
+        return False
+
+    prior_logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        prior_logger.removeFilter(drop)
 
 
 def run_predict(args) -> int:

@@ -28,7 +28,7 @@ from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.datasets import LabeledTexts, SplitCorpus, balanced_sample
 from embedsent.evaluate import paired_difference, summarize_accuracies, word_similarity
-from embedsent.features import SentenceEncoder
+from embedsent.features import FeatureReport, SentenceEncoder
 from embedsent.pipeline import random_vectors
 from embedsent.text import tokenize_corpus
 from embedsent.trainer import train_sgns
@@ -310,15 +310,19 @@ def run_comparison(
             result.similarity[name] = _vector_quality(vector_sets[name])
 
     features = {}
+    reports: dict[str, dict[str, FeatureReport]] = {"train": {}, "test": {}}
     for name in config.methods:
         if name == "tfidf_lr":
             continue
         encoder = SentenceEncoder(vector_sets[name], config.feature_method)
         encoder.fit(pretrain_tokens)
-        features[name] = (
-            encoder.transform(train_tokens),
-            encoder.transform(test_tokens),
-        )
+        encoded = []
+        for split, tokens in (("train", train_tokens), ("test", test_tokens)):
+            # _log_empty_texts warns once per split for all methods together.
+            encoded.append(encoder.transform(tokens, warn_empty=False))
+            reports[split][name] = encoder.last_report_
+        features[name] = tuple(encoded)
+    _log_empty_texts(reports)
 
     rng = np.random.default_rng(config.seed)
     test_labels = list(corpus.test.labels)
@@ -357,6 +361,39 @@ def run_comparison(
             logger.info("n=%d draw %d/%d done", n, draw + 1, n_draws)
     result.timings["classify"] = time.perf_counter() - started
     return result
+
+
+def _log_empty_texts(reports: dict[str, dict[str, FeatureReport]]) -> None:
+    """Log one warning per split that has texts with no in-vocabulary token.
+
+    Args:
+        reports: Per split, the encoder report of each method's vectors.
+    """
+    for split, by_method in reports.items():
+        if not any(report.n_empty for report in by_method.values()):
+            continue
+        # Methods whose vectors share a vocabulary have the same count, so
+        # they share one entry: "122 of 200 for transfer and scratch".
+        methods_by_count: dict[tuple[int, int], list[str]] = {}
+        for method, report in by_method.items():
+            key = (report.n_empty, report.n_texts)
+            methods_by_count.setdefault(key, []).append(method)
+        counts = [
+            f"{n_empty} of {n_texts} for {_join_names(methods)}"
+            for (n_empty, n_texts), methods in methods_by_count.items()
+        ]
+        logger.warning(
+            "%s texts with no in-vocabulary token, which get zero sentence vectors: %s",
+            split,
+            ", ".join(counts),
+        )
+
+
+def _join_names(names: Sequence[str]) -> str:
+    """Join ``names`` as "a", "a and b" or "a, b and c"."""
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _check_sizes(train: LabeledTexts, sizes: Sequence[int]) -> None:

@@ -186,6 +186,14 @@ def _add_method_options(parser) -> None:
         help="word vector dimension (default: %(default)s)",
     )
     parser.add_argument(
+        "--repeat-damping",
+        type=config_value(SGNSConfig, "repeat_damping", float),
+        default=SGNSConfig().repeat_damping,
+        help="in JAX pretraining, divide the updates of a word that a step "
+        "updates c times by c**this, 0 to 1; 0 adds them at full size, and "
+        "gensim has no such setting (default: %(default)s)",
+    )
+    parser.add_argument(
         "--min-count",
         type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
         default=VocabConfig().min_count,
@@ -282,7 +290,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _configs(args) -> dict:
-    sgns = SGNSConfig(dim=args.dim, epochs=args.epochs, seed=args.seed)
+    sgns = SGNSConfig(
+        dim=args.dim,
+        epochs=args.epochs,
+        repeat_damping=args.repeat_damping,
+        seed=args.seed,
+    )
     vocab = VocabConfig(min_count=args.min_count)
     curve = CurveConfig(
         sizes=tuple(args.sizes),

@@ -19,6 +19,8 @@ from embedsent.bench import (
     summarize,
 )
 from embedsent.cli import main
+from embedsent.evaluate import word_similarity
+from embedsent.vectors import WordVectors
 
 WORDS = [f"w{i}" for i in range(40)]
 
@@ -121,6 +123,44 @@ def test_summary_pairs_ratios_and_added_memory():
     # Ratios pair the i-th trials: 300/100 and 200/200.
     assert rows["gensim-w2"]["embedsent_ratio_median"] == 2.0
     assert rows["embedsent"]["analogy"] is None
+
+
+def test_quality_records_similarity_pairs():
+    words = ["love", "sex", "tiger", "cat", "book", "paper", "computer", "keyboard"]
+    vectors = WordVectors(words, np.random.default_rng(0).normal(size=(8, 4)))
+    quality = bench._quality(vectors)
+    scored = word_similarity(vectors, "wordsim353")
+    assert quality["wordsim353"] == scored.spearman
+    assert quality["wordsim353_pairs"] == scored.n_pairs
+    assert quality["wordsim353_pairs"] >= 4
+    assert quality["wordsim353_total_pairs"] == 353
+    # No SimLex-999 pair has both words among these eight.
+    assert quality["simlex999"] is None
+    assert quality["simlex999_pairs"] is None
+    assert quality["simlex999_total_pairs"] is None
+
+
+def test_summary_prints_similarity_pairs():
+    trials = [_record("embedsent", 300.0, 900.0, 700.0) for _ in range(2)]
+    trials[0]["quality"].update(wordsim353_pairs=12, wordsim353_total_pairs=353)
+    trials[1]["quality"].update(wordsim353_pairs=12, wordsim353_total_pairs=353)
+    (row,) = summarize(trials)
+    assert row["wordsim353"] == 0.5
+    assert row["wordsim353_pairs"] == 12
+    assert row["wordsim353_total_pairs"] == 353
+    # These records come from reports written before trials counted pairs.
+    assert row["simlex999_pairs"] is None
+    report = {
+        "machine": {"processor": "x86", "cpu_count": 2, "platform": "L", "jax": "0"},
+        "summary": [row],
+        "sweeps": {},
+    }
+    lines = format_summary(report).splitlines()
+    header = lines[2].split()
+    cells = lines[3].split()
+    assert header[-5:] == ["WS353", "pairs", "SL999", "pairs", "analogy"]
+    assert cells[-3:] == ["0.500", "12/353", "0.300"]
+    assert any(line.startswith("WS353, SL999: Spearman") for line in lines)
 
 
 def test_summary_without_baseline_leaves_added_empty():

@@ -150,10 +150,11 @@ def test_train_warns_once_of_unknown_texts(tmp_path, caplog):
     out = ["--out", str(tmp_path / "model.npz"), "--classifier-epochs", "5"]
     with caplog.at_level(logging.WARNING, logger="embedsent"):
         assert main([*argv, *out]) == 0
-    fit_warnings = [r for r in caplog.records if "labeled texts" in r.message]
-    assert len(fit_warnings) == 1
-    assert "1 of 3 labeled texts have no in-vocabulary token" in caplog.text
+    unknown = [r.message for r in caplog.records if "in-vocabulary" in r.message]
+    assert len(unknown) == 1
+    assert "1 of 3 labeled texts have no in-vocabulary token" in unknown[0]
     assert "get zero vectors" not in caplog.text
+    assert "class prior" not in caplog.text
 
 
 def test_predict_help_mentions_known_tokens(capsys):

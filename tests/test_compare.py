@@ -1,4 +1,6 @@
+import dataclasses
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -12,7 +14,8 @@ from embedsent.compare import (
     select_sizes,
 )
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
-from embedsent.datasets import load_aclimdb, load_default_corpus
+from embedsent.datasets import LabeledTexts, load_aclimdb, load_default_corpus
+from embedsent.features import FeatureReport
 
 
 def test_compare_config_rejects_unknown_method():
@@ -50,6 +53,55 @@ def test_compare_on_default_corpus_reports_every_run():
     assert {r["n"] for r in result.runs} == {4, 8}
     assert all(0.0 <= r["accuracy"] <= 1.0 for r in result.runs)
     assert "transfer" in result.format_table()
+
+
+def test_compare_warns_once_per_split(caplog):
+    corpus = load_default_corpus()
+    # Its words occur once, below min_count, so this training text is empty.
+    train = LabeledTexts(
+        (*corpus.train.texts, "qwerty zxcvb"), (*corpus.train.labels, "pos")
+    )
+    corpus = dataclasses.replace(corpus, train=train)
+    config = CompareConfig(
+        sizes=(4,), draws=1, methods=("transfer", "scratch", "tfidf_lr")
+    )
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        run_comparison(
+            corpus,
+            config,
+            # Only the most frequent words reach the vocabulary, so many
+            # texts have none of them.
+            vocab_config=VocabConfig(min_count=8, sample=0.0),
+            sgns_config=SGNSConfig(dim=8, epochs=1, batch_size=64),
+            classifier_config=ClassifierConfig(epochs=5),
+        )
+    empty = [r.message for r in caplog.records if "in-vocabulary" in r.message]
+    assert len(empty) == 2
+    assert empty[0].startswith("train texts with no in-vocabulary token")
+    assert empty[1].startswith("test texts with no in-vocabulary token")
+    assert "of 9 for transfer and scratch" in empty[0]
+    assert "of 200 for transfer and scratch" in empty[1]
+    assert not [r for r in caplog.records if r.name == "embedsent.features"]
+
+
+def test_empty_text_warning_groups_equal_counts(caplog):
+    def report(n_empty):
+        return FeatureReport(n_texts=200, n_empty=n_empty, n_tokens=900, n_oov_tokens=9)
+
+    reports = {
+        "train": {"transfer": report(0), "scratch": report(0)},
+        "test": {
+            "transfer": report(12),
+            "transfer_gensim": report(10),
+            "scratch": report(12),
+        },
+    }
+    with caplog.at_level(logging.WARNING, logger="embedsent.compare"):
+        embedsent.compare._log_empty_texts(reports)
+    assert [r.message for r in caplog.records] == [
+        "test texts with no in-vocabulary token, which get zero sentence vectors: "
+        "12 of 200 for transfer and scratch, 10 of 200 for transfer_gensim"
+    ]
 
 
 @pytest.mark.realdata

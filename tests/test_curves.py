@@ -1,14 +1,15 @@
 import argparse
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from embedsent import curves
+from embedsent import baseline, curve_cli, curves, trainer
 from embedsent.cli import build_parser
-from embedsent.config import TextConfig
+from embedsent.config import SGNSConfig, TextConfig, VocabConfig
 from embedsent.curve_cli import run
-from embedsent.curve_data import load_tokenized_corpus
+from embedsent.curve_data import load_tokenized_corpus, pretrained_vectors
 from embedsent.curve_output import format_summary, write_section
 from embedsent.curve_report import SECTION_TITLE
 from embedsent.curve_stats import (
@@ -21,6 +22,7 @@ from embedsent.curve_stats import (
 from embedsent.curves import CurveConfig, draw_indices, planned_runs
 from embedsent.run_store import RunStore
 from embedsent.toy_experiment import ToyConfig, run_toy_experiment
+from embedsent.vectors import WordVectors
 
 
 def _parse(*argv: str) -> argparse.Namespace:
@@ -68,6 +70,65 @@ def test_global_seed_and_progress_reach_bench_transfer():
     args = _parse("--data", "default", "--seed", "5")
     assert args.seed == 5
     assert not args.no_progress
+
+
+def test_bench_transfer_repeat_damping_flag():
+    assert _parse("--data", "default").repeat_damping == 0.5
+    args = _parse("--data", "default", "--repeat-damping", "0")
+    assert args.repeat_damping == 0.0
+
+
+def test_bench_transfer_rejects_out_of_range_damping(capsys):
+    with pytest.raises(SystemExit):
+        _parse("--data", "default", "--repeat-damping", "1.5")
+    assert "--repeat-damping" in capsys.readouterr().err
+
+
+class _StopBeforePretraining(Exception):
+    pass
+
+
+def test_repeat_damping_reaches_jax_pretraining(tmp_path, monkeypatch):
+    seen = {}
+
+    def capture(trainer_name, tokens, *, sgns_config, **options):
+        seen[trainer_name] = sgns_config
+        raise _StopBeforePretraining
+
+    monkeypatch.setattr(curve_cli, "pretrained_vectors", capture)
+    with pytest.raises(_StopBeforePretraining):
+        run(_tiny_args(tmp_path, "--repeat-damping", "0.25"))
+    assert seen["jax"].repeat_damping == 0.25
+
+
+def test_repeat_damping_keys_only_jax_vector_cache(tmp_path, monkeypatch):
+    trained = []
+    fake = WordVectors(["good", "bad"], np.eye(2, dtype=np.float32), np.array([2, 1]))
+
+    def fake_sgns(tokens, sgns_config, vocab_config, progress=False):
+        trained.append(("jax", sgns_config.repeat_damping))
+        return SimpleNamespace(word_vectors=lambda: fake)
+
+    def fake_gensim(tokens, *, sgns, vocab, workers):
+        trained.append(("gensim", sgns.repeat_damping))
+        return fake
+
+    monkeypatch.setattr(trainer, "train_sgns", fake_sgns)
+    monkeypatch.setattr(baseline, "train_gensim_word2vec", fake_gensim)
+    for damping in (0.5, 0.0):
+        for trainer_name in ("jax", "gensim"):
+            pretrained_vectors(
+                trainer_name,
+                [["good", "bad"]],
+                sgns_config=SGNSConfig(dim=2, repeat_damping=damping),
+                vocab_config=VocabConfig(min_count=1),
+                corpus_key="corpus",
+                cache_dir=tmp_path,
+            )
+    # The second gensim call reads the vectors that the first one cached.
+    assert trained == [("jax", 0.5), ("gensim", 0.5), ("jax", 0.0)]
+    assert len(list(tmp_path.glob("vectors-jax-*.npz"))) == 2
+    assert len(list(tmp_path.glob("vectors-gensim-*.npz"))) == 1
 
 
 def test_default_corpus_applies_limits(tmp_path):
