@@ -23,7 +23,7 @@ from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.vectors import WordVectors
 from embedsent.vocab import MinCountError, check_token_corpus
 
-__all__ = ["train_gensim_word2vec", "TfidfLogisticRegression"]
+__all__ = ["train_gensim_word2vec", "TfidfLogisticRegression", "word2vec_arguments"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,23 +96,7 @@ def train_gensim_word2vec(
     from gensim.models import Word2Vec
 
     start = time.perf_counter()
-    model = Word2Vec(
-        sentences=documents,
-        sg=1,
-        hs=0,
-        negative=sgns.negative,
-        vector_size=sgns.dim,
-        window=sgns.window,
-        min_count=vocab.min_count,
-        max_final_vocab=vocab.max_vocab_size,
-        sample=vocab.sample,
-        ns_exponent=vocab.noise_power,
-        alpha=sgns.alpha,
-        min_alpha=sgns.min_alpha,
-        epochs=sgns.epochs,
-        seed=sgns.seed,
-        workers=workers,
-    )
+    model = Word2Vec(sentences=documents, **word2vec_arguments(sgns, vocab, workers))
     elapsed = time.perf_counter() - start
     words = model.corpus_total_words * sgns.epochs
     logger.info(
@@ -126,6 +110,31 @@ def train_gensim_word2vec(
         len(model.wv),
     )
     return WordVectors.from_gensim(model.wv)
+
+
+def word2vec_arguments(sgns: SGNSConfig, vocab: VocabConfig, workers: int) -> dict:
+    """Return gensim ``Word2Vec`` keyword arguments for skip-gram with these settings.
+
+    ``train_gensim_word2vec`` documents the mapping; everything but the
+    corpus is here, so a caller that streams its own corpus to gensim trains
+    with the same settings.
+    """
+    return {
+        "sg": 1,
+        "hs": 0,
+        "negative": sgns.negative,
+        "vector_size": sgns.dim,
+        "window": sgns.window,
+        "min_count": vocab.min_count,
+        "max_final_vocab": vocab.max_vocab_size,
+        "sample": vocab.sample,
+        "ns_exponent": vocab.noise_power,
+        "alpha": sgns.alpha,
+        "min_alpha": sgns.min_alpha,
+        "epochs": sgns.epochs,
+        "seed": sgns.seed,
+        "workers": workers,
+    }
 
 
 def _reject_one_shot(corpus) -> None:

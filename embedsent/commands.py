@@ -218,9 +218,9 @@ def run_pretrain(args) -> int:
         _warn_ignored_with_continue_from(args, base)
     texts = _load_unlabeled_texts(args.data, args)
     progress = not args.no_progress
-    tokens = tokenize_corpus(texts, TextConfig(), progress=progress)
-    _check_has_tokens(args.data, texts, tokens)
     if base is not None:
+        tokens = tokenize_corpus(texts, TextConfig(), progress=progress)
+        _check_has_tokens(args.data, texts, tokens)
         sgns = dataclasses.replace(sgns, dim=base.config.dim)
         model = continue_training(base, tokens, sgns, progress=progress)
         print(
@@ -231,8 +231,15 @@ def run_pretrain(args) -> int:
         checkpoint = None
         if args.checkpoint:
             checkpoint = Checkpointing(Path(args.checkpoint), args.checkpoint_every)
+        vocabulary, encoded = _encode_texts(args.data, texts, vocab, progress)
+        del texts
         model = train_sgns(
-            tokens, sgns, vocab, progress=progress, checkpoint=checkpoint
+            encoded,
+            sgns,
+            vocab,
+            vocab=vocabulary,
+            progress=progress,
+            checkpoint=checkpoint,
         )
     from embedsent.distributed import writes_files
 
@@ -284,19 +291,47 @@ def _warn_ignored_with_continue_from(args, base) -> None:
         )
 
 
+def _encode_texts(source: str, texts: list[str], vocab_config, progress: bool):
+    """Tokenise ``texts`` one at a time into a vocabulary and id arrays.
+
+    Only ids are kept, 4 bytes per token, so the token lists of the whole
+    corpus, over ten times larger as Python strings, never exist at once.
+    """
+    from embedsent.config import TextConfig
+    from embedsent.text import iter_tokenize
+    from embedsent.vocab import EmptyCorpusError, build_and_encode
+
+    _check_has_texts(source, texts)
+    try:
+        return build_and_encode(
+            iter_tokenize(texts, TextConfig(), progress=progress), vocab_config
+        )
+    except EmptyCorpusError:
+        raise _no_tokens_error(source, texts) from None
+
+
 def _check_has_tokens(source: str, texts: list[str], tokens) -> None:
     """Raise ValueError naming ``--data`` when its texts contain no token."""
+    _check_has_texts(source, texts)
+    if not any(tokens):
+        raise _no_tokens_error(source, texts)
+
+
+def _check_has_texts(source: str, texts: list[str]) -> None:
+    """Raise ValueError naming ``--data`` when it holds no texts."""
     if not texts:
         raise ValueError(
             f"--data {source} contains no texts (it is empty or has only blank "
             "lines); pass a file with one text per line"
         )
-    if not any(tokens):
-        raise ValueError(
-            f"--data {source}: its {len(texts)} texts contain no tokens after "
-            "tokenisation, which drops stopwords and punctuation; pass texts with "
-            "more words"
-        )
+
+
+def _no_tokens_error(source: str, texts: list[str]) -> ValueError:
+    return ValueError(
+        f"--data {source}: its {len(texts)} texts contain no tokens after "
+        "tokenisation, which drops stopwords and punctuation; pass texts with "
+        "more words"
+    )
 
 
 def _check_label_classes(args, labels) -> None:

@@ -25,7 +25,7 @@ import numbers
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from importlib import resources
@@ -40,6 +40,7 @@ __all__ = [
     "NEGATIONS",
     "STOPWORDS",
     "clean_text",
+    "iter_tokenize",
     "stopword_list",
     "tokenize",
     "tokenize_corpus",
@@ -427,6 +428,50 @@ def tokenize_corpus(
     return result
 
 
+def iter_tokenize(
+    texts: Iterable[str],
+    config: TextConfig | None = None,
+    *,
+    progress: bool = False,
+) -> Iterator[list[str]]:
+    """Yield the token list of each text, one text at a time.
+
+    Unlike :func:`tokenize_corpus`, which returns every token list at once,
+    this keeps only the current text's tokens, so a consumer such as
+    :func:`embedsent.vocab.build_and_encode` that stores ids never keeps the
+    whole corpus as Python strings. It runs in this process.
+
+    Args:
+        texts: An iterable of str; a single str is rejected.
+        config: Settings, or ``None`` for the defaults of ``TextConfig()``.
+        progress: Show a tqdm progress bar counting texts (with a total
+            when ``texts`` has a length).
+
+    Raises:
+        TypeError: If ``texts`` is a str, bytes or not iterable, or an
+            element is not a str (raised when that element is reached).
+    """
+    iterator = _iterate_corpus(texts)
+    if not isinstance(progress, bool):
+        raise TypeError(
+            f"progress must be True or False, got {progress!r} "
+            f"({type(progress).__name__})"
+        )
+    total = len(texts) if hasattr(texts, "__len__") else None
+    return _iter_tokens(iterator, total, _resolve_config(config), progress)
+
+
+def _iter_tokens(
+    texts: Iterator, total: int | None, config: TextConfig, progress: bool
+) -> Iterator[list[str]]:
+    pipeline = _pipeline(config)
+    with tqdm(total=total, disable=not progress, unit="text", desc="tokenize") as bar:
+        for index, text in enumerate(texts):
+            _check_text(text, f"texts[{index}]")
+            yield pipeline(text)
+            bar.update(1)
+
+
 # --- Helpers ---------------------------------------------------------------
 
 
@@ -535,20 +580,24 @@ def _check_text(text: object, name: str) -> None:
     )
 
 
-def _check_corpus(texts: object) -> list[str]:
+def _iterate_corpus(texts: object) -> Iterator:
+    """Return an iterator over ``texts``, rejecting one text or a non-iterable."""
     if isinstance(texts, str | bytes | bytearray):
         raise TypeError(
             "texts must be a corpus, an iterable of texts, not one "
             f"{type(texts).__name__}; wrap a single text in a list: [text]"
         )
     try:
-        iterator = iter(texts)
+        return iter(texts)
     except TypeError:
         raise TypeError(
             f"texts must be an iterable of str, got {type(texts).__name__}; "
             "pass a list of texts"
         ) from None
-    texts = list(iterator)
+
+
+def _check_corpus(texts: object) -> list[str]:
+    texts = list(_iterate_corpus(texts))
     for index, text in enumerate(texts):
         _check_text(text, f"texts[{index}]")
     return texts

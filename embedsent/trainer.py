@@ -49,6 +49,7 @@ from embedsent.sgns_model import (
 from embedsent.vocab import (
     EncodedCorpus,
     Vocabulary,
+    build_and_encode,
     check_token_corpus,
     check_token_types,
 )
@@ -158,8 +159,10 @@ def train_sgns(
     """Train SGNS word vectors on a tokenised corpus.
 
     Args:
-        corpus: Token lists (a one-shot iterator is read once and kept), or an
-            already encoded corpus when ``vocab`` is given.
+        corpus: Token lists; an iterable that is not a sequence, such as a
+            generator from ``embedsent.text.iter_tokenize``, is read once and
+            kept only as ids when ``vocab`` is None (``build_and_encode``);
+            or an already encoded corpus when ``vocab`` is given.
         config: Training settings; ``config.seed`` drives every random choice.
         vocab_config: Vocabulary settings, used when ``vocab`` is None.
         vocab: A prebuilt vocabulary to train against.
@@ -188,6 +191,11 @@ def train_sgns(
         if vocab is None:
             raise ValueError("an EncodedCorpus needs the vocab it was encoded with")
         encoded = corpus
+        has_known_token = len(encoded) > 0
+    elif vocab is None and not isinstance(corpus, Sequence):
+        # A generator or other one-shot iterable is read once into ids, so
+        # its token lists never exist all at once.
+        vocab, encoded = build_and_encode(corpus, vocab_config)
         has_known_token = len(encoded) > 0
     else:
         documents = check_token_corpus(corpus)

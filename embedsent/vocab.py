@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from embedsent.storage import write_text_atomic
 __all__ = [
     "Vocabulary",
     "EncodedCorpus",
+    "EmptyCorpusError",
     "MinCountError",
+    "build_and_encode",
     "check_token_corpus",
     "check_token_types",
 ]
@@ -29,6 +32,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 VOCAB_FORMAT_VERSION = 1
+
+
+class EmptyCorpusError(ValueError):
+    """Raised when a corpus to build a vocabulary from has no tokens at all."""
 
 
 class MinCountError(ValueError):
@@ -59,6 +66,15 @@ def check_token_corpus(corpus, *, name: str = "corpus") -> list[Sequence[str]]:
             (raw texts, which would be trained on as characters), or holds
             anything but sequences of strings.
     """
+    _check_corpus_type(corpus, name)
+    documents = corpus if isinstance(corpus, list) else list(corpus)
+    for position, document in enumerate(documents):
+        _check_document(document, f"{name}[{position}]")
+    return documents
+
+
+def _check_corpus_type(corpus, name: str) -> None:
+    """Raise TypeError unless ``corpus`` is an iterable other than a string."""
     if isinstance(corpus, str | bytes | bytearray):
         raise TypeError(
             f"{name} must be a sequence of token lists, got a single "
@@ -69,30 +85,34 @@ def check_token_corpus(corpus, *, name: str = "corpus") -> list[Sequence[str]]:
         raise TypeError(
             f"{name} must be an iterable of token lists, got {type(corpus).__name__}"
         )
-    documents = corpus if isinstance(corpus, list) else list(corpus)
-    for position, document in enumerate(documents):
-        if isinstance(document, str | bytes | bytearray):
-            fix = "Tokenize it first"
-            if not isinstance(document, str):
-                fix = "Decode it and tokenize it first"
+
+
+def _check_document(document, label: str) -> None:
+    """Raise TypeError unless ``document`` is a sequence of str tokens.
+
+    Only the first token is checked here; callers check the distinct tokens
+    with ``check_token_types``.
+    """
+    if isinstance(document, str | bytes | bytearray):
+        fix = "Tokenize it first"
+        if not isinstance(document, str):
+            fix = "Decode it and tokenize it first"
+        raise TypeError(
+            f"{label} is a {type(document).__name__} "
+            f"({document[:40]!r}), not a token list; a corpus of raw texts "
+            f"would be trained on as characters. {fix} with "
+            "embedsent.text.tokenize_corpus(texts)"
+        )
+    if not isinstance(document, Sequence):
+        raise TypeError(
+            f"{label} must be a list of str tokens, got {type(document).__name__}"
+        )
+    for token in document[:1]:
+        if not isinstance(token, str):
             raise TypeError(
-                f"{name}[{position}] is a {type(document).__name__} "
-                f"({document[:40]!r}), not a token list; a corpus of raw texts "
-                f"would be trained on as characters. {fix} with "
-                "embedsent.text.tokenize_corpus(texts)"
+                f"{label} must contain str tokens, got "
+                f"{type(token).__name__} ({token!r})"
             )
-        if not isinstance(document, Sequence):
-            raise TypeError(
-                f"{name}[{position}] must be a list of str tokens, got "
-                f"{type(document).__name__}"
-            )
-        for token in document[:1]:
-            if not isinstance(token, str):
-                raise TypeError(
-                    f"{name}[{position}] must contain str tokens, got "
-                    f"{type(token).__name__} ({token!r})"
-                )
-    return documents
 
 
 def check_token_types(tokens: Iterable, *, name: str = "corpus") -> None:
@@ -171,20 +191,28 @@ class Vocabulary:
         counter: Counter[str] = Counter()
         for document in documents:
             counter.update(document)
-        if not counter:
-            raise ValueError(
+        return cls._from_counts(counter.keys(), counter.values(), config)
+
+    @classmethod
+    def _from_counts(
+        cls, tokens: Iterable[str], counts: Iterable[int], config: VocabConfig
+    ) -> Vocabulary:
+        """Keep the counted tokens that pass ``config``, in vocabulary order."""
+        counted = list(zip(tokens, counts, strict=True))
+        if not counted:
+            raise EmptyCorpusError(
                 "the corpus contains no tokens; pass non-empty tokenised texts"
             )
-        check_token_types(counter)
-        kept = [(t, c) for t, c in counter.items() if c >= config.min_count]
+        check_token_types(token for token, _ in counted)
+        kept = [(t, c) for t, c in counted if c >= config.min_count]
         if not kept:
-            largest = max(counter.values())
+            largest = max(c for _, c in counted)
             raise MinCountError(
                 f"every token is below min_count={config.min_count}: the corpus has "
-                f"{len(counter)} token types and the largest count is {largest}; "
+                f"{len(counted)} token types and the largest count is {largest}; "
                 f"lower min_count to at most {largest} or add more text",
                 min_count=config.min_count,
-                token_types=len(counter),
+                token_types=len(counted),
                 largest_count=largest,
             )
         kept.sort(key=lambda item: (-item[1], item[0]))
@@ -193,7 +221,7 @@ class Vocabulary:
         logger.info(
             "vocabulary: %d of %d token types kept (min_count=%d)",
             len(kept),
-            len(counter),
+            len(counted),
             config.min_count,
         )
         return cls([t for t, _ in kept], [c for _, c in kept])
@@ -281,3 +309,58 @@ class Vocabulary:
     def load(cls, path: str | os.PathLike) -> Vocabulary:
         with open(path, encoding="utf-8") as handle:
             return cls.from_dict(json.load(handle))
+
+
+def build_and_encode(
+    corpus: Iterable[Sequence[str]], config: VocabConfig | None = None
+) -> tuple[Vocabulary, EncodedCorpus]:
+    """Build the vocabulary and encode the corpus in one pass over ``corpus``.
+
+    The result equals ``Vocabulary.build(corpus, config)`` followed by
+    ``encode_corpus``, but each document is read once and only its ids are
+    kept: every token gets a provisional id in order of first appearance,
+    and the kept tokens are renumbered in vocabulary order at the end. A
+    generator that tokenises texts one at a time therefore never has the
+    whole corpus in memory as token lists. On IMDB reviews those lists took
+    about 60 bytes per token as Python strings, against 4 for the ids.
+
+    Raises:
+        TypeError: as ``check_token_corpus`` and ``check_token_types`` do.
+        ValueError: if the corpus has no tokens or none reaches ``min_count``.
+    """
+    config = config or VocabConfig()
+    _check_corpus_type(corpus, "corpus")
+    provisional: dict[str, int] = {}
+    ids = array("i")
+    lengths = array("q")
+    for position, document in enumerate(corpus):
+        _check_document(document, f"corpus[{position}]")
+        start = len(ids)
+        try:
+            ids.extend(
+                provisional.setdefault(token, len(provisional)) for token in document
+            )
+        except TypeError:
+            # An unhashable token; name it and its document.
+            check_token_types(document, name=f"corpus[{position}]")
+            raise
+        lengths.append(len(ids) - start)
+    first_ids = (
+        np.frombuffer(ids, dtype=np.int32) if len(ids) else np.empty(0, np.int32)
+    )
+    counts = np.bincount(first_ids, minlength=len(provisional))
+    vocab = Vocabulary._from_counts(provisional.keys(), counts.tolist(), config)
+    renumber = np.full(len(provisional), -1, dtype=np.int32)
+    for new_id, token in enumerate(vocab.tokens):
+        renumber[provisional[token]] = new_id
+    del provisional
+    final = renumber[first_ids]
+    known = final >= 0
+    doc_lengths = np.frombuffer(lengths, dtype=np.int64)
+    doc_ids = np.repeat(np.arange(len(doc_lengths), dtype=np.int32), doc_lengths)
+    encoded = EncodedCorpus(
+        ids=np.ascontiguousarray(final[known]),
+        doc_ids=np.ascontiguousarray(doc_ids[known]),
+        raw_token_count=int(len(first_ids)),
+    )
+    return vocab, encoded

@@ -157,3 +157,12 @@ def test_empty_txt_data_names_file(files, capsys):
     err = _error(capsys, ["pretrain", "--data", str(empty), "--out", out])
     assert f"--data {empty} contains no texts" in err
     assert "tokenised" not in err
+
+
+def test_stopword_only_txt_data_names_file(files, capsys):
+    stopwords = files["folder"] / "stopwords.txt"
+    stopwords.write_text("the and of\nit is a\n", encoding="utf-8")
+    out = str(files["folder"] / "unused.txt")
+    err = _error(capsys, ["pretrain", "--data", str(stopwords), "--out", out])
+    assert f"--data {stopwords}: its 2 texts contain no tokens" in err
+    assert not Path(out).exists()

@@ -20,6 +20,7 @@ from embedsent.text import (
     NEGATIONS,
     STOPWORDS,
     clean_text,
+    iter_tokenize,
     stopword_list,
     tokenize,
     tokenize_corpus,
@@ -719,3 +720,24 @@ def test_real_reviews_tokenise_cleanly(imdb_archive):
         assert "br" not in tokens
         assert_valid_tokens(tokens)
     assert sum(tokens.count("not") for tokens in token_lists) > 50
+
+
+def test_iter_tokenize_yields_what_tokenize_corpus_returns():
+    texts = ["A great film!<br />Loved it.", "", "It wasn't good :(", "Meh."]
+    streamed = iter_tokenize(iter(texts), NO_STOPWORD_REMOVAL)
+    assert not isinstance(streamed, list)
+    assert list(streamed) == tokenize_corpus(texts, NO_STOPWORD_REMOVAL)
+
+
+def test_iter_tokenize_rejects_a_single_text_at_once():
+    with pytest.raises(TypeError, match="wrap a single text in a list"):
+        iter_tokenize("one review")
+    with pytest.raises(TypeError, match="iterable of str, got int"):
+        iter_tokenize(3)
+
+
+def test_iter_tokenize_names_the_non_string_text():
+    stream = iter_tokenize(["fine", b"bytes"])
+    assert next(stream) == ["fine"]
+    with pytest.raises(TypeError, match=r"texts\[1\]"):
+        next(stream)

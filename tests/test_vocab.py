@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 from embedsent.config import VocabConfig
-from embedsent.vocab import Vocabulary
+from embedsent.vocab import (
+    EmptyCorpusError,
+    MinCountError,
+    Vocabulary,
+    build_and_encode,
+)
 
 CORPUS = [["good", "film", "good"], ["bad", "film"], ["good", "plot", "zebra"]]
 
@@ -84,3 +89,64 @@ def test_vocab_load_rejects_unknown_version(tmp_path):
     (tmp_path / "vocab.json").write_text('{"format_version": 99}')
     with pytest.raises(ValueError, match="format_version 99"):
         Vocabulary.load(tmp_path / "vocab.json")
+
+
+def _two_pass(documents, config):
+    vocab = Vocabulary.build(documents, config)
+    return vocab, vocab.encode_corpus(documents)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [VocabConfig(min_count=1), VocabConfig(min_count=2), VocabConfig(max_vocab_size=3)],
+)
+def test_build_and_encode_equals_build_then_encode(config):
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(12)]
+    documents = [
+        list(rng.choice(words, size=int(rng.integers(0, 9)), p=None)) for _ in range(40)
+    ]
+    documents[3] = []
+    vocab, encoded = build_and_encode(iter(documents), config)
+    expected_vocab, expected = _two_pass(documents, config)
+    assert vocab.tokens == expected_vocab.tokens
+    np.testing.assert_array_equal(vocab.counts, expected_vocab.counts)
+    np.testing.assert_array_equal(encoded.ids, expected.ids)
+    np.testing.assert_array_equal(encoded.doc_ids, expected.doc_ids)
+    assert encoded.ids.dtype == np.int32 and encoded.doc_ids.dtype == np.int32
+    assert encoded.raw_token_count == expected.raw_token_count
+
+
+def test_build_and_encode_reads_a_generator_once():
+    reads = []
+
+    def documents():
+        for document in (["good", "film"], ["bad", "film"], ["film"]):
+            reads.append(document)
+            yield document
+
+    vocab, encoded = build_and_encode(documents(), VocabConfig(min_count=1))
+    assert len(reads) == 3
+    assert vocab.tokens[0] == "film"
+    assert encoded.doc_ids.tolist() == [0, 0, 1, 1, 2]
+
+
+def test_build_and_encode_rejects_raw_texts_with_the_position():
+    with pytest.raises(TypeError, match=r"corpus\[1\] is a str .*tokenize_corpus"):
+        build_and_encode(iter([["ok"], "a raw text"]))
+    with pytest.raises(TypeError, match="single str"):
+        build_and_encode("a raw text")
+
+
+def test_build_and_encode_names_a_non_string_token():
+    with pytest.raises(TypeError, match=r"corpus\[0\] tokens must be str, got list"):
+        build_and_encode(iter([["ok", ["nested"]]]))
+    with pytest.raises(TypeError, match="tokens must be str, got int"):
+        build_and_encode(iter([["ok", 3]]), VocabConfig(min_count=1))
+
+
+def test_build_and_encode_errors_match_build():
+    with pytest.raises(EmptyCorpusError, match="contains no tokens"):
+        build_and_encode(iter([[], []]))
+    with pytest.raises(MinCountError, match="min_count=5"):
+        build_and_encode(iter([["rare", "word"]]), VocabConfig(min_count=5))

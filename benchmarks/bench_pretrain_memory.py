@@ -1,0 +1,242 @@
+"""Peak memory of pretraining from raw texts: embedsent and gensim, each its own way.
+
+``python benchmarks/bench_pretrain_memory.py [--data PATH] [--epochs N]``
+
+``embedsent bench sgns`` hands both trainers the same token lists, so it
+measures the trainers alone. A user starts from texts instead. This script
+runs each way of getting from the same texts to word vectors in a fresh
+process and reads that process's peak resident memory (``VmHWM``):
+
+- ``embedsent-stream``: what ``embedsent pretrain`` does. Texts are tokenised
+  one at a time into id arrays (``build_and_encode``), and the texts are
+  dropped before training.
+- ``embedsent-lists``: ``tokenize_corpus`` into token lists, then
+  ``train_sgns`` on the lists.
+- ``gensim-lists``: the same token lists to gensim's ``Word2Vec``, the usual
+  way to call it. Both gensim modes call gensim directly, without JAX.
+- ``gensim-stream``: gensim reads a corpus object that tokenises the texts
+  again on every pass, gensim's way to save memory. It tokenises the corpus
+  once per epoch and once more for the vocabulary.
+
+The texts are the unlabeled plus training texts of an aclImdb folder or
+archive (test texts are not read), or the shipped corpus with ``default``.
+All four use the same SGNS and vocabulary settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MODES = ("embedsent-stream", "embedsent-lists", "gensim-lists", "gensim-stream")
+
+logger = logging.getLogger("bench_pretrain_memory")
+
+
+def _load_texts(data: str) -> list[str]:
+    from embedsent.datasets import load_aclimdb, load_default_corpus
+
+    if data == "default":
+        corpus = load_default_corpus()
+    else:
+        corpus = load_aclimdb(data, with_test=False)
+    return list(corpus.unlabeled) + list(corpus.train.texts)
+
+
+class _TokenisingCorpus:
+    """Tokenise the texts again on every pass, as a gensim streaming corpus does."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+
+    def __iter__(self):
+        from embedsent.text import iter_tokenize
+
+        return iter_tokenize(self.texts)
+
+
+def run_mode(mode: str, data: str, epochs: int, workers: int) -> dict:
+    """Pretrain one way in this process; return its figures."""
+    from embedsent.bench import memory_status
+    from embedsent.config import SGNSConfig, VocabConfig
+
+    sgns, vocab_config = SGNSConfig(epochs=epochs), VocabConfig()
+    texts = _load_texts(data)
+    n_texts = len(texts)
+    loaded_mb = memory_status().get("VmRSS")
+    started = time.perf_counter()
+    if mode == "embedsent-stream":
+        from embedsent.text import iter_tokenize
+        from embedsent.trainer import train_sgns
+        from embedsent.vocab import build_and_encode
+
+        vocab, encoded = build_and_encode(iter_tokenize(texts), vocab_config)
+        del texts
+        model = train_sgns(encoded, sgns, vocab_config, vocab=vocab)
+        words = len(model.vocab)
+    elif mode == "embedsent-lists":
+        from embedsent.text import tokenize_corpus
+        from embedsent.trainer import train_sgns
+
+        tokens = tokenize_corpus(texts)
+        del texts
+        words = len(train_sgns(tokens, sgns, vocab_config).vocab)
+    elif mode == "gensim-lists":
+        from gensim.models import Word2Vec
+
+        from embedsent.baseline import word2vec_arguments
+        from embedsent.text import tokenize_corpus
+
+        tokens = tokenize_corpus(texts)
+        del texts
+        # gensim directly: train_gensim_word2vec imports JAX for its checks.
+        model = Word2Vec(
+            sentences=tokens, **word2vec_arguments(sgns, vocab_config, workers)
+        )
+        words = len(model.wv)
+    elif mode == "gensim-stream":
+        from gensim.models import Word2Vec
+
+        from embedsent.baseline import word2vec_arguments
+
+        model = Word2Vec(
+            sentences=_TokenisingCorpus(texts),
+            **word2vec_arguments(sgns, vocab_config, workers),
+        )
+        words = len(model.wv)
+    else:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+    seconds = time.perf_counter() - started
+    status = memory_status()
+    return {
+        "mode": mode,
+        "texts": n_texts,
+        "vocabulary": words,
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": status.get("VmHWM"),
+        "rss_after_loading_texts_mb": loaded_mb,
+    }
+
+
+def _run_child(mode: str, args) -> dict:
+    """Run ``mode`` in a fresh interpreter, so no peak carries over."""
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        "--data",
+        args.data,
+        "--epochs",
+        str(args.epochs),
+        "--gensim-workers",
+        str(args.gensim_workers),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"mode {mode} failed with exit status {done.returncode}: "
+            f"{done.stderr.strip()[-2000:]}"
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _machine() -> dict:
+    import os
+
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+
+
+def _format(results: list[dict]) -> str:
+    lines = [
+        f"{'mode':<17} {'peak RSS MB':>11} {'after texts MB':>14} {'seconds':>8} "
+        f"{'vocabulary':>10}"
+    ]
+    for row in results:
+        lines.append(
+            f"{row['mode']:<17} {row['peak_rss_mb']:>11.0f} "
+            f"{row['rss_after_loading_texts_mb']:>14.0f} {row['seconds']:>8.1f} "
+            f"{row['vocabulary']:>10}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Peak resident memory of pretraining word vectors from raw "
+        "texts, embedsent and gensim, each mode in a fresh process."
+    )
+    parser.add_argument(
+        "--data",
+        default="../shared/data/aclImdb-partial.tar.gz",
+        help="aclImdb folder or .tar.gz, or 'default' for the shipped corpus "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=1, help="SGNS epochs (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--gensim-workers",
+        type=int,
+        default=2,
+        help="gensim threads (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=MODES,
+        default=list(MODES),
+        help="ways to pretrain, run in this order (default: all)",
+    )
+    parser.add_argument("--json", help="write the results to this JSON file")
+    parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error(f"--epochs must be at least 1, got {args.epochs}")
+    if args.gensim_workers < 1:
+        parser.error(f"--gensim-workers must be at least 1, got {args.gensim_workers}")
+    if args.data != "default" and not Path(args.data).exists():
+        parser.error(
+            f"--data {args.data} does not exist; pass an aclImdb folder or "
+            ".tar.gz, or 'default'"
+        )
+    if args.child:
+        result = run_mode(args.child, args.data, args.epochs, args.gensim_workers)
+        print(json.dumps(result))
+        return 0
+
+    results = []
+    for mode in args.modes:
+        print(f"running {mode} ...", file=sys.stderr, flush=True)
+        results.append(_run_child(mode, args))
+    print(_format(results))
+    if args.json:
+        from embedsent.storage import write_text_atomic
+
+        report = {
+            "settings": {
+                "data": args.data,
+                "epochs": args.epochs,
+                "gensim_workers": args.gensim_workers,
+            },
+            "machine": _machine(),
+            "results": results,
+        }
+        write_text_atomic(args.json, json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
