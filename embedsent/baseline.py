@@ -48,7 +48,12 @@ def train_gensim_word2vec(
     ``alpha``, ``min_alpha``, ``epochs`` and ``seed``, and ``vocab.min_count``,
     ``max_vocab_size`` (gensim's ``max_final_vocab``), ``sample`` and
     ``noise_power`` (gensim's ``ns_exponent``). The batching fields of
-    ``SGNSConfig`` have no gensim counterpart and are ignored.
+    ``SGNSConfig`` have no gensim counterpart and are ignored. So is
+    ``add_context_vectors``: the result is gensim's ``model.wv``, the input
+    vectors gensim users get. Adding gensim's output vectors (``syn1neg``)
+    lowered its sentiment accuracy by up to 1.2 points with 8 to 32 labels
+    in validation (docs/benchmarks.md), so the baseline keeps its better
+    export.
 
     Warning:
         gensim documents bit-reproducible training only with ``workers=1``

@@ -430,7 +430,7 @@ def _trial_embedsent(spec, documents, raw_words):
             "platform": devices[0].platform,
             "jax_devices": [str(device) for device in devices],
         },
-    ), model.word_vectors()
+    ), model.word_vectors(add_context_vectors=False)
 
 
 def _check_devices(requested: int, platform: str) -> list:

@@ -110,6 +110,9 @@ def describe_progress(state: RunState, config) -> str:
 # value that reproduces the behaviour of the code that wrote those files.
 _SETTINGS_BEFORE_THEY_EXISTED = {"repeat_damping": 0.0}
 
+# SGNSConfig fields that choose what a trained model exports, not how it trains.
+_EXPORT_SETTINGS = ("add_context_vectors",)
+
 
 def load_checkpoint(checkpointing, config, fingerprint):
     meta, arrays = load_bundle(
@@ -123,6 +126,11 @@ def load_checkpoint(checkpointing, config, fingerprint):
     # Checkpoints written before repeat damping existed came from the
     # undamped step, which is repeat_damping 0.
     stored = {**_SETTINGS_BEFORE_THEY_EXISTED, **meta["config"]}
+    # Which vectors a finished run exports does not change training, so a
+    # run may resume with another choice.
+    for name in _EXPORT_SETTINGS:
+        current.pop(name, None)
+        stored.pop(name, None)
     if stored != current:
         differences = ", ".join(
             f"{name}={stored.get(name)!r} there, {value!r} now"

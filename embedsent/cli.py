@@ -126,6 +126,15 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
         "c**this, 0 to 1; 0 adds them at full size (default: %(default)s)",
     )
     group.add_argument(
+        "--add-context-vectors",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.add_context_vectors,
+        help="give each word the sum of its input and output (context) "
+        "vectors; --no-add-context-vectors keeps the input vector alone, as "
+        "word2vec and gensim do. The gensim baseline keeps its input vectors "
+        "either way (default: %(default)s)",
+    )
+    group.add_argument(
         "--min-count",
         type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
         default=5,

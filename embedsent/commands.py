@@ -37,6 +37,7 @@ def configs(args, seed: int):
             alpha=args.alpha,
             batch_size=args.batch_size,
             repeat_damping=args.repeat_damping,
+            add_context_vectors=args.add_context_vectors,
             n_devices=getattr(args, "devices", 1),
             seed=seed,
         )

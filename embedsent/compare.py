@@ -291,9 +291,7 @@ def run_comparison(
             pretrain_tokens, sgns_config, vocab_config, progress=progress
         )
         result.timings["pretrain_jax"] = time.perf_counter() - started
-        jax_vectors = WordVectors(
-            model.vocab.tokens, model.input_vectors, model.vocab.counts
-        )
+        jax_vectors = model.word_vectors()
         vector_sets["transfer"] = jax_vectors
         vector_sets["scratch"] = random_vectors(jax_vectors, config.seed)
     if "transfer_gensim" in config.methods:

@@ -194,6 +194,14 @@ def _add_method_options(parser) -> None:
         "gensim has no such setting (default: %(default)s)",
     )
     parser.add_argument(
+        "--add-context-vectors",
+        action=argparse.BooleanOptionalAction,
+        default=SGNSConfig().add_context_vectors,
+        help="give each word of the JAX vectors the sum of its input and "
+        "output (context) vectors; --no-add-context-vectors keeps the input "
+        "vector alone, as word2vec and gensim do (default: %(default)s)",
+    )
+    parser.add_argument(
         "--min-count",
         type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
         default=VocabConfig().min_count,
@@ -294,6 +302,7 @@ def _configs(args) -> dict:
         dim=args.dim,
         epochs=args.epochs,
         repeat_damping=args.repeat_damping,
+        add_context_vectors=args.add_context_vectors,
         seed=args.seed,
     )
     vocab = VocabConfig(min_count=args.min_count)

@@ -47,6 +47,7 @@ _GENSIM_IGNORED_FIELDS = (
     "n_devices",
     "max_memory_gb",
     "repeat_damping",
+    "add_context_vectors",
 )
 
 
@@ -211,9 +212,9 @@ def pretrained_vectors(
         raise ValueError(f"trainer must be 'jax' or 'gensim', got {trainer!r}")
     sgns = asdict(sgns_config)
     if trainer == "gensim":
-        # gensim ignores the batching, device and repeat-damping fields, so
-        # they stay out of its key and changing them does not retrain the
-        # gensim vectors.
+        # gensim ignores the batching, device, repeat-damping and export
+        # fields, so they stay out of its key and changing them does not
+        # retrain the gensim vectors.
         for name in _GENSIM_IGNORED_FIELDS:
             sgns.pop(name)
         sgns["workers"] = gensim_workers

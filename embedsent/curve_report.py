@@ -357,6 +357,18 @@ def _toy_lines(toy: dict) -> list[str]:
     return lines
 
 
+def _exported_vectors(sgns: dict) -> str:
+    """Describe which table each word's vector comes from, for the report."""
+    # Runs stored before the choice existed used the input vectors.
+    if sgns.get("add_context_vectors", False):
+        return (
+            "Each JAX word vector is the word's input plus its output (context) "
+            "vector; gensim's are its input vectors (`model.wv`), which scored "
+            "higher in validation than gensim's sum."
+        )
+    return "Both trainers' word vectors are their input vectors."
+
+
 def describe_setup(data: dict, corpus: dict, timings: dict) -> list[str]:
     """Return the section's opening lines: command, corpus, settings, machine.
 
@@ -387,7 +399,8 @@ def describe_setup(data: dict, corpus: dict, timings: dict) -> list[str]:
         f"the test texts: SGNS dim {sgns['dim']}, window {sgns['window']}, "
         f"{sgns['negative']} negatives, {sgns['epochs']} epochs, min_count "
         f"{settings['vocab']['min_count']}, vocabulary {corpus['vocabulary']:,} "
-        f"words. JAX pretraining took {timings.get('jax', float('nan')):.0f} s "
+        f"words. {_exported_vectors(sgns)} "
+        f"JAX pretraining took {timings.get('jax', float('nan')):.0f} s "
         f"and gensim {timings.get('gensim', float('nan')):.0f} s with "
         f"{settings['gensim_workers']} worker thread(s). gensim with more than "
         "one worker is not bit-reproducible.",

@@ -35,7 +35,7 @@ from embedsent.config import (
 from embedsent.features import SentenceEncoder
 from embedsent.file_kinds import MODEL_FORMAT
 from embedsent.storage import load_bundle, save_bundle
-from embedsent.text import tokenize_corpus
+from embedsent.text import iter_tokenize, tokenize_corpus
 from embedsent.trainer import train_sgns
 from embedsent.vectors import WordVectors
 from embedsent.vocab import check_token_corpus
@@ -57,13 +57,16 @@ def pretrain(
 ) -> WordVectors:
     """Tokenise unlabeled ``texts`` and train SGNS word vectors on them.
 
+    The texts are tokenised one at a time into token ids, so the corpus never
+    exists as Python token lists (see ``embedsent.vocab.build_and_encode``).
+
     Returns:
         The input vectors of the trained model with their corpus counts, in
         vocabulary order (most frequent first).
     """
-    tokens = tokenize_corpus(texts, text_config, progress=progress)
+    tokens = iter_tokenize(texts, text_config, progress=progress)
     model = train_sgns(tokens, sgns_config, vocab_config, progress=progress)
-    return WordVectors(model.vocab.tokens, model.input_vectors, model.vocab.counts)
+    return model.word_vectors()
 
 
 def random_vectors(like: WordVectors, seed: int = 0) -> WordVectors:

@@ -89,11 +89,21 @@ class SGNSModel:
     words_per_second: list[float] = field(default_factory=list)
     compile_seconds: float = 0.0
 
-    def word_vectors(self):
-        """Return the input vectors as ``embedsent.vectors.WordVectors``."""
+    def word_vectors(self, add_context_vectors: bool | None = None):
+        """Return the word vectors as ``embedsent.vectors.WordVectors``.
+
+        Args:
+            add_context_vectors: Add each word's output vector to its input
+                vector; None follows ``config.add_context_vectors``.
+        """
         from embedsent.vectors import WordVectors
 
-        return WordVectors(self.vocab.tokens, self.input_vectors, self.vocab.counts)
+        if add_context_vectors is None:
+            add_context_vectors = self.config.add_context_vectors
+        vectors = self.input_vectors
+        if add_context_vectors:
+            vectors = self.input_vectors + self.output_vectors
+        return WordVectors(self.vocab.tokens, vectors, self.vocab.counts)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the vocabulary, both tables and the settings to one file."""
@@ -122,7 +132,11 @@ class SGNSModel:
             vocab=Vocabulary(meta["tokens"], arrays["counts"]),
             input_vectors=arrays["input_vectors"],
             output_vectors=arrays["output_vectors"],
-            config=config_from_dict(SGNSConfig, meta["config"]),
+            # Files written before add_context_vectors existed exported the
+            # input vectors alone, and keep doing so.
+            config=config_from_dict(
+                SGNSConfig, {"add_context_vectors": False, **meta["config"]}
+            ),
             vocab_config=config_from_dict(VocabConfig, meta["vocab_config"]),
             epoch_losses=list(meta["epoch_losses"]),
         )

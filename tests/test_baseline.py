@@ -2,6 +2,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,11 @@ import pytest
 from gensim.test.utils import datapath
 from sklearn.exceptions import NotFittedError
 
-from embedsent.baseline import TfidfLogisticRegression, train_gensim_word2vec
+from embedsent.baseline import (
+    TfidfLogisticRegression,
+    train_gensim_word2vec,
+    word2vec_arguments,
+)
 from embedsent.config import SGNSConfig, VocabConfig
 
 SMALL_SGNS = SGNSConfig(dim=12, window=3, negative=3, epochs=2, seed=7)
@@ -263,3 +268,21 @@ def test_tfidf_imdb_512_reviews(imdb_archive):
     model = TfidfLogisticRegression().fit(train_tokens, train_labels)
     accuracy = model.score(_imdb_tokens(corpus.test.texts), corpus.test.labels)
     assert accuracy > 0.77
+
+
+def test_word2vec_keeps_gensim_input_vectors():
+    from gensim.models import Word2Vec
+
+    corpus = _synthetic_corpus()
+    for add in (True, False):
+        vectors = train_gensim_word2vec(
+            corpus,
+            sgns=replace(SMALL_SGNS, add_context_vectors=add),
+            vocab=SMALL_VOCAB,
+        )
+        # workers=1 is bit-reproducible, so a direct gensim run must match.
+        direct = Word2Vec(
+            sentences=corpus, **word2vec_arguments(SMALL_SGNS, SMALL_VOCAB, workers=1)
+        )
+        assert vectors.words == list(direct.wv.index_to_key)
+        np.testing.assert_array_equal(vectors.vectors, direct.wv.vectors)

@@ -484,3 +484,32 @@ def test_out_of_range_repeat_damping_rejected(capsys):
         build_parser().parse_args(["compare", "--repeat-damping", "1.5"])
     assert raised.value.code == 2
     assert "--repeat-damping" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"), [([], True), (["--no-add-context-vectors"], False)]
+)
+def test_pretrain_context_vector_flag(tmp_path, capsys, flag, expected):
+    from embedsent.trainer import SGNSModel
+    from embedsent.vectors import WordVectors
+
+    vectors, saved = tmp_path / "vectors.txt", tmp_path / "model.npz"
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(vectors)]
+    assert main([*argv, "--save-model", str(saved), *TINY, *flag]) == 0
+    model = SGNSModel.load(saved)
+    assert model.config.add_context_vectors is expected
+    written = WordVectors.load(vectors)
+    table = model.input_vectors
+    if expected:
+        table = model.input_vectors + model.output_vectors
+    rows = [model.vocab.index[word] for word in written.words]
+    # The text format rounds, so compare at its precision.
+    assert written.vectors == pytest.approx(table[rows], abs=1e-5)
+
+
+def test_compare_parses_context_vector_flag():
+    args = build_parser().parse_args(
+        ["compare", "--data", "default", "--no-add-context-vectors"]
+    )
+    sgns, _, _ = configs(args, 0)
+    assert sgns.add_context_vectors is False

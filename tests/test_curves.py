@@ -131,6 +131,40 @@ def test_repeat_damping_keys_only_jax_vector_cache(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("vectors-gensim-*.npz"))) == 1
 
 
+def test_context_vector_choice_keys_jax_cache_only(tmp_path, monkeypatch):
+    trained = []
+    fake = WordVectors(["good", "bad"], np.eye(2, dtype=np.float32), np.array([2, 1]))
+
+    def fake_sgns(tokens, sgns_config, vocab_config, progress=False):
+        trained.append(("jax", sgns_config.add_context_vectors))
+        return SimpleNamespace(word_vectors=lambda: fake)
+
+    def fake_gensim(tokens, *, sgns, vocab, workers):
+        trained.append(("gensim", sgns.add_context_vectors))
+        return fake
+
+    monkeypatch.setattr(trainer, "train_sgns", fake_sgns)
+    monkeypatch.setattr(baseline, "train_gensim_word2vec", fake_gensim)
+    for add in (True, False, True):
+        for trainer_name in ("jax", "gensim"):
+            pretrained_vectors(
+                trainer_name,
+                [["good", "bad"]],
+                sgns_config=SGNSConfig(dim=2, add_context_vectors=add),
+                vocab_config=VocabConfig(min_count=1),
+                corpus_key="corpus",
+                cache_dir=tmp_path,
+            )
+    # Only the JAX export depends on the choice; the third round is cached.
+    assert trained == [("jax", True), ("gensim", True), ("jax", False)]
+
+
+def test_bench_transfer_context_vector_flag():
+    assert _parse("--data", "default").add_context_vectors is True
+    args = _parse("--data", "default", "--no-add-context-vectors")
+    assert args.add_context_vectors is False
+
+
 def test_default_corpus_applies_limits(tmp_path):
     options = {"seed": 0, "text_config": TextConfig(), "cache_dir": tmp_path}
     limited, limited_key = load_tokenized_corpus(

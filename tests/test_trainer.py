@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import jax
 import numpy as np
 import optax
@@ -316,3 +318,46 @@ def test_two_devices_match_one_device_quality():
     assert two["gap"] > one["gap"] - 0.05
     assert abs(two["loss"] - one["loss"]) < 0.1
     assert two["checksum"] == again["checksum"]
+
+
+def test_word_vectors_add_context_by_default():
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    summed = model.word_vectors()
+    np.testing.assert_array_equal(
+        summed.vectors, model.input_vectors + model.output_vectors
+    )
+    alone = model.word_vectors(add_context_vectors=False)
+    np.testing.assert_array_equal(alone.vectors, model.input_vectors)
+    assert summed.words == alone.words == model.vocab.tokens
+
+
+def test_word_vectors_follow_config_choice():
+    config = replace(CONFIG, add_context_vectors=False)
+    model = train_sgns(corpus(), config, VOCAB)
+    np.testing.assert_array_equal(model.word_vectors().vectors, model.input_vectors)
+
+
+def test_model_file_without_choice_exports_input(tmp_path):
+    from embedsent.storage import load_bundle, save_bundle
+
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    meta, arrays = load_bundle(path, kind="test")
+    del meta["config"]["add_context_vectors"]
+    save_bundle(path, meta, arrays)
+    loaded = SGNSModel.load(path)
+    assert loaded.config.add_context_vectors is False
+    np.testing.assert_array_equal(loaded.word_vectors().vectors, model.input_vectors)
+
+
+def test_resume_with_other_export_choice(tmp_path):
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(Interrupt):
+        train_sgns(
+            corpus(), CONFIG, VOCAB, checkpoint=path, on_chunk=interrupt_at(1, 0)
+        )
+    other = replace(CONFIG, add_context_vectors=False)
+    resumed = train_sgns(corpus(), other, VOCAB, checkpoint=path)
+    uninterrupted = train_sgns(corpus(), CONFIG, VOCAB)
+    np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
