@@ -211,6 +211,13 @@ def main(argv: list[str] | None = None) -> int:
             f"--data {args.data} does not exist; pass an aclImdb folder or "
             ".tar.gz, or 'default'"
         )
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        parser.error(
+            f"--json {args.json}: folder {Path(args.json).parent} does not exist; "
+            "create it first"
+        )
+    if args.json and Path(args.json).is_dir():
+        parser.error(f"--json {args.json} is a folder; pass a file path")
     if args.child:
         result = run_mode(args.child, args.data, args.epochs, args.gensim_workers)
         print(json.dumps(result))

@@ -131,8 +131,8 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
         default=defaults.add_context_vectors,
         help="give each word the sum of its input and output (context) "
         "vectors; --no-add-context-vectors keeps the input vector alone, as "
-        "word2vec and gensim do. The gensim baseline keeps its input vectors "
-        "either way (default: %(default)s)",
+        "word2vec and gensim do; compare's gensim baseline keeps gensim's "
+        "input vectors either way (default: on)",
     )
     group.add_argument(
         "--min-count",

@@ -41,6 +41,8 @@ def test_memory_benchmark_reports_each_mode_from_a_fresh_process(
         (["--epochs", "0"], "--epochs must be at least 1, got 0"),
         (["--gensim-workers", "0"], "--gensim-workers must be at least 1, got 0"),
         (["--data", "no/such/folder"], "--data no/such/folder does not exist"),
+        (["--data", "default", "--json", "no/such/out.json"], "does not exist"),
+        (["--data", "default", "--json", "."], "--json . is a folder"),
     ],
 )
 def test_memory_benchmark_rejects_bad_flags(bench, capsys, argv, message):
