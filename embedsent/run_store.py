@@ -97,12 +97,12 @@ class RunStore:
                     f"{self.path} is not a learning-curve results file; pass "
                     "another --out-dir"
                 )
-            if data["settings"] != settings:
-                changed = sorted(
-                    key
-                    for key in set(settings) | set(data["settings"])
-                    if settings.get(key) != data["settings"].get(key)
-                )
+            stored = data["settings"]
+            # Runs stored before the export choice existed used input vectors.
+            if isinstance(stored.get("sgns"), dict):
+                stored["sgns"].setdefault("add_context_vectors", False)
+            if stored != settings:
+                changed = _changed_settings(stored, settings)
                 raise ValueError(
                     f"{self.path} contains runs measured with other settings "
                     f"(differing: {changed}); pass another --out-dir, or delete "
@@ -151,3 +151,17 @@ class RunStore:
 
     def save(self) -> None:
         write_text_atomic(self.path, json.dumps(self.data, indent=1))
+
+
+def _changed_settings(stored: dict, current: dict, prefix: str = "") -> list[str]:
+    """Return the dotted names of the settings that differ, such as sgns.dim."""
+    changed = []
+    for key in sorted(set(stored) | set(current)):
+        before, now = stored.get(key), current.get(key)
+        if before == now:
+            continue
+        if isinstance(before, dict) and isinstance(now, dict):
+            changed.extend(_changed_settings(before, now, f"{prefix}{key}."))
+        else:
+            changed.append(f"{prefix}{key}")
+    return changed

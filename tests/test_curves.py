@@ -459,3 +459,24 @@ def test_report_only_without_runs_keeps_docs(tmp_path):
         run(_tiny_args(tmp_path, "--report-only"))
     assert published.read_text().endswith("kept\n")
     assert not (tmp_path / "results" / "cache").exists()
+
+
+def test_store_names_nested_setting_that_differs(tmp_path):
+    path = tmp_path / "runs.json"
+    settings = {"sgns": {"dim": 100, "add_context_vectors": True}}
+    RunStore(path, settings).add(
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
+    )
+    with pytest.raises(ValueError, match="differing: \\['sgns.dim'\\]"):
+        RunStore(path, {"sgns": {"dim": 50, "add_context_vectors": True}})
+
+
+def test_store_reads_runs_from_before_export_choice(tmp_path):
+    path = tmp_path / "runs.json"
+    RunStore(path, {"sgns": {"dim": 100}}).add(
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
+    )
+    old = {"sgns": {"dim": 100, "add_context_vectors": False}}
+    assert len(RunStore(path, old).data["runs"]) == 1
+    with pytest.raises(ValueError, match="sgns.add_context_vectors"):
+        RunStore(path, {"sgns": {"dim": 100, "add_context_vectors": True}})
