@@ -319,7 +319,7 @@ def _check_has_tokens(source: str, texts: list[str], tokens) -> None:
 
 
 def _check_has_texts(source: str, texts: list[str]) -> None:
-    """Raise ValueError naming ``--data`` when it holds no texts."""
+    """Raise ValueError naming ``--data`` when it contains no texts."""
     if not texts:
         raise ValueError(
             f"--data {source} contains no texts (it is empty or has only blank "

@@ -113,7 +113,8 @@ def test_build_and_encode_equals_build_then_encode(config):
     np.testing.assert_array_equal(vocab.counts, expected_vocab.counts)
     np.testing.assert_array_equal(encoded.ids, expected.ids)
     np.testing.assert_array_equal(encoded.doc_ids, expected.doc_ids)
-    assert encoded.ids.dtype == np.int32 and encoded.doc_ids.dtype == np.int32
+    assert encoded.ids.dtype == np.int32
+    assert encoded.doc_ids.dtype == np.int32
     assert encoded.raw_token_count == expected.raw_token_count
 
 
@@ -131,7 +132,7 @@ def test_build_and_encode_reads_a_generator_once():
     assert encoded.doc_ids.tolist() == [0, 0, 1, 1, 2]
 
 
-def test_build_and_encode_rejects_raw_texts_with_the_position():
+def test_build_and_encode_rejects_raw_texts():
     with pytest.raises(TypeError, match=r"corpus\[1\] is a str .*tokenize_corpus"):
         build_and_encode(iter([["ok"], "a raw text"]))
     with pytest.raises(TypeError, match="single str"):
