@@ -18,9 +18,11 @@ process and reads that process's peak resident memory (``VmHWM``):
   again on every pass, gensim's way to save memory. It tokenises the corpus
   once per epoch and once more for the vocabulary.
 
-The texts are the unlabeled plus training texts of an aclImdb folder or
-archive (test texts are not read), or the shipped corpus with ``default``.
-All four use the same SGNS and vocabulary settings.
+``--data`` takes the inputs of ``embedsent pretrain``: an aclImdb folder or
+tar archive (its unlabeled plus training texts, not its test texts), a
+``.txt`` file with one text per line, a ``.csv``/``.tsv``/``.jsonl`` file
+whose ``text`` column contains the texts, or ``default`` for the shipped
+corpus. All four modes use the same SGNS and vocabulary settings.
 """
 
 from __future__ import annotations
@@ -31,17 +33,61 @@ import logging
 import platform
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
 MODES = ("embedsent-stream", "embedsent-lists", "gensim-lists", "gensim-stream")
+# The table suffixes that `embedsent pretrain --data` reads as tables.
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+ACCEPTED_DATA = (
+    "pass an aclImdb folder or tar archive (.tar.gz), a .txt file with one "
+    "text per line, a .csv/.tsv/.jsonl file with a 'text' column, or 'default'"
+)
 
 logger = logging.getLogger("bench_pretrain_memory")
 
 
-def _load_texts(data: str) -> list[str]:
-    from embedsent.datasets import load_aclimdb, load_default_corpus
+def check_data(data: str) -> str | None:
+    """Return why ``--data`` cannot be read, or None when its kind is accepted.
 
+    The check reads at most an archive's first member header, so it runs
+    before any mode. A folder or archive that is not a complete aclImdb
+    dataset still fails when a mode loads it.
+    """
+    if data == "default":
+        return None
+    path = Path(data)
+    if not path.exists():
+        return f"--data {data} does not exist; {ACCEPTED_DATA}"
+    if path.is_dir():
+        if (path / "train").is_dir() or (path / "aclImdb" / "train").is_dir():
+            return None
+        return (
+            f"--data {data} is a folder without train/ or aclImdb/train/, so it "
+            f"is not an aclImdb dataset; {ACCEPTED_DATA}"
+        )
+    if path.suffix.lower() in (".txt", *TABLE_SUFFIXES):
+        return None
+    try:
+        is_archive = tarfile.is_tarfile(path)
+    except OSError as error:
+        return f"--data {data} cannot be read ({error.strerror}); {ACCEPTED_DATA}"
+    if is_archive:
+        return None
+    return f"--data {data} is not a tar archive, .txt or table file; {ACCEPTED_DATA}"
+
+
+def _load_texts(data: str) -> list[str]:
+    from embedsent.datasets import load_aclimdb, load_default_corpus, load_table
+
+    path = Path(data)
+    if data != "default" and path.suffix.lower() == ".txt":
+        from embedsent.cli_input import read_texts
+
+        return read_texts(data, encoding="utf-8", errors="strict")
+    if data != "default" and path.suffix.lower() in TABLE_SUFFIXES:
+        return list(load_table(path, label_column=None))
     if data == "default":
         corpus = load_default_corpus()
     else:
@@ -59,6 +105,36 @@ class _TokenisingCorpus:
         from embedsent.text import iter_tokenize
 
         return iter_tokenize(self.texts)
+
+
+def _train_gensim(sentences, sgns, vocab_config, workers: int) -> int:
+    """Train gensim's Word2Vec on ``sentences`` and return its vocabulary size.
+
+    The steps are those of ``Word2Vec(sentences=...)``, with a check between
+    them, because gensim's own error for an empty vocabulary is a
+    RuntimeError about the order of calls. gensim is called directly, since
+    ``train_gensim_word2vec`` imports JAX for its checks.
+    """
+    from gensim.models import Word2Vec
+
+    from embedsent.baseline import word2vec_arguments
+
+    model = Word2Vec(**word2vec_arguments(sgns, vocab_config, workers))
+    model.build_vocab(corpus_iterable=sentences)
+    if len(model.wv) == 0:
+        raise ValueError(
+            f"no word occurs at least min_count={vocab_config.min_count} times, "
+            "so gensim has no vocabulary; pass more text"
+        )
+    model.train(
+        corpus_iterable=sentences,
+        total_examples=model.corpus_count,
+        total_words=model.corpus_total_words,
+        epochs=model.epochs,
+        start_alpha=model.alpha,
+        end_alpha=model.min_alpha,
+    )
+    return len(model.wv)
 
 
 def run_mode(mode: str, data: str, epochs: int, workers: int) -> dict:
@@ -88,28 +164,13 @@ def run_mode(mode: str, data: str, epochs: int, workers: int) -> dict:
         del texts
         words = len(train_sgns(tokens, sgns, vocab_config).vocab)
     elif mode == "gensim-lists":
-        from gensim.models import Word2Vec
-
-        from embedsent.baseline import word2vec_arguments
         from embedsent.text import tokenize_corpus
 
         tokens = tokenize_corpus(texts)
         del texts
-        # gensim directly: train_gensim_word2vec imports JAX for its checks.
-        model = Word2Vec(
-            sentences=tokens, **word2vec_arguments(sgns, vocab_config, workers)
-        )
-        words = len(model.wv)
+        words = _train_gensim(tokens, sgns, vocab_config, workers)
     elif mode == "gensim-stream":
-        from gensim.models import Word2Vec
-
-        from embedsent.baseline import word2vec_arguments
-
-        model = Word2Vec(
-            sentences=_TokenisingCorpus(texts),
-            **word2vec_arguments(sgns, vocab_config, workers),
-        )
-        words = len(model.wv)
+        words = _train_gensim(_TokenisingCorpus(texts), sgns, vocab_config, workers)
     else:
         raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
     seconds = time.perf_counter() - started
@@ -140,11 +201,20 @@ def _run_child(mode: str, args) -> dict:
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(
+        raise ModeFailedError(
             f"mode {mode} failed with exit status {done.returncode}: "
-            f"{done.stderr.strip()[-2000:]}"
+            f"{done.stderr.strip()[-2000:]}",
+            done.returncode,
         )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class ModeFailedError(RuntimeError):
+    """Failure of a mode's process, whose exit status is in ``exit_status``."""
+
+    def __init__(self, message: str, exit_status: int):
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 def _machine() -> dict:
@@ -180,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data",
         default="../shared/data/aclImdb-partial.tar.gz",
-        help="aclImdb folder or .tar.gz, or 'default' for the shipped corpus "
-        "(default: %(default)s)",
+        help="aclImdb folder or .tar.gz, a .txt file with one text per line, "
+        "a .csv/.tsv/.jsonl file with a 'text' column, or 'default' for the "
+        "shipped corpus (default: %(default)s)",
     )
     parser.add_argument(
         "--epochs", type=int, default=1, help="SGNS epochs (default: %(default)s)"
@@ -206,11 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
     if args.gensim_workers < 1:
         parser.error(f"--gensim-workers must be at least 1, got {args.gensim_workers}")
-    if args.data != "default" and not Path(args.data).exists():
-        parser.error(
-            f"--data {args.data} does not exist; pass an aclImdb folder or "
-            ".tar.gz, or 'default'"
-        )
+    data_problem = check_data(args.data)
+    if data_problem is not None:
+        parser.error(data_problem)
     if args.json and not Path(args.json).resolve().parent.is_dir():
         parser.error(
             f"--json {args.json}: folder {Path(args.json).parent} does not exist; "
@@ -219,14 +288,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.json and Path(args.json).is_dir():
         parser.error(f"--json {args.json} is a folder; pass a file path")
     if args.child:
-        result = run_mode(args.child, args.data, args.epochs, args.gensim_workers)
+        try:
+            result = run_mode(args.child, args.data, args.epochs, args.gensim_workers)
+        except (OSError, ValueError) as error:
+            # An unreadable or invalid --data ends here, with exit status 2.
+            print(f"--data {args.data}: {error}", file=sys.stderr)
+            return 2
         print(json.dumps(result))
         return 0
 
     results = []
     for mode in args.modes:
         print(f"running {mode} ...", file=sys.stderr, flush=True)
-        results.append(_run_child(mode, args))
+        try:
+            results.append(_run_child(mode, args))
+        except ModeFailedError as error:
+            print(f"{parser.prog}: error: {error}", file=sys.stderr)
+            return 2 if error.exit_status == 2 else 1
     print(_format(results))
     if args.json:
         from embedsent.storage import write_text_atomic

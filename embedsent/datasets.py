@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import contextlib
 import csv
 import gzip
 import io
@@ -17,10 +18,12 @@ import json
 import logging
 import lzma
 import os
+import sys
 import tarfile
+import threading
 import time
 import zlib
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -928,6 +931,44 @@ def _check_cell(
         )
 
 
+# csv.field_size_limit() is process-wide state, so the readers of this module
+# count themselves and the last one to finish restores the caller's limit.
+_field_limit_lock = threading.Lock()
+_field_limit_readers = 0
+_saved_field_limit = 0
+
+
+def _set_max_field_limit() -> int:
+    """Set the csv field size limit to the platform's maximum and return the old one."""
+    try:
+        return csv.field_size_limit(sys.maxsize)
+    except OverflowError:
+        # The limit is a C long, which has 32 bits on Windows.
+        return csv.field_size_limit(2**31 - 1)
+
+
+@contextlib.contextmanager
+def _unlimited_csv_fields() -> Iterator[None]:
+    """Lift csv's field size limit (131072 characters by default) while reading.
+
+    A review may be longer than the default limit. The previous limit is
+    restored when the last reader of this module finishes, but other code that
+    reads CSV in another thread meanwhile also gets the raised limit.
+    """
+    global _field_limit_readers, _saved_field_limit
+    with _field_limit_lock:
+        if _field_limit_readers == 0:
+            _saved_field_limit = _set_max_field_limit()
+        _field_limit_readers += 1
+    try:
+        yield
+    finally:
+        with _field_limit_lock:
+            _field_limit_readers -= 1
+            if _field_limit_readers == 0:
+                csv.field_size_limit(_saved_field_limit)
+
+
 def _read_delimited(
     content: str,
     path: Path,
@@ -940,7 +981,7 @@ def _read_delimited(
     delimiter = "\t" if table_format == "tsv" else ","
     # newline="" keeps line endings untranslated, which the csv module needs
     # to handle newlines inside quoted fields.
-    with io.StringIO(content, newline="") as handle:
+    with io.StringIO(content, newline="") as handle, _unlimited_csv_fields():
         # strict=True raises csv.Error on an unterminated quote instead of
         # silently reading the rest of the file into one field.
         reader = csv.reader(handle, delimiter=delimiter, strict=True)

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from embedsent.vector_parse import find_binary_evidence
+
 __all__ = [
     "CHECKPOINT_FORMAT",
     "MODEL_FORMAT",
@@ -187,8 +189,9 @@ def _foreign_zip(names: list[str]) -> FileKind:
 def _identify_uncompressed(head: bytes) -> FileKind:
     first_line, _, rest = head.partition(b"\n")
     if _WORD2VEC_HEADER.fullmatch(first_line + b"\n"):
-        # Text files contain no NUL bytes, while float32 rows almost always do.
-        if b"\0" in rest:
+        dim = int(first_line.split()[1])
+        at_eof = len(head) < _SNIFF_BYTES
+        if find_binary_evidence(rest, dim, at_eof=at_eof) is not None:
             return FileKind(
                 "word vectors in word2vec binary format", "vectors", use=_VECTORS_USE
             )

@@ -32,7 +32,12 @@ from typing import BinaryIO
 
 import numpy as np
 
-from embedsent.vector_parse import quote_bytes, read_binary_rows, read_text_rows
+from embedsent.vector_parse import (
+    find_binary_evidence,
+    quote_bytes,
+    read_binary_rows,
+    read_text_rows,
+)
 
 __all__ = [
     "FORMATS",
@@ -55,7 +60,8 @@ FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "gensim")
 _HEADER_RE = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n?")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _GZIP_MAGIC = b"\x1f\x8b"
-_BINARY_SNIFF_BYTES = 4096
+# Large enough to hold a complete text row of a few thousand dimensions.
+_BINARY_SNIFF_BYTES = 1 << 16
 
 _MAX_HEADER_BYTES = 1024
 _WRITE_CHUNK_ROWS = 4096
@@ -151,11 +157,32 @@ def detect_format(path: Path, encoding: str) -> str:
         sample = handle.read(_BINARY_SNIFF_BYTES)
     if not _HEADER_RE.fullmatch(first_line):
         return "glove"
-    # Text files contain no NUL bytes, while 4 KiB of float32 data almost
-    # always does (the zero in 1.0's bytes 00 00 80 3f, for example).
-    if b"\0" in sample:
+    # The content decides between text and binary, whatever the suffix.
+    dim = int(first_line.split()[1])
+    at_eof = len(sample) < _BINARY_SNIFF_BYTES
+    if find_binary_evidence(sample, dim, at_eof=at_eof) is not None:
         return "word2vec-binary"
     return "word2vec"
+
+
+def _reject_binary_body(handle: BinaryIO, path: Path, offset: int, dim: int) -> None:
+    """Raise ValueError when the rows after a word2vec header look binary.
+
+    ``handle`` is positioned at ``offset``, after the header, and this function
+    seeks back there after reading a sample.
+    """
+    sample = handle.read(_BINARY_SNIFF_BYTES)
+    handle.seek(offset)
+    at_eof = len(sample) < _BINARY_SNIFF_BYTES
+    index = find_binary_evidence(sample, dim, at_eof=at_eof)
+    if index is None:
+        return
+    raise ValueError(
+        f"{path} looks like binary word2vec, not text: its rows contain byte "
+        f"{sample[index]:#04x} at byte offset {offset + index}, which a text "
+        "row does not. Pass binary=True or format='word2vec-binary' (CLI: "
+        "--vectors-format word2vec-binary)"
+    )
 
 
 def _parse_header(raw: bytes, path: Path) -> tuple[int, int]:
@@ -195,6 +222,8 @@ def read_word2vec(
         raw_header = handle.readline(_MAX_HEADER_BYTES)
         count, dim = _parse_header(raw_header, source)
         offset += len(raw_header)
+        if not binary:
+            _reject_binary_body(handle, source, offset, dim)
         expected_rows = count if limit is None else min(count, limit)
         remaining_bytes = os.fstat(handle.fileno()).st_size - offset
         if binary:

@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "ASCII_WHITESPACE",
     "WHITESPACE_RE",
+    "find_binary_evidence",
     "quote_bytes",
     "read_binary_rows",
     "read_text_rows",
@@ -37,14 +38,64 @@ _MAX_WORD_BYTES = 1 << 16
 _READ_CHUNK_BYTES = 1 << 22
 
 
+# Control bytes that a text vectors file does not contain: C0 controls other
+# than ASCII whitespace, and DEL. About 11% of uniformly random bytes are
+# among them, so the float32 values of a binary file contain them quickly.
+_NON_TEXT_BYTES_RE = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _binary_hint(raw: bytes) -> str:
-    if b"\0" not in raw:
+    if not _NON_TEXT_BYTES_RE.search(raw):
         return ""
     return (
-        "; the line contains NUL bytes, so the file may be binary word2vec: pass "
-        "binary=True or format='word2vec-binary' (CLI: --vectors-format "
-        "word2vec-binary)"
+        "; the line contains control bytes that text files do not, so the file "
+        "may be binary word2vec: pass binary=True or format='word2vec-binary' "
+        "(CLI: --vectors-format word2vec-binary)"
     )
+
+
+def find_binary_evidence(body: bytes, dim: int, *, at_eof: bool) -> int | None:
+    """Find a byte showing that ``body`` contains binary word2vec rows, not text.
+
+    ``body`` is the start of a word2vec file after its header line, ``dim``
+    the dimension the header declares, and ``at_eof`` whether ``body`` runs
+    to the end of the file. The body is text when one of its complete lines
+    is a word and ``dim`` numbers. Otherwise the evidence is a control byte
+    that text files do not contain, or a byte of 0x80 or above among the
+    ``4 * dim`` bytes after the first word, where a binary file stores the
+    first vector.
+
+    NOTE: A text file whose every row is damaged, such as one whose header
+    declares a larger dimension than its rows have, looks binary when the
+    ``4 * dim`` bytes after its first word reach a non-ASCII word.
+
+    Returns:
+        The index in ``body`` of the evidence byte, or None when ``body``
+        looks like text.
+    """
+    if dim < 1:
+        return None
+    lines = body.split(b"\n")
+    if not at_eof:
+        # The last piece may be a line cut off by the end of the sample.
+        lines.pop()
+    for line in lines:
+        fields = line.split()
+        if len(fields) == dim + 1 and all(_is_number(value) for value in fields[1:]):
+            return None
+    control = _NON_TEXT_BYTES_RE.search(body)
+    if control is not None:
+        return control.start()
+    start = len(body) - len(body.lstrip())
+    space = body.find(b" ", start)
+    if space == -1 or _WHITESPACE_BYTES_RE.search(body, start, space):
+        return None
+    values_start = space + 1
+    values_end = min(len(body), values_start + 4 * dim)
+    for index in range(values_start, values_end):
+        if body[index] >= 0x80:
+            return index
+    return None
 
 
 def quote_bytes(raw: bytes, size: int = 80) -> str:

@@ -520,8 +520,10 @@ class WordVectors:
 
         ``format="auto"`` reads a file whose name ends in ``.bin`` as word2vec
         binary. A file whose first line is two integers is read as word2vec
-        binary when the next 4 KiB contain a NUL byte and as word2vec text
-        otherwise. Any other file is read as GloVe. A GloVe file of dimension
+        text when a line in its first 64 KiB holds a word and the declared
+        number of values, and as word2vec binary when its rows hold control
+        bytes that text lacks, or bytes of 0x80 or above where the first
+        vector starts. Any other file is read as GloVe. A GloVe file of dimension
         1 whose first row is ``"<integer word> <integer value>"`` is mistaken
         for word2vec, so name the format for such files.
 

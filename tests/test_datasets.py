@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import logging
@@ -598,6 +599,59 @@ def test_table_tsv_custom_columns(tmp_path: Path):
     path.write_text("id\treview\tstars\n1\tgood, really\t5\n2\tbad\t1\n")
     labeled = load_table(path, text_column="review", label_column="stars")
     assert labeled == LabeledTexts(["good, really", "bad"], ["5", "1"])
+
+
+@pytest.fixture
+def field_limit():
+    """Set csv's field size limit to its default and restore the previous one."""
+    previous = csv.field_size_limit(131072)
+    yield 131072
+    csv.field_size_limit(previous)
+
+
+@pytest.mark.parametrize(("suffix", "delimiter"), [(".csv", ","), (".tsv", "\t")])
+def test_table_reads_field_over_csv_limit(
+    tmp_path: Path, field_limit: int, suffix: str, delimiter: str
+):
+    long_review = "great " * 50_000
+    assert len(long_review) == 300_000
+    path = tmp_path / f"long{suffix}"
+    path.write_text(
+        f"text{delimiter}label\n{long_review}{delimiter}pos\nshort{delimiter}neg\n"
+    )
+    labeled = load_table(path)
+    assert labeled.texts == (long_review, "short")
+    assert labeled.labels == ("pos", "neg")
+    assert csv.field_size_limit() == field_limit
+
+
+def test_table_restores_csv_limit_after_error(tmp_path: Path, field_limit: int):
+    path = tmp_path / "broken.csv"
+    path.write_text('text,label\n"' + "x" * 200_000 + "\n")
+    with pytest.raises(ValueError, match="malformed CSV"):
+        load_table(path)
+    assert csv.field_size_limit() == field_limit
+
+
+def test_table_csv_limit_falls_back_below_overflow(tmp_path: Path, monkeypatch):
+    real_field_size_limit = csv.field_size_limit
+    requested = []
+
+    def limited(*new_limit):
+        if new_limit:
+            requested.append(new_limit[0])
+            if new_limit[0] > 2**31 - 1:
+                raise OverflowError("Python int too large to convert to C long")
+        return real_field_size_limit(*new_limit)
+
+    monkeypatch.setattr(csv, "field_size_limit", limited)
+    previous = real_field_size_limit()
+    path = tmp_path / "long.csv"
+    path.write_text("text,label\n" + "y" * 300_000 + ",pos\n")
+    assert load_table(path).texts == ("y" * 300_000,)
+    assert requested[-1] == previous
+    assert 2**31 - 1 in requested
+    assert real_field_size_limit() == previous
 
 
 def test_table_csv_with_byte_order_mark(tmp_path: Path):

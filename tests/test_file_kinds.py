@@ -41,6 +41,10 @@ CONTENTS = [
     (b"", "empty", "an empty file"),
     (b"2 3\ngood 1 0 0\nbad 0 1 0\n", "vectors", "word2vec text format"),
     (b"2 3\ngood \x00\x00\x80\x3f", "vectors", "word2vec binary format"),
+    # Binary rows without NUL bytes: control bytes, then only bytes >= 0x80.
+    (b"1 2\ngood \x01\x02\x8f\x3f\x1b\x9c\x5e\xbf\n", "vectors", "binary format"),
+    (b"1 2\ngood \x81\x92\x8f\x3f\xa5\xb7\x5e\xbf\n", "vectors", "binary format"),
+    ("1 2\ncafé 0.5 -1\n".encode(), "vectors", "word2vec text format"),
     (b"good 0.1 0.2\nbad -0.1 0.3\n", "vectors", "GloVe text format"),
     (b"text,label\ngood film,pos\n", "text", "a text file"),
     (pickle.dumps({"a": 1}, protocol=4), "pickle", "a Python pickle"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -411,11 +412,91 @@ def test_load_detects_binary_without_bin_suffix(tmp_path, toy):
     assert np.array_equal(loaded.vectors, toy.vectors)
 
 
-def test_text_reader_hints_at_binary_file(tmp_path, toy):
+def test_text_reader_rejects_binary_file(tmp_path, toy):
     path = tmp_path / "vectors.w2v"
     toy.save_word2vec(path, binary=True)
+    with pytest.raises(ValueError, match="looks like binary word2vec, not text"):
+        WordVectors.load_word2vec(path)
+
+
+# Float32 values whose little-endian bytes contain no NUL byte, so a check for
+# NUL bytes alone reads a binary file of them as text.
+CONTROL_BYTE_VALUES = np.frombuffer(
+    b"\x01\x02\x8f\x3f\x1b\x9c\x5e\xbf\x05\x41\x20\x3e\x33\x06\x11\xc0",
+    dtype="<f4",
+)
+# Float32 values whose bytes contain neither NUL nor other control bytes.
+HIGH_BYTE_VALUES = np.frombuffer(
+    b"\x81\x92\x8f\x3f\xa5\xb7\x5e\xbf\xc3\xd4\x20\x3e\xe9\xfa\x71\xc0",
+    dtype="<f4",
+)
+
+
+def _binary_named_txt(tmp_path, values: np.ndarray) -> tuple[Path, WordVectors]:
+    vectors = WordVectors(["good", "bad"], values.reshape(2, 2))
+    path = tmp_path / "vectors.txt"
+    vectors.save_word2vec(path, binary=True)
+    return path, vectors
+
+
+@pytest.mark.parametrize("values", [CONTROL_BYTE_VALUES, HIGH_BYTE_VALUES])
+def test_load_detects_binary_named_txt_without_nul(tmp_path, values):
+    path, vectors = _binary_named_txt(tmp_path, values)
+    assert b"\0" not in path.read_bytes()
+    loaded = WordVectors.load(path)
+    assert loaded.words == vectors.words
+    assert np.array_equal(loaded.vectors, vectors.vectors)
+
+
+def test_high_byte_values_contain_no_control_bytes(tmp_path):
+    path, _ = _binary_named_txt(tmp_path, HIGH_BYTE_VALUES)
+    body = path.read_bytes().split(b"\n", 1)[1]
+    assert not any(byte < 0x20 and byte not in b"\t\n\r\x0b\x0c" for byte in body)
+
+
+@pytest.mark.parametrize("values", [CONTROL_BYTE_VALUES, HIGH_BYTE_VALUES])
+def test_forced_text_format_on_binary_names_fix(tmp_path, values):
+    path, _ = _binary_named_txt(tmp_path, values)
+    with pytest.raises(ValueError, match="looks like binary word2vec") as caught:
+        WordVectors.load(path, format="word2vec")
+    assert "--vectors-format word2vec-binary" in str(caught.value)
+
+
+def test_load_keeps_damaged_text_as_text(tmp_path):
+    data = "2 3\ncafé 0.1 0.2\nthé 0.3 0.4 0.5\n".encode()
+    path = write_bytes(tmp_path / "vectors.txt", data)
+    with pytest.raises(ValueError, match="line 2 \\(word 'café'\\) has 2 values"):
+        WordVectors.load(path)
+
+
+def test_text_reader_hints_at_later_control_bytes(tmp_path):
+    data = b"2 2\ngood 1 2\nbad \x01\x02\n"
+    path = write_bytes(tmp_path / "vectors.txt", data)
     with pytest.raises(ValueError, match="may be binary word2vec: pass binary=True"):
         WordVectors.load_word2vec(path)
+
+
+def test_cli_train_reads_binary_vectors_named_txt(tmp_path, capsys):
+    from embedsent.cli import main
+
+    values = np.tile(CONTROL_BYTE_VALUES, 2).reshape(4, 2)
+    vectors = WordVectors(["good", "bad", "great", "awful"], values)
+    path = tmp_path / "vectors.txt"
+    vectors.save_word2vec(path, binary=True)
+    labeled = tmp_path / "labeled.csv"
+    rows = ["good film,pos", "great film,pos", "awful film,neg", "bad plot,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["train", "--vectors", str(path), "--data", str(labeled)]
+    argv += ["--classifier-epochs", "1"]
+
+    forced = [*argv, "--out", str(tmp_path / "forced.npz")]
+    assert main([*forced, "--vectors-format", "word2vec"]) == 2
+    error = capsys.readouterr().err
+    assert "looks like binary word2vec" in error
+    assert "--vectors-format word2vec-binary" in error
+
+    assert main([*argv, "--out", str(tmp_path / "model.npz")]) == 0
+    assert (tmp_path / "model.npz").is_file()
 
 
 def test_load_explicit_format_and_limit(tmp_path, toy):
