@@ -285,9 +285,16 @@ def _quality(vectors) -> dict:
         result[f"{dataset}_pairs"] = similarity.n_pairs
         result[f"{dataset}_total_pairs"] = similarity.n_pairs + similarity.n_oov
     try:
-        result["analogy"] = word_analogies(vectors).accuracy
+        analogies = word_analogies(vectors)
     except ValueError:
+        # No question has all four words among the searched words.
         result["analogy"] = None
+        result["analogy_questions"] = None
+        result["analogy_total_questions"] = None
+        return result
+    result["analogy"] = analogies.accuracy
+    result["analogy_questions"] = analogies.n_questions
+    result["analogy_total_questions"] = analogies.n_questions + analogies.n_oov
     return result
 
 
@@ -709,7 +716,8 @@ def summarize(trials: list[dict]) -> list[dict]:
             values = [v for v in values if v is not None]
             row[metric] = statistics.median(values) if values else None
         for dataset in _SIMILARITY_DATASETS:
-            row.update(_pair_counts(runs, dataset))
+            row.update(_coverage(runs, f"{dataset}_pairs", f"{dataset}_total_pairs"))
+        row.update(_coverage(runs, "analogy_questions", "analogy_total_questions"))
         ours = [
             t for t in trials if t["trainer"] == "embedsent" and t["epochs"] == epochs
         ]
@@ -723,24 +731,24 @@ def summarize(trials: list[dict]) -> list[dict]:
     return rows
 
 
-def _pair_counts(runs: list[dict], dataset: str) -> dict[str, int | None]:
-    """Return the fewest pairs of ``dataset`` that a trial of ``runs`` scored.
+def _coverage(runs: list[dict], scored: str, total: str) -> dict[str, int | None]:
+    """Return the min count of items scored and the max total over ``runs``.
 
-    Trials of one trainer and epoch count share a vocabulary, so their counts
-    agree, and the minimum never claims more pairs than a trial scored. Both
-    counts are None when no trial has them, as in reports written before
-    trials recorded them.
+    ``scored`` and ``total`` name the quality fields of one evaluation, such
+    as ``wordsim353_pairs`` and ``wordsim353_total_pairs``. Trials of one
+    trainer and epoch count share a vocabulary, so their counts agree, and
+    the minimum never claims more items than a trial scored. Both counts are
+    None when no trial has them, as in reports written before trials
+    recorded them.
     """
-    scored = [
-        t["quality"]
-        for t in runs
-        if t.get("quality", {}).get(f"{dataset}_pairs") is not None
+    measured = [
+        t["quality"] for t in runs if t.get("quality", {}).get(scored) is not None
     ]
-    if not scored:
-        return {f"{dataset}_pairs": None, f"{dataset}_total_pairs": None}
+    if not measured:
+        return {scored: None, total: None}
     return {
-        f"{dataset}_pairs": min(q[f"{dataset}_pairs"] for q in scored),
-        f"{dataset}_total_pairs": max(q[f"{dataset}_total_pairs"] for q in scored),
+        scored: min(q[scored] for q in measured),
+        total: max(q[total] for q in measured),
     }
 
 
@@ -760,6 +768,28 @@ def _max_added(runs: list[dict], peak: str, base: str) -> float | None:
     return max(added) if added else None
 
 
+# Header and width of each column of the summary table. The trainer column is
+# left-aligned and the others right-aligned, headers and cells alike.
+_SUMMARY_COLUMNS = (
+    ("trainer", 12),
+    ("epochs", 6),
+    ("words/s", 10),
+    ("ratio", 6),
+    ("RSS MB", 7),
+    ("+RSS", 6),
+    ("priv MB", 7),
+    ("+priv", 6),
+    ("compile s", 9),
+    ("WS353", 6),
+    ("pairs", 7),
+    ("SL999", 6),
+    ("pairs", 7),
+    ("analogy", 7),
+    # Wide enough for all 19,544 questions of questions-words.txt.
+    ("questions", 11),
+)
+
+
 def format_summary(report: dict) -> str:
     """Return the summary and sweeps of a benchmark report as plain text."""
     machine = report["machine"]
@@ -767,33 +797,10 @@ def format_summary(report: dict) -> str:
         f"machine: {machine['processor']}, {machine['cpu_count']} CPUs, "
         f"{machine['platform']}; jax {machine['jax']}",
         _describe_devices(report),
-        f"{'trainer':<12} {'epochs':>6} {'words/s':>10} {'ratio':>6} "
-        f"{'RSS MB':>7} {'+RSS':>6} {'priv MB':>7} {'+priv':>6} {'compile s':>9} "
-        f"{'WS353':>6} {'pairs':>7} {'SL999':>6} {'pairs':>7} {'analogy':>7}",
+        _format_columns([header for header, _ in _SUMMARY_COLUMNS]),
     ]
     for row in report["summary"]:
-        ratio = row.get("embedsent_ratio_median")
-        cells = [
-            f"{row['trainer']:<12}",
-            f"{row['epochs']:>6}",
-            f"{row['median_words_per_second']:>10.0f}",
-            f"{ratio:>6.2f}" if ratio else f"{'':>6}",
-        ]
-        for name, width in (
-            ("peak_rss_mb", 7),
-            ("added_rss_mb", 6),
-            ("peak_private_mb", 7),
-            ("added_private_mb", 6),
-        ):
-            value = row.get(name)
-            cells.append(f"{value:>{width}.0f}" if value is not None else " " * width)
-        cells.append(f"{row['compile_seconds']:>9.1f}")
-        for metric in ("wordsim353", "simlex999", "analogy"):
-            value = row[metric]
-            cells.append(f"{value:>6.3f}" if value is not None else f"{'':>6}")
-            if metric in _SIMILARITY_DATASETS:
-                cells.append(f"{_format_pairs(row, metric):>7}")
-        lines.append(" ".join(cells))
+        lines.append(_format_columns(_summary_cells(row)))
     lines.append("ratio: median over trials of embedsent words/s / this trainer's")
     lines.append(
         "RSS MB: peak resident memory of the trial process (VmHWM); priv MB: "
@@ -809,6 +816,11 @@ def format_summary(report: dict) -> str:
         "trials); pairs: pairs scored, those with both words in the vocabulary, "
         "of the pairs in the file. A score on few pairs is noisy"
     )
+    lines.append(
+        "analogy: 3CosAdd accuracy on questions-words.txt (median over trials); "
+        "questions: questions scored, those with all four words among the "
+        "30,000 most frequent words, of the questions in the file"
+    )
     for name, records in report["sweeps"].items():
         lines.append(f"sweep {name}:")
         for record in records:
@@ -821,13 +833,44 @@ def format_summary(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _format_pairs(row: dict, dataset: str) -> str:
-    """Return "scored/total" pairs of ``dataset`` in a summary row, or ""."""
-    scored = row.get(f"{dataset}_pairs")
-    total = row.get(f"{dataset}_total_pairs")
-    if scored is None or total is None:
+def _summary_cells(row: dict) -> list[str]:
+    """Return the unpadded cells of one summary row, "" where a value is missing."""
+    ratio = row.get("embedsent_ratio_median")
+    cells = [
+        str(row["trainer"]),
+        str(row["epochs"]),
+        f"{row['median_words_per_second']:.0f}",
+        f"{ratio:.2f}" if ratio else "",
+    ]
+    for name in ("peak_rss_mb", "added_rss_mb", "peak_private_mb", "added_private_mb"):
+        value = row.get(name)
+        cells.append(f"{value:.0f}" if value is not None else "")
+    cells.append(f"{row['compile_seconds']:.1f}")
+    for dataset in _SIMILARITY_DATASETS:
+        value = row[dataset]
+        cells.append(f"{value:.3f}" if value is not None else "")
+        cells.append(_format_count(row, f"{dataset}_pairs", f"{dataset}_total_pairs"))
+    value = row["analogy"]
+    cells.append(f"{value:.3f}" if value is not None else "")
+    cells.append(_format_count(row, "analogy_questions", "analogy_total_questions"))
+    return cells
+
+
+def _format_columns(cells: list[str]) -> str:
+    """Pad ``cells`` to the widths of ``_SUMMARY_COLUMNS`` and join them."""
+    padded = []
+    for position, (cell, (_, width)) in enumerate(
+        zip(cells, _SUMMARY_COLUMNS, strict=True)
+    ):
+        padded.append(f"{cell:<{width}}" if position == 0 else f"{cell:>{width}}")
+    return " ".join(padded)
+
+
+def _format_count(row: dict, scored: str, total: str) -> str:
+    """Return "scored/total" from two fields of a summary row, or ""."""
+    if row.get(scored) is None or row.get(total) is None:
         return ""
-    return f"{scored}/{total}"
+    return f"{row[scored]}/{row[total]}"
 
 
 def _describe_devices(report: dict) -> str:

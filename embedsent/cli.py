@@ -69,13 +69,22 @@ CLASSIFIER_EPOCHS_REASON = (
 BROKEN_PIPE_STATUS = 128 + 13
 
 
-def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
+def _add_sgns_options(
+    parser: argparse.ArgumentParser, defaults, *, none_when_unset: bool = False
+) -> None:
+    """Add the SGNS and vocabulary flags to ``parser``.
+
+    With ``none_when_unset``, --dim, --min-count and --sample default to None,
+    so the command can tell a value the user passed from the default, and
+    must fill in the default itself. The help states the default either way.
+    """
+    vocab_defaults = VocabConfig()
     group = parser.add_argument_group("word-vector pretraining (SGNS)")
     group.add_argument(
         "--dim",
         type=config_value(SGNSConfig, "dim"),
-        default=defaults.dim,
-        help="word vector dimension (default: %(default)s)",
+        default=None if none_when_unset else defaults.dim,
+        help=f"word vector dimension (default: {defaults.dim})",
     )
     group.add_argument(
         "--window",
@@ -137,8 +146,8 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
     group.add_argument(
         "--min-count",
         type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
-        default=5,
-        help="drop words seen fewer times (default: %(default)s)",
+        default=None if none_when_unset else vocab_defaults.min_count,
+        help=f"drop words seen fewer times (default: {vocab_defaults.min_count})",
     )
     group.add_argument(
         "--max-vocab-size",
@@ -151,8 +160,9 @@ def _add_sgns_options(parser: argparse.ArgumentParser, defaults) -> None:
     group.add_argument(
         "--sample",
         type=config_value(VocabConfig, "sample", float, hint="; 0 disables it"),
-        default=1e-3,
-        help="frequent-word subsampling threshold, 0 disables (default: %(default)s)",
+        default=None if none_when_unset else vocab_defaults.sample,
+        help="frequent-word subsampling threshold, 0 disables "
+        f"(default: {vocab_defaults.sample})",
     )
     group.add_argument(
         "--devices",
@@ -328,8 +338,16 @@ def build_parser() -> argparse.ArgumentParser:
         "are kept, so --dim, --min-count, --sample, --max-vocab-size and "
         "--checkpoint do not apply (default: train from scratch)",
     )
+    pretrain.add_argument(
+        "--text-column",
+        default="text",
+        help="column (CSV/TSV header) or key (JSONL) that contains the texts in "
+        "a table --data file (default: %(default)s)",
+    )
     add_encoding_options(pretrain, "a .txt, .csv or .jsonl --data file")
-    _add_sgns_options(pretrain, SGNSConfig())
+    # --continue-from warns only of the --dim, --min-count and --sample values
+    # that the user passed, so these flags default to None here.
+    _add_sgns_options(pretrain, SGNSConfig(), none_when_unset=True)
     _add_process_options(pretrain)
 
     train = commands.add_parser(
@@ -349,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "word2vec", "word2vec-binary", "glove", "gensim"),
         default="auto",
         help="format of --vectors; 'gensim' unpickles, so load only trusted "
-        "files (default: %(default)s, from the suffix and first line)",
+        "files (default: %(default)s, from the suffix and contents)",
     )
     train.add_argument(
         "--vectors-encoding",
@@ -709,7 +727,7 @@ def _describe_error(error: BaseException, args) -> str:
         platform_fix,
     )
     from embedsent.classifier import ClassifierDiverged
-    from embedsent.sgns_model import TableMemoryError
+    from embedsent.sgns_model import TableMemoryError, TrainingDiverged
     from embedsent.vocab import MinCountError
 
     if isinstance(error, MinCountError) and hasattr(args, "min_count"):
@@ -724,6 +742,8 @@ def _describe_error(error: BaseException, args) -> str:
             f"classifier training diverged: {error.reason}; pass a lower "
             f"--learning-rate (now {error.learning_rate})"
         )
+    if isinstance(error, TrainingDiverged) and hasattr(args, "alpha"):
+        return _describe_sgns_divergence(error)
     if isinstance(error, TableMemoryError) and hasattr(args, "dim"):
         return _describe_table_memory(error, args)
     if isinstance(error, DeviceCountError) and hasattr(args, "devices"):
@@ -744,6 +764,22 @@ def _describe_error(error: BaseException, args) -> str:
     if isinstance(error, CorpusTooSmallError) and hasattr(args, "max_docs"):
         return _describe_small_corpus(error, args)
     return str(error)
+
+
+def _describe_sgns_divergence(error) -> str:
+    # --alpha accepts no value below SGNSConfig.min_alpha, which no flag sets.
+    floor = SGNSConfig().min_alpha
+    suggested = max(error.alpha / 10, floor)
+    message = f"SGNS training diverged: {error.reason}; "
+    if suggested < error.alpha:
+        return (
+            f"{message}pass a lower --alpha (now {error.alpha:g}), for example "
+            f"--alpha {suggested:g}"
+        )
+    return (
+        f"{message}--alpha {error.alpha:g} is already the lowest value it "
+        "accepts, so a lower learning rate cannot be the fix"
+    )
 
 
 def _describe_small_corpus(error, args) -> str:

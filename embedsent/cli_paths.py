@@ -3,13 +3,15 @@
 A missing input is rejected, and so is an input of a kind that its flag does
 not take, such as word vectors given as ``--model``. The message names the
 flag and the kind of the file, and lists what the flag accepts. An output
-that names an input or another output, or lies in a missing folder, is
-rejected, because writing it would destroy that file or fail after the work.
+that names an input or another output, lies in a missing or unwritable
+folder, or names an existing file that is not writable, is rejected, because
+writing it would destroy that file or fail after the work.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from embedsent.file_kinds import (
@@ -106,7 +108,9 @@ def check_input_paths(args: argparse.Namespace) -> None:
                 )
     data = getattr(args, "data", None)
     inputs = _COMMAND_DATA_INPUTS.get(_command_name(args))
-    if isinstance(data, str) and inputs is not None:
+    # A report from stored runs reads no corpus, so its --data is not read.
+    report_only = getattr(args, "report_only", False)
+    if isinstance(data, str) and inputs is not None and not report_only:
         _check_data(data, inputs, _command_name(args))
     for name, expected_format in _BUNDLE_FLAGS.items():
         value = getattr(args, name, None)
@@ -193,6 +197,12 @@ def check_output_paths(args) -> None:
 
     An output that names an input or another output would destroy that file,
     so it is rejected too.
+
+    Raises:
+        ValueError: If an output is a folder, names an input or another
+            output, or lies in a missing folder.
+        PermissionError: If the folder of an output or of ``--checkpoint``
+            is not writable, or the file exists and is not writable.
     """
     seen: list[tuple[str, Path]] = []
     for name in _INPUT_FLAGS + _OUTPUT_FLAGS:
@@ -227,3 +237,19 @@ def check_output_paths(args) -> None:
                 f"{_flag(name)} {value}: folder {folder} does not "
                 "exist; create it first"
             )
+        _check_writable(name, value, path, folder)
+
+
+def _check_writable(name: str, value: str, path: Path, folder: Path) -> None:
+    # Saves write a temporary file in the folder and rename it over the
+    # output, so they need write and search permission on the folder.
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f"{_flag(name)} {value}: folder {folder} is not writable; pass a "
+            f"{_flag(name)} path in a writable folder, or make {folder} writable"
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise PermissionError(
+            f"{_flag(name)} {value}: the file exists and is not writable; make "
+            f"it writable, or pass another {_flag(name)} path"
+        )

@@ -7,7 +7,6 @@ the library, prints the result and returns the exit status. Parsing lives in
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -90,20 +89,14 @@ def _load_unlabeled_texts(spec: str, args) -> list[str]:
     path = Path(spec)
     if spec != "default" and path.suffix.lower() == ".txt":
         return read_texts(spec, encoding=args.encoding, errors=args.encoding_errors)
-    if spec != "default" and path.suffix.lower() in {
-        ".csv",
-        ".tsv",
-        ".jsonl",
-        ".ndjson",
-        ".json",
-    }:
+    if spec != "default" and path.suffix.lower() in _TABLE_SUFFIXES:
         texts = load_table_input(
             path,
-            text_column="text",
+            text_column=args.text_column,
             label_column=None,
             encoding=args.encoding,
             errors=args.encoding_errors,
-            text_flag=None,
+            text_flag="--text-column",
         )
         return list(texts)
     corpus = _load_corpus(spec, args, with_test=False)
@@ -209,6 +202,7 @@ def run_pretrain(args) -> int:
         train_sgns,
     )
 
+    passed = _fill_unset_defaults(args)
     _join_processes(args)
     check_devices_flag(args.devices)
     sgns, vocab, _ = configs(args, args.seed)
@@ -216,9 +210,10 @@ def run_pretrain(args) -> int:
     if args.continue_from:
         # Loaded before the texts, so a wrong file fails before tokenising.
         base = SGNSModel.load(args.continue_from)
-        _warn_ignored_with_continue_from(args, base)
+        _warn_ignored_with_continue_from(args, base, passed)
     texts = _load_unlabeled_texts(args.data, args)
     progress = not args.no_progress
+    resumed_at = None
     if base is not None:
         tokens = tokenize_corpus(texts, TextConfig(), progress=progress)
         _check_has_tokens(args.data, texts, tokens)
@@ -232,6 +227,8 @@ def run_pretrain(args) -> int:
         checkpoint = None
         if args.checkpoint:
             checkpoint = Checkpointing(Path(args.checkpoint), args.checkpoint_every)
+            # Read before training, which overwrites the checkpoint.
+            resumed_at = _checkpoint_progress(checkpoint.path, sgns)
         vocabulary, encoded = _encode_texts(args.data, texts, vocab, progress)
         del texts
         model = train_sgns(
@@ -251,22 +248,76 @@ def run_pretrain(args) -> int:
     vectors.save_word2vec(args.out, binary=args.binary)
     if args.save_model:
         model.save(args.save_model)
-    print(f"wrote {len(vectors)} word vectors of dim {vectors.dim} to {args.out}")
+    summary = f"wrote {len(vectors)} word vectors of dim {vectors.dim} to {args.out}"
+    if resumed_at is not None:
+        summary += f", resumed from {args.checkpoint} at {resumed_at}"
+    print(summary)
     return 0
 
 
-def _warn_ignored_with_continue_from(args, base) -> None:
-    """Log a warning naming each flag that ``--continue-from`` overrides.
+def _fill_unset_defaults(args) -> set[str]:
+    """Fill in the defaults of ``--dim``, ``--min-count`` and ``--sample`` in ``args``.
+
+    ``pretrain`` gives these flags a None default so that ``--continue-from``
+    can tell a passed value from the default. Returns the names of the flags
+    that the user passed.
+    """
+    from embedsent.config import SGNSConfig, VocabConfig
+
+    defaults = {
+        "dim": SGNSConfig().dim,
+        "min_count": VocabConfig().min_count,
+        "sample": VocabConfig().sample,
+    }
+    passed = set()
+    for name, default in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+        else:
+            passed.add(name)
+    return passed
+
+
+def _checkpoint_progress(path: Path, config) -> str | None:
+    """Describe where a run of ``config`` resumes from the checkpoint at ``path``.
+
+    Returns None when there is no checkpoint to resume from. Only the
+    metadata is read, not the tables.
+    """
+    from embedsent.checkpoint import RunState, describe_progress
+    from embedsent.storage import META_KEY
+
+    if not path.is_file():
+        return None
+    # check_input_paths has checked the file's format. A checkpoint that
+    # train_sgns cannot resume from makes it raise before the summary line.
+    with np.load(path, allow_pickle=False) as archive:
+        meta = json.loads(archive[META_KEY].tobytes())
+    return describe_progress(RunState(**meta["state"]), config)
+
+
+def _warn_ignored_with_continue_from(args, base, passed: set[str]) -> None:
+    """Log the settings that ``--continue-from`` keeps, and warn of passed flags.
 
     Continued training keeps the saved model's dimension, minimum count and
     subsampling threshold, adds every new word that reaches that count, and
-    writes no checkpoint.
+    writes no checkpoint. The kept settings are logged at INFO. The warning
+    names --max-vocab-size and --checkpoint when given, and each flag in
+    ``passed`` (names among ``dim``, ``min_count`` and ``sample``) whose value
+    differs from the saved model's.
     """
-    ignored = []
-    if args.dim != base.config.dim:
-        ignored.append(f"--dim {args.dim} (the model keeps its dim {base.config.dim})")
     saved = base.vocab_config
-    if args.min_count != saved.min_count:
+    logger.info(
+        "--continue-from %s keeps the saved model's dim %d, min count %d and sample %g",
+        args.continue_from,
+        base.config.dim,
+        saved.min_count,
+        saved.sample,
+    )
+    ignored = []
+    if "dim" in passed and args.dim != base.config.dim:
+        ignored.append(f"--dim {args.dim} (the model keeps its dim {base.config.dim})")
+    if "min_count" in passed and args.min_count != saved.min_count:
         ignored.append(
             f"--min-count {args.min_count} (new words need the model's min count "
             f"{saved.min_count})"
@@ -276,7 +327,7 @@ def _warn_ignored_with_continue_from(args, base) -> None:
             f"--max-vocab-size {args.max_vocab_size} (every new word that reaches "
             "the min count is added)"
         )
-    if args.sample != saved.sample:
+    if "sample" in passed and args.sample != saved.sample:
         ignored.append(
             f"--sample {args.sample} (the model keeps its sample {saved.sample})"
         )
@@ -384,29 +435,13 @@ def run_train(args) -> int:
     model.save(args.out)
     # fit has warned of the labeled texts with no in-vocabulary token, and
     # score would warn of the same texts again, as class-prior predictions.
-    with _class_prior_logs_dropped():
-        accuracy = model.score(labeled.texts, labeled.labels)
+    accuracy = model.score(labeled.texts, labeled.labels, warn_empty=False)
     print(
         f"trained on {len(labeled)} texts, classes {model.classes_}, train "
         f"accuracy {100 * accuracy:.1f}%; saved {args.out}"
     )
     print(describe_parameters(model))
     return 0
-
-
-@contextlib.contextmanager
-def _class_prior_logs_dropped():
-    """Drop every record of the ``embedsent.class_prior`` logger in the block."""
-    prior_logger = logging.getLogger("embedsent.class_prior")
-
-    def drop(record: logging.LogRecord) -> bool:
-        return False
-
-    prior_logger.addFilter(drop)
-    try:
-        yield
-    finally:
-        prior_logger.removeFilter(drop)
 
 
 def run_predict(args) -> int:

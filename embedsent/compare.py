@@ -27,7 +27,13 @@ from embedsent.baseline import TfidfLogisticRegression, train_gensim_word2vec
 from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.datasets import LabeledTexts, SplitCorpus, balanced_sample
-from embedsent.evaluate import paired_difference, summarize_accuracies, word_similarity
+from embedsent.evaluate import (
+    SIMILARITY_FILES,
+    paired_difference,
+    read_word_pairs,
+    summarize_accuracies,
+    word_similarity,
+)
 from embedsent.features import FeatureReport, SentenceEncoder
 from embedsent.pipeline import random_vectors
 from embedsent.text import tokenize_corpus
@@ -220,14 +226,31 @@ def comparison_json(payload: dict) -> str:
     return json.dumps(finite_or_none(payload), indent=2, allow_nan=False)
 
 
-def _vector_quality(vectors: WordVectors) -> dict[str, float]:
-    quality = {}
-    for dataset in ("wordsim353", "simlex999"):
+def _vector_quality(
+    vector_sets: dict[str, WordVectors],
+) -> dict[str, dict[str, float]]:
+    """Return the Spearman of each vector set on each word-similarity file.
+
+    Each file is read once, so a missing or unreadable file gives one warning
+    for all vector sets. A score that cannot be measured is NaN.
+    """
+    quality: dict[str, dict[str, float]] = {name: {} for name in vector_sets}
+    for dataset in SIMILARITY_FILES:
         try:
-            quality[dataset] = word_similarity(vectors, dataset).spearman
-        except ValueError as error:
-            logger.warning("%s not measured: %s", dataset, error)
-            quality[dataset] = float("nan")
+            pairs = read_word_pairs(dataset)
+        except (OSError, ValueError) as error:
+            logger.warning("%s not measured for any vectors: %s", dataset, error)
+            for scores in quality.values():
+                scores[dataset] = float("nan")
+            continue
+        for name, vectors in vector_sets.items():
+            try:
+                result = word_similarity(vectors, dataset, pairs=pairs)
+            except ValueError as error:
+                logger.warning("%s not measured on %s: %s", dataset, name, error)
+                quality[name][dataset] = float("nan")
+            else:
+                quality[name][dataset] = result.spearman
     return quality
 
 
@@ -303,9 +326,13 @@ def run_comparison(
             workers=config.gensim_workers,
         )
         result.timings["pretrain_gensim"] = time.perf_counter() - started
-    for name in ("transfer", "transfer_gensim"):
-        if name in vector_sets and name in config.methods:
-            result.similarity[name] = _vector_quality(vector_sets[name])
+    result.similarity = _vector_quality(
+        {
+            name: vector_sets[name]
+            for name in ("transfer", "transfer_gensim")
+            if name in vector_sets and name in config.methods
+        }
+    )
 
     features = {}
     reports: dict[str, dict[str, FeatureReport]] = {"train": {}, "test": {}}

@@ -5,10 +5,12 @@ subparsers object and :func:`run` executes parsed arguments. One run
 tokenises the corpus, pretrains (or loads cached) JAX and gensim vectors,
 measures every missing (method, feature, n, draw), runs the shipped-corpus
 split experiment, and rewrites the JSON results and the PNG plots in
-``--out-dir``. Only with ``--docs-dir`` does it write the plots and the
-"Transfer learning curves" section of ``benchmarks.md`` into that folder
-instead. ``benchmarks/bench_transfer.py``, the command that regenerates the
-published figures, defaults ``--docs-dir`` to ``docs``.
+``--out-dir``. The JSON also stores the corpus sizes, vocabulary size and
+pretraining seconds of the report, so ``--report-only`` reads the JSON alone,
+never the corpus or the vectors. Only with ``--docs-dir`` does it write the
+plots and the "Transfer learning curves" section of ``benchmarks.md`` into
+that folder instead. ``benchmarks/bench_transfer.py``, the command that
+regenerates the published figures, defaults ``--docs-dir`` to ``docs``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from embedsent.cli_types import (
 )
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.curve_data import (
+    corpus_cache_key,
     ensure_folder,
     load_tokenized_corpus,
     pretrained_vectors,
@@ -58,6 +61,10 @@ FEATURES_PLOT = "transfer_features.png"
 DOCS_FILE = "benchmarks.md"
 DEFAULT_DATA = "../shared/data/aclImdb-partial.tar.gz"
 DEFAULT_DOCS_DIR = "docs"
+# Keys of the results file's extras that a measuring run writes for the
+# report: corpus sizes and vocabulary size, and pretraining seconds by trainer.
+CORPUS_EXTRA = "corpus"
+TIMINGS_EXTRA = "pretraining_seconds"
 
 # Embedding learning rates of the end-to-end methods, chosen from 1e-4, 1e-3
 # and 1e-2 on 3,000 validation texts cut from the IMDB training texts (never
@@ -265,7 +272,8 @@ def _add_output_options(parser, subcommand: bool) -> None:
         "--report-only",
         action="store_true",
         help="redraw the plots, and with --docs-dir the docs section, from the "
-        "JSON without running",
+        "JSON without running; the corpus and vectors are not read, and the "
+        "report gives the settings stored in the JSON, whatever the run options",
     )
     parser.add_argument(
         "--seed",
@@ -348,23 +356,29 @@ def run(args) -> int:
         raise ValueError(
             f"--toy-splits must be 0 (skip) or at least 2, got {args.toy_splits}"
         )
+    results = Path(args.out_dir) / RESULTS_FILE
+    if args.report_only:
+        return _report_only(args, results)
+
     configs = _configs(args)
     curve: CurveConfig = configs["curve"]
     progress = not args.no_progress
-    results = Path(args.out_dir) / RESULTS_FILE
-    if args.report_only and not _has_runs(results):
-        # Writing a report from no runs would replace the plots, and the
-        # published tables in --docs-dir, with empty ones.
-        raise ValueError(
-            f"--report-only: {results} has no measured runs to report; run "
-            "without --report-only first, or pass the --out-dir that holds them"
-        )
+    started = time.perf_counter()
+    corpus_key = corpus_cache_key(
+        args.data,
+        max_per_class=args.max_per_class,
+        max_unlabeled=args.max_unlabeled,
+        seed=args.seed,
+        text_config=configs["text"],
+    )
+    # Every stored setting is known here, so a results file written with
+    # other settings is rejected before tokenising and pretraining.
+    store = RunStore(results, _settings(configs, corpus_key, args.gensim_workers))
     out_dir = ensure_folder(args.out_dir)
     cache_dir = ensure_folder(out_dir / "cache")
     docs_dir = ensure_folder(args.docs_dir) if args.docs_dir else None
-    started = time.perf_counter()
 
-    corpus, corpus_key = load_tokenized_corpus(
+    corpus, loaded_key = load_tokenized_corpus(
         args.data,
         max_per_class=args.max_per_class,
         max_unlabeled=args.max_unlabeled,
@@ -373,7 +387,81 @@ def run(args) -> int:
         cache_dir=cache_dir,
         progress=progress,
     )
-    needed = set(curve.methods)
+    if loaded_key != corpus_key:
+        # The data file changed after the settings were checked.
+        raise ValueError(
+            f"--data {args.data} changed while the benchmark was starting "
+            f"(cache key {corpus_key}, then {loaded_key}); run it again"
+        )
+    vectors, timings = _load_vectors(args, configs, corpus, corpus_key, cache_dir)
+    inputs = CurveInputs(
+        corpus=corpus,
+        vectors=vectors,
+        classifier_config=configs["classifier"],
+        finetune_config=configs["finetune"],
+        scratch_config=configs["scratch"],
+    )
+    _record_corpus(store, corpus, vectors, timings)
+    store.data["extras"]["command"] = getattr(
+        args, "command_line", shlex.join(["embedsent", *sys.argv[1:]])
+    )
+    measured = run_learning_curves(inputs, curve, store, progress=progress)
+    logger.info("measured %d runs", measured)
+    if args.toy_splits and "toy" not in store.data["extras"]:
+        from embedsent.toy_experiment import ToyConfig, run_toy_experiment
+
+        toy = run_toy_experiment(
+            ToyConfig(splits=args.toy_splits, seed=args.seed), progress=progress
+        )
+        store.set_extra("toy", toy)
+    store.save()
+    _report(args, store, out_dir, docs_dir, started)
+    return 0
+
+
+def _report_only(args, results: Path) -> int:
+    """Write the plots, and with ``--docs-dir`` the section, from stored runs.
+
+    Neither the corpus nor the vectors are loaded. The run settings given on
+    the command line are not compared with the stored ones, because the
+    report describes the settings that the results file contains.
+    """
+    if not _has_runs(results):
+        # Writing a report from no runs would replace the plots, and the
+        # published tables in --docs-dir, with empty ones.
+        raise ValueError(
+            f"--report-only: {results} has no measured runs to report; run "
+            "without --report-only first, or pass the --out-dir that holds them"
+        )
+    started = time.perf_counter()
+    store = RunStore.read(results)
+    docs_dir = ensure_folder(args.docs_dir) if args.docs_dir else None
+    _report(args, store, results.parent, docs_dir, started)
+    return 0
+
+
+def _settings(configs: dict, corpus_key: str, gensim_workers: int) -> dict:
+    """Return the settings record that the results file must match."""
+    return settings_record(
+        configs["curve"],
+        classifier_config=configs["classifier"],
+        finetune_config=configs["finetune"],
+        scratch_config=configs["scratch"],
+        corpus=corpus_key,
+        sgns=asdict(configs["sgns"]),
+        vocab=asdict(configs["vocab"]),
+        gensim_workers=gensim_workers,
+    )
+
+
+def _load_vectors(args, configs, corpus, corpus_key, cache_dir):
+    """Pretrain, or read from the cache, the vectors that the methods need.
+
+    Returns:
+        The vectors by source (``jax``, ``random``, ``gensim``) and the
+        pretraining seconds by trainer.
+    """
+    needed = set(configs["curve"].methods)
     vectors = {}
     timings = {}
     if needed & {"transfer", "transfer_finetune", "scratch"}:
@@ -384,7 +472,7 @@ def run(args) -> int:
             vocab_config=configs["vocab"],
             corpus_key=corpus_key,
             cache_dir=cache_dir,
-            progress=progress,
+            progress=not args.no_progress,
         )
         from embedsent.pipeline import random_vectors
 
@@ -399,54 +487,67 @@ def run(args) -> int:
             cache_dir=cache_dir,
             gensim_workers=args.gensim_workers,
         )
-    inputs = CurveInputs(
-        corpus=corpus,
-        vectors=vectors,
-        classifier_config=configs["classifier"],
-        finetune_config=configs["finetune"],
-        scratch_config=configs["scratch"],
-    )
-    store = RunStore(
-        out_dir / RESULTS_FILE,
-        settings_record(
-            inputs,
-            curve,
-            corpus=corpus_key,
-            sgns=asdict(configs["sgns"]),
-            vocab=asdict(configs["vocab"]),
-            gensim_workers=args.gensim_workers,
-        ),
-    )
-    if not args.report_only:
-        store.data["extras"]["command"] = getattr(
-            args, "command_line", shlex.join(["embedsent", *sys.argv[1:]])
-        )
-        measured = run_learning_curves(inputs, curve, store, progress=progress)
-        logger.info("measured %d runs", measured)
-        if args.toy_splits and "toy" not in store.data["extras"]:
-            from embedsent.toy_experiment import ToyConfig, run_toy_experiment
+    return vectors, timings
 
-            toy = run_toy_experiment(
-                ToyConfig(splits=args.toy_splits, seed=args.seed), progress=progress
-            )
-            store.set_extra("toy", toy)
-    store.save()
 
-    corpus_sizes = {
+def _record_corpus(store: RunStore, corpus, vectors: dict, timings: dict) -> None:
+    """Store the corpus sizes and pretraining seconds that the report shows.
+
+    A run that loads no JAX vectors keeps the stored vocabulary size, and
+    the pretraining seconds of a trainer it does not run stay as stored.
+    Equal settings give equal figures, so merging them is safe.
+    """
+    extras = store.data["extras"]
+    vocabulary = extras.get(CORPUS_EXTRA, {}).get("vocabulary")
+    if "jax" in vectors:
+        vocabulary = len(vectors["jax"].words)
+    extras[CORPUS_EXTRA] = {
         "name": corpus.name,
         "train": len(corpus.train_labels),
         "test": len(corpus.test_labels),
         "unlabeled": len(corpus.unlabeled),
-        "vocabulary": len(vectors["jax"].words) if "jax" in vectors else 0,
+        "vocabulary": vocabulary,
     }
-    _write_outputs(args, store, docs_dir or out_dir, corpus_sizes, timings)
-    print(format_summary(store.runs, args.target_accuracy, corpus.name == "aclImdb"))
+    extras[TIMINGS_EXTRA] = {**extras.get(TIMINGS_EXTRA, {}), **timings}
+
+
+def _stored_corpus(store: RunStore) -> dict:
+    """Return the corpus figures of the results file, or a fallback for old files.
+
+    Files written before the figures were stored get None for each figure
+    except the number of training texts, which the "all" runs give, if any.
+    """
+    stored = store.data["extras"].get(CORPUS_EXTRA)
+    if stored is not None:
+        return stored
+    logger.warning(
+        "%s records no corpus sizes or pretraining times (an older embedsent "
+        "wrote it), so the report leaves them out; rerun without --report-only "
+        "with the same settings to record them",
+        store.path,
+    )
+    all_sizes = [run["n"] for run in store.runs if run.get("size") == "all"]
+    return {
+        "name": None,
+        "train": max(all_sizes) if all_sizes else None,
+        "test": None,
+        "unlabeled": None,
+        "vocabulary": None,
+    }
+
+
+def _report(args, store: RunStore, out_dir: Path, docs_dir, started: float) -> None:
+    """Write the plots and the docs section, and print the summary."""
+    corpus = _stored_corpus(store)
+    timings = store.data["extras"].get(TIMINGS_EXTRA, {})
+    _write_outputs(args, store, docs_dir or out_dir, corpus, timings)
+    is_imdb = corpus["name"] == "aclImdb"
+    print(format_summary(store.runs, args.target_accuracy, is_imdb))
     if docs_dir is None:
         written = f"plots: {out_dir}; docs: not written (pass --docs-dir DIR)"
     else:
         written = f"plots: {docs_dir}; docs: {docs_dir / DOCS_FILE}"
     print(f"results: {store.path}; {written} ({time.perf_counter() - started:.0f} s)")
-    return 0
 
 
 def _write_outputs(args, store, plot_dir: Path, corpus_sizes, timings) -> None:

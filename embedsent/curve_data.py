@@ -29,6 +29,7 @@ from embedsent.vectors import WordVectors
 __all__ = [
     "TokenizedCorpus",
     "cache_key",
+    "corpus_cache_key",
     "ensure_folder",
     "load_tokenized_corpus",
     "pretrained_vectors",
@@ -93,8 +94,41 @@ def _data_identity(data: str) -> dict:
         # caches written while the limits did not apply to it hold every text.
         return {"data": "default", "limits": "applied"}
     path = Path(data).resolve()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"data {data!r} not found ({path}); pass an aclImdb folder or "
+            ".tar.gz, or 'default' for the shipped corpus"
+        )
     stat = path.stat()
     return {"data": str(path), "bytes": stat.st_size, "mtime": int(stat.st_mtime)}
+
+
+def corpus_cache_key(
+    data: str,
+    *,
+    max_per_class: int | None,
+    max_unlabeled: int | None,
+    seed: int,
+    text_config: TextConfig,
+) -> str:
+    """Return the cache key of the tokenised corpus without reading the texts.
+
+    It is the key that :func:`load_tokenized_corpus` returns for the same
+    arguments. Only the size and modification time of the data file are read.
+
+    Raises:
+        FileNotFoundError: ``data`` is neither ``"default"`` nor an existing
+            path.
+    """
+    settings = {
+        **_data_identity(data),
+        "max_per_class": max_per_class,
+        "max_unlabeled": max_unlabeled,
+        "seed": seed,
+        "text": asdict(text_config),
+        "version": _CACHE_VERSION,
+    }
+    return cache_key(**settings)
 
 
 def load_tokenized_corpus(
@@ -122,15 +156,13 @@ def load_tokenized_corpus(
     Returns:
         The tokenised corpus and its cache key, which the vector caches extend.
     """
-    settings = {
-        **_data_identity(data),
-        "max_per_class": max_per_class,
-        "max_unlabeled": max_unlabeled,
-        "seed": seed,
-        "text": asdict(text_config),
-        "version": _CACHE_VERSION,
-    }
-    key = cache_key(**settings)
+    key = corpus_cache_key(
+        data,
+        max_per_class=max_per_class,
+        max_unlabeled=max_unlabeled,
+        seed=seed,
+        text_config=text_config,
+    )
     path = None if cache_dir is None else cache_dir / f"tokens-{key}.json.gz"
     if path is not None and path.exists():
         started = time.perf_counter()

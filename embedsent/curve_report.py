@@ -45,8 +45,14 @@ _SCALING_WORDS = {
 }
 
 
-def _size_label(n: int, n_train: int) -> str:
-    return f"all ({n:,})" if n >= n_train else f"{n:,}"
+def _size_label(n: int, n_train: int | None) -> str:
+    """Label ``n`` as "all (n)" when it covers every one of ``n_train`` texts.
+
+    With ``n_train`` None, as for an old results file, no size is "all".
+    """
+    if n_train is not None and n >= n_train:
+        return f"all ({n:,})"
+    return f"{n:,}"
 
 
 def _cell(row: dict | None) -> str:
@@ -94,7 +100,7 @@ def _best_feature_lines(table: dict, sizes: list[int], method: str) -> list[str]
 def render_section(
     runs: Sequence[dict],
     *,
-    n_train: int,
+    n_train: int | None,
     target: float,
     intro: Sequence[str],
     check: bool,
@@ -105,7 +111,8 @@ def render_section(
 
     Args:
         runs: Stored runs.
-        n_train: Training texts of the corpus, to label the "all" size.
+        n_train: Training texts of the corpus, to label the "all" size;
+            None labels no size "all".
         target: Target accuracy of the "how many labels" table.
         check: Add the table of targets, which are set for the IMDB archive
             only.
@@ -194,7 +201,7 @@ def _paired_cell(result: dict | None) -> str:
     return text
 
 
-def _paired_lines(runs: Sequence[dict], n_train: int) -> list[str]:
+def _paired_lines(runs: Sequence[dict], n_train: int | None) -> list[str]:
     columns = []
     for first, second in _COMPARISONS:
         results = {row["n"]: row for row in paired_comparisons(runs, first, second)}
@@ -219,7 +226,7 @@ def _paired_lines(runs: Sequence[dict], n_train: int) -> list[str]:
     return lines + [""]
 
 
-def _time_lines(runs: Sequence[dict], n_train: int) -> list[str]:
+def _time_lines(runs: Sequence[dict], n_train: int | None) -> list[str]:
     """Tabulate the median seconds per fit, scoring on the test set included."""
     seconds: dict[tuple[str, int], list[float]] = {}
     for run in runs:
@@ -246,7 +253,9 @@ def _time_lines(runs: Sequence[dict], n_train: int) -> list[str]:
     return lines + _table(["n", *methods], rows) + [""]
 
 
-def _needed_lines(runs: Sequence[dict], n_train: int, target: float) -> list[str]:
+def _needed_lines(
+    runs: Sequence[dict], n_train: int | None, target: float
+) -> list[str]:
     rows = []
     fits = sorted(
         fit_all(runs, target),
@@ -292,7 +301,7 @@ def _needed_lines(runs: Sequence[dict], n_train: int, target: float) -> list[str
     return lines + [""]
 
 
-def _target_lines(runs: Sequence[dict], n_train: int) -> list[str]:
+def _target_lines(runs: Sequence[dict], n_train: int | None) -> list[str]:
     rows = [
         [
             result["target"],
@@ -369,14 +378,46 @@ def _exported_vectors(sgns: dict) -> str:
     return "Both trainers' word vectors are their input vectors."
 
 
+def _corpus_sentence(corpus: dict) -> str:
+    """Describe the corpus sizes, or state that the results file lacks them."""
+    sizes = [corpus.get(name) for name in ("name", "train", "test", "unlabeled")]
+    if any(size is None for size in sizes):
+        return (
+            "Corpus sizes are not recorded in the results file, which an "
+            "older embedsent wrote."
+        )
+    name, train, test, unlabeled = sizes
+    return (
+        f"Corpus: {name}, {train:,} training and {test:,} test texts, "
+        f"{unlabeled:,} unlabeled."
+    )
+
+
+def _pretraining_sentence(timings: dict, gensim_workers: int) -> str:
+    """Describe the pretraining seconds of each trainer that has them."""
+    jax, gensim = timings.get("jax"), timings.get("gensim")
+    workers = f"with {gensim_workers} worker thread(s)"
+    if jax is not None and gensim is not None:
+        return f"JAX pretraining took {jax:.0f} s and gensim {gensim:.0f} s {workers}."
+    if jax is not None:
+        return f"JAX pretraining took {jax:.0f} s; no gensim time is recorded."
+    if gensim is not None:
+        return (
+            f"gensim pretraining took {gensim:.0f} s {workers}; no JAX time is "
+            "recorded."
+        )
+    return "Pretraining times are not recorded in the results file."
+
+
 def describe_setup(data: dict, corpus: dict, timings: dict) -> list[str]:
     """Return the section's opening lines: command, corpus, settings, machine.
 
     Args:
         data: The contents of the ``RunStore`` file.
         corpus: ``name``, ``train``, ``test``, ``unlabeled`` and
-            ``vocabulary`` sizes.
-        timings: Pretraining seconds by trainer (``jax``, ``gensim``).
+            ``vocabulary`` sizes, each None when the results file lacks it.
+        timings: Pretraining seconds by trainer (``jax``, ``gensim``); a
+            trainer without a time is left out of the text.
     """
     settings = data["settings"]
     session = data["sessions"][-1] if data["sessions"] else {}
@@ -385,6 +426,8 @@ def describe_setup(data: dict, corpus: dict, timings: dict) -> list[str]:
     sgns = settings["sgns"]
     head = settings["classifier"]
     tuned = settings["finetune"]
+    vocabulary = corpus.get("vocabulary")
+    vocabulary_text = "" if vocabulary is None else f", vocabulary {vocabulary:,} words"
     return [
         "How much pretraining buys, and how many labels are enough. Regenerated "
         "by one command (a rerun skips the runs already in its JSON file):",
@@ -393,17 +436,14 @@ def describe_setup(data: dict, corpus: dict, timings: dict) -> list[str]:
         data["extras"].get("command", ""),
         "```",
         "",
-        f"Corpus: {corpus['name']}, {corpus['train']:,} training and "
-        f"{corpus['test']:,} test texts, {corpus['unlabeled']:,} unlabeled. Word "
+        f"{_corpus_sentence(corpus)} Word "
         "vectors are pretrained on the unlabeled plus the training texts, never "
         f"the test texts: SGNS dim {sgns['dim']}, window {sgns['window']}, "
         f"{sgns['negative']} negatives, {sgns['epochs']} epochs, min_count "
-        f"{settings['vocab']['min_count']}, vocabulary {corpus['vocabulary']:,} "
-        f"words. {_exported_vectors(sgns)} "
-        f"JAX pretraining took {timings.get('jax', float('nan')):.0f} s "
-        f"and gensim {timings.get('gensim', float('nan')):.0f} s with "
-        f"{settings['gensim_workers']} worker thread(s). gensim with more than "
-        "one worker is not bit-reproducible.",
+        f"{settings['vocab']['min_count']}{vocabulary_text}. "
+        f"{_exported_vectors(sgns)} "
+        f"{_pretraining_sentence(timings, settings['gensim_workers'])} gensim "
+        "with more than one worker is not bit-reproducible.",
         "",
         f"Frozen-vector methods use `ClassifierConfig` (hidden size "
         f"{head['hidden_size']}, learning rate {head['learning_rate']:g}, weight "

@@ -314,13 +314,24 @@ def run_learning_curves(
     return len(todo)
 
 
-def settings_record(inputs: CurveInputs, config: CurveConfig, **extra) -> dict:
-    """Return the settings that change a run's accuracy, for ``RunStore``."""
+def settings_record(
+    config: CurveConfig,
+    *,
+    classifier_config: ClassifierConfig,
+    finetune_config: FineTuneConfig,
+    scratch_config: FineTuneConfig,
+    **extra,
+) -> dict:
+    """Return the settings that change a run's accuracy, for ``RunStore``.
+
+    Every setting is known before tokenising and pretraining, so a results
+    file written with other settings can be rejected before that work.
+    """
     return {
         "draw_seed": config.seed,
         "finetune_steps": config.finetune_steps,
-        "classifier": asdict(inputs.classifier_config),
-        "finetune": asdict(inputs.finetune_config),
-        "scratch": asdict(inputs.scratch_config),
+        "classifier": asdict(classifier_config),
+        "finetune": asdict(finetune_config),
+        "scratch": asdict(scratch_config),
         **extra,
     }

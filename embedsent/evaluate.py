@@ -29,6 +29,8 @@ from embedsent.vectors import WordVectors
 __all__ = [
     "SimilarityResult",
     "AnalogyResult",
+    "WordPairs",
+    "read_word_pairs",
     "word_similarity",
     "word_analogies",
     "accuracy_interval",
@@ -69,6 +71,19 @@ class SimilarityResult:
 
 
 @dataclass(frozen=True)
+class WordPairs:
+    """Word pairs with human similarity scores, read from one file.
+
+    Attributes:
+        file: The file the pairs were read from.
+        pairs: ``(word1, word2, score)`` in file order.
+    """
+
+    file: Path
+    pairs: tuple[tuple[str, str, float], ...]
+
+
+@dataclass(frozen=True)
 class AnalogyResult:
     """Accuracy on "a is to b as c is to ?" questions.
 
@@ -89,45 +104,98 @@ class AnalogyResult:
     sections: dict[str, float]
 
 
+def read_word_pairs(
+    dataset: str = "wordsim353", *, path: str | None = None
+) -> WordPairs:
+    """Read the word pairs and human scores of one word-similarity file.
+
+    Lines of the file are ``word1<TAB>word2<TAB>score``. Lines starting with
+    ``#`` are comments, and malformed lines are skipped with one warning.
+    Reading the pairs once and passing them to :func:`word_similarity` for
+    each set of vectors reads and reports on the file once.
+
+    Args:
+        dataset: ``"wordsim353"`` or ``"simlex999"`` to read the copy shipped
+            with gensim. With ``path`` it is only a name.
+        path: Read the pairs from this file instead.
+
+    Returns:
+        A :class:`WordPairs` with the file and its pairs.
+
+    Raises:
+        FileNotFoundError: if the file does not exist.
+        OSError: if the file cannot be read.
+        ValueError: for an unknown ``dataset`` without ``path``, a file that
+            is not UTF-8 text, or a file with no readable pair.
+    """
+    file = _similarity_file(dataset, path)
+    try:
+        pairs = tuple(_read_pairs(file))
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"word-pair file {file} not found; gensim's wheel ships WordSim353 "
+            "and SimLex-999 under gensim/test/test_data, so reinstall gensim, "
+            "or pass path= to a word-pair file"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"word-pair file {file} is not UTF-8 text ({error.reason} at byte "
+            f"{error.start}); pass a UTF-8 file of 'word1<TAB>word2<TAB>score' "
+            "lines"
+        ) from None
+    if not pairs:
+        raise ValueError(
+            f"no word pair could be read from {file}; expected lines "
+            "'word1<TAB>word2<TAB>score'"
+        )
+    return WordPairs(file=file, pairs=pairs)
+
+
 def word_similarity(
     vectors: WordVectors,
     dataset: str = "wordsim353",
     *,
     path: str | None = None,
     lowercase: bool = True,
+    pairs: WordPairs | None = None,
 ) -> SimilarityResult:
     """Correlate the cosine similarity of word pairs with human scores.
 
-    Lines of the file are ``word1<TAB>word2<TAB>score``; lines starting with
-    ``#`` are comments and malformed lines are skipped. A pair with a word
-    missing from ``vectors`` is counted in ``n_oov`` and left out. A word with
-    an all-zero vector has cosine 0 with every word.
+    The pairs are read as :func:`read_word_pairs` reads them. A pair with a
+    word missing from ``vectors`` is counted in ``n_oov`` and left out. A
+    word with an all-zero vector has cosine 0 with every word.
 
     Args:
         vectors: Word vectors to evaluate.
         dataset: ``"wordsim353"`` or ``"simlex999"`` to read the copy shipped
-            with gensim. With ``path`` it is only the name in the result.
+            with gensim. With ``path`` or ``pairs`` it is only the name in the
+            result.
         path: Read the pairs from this file instead.
         lowercase: Lowercase the vocabulary and the pairs before matching. When
             several words differ only in case, the first row wins.
+        pairs: Pairs already read by :func:`read_word_pairs`; ``path`` is
+            then ignored and no file is read.
 
     Returns:
         Spearman and Pearson correlations with the counts of pairs.
 
     Raises:
+        FileNotFoundError: if the word-pair file does not exist.
         ValueError: for an unknown ``dataset`` without ``path``, a file with
             no readable pair, fewer than two pairs in the vocabulary, or
             model similarities that are all equal.
     """
     _check_vectors(vectors)
-    file = _similarity_file(dataset, path)
+    if pairs is None:
+        pairs = read_word_pairs(dataset, path=path)
+    file = pairs.file
     lookup = _build_lookup(vectors.words, len(vectors.words), lowercase)
     normalized = vectors.normalized().astype(np.float64)
 
     gold, model = [], []
-    n_read = n_oov = 0
-    for first, second, score in _read_pairs(file):
-        n_read += 1
+    n_read = len(pairs.pairs)
+    n_oov = 0
+    for first, second, score in pairs.pairs:
         if lowercase:
             first, second = first.lower(), second.lower()
         if first not in lookup or second not in lookup:
@@ -138,8 +206,8 @@ def word_similarity(
 
     if n_read == 0:
         raise ValueError(
-            f"no word pair could be read from {file}; expected lines "
-            "'word1<TAB>word2<TAB>score'"
+            f"pairs contains no word pair from {file}; pass the result of "
+            "read_word_pairs for a file of 'word1<TAB>word2<TAB>score' lines"
         )
     if not gold:
         raise ValueError(

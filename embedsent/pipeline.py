@@ -185,14 +185,7 @@ class TransferClassifier:
             label.
         """
         self._check_fitted("predict")
-        features, known = self._encode(self.tokenize(texts))
-        labels = self.classifier.predict(features)
-        label = self._prior_label()
-        # Row by row, so that NumPy stores a tuple label as one object.
-        for row in np.flatnonzero(~known):
-            labels[row] = label
-        log_prior_predictions(known, label, uniform=self._uniform_prior)
-        return labels
+        return self._predict_tokens(self.tokenize(texts), warn_empty=True)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Compute class probabilities of raw texts; see ``predict_proba_tokens``."""
@@ -214,8 +207,23 @@ class TransferClassifier:
         log_prior_predictions(known, self._prior_label(), uniform=self._uniform_prior)
         return probabilities
 
-    def score(self, texts: Sequence[str], labels: Sequence[Hashable]) -> float:
-        """Return the accuracy of ``predict(texts)`` against ``labels``."""
+    def score(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[Hashable],
+        *,
+        warn_empty: bool = True,
+    ) -> float:
+        """Return the accuracy of ``predict(texts)`` against ``labels``.
+
+        Args:
+            texts: Raw texts.
+            labels: One label per text.
+            warn_empty: Log the warning of ``predict`` about texts with no
+                in-vocabulary token, which get the class prior. Pass False
+                when the caller has already reported those texts, as after
+                ``fit`` on the same texts.
+        """
         if isinstance(labels, str | bytes):
             raise TypeError(
                 f"labels must be a sequence of labels, got a single "
@@ -223,7 +231,8 @@ class TransferClassifier:
             )
         self._check_fitted("score")
         labels = list(labels)
-        predicted = self.predict(texts).tolist()
+        tokens = self.tokenize(texts)
+        predicted = self._predict_tokens(tokens, warn_empty=warn_empty).tolist()
         if len(labels) != len(predicted):
             raise ValueError(
                 f"got {len(predicted)} texts but {len(labels)} labels; pass one "
@@ -232,6 +241,24 @@ class TransferClassifier:
         if not labels:
             raise ValueError("texts and labels are empty; score needs at least one")
         return label_accuracy(predicted, labels, self.classes_, "labels")
+
+    def _predict_tokens(
+        self, token_lists: Sequence[Sequence[str]], *, warn_empty: bool
+    ) -> np.ndarray:
+        """Predict the label of each tokenised text.
+
+        A text with no in-vocabulary token gets the prior label, and with
+        ``warn_empty`` one warning gives the number of such texts.
+        """
+        features, known = self._encode(token_lists)
+        labels = self.classifier.predict(features)
+        label = self._prior_label()
+        # Row by row, so that NumPy stores a tuple label as one object.
+        for row in np.flatnonzero(~known):
+            labels[row] = label
+        if warn_empty:
+            log_prior_predictions(known, label, uniform=self._uniform_prior)
+        return labels
 
     def _encode(
         self, token_lists: Sequence[Sequence[str]]

@@ -90,17 +90,8 @@ class RunStore:
         self.path = Path(path)
         settings = json.loads(json.dumps(settings, default=str))
         if self.path.exists():
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
-            if data.get("format") != _STORE_FORMAT:
-                raise ValueError(
-                    f"{self.path} is not a learning-curve results file; pass "
-                    "another --out-dir"
-                )
+            data = _read_store(self.path)
             stored = data["settings"]
-            # Runs stored before the export choice existed used input vectors.
-            if isinstance(stored.get("sgns"), dict):
-                stored["sgns"].setdefault("add_context_vectors", False)
             if stored != settings:
                 changed = _changed_settings(stored, settings)
                 raise ValueError(
@@ -120,6 +111,26 @@ class RunStore:
             }
         self._keys = {self.key(run) for run in self.data["runs"]}
         self._session: int | None = None
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> RunStore:
+        """Open the existing file at ``path`` with its stored settings.
+
+        Unlike the constructor, this compares no settings, so it suits
+        reading the runs for a report.
+
+        Raises:
+            FileNotFoundError: ``path`` does not exist.
+            ValueError: ``path`` is not a learning-curve results file.
+        """
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"learning-curve results file {path} not found; run the "
+                "benchmark first, or pass the --out-dir that contains it"
+            )
+        data = _read_store(path)
+        return cls(path, data["settings"])
 
     @staticmethod
     def key(run: dict) -> tuple:
@@ -151,6 +162,21 @@ class RunStore:
 
     def save(self) -> None:
         write_text_atomic(self.path, json.dumps(self.data, indent=1))
+
+
+def _read_store(path: Path) -> dict:
+    """Read a results file, with the defaults of settings added since version 1."""
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    if not isinstance(data, dict) or data.get("format") != _STORE_FORMAT:
+        raise ValueError(
+            f"{path} is not a learning-curve results file; pass another --out-dir"
+        )
+    stored = data["settings"]
+    # Runs stored before the export choice existed used input vectors.
+    if isinstance(stored.get("sgns"), dict):
+        stored["sgns"].setdefault("add_context_vectors", False)
+    return data
 
 
 def _changed_settings(stored: dict, current: dict, prefix: str = "") -> list[str]:

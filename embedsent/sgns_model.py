@@ -28,7 +28,17 @@ MODEL_FORMAT_VERSION = 1
 
 
 class TrainingDiverged(FloatingPointError):
-    """Raised when the training loss becomes NaN, infinite or far above its start."""
+    """Raised when the training loss becomes NaN, infinite or far above its start.
+
+    Attributes:
+        reason: What went wrong, such as ``loss became nan in epoch 1, chunk 3``.
+        alpha: The initial learning rate (``SGNSConfig.alpha``) of the run.
+    """
+
+    def __init__(self, reason: str, alpha: float) -> None:
+        super().__init__(f"{reason}; lower alpha (now {alpha})")
+        self.reason = reason
+        self.alpha = alpha
 
 
 class TableMemoryError(MemoryError):

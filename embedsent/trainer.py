@@ -258,9 +258,7 @@ def train_sgns(
     model.input_vectors = distributed.replica_to_numpy(tables[0])
     model.output_vectors = distributed.replica_to_numpy(tables[1])
     if not np.isfinite(model.input_vectors).all():
-        raise TrainingDiverged(
-            f"the trained vectors contain NaN or inf; lower alpha (now {config.alpha})"
-        )
+        raise TrainingDiverged("the trained vectors contain NaN or inf", config.alpha)
     return model
 
 
@@ -536,12 +534,14 @@ class _Run:
                 f"loss reached {per_pair:.4g} per pair in epoch {state.epoch + 1}, "
                 f"chunk {index} (learning rate {rate:.4g}), far above the "
                 f"{math.log(2) * (1 + self.config.negative):.2f} of untrained "
-                f"vectors; lower alpha (now {self.config.alpha})"
+                "vectors",
+                self.config.alpha,
             )
         if not math.isfinite(loss):
             raise TrainingDiverged(
                 f"loss became {loss} in epoch {state.epoch + 1}, chunk {index} "
-                f"(learning rate {rate:.4g}); lower alpha (now {self.config.alpha})"
+                f"(learning rate {rate:.4g})",
+                self.config.alpha,
             )
         state.loss_sum += loss
         state.pair_sum += float(pairs)

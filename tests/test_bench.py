@@ -1,6 +1,7 @@
 import importlib.metadata
 import logging
 import os
+import re
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from embedsent.bench import (
     summarize,
 )
 from embedsent.cli import main
-from embedsent.evaluate import word_similarity
+from embedsent.evaluate import word_analogies, word_similarity
 from embedsent.vectors import WordVectors
 
 WORDS = [f"w{i}" for i in range(40)]
@@ -140,6 +141,26 @@ def test_quality_records_similarity_pairs():
     assert quality["simlex999_total_pairs"] is None
 
 
+def test_quality_records_analogy_coverage():
+    words = ["athens", "greece", "baghdad", "iraq", "bangkok", "thailand"]
+    vectors = WordVectors(words, np.random.default_rng(0).normal(size=(6, 4)))
+    quality = bench._quality(vectors)
+    answered = word_analogies(vectors)
+    assert quality["analogy"] == answered.accuracy
+    assert quality["analogy_questions"] == answered.n_questions
+    assert quality["analogy_questions"] >= 1
+    assert quality["analogy_total_questions"] == 19544
+
+
+def test_quality_without_analogy_questions_records_none():
+    words = ["love", "sex", "tiger", "cat"]
+    vectors = WordVectors(words, np.random.default_rng(0).normal(size=(4, 4)))
+    quality = bench._quality(vectors)
+    assert quality["analogy"] is None
+    assert quality["analogy_questions"] is None
+    assert quality["analogy_total_questions"] is None
+
+
 def test_summary_prints_similarity_pairs():
     trials = [_record("embedsent", 300.0, 900.0, 700.0) for _ in range(2)]
     trials[0]["quality"].update(wordsim353_pairs=12, wordsim353_total_pairs=353)
@@ -158,9 +179,82 @@ def test_summary_prints_similarity_pairs():
     lines = format_summary(report).splitlines()
     header = lines[2].split()
     cells = lines[3].split()
-    assert header[-5:] == ["WS353", "pairs", "SL999", "pairs", "analogy"]
+    assert header[-6:] == ["WS353", "pairs", "SL999", "pairs", "analogy", "questions"]
     assert cells[-3:] == ["0.500", "12/353", "0.300"]
     assert any(line.startswith("WS353, SL999: Spearman") for line in lines)
+
+
+def _right_edges(line: str) -> list[int]:
+    """Return the end offset of each word of ``line`` but the first.
+
+    The first column is left-aligned. The headers "RSS MB", "priv MB" and
+    "compile s" name one column each, so their first words are skipped.
+    """
+    words = list(re.finditer(r"\S+", line))[1:]
+    skipped = {"RSS", "priv", "compile"}
+    return [word.end() for word in words if word.group() not in skipped]
+
+
+def test_summary_columns_align_with_header():
+    trial = _record("embedsent", 300.0, 900.0, 700.0, 600.0, 500.0)
+    trial["quality"] = {
+        "wordsim353": 0.5,
+        "wordsim353_pairs": 12,
+        "wordsim353_total_pairs": 353,
+        "simlex999": 0.25,
+        "simlex999_pairs": 40,
+        "simlex999_total_pairs": 999,
+        "analogy": 0.125,
+        "analogy_questions": 5123,
+        "analogy_total_questions": 19544,
+    }
+    baseline = _record("gensim-w2", 100.0, 750.0, 700.0, 540.0, 500.0)
+    baseline["quality"] = dict(trial["quality"])
+    report = {
+        "machine": {"processor": "x86", "cpu_count": 2, "platform": "L", "jax": "0"},
+        "summary": summarize([trial, baseline]),
+        "sweeps": {},
+    }
+    lines = format_summary(report).splitlines()
+    header, row = lines[2], lines[4]
+    assert row.split()[0] == "gensim-w2"
+    assert len(row) == len(header)
+    assert _right_edges(header) == _right_edges(row)
+    assert row.split()[-2:] == ["0.125", "5123/19544"]
+    assert header.split()[-2:] == ["analogy", "questions"]
+
+
+def test_summary_reports_analogy_coverage():
+    trials = [_record("embedsent", 300.0, 900.0, 700.0) for _ in range(2)]
+    for trial, scored in zip(trials, (5123, 5120), strict=True):
+        trial["quality"].update(
+            analogy=0.125, analogy_questions=scored, analogy_total_questions=19544
+        )
+    (row,) = summarize(trials)
+    assert row["analogy_questions"] == 5120
+    assert row["analogy_total_questions"] == 19544
+    report = {
+        "machine": {"processor": "x86", "cpu_count": 2, "platform": "L", "jax": "0"},
+        "summary": [row],
+        "sweeps": {},
+    }
+    lines = format_summary(report).splitlines()
+    assert lines[3].split()[-2:] == ["0.125", "5120/19544"]
+    assert any(line.startswith("analogy: 3CosAdd accuracy") for line in lines)
+
+
+def test_summary_leaves_old_analogy_coverage_empty():
+    # Records written before trials counted questions have no such fields.
+    (row,) = summarize([_record("embedsent", 300.0, 900.0, 700.0)])
+    assert row["analogy_questions"] is None
+    assert row["analogy_total_questions"] is None
+    report = {
+        "machine": {"processor": "x86", "cpu_count": 2, "platform": "L", "jax": "0"},
+        "summary": [row],
+        "sweeps": {},
+    }
+    lines = format_summary(report).splitlines()
+    assert lines[3].rstrip().endswith("0.300")
 
 
 def test_summary_without_baseline_leaves_added_empty():

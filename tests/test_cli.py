@@ -513,3 +513,133 @@ def test_compare_parses_context_vector_flag():
     )
     sgns, _, _ = configs(args, 0)
     assert sgns.add_context_vectors is False
+
+
+def test_pretrain_help_states_vocab_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["pretrain", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "word vector dimension (default: 100)" in text
+    assert "drop words seen fewer times (default: 5)" in text
+    assert "0 disables (default: 0.001)" in text
+    assert "(default: None)" not in text
+
+
+def test_pretrain_unset_flags_get_config_defaults(tmp_path):
+    from embedsent.trainer import SGNSModel
+
+    saved = tmp_path / "model.npz"
+    argv = ["--no-progress", "pretrain", "--data", "default"]
+    argv += ["--out", str(tmp_path / "v.txt"), "--save-model", str(saved)]
+    assert main([*argv, "--epochs", "1", "--batch-size", "64"]) == 0
+    model = SGNSModel.load(saved)
+    assert model.config.dim == 100
+    assert model.vocab_config.min_count == 5
+    assert model.vocab_config.sample == 0.001
+
+
+def _continue(tiny_pretrained, tmp_path, *extra):
+    more = tmp_path / "more.txt"
+    more.write_text("a good film, a good plot\na bad film, a bad plot\n")
+    argv = ["--no-progress", "pretrain", "--data", str(more)]
+    argv += ["--out", str(tmp_path / "grown.txt")]
+    argv += ["--continue-from", str(tiny_pretrained["sgns"]), "--epochs", "1"]
+    return main([*argv, *extra])
+
+
+def test_continue_from_logs_kept_settings(tiny_pretrained, tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="embedsent.commands"):
+        assert _continue(tiny_pretrained, tmp_path) == 0
+    records = [r for r in caplog.records if r.name == "embedsent.commands"]
+    warnings = [r for r in records if r.levelno >= logging.WARNING]
+    assert warnings == []
+    infos = [r.getMessage() for r in records if r.levelno == logging.INFO]
+    kept_settings = "keeps the saved model's dim 8, min count 2 and sample 0.001"
+    assert any(kept_settings in message for message in infos)
+
+
+def test_continue_from_warns_of_passed_default_value(tiny_pretrained, tmp_path, caplog):
+    # 5 is the default of --min-count, but the user passed it, so it is named.
+    with caplog.at_level(logging.WARNING, logger="embedsent.commands"):
+        assert _continue(tiny_pretrained, tmp_path, "--min-count", "5") == 0
+    assert "ignores --min-count 5 (new words need the model's min count 2)" in (
+        caplog.text
+    )
+    assert "--dim" not in caplog.text
+    assert "--sample" not in caplog.text
+
+
+def test_continue_from_accepts_matching_dim(tiny_pretrained, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.commands"):
+        assert _continue(tiny_pretrained, tmp_path, "--dim", "8") == 0
+    assert "ignores" not in caplog.text
+
+
+def test_pretrain_help_describes_text_column(capsys):
+    with pytest.raises(SystemExit):
+        main(["pretrain", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "contains the texts in a table --data file (default: text)" in text
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_pretrain_reads_named_text_column(tmp_path, capsys, suffix):
+    rows = ["zorblax film", "zorblax plot", "good zorblax"]
+    table = tmp_path / f"reviews{suffix}"
+    if suffix == ".csv":
+        table.write_text(
+            "id,review\n" + "".join(f"{i},{r}\n" for i, r in enumerate(rows))
+        )
+    else:
+        lines = [json.dumps({"id": i, "review": r}) for i, r in enumerate(rows)]
+        table.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "v.txt"
+    argv = ["--no-progress", "pretrain", "--data", str(table), "--out", str(out)]
+    assert main([*argv, "--text-column", "review", *TINY]) == 0
+    assert "\nzorblax " in out.read_text()
+
+
+def _interrupt_after_first_epoch(monkeypatch):
+    """Make SGNS training stop with KeyboardInterrupt once epoch 1's checkpoint
+    is written."""
+    import embedsent.trainer
+
+    save = embedsent.trainer.save_checkpoint
+
+    def save_then_interrupt(checkpointing, tables, state, config, fingerprint):
+        save(checkpointing, tables, state, config, fingerprint)
+        if state.epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(embedsent.trainer, "save_checkpoint", save_then_interrupt)
+
+
+def test_pretrain_resume_reports_checkpoint_epoch(
+    tmp_path, capsys, caplog, monkeypatch
+):
+    checkpoint = tmp_path / "run.ckpt"
+    argv = ["--no-progress", "pretrain", "--data", "default"]
+    argv += ["--out", str(tmp_path / "v.txt"), "--checkpoint", str(checkpoint), *TINY]
+    with monkeypatch.context() as patch:
+        _interrupt_after_first_epoch(patch)
+        assert main(argv) == 130
+    assert "interrupted; rerun with --checkpoint" in capsys.readouterr().err
+
+    with caplog.at_level(logging.INFO, logger="embedsent.checkpoint"):
+        assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"resumed from {checkpoint} at the start of epoch 2/2" in out
+    assert out.count("\n") == 1
+    checkpoint_lines = [
+        r.getMessage() for r in caplog.records if r.name == "embedsent.checkpoint"
+    ]
+    resumed = f"resuming from {checkpoint} at the start of epoch 2/2"
+    assert resumed in checkpoint_lines
+
+
+def test_new_checkpoint_reports_no_resume(tmp_path, capsys):
+    argv = ["--no-progress", "pretrain", "--data", "default"]
+    argv += ["--out", str(tmp_path / "v.txt")]
+    argv += ["--checkpoint", str(tmp_path / "new.ckpt"), *TINY]
+    assert main(argv) == 0
+    assert "resumed" not in capsys.readouterr().out

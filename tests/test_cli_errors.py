@@ -181,6 +181,26 @@ def test_train_diverging_names_learning_rate_flag(files, capsys):
     assert "learning_rate" not in err
 
 
+@pytest.mark.parametrize(
+    ("alpha", "expected"),
+    [
+        (1000.0, "pass a lower --alpha (now 1000), for example --alpha 100"),
+        (0.0005, "pass a lower --alpha (now 0.0005), for example --alpha 0.0001"),
+        (0.0001, "--alpha 0.0001 is already the lowest value it accepts"),
+    ],
+)
+def test_sgns_divergence_names_alpha_flag(alpha, expected):
+    from embedsent.cli import _describe_error
+    from embedsent.sgns_model import TrainingDiverged
+
+    error = TrainingDiverged("loss became nan in epoch 1, chunk 0", alpha)
+    args = build_parser().parse_args(["compare", "--alpha", str(alpha)])
+    message = _describe_error(error, args)
+    assert message.startswith("SGNS training diverged: loss became nan in epoch 1")
+    assert expected in message
+    assert "lower alpha" not in message
+
+
 def test_pretrain_min_count_too_high_names_flag(tmp_path, capsys):
     texts = tmp_path / "texts.txt"
     texts.write_text("good film\ngood plot\n", encoding="utf-8")
@@ -193,14 +213,17 @@ def test_pretrain_min_count_too_high_names_flag(tmp_path, capsys):
     assert "min_count" not in err
 
 
-def test_pretrain_missing_text_column_says_rename(tmp_path, capsys):
+@pytest.mark.parametrize("column", [[], ["--text-column", "body"]])
+def test_pretrain_missing_text_column_names_flag(tmp_path, capsys, column):
     table = tmp_path / "texts.csv"
-    table.write_text("review\ngood film\n", encoding="utf-8")
+    table.write_text("id,review\n1,good film\n", encoding="utf-8")
     argv = ["pretrain", "--data", str(table), "--out", str(tmp_path / "v.txt")]
-    assert main(argv) == 2
+    assert main([*argv, *column]) == 2
     err = capsys.readouterr().err
-    assert "column 'text' not found" in err
-    assert "rename the column that holds the texts to 'text'" in err
+    name = column[1] if column else "text"
+    assert f"column {name!r} not found in the header of" in err
+    assert "columns found: ['id', 'review']" in err
+    assert "pass the column's name with --text-column" in err
     assert "text_column=" not in err
 
 

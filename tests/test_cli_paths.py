@@ -1,10 +1,12 @@
 """Missing inputs and inputs of the wrong kind are named with their flag."""
 
+import os
 import zipfile
 from pathlib import Path
 
 import pytest
 
+import embedsent.cli
 from embedsent.cli import main
 
 
@@ -166,3 +168,80 @@ def test_stopword_only_txt_data_names_file(files, capsys):
     err = _error(capsys, ["pretrain", "--data", str(stopwords), "--out", out])
     assert f"--data {stopwords}: its 2 texts contain no tokens" in err
     assert not Path(out).exists()
+
+
+def _deny_write(monkeypatch, denied: Path) -> None:
+    """Make os.access report ``denied`` as not writable.
+
+    Permission bits do not stop root, so a chmod would not make the check fail
+    when the tests run as root.
+    """
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if Path(path) == denied and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def _fail_if_run(args):
+    raise AssertionError("the command ran although an output path is unwritable")
+
+
+@pytest.mark.parametrize("flag", ["--out", "--save-model", "--checkpoint"])
+def test_unwritable_output_folder_rejected_before_work(
+    capsys, monkeypatch, tmp_path, flag
+):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _deny_write(monkeypatch, locked)
+    target = locked / "file.npz"
+    argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
+    if flag == "--out":
+        argv = ["pretrain", "--data", "default"]
+    err = _error(capsys, [*argv, flag, str(target)])
+    assert f"{flag} {target}: folder {locked} is not writable" in err
+    assert f"pass a {flag} path in a writable folder, or make {locked} writable" in err
+
+
+def test_unwritable_existing_output_rejected_before_work(
+    files, capsys, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "train", _fail_if_run)
+    out = tmp_path / "model.npz"
+    out.write_bytes(b"")
+    _deny_write(monkeypatch, out)
+    argv = ["train", "--vectors", files["vectors"], "--data", files["labeled"]]
+    err = _error(capsys, [*argv, "--out", str(out)])
+    assert f"--out {out}: the file exists and is not writable" in err
+    assert "make it writable, or pass another --out path" in err
+
+
+def test_writable_output_paths_pass_check(monkeypatch, tmp_path):
+    ran = []
+
+    def record(args):
+        ran.append(args.command)
+        return 0
+
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", record)
+    existing = tmp_path / "v.txt"
+    existing.write_text("", encoding="utf-8")
+    argv = ["pretrain", "--data", "default", "--out", str(existing)]
+    assert main([*argv, "--save-model", str(tmp_path / "m.npz")]) == 0
+    assert ran == ["pretrain"]
+
+
+def test_report_only_does_not_check_data(tmp_path):
+    from argparse import Namespace
+
+    from embedsent.cli_paths import check_input_paths
+
+    missing = str(tmp_path / "absent.tar.gz")
+    args = Namespace(command="bench", target="transfer", data=missing)
+    with pytest.raises(FileNotFoundError, match="absent.tar.gz"):
+        check_input_paths(args)
+    check_input_paths(Namespace(**vars(args), report_only=True))

@@ -1,11 +1,13 @@
 import dataclasses
 import json
 import logging
+import math
 
 import numpy as np
 import pytest
 
 import embedsent.compare
+import embedsent.evaluate
 from embedsent.cli import main
 from embedsent.compare import (
     CompareConfig,
@@ -16,6 +18,7 @@ from embedsent.compare import (
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.datasets import LabeledTexts, load_aclimdb, load_default_corpus
 from embedsent.features import FeatureReport
+from embedsent.vectors import WordVectors
 
 
 def test_compare_config_rejects_unknown_method():
@@ -104,6 +107,65 @@ def test_empty_text_warning_groups_equal_counts(caplog):
     ]
 
 
+def _similarity_warnings(caplog, dataset: str) -> list[str]:
+    return [
+        record.message
+        for record in caplog.records
+        if record.levelno >= logging.WARNING and dataset in record.message
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(None, "not found"), ("no tabs here\n", "no word pair could be read")],
+    ids=["missing", "unreadable"],
+)
+def test_bad_similarity_file_warns_once(tmp_path, monkeypatch, caplog, content, reason):
+    if content is not None:
+        for name in ("wordsim353.tsv", "simlex999.txt"):
+            (tmp_path / name).write_text(content, encoding="utf-8")
+    # gensim's word-pair files resolve to files in tmp_path, or to none.
+    monkeypatch.setattr(embedsent.evaluate, "_gensim_datapath", tmp_path.joinpath)
+    config = CompareConfig(sizes=(4,), draws=1, methods=("transfer", "transfer_gensim"))
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        result = run_comparison(
+            load_default_corpus(),
+            config,
+            vocab_config=VocabConfig(min_count=2, sample=0.0),
+            sgns_config=SGNSConfig(dim=8, epochs=1, batch_size=64),
+            classifier_config=ClassifierConfig(epochs=5),
+        )
+    for dataset in ("wordsim353", "simlex999"):
+        warnings = _similarity_warnings(caplog, dataset)
+        not_measured = [m for m in warnings if m.startswith(f"{dataset} not measured")]
+        assert len(not_measured) == 1
+        assert not_measured[0].startswith(f"{dataset} not measured for any vectors")
+        assert reason in not_measured[0]
+        # Reading the unreadable file also reports its malformed line, once.
+        assert len(warnings) == (1 if content is None else 2)
+    assert set(result.similarity) == {"transfer", "transfer_gensim"}
+    for scores in result.similarity.values():
+        assert math.isnan(scores["wordsim353"])
+        assert math.isnan(scores["simlex999"])
+
+
+def test_similarity_warning_names_vector_set(caplog):
+    # Only the transfer vectors contain two WordSim353 pairs.
+    words = ["love", "sex", "tiger", "cat"]
+    rng = np.random.default_rng(0)
+    vector_sets = {
+        "transfer": WordVectors(words, rng.normal(size=(4, 3))),
+        "transfer_gensim": WordVectors(["zzz", "qqq"], rng.normal(size=(2, 3))),
+    }
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        quality = embedsent.compare._vector_quality(vector_sets)
+    warnings = _similarity_warnings(caplog, "wordsim353")
+    assert len(warnings) == 1
+    assert warnings[0].startswith("wordsim353 not measured on transfer_gensim")
+    assert not math.isnan(quality["transfer"]["wordsim353"])
+    assert math.isnan(quality["transfer_gensim"]["wordsim353"])
+
+
 @pytest.mark.realdata
 def test_transfer_beats_untrained_vectors_on_imdb(imdb_archive):
     corpus = load_aclimdb(imdb_archive, max_per_class=500, max_unlabeled=3000, seed=0)
@@ -161,7 +223,7 @@ def test_comparison_json_writes_null_for_nan():
 
 
 def test_cli_compare_json_is_strict(tmp_path, monkeypatch):
-    def no_pairs(vectors, dataset):
+    def no_pairs(vectors, dataset, **options):
         raise ValueError(f"no {dataset} pair has both words in the vocabulary")
 
     # An unmeasured similarity is stored as NaN in memory.

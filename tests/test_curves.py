@@ -9,7 +9,11 @@ from embedsent import baseline, curve_cli, curves, trainer
 from embedsent.cli import build_parser
 from embedsent.config import SGNSConfig, TextConfig, VocabConfig
 from embedsent.curve_cli import run
-from embedsent.curve_data import load_tokenized_corpus, pretrained_vectors
+from embedsent.curve_data import (
+    corpus_cache_key,
+    load_tokenized_corpus,
+    pretrained_vectors,
+)
 from embedsent.curve_output import format_summary, write_section
 from embedsent.curve_report import SECTION_TITLE
 from embedsent.curve_stats import (
@@ -187,6 +191,117 @@ def tiny_run(tmp_path_factory):
     assert run(_tiny_args(tmp_path)) == 0
     results = tmp_path / "results" / "transfer_curves.json"
     return tmp_path, json.loads(results.read_text(encoding="utf-8"))
+
+
+def test_tiny_run_stores_corpus_figures(tiny_run):
+    _, data = tiny_run
+    corpus = data["extras"]["corpus"]
+    assert corpus["name"] == "movie_reviews"
+    assert corpus["train"] == 8
+    assert corpus["test"] == 200
+    assert corpus["unlabeled"] == 62
+    assert corpus["vocabulary"] > 0
+    assert set(data["extras"]["pretraining_seconds"]) == {"jax", "gensim"}
+
+
+def test_corpus_cache_key_matches_loaded_key(tmp_path):
+    options = {"max_per_class": 2, "max_unlabeled": 5, "seed": 0}
+    _, loaded = load_tokenized_corpus(
+        "default", text_config=TextConfig(), cache_dir=tmp_path, **options
+    )
+    key = corpus_cache_key("default", text_config=TextConfig(), **options)
+    assert key == loaded
+
+
+def test_corpus_cache_key_names_missing_data(tmp_path):
+    missing = tmp_path / "missing.tar.gz"
+    with pytest.raises(FileNotFoundError, match="'default' for the shipped"):
+        corpus_cache_key(
+            str(missing),
+            max_per_class=None,
+            max_unlabeled=None,
+            seed=0,
+            text_config=TextConfig(),
+        )
+
+
+def _forbid_long_work(monkeypatch) -> None:
+    """Make tokenising and pretraining fail the test if anything starts them."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("tokenised or pretrained")
+
+    monkeypatch.setattr(curve_cli, "load_tokenized_corpus", forbidden)
+    monkeypatch.setattr(curve_cli, "pretrained_vectors", forbidden)
+    monkeypatch.setattr(trainer, "train_sgns", forbidden)
+    monkeypatch.setattr(baseline, "train_gensim_word2vec", forbidden)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "differing"),
+    [
+        ("--dim", "16", "sgns.dim"),
+        ("--max-per-class", "3", "corpus"),
+        ("--min-count", "1", "vocab.min_count"),
+        ("--gensim-workers", "2", "gensim_workers"),
+        ("--finetune-steps", "20", "finetune_steps"),
+    ],
+)
+def test_other_settings_fail_before_pretraining(
+    tiny_run, monkeypatch, flag, value, differing
+):
+    run_dir, _ = tiny_run
+    results = run_dir / "results" / "transfer_curves.json"
+    before = results.read_bytes()
+    _forbid_long_work(monkeypatch)
+    with pytest.raises(ValueError, match=f"differing: \\['{differing}'\\]"):
+        run(_tiny_args(run_dir, flag, value))
+    assert results.read_bytes() == before
+
+
+def _copy_results(run_dir, destination):
+    """Copy the results file of ``run_dir``, and no cache, under ``destination``."""
+    results = destination / "results"
+    results.mkdir()
+    source = run_dir / "results" / "transfer_curves.json"
+    (results / "transfer_curves.json").write_bytes(source.read_bytes())
+    return results / "transfer_curves.json"
+
+
+def test_report_only_skips_pretraining(tiny_run, tmp_path, monkeypatch):
+    run_dir, data = tiny_run
+    _copy_results(run_dir, tmp_path)
+    _forbid_long_work(monkeypatch)
+    # Neither the data file nor the run settings are read for a report.
+    missing = str(tmp_path / "missing.tar.gz")
+    assert run(_tiny_args(tmp_path, "--report-only", "--data", missing)) == 0
+    assert not (tmp_path / "results" / "cache").exists()
+    text = (tmp_path / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert "Corpus: movie_reviews, 8 training and 200 test texts, 62 unlabeled" in text
+    vocabulary = data["extras"]["corpus"]["vocabulary"]
+    assert f"vocabulary {vocabulary:,} words" in text
+    assert "JAX pretraining took" in text
+    assert "| all (8) |" in text
+
+
+def test_report_only_on_old_results_file(tiny_run, tmp_path, monkeypatch, caplog):
+    run_dir, _ = tiny_run
+    copied = _copy_results(run_dir, tmp_path)
+    # Files written before the report figures were stored lack both extras.
+    old = json.loads(copied.read_text(encoding="utf-8"))
+    del old["extras"]["corpus"]
+    del old["extras"]["pretraining_seconds"]
+    copied.write_text(json.dumps(old), encoding="utf-8")
+    _forbid_long_work(monkeypatch)
+    with caplog.at_level("WARNING", logger="embedsent.curve_cli"):
+        assert run(_tiny_args(tmp_path, "--report-only")) == 0
+    assert "records no corpus sizes or pretraining times" in caplog.text
+    text = (tmp_path / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert "Corpus sizes are not recorded in the results file" in text
+    assert "Pretraining times are not recorded in the results file" in text
+    assert "vocabulary" not in text.split("### Test accuracy")[0]
+    # The "all" runs still give the number of training texts.
+    assert "| all (8) |" in text
 
 
 def test_tiny_run_stores_every_planned_run(tiny_run):

@@ -307,6 +307,26 @@ def test_prediction_logs_one_warning(unbalanced_model, caplog):
         assert unbalanced_model.encoder.last_report_.n_empty == 3
 
 
+def test_score_warns_by_default(unbalanced_model, caplog):
+    with caplog.at_level(logging.DEBUG):
+        unbalanced_model.score(["wonderful film", *UNKNOWN], ["pos"] * 4)
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1
+    assert warnings[0].name == "embedsent.class_prior"
+    assert "3 of 4 texts have no in-vocabulary token" in warnings[0].message
+
+
+def test_score_without_warn_empty_logs_nothing(unbalanced_model, caplog):
+    texts = ["wonderful film", *UNKNOWN]
+    labels = ["pos", "pos", "pos", "neg"]
+    with caplog.at_level(logging.DEBUG):
+        quiet = unbalanced_model.score(texts, labels, warn_empty=False)
+    assert _warnings(caplog) == []
+    assert quiet == unbalanced_model.score(texts, labels)
+    # The class-prior logger keeps no filter that would hide later warnings.
+    assert logging.getLogger("embedsent.class_prior").filters == []
+
+
 def test_features_still_warn_of_empty_texts(model, caplog):
     with caplog.at_level(logging.WARNING):
         model.features(UNKNOWN)

@@ -4,6 +4,7 @@ Each kind of input either gets the correct result or a clear error, checked on
 real components: JAX training on tiny corpora, real gensim, the real CLI.
 """
 
+import dataclasses
 import json
 import logging
 import os
@@ -269,6 +270,7 @@ def test_diverging_alpha_stops_with_chunk_and_value():
     with pytest.raises(TrainingDiverged, match=DIVERGED_MESSAGE) as raised:
         train_sgns(TOKENS * 5, DIVERGING_SGNS, VocabConfig(min_count=1, sample=0.0))
     assert "lower alpha (now 1000.0)" in str(raised.value)
+    assert raised.value.alpha == 1000.0
 
 
 def test_cli_pretrain_divergence_reports_error(tmp_path, capsys):
@@ -295,7 +297,44 @@ def test_cli_pretrain_divergence_reports_error(tmp_path, capsys):
         ]
     )
     assert code == 2
-    assert "lower alpha" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "embedsent pretrain: error: SGNS training diverged: loss " in err
+    assert "pass a lower --alpha (now 1000), for example --alpha 100" in err
+    assert "lower alpha" not in err
+
+
+@pytest.mark.parametrize(
+    ("loss", "pairs", "reason"),
+    [
+        (float("nan"), 10.0, "loss became nan in epoch 1, chunk 3"),
+        (float("inf"), 10.0, "loss became inf in epoch 1, chunk 3"),
+        (1e6, 10.0, "loss reached 1e+05 per pair in epoch 1, chunk 3"),
+    ],
+)
+def test_loss_divergence_carries_alpha(loss, pairs, reason):
+    from types import SimpleNamespace
+
+    from embedsent.checkpoint import RunState
+
+    run = SimpleNamespace(config=SGNSConfig(alpha=0.5))
+    pending = (loss, pairs, 3, 0.25)
+    with pytest.raises(TrainingDiverged) as raised:
+        embedsent.trainer._Run._add_loss(run, RunState(), pending)
+    assert raised.value.alpha == 0.5
+    assert raised.value.reason.startswith(reason)
+    assert str(raised.value).endswith("; lower alpha (now 0.5)")
+
+
+def test_non_finite_trained_vectors_carry_alpha(monkeypatch):
+    def poisoned(table):
+        return np.full(np.shape(table), np.nan, np.float32)
+
+    monkeypatch.setattr(embedsent.trainer.distributed, "replica_to_numpy", poisoned)
+    config = dataclasses.replace(TINY_SGNS, epochs=1, alpha=0.05)
+    with pytest.raises(TrainingDiverged) as raised:
+        train_sgns(TOKENS, config, TINY_VOCAB)
+    assert raised.value.alpha == 0.05
+    assert raised.value.reason == "the trained vectors contain NaN or inf"
 
 
 def test_classifier_divergence_raises_and_cli_reports(vectors, tmp_path, capsys):
