@@ -12,6 +12,7 @@ training.
 
 from __future__ import annotations
 
+import gzip
 import importlib.metadata
 import json
 import logging
@@ -63,6 +64,10 @@ class BenchConfig:
 
     Attributes:
         data: aclImdb folder or archive; its unlabeled reviews are the corpus.
+        tokens: A token file used instead of ``data``: one document per line,
+            tokens separated by spaces, read as gzip when the name ends in
+            ``.gz`` (``write_token_file`` writes one). ``max_docs`` does not
+            apply to it.
         epochs: Epoch counts to time.
         repeats: Trials per trainer and epoch count.
         gensim_workers: gensim thread counts to time.
@@ -80,7 +85,8 @@ class BenchConfig:
         seed: Seed of both trainers.
     """
 
-    data: str
+    data: str | None
+    tokens: str | None = None
     epochs: tuple[int, ...] = (1, 5)
     repeats: int = 3
     gensim_workers: tuple[int, ...] = (1, 2)
@@ -224,22 +230,46 @@ class Trial:
 
 
 def _tokens_file(config: BenchConfig, folder: Path) -> Path:
+    """Return the token file that every trial reads.
+
+    A ``config.tokens`` file is used as it is. Otherwise the unlabeled
+    reviews of ``config.data`` are tokenised into ``folder``.
+    """
+    if config.tokens is not None:
+        path = Path(config.tokens)
+        tokens = read_tokens(path)
+    else:
+        path = folder / "tokens.txt"
+        tokens = write_token_file(config, path)
+    _check_min_count(tokens, config)
+    logger.info(
+        "token stream: %d documents, %d tokens", len(tokens), sum(map(len, tokens))
+    )
+    return path
+
+
+def write_token_file(config: BenchConfig, path: str | os.PathLike) -> list[list[str]]:
+    """Tokenise the unlabeled reviews of ``config.data`` into a token file.
+
+    The file has one review per line with its tokens separated by spaces,
+    and is gzip-compressed when ``path`` ends in ``.gz``. It is written
+    atomically. Returns the token lists.
+    """
     from embedsent.datasets import load_aclimdb
+    from embedsent.storage import write_atomic
     from embedsent.text import tokenize_corpus
 
     corpus = load_aclimdb(
         config.data, max_per_class=0, max_unlabeled=config.max_docs, seed=config.seed
     )
     tokens = tokenize_corpus(corpus.unlabeled)
-    _check_min_count(tokens, config)
-    path = folder / "tokens.txt"
-    with open(path, "w", encoding="utf-8") as handle:
-        for document in tokens:
-            handle.write(" ".join(document) + "\n")
-    logger.info(
-        "token stream: %d documents, %d tokens", len(tokens), sum(map(len, tokens))
-    )
-    return path
+    text = "".join(" ".join(document) + "\n" for document in tokens)
+    data = text.encode("utf-8")
+    if str(path).endswith(".gz"):
+        # mtime=0 keeps the file's bytes the same from run to run.
+        data = gzip.compress(data, mtime=0)
+    write_atomic(path, lambda stream: stream.write(data))
+    return tokens
 
 
 def _check_min_count(documents: list[list[str]], config: BenchConfig) -> None:
@@ -262,7 +292,12 @@ def _check_min_count(documents: list[list[str]], config: BenchConfig) -> None:
 
 
 def read_tokens(path: str | os.PathLike, repeat: int = 1) -> list[list[str]]:
-    with open(path, encoding="utf-8") as handle:
+    """Read a token file, gzip-compressed when its name ends in ``.gz``.
+
+    Returns one token list per line, the whole file ``repeat`` times.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
         documents = [line.split() for line in handle]
     return documents * repeat
 

@@ -507,6 +507,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )
     bench_sgns.add_argument(
+        "--tokens",
+        default=None,
+        help="token file to use instead of --data: one document per line, "
+        "tokens separated by spaces, gzip when the name ends in .gz; "
+        "benchmarks/prepare_gpu_bench.py writes one (default: tokenise --data)",
+    )
+    bench_sgns.add_argument(
         "--bench-epochs",
         type=config_value(SGNSConfig, "epochs"),
         nargs="+",

@@ -18,6 +18,7 @@ def check_flag_combinations(args: argparse.Namespace) -> None:
     """Raise ValueError naming the flags when two parsed flags conflict."""
     _check_process_id(args)
     _check_weight_decay(args)
+    _check_tokens_limits(args)
 
 
 def _check_process_id(args: argparse.Namespace) -> None:
@@ -30,6 +31,16 @@ def _check_process_id(args: argparse.Namespace) -> None:
             f"--process-id {process_id}: must be less than --num-processes "
             f"{num_processes}; give the processes the ids 0 to "
             f"{num_processes - 1}, one each"
+        )
+
+
+def _check_tokens_limits(args: argparse.Namespace) -> None:
+    # --max-docs draws reviews from --data, which a token file replaces.
+    if getattr(args, "tokens", None) and getattr(args, "max_docs", None):
+        raise ValueError(
+            f"--max-docs {args.max_docs} draws reviews from --data, but --tokens "
+            f"{args.tokens} replaces --data; keep fewer lines in the token file, "
+            "or pass --data instead of --tokens"
         )
 
 

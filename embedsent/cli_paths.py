@@ -27,7 +27,15 @@ from embedsent.file_kinds import (
 __all__ = ["check_input_paths", "check_output_paths"]
 
 # Flags whose files a command reads, or reads and rewrites (a checkpoint).
-_INPUT_FLAGS = ("data", "vectors", "model", "unlabeled", "continue_from", "checkpoint")
+_INPUT_FLAGS = (
+    "data",
+    "tokens",
+    "vectors",
+    "model",
+    "unlabeled",
+    "continue_from",
+    "checkpoint",
+)
 _OUTPUT_FLAGS = ("out", "save_model", "json", "plot")
 
 # Suffixes that the commands read as tables. Other --data files are read as
@@ -65,6 +73,7 @@ _MISSING_FIXES = {
     "model": BUNDLE_KINDS[MODEL_FORMAT].origin,
     "continue_from": BUNDLE_KINDS[SGNS_FORMAT].origin,
     "unlabeled": "Pass a .txt file with one text per line.",
+    "tokens": "benchmarks/prepare_gpu_bench.py writes one from an aclImdb archive.",
 }
 
 
@@ -98,7 +107,7 @@ def check_input_paths(args: argparse.Namespace) -> None:
             ``--model``, ``--continue-from`` or an existing ``--checkpoint``
             is not the embedsent file that the flag takes.
     """
-    for name in ("vectors", "model", "unlabeled", "continue_from"):
+    for name in ("tokens", "vectors", "model", "unlabeled", "continue_from"):
         value = getattr(args, name, None)
         values = value if isinstance(value, (list, tuple)) else [value]
         for item in values:
@@ -108,9 +117,10 @@ def check_input_paths(args: argparse.Namespace) -> None:
                 )
     data = getattr(args, "data", None)
     inputs = _COMMAND_DATA_INPUTS.get(_command_name(args))
-    # A report from stored runs reads no corpus, so its --data is not read.
-    report_only = getattr(args, "report_only", False)
-    if isinstance(data, str) and inputs is not None and not report_only:
+    # A report from stored runs reads no corpus, and a token file replaces
+    # the corpus, so --data is not read then.
+    unread = getattr(args, "report_only", False) or getattr(args, "tokens", None)
+    if isinstance(data, str) and inputs is not None and not unread:
         _check_data(data, inputs, _command_name(args))
     for name, expected_format in _BUNDLE_FLAGS.items():
         value = getattr(args, name, None)

@@ -574,7 +574,8 @@ def run_bench(args) -> int:
     from embedsent.storage import write_text_atomic
 
     config = BenchConfig(
-        data=args.data,
+        data=None if args.tokens else args.data,
+        tokens=args.tokens,
         epochs=tuple(args.bench_epochs),
         repeats=args.repeats,
         gensim_workers=tuple(args.gensim_workers),

@@ -433,3 +433,50 @@ def test_summary_states_devices_and_platform():
     assert lines[1] == (
         "embedsent devices: 4 cpu (simulated host devices sharing 2 CPUs)"
     )
+
+
+def test_token_file_round_trips_through_gzip(tmp_path):
+    root = _one_review_aclimdb(tmp_path, review="good film, bad plot. " * 10)
+    config = BenchConfig(data=str(root))
+    for name in ("tokens.txt", "tokens.txt.gz"):
+        written = bench.write_token_file(config, tmp_path / name)
+        assert bench.read_tokens(tmp_path / name) == written
+    assert written == [["good", "film", "bad", "plot"] * 10]
+    assert (tmp_path / "tokens.txt.gz").read_bytes()[:2] == b"\x1f\x8b"
+
+
+def test_token_file_replaces_data(tmp_path, tokens_file):
+    config = BenchConfig(data=None, tokens=str(tokens_file), min_count=1)
+    assert bench._tokens_file(config, tmp_path) == tokens_file
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_tokens_skips_missing_data(tmp_path, tokens_file, monkeypatch, capsys):
+    seen = {}
+
+    def record(config, progress=None):
+        seen["config"] = config
+        return {"trials": [], "summary": [], "machine": {}, "config": {}}
+
+    monkeypatch.setattr(bench, "run_benchmark", record)
+    monkeypatch.setattr(bench, "format_summary", lambda report: "summary")
+    argv = ["--no-progress", "bench", "sgns", "--data", str(tmp_path / "absent")]
+    assert main([*argv, "--tokens", str(tokens_file), *ONE_TRIAL]) == 0
+    assert seen["config"].tokens == str(tokens_file)
+    assert seen["config"].data is None
+
+
+def test_cli_missing_tokens_file_names_flag(tmp_path, capsys):
+    argv = ["--no-progress", "bench", "sgns", "--tokens", str(tmp_path / "t.gz")]
+    assert main([*argv, *ONE_TRIAL]) == 2
+    err = capsys.readouterr().err
+    assert f"--tokens {tmp_path / 't.gz'}: file not found" in err
+    assert "prepare_gpu_bench.py" in err
+
+
+def test_cli_tokens_rejects_max_docs(tokens_file, capsys):
+    argv = ["--no-progress", "bench", "sgns", "--tokens", str(tokens_file)]
+    assert main([*argv, "--max-docs", "5", *ONE_TRIAL]) == 2
+    err = capsys.readouterr().err
+    assert "--max-docs 5 draws reviews from --data" in err
+    assert "keep fewer lines in the token file" in err
