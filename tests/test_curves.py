@@ -482,6 +482,15 @@ def test_targets_report_unmet_margin():
     assert not rows["transfer/mean >= tfidf_lr + 5 points"]["met"]
 
 
+def test_summary_says_targets_are_for_whole_archive():
+    runs = _runs("transfer", "mean", [0.60, 0.60]) + _runs(
+        "tfidf_lr", "ngrams", [0.62, 0.62]
+    )
+    text = format_summary(runs, 0.8, True)
+    assert "targets not met: 2 (the goals are set for the whole IMDB archive" in text
+    assert "targets not met" not in format_summary(runs, 0.8, False)
+
+
 def test_write_section_keeps_other_sections(tmp_path):
     path = tmp_path / "benchmarks.md"
     path.write_text(
