@@ -1,16 +1,19 @@
 """Checks of the files and folders that ``embedsent`` flags name, before any work.
 
-A missing input is rejected, and so is an input of a kind that its flag does
-not take, such as word vectors given as ``--model``. The message names the
-flag and the kind of the file, and lists what the flag accepts. An output
-that names an input or another output, lies in a missing or unwritable
-folder, or names an existing file that is not writable, is rejected, because
-writing it would destroy that file or fail after the work.
+A missing or empty input is rejected. So is an input of a kind that its flag
+does not take, such as word vectors given as ``--model``, a folder given to a
+flag that takes a file, or a binary file given where text is read. The
+message names the flag and the kind of the file, and lists what the flag
+accepts. An output that is empty, names an input or another output, lies in a
+missing or unwritable folder, or names an existing file that is not writable
+or not a regular file, is rejected, because writing it would destroy that
+file or fail after the work.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 from pathlib import Path
 
@@ -19,8 +22,11 @@ from embedsent.file_kinds import (
     CHECKPOINT_FORMAT,
     MODEL_FORMAT,
     SGNS_FORMAT,
+    WORD2VEC_BINARY,
     WORD_VECTORS,
+    FileKind,
     describe_mismatch,
+    describe_non_regular_file,
     identify_file,
 )
 
@@ -37,10 +43,30 @@ _INPUT_FLAGS = (
     "checkpoint",
 )
 _OUTPUT_FLAGS = ("out", "save_model", "json", "plot")
+# Flags that name a folder that a command creates and writes files into.
+_FOLDER_OUTPUT_FLAGS = ("out_dir", "docs_dir")
+# Input flags that take files, never folders, with the file each one takes.
+_FILE_INPUTS = {
+    "tokens": "a token file with one document per line",
+    "vectors": "a word-vector file",
+    "model": "an embedsent classifier model file",
+    "unlabeled": "a .txt file with one text per line, or a .csv/.tsv/.jsonl "
+    "file with a text column",
+    "continue_from": "an SGNS model file",
+    "checkpoint": "a checkpoint file, or a path that does not exist yet",
+}
 
 # Suffixes that the commands read as tables. Other --data files are read as
 # aclImdb tar archives, except .txt files for `pretrain`.
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+
+# Suffixes of --data files that the commands read as text.
+_TEXT_SUFFIXES = (".txt", *TABLE_SUFFIXES)
+# Kinds from identify_file that are binary formats, so never text. NUL bytes
+# make a file "binary", unless the text is UTF-16 or UTF-32.
+_BINARY_CATEGORIES = frozenset(
+    ("bundle", "damaged", "zip", "compressed", "tar", "npy", "pickle", "binary")
+)
 
 # The kinds of --data input, as the commands' help describes them.
 _DATA_INPUTS = {
@@ -72,7 +98,8 @@ _MISSING_FIXES = {
     "vectors": WORD_VECTORS.origin,
     "model": BUNDLE_KINDS[MODEL_FORMAT].origin,
     "continue_from": BUNDLE_KINDS[SGNS_FORMAT].origin,
-    "unlabeled": "Pass a .txt file with one text per line.",
+    "unlabeled": "Pass a .txt file with one text per line, or a .csv/.tsv/.jsonl "
+    "file with a text column.",
     "tokens": "benchmarks/prepare_gpu_bench.py writes one from an aclImdb archive.",
 }
 
@@ -97,38 +124,115 @@ def _accepted_inputs(inputs: tuple[str, ...]) -> str:
     return ", ".join(descriptions[:-1]) + ", or " + descriptions[-1]
 
 
+def _path_values(args: argparse.Namespace, name: str) -> list:
+    """Return the values of flag ``name``, which may contain a list of paths."""
+    # A flag such as `select --vectors A B` contains a list of paths.
+    value = getattr(args, name, None)
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 def check_input_paths(args: argparse.Namespace) -> None:
     """Reject missing inputs and inputs of the wrong kind before any work starts.
 
     Raises:
         FileNotFoundError: If a file that an input flag names does not exist;
             the message names the flag and how to get such a file.
-        ValueError: If ``--data`` is of a kind the command does not read, or
-            ``--model``, ``--continue-from`` or an existing ``--checkpoint``
-            is not the embedsent file that the flag takes.
+        ValueError: If an input path is empty, a flag that takes a file names
+            a folder, ``--data`` is of a kind the command does not read, a
+            file read as text is binary, or ``--model``, ``--continue-from``
+            or an existing ``--checkpoint`` is not the embedsent file that
+            the flag takes.
     """
-    for name in ("tokens", "vectors", "model", "unlabeled", "continue_from"):
-        value = getattr(args, name, None)
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
-            if isinstance(item, str) and item and not Path(item).exists():
-                raise FileNotFoundError(
-                    f"{_flag(name)} {item}: file not found. {_MISSING_FIXES[name]}"
-                )
+    command = _command_name(args)
+    inputs = _COMMAND_DATA_INPUTS.get(command)
+    _check_empty_inputs(args, inputs)
+    _check_missing_files(args)
+    _check_folders_given_as_files(args)
+    encoding = getattr(args, "encoding", "utf-8")
     data = getattr(args, "data", None)
-    inputs = _COMMAND_DATA_INPUTS.get(_command_name(args))
     # A report from stored runs reads no corpus, and a token file replaces
     # the corpus, so --data is not read then.
     unread = getattr(args, "report_only", False) or getattr(args, "tokens", None)
     if isinstance(data, str) and inputs is not None and not unread:
-        _check_data(data, inputs, _command_name(args))
+        _check_data(data, inputs, command, encoding)
     for name, expected_format in _BUNDLE_FLAGS.items():
         value = getattr(args, name, None)
         if isinstance(value, str) and Path(value).is_file():
             _check_bundle(name, Path(value), expected_format)
+    _check_text_inputs(args, encoding)
 
 
-def _check_data(data: str, inputs: tuple[str, ...], command: str) -> None:
+def _check_missing_files(args: argparse.Namespace) -> None:
+    for name in ("tokens", "vectors", "model", "unlabeled", "continue_from"):
+        for item in _path_values(args, name):
+            if isinstance(item, str) and item and not Path(item).exists():
+                raise FileNotFoundError(
+                    f"{_flag(name)} {item}: file not found. {_MISSING_FIXES[name]}"
+                )
+
+
+def _check_folders_given_as_files(args: argparse.Namespace) -> None:
+    for name, description in _FILE_INPUTS.items():
+        for item in _path_values(args, name):
+            if isinstance(item, str) and item and Path(item).is_dir():
+                raise ValueError(
+                    f"{_flag(name)} {item} is a folder, but {_flag(name)} takes "
+                    f"{description}; pass the path of the file itself"
+                )
+
+
+def _check_text_inputs(args: argparse.Namespace, encoding: str) -> None:
+    """Reject binary files given as --unlabeled or as `predict` inputs."""
+    unlabeled = getattr(args, "unlabeled", None)
+    if isinstance(unlabeled, str) and unlabeled:
+        _check_text_file(
+            f"--unlabeled {unlabeled}",
+            Path(unlabeled),
+            encoding,
+            f"--unlabeled takes {_FILE_INPUTS['unlabeled']}.",
+        )
+    if getattr(args, "command", None) == "predict":
+        _check_predict_inputs(getattr(args, "inputs", None) or [], encoding)
+
+
+def _check_empty_inputs(
+    args: argparse.Namespace, inputs: tuple[str, ...] | None
+) -> None:
+    # An empty path names the current folder (Path("") is Path(".")), so it
+    # would be read as a corpus folder or fail later with an errno message.
+    for name in _INPUT_FLAGS:
+        if "" not in _path_values(args, name):
+            continue
+        if name == "data" and inputs is not None:
+            fix = f"--data accepts {_accepted_inputs(inputs)}"
+        elif name == "data":
+            fix = "pass the path of the corpus file or folder"
+        else:
+            fix = f"pass the path of {_FILE_INPUTS[name]}"
+        raise ValueError(f"{_flag(name)} is an empty string; {fix}")
+
+
+def _check_predict_inputs(inputs: list, encoding: str) -> None:
+    accepted = "`embedsent predict` reads text files with one text per line"
+    for name in inputs:
+        if name == "-":
+            continue
+        if name == "":
+            raise ValueError(
+                f"an input file path is an empty string; {accepted}, or standard "
+                "input for -"
+            )
+        path = Path(name)
+        if path.is_dir():
+            raise ValueError(
+                f"input {name} is a folder; {accepted}, so pass the files in it"
+            )
+        _check_text_file(f"input {name}", path, encoding, f"{accepted}.")
+
+
+def _check_data(
+    data: str, inputs: tuple[str, ...], command: str, encoding: str
+) -> None:
     accepted = f"--data accepts {_accepted_inputs(inputs)}"
 
     if data == "default":
@@ -167,7 +271,19 @@ def _check_data(data: str, inputs: tuple[str, ...], command: str) -> None:
             f"--data {data}: `embedsent {command}` cannot read a "
             f".csv/.tsv/.jsonl table; {accepted}"
         )
-    if suffix == ".txt" or suffix in TABLE_SUFFIXES:
+    if suffix in _TEXT_SUFFIXES:
+        fix = f"`embedsent {command}` reads a {suffix} file as text; {accepted}."
+        archive_fix = None
+        if "aclimdb" in inputs:
+            archive_fix = (
+                "If it is an aclImdb archive, give it the suffix .tar.gz, or "
+                ".tar when it is not compressed."
+            )
+        _check_text_file(f"--data {data}", path, encoding, fix, archive_fix)
+        return
+    if not path.is_file():
+        # Reading a FIFO or device here would consume bytes that the command
+        # needs, or block, so only regular files are sniffed.
         return
 
     # Any other file is read as a tar archive, plain or compressed.
@@ -189,6 +305,58 @@ def _check_data(data: str, inputs: tuple[str, ...], command: str) -> None:
     raise ValueError(" ".join(sentences))
 
 
+def _is_wide_encoding(encoding: str) -> bool:
+    """Return whether ``encoding`` is UTF-16 or UTF-32, whose text has NUL bytes."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name.startswith(("utf-16", "utf-32"))
+
+
+def _check_text_file(
+    label: str, path: Path, encoding: str, fix: str, archive_fix: str | None = None
+) -> None:
+    """Reject the file at ``path``, read as text, if its content is binary.
+
+    ``label`` names the input in the message, such as "--data x.txt", and
+    ``fix`` is the sentence that states what the input accepts. ``archive_fix``
+    is added for a tar archive or compressed file. A byte of 0x80 or above is
+    no sign of a binary file, because latin-1 and cp1252 text contain such
+    bytes. NUL bytes and the magic numbers of known formats are.
+    """
+    if not path.is_file():
+        # Reading a FIFO or device here would consume bytes that the command
+        # needs, or block, so only regular files are sniffed.
+        return
+    found = identify_file(path)
+    wide = _is_wide_encoding(encoding)
+    if found.encoding is not None and not wide:
+        raise ValueError(
+            f"{label} is {found.name}, but --encoding is {encoding}; pass "
+            f"--encoding {found.encoding}"
+        )
+    if not _is_binary(found) or (found.category == "binary" and wide):
+        return
+    sentences = [f"{label} is {found.name}, not text. {fix}"]
+    if found.category == "binary":
+        sentences.append(
+            "It contains NUL bytes; if it is UTF-16 or UTF-32 text without a "
+            "byte-order mark, pass --encoding utf-16-le or another UTF-16 or "
+            "UTF-32 codec."
+        )
+    elif found.category in ("tar", "compressed"):
+        if archive_fix:
+            sentences.append(archive_fix)
+    elif found.use:
+        sentences.append(found.use)
+    raise ValueError(" ".join(sentences))
+
+
+def _is_binary(found: FileKind) -> bool:
+    return found.category in _BINARY_CATEGORIES or found == WORD2VEC_BINARY
+
+
 def _check_bundle(name: str, path: Path, expected_format: str) -> None:
     found = identify_file(path)
     if found.category == "damaged":
@@ -206,20 +374,27 @@ def check_output_paths(args) -> None:
     """Reject output paths that cannot be written before any long work starts.
 
     An output that names an input or another output would destroy that file,
-    so it is rejected too.
+    so it is rejected too. A symbolic link is checked as its target, which
+    storage.write_atomic writes.
 
     Raises:
-        ValueError: If an output is a folder, names an input or another
-            output, or lies in a missing folder.
+        ValueError: If an output path is empty, an output file is a folder or
+            another file that is not a regular file (a FIFO, a device),
+            names an input or another output, or lies in a missing folder, or
+            an output folder (``--out-dir``, ``--docs-dir``) is a file or
+            lies below one.
         PermissionError: If the folder of an output or of ``--checkpoint``
             is not writable, or the file exists and is not writable.
     """
+    for name in (*_OUTPUT_FLAGS, "checkpoint"):
+        if getattr(args, name, None) == "":
+            raise ValueError(f"{_flag(name)} is an empty string; pass a file path")
+    for name in _FOLDER_OUTPUT_FLAGS:
+        if getattr(args, name, None) == "":
+            raise ValueError(f"{_flag(name)} is an empty string; pass a folder path")
     seen: list[tuple[str, Path]] = []
     for name in _INPUT_FLAGS + _OUTPUT_FLAGS:
-        value = getattr(args, name, None)
-        # A flag such as `select --vectors A B` contains a list of paths.
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
+        for item in _path_values(args, name):
             if isinstance(item, str) and item not in ("", "-", "default"):
                 seen.append((name, Path(item)))
     for index, (name, path) in enumerate(seen):
@@ -234,20 +409,58 @@ def check_output_paths(args) -> None:
     # A checkpoint is read back on resume but also written during training.
     for name in (*_OUTPUT_FLAGS, "checkpoint"):
         value = getattr(args, name, None)
-        if not value:
-            continue
-        path = Path(value)
-        if path.is_dir():
-            raise ValueError(
-                f"{_flag(name)} {value} is a folder; pass a file path inside it"
-            )
+        if isinstance(value, str) and value:
+            _check_output_file(name, value)
+    for name in _FOLDER_OUTPUT_FLAGS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value:
+            _check_output_folder(name, value)
+
+
+def _check_output_file(name: str, value: str) -> None:
+    path = Path(value)
+    file_type = describe_non_regular_file(path)
+    if file_type == "a folder":
+        raise ValueError(
+            f"{_flag(name)} {value} is a folder; pass a file path inside it"
+        )
+    # storage.write_atomic follows a link and writes its target, with a
+    # temporary file in the target's folder, so the target's folder is checked.
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        label = f"{value} (a link to {target})"
+        folder = target.parent
+    else:
+        label = value
         folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
+    if file_type is not None:
+        raise ValueError(
+            f"{_flag(name)} {label} is {file_type}, not a regular file; pass a "
+            "path to a regular file, or to one that does not exist yet"
+        )
+    if not folder.is_dir():
+        raise ValueError(
+            f"{_flag(name)} {label}: folder {folder} does not exist; create it first"
+        )
+    _check_writable(name, label, path, folder)
+
+
+def _check_output_folder(name: str, value: str) -> None:
+    folder = Path(value)
+    for part in (folder, *folder.parents):
+        # exists() and is_dir() follow links, so a link to a folder passes.
+        if not part.exists() or part.is_dir():
+            continue
+        if part == folder:
             raise ValueError(
-                f"{_flag(name)} {value}: folder {folder} does not "
-                "exist; create it first"
+                f"{_flag(name)} {value} is a file, not a folder; pass a folder "
+                "path, or a path that does not exist yet"
             )
-        _check_writable(name, value, path, folder)
+        raise ValueError(
+            f"{_flag(name)} {value}: {part} is a file, so no folder can be "
+            f"created below it; pass a {_flag(name)} path with no file among "
+            "its parents"
+        )
 
 
 def _check_writable(name: str, value: str, path: Path, folder: Path) -> None:

@@ -300,8 +300,34 @@ def pretrained_vectors(
     return vectors, seconds
 
 
-def ensure_folder(path: str | os.PathLike) -> Path:
-    """Create ``path`` and its parents if missing; return it as a Path."""
+def ensure_folder(path: str | os.PathLike, flag: str | None = None) -> Path:
+    """Create ``path`` and its parents if missing; return it as a Path.
+
+    Args:
+        path: The folder.
+        flag: The command-line flag that gave ``path``, such as ``"--out-dir"``,
+            for messages; None leaves the flag out.
+
+    Raises:
+        ValueError: If ``path`` is empty, or it or one of its parents exists
+            and is not a folder; the message names that path.
+    """
+    named = f"{flag} " if flag else ""
+    if not os.fspath(path):
+        raise ValueError(f"{named}the folder path is empty; pass a folder path")
     folder = Path(path)
+    for part in (folder, *folder.parents):
+        # exists() and is_dir() follow links, so a link to a folder passes.
+        if not part.exists() or part.is_dir():
+            continue
+        if part == folder:
+            raise ValueError(
+                f"{named}{folder} is a file, not a folder; pass a folder path, "
+                "or a path that does not exist yet"
+            )
+        raise ValueError(
+            f"{named}cannot create folder {folder}, because {part} is a file; "
+            "pass a folder path with no file among its parents"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -14,10 +14,12 @@ higher).
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +32,11 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "MODEL_FORMAT",
     "SGNS_FORMAT",
+    "WORD2VEC_BINARY",
     "FileKind",
     "bundle_kind",
     "describe_mismatch",
+    "describe_non_regular_file",
     "identify_file",
 ]
 
@@ -47,10 +51,26 @@ CHECKPOINT_FORMAT = "embedsent-checkpoint"
 _META_ENTRY = "__meta__.npy"
 _SNIFF_BYTES = 4096
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"\xfd7zXZ\x00")
+# A bzip2 stream starts with "BZh", a block size digit, and then the magic of
+# its first block or, for empty input, of the end of the stream. Text can start
+# with "BZh", so the three letters alone do not identify bzip2.
+_BZIP2_PREFIX = re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)")
 _NPY_MAGIC = b"\x93NUMPY"
-# A tar header stores "ustar" at byte 257 (POSIX and GNU formats).
+# A tar header stores its magic at byte 257. It is "ustar\0" followed by the
+# version "00" in the POSIX format, and "ustar  \0" in the GNU format. The
+# magic includes the bytes after "ustar", so text such as "custard" there is
+# not a tar header.
 _TAR_MAGIC_OFFSET = 257
+_TAR_MAGICS = (b"ustar\x00", b"ustar  \x00")
+# Byte-order marks of UTF-32 before UTF-16, because the little-endian UTF-32
+# mark starts with the little-endian UTF-16 mark.
+_BYTE_ORDER_MARKS = (
+    (b"\xff\xfe\x00\x00", "UTF-32", "utf-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32", "utf-32"),
+    (b"\xff\xfe", "UTF-16", "utf-16"),
+    (b"\xfe\xff", "UTF-16", "utf-16"),
+)
 _WORD2VEC_HEADER = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n")
 
 
@@ -67,12 +87,15 @@ class FileKind:
             None when no embedsent command reads it.
         origin: A sentence saying how to get a file of this kind, used when
             this kind was expected, or None.
+        encoding: The Python codec that a byte-order mark at the start of a
+            text file names, such as ``"utf-16"``, or None.
     """
 
     name: str
     category: str
     use: str | None = None
     origin: str | None = None
+    encoding: str | None = None
 
 
 _VECTORS_USE = "Pass it to `embedsent train --vectors` or `embedsent select --vectors`."
@@ -104,6 +127,9 @@ WORD_VECTORS = FileKind(
     use=_VECTORS_USE,
     origin="`embedsent pretrain --out` writes word vectors.",
 )
+WORD2VEC_BINARY = FileKind(
+    "word vectors in word2vec binary format", "vectors", use=_VECTORS_USE
+)
 GENSIM_VECTORS = FileKind(
     "a gensim KeyedVectors file (a Python pickle)",
     "pickle",
@@ -124,7 +150,9 @@ def identify_file(path: str | os.PathLike) -> FileKind:
     """Return the kind of the file at ``path``, judged from its content.
 
     The suffix is ignored. A file that cannot be read gets the kind
-    "an unreadable file".
+    "an unreadable file". The first 4096 bytes are read, so ``path`` should
+    be a regular file, because reading a FIFO blocks until its writers close
+    it and consumes what they send.
     """
     path = Path(path)
     try:
@@ -144,18 +172,25 @@ def identify_file(path: str | os.PathLike) -> FileKind:
             use="If it is a gensim KeyedVectors file that you trust, pass it to "
             "`embedsent train --vectors` with --vectors-format gensim.",
         )
-    if head.startswith(_COMPRESSED_MAGIC):
+    if head.startswith(_COMPRESSED_MAGIC) or _BZIP2_PREFIX.match(head):
         return FileKind(
             "a gzip, bzip2 or xz compressed file",
             "compressed",
             use="Pass an aclImdb .tar.gz to --data, and decompress other files first.",
         )
-    if head[_TAR_MAGIC_OFFSET : _TAR_MAGIC_OFFSET + 5] == b"ustar":
+    if head[_TAR_MAGIC_OFFSET:].startswith(_TAR_MAGICS):
         return FileKind(
             "a tar archive", "tar", use="Pass an aclImdb tar archive to --data."
         )
     if head.startswith(_NPY_MAGIC):
         return FileKind("a NumPy .npy array file", "npy")
+    for mark, label, codec in _BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            return FileKind(
+                f"a {label} text file (it starts with a {label} byte-order mark)",
+                "text",
+                encoding=codec,
+            )
     return _identify_uncompressed(head)
 
 
@@ -192,9 +227,7 @@ def _identify_uncompressed(head: bytes) -> FileKind:
         dim = int(first_line.split()[1])
         at_eof = len(head) < _SNIFF_BYTES
         if find_binary_evidence(rest, dim, at_eof=at_eof) is not None:
-            return FileKind(
-                "word vectors in word2vec binary format", "vectors", use=_VECTORS_USE
-            )
+            return WORD2VEC_BINARY
         return FileKind(
             "word vectors in word2vec text format", "vectors", use=_VECTORS_USE
         )
@@ -230,3 +263,39 @@ def describe_mismatch(
     if expected.origin:
         sentences.append(expected.origin)
     return " ".join(sentences)
+
+
+# Noun phrases for the file types that os.stat reports, other than regular files.
+_FILE_TYPES = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def describe_non_regular_file(path: str | os.PathLike) -> str | None:
+    """Name the type of ``path`` if it exists and is not a regular file.
+
+    Symbolic links are followed. Returns a noun phrase such as "a FIFO (named
+    pipe)" or "a folder", or None when ``path`` is a regular file, does not
+    exist, or is a link whose target does not exist.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        # The caller's checks of the folder report the other errors, such as
+        # ENOTDIR for a path below a regular file, or EACCES for a path in a
+        # folder that cannot be searched.
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    for is_type, name in _FILE_TYPES:
+        if is_type(mode):
+            return name
+    return "a special file that is not a regular file"

@@ -3,7 +3,9 @@
 Every file embedsent writes goes through a temporary file in the destination
 folder, is synced to disk, then renamed over the destination. A crash or a
 full disk therefore leaves either the old file or the new one, never half of
-one. Bundles contain no pickled objects.
+one. A symbolic link is followed, so its target gets the new content, and a
+destination that is not a regular file (a FIFO, a device) is rejected rather
+than replaced. Bundles contain no pickled objects.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from typing import IO
 
 import numpy as np
 
-from embedsent.file_kinds import bundle_kind, describe_mismatch, identify_file
+from embedsent.file_kinds import (
+    bundle_kind,
+    describe_mismatch,
+    describe_non_regular_file,
+    identify_file,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +37,39 @@ META_KEY = "__meta__"
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write(stream)`` on a temporary file, then rename it to ``path``."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    """Call ``write(stream)`` on a temporary file, then rename it to ``path``.
+
+    A symbolic link at ``path`` is followed and kept, so the temporary file is
+    created next to the link's final target and renamed over the target.
+
+    Raises:
+        ValueError: If ``path`` is empty, or exists and is not a regular file,
+            such as a folder, a FIFO or a device like ``/dev/null``. The rename
+            would replace that entry with a regular file instead of writing
+            into it, so nothing is written.
+        FileNotFoundError: If the folder of ``path`` (of its target, for a
+            link) does not exist.
+    """
+    if not os.fspath(path):
+        raise ValueError("cannot write to an empty path; pass a file path")
+    requested = Path(path)
+    target = Path(os.path.realpath(requested))
+    label = str(requested)
+    if requested.is_symlink():
+        label = f"{requested} (a link to {target})"
+    file_type = describe_non_regular_file(target)
+    if file_type is not None:
+        raise ValueError(
+            f"cannot write {label}: it is {file_type}, not a regular file; pass "
+            "the path of a regular file, or of one that does not exist yet"
+        )
+    folder = target.parent
     if not folder.is_dir():
         raise FileNotFoundError(
-            f"cannot write {path}: folder {folder} does not exist; create it first"
+            f"cannot write {label}: folder {folder} does not exist; create it first"
         )
     handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=folder
+        prefix=f".{target.name}.", suffix=".tmp", dir=folder
     )
     try:
         # mkstemp creates the file with mode 0600; give it the permissions a
@@ -48,7 +79,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

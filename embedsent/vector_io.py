@@ -25,13 +25,13 @@ import logging
 import os
 import re
 import string
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
+from embedsent.storage import write_atomic
 from embedsent.vector_parse import (
     find_binary_evidence,
     quote_bytes,
@@ -312,7 +312,7 @@ def write_word2vec(
         handle.write(header)
         _write_rows(handle, words, vectors, format_rows)
 
-    _atomic_write(destination, write_body)
+    write_atomic(destination, write_body)
 
 
 def write_glove(destination: Path, words: Sequence[str], vectors: np.ndarray) -> None:
@@ -321,7 +321,7 @@ def write_glove(destination: Path, words: Sequence[str], vectors: np.ndarray) ->
     def write_body(handle: BinaryIO) -> None:
         _write_rows(handle, words, vectors, _format_text_rows)
 
-    _atomic_write(destination, write_body)
+    write_atomic(destination, write_body)
 
 
 def _format_text_rows(words: Sequence[str], vectors: np.ndarray) -> bytes:
@@ -379,51 +379,3 @@ def _write_rows(
     for start in range(0, len(words), _WRITE_CHUNK_ROWS):
         stop = start + _WRITE_CHUNK_ROWS
         handle.write(format_rows(words[start:stop], vectors[start:stop]))
-
-
-def _atomic_write(path: Path, write_body: Callable[[BinaryIO], None]) -> None:
-    """Write a file through a temporary file in its folder and ``os.replace``.
-
-    The temporary file is flushed and fsynced before the rename and removed if
-    anything fails, so ``path`` contains either its old content or the complete
-    new content.
-    """
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"cannot save to {path}: the folder {folder} does not exist; create "
-            "it first"
-        )
-    temporary = folder / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    # Mode 0o666 minus the umask gives the permissions of a plain open().
-    descriptor = os.open(
-        temporary,
-        os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-        0o666,
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            write_body(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Flush a folder entry so that a rename survives a crash, where supported."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        # Windows cannot open folders this way.
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError as exc:
-        logger.debug("fsync of folder %s failed: %s", folder, exc)
-    finally:
-        os.close(descriptor)

@@ -1,6 +1,10 @@
 """Missing inputs and inputs of the wrong kind are named with their flag."""
 
+import gzip
 import os
+import stat
+import tarfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -245,3 +249,383 @@ def test_report_only_does_not_check_data(tmp_path):
     with pytest.raises(FileNotFoundError, match="absent.tar.gz"):
         check_input_paths(args)
     check_input_paths(Namespace(**vars(args), report_only=True))
+
+
+def _fake_character_device(monkeypatch, device: Path) -> None:
+    """Make os.stat report ``device`` as a character device, like /dev/null.
+
+    A real device node would need mknod, and writing near /dev is off limits.
+    """
+    real_stat = os.stat
+
+    def fake_stat(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        if os.fspath(path) != str(device):
+            return result
+        fields = list(result)
+        fields[stat.ST_MODE] = stat.S_IFCHR | 0o666
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(os, "stat", fake_stat)
+
+
+def _pretrain_with(flag: str, value: str, tmp_path) -> list[str]:
+    argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
+    if flag == "--out":
+        argv = ["pretrain", "--data", "default"]
+    return [*argv, flag, value]
+
+
+@pytest.mark.parametrize("flag", ["--out", "--save-model", "--checkpoint"])
+def test_fifo_output_rejected_before_work(capsys, monkeypatch, tmp_path, flag):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    err = _error(capsys, _pretrain_with(flag, str(fifo), tmp_path))
+    assert f"{flag} {fifo} is a FIFO (named pipe), not a regular file" in err
+    assert "pass a path to a regular file" in err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_character_device_output_rejected(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    device = tmp_path / "null"
+    device.write_bytes(b"")
+    _fake_character_device(monkeypatch, device)
+    err = _error(capsys, _pretrain_with("--out", str(device), tmp_path))
+    assert f"--out {device} is a character device, not a regular file" in err
+
+
+def test_link_to_fifo_output_names_target(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.txt"
+    link.symlink_to(fifo)
+    err = _error(capsys, _pretrain_with("--out", str(link), tmp_path))
+    assert f"--out {link} (a link to {fifo}) is a FIFO (named pipe)" in err
+
+
+def test_dangling_link_output_checks_folder(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    link = tmp_path / "link.txt"
+    target = tmp_path / "absent" / "v.txt"
+    link.symlink_to(target)
+    err = _error(capsys, _pretrain_with("--out", str(link), tmp_path))
+    assert f"(a link to {target}): folder {target.parent} does not exist" in err
+
+
+def test_link_to_regular_output_passes_check(monkeypatch, tmp_path):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", lambda args: 0)
+    target = tmp_path / "v.txt"
+    target.write_text("", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    assert main(_pretrain_with("--out", str(link), tmp_path)) == 0
+
+
+@pytest.mark.parametrize("flag", ["--out", "--save-model", "--checkpoint"])
+def test_empty_output_path_rejected(capsys, monkeypatch, tmp_path, flag):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    err = _error(capsys, _pretrain_with(flag, "", tmp_path))
+    assert f"error: {flag} is an empty string; pass " in err
+    assert "Errno" not in err
+
+
+def test_check_output_rejects_empty_json(tmp_path):
+    from argparse import Namespace
+
+    from embedsent.cli_paths import check_output_paths
+
+    args = Namespace(command="evaluate", json="", out=None)
+    with pytest.raises(ValueError, match="--json is an empty string"):
+        check_output_paths(args)
+
+
+@pytest.mark.parametrize("flag", ["--out-dir", "--docs-dir"])
+def test_bench_out_dir_file_rejected(files, capsys, monkeypatch, flag):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "bench", _fail_if_run)
+    labeled = files["labeled"]
+    argv = ["bench", "transfer", "--data", "default", flag, labeled]
+    err = _error(capsys, argv)
+    assert f"{flag} {labeled} is a file, not a folder; pass a folder path" in err
+    assert "Errno" not in err
+
+
+def test_bench_out_dir_below_file_rejected(files, capsys, monkeypatch):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "bench", _fail_if_run)
+    below = f"{files['labeled']}/sub"
+    argv = ["bench", "transfer", "--data", "default", "--out-dir", below]
+    err = _error(capsys, argv)
+    assert f"--out-dir {below}: {files['labeled']} is a file, so no folder" in err
+    assert "Errno" not in err
+
+
+def test_bench_empty_out_dir_rejected(capsys, monkeypatch):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "bench", _fail_if_run)
+    argv = ["bench", "transfer", "--data", "default", "--out-dir", ""]
+    err = _error(capsys, argv)
+    assert "--out-dir is an empty string" in err
+
+
+def test_ensure_folder_rejects_file(files):
+    from embedsent.curve_data import ensure_folder
+
+    labeled = files["labeled"]
+    with pytest.raises(ValueError, match=f"^--out-dir {labeled} is a file, not a"):
+        ensure_folder(labeled, flag="--out-dir")
+    with pytest.raises(ValueError, match=f"^{labeled} is a file, not a folder"):
+        ensure_folder(labeled)
+
+
+def test_ensure_folder_rejects_file_parent(files):
+    from embedsent.curve_data import ensure_folder
+
+    below = Path(files["labeled"]) / "sub" / "deeper"
+    with pytest.raises(ValueError, match="because .*labeled.csv is a file"):
+        ensure_folder(below)
+    assert Path(files["labeled"]).is_file()
+
+
+def test_ensure_folder_rejects_empty_path():
+    from embedsent.curve_data import ensure_folder
+
+    with pytest.raises(ValueError, match="the folder path is empty"):
+        ensure_folder("")
+
+
+def test_ensure_folder_creates_missing_folders(tmp_path):
+    from embedsent.curve_data import ensure_folder
+
+    folder = ensure_folder(tmp_path / "a" / "b")
+    assert folder.is_dir()
+    assert ensure_folder(folder) == folder
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag", "takes"),
+    [
+        (["train", "--data", "LABELED", "--out", "OUT"], "--vectors", "word-vector"),
+        (["select", "--data", "LABELED"], "--vectors", "word-vector"),
+        (["predict"], "--model", "embedsent classifier model"),
+        (["pretrain", "--data", "default", "--out", "OUT"], "--continue-from", "SGNS"),
+        (["pretrain", "--data", "default", "--out", "OUT"], "--checkpoint", "check"),
+        (["bench", "sgns"], "--tokens", "token file"),
+    ],
+)
+def test_folder_given_as_file_names_flag(files, capsys, argv, flag, takes):
+    folder = files["folder"]
+    argv = [
+        {"LABELED": files["labeled"], "OUT": str(folder / "unused.out")}.get(a, a)
+        for a in argv
+    ]
+    err = _error(capsys, [*argv, flag, str(folder)])
+    assert f"{flag} {folder} is a folder, but {flag} takes " in err
+    assert takes in err
+    assert "pass the path of the file itself" in err
+    assert "Errno" not in err
+
+
+def test_unlabeled_folder_names_flag(files):
+    from argparse import Namespace
+
+    from embedsent.cli_paths import check_input_paths
+
+    args = Namespace(command="select", unlabeled=str(files["folder"]))
+    with pytest.raises(ValueError, match="--unlabeled .* is a folder, but"):
+        check_input_paths(args)
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["train", "--data", "LABELED", "--out", "unused.npz"], "--vectors"),
+        (["pretrain", "--data", "default", "--out", "unused.txt"], "--continue-from"),
+        (["predict"], "--model"),
+    ],
+)
+def test_empty_input_path_rejected(files, capsys, argv, flag):
+    argv = [files["labeled"] if arg == "LABELED" else arg for arg in argv]
+    err = _error(capsys, [*argv, flag, ""])
+    assert f"{flag} is an empty string; pass the path of " in err
+
+
+def test_empty_data_lists_inputs(capsys):
+    err = _error(capsys, ["pretrain", "--data", "", "--out", "unused.txt"])
+    assert "--data is an empty string; --data accepts an aclImdb folder" in err
+
+
+def _write_binary(folder: Path, name: str, kind: str, files) -> Path:
+    path = folder / name
+    if kind == "model":
+        path.write_bytes(Path(files["model"]).read_bytes())
+    elif kind == "gzip":
+        path.write_bytes(gzip.compress(b"a good film\n"))
+    elif kind == "tar":
+        with tarfile.open(path, "w") as archive:
+            archive.add(files["labeled"], arcname="aclImdb/train/pos/0_9.txt")
+    elif kind == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+    elif kind == "nul":
+        path.write_bytes(b"a good film\x00\x00\x01\x02\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("model", "is an embedsent classifier model, not text"),
+        ("gzip", "is a gzip, bzip2 or xz compressed file, not text"),
+        ("tar", "is a tar archive, not text"),
+        ("zip", "is a zip archive that embedsent did not write"),
+        ("nul", "is a binary file of unknown format, not text"),
+    ],
+)
+def test_pretrain_binary_txt_data_names_kind(
+    files, capsys, monkeypatch, tmp_path, kind, name
+):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    data = _write_binary(tmp_path, "corpus.txt", kind, files)
+    out = str(tmp_path / "v.txt")
+    err = _error(capsys, ["pretrain", "--data", str(data), "--out", out])
+    assert f"--data {data} {name}" in err
+    assert "`embedsent pretrain` reads a .txt file as text" in err
+    assert "a .txt file with one text per line" in err
+    assert "--encoding latin-1" not in err
+
+
+def test_binary_txt_data_suggests_archive_suffix(files, capsys, tmp_path):
+    data = _write_binary(tmp_path, "corpus.txt", "gzip", files)
+    err = _error(capsys, ["pretrain", "--data", str(data), "--out", "unused.txt"])
+    assert "If it is an aclImdb archive, give it the suffix .tar.gz" in err
+
+
+def test_model_as_txt_data_names_model_flag(files, capsys, tmp_path):
+    data = _write_binary(tmp_path, "corpus.txt", "model", files)
+    err = _error(capsys, ["pretrain", "--data", str(data), "--out", "unused.txt"])
+    assert "Pass it to --model of `embedsent predict`" in err
+
+
+def test_nul_bytes_data_suggests_wide_encoding(files, capsys, tmp_path):
+    data = _write_binary(tmp_path, "corpus.txt", "nul", files)
+    err = _error(capsys, ["pretrain", "--data", str(data), "--out", "unused.txt"])
+    assert "It contains NUL bytes" in err
+    assert "--encoding utf-16-le" in err
+    assert "aclImdb archive" not in err
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl"])
+def test_train_binary_table_data_names_kind(files, capsys, tmp_path, suffix):
+    data = _write_binary(tmp_path, f"labeled{suffix}", "tar", files)
+    argv = _train(files, "--vectors", files["vectors"], "--data", str(data))
+    err = _error(capsys, argv)
+    assert f"--data {data} is a tar archive, not text" in err
+    assert f"`embedsent train` reads a {suffix} file as text" in err
+    assert "give it the suffix .tar.gz, or .tar when it is not compressed" in err
+
+
+def _check_pretrain_data(path: Path, encoding: str = "utf-8") -> None:
+    from argparse import Namespace
+
+    from embedsent.cli_paths import check_input_paths
+
+    args = Namespace(command="pretrain", data=str(path), encoding=encoding)
+    check_input_paths(args)
+
+
+def test_latin1_txt_data_passes_check(tmp_path):
+    data = tmp_path / "latin.txt"
+    data.write_bytes("caf\xe9 tr\xe8s bien\n\x80\x9f\xff\n".encode("latin-1"))
+    _check_pretrain_data(data, encoding="latin-1")
+    _check_pretrain_data(data)
+
+
+def test_utf16_bom_data_asks_for_encoding(tmp_path):
+    data = tmp_path / "texts.txt"
+    data.write_bytes("a good film\n".encode("utf-16"))
+    with pytest.raises(ValueError, match="but --encoding is utf-8; pass --encoding"):
+        _check_pretrain_data(data)
+    _check_pretrain_data(data, encoding="utf-16")
+
+
+def test_utf16_no_bom_needs_encoding(tmp_path):
+    data = tmp_path / "texts.txt"
+    data.write_bytes("a good film\n".encode("utf-16-le"))
+    with pytest.raises(ValueError, match="It contains NUL bytes"):
+        _check_pretrain_data(data)
+    _check_pretrain_data(data, encoding="utf-16-le")
+
+
+def test_utf16_encoding_still_rejects_archive(files, tmp_path):
+    data = _write_binary(tmp_path, "corpus.txt", "gzip", files)
+    with pytest.raises(ValueError, match="compressed file, not text"):
+        _check_pretrain_data(data, encoding="utf-16")
+
+
+def _read_available(descriptor: int) -> bytes:
+    try:
+        return os.read(descriptor, 100)
+    except BlockingIOError:
+        return b""
+
+
+def test_fifo_data_not_read_by_check(tmp_path):
+    fifo = tmp_path / "texts.txt"
+    os.mkfifo(fifo)
+    # Opening for reading and writing does not block on Linux, so the test
+    # can put texts into the pipe before the check runs.
+    descriptor = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    os.write(descriptor, b"a good film\n")
+    errors = []
+
+    def check():
+        try:
+            _check_pretrain_data(fifo)
+        except Exception as error:  # reported by the asserts below
+            errors.append(error)
+
+    # A check that reads the FIFO waits for more bytes until every writer
+    # closes it, so it runs in a thread that closing the descriptor ends.
+    thread = threading.Thread(target=check, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    blocked = thread.is_alive()
+    remaining = b"" if blocked else _read_available(descriptor)
+    os.close(descriptor)
+    thread.join(timeout=10)
+    assert not blocked, "the check blocked reading the FIFO"
+    assert errors == []
+    assert remaining == b"a good film\n"
+
+
+def test_unlabeled_binary_file_names_flag(files, tmp_path):
+    from argparse import Namespace
+
+    from embedsent.cli_paths import check_input_paths
+
+    unlabeled = _write_binary(tmp_path, "unlabeled.txt", "model", files)
+    args = Namespace(command="select", unlabeled=str(unlabeled))
+    with pytest.raises(ValueError, match="--unlabeled .* classifier model, not text"):
+        check_input_paths(args)
+
+
+def test_predict_binary_input_names_file(files, capsys, tmp_path):
+    texts = _write_binary(tmp_path, "texts.txt", "model", files)
+    err = _error(capsys, ["predict", "--model", files["model"], str(texts)])
+    assert f"input {texts} is an embedsent classifier model, not text" in err
+    assert "`embedsent predict` reads text files with one text per line" in err
+    assert "Pass it to --model of `embedsent predict`" in err
+
+
+def test_predict_folder_input_names_folder(files, capsys):
+    folder = files["folder"]
+    err = _error(capsys, ["predict", "--model", files["model"], str(folder)])
+    assert f"input {folder} is a folder" in err
+    assert "Errno" not in err
+
+
+def test_predict_text_input_passes_check(files, capsys):
+    argv = ["predict", "--model", files["model"], files["unlabeled"]]
+    assert main(argv) == 0
+    assert '"label"' in capsys.readouterr().out

@@ -1,6 +1,9 @@
+import bz2
 import gzip
 import io
+import os
 import pickle
+import stat
 import tarfile
 import zipfile
 
@@ -14,14 +17,16 @@ from embedsent.file_kinds import (
     SGNS_FORMAT,
     WORD_VECTORS,
     describe_mismatch,
+    describe_non_regular_file,
     identify_file,
 )
 from embedsent.storage import load_bundle, save_bundle
 
 
-def _tar_bytes() -> bytes:
+def _tar_bytes(gnu: bool = False) -> bytes:
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
+    tar_format = tarfile.GNU_FORMAT if gnu else tarfile.USTAR_FORMAT
+    with tarfile.open(fileobj=buffer, mode="w", format=tar_format) as archive:
         data = b"a good film"
         member = tarfile.TarInfo("aclImdb/train/pos/0_9.txt")
         member.size = len(data)
@@ -54,6 +59,17 @@ CONTENTS = [
     (_zip_bytes("array.npy"), "zip", "a NumPy .npz archive"),
     (b"PK\x03\x04 cut off", "damaged", "damaged or truncated"),
     (b"\x93NUMPY\x01\x00", "npy", "a NumPy .npy array file"),
+    (bz2.compress(b"data"), "compressed", "compressed"),
+    (bz2.compress(b""), "compressed", "compressed"),
+    (_tar_bytes(gnu=True), "tar", "a tar archive"),
+    # Text that starts like bzip2's "BZh" magic, or has "ustar" at the offset
+    # of the tar magic, is still text.
+    (b"BZh is how this line starts\n", "text", "a text file"),
+    (b"x" * 256 + b"custard tart\n", "text", "a text file"),
+    ("good film\n".encode("utf-16"), "text", "a UTF-16 text file"),
+    ("good film\n".encode("utf-16-be"), "binary", "unknown format"),
+    ("good film\n".encode("utf-32"), "text", "a UTF-32 text file"),
+    ("caf\xe9 tr\xe8s bien\n".encode("latin-1"), "text", "a text file"),
 ]
 
 
@@ -101,3 +117,82 @@ def test_load_bundle_damaged_file_gets_given_fix(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ValueError, match="damaged or truncated .*; delete it"):
         load_bundle(path, damaged_fix="delete it")
+
+
+@pytest.mark.parametrize(
+    ("codec", "name"), [("utf-16", "UTF-16"), ("utf-32", "UTF-32")]
+)
+def test_identify_file_names_bom_encoding(tmp_path, codec, name):
+    path = tmp_path / "texts.txt"
+    path.write_bytes("good film\n".encode(codec))
+    kind = identify_file(path)
+    assert kind.encoding == codec
+    assert f"starts with a {name} byte-order mark" in kind.name
+
+
+def test_identify_file_plain_text_has_no_encoding(tmp_path):
+    path = tmp_path / "texts.txt"
+    path.write_text("good film\n", encoding="utf-8")
+    assert identify_file(path).encoding is None
+
+
+def test_non_regular_regular_file_is_none(tmp_path):
+    path = tmp_path / "file.txt"
+    path.write_text("text", encoding="utf-8")
+    assert describe_non_regular_file(path) is None
+
+
+def test_non_regular_missing_path_is_none(tmp_path):
+    assert describe_non_regular_file(tmp_path / "absent.txt") is None
+    assert describe_non_regular_file(tmp_path / "absent" / "file.txt") is None
+
+
+def test_non_regular_dangling_link_is_none(tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "absent")
+    assert describe_non_regular_file(link) is None
+
+
+def test_non_regular_names_folder_and_fifo(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "link"
+    link.symlink_to(fifo)
+    assert describe_non_regular_file(tmp_path) == "a folder"
+    assert describe_non_regular_file(fifo) == "a FIFO (named pipe)"
+    assert describe_non_regular_file(link) == "a FIFO (named pipe)"
+
+
+def test_non_regular_names_link_loop(tmp_path):
+    first = tmp_path / "first"
+    second = tmp_path / "second"
+    first.symlink_to(second)
+    second.symlink_to(first)
+    assert describe_non_regular_file(first) == "a loop of symbolic links"
+
+
+@pytest.mark.parametrize(
+    ("file_type", "name"),
+    [
+        (stat.S_IFCHR, "a character device"),
+        (stat.S_IFBLK, "a block device"),
+        (stat.S_IFSOCK, "a socket"),
+    ],
+)
+def test_non_regular_names_device_types(tmp_path, monkeypatch, file_type, name):
+    # os.stat reports a regular file in tmp_path as a device node or socket,
+    # because creating a real one needs mknod or a bound socket.
+    path = tmp_path / "node"
+    path.write_bytes(b"")
+    real_stat = os.stat
+
+    def fake_stat(target, *args, **kwargs):
+        result = real_stat(target, *args, **kwargs)
+        if os.fspath(target) != str(path):
+            return result
+        fields = list(result)
+        fields[stat.ST_MODE] = file_type | 0o666
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(os, "stat", fake_stat)
+    assert describe_non_regular_file(path) == name

@@ -626,3 +626,15 @@ def test_text_file_read_as_binary_is_rejected(tmp_path):
     vectors.save_word2vec(path, binary=False)
     with pytest.raises(ValueError, match="word2vec text file"):
         WordVectors.load_word2vec(path, binary=True)
+
+
+def test_save_through_symlink_writes_target(tmp_path):
+    target = tmp_path / "real" / "vectors.txt"
+    target.parent.mkdir()
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    vectors = WordVectors(["good", "bad"], np.eye(2, dtype=np.float32))
+    vectors.save_word2vec(link)
+    assert link.is_symlink()
+    assert WordVectors.load(target).words == ["good", "bad"]

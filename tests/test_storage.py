@@ -1,0 +1,159 @@
+"""Atomic writes keep links and reject destinations that are not regular files."""
+
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedsent.storage import load_bundle, save_bundle, write_atomic, write_text_atomic
+
+
+def test_write_atomic_creates_file(tmp_path):
+    path = tmp_path / "out.txt"
+    write_text_atomic(path, "new")
+    assert path.read_text(encoding="utf-8") == "new"
+    assert [entry.name for entry in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_write_atomic_follows_link(tmp_path):
+    target = tmp_path / "target.txt"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    write_text_atomic(link, "new")
+    assert link.is_symlink()
+    assert os.readlink(link) == str(target)
+    assert target.read_text(encoding="utf-8") == "new"
+
+
+def test_write_atomic_relative_link_writes_target(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    target = folder / "target.txt"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(Path("data") / "target.txt")
+    write_text_atomic(link, "new")
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8") == "new"
+    # The temporary file is created next to the target, not next to the link.
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["data", "link.txt"]
+
+
+def test_write_atomic_dangling_link_creates_target(tmp_path):
+    target = tmp_path / "target.txt"
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    write_text_atomic(link, "new")
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8") == "new"
+
+
+def test_write_atomic_link_missing_folder(tmp_path):
+    link = tmp_path / "link.txt"
+    link.symlink_to(tmp_path / "absent" / "target.txt")
+    with pytest.raises(FileNotFoundError, match="a link to .*folder .*absent"):
+        write_text_atomic(link, "new")
+    assert link.is_symlink()
+
+
+def test_save_bundle_through_link_keeps_link(tmp_path):
+    target = tmp_path / "model.npz"
+    save_bundle(target, {"format": "old"}, {"x": np.zeros(2)})
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+    save_bundle(link, {"format": "new"}, {"x": np.ones(2)})
+    assert link.is_symlink()
+    meta, arrays = load_bundle(target)
+    assert meta == {"format": "new"}
+    np.testing.assert_array_equal(arrays["x"], np.ones(2))
+
+
+def test_write_atomic_rejects_fifo(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="is a FIFO .*not a regular file"):
+        write_text_atomic(fifo, "new")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert [entry.name for entry in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_write_atomic_rejects_link_to_fifo(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "link"
+    link.symlink_to(fifo)
+    with pytest.raises(ValueError, match=r"link \(a link to .*pipe\): it is a FIFO"):
+        write_text_atomic(link, "new")
+    assert link.is_symlink()
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_write_atomic_rejects_character_device(tmp_path, monkeypatch):
+    # A real device node would need mknod, so os.stat reports a regular file
+    # in tmp_path as a character device, as it would report /dev/null.
+    device = tmp_path / "null"
+    device.write_bytes(b"")
+    real_stat = os.stat
+
+    def fake_stat(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        if os.fspath(path) != str(device):
+            return result
+        fields = list(result)
+        fields[stat.ST_MODE] = stat.S_IFCHR | 0o666
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(os, "stat", fake_stat)
+    with pytest.raises(ValueError, match="is a character device, not a regular"):
+        write_text_atomic(device, "new")
+    monkeypatch.undo()
+    assert device.read_bytes() == b""
+
+
+def test_write_atomic_rejects_folder(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="it is a folder, not a regular file"):
+        write_text_atomic(folder, "new")
+    assert folder.is_dir()
+
+
+def test_write_atomic_rejects_link_loop(tmp_path):
+    first = tmp_path / "first"
+    second = tmp_path / "second"
+    first.symlink_to(second)
+    second.symlink_to(first)
+    with pytest.raises(ValueError, match="is a loop of symbolic links"):
+        write_text_atomic(first, "new")
+    assert first.is_symlink()
+    assert second.is_symlink()
+
+
+def test_write_atomic_rejects_empty_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="empty path; pass a file path"):
+        write_atomic("", lambda stream: stream.write(b"new"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic_missing_folder_names_folder(tmp_path):
+    path = tmp_path / "absent" / "out.txt"
+    with pytest.raises(FileNotFoundError, match="folder .*absent does not exist"):
+        write_text_atomic(path, "new")
+
+
+def test_write_atomic_failure_keeps_old_content(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("old", encoding="utf-8")
+
+    def fail(stream):
+        stream.write(b"partial")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_atomic(path, fail)
+    assert path.read_text(encoding="utf-8") == "old"
+    assert [entry.name for entry in tmp_path.iterdir()] == ["out.txt"]
