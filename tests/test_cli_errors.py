@@ -184,7 +184,11 @@ def test_train_diverging_names_learning_rate_flag(files, capsys):
 @pytest.mark.parametrize(
     ("alpha", "expected"),
     [
-        (1000.0, "pass a lower --alpha (now 1000), for example --alpha 100"),
+        (1000.0, "pass a lower --alpha (now 1000), for example --alpha 0.025"),
+        (50.0, "pass a lower --alpha (now 50), for example --alpha 0.025"),
+        (0.03, "pass a lower --alpha (now 0.03), for example --alpha 0.025"),
+        (0.025, "pass a lower --alpha (now 0.025), for example --alpha 0.0025"),
+        (0.01, "pass a lower --alpha (now 0.01), for example --alpha 0.001"),
         (0.0005, "pass a lower --alpha (now 0.0005), for example --alpha 0.0001"),
         (0.0001, "--alpha 0.0001 is already the lowest value it accepts"),
     ],
