@@ -2,8 +2,9 @@
 
 The loaders in ``embedsent.datasets`` word their errors for Python callers
 (``encoding='latin-1'``, ``text_column=``). These wrappers re-raise decode and
-missing-column errors naming the command-line flags instead, and check
-``--sizes`` and ``--max-labeled`` against the labels that were loaded.
+missing-column errors naming the command-line flags instead, reject a label
+column that looks like an id or text column, and check ``--sizes`` and
+``--max-labeled`` against the labels that were loaded.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embedsent.cli_paths import TABLE_SUFFIXES
 from embedsent.datasets import (
     DEFAULT_CORPUS_FILES,
     ColumnNotFoundError,
@@ -21,6 +23,7 @@ from embedsent.datasets import (
     balanced_sample,
     decode_text,
     load_table,
+    read_table_columns,
     read_text,
 )
 
@@ -81,9 +84,35 @@ def read_texts(path: str, *, encoding: str, errors: str) -> list[str]:
     return [line.strip() for line in lines if line.strip()]
 
 
+def read_unlabeled_file(path: str | Path, args) -> list[str]:
+    """Read unlabeled texts from a table's ``--text-column`` or one per line.
+
+    A .csv/.tsv/.jsonl/.ndjson/.json file gives only its text column, so its
+    header and labels never become words of a vocabulary. Any other file is
+    read as one text per line.
+    """
+    if Path(path).suffix.lower() in TABLE_SUFFIXES:
+        texts = load_table_input(
+            Path(path),
+            text_column=args.text_column,
+            label_column=None,
+            encoding=args.encoding,
+            errors=args.encoding_errors,
+            text_flag="--text-column",
+        )
+        return list(texts)
+    return read_texts(str(path), encoding=args.encoding, errors=args.encoding_errors)
+
+
 def load_labeled_table(path: str | Path, args) -> LabeledTexts:
-    """Load a labeled table with the column and encoding flags of ``args``."""
-    return load_table_input(
+    """Load a labeled table with the column and encoding flags of ``args``.
+
+    Raises:
+        ValueError: As ``load_table_input``, and when the table has more than
+            ``_MAX_TEXTS_WITH_UNIQUE_LABELS`` rows and every row has a label
+            of its own.
+    """
+    labeled = load_table_input(
         path,
         text_column=args.text_column,
         label_column=args.label_column,
@@ -91,6 +120,36 @@ def load_labeled_table(path: str | Path, args) -> LabeledTexts:
         errors=args.encoding_errors,
         text_flag="--text-column",
         label_flag="--label-column",
+    )
+    _check_label_column(path, labeled, args)
+    return labeled
+
+
+# Two texts with two labels are the smallest table a classifier trains on, so
+# unique labels are rejected only above that size.
+_MAX_TEXTS_WITH_UNIQUE_LABELS = 2
+
+
+def _check_label_column(path: str | Path, labeled: LabeledTexts, args) -> None:
+    """Raise ValueError when every text of ``labeled`` has a label of its own.
+
+    A class with one text cannot be learned or cross-validated, and an id or
+    text column passed as ``--label-column`` gives one class per row.
+    """
+    if len(labeled) <= _MAX_TEXTS_WITH_UNIQUE_LABELS:
+        return
+    if len(labeled.label_counts()) < len(labeled):
+        return
+    columns = read_table_columns(
+        path, encoding=args.encoding, errors=args.encoding_errors
+    )
+    examples = ", ".join(repr(label) for label in labeled.labels[:3])
+    raise ValueError(
+        f"--label-column {args.label_column!r}: each of the {len(labeled)} rows "
+        f"of {path} has a label of its own ({examples}, ...), so every class "
+        "would have one text; the column looks like an id or text column. "
+        f"Columns found: {columns}; pass the column that contains the class "
+        "labels with --label-column"
     )
 
 
@@ -113,8 +172,17 @@ def load_table_input(
 
     Raises:
         ValueError: As ``load_table``, with decode and missing-column errors
-            naming the flags.
+            naming the flags, and when ``label_column`` equals
+            ``text_column``.
     """
+    if label_column is not None and label_column == text_column:
+        text_name = text_flag or "text_column"
+        label_name = label_flag or "label_column"
+        raise ValueError(
+            f"{text_name} and {label_name} both name column {text_column!r}, so "
+            f"every text would be its own class; pass the column that contains "
+            f"the labels with {label_name}"
+        )
     try:
         return load_table(
             path,

@@ -12,14 +12,14 @@ import json
 import logging
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
+from embedsent.cli_paths import TABLE_SUFFIXES
 
-# Suffixes of --data files read as tables with text and label columns.
-_TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json"}
+logger = logging.getLogger(__name__)
 
 
 def configs(args, seed: int):
@@ -84,21 +84,11 @@ def _load_corpus(
 
 
 def _load_unlabeled_texts(spec: str, args) -> list[str]:
-    from embedsent.cli_input import load_table_input, read_texts
+    from embedsent.cli_input import read_unlabeled_file
 
-    path = Path(spec)
-    if spec != "default" and path.suffix.lower() == ".txt":
-        return read_texts(spec, encoding=args.encoding, errors=args.encoding_errors)
-    if spec != "default" and path.suffix.lower() in _TABLE_SUFFIXES:
-        texts = load_table_input(
-            path,
-            text_column=args.text_column,
-            label_column=None,
-            encoding=args.encoding,
-            errors=args.encoding_errors,
-            text_flag="--text-column",
-        )
-        return list(texts)
+    suffix = Path(spec).suffix.lower()
+    if spec != "default" and (suffix == ".txt" or suffix in TABLE_SUFFIXES):
+        return read_unlabeled_file(spec, args)
     corpus = _load_corpus(spec, args, with_test=False)
     return list(corpus.unlabeled) + list(corpus.train.texts)
 
@@ -107,7 +97,7 @@ def _load_labeled(spec: str, args):
     from embedsent.cli_input import load_labeled_table
 
     path = Path(spec)
-    if spec != "default" and path.suffix.lower() in _TABLE_SUFFIXES:
+    if spec != "default" and path.suffix.lower() in TABLE_SUFFIXES:
         return load_labeled_table(path, args)
     return _load_corpus(spec, args, with_test=False, with_unlabeled=False).train
 
@@ -218,7 +208,14 @@ def run_pretrain(args) -> int:
         tokens = tokenize_corpus(texts, TextConfig(), progress=progress)
         _check_has_tokens(args.data, texts, tokens)
         sgns = dataclasses.replace(sgns, dim=base.config.dim)
-        model = continue_training(base, tokens, sgns, progress=progress)
+        try:
+            model = continue_training(base, tokens, sgns, progress=progress)
+        except ValueError as error:
+            # The trainer's message advises a lower min_count, which
+            # --continue-from cannot set.
+            if _has_trainable_token(base, tokens):
+                raise
+            raise _no_trainable_token_error(args, base, tokens) from error
         print(
             f"continued {args.continue_from}: {len(model.vocab) - len(base.vocab)} "
             "new words"
@@ -386,6 +383,31 @@ def _no_tokens_error(source: str, texts: list[str]) -> ValueError:
     )
 
 
+def _has_trainable_token(base, tokens) -> bool:
+    """Return whether ``continue_training`` of ``base`` has a token to train on.
+
+    It trains on the words of the saved vocabulary and on the new words that
+    occur at least the saved model's min count times.
+    """
+    counts = Counter(token for document in tokens for token in document)
+    min_count = base.vocab_config.min_count
+    known = base.vocab.index
+    return any(word in known or count >= min_count for word, count in counts.items())
+
+
+def _no_trainable_token_error(args, base, tokens) -> ValueError:
+    distinct = len({token for document in tokens for token in document})
+    min_count = base.vocab_config.min_count
+    return ValueError(
+        f"--data {args.data}: none of its {distinct} distinct words is in the "
+        f"vocabulary of --continue-from {args.continue_from}, and none occurs "
+        f"at least {min_count} times, the saved model's min count, so there is "
+        "nothing to train on (--min-count does not change the saved model's). Pass "
+        "more text, or retrain from scratch without --continue-from and with a "
+        "lower --min-count"
+    )
+
+
 def _check_label_classes(args, labels) -> None:
     """Raise ValueError naming ``--data`` when its labels have one class only.
 
@@ -398,7 +420,7 @@ def _check_label_classes(args, labels) -> None:
     (only,) = classes
     fix = "Add labeled texts of another class"
     where = "its labels have"
-    if Path(args.data).suffix.lower() in _TABLE_SUFFIXES:
+    if Path(args.data).suffix.lower() in TABLE_SUFFIXES:
         fix += ", or pick the right column with --label-column"
         where = f"its label column {args.label_column!r} has"
     raise ValueError(

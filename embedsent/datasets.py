@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import lzma
+import math
 import os
 import sys
 import tarfile
@@ -40,6 +41,7 @@ __all__ = [
     "load_rt_polarity",
     "load_pang_lee",
     "load_table",
+    "read_table_columns",
     "read_text",
     "decode_text",
     "balanced_sample",
@@ -1047,11 +1049,39 @@ def _read_delimited(
     return texts, labels
 
 
+def _check_json_label(label: Any, column: str, where: str, path: Path) -> None:
+    """Raise ValueError for a JSON label that is NaN or infinite.
+
+    Python's json module reads ``NaN`` and ``Infinity``, and reads a number
+    beyond the float range, such as ``1e400``, as infinity.
+    """
+    if isinstance(label, float) and not math.isfinite(label):
+        raise ValueError(
+            f"{where} of {path}: the label in column {column!r} reads as "
+            f"{label!r}, which is not a finite number (JSON NaN, Infinity, or a "
+            "number beyond the float range such as 1e400). Write the class as a "
+            "finite number or a string"
+        )
+
+
+def _json_label_kind(label: Any) -> str | None:
+    """Return "boolean" or "number" for a JSON label of that type, else None."""
+    if isinstance(label, bool):
+        return "boolean"
+    if isinstance(label, int | float):
+        return "number"
+    return None
+
+
 def _read_jsonl(
     content: str, path: Path, text_column: str, label_column: str | None
 ) -> tuple[list[str], list[Hashable]]:
     texts: list[str] = []
     labels: list[Hashable] = []
+    # The line and label of the first boolean and the first numeric label.
+    # Python's False == 0 and True == 1, with equal hashes, so a column that
+    # mixes the two would merge each boolean into a numeric class.
+    first_of_kind: dict[str, tuple[int, Hashable]] = {}
     # Splitting on "\n" only, because str.splitlines() would also split on
     # U+2028 and U+2029, which JSON allows unescaped inside strings.
     for line_number, line in enumerate(content.split("\n"), start=1):
@@ -1089,8 +1119,28 @@ def _read_jsonl(
         if label_column is not None:
             label = record[label_column]
             _check_cell(label, label_column, where, path, is_text=False)
+            _check_json_label(label, label_column, where, path)
+            kind = _json_label_kind(label)
+            if kind is not None:
+                first_of_kind.setdefault(kind, (line_number, label))
+                if len(first_of_kind) == 2:
+                    _raise_mixed_boolean_labels(first_of_kind, label_column, path)
             labels.append(label)
     return texts, labels
+
+
+def _raise_mixed_boolean_labels(
+    first_of_kind: dict[str, tuple[int, Hashable]], column: str, path: Path
+) -> None:
+    boolean_line, boolean = first_of_kind["boolean"]
+    number_line, number = first_of_kind["number"]
+    raise ValueError(
+        f"column {column!r} of {path} mixes boolean and numeric labels: line "
+        f"{boolean_line} has {json.dumps(boolean)} and line {number_line} has "
+        f"{json.dumps(number)}. Python counts true as 1 and false as 0, so they "
+        "would merge into the numeric classes. Write every label of the column "
+        'as a number, or every one as true or false, or as strings such as "pos"'
+    )
 
 
 def load_table(
@@ -1112,7 +1162,10 @@ def load_table(
         path: The table file.
         text_column: Column (or JSON key) containing the text.
         label_column: Column containing the label, or ``None`` to read texts
-            only. CSV labels are strings, and JSON labels keep their JSON type.
+            only. CSV labels are strings, and JSON labels keep their JSON type,
+            so JSON numbers that are equal, such as ``1`` and ``1.0``, are one
+            class. A JSON label column may contain booleans or numbers but not
+            both, and no NaN or infinite number.
         format: ``"csv"``, ``"tsv"``, ``"jsonl"``, or ``"auto"`` to choose
             by suffix (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.json``).
         encoding: Text encoding of the file.
@@ -1128,9 +1181,11 @@ def load_table(
             byte offset and line).
         ColumnNotFoundError: If a column is missing (the message lists the
             columns found).
-        ValueError: If the format, encoding or errors handler is unknown, a
-            text or label is empty or missing (the message gives the row or
-            line), or a line is malformed JSON.
+        ValueError: If the format, encoding or errors handler is unknown,
+            ``label_column`` equals ``text_column``, a text or label is empty
+            or missing, a line is malformed JSON, or a JSON label is not finite
+            or mixes booleans with numbers. Messages about a record give its
+            row or line.
         TypeError: If a JSON text is not a string or a label is unhashable.
     """
     source = _check_path("path", path)
@@ -1139,6 +1194,12 @@ def load_table(
             continue
         if not isinstance(column, str):
             raise TypeError(f"{name} must be a str, got {type(column).__name__}")
+    if label_column == text_column:
+        raise ValueError(
+            f"text_column and label_column are both {text_column!r}, so every "
+            "text would be its own label; pass the column that contains the "
+            "labels as label_column"
+        )
     resolved = _resolve_format(source, format)
     _check_encoding(encoding, errors)
     _require_file(source, "table file")
@@ -1164,6 +1225,60 @@ def load_table(
         return tuple(texts)
     _warn_numeric_label_clashes(labels, label_column, source)
     return LabeledTexts(texts, labels)
+
+
+def read_table_columns(
+    path: str | os.PathLike[str],
+    *,
+    format: str = "auto",
+    encoding: str = "utf-8",
+    errors: str = "strict",
+) -> list[str]:
+    """Read the column names of a CSV, TSV or JSON Lines file.
+
+    Returns the header row of a CSV or TSV file, or the keys of the first
+    object of a JSON Lines file, in file order. The whole file is decoded, as
+    ``load_table`` does.
+
+    Raises:
+        ValueError: If the file has no header row or no object, its first
+            record is malformed, or the format, encoding or errors handler is
+            unknown.
+    """
+    source = _check_path("path", path)
+    resolved = _resolve_format(source, format)
+    _check_encoding(encoding, errors)
+    _require_file(source, "table file")
+    content = _read_text(source, encoding, errors, _ENCODING_HINT)
+    if resolved == "jsonl":
+        for line_number, line in enumerate(content.split("\n"), start=1):
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise ValueError(
+                        f"malformed JSON on line {line_number} of {source}: "
+                        f"{error.msg} at column {error.colno}"
+                    ) from error
+                if not isinstance(record, dict):
+                    raise ValueError(
+                        f"line {line_number} of {source} is a JSON "
+                        f"{type(record).__name__}, expected an object"
+                    )
+                return list(record)
+        raise ValueError(f"{source} contains no rows")
+    delimiter = "\t" if resolved == "tsv" else ","
+    with io.StringIO(content, newline="") as handle, _unlimited_csv_fields():
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        try:
+            for row in reader:
+                if row:
+                    return row
+        except csv.Error as error:
+            raise ValueError(
+                f"malformed {resolved.upper()} in {source}: {error}"
+            ) from error
+    raise ValueError(f"{source} is empty, but a header row is expected")
 
 
 def _label_number(label: Hashable) -> Decimal | None:

@@ -18,8 +18,8 @@ from embedsent.candidates import SelectionGrid, build_candidates
 from embedsent.cli_input import (
     check_sample_size,
     load_labeled_table,
-    read_texts,
 )
+from embedsent.cli_paths import TABLE_SUFFIXES
 from embedsent.cli_types import (
     add_encoding_options,
     bounded,
@@ -46,8 +46,6 @@ __all__ = [
     "run_diagnose",
     "run_select",
 ]
-
-_TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json"}
 
 
 def add_labeled_options(
@@ -116,7 +114,7 @@ def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str
 
     spec = args.data
     unlabeled: list[str] = []
-    if Path(spec).suffix.lower() in _TABLE_SUFFIXES:
+    if Path(spec).suffix.lower() in TABLE_SUFFIXES:
         labeled = load_labeled_table(spec, args)
     else:
         if spec == "default":
@@ -190,8 +188,9 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "--unlabeled",
         default=None,
         help="texts for --pretrain and --gensim: a .txt file with one text "
-        "per line (default: the unlabeled and training texts of --data when "
-        "it is a corpus)",
+        "per line, or a .csv/.tsv/.jsonl file whose --text-column column is "
+        "read, without labels (default: the unlabeled and training texts of "
+        "--data when it is a corpus)",
     )
     sources.add_argument(
         "--dim",
@@ -286,9 +285,7 @@ def _vector_sources(args, seed: int, unlabeled: list[str]) -> dict[str, WordVect
         )
     if args.pretrain or args.gensim:
         if args.unlabeled:
-            unlabeled = read_texts(
-                args.unlabeled, encoding=args.encoding, errors=args.encoding_errors
-            )
+            unlabeled = _load_unlabeled_file(args)
         if not unlabeled:
             raise ValueError(
                 "--pretrain and --gensim need unlabeled texts; pass --unlabeled "
@@ -314,6 +311,13 @@ def _vector_sources(args, seed: int, unlabeled: list[str]) -> dict[str, WordVect
     return sources
 
 
+def _load_unlabeled_file(args) -> list[str]:
+    """Read the ``--unlabeled`` texts, as ``pretrain --data`` reads a file."""
+    from embedsent.cli_input import read_unlabeled_file
+
+    return read_unlabeled_file(args.unlabeled, args)
+
+
 def run_select(args: argparse.Namespace) -> int:
     """Run ``embedsent select``; print the ranking and return 0."""
     from embedsent.storage import write_text_atomic
@@ -324,7 +328,16 @@ def run_select(args: argparse.Namespace) -> int:
             "--fine-tune tuned fine-tunes the mean feature only, but --features "
             f"is {' '.join(args.features)}; add mean to --features"
         )
-    if args.pretrain or args.gensim:
+    # Only --pretrain and --gensim read --unlabeled, so a run without them
+    # would score other vectors than the user expects. It is rejected rather
+    # than warned of, because the fix is one flag.
+    if args.unlabeled and not (args.pretrain or args.gensim):
+        raise ValueError(
+            f"--unlabeled {args.unlabeled} is read only by --pretrain and "
+            "--gensim, and neither is given; add --pretrain or --gensim to "
+            "train vectors on it, or drop --unlabeled"
+        )
+    if (args.pretrain or args.gensim) and not args.unlabeled:
         labeled, unlabeled = load_labeled_and_unlabeled(args, seed=seed)
     else:
         labeled, unlabeled = load_labeled(args, seed=seed), []

@@ -643,3 +643,64 @@ def test_new_checkpoint_reports_no_resume(tmp_path, capsys):
     argv += ["--checkpoint", str(tmp_path / "new.ckpt"), *TINY]
     assert main(argv) == 0
     assert "resumed" not in capsys.readouterr().out
+
+
+def _train_on_table(tmp_path, tiny_pretrained, table, *extra):
+    argv = ["train", "--vectors", str(tiny_pretrained["vectors"])]
+    argv += ["--data", str(table), "--out", str(tmp_path / "model.npz")]
+    return main([*argv, "--hidden-size", "0", "--classifier-epochs", "2", *extra])
+
+
+def test_train_rejects_text_column_as_label(tmp_path, tiny_pretrained, capsys):
+    table = tmp_path / "labeled.csv"
+    table.write_text("text,label\ngood film,pos\nbad film,neg\n")
+    code = _train_on_table(tmp_path, tiny_pretrained, table, "--label-column", "text")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--text-column and --label-column both name column 'text'" in err
+    assert not (tmp_path / "model.npz").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_train_rejects_id_label_column(tmp_path, tiny_pretrained, capsys, suffix):
+    records = [
+        {"id": "r0", "text": "good film", "label": "pos"},
+        {"id": "r1", "text": "bad film", "label": "neg"},
+        {"id": "r2", "text": "good plot", "label": "pos"},
+    ]
+    table = tmp_path / f"labeled{suffix}"
+    if suffix == ".csv":
+        rows = [",".join(record.values()) for record in records]
+        table.write_text("id,text,label\n" + "\n".join(rows) + "\n")
+    else:
+        lines = [json.dumps(record) for record in records]
+        table.write_text("\n".join(lines) + "\n")
+    code = _train_on_table(tmp_path, tiny_pretrained, table, "--label-column", "id")
+    assert code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--label-column 'id': each of the 3 rows of {table}" in err
+    assert "looks like an id or text column" in err
+    assert "Columns found: ['id', 'text', 'label']" in err
+    assert not (tmp_path / "model.npz").exists()
+
+
+def test_train_accepts_two_texts_of_two_classes(tmp_path, tiny_pretrained):
+    table = tmp_path / "labeled.csv"
+    table.write_text("text,label\ngood film,pos\nbad film,neg\n")
+    assert _train_on_table(tmp_path, tiny_pretrained, table) == 0
+
+
+def test_continue_from_untrainable_text_names_min_count(
+    tiny_pretrained, tmp_path, capsys
+):
+    new_words = tmp_path / "new.txt"
+    new_words.write_text("zorblax quuxified\n")
+    argv = ["--no-progress", "pretrain", "--data", str(new_words)]
+    argv += ["--out", str(tmp_path / "grown.txt"), "--min-count", "1"]
+    argv += ["--continue-from", str(tiny_pretrained["sgns"]), "--epochs", "1"]
+    assert main(argv) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "none of its 2 distinct words is in the vocabulary" in err
+    assert "none occurs at least 2 times, the saved model's min count" in err
+    assert "without --continue-from and with a lower --min-count" in err
+    assert "lower min_count" not in err

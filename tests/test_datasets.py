@@ -1064,3 +1064,79 @@ def test_limit_corpus_without_limits_keeps_all():
 def test_limit_corpus_rejects_bad_arguments(options, error, message):
     with pytest.raises(error, match=message):
         limit_corpus(load_default_corpus(), **options)
+
+
+# ---------------------------------------------------------------------------
+# JSON label types and the label column
+# ---------------------------------------------------------------------------
+
+
+def _write_jsonl_labels(path: Path, labels: list[str]) -> None:
+    """Write one record per raw JSON label text, with texts "t0", "t1", ..."""
+    lines = [f'{{"text": "t{i}", "label": {label}}}' for i, label in enumerate(labels)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_table_jsonl_booleans_with_numbers_rejected(tmp_path: Path):
+    path = tmp_path / "mixed.jsonl"
+    _write_jsonl_labels(path, ["1", "1.0", "0", "false"])
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert f"column 'label' of {path} mixes boolean and numeric labels" in message
+    assert "line 4 has false and line 1 has 1" in message
+
+
+def test_table_jsonl_boolean_before_number_rejected(tmp_path: Path):
+    path = tmp_path / "mixed.jsonl"
+    _write_jsonl_labels(path, ["true", '"pos"', "0"])
+    with pytest.raises(ValueError, match="line 1 has true and line 3 has 0"):
+        load_table(path)
+
+
+def test_table_jsonl_boolean_labels_are_classes(tmp_path: Path):
+    path = tmp_path / "flags.jsonl"
+    _write_jsonl_labels(path, ["true", "false", "true", '"maybe"'])
+    labeled = load_table(path)
+    assert labeled.labels == (True, False, True, "maybe")
+
+
+def test_table_jsonl_equal_numbers_are_one_class(tmp_path: Path):
+    path = tmp_path / "numbers.jsonl"
+    _write_jsonl_labels(path, ["1", "1.0", "0"])
+    assert len(load_table(path).label_counts()) == 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [("1e400", "inf"), ("-1e400", "-inf"), ("NaN", "nan"), ("Infinity", "inf")],
+)
+def test_table_jsonl_non_finite_label_names_line(tmp_path: Path, raw, shown):
+    path = tmp_path / "labels.jsonl"
+    _write_jsonl_labels(path, ["1", "0", raw])
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert f"line 3 of {path}" in message
+    assert f"reads as {shown}, which is not a finite number" in message
+
+
+def test_table_same_text_and_label_column_rejected(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label\ngood,pos\nbad,neg\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="text_column and label_column are both"):
+        load_table(path, label_column="text")
+
+
+def test_read_table_columns_of_each_format(tmp_path: Path):
+    from embedsent.datasets import read_table_columns
+
+    csv_path = tmp_path / "reviews.csv"
+    csv_path.write_text("\ufeff\nid,review,stars\n1,good,5\n", encoding="utf-8")
+    assert read_table_columns(csv_path) == ["id", "review", "stars"]
+    tsv_path = tmp_path / "reviews.tsv"
+    tsv_path.write_text("id\treview\n1\tgood\n", encoding="utf-8")
+    assert read_table_columns(tsv_path) == ["id", "review"]
+    jsonl_path = tmp_path / "reviews.jsonl"
+    jsonl_path.write_text('\n{"review": "good", "id": 1}\n', encoding="utf-8")
+    assert read_table_columns(jsonl_path) == ["review", "id"]

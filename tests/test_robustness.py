@@ -299,7 +299,7 @@ def test_cli_pretrain_divergence_reports_error(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "embedsent pretrain: error: SGNS training diverged: loss " in err
-    assert "pass a lower --alpha (now 1000), for example --alpha 100" in err
+    assert "pass a lower --alpha (now 1000), for example --alpha 0.025" in err
     assert "lower alpha" not in err
 
 
@@ -1031,3 +1031,29 @@ def test_address_space_limit_lowers_available_memory():
     )
     assert completed.returncode == 0, completed.stderr
     assert int(completed.stdout) <= 2**34
+
+
+@pytest.mark.parametrize(
+    ("bad_label", "expected"),
+    [
+        ("NaN", "reads as nan, which is not a finite number"),
+        ("1e400", "reads as inf, which is not a finite number"),
+        ("false", "mixes boolean and numeric labels: line 3 has false"),
+    ],
+)
+def test_cli_train_rejects_bad_json_label(
+    vectors, tmp_path, capsys, bad_label, expected
+):
+    vectors_path = tmp_path / "vectors.txt"
+    vectors.save_word2vec(vectors_path)
+    labeled = tmp_path / "labeled.jsonl"
+    rows = [json.dumps({"text": t, "label": i % 2}) for i, t in enumerate(TEXTS)]
+    rows[2] = f'{{"text": {json.dumps(TEXTS[2])}, "label": {bad_label}}}'
+    labeled.write_text("\n".join(rows) + "\n")
+    argv = ["train", "--vectors", str(vectors_path), "--data", str(labeled)]
+    assert main([*argv, "--out", str(tmp_path / "model.npz")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert expected in err
+    assert "line 3" in err
+    assert str(labeled) in err
+    assert not (tmp_path / "model.npz").exists()

@@ -452,3 +452,120 @@ def test_cli_select_out_needs_frozen_candidates(tmp_path, vectors):
     )
     with pytest.raises(ValueError, match="--out saves a frozen-vector model"):
         run(args)
+
+
+def test_cli_select_reads_unlabeled_text_column(tmp_path, corpus):
+    unlabeled = tmp_path / "unlabeled.csv"
+    with unlabeled.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["zzheader", "zzlabel"])
+        for text in corpus.unlabeled:
+            writer.writerow([text, "zzpos"])
+    model_file = tmp_path / "model.npz"
+    args = _parse(
+        [
+            "select",
+            "--data",
+            "default",
+            "--text-column",
+            "zzheader",
+            "--pretrain",
+            "--unlabeled",
+            str(unlabeled),
+            "--dim",
+            "8",
+            "--sgns-epochs",
+            "1",
+            "--min-count",
+            "1",
+            "--hidden-sizes",
+            "0",
+            "--weight-decays",
+            "0.001",
+            "--features",
+            "mean",
+            "--fine-tune",
+            "frozen",
+            "--repeats",
+            "1",
+            "--out",
+            str(model_file),
+        ]
+    )
+    assert run(args) == 0
+    from embedsent.pipeline import TransferClassifier
+
+    word_vectors = TransferClassifier.load(model_file).vectors
+    assert "zzpos" not in word_vectors
+    assert "zzheader" not in word_vectors
+    assert "zzlabel" not in word_vectors
+    assert len(word_vectors) > 10
+
+
+def test_cli_select_unlabeled_table_names_missing_column(tmp_path):
+    unlabeled = tmp_path / "unlabeled.jsonl"
+    unlabeled.write_text('{"review": "a good film"}\n', encoding="utf-8")
+    args = _parse(
+        ["select", "--data", "default", "--pretrain", "--unlabeled", str(unlabeled)]
+    )
+    with pytest.raises(ValueError) as raised:
+        run(args)
+    message = str(raised.value)
+    assert "column 'text' not found" in message
+    assert "pass the column's name with --text-column" in message
+
+
+def test_cli_select_rejects_unlabeled_without_training(tmp_path, vectors):
+    vectors_file = tmp_path / "tiny.txt"
+    vectors.save_word2vec(vectors_file)
+    unlabeled = tmp_path / "unlabeled.txt"
+    unlabeled.write_text("a good film\n", encoding="utf-8")
+    args = _parse(
+        [
+            "select",
+            "--data",
+            "default",
+            "--vectors",
+            str(vectors_file),
+            "--unlabeled",
+            str(unlabeled),
+        ]
+    )
+    with pytest.raises(ValueError) as raised:
+        run(args)
+    message = str(raised.value)
+    assert f"--unlabeled {unlabeled} is read only by --pretrain and --gensim" in message
+    assert "add --pretrain or --gensim" in message
+
+
+def test_cli_select_help_describes_unlabeled_tables(capsys):
+    with pytest.raises(SystemExit):
+        _parse(["select", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "a .csv/.tsv/.jsonl file whose --text-column column is read" in text
+
+
+def test_cli_select_rejects_unique_labels(tmp_path, vectors):
+    table = tmp_path / "labeled.csv"
+    table.write_text(
+        "text,label,id\ngood film,pos,1\nbad film,neg,2\ngood plot,pos,3\n",
+        encoding="utf-8",
+    )
+    vectors_file = tmp_path / "tiny.txt"
+    vectors.save_word2vec(vectors_file)
+    args = _parse(
+        [
+            "select",
+            "--data",
+            str(table),
+            "--label-column",
+            "id",
+            "--vectors",
+            str(vectors_file),
+        ]
+    )
+    with pytest.raises(ValueError) as raised:
+        run(args)
+    message = str(raised.value)
+    assert "looks like an id or text column" in message
+    assert "Columns found: ['text', 'label', 'id']" in message
