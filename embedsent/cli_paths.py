@@ -148,6 +148,7 @@ def check_input_paths(args: argparse.Namespace) -> None:
     _check_empty_inputs(args, inputs)
     _check_missing_files(args)
     _check_folders_given_as_files(args)
+    _check_repeated_vectors(args)
     encoding = getattr(args, "encoding", "utf-8")
     data = getattr(args, "data", None)
     # A report from stored runs reads no corpus, and a token file replaces
@@ -168,6 +169,20 @@ def _check_missing_files(args: argparse.Namespace) -> None:
             if isinstance(item, str) and item and not Path(item).exists():
                 raise FileNotFoundError(
                     f"{_flag(name)} {item}: file not found. {_MISSING_FIXES[name]}"
+                )
+
+
+def _check_repeated_vectors(args: argparse.Namespace) -> None:
+    """Reject a file named twice in ``select --vectors``: it would be scored twice."""
+    values = getattr(args, "vectors", None)
+    if not isinstance(values, (list, tuple)):
+        return
+    for index, item in enumerate(values):
+        for earlier in values[:index]:
+            if _same_file(Path(item), Path(earlier)):
+                raise ValueError(
+                    f"--vectors names {earlier} and {item}, the same file; pass "
+                    "each vectors file once"
                 )
 
 

@@ -629,3 +629,13 @@ def test_predict_text_input_passes_check(files, capsys):
     argv = ["predict", "--model", files["model"], files["unlabeled"]]
     assert main(argv) == 0
     assert '"label"' in capsys.readouterr().out
+
+
+def test_select_rejects_same_vectors_twice(files, capsys):
+    vectors = files["vectors"]
+    alias = str(Path(vectors).parent / "." / Path(vectors).name)
+    argv = ["select", "--data", files["labeled"], "--vectors", vectors]
+    argv += ["--vectors", alias]
+    err = _error(capsys, argv)
+    assert f"--vectors names {vectors} and {alias}, the same file" in err
+    assert "pass each vectors file once" in err
