@@ -5,17 +5,12 @@ This is the only module that configures logging handlers.
 
 from __future__ import annotations
 
-import _thread
 import argparse
-import functools
 import logging
 import os
 import pickle
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from typing import NoReturn
 
 from embedsent.bench import TrialError
 from embedsent.cli_checks import check_flag_combinations
@@ -45,13 +40,14 @@ from embedsent.config import (
     SGNSConfig,
     VocabConfig,
 )
+from embedsent.console import INTERRUPTED_STATUS
 from embedsent.curve_cli import add_parser as curves_add_parser
 from embedsent.diagnose import add_parser as diagnose_add_parser
 from embedsent.diagnose import run as run_diagnose
 from embedsent.selection import add_parser as select_add_parser
 from embedsent.selection import run as run_select
 
-__all__ = ["main", "entry", "build_parser"]
+__all__ = ["main", "build_parser"]
 
 logger = logging.getLogger("embedsent.cli")
 
@@ -72,9 +68,6 @@ CLASSIFIER_EPOCHS_REASON = (
 # for `cat big.txt | head -1`, so scripts run with `set -o pipefail` treat a
 # closed pipe the same way for embedsent as for other Unix tools.
 BROKEN_PIPE_STATUS = 128 + 13
-# The status of a process that SIGINT (signal 2) ended, as shells report it
-# after Ctrl-C.
-INTERRUPTED_STATUS = 128 + 2
 
 
 def _add_sgns_options(
@@ -674,82 +667,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return BROKEN_PIPE_STATUS
 
 
-def entry() -> NoReturn:
-    """Run ``main`` as the `embedsent` console script and exit with its status.
-
-    While ``main`` runs, a KeyboardInterrupt that Python would print as
-    "Exception ignored" and drop is raised again (see ``_reraise_interrupts``).
-    After an interrupt the process ends with ``os._exit``, skipping the
-    interpreter's shutdown and atexit handlers, because the shutdown after a
-    Ctrl-C that stopped an XLA compile can crash with SIGSEGV (jaxlib 0.10 on
-    CPU).
-    """
-    previous_hook = sys.unraisablehook
-    sys.unraisablehook = functools.partial(_reraise_interrupts, previous_hook)
-    try:
-        code = main()
-    finally:
-        sys.unraisablehook = previous_hook
-    if code == INTERRUPTED_STATUS:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass  # A closed pipe or stream has nothing left to write.
-        os._exit(code)
-    sys.exit(code)
-
-
-# Delay before an interrupt that Python dropped is raised again. It only has to
-# outlast the return from ``_reraise_interrupts`` into the code that was
-# running, which takes microseconds, and a person cannot notice it.
-REDELIVERY_DELAY_SECONDS = 0.01
-
-
-def _reraise_interrupts(report_error, unraisable) -> None:
-    """Raise a dropped KeyboardInterrupt again; pass other errors to ``report_error``.
-
-    Python runs gc callbacks (JAX registers one) and ``__del__`` finalizers
-    where an exception cannot propagate, so a SIGINT that lands in one of them
-    reaches this hook instead of the command. The timer thread makes the main
-    thread handle SIGINT again after this hook has returned, which repeats
-    until the KeyboardInterrupt lands where it propagates.
-    """
-    try:
-        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
-            report_error(unraisable)
-            return
-        logger.debug(
-            "KeyboardInterrupt raised in %r, where Python ignores exceptions; "
-            "raising it again",
-            unraisable.object,
-        )
-        _redeliver_interrupt()
-    except KeyboardInterrupt:
-        # A redelivered interrupt that arrives while this hook still runs
-        # would be dropped too, so it is scheduled once more.
-        _redeliver_interrupt()
-
-
-def _redeliver_interrupt() -> None:
-    # A real SIGINT, unlike _thread.interrupt_main, also wakes a main thread
-    # that is blocked in a system call such as time.sleep. Windows has no
-    # pthread_kill, so there the interrupt waits for the next Python bytecode.
-    if hasattr(signal, "pthread_kill"):
-        main_thread = threading.main_thread().ident
-        timer = threading.Timer(
-            REDELIVERY_DELAY_SECONDS,
-            signal.pthread_kill,
-            args=(main_thread, signal.SIGINT),
-        )
-    else:
-        timer = threading.Timer(
-            REDELIVERY_DELAY_SECONDS, _thread.interrupt_main, args=(signal.SIGINT,)
-        )
-    timer.daemon = True
-    timer.start()
-
-
 def _discard_stdout() -> None:
     """Point standard output's descriptor at os.devnull for the flush at exit."""
     try:
@@ -921,4 +838,6 @@ def _describe_table_memory(error, args) -> str:
 
 
 if __name__ == "__main__":
+    from embedsent.console import entry
+
     entry()

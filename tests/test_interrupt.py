@@ -38,10 +38,10 @@ class StderrReader:
         return "".join(self.lines)
 
 
-def test_console_script_runs_entry():
+def test_console_script_runs_console_entry():
     pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
     scripts = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["scripts"]
-    assert scripts["embedsent"] == "embedsent.cli:entry"
+    assert scripts["embedsent"] == "embedsent.console:entry"
 
 
 def test_pretrain_interrupted_while_compiling_exits_130(tmp_path):
@@ -85,6 +85,7 @@ def test_interrupt_dropped_in_finalizer_stops_command():
         import time
 
         import embedsent.cli as cli
+        from embedsent.console import entry
 
         class RaisesInFinalizer:
             def __del__(self):
@@ -97,7 +98,7 @@ def test_interrupt_dropped_in_finalizer_stops_command():
 
         cli.COMMANDS["demo"] = command
         sys.argv = ["embedsent", "demo"]
-        cli.entry()
+        entry()
         """
     )
     result = subprocess.run(
@@ -106,3 +107,30 @@ def test_interrupt_dropped_in_finalizer_stops_command():
     assert result.returncode == INTERRUPTED_STATUS, result.stderr[-3000:]
     assert "embedsent demo: interrupted" in result.stderr
     assert "Exception ignored" not in result.stderr
+
+
+def test_interrupt_while_importing_exits_130():
+    # A KeyboardInterrupt raised by the import of the command line stands in
+    # for a Ctrl-C during the two seconds that importing JAX takes.
+    script = textwrap.dedent(
+        """
+        import sys
+
+        class InterruptImport:
+            def find_spec(self, name, path=None, target=None):
+                if name == "embedsent.cli":
+                    raise KeyboardInterrupt
+                return None
+
+        sys.meta_path.insert(0, InterruptImport())
+        sys.argv = ["embedsent", "demo"]
+        from embedsent.console import entry
+
+        entry()
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == INTERRUPTED_STATUS, result.stderr[-3000:]
+    assert result.stderr == "embedsent: interrupted\n"
