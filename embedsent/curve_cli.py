@@ -407,7 +407,9 @@ def run(args) -> int:
     )
     measured = run_learning_curves(inputs, curve, store, progress=progress)
     logger.info("measured %d runs", measured)
-    if args.toy_splits and "toy" not in store.data["extras"]:
+    if args.toy_splits and _stored_toy_splits(store) != args.toy_splits:
+        # The shipped-corpus experiment is not part of the stored settings,
+        # so another --toy-splits replaces its stored result.
         from embedsent.toy_experiment import ToyConfig, run_toy_experiment
 
         toy = run_toy_experiment(
@@ -536,6 +538,36 @@ def _stored_corpus(store: RunStore) -> dict:
     }
 
 
+def _stored_toy_splits(store: RunStore) -> int | None:
+    """Return the splits of the stored shipped-corpus experiment, if any."""
+    toy = store.data["extras"].get("toy")
+    return None if toy is None else toy["settings"]["splits"]
+
+
+def format_toy_summary(toy: dict) -> str:
+    """Format the shipped-corpus experiment of ``toy`` as console lines."""
+    settings = toy["settings"]
+    small = settings["n_small_test"]
+    lines = [
+        f"shipped corpus: {settings['splits']} random splits into "
+        f"{settings['n_train']} training and {settings['n_test']} test reviews, "
+        "mean accuracy (%) [95% interval]:"
+    ]
+    for method, entry in toy["methods"].items():
+        stats = entry["summary"]
+        lines.append(
+            f"  {method:<26} {100 * stats['mean']:.1f} [{100 * stats['low']:.1f}, "
+            f"{100 * stats['high']:.1f}]; the shipped split: "
+            f"{100 * entry['shipped_split']:.1f}; {small}-review test sets at "
+            f"100%: {100 * entry['small_test_perfect_share']:.0f}%"
+        )
+    lines.append(
+        f"  a coin flip scores 100% on {small} test reviews with probability "
+        f"{100 * toy['coin_flip_perfect']:.0f}%"
+    )
+    return "\n".join(lines)
+
+
 def _report(args, store: RunStore, out_dir: Path, docs_dir, started: float) -> None:
     """Write the plots and the docs section, and print the summary."""
     corpus = _stored_corpus(store)
@@ -543,6 +575,9 @@ def _report(args, store: RunStore, out_dir: Path, docs_dir, started: float) -> N
     _write_outputs(args, store, docs_dir or out_dir, corpus, timings)
     is_imdb = corpus["name"] == "aclImdb"
     print(format_summary(store.runs, args.target_accuracy, is_imdb))
+    toy = store.data["extras"].get("toy")
+    if toy is not None:
+        print(format_toy_summary(toy))
     if docs_dir is None:
         written = f"plots: {out_dir}; docs: not written (pass --docs-dir DIR)"
     else:

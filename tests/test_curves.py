@@ -604,3 +604,50 @@ def test_store_reads_runs_from_before_export_choice(tmp_path):
     assert len(RunStore(path, old).data["runs"]) == 1
     with pytest.raises(ValueError, match="sgns.add_context_vectors"):
         RunStore(path, {"sgns": {"dim": 100, "add_context_vectors": True}})
+
+
+def _fake_toy(config):
+    summary = {"mean": 0.75, "low": 0.7, "high": 0.8, "std": 0.05}
+    return {
+        "settings": {
+            "splits": config.splits,
+            "n_train": 8,
+            "n_test": 200,
+            "n_small_test": 2,
+            "n_unlabeled": 62,
+            "vocabulary": 178,
+        },
+        "methods": {
+            "transfer": {
+                "summary": summary,
+                "shipped_split": 0.825,
+                "small_test_perfect_share": 0.57,
+            }
+        },
+        "coin_flip_perfect": 0.25,
+        "perfect_interval": [0.34, 1.0],
+    }
+
+
+def test_other_toy_splits_rerun_toy_experiment(tiny_run, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import embedsent.toy_experiment
+
+    run_dir, _ = tiny_run
+    shutil.copytree(run_dir / "results", tmp_path / "results")
+    calls = []
+
+    def fake(config, progress=False):
+        calls.append(config.splits)
+        return _fake_toy(config)
+
+    monkeypatch.setattr(embedsent.toy_experiment, "run_toy_experiment", fake)
+    for splits in ("2", "2", "3"):
+        assert run(_tiny_args(tmp_path, "--toy-splits", splits, docs=False)) == 0
+    assert calls == [2, 3]
+    out = capsys.readouterr().out
+    assert "shipped corpus: 3 random splits into 8 training and 200 test" in out
+    assert "  transfer" in out
+    assert "the shipped split: 82.5; 2-review test sets at 100%: 57%" in out
+    assert "a coin flip scores 100% on 2 test reviews with probability 25%" in out
