@@ -109,7 +109,11 @@ def _flag(name: str) -> str:
 
 
 def _same_file(first: Path, second: Path) -> bool:
-    return first.resolve() == second.resolve()
+    try:
+        return first.resolve() == second.resolve()
+    except (RuntimeError, OSError):
+        # A loop of symbolic links cannot be resolved. Its own check names it.
+        return first.absolute() == second.absolute()
 
 
 def _command_name(args: argparse.Namespace) -> str:
@@ -193,6 +197,21 @@ def _check_folders_given_as_files(args: argparse.Namespace) -> None:
                 raise ValueError(
                     f"{_flag(name)} {item} is a folder, but {_flag(name)} takes "
                     f"{description}; pass the path of the file itself"
+                )
+    # These files are read twice, once by the checks and once by the command,
+    # and a FIFO or a device cannot be read again. A --data FIFO, read once,
+    # is accepted, and the output checks name a --checkpoint FIFO.
+    for name in _FILE_INPUTS:
+        if name == "checkpoint":
+            continue
+        for item in _path_values(args, name):
+            if not isinstance(item, str) or not item:
+                continue
+            file_type = describe_non_regular_file(Path(item))
+            if file_type is not None and file_type != "a folder":
+                raise ValueError(
+                    f"{_flag(name)} {item} is {file_type}, not a regular file; "
+                    "save its content to a file and pass that file"
                 )
 
 
@@ -454,6 +473,14 @@ def _check_output_file(name: str, value: str) -> None:
             "path to a regular file, or to one that does not exist yet"
         )
     if not folder.is_dir():
+        blocking = next(
+            (part for part in (folder, *folder.parents) if part.is_file()), None
+        )
+        if blocking is not None:
+            raise ValueError(
+                f"{_flag(name)} {label}: {blocking} is a file, so no folder can "
+                "be below it; pass a path in an existing folder"
+            )
         raise ValueError(
             f"{_flag(name)} {label}: folder {folder} does not exist; create it first"
         )

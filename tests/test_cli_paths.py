@@ -639,3 +639,49 @@ def test_select_rejects_same_vectors_twice(files, capsys):
     err = _error(capsys, argv)
     assert f"--vectors names {vectors} and {alias}, the same file" in err
     assert "pass each vectors file once" in err
+
+
+@pytest.mark.parametrize("flag", ["vectors", "continue_from"])
+def test_fifo_input_rejected_without_reading(tmp_path, flag):
+    import threading
+    from argparse import Namespace
+
+    from embedsent.cli_paths import check_input_paths
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    values = {"data": "default", flag: str(fifo)}
+    args = Namespace(command="pretrain", **values)
+    errors = []
+
+    def check():
+        try:
+            check_input_paths(args)
+        except ValueError as error:
+            errors.append(str(error))
+
+    worker = threading.Thread(target=check, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the check blocked on the FIFO"
+    option = "--" + flag.replace("_", "-")
+    assert errors == [
+        f"{option} {fifo} is a FIFO (named pipe), not a regular file; save its "
+        "content to a file and pass that file"
+    ]
+
+
+def test_output_below_a_file_names_the_file(files, capsys, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    argv = ["train", "--vectors", files["vectors"], "--data", files["labeled"]]
+    err = _error(capsys, [*argv, "--out", str(blocker / "m.npz")])
+    assert f"{blocker} is a file, so no folder can be below it" in err
+
+
+def test_symlink_loop_output_named_without_traceback(files, capsys, tmp_path):
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    argv = ["train", "--vectors", files["vectors"], "--data", files["labeled"]]
+    err = _error(capsys, [*argv, "--out", str(tmp_path / "loop1")])
+    assert "is a loop of symbolic links, not a regular file" in err
