@@ -29,6 +29,7 @@ from embedsent.file_kinds import (
     describe_non_regular_file,
     identify_file,
 )
+from embedsent.storage import first_non_folder
 
 __all__ = ["check_input_paths", "check_output_paths"]
 
@@ -473,9 +474,7 @@ def _check_output_file(name: str, value: str) -> None:
             "path to a regular file, or to one that does not exist yet"
         )
     if not folder.is_dir():
-        blocking = next(
-            (part for part in (folder, *folder.parents) if part.is_file()), None
-        )
+        blocking = first_non_folder(folder)
         if blocking is not None:
             raise ValueError(
                 f"{_flag(name)} {label}: {blocking} is a file, so no folder can "
@@ -489,17 +488,15 @@ def _check_output_file(name: str, value: str) -> None:
 
 def _check_output_folder(name: str, value: str) -> None:
     folder = Path(value)
-    for part in (folder, *folder.parents):
-        # exists() and is_dir() follow links, so a link to a folder passes.
-        if not part.exists() or part.is_dir():
-            continue
-        if part == folder:
-            raise ValueError(
-                f"{_flag(name)} {value} is a file, not a folder; pass a folder "
-                "path, or a path that does not exist yet"
-            )
+    blocking = first_non_folder(folder)
+    if blocking == folder:
         raise ValueError(
-            f"{_flag(name)} {value}: {part} is a file, so no folder can be "
+            f"{_flag(name)} {value} is a file, not a folder; pass a folder "
+            "path, or a path that does not exist yet"
+        )
+    if blocking is not None:
+        raise ValueError(
+            f"{_flag(name)} {value}: {blocking} is a file, so no folder can be "
             f"created below it; pass a {_flag(name)} path with no file among "
             "its parents"
         )

@@ -23,7 +23,12 @@ import numpy as np
 
 from embedsent.config import SGNSConfig, TextConfig, VocabConfig
 from embedsent.sgns import SGNS_ALGORITHM_VERSION
-from embedsent.storage import load_bundle, save_bundle, write_atomic
+from embedsent.storage import (
+    first_non_folder,
+    load_bundle,
+    save_bundle,
+    write_atomic,
+)
 from embedsent.vectors import WordVectors
 
 __all__ = [
@@ -316,17 +321,15 @@ def ensure_folder(path: str | os.PathLike, flag: str | None = None) -> Path:
     if not os.fspath(path):
         raise ValueError(f"{named}the folder path is empty; pass a folder path")
     folder = Path(path)
-    for part in (folder, *folder.parents):
-        # exists() and is_dir() follow links, so a link to a folder passes.
-        if not part.exists() or part.is_dir():
-            continue
-        if part == folder:
-            raise ValueError(
-                f"{named}{folder} is a file, not a folder; pass a folder path, "
-                "or a path that does not exist yet"
-            )
+    blocking = first_non_folder(folder)
+    if blocking == folder:
         raise ValueError(
-            f"{named}cannot create folder {folder}, because {part} is a file; "
+            f"{named}{folder} is a file, not a folder; pass a folder path, "
+            "or a path that does not exist yet"
+        )
+    if blocking is not None:
+        raise ValueError(
+            f"{named}cannot create folder {folder}, because {blocking} is a file; "
             "pass a folder path with no file among its parents"
         )
     folder.mkdir(parents=True, exist_ok=True)

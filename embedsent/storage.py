@@ -31,7 +31,13 @@ from embedsent.file_kinds import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["load_bundle", "save_bundle", "write_atomic", "write_text_atomic"]
+__all__ = [
+    "first_non_folder",
+    "load_bundle",
+    "save_bundle",
+    "write_atomic",
+    "write_text_atomic",
+]
 
 META_KEY = "__meta__"
 
@@ -84,6 +90,19 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         Path(temporary).unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
+
+
+def first_non_folder(path: str | os.PathLike) -> Path | None:
+    """Return the first of ``path`` and its parents that exists but is no folder.
+
+    Links are followed, so a link to a folder counts as a folder. Returns None
+    when ``path`` is a folder or a folder could be created there.
+    """
+    folder = Path(path)
+    for part in (folder, *folder.parents):
+        if part.exists() and not part.is_dir():
+            return part
+    return None
 
 
 def _current_umask() -> int:

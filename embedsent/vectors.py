@@ -520,8 +520,8 @@ class WordVectors:
 
         ``format="auto"`` reads a file whose name ends in ``.bin`` as word2vec
         binary. A file whose first line is two integers is read as word2vec
-        text when a line in its first 64 KiB holds a word and the declared
-        number of values, and as word2vec binary when its rows hold control
+        text when a line in its first 64 KiB contains a word and the declared
+        number of values, and as word2vec binary when its rows contain control
         bytes that text lacks, or bytes of 0x80 or above where the first
         vector starts. Any other file is read as GloVe. A GloVe file of dimension
         1 whose first row is ``"<integer word> <integer value>"`` is mistaken

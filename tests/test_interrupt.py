@@ -110,8 +110,8 @@ def test_interrupt_dropped_in_finalizer_stops_command():
 
 
 def test_interrupt_while_importing_exits_130():
-    # A KeyboardInterrupt raised by the import of the command line stands in
-    # for a Ctrl-C during the two seconds that importing JAX takes.
+    # A KeyboardInterrupt raised by the import of the command line simulates
+    # a Ctrl-C during the two seconds that importing JAX takes.
     script = textwrap.dedent(
         """
         import sys
