@@ -41,7 +41,7 @@ PLATFORMS = (
 )
 
 
-def _parse(argv: list[str] | None) -> argparse.Namespace:
+def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data",
@@ -59,13 +59,46 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-wheels", action="store_true", help="write the token file only"
     )
-    args = parser.parse_args(argv)
-    if not Path(args.data).exists():
+    return parser
+
+
+def _check_data(parser: argparse.ArgumentParser, data: str) -> None:
+    """Exit with a parser error when ``data`` cannot be an aclImdb folder or archive.
+
+    A folder passes here, and so does a tar archive, plain or compressed;
+    ``load_aclimdb`` checks their contents.
+    """
+    from embedsent.file_kinds import identify_file
+
+    path = Path(data)
+    if not path.exists():
         parser.error(
-            f"--data {args.data}: file or folder not found; pass an aclImdb "
+            f"--data {data}: file or folder not found; pass an aclImdb "
             "folder or its .tar.gz"
         )
-    return args
+    if not path.is_file():
+        return
+    found = identify_file(path)
+    if found.category not in ("tar", "compressed"):
+        parser.error(
+            f"--data {data} is {found.name}, not an aclImdb folder or archive; "
+            "pass an aclImdb folder or its .tar.gz"
+        )
+
+
+def _create_folder(parser: argparse.ArgumentParser, folder: str | Path) -> Path:
+    """Create ``folder`` for ``--out-dir``, or exit with a parser error naming it."""
+    from embedsent.curve_data import ensure_folder
+
+    try:
+        return ensure_folder(folder, flag="--out-dir")
+    except ValueError as error:
+        parser.error(str(error))
+    except OSError as error:
+        parser.error(
+            f"--out-dir {folder}: cannot create the folder ({error.strerror}); "
+            "pass a folder path that you can write to"
+        )
 
 
 def _download_wheels(folder: Path, python_version: str) -> None:
@@ -83,17 +116,23 @@ def _download_wheels(folder: Path, python_version: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     from embedsent.bench import BenchConfig, write_token_file
 
-    args = _parse(argv)
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    _check_data(parser, args.data)
+    out_dir = _create_folder(parser, args.out_dir)
+    # The wheels folder is checked before the tokenisation, which takes minutes.
+    wheels = None if args.no_wheels else _create_folder(parser, out_dir / "wheels")
     tokens_path = out_dir / "tokens.txt.gz"
-    tokens = write_token_file(BenchConfig(data=args.data), tokens_path)
+    try:
+        tokens = write_token_file(BenchConfig(data=args.data), tokens_path)
+    except (ValueError, FileNotFoundError) as error:
+        # load_aclimdb raises these for a folder or archive without the
+        # aclImdb layout, or with a review that is not UTF-8.
+        parser.error(f"--data {args.data}: {error}")
     print(
         f"wrote {tokens_path}: {len(tokens)} documents, {sum(map(len, tokens))} tokens"
     )
-    if not args.no_wheels:
-        wheels = out_dir / "wheels"
-        wheels.mkdir(exist_ok=True)
+    if wheels is not None:
         _download_wheels(wheels, args.python_version)
         names = sorted(path.name for path in wheels.glob("*.whl"))
         print(f"wrote {len(names)} wheels to {wheels}: {', '.join(names)}")

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "CorpusTooSmallError",
     "DeviceCountError",
     "PlatformError",
+    "TokenFileError",
     "TrialError",
     "run_benchmark",
 ]
@@ -57,6 +59,29 @@ _SIMILARITY_DATASETS = ("wordsim353", "simlex999")
 # The XLA flag that makes the CPU backend list this many devices.
 _HOST_DEVICE_COUNT_FLAG = "--xla_force_host_platform_device_count"
 
+# Fixes that the messages of TokenFileError give: rewrite the file, or the format.
+_REWRITE_TOKEN_FILE = (
+    "write it again with benchmarks/prepare_gpu_bench.py from an aclImdb archive"
+)
+_TOKEN_FILE_FORMAT = (
+    "a token file is UTF-8 text with one document per line and its tokens "
+    "separated by spaces, gzip-compressed when its name ends in .gz, and "
+    "benchmarks/prepare_gpu_bench.py writes one from an aclImdb archive"
+)
+_GZIP_MAGIC = b"\x1f\x8b"
+# Leading bytes of a token file that are checked for a binary format.
+_TOKEN_SNIFF_BYTES = 4096
+# A tar header stores "ustar" at this byte offset.
+_TAR_MAGIC_OFFSET = 257
+# Kinds of embedsent.file_kinds.identify_file that are never token text.
+_BINARY_KINDS = frozenset(
+    ("bundle", "damaged", "zip", "pickle", "compressed", "tar", "npy", "binary")
+)
+_ARCHIVE_FIX = (
+    "an aclImdb archive is read as data, not as a token file, and "
+    "benchmarks/prepare_gpu_bench.py --data ARCHIVE writes a token file from it"
+)
+
 
 @dataclass(frozen=True)
 class BenchConfig:
@@ -64,10 +89,11 @@ class BenchConfig:
 
     Attributes:
         data: aclImdb folder or archive; its unlabeled reviews are the corpus.
+            None when ``tokens`` is given.
         tokens: A token file used instead of ``data``: one document per line,
             tokens separated by spaces, read as gzip when the name ends in
             ``.gz`` (``write_token_file`` writes one). ``max_docs`` does not
-            apply to it.
+            apply to it. Exactly one of ``data`` and ``tokens`` is given.
         epochs: Epoch counts to time.
         repeats: Trials per trainer and epoch count.
         gensim_workers: gensim thread counts to time.
@@ -103,6 +129,21 @@ class BenchConfig:
     platform: str = "cpu"
     sweeps: tuple[str, ...] = ()
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        # A token file replaces the reviews of data, so data given with it
+        # would be silently ignored.
+        if self.data is not None and self.tokens is not None:
+            raise ValueError(
+                f"data={self.data!r} and tokens={self.tokens!r} both name the "
+                "corpus, and the token file replaces data; pass data=None with "
+                "tokens, or tokens=None with data"
+            )
+        if self.data is None and self.tokens is None:
+            raise ValueError(
+                "data and tokens are both None; pass an aclImdb folder or archive "
+                "as data, or a token file as tokens"
+            )
 
 
 class DeviceCountError(ValueError):
@@ -163,6 +204,8 @@ class CorpusTooSmallError(ValueError):
         largest_count: Occurrences of the most frequent token (0: no tokens).
         min_count: The benchmark's ``min_count``.
         max_docs: The ``max_docs`` that limited the corpus, or None.
+        token_file: The token file that the corpus came from, or None when
+            it came from ``data``.
         suggested_max_docs: An estimate of the reviews that bring the most
             frequent token to ``min_count``, assuming counts grow in
             proportion to the reviews; None for a corpus without tokens.
@@ -176,8 +219,14 @@ class CorpusTooSmallError(ValueError):
         largest_count: int,
         min_count: int,
         max_docs: int | None,
+        token_file: str | None = None,
     ) -> None:
-        fix = "raise max_docs" if max_docs is not None else "use a larger corpus"
+        if max_docs is not None:
+            fix = "raise max_docs"
+        elif token_file is not None:
+            fix = f"use a token file with more documents than {token_file}"
+        else:
+            fix = "use a larger corpus"
         super().__init__(
             f"no token occurs min_count={min_count} times in the benchmark "
             f"corpus of {documents} review(s) and {tokens} tokens (the largest "
@@ -188,11 +237,29 @@ class CorpusTooSmallError(ValueError):
         self.largest_count = largest_count
         self.min_count = min_count
         self.max_docs = max_docs
+        self.token_file = token_file
         self.suggested_max_docs = None
         if largest_count > 0:
             self.suggested_max_docs = max(
                 documents + 1, math.ceil(documents * min_count / largest_count)
             )
+
+
+class TokenFileError(ValueError):
+    """Raised when a token file cannot be read as one document of tokens per line.
+
+    Attributes:
+        path: The token file.
+        problem: What is wrong, as a predicate of the file, such as "is not
+            valid UTF-8 (invalid start byte at byte 3, line 1)".
+        fix: What to do about it.
+    """
+
+    def __init__(self, path: str | os.PathLike, problem: str, fix: str) -> None:
+        super().__init__(f"token file {path} {problem}; {fix}")
+        self.path = str(path)
+        self.problem = problem
+        self.fix = fix
 
 
 class TrialError(RuntimeError):
@@ -238,6 +305,12 @@ def _tokens_file(config: BenchConfig, folder: Path) -> Path:
     if config.tokens is not None:
         path = Path(config.tokens)
         tokens = read_tokens(path)
+        if not any(tokens):
+            raise TokenFileError(
+                path,
+                "contains no tokens (it is empty or has only blank lines)",
+                _REWRITE_TOKEN_FILE,
+            )
     else:
         path = folder / "tokens.txt"
         tokens = write_token_file(config, path)
@@ -288,6 +361,7 @@ def _check_min_count(documents: list[list[str]], config: BenchConfig) -> None:
             largest_count=largest,
             min_count=config.min_count,
             max_docs=config.max_docs,
+            token_file=config.tokens,
         )
 
 
@@ -295,11 +369,124 @@ def read_tokens(path: str | os.PathLike, repeat: int = 1) -> list[list[str]]:
     """Read a token file, gzip-compressed when its name ends in ``.gz``.
 
     Returns one token list per line, the whole file ``repeat`` times.
+
+    Raises:
+        TokenFileError: If the file is of a binary format, is gzip-compressed
+            without a name that ends in ``.gz`` or the reverse, is a damaged
+            gzip file, or is not valid UTF-8.
     """
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        documents = [line.split() for line in handle]
+    compressed = str(path).endswith(".gz")
+    _check_token_file_kind(path, compressed)
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            documents = [line.split() for line in handle]
+    except UnicodeDecodeError as error:
+        location = _locate_decode_error(path, compressed) or error.reason
+        raise TokenFileError(
+            path,
+            f"is not valid UTF-8 ({location})",
+            "token files are UTF-8, so convert it, for example with "
+            "`iconv -f latin1 -t utf-8` for a latin-1 file, or "
+            f"{_REWRITE_TOKEN_FILE}",
+        ) from error
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise _damaged_gzip_error(path, error) from error
     return documents * repeat
+
+
+def _check_token_file_kind(path: str | os.PathLike, compressed: bool) -> None:
+    """Raise TokenFileError when the leading bytes of ``path`` are not token text.
+
+    ``compressed`` is True when the name ends in ``.gz``. Only regular files
+    are read, because reading a FIFO here would consume the lines that
+    ``read_tokens`` needs. A missing file is left to ``open``.
+    """
+    from embedsent.file_kinds import identify_file
+
+    if not Path(path).is_file():
+        return
+    with open(path, "rb") as handle:
+        head = handle.read(_TOKEN_SNIFF_BYTES)
+    is_gzip = head.startswith(_GZIP_MAGIC)
+    if is_gzip and not compressed:
+        raise TokenFileError(
+            path,
+            "is gzip-compressed, but its name does not end in .gz, so it would "
+            "be read as plain text",
+            "rename it so that its name ends in .gz",
+        )
+    if compressed and head and not is_gzip:
+        raise TokenFileError(
+            path,
+            "has a name that ends in .gz, but it is not gzip-compressed (it is "
+            f"{identify_file(path).name})",
+            "rename it without .gz if it is a plain token file, or "
+            f"{_REWRITE_TOKEN_FILE}",
+        )
+    if compressed:
+        _check_decompressed_head(path)
+        return
+    found = identify_file(path)
+    if found.category not in _BINARY_KINDS:
+        return
+    fix = _TOKEN_FILE_FORMAT
+    if found.category == "tar":
+        fix = _ARCHIVE_FIX
+    elif found.category == "compressed":
+        fix = (
+            "decompress it, or compress it with gzip and give it a name that "
+            "ends in .gz"
+        )
+    raise TokenFileError(path, f"is {found.name}, not a token file", fix)
+
+
+def _check_decompressed_head(path: str | os.PathLike) -> None:
+    """Raise TokenFileError when a gzip file contains a tar archive or binary data."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            head = handle.read(_TOKEN_SNIFF_BYTES)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise _damaged_gzip_error(path, error) from error
+    if head[_TAR_MAGIC_OFFSET:].startswith(b"ustar"):
+        raise TokenFileError(
+            path, "is a gzip-compressed tar archive, not a token file", _ARCHIVE_FIX
+        )
+    if b"\0" in head:
+        raise TokenFileError(
+            path,
+            "contains NUL bytes after decompression, so it is binary, not a token file",
+            _TOKEN_FILE_FORMAT,
+        )
+
+
+def _damaged_gzip_error(path: str | os.PathLike, error: Exception) -> TokenFileError:
+    return TokenFileError(
+        path,
+        f"is a damaged or truncated gzip file ({error})",
+        _REWRITE_TOKEN_FILE,
+    )
+
+
+def _locate_decode_error(path: str | os.PathLike, compressed: bool) -> str | None:
+    """Return the location of the first invalid UTF-8 in a token file.
+
+    The location reads like "invalid start byte at byte 3, line 1". None
+    means that every line decodes.
+
+    Lines are counted at "\\n". Offsets count the decompressed bytes of a
+    gzip file.
+    """
+    opener = gzip.open if compressed else open
+    offset = 0
+    with opener(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return f"{error.reason} at byte {offset + error.start}, line {number}"
+            offset += len(line)
+    return None
 
 
 def _quality(vectors) -> dict:

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from embedsent.bench import TrialError
-from embedsent.cli_checks import check_flag_combinations
+from embedsent.cli_checks import check_flag_combinations, warn_ignored_flags
 from embedsent.cli_paths import check_input_paths, check_output_paths
 from embedsent.cli_types import (
+    DEFAULT_TEXT_COLUMN,
     DRAWS_REASON,
     MAX_DRAWS,
     add_encoding_options,
@@ -341,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pretrain.add_argument(
         "--text-column",
-        default="text",
+        default=DEFAULT_TEXT_COLUMN,
         help="column (CSV/TSV header) or key (JSONL) that contains the texts in "
         "a table --data file (default: %(default)s)",
     )
@@ -391,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--text-column",
-        default="text",
+        default=DEFAULT_TEXT_COLUMN,
         help="column (CSV/TSV header) or key (JSONL) that contains the texts in "
         "a table --data file (default: %(default)s)",
     )
@@ -501,18 +502,22 @@ def build_parser() -> argparse.ArgumentParser:
         "memory and vector quality.",
     )
     curves_add_parser(benchmarks)
-    bench_sgns.add_argument(
+    # argparse rejects --data and --tokens together only when both are on the
+    # command line, so the default --data does not conflict with --tokens.
+    corpus_source = bench_sgns.add_mutually_exclusive_group()
+    corpus_source.add_argument(
         "--data",
         default="../shared/data/aclImdb-partial.tar.gz",
         help="aclImdb folder or .tar.gz whose unlabeled reviews are the corpus "
         "(default: %(default)s)",
     )
-    bench_sgns.add_argument(
+    corpus_source.add_argument(
         "--tokens",
         default=None,
-        help="token file to use instead of --data: one document per line, "
-        "tokens separated by spaces, gzip when the name ends in .gz; "
-        "benchmarks/prepare_gpu_bench.py writes one (default: tokenise --data)",
+        help="token file to use instead of --data, so not with --data: one "
+        "document per line, tokens separated by spaces, gzip when the name "
+        "ends in .gz; benchmarks/prepare_gpu_bench.py writes one (default: "
+        "tokenise --data)",
     )
     bench_sgns.add_argument(
         "--bench-epochs",
@@ -686,6 +691,7 @@ def _run(argv: Sequence[str] | None) -> int:
         check_flag_combinations(args)
         check_input_paths(args)
         check_output_paths(args)
+        warn_ignored_flags(args)
         return COMMANDS[args.command](args)
     except BrokenPipeError:
         raise  # BrokenPipeError is an OSError, but main ends it quietly.
@@ -732,6 +738,7 @@ def _describe_error(error: BaseException, args) -> str:
         CorpusTooSmallError,
         DeviceCountError,
         PlatformError,
+        TokenFileError,
         platform_fix,
     )
     from embedsent.classifier import ClassifierDiverged
@@ -771,6 +778,8 @@ def _describe_error(error: BaseException, args) -> str:
         )
     if isinstance(error, CorpusTooSmallError) and hasattr(args, "max_docs"):
         return _describe_small_corpus(error, args)
+    if isinstance(error, TokenFileError) and hasattr(args, "tokens"):
+        return f"--tokens {error.path} {error.problem}; {error.fix}"
     return str(error)
 
 
@@ -808,6 +817,11 @@ def _describe_small_corpus(error, args) -> str:
         )
     if error.max_docs is not None:
         return f"--max-docs {error.max_docs}: {corpus}; pass a larger --max-docs"
+    if error.token_file is not None:
+        return (
+            f"--tokens {error.token_file}: {corpus}; pass a token file with more "
+            "documents"
+        )
     return f"--data {args.data}: {corpus}; pass a larger aclImdb corpus"
 
 

@@ -2,16 +2,24 @@
 
 Each check raises ValueError with a message that names the flags, before the
 command reads any input. The library makes the same checks on its config
-fields, and its messages name those fields for Python callers.
+fields, and its messages name those fields for Python callers. A flag that
+no input of the command reads gets a logged warning instead, because the
+command still does what the other flags ask.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
 
+from embedsent.cli_paths import TABLE_SUFFIXES
+from embedsent.cli_types import DEFAULT_TEXT_COLUMN
 from embedsent.config import ClassifierConfig
 
-__all__ = ["check_devices_flag", "check_flag_combinations"]
+__all__ = ["check_devices_flag", "check_flag_combinations", "warn_ignored_flags"]
+
+logger = logging.getLogger(__name__)
 
 
 def check_flag_combinations(args: argparse.Namespace) -> None:
@@ -19,6 +27,39 @@ def check_flag_combinations(args: argparse.Namespace) -> None:
     _check_process_id(args)
     _check_weight_decay(args)
     _check_tokens_limits(args)
+
+
+def warn_ignored_flags(args: argparse.Namespace) -> None:
+    """Log a warning for each passed flag that no input of the command reads."""
+    _warn_unread_text_column(args)
+
+
+def _warn_unread_text_column(args: argparse.Namespace) -> None:
+    # --text-column names a column of a table file. A .txt file has one text
+    # per line, and an aclImdb corpus has one text per file.
+    text_column = getattr(args, "text_column", None)
+    if text_column is None or text_column == DEFAULT_TEXT_COLUMN:
+        return
+    inputs = []
+    for name in ("data", "unlabeled"):
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        if Path(value).suffix.lower() in TABLE_SUFFIXES:
+            return
+        inputs.append(f"--{name} {value}")
+    if not inputs:
+        return
+    if len(inputs) == 1:
+        unread = f"{inputs[0]} is not one"
+    else:
+        unread = f"neither {' nor '.join(inputs)} is one"
+    logger.warning(
+        "--text-column %r is ignored, because it names a column of a "
+        ".csv/.tsv/.jsonl file and %s; drop --text-column, or pass a table file",
+        text_column,
+        unread,
+    )
 
 
 def _check_process_id(args: argparse.Namespace) -> None:

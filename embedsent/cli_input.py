@@ -1,20 +1,23 @@
 """Input files of the ``embedsent`` subcommands, read with errors that name flags.
 
-The loaders in ``embedsent.datasets`` word their errors for Python callers
-(``encoding='latin-1'``, ``text_column=``). These wrappers re-raise decode and
-missing-column errors naming the command-line flags instead, reject a label
-column that looks like an id or text column, and check ``--sizes`` and
-``--max-labeled`` against the labels that were loaded.
+The loaders in ``embedsent.datasets`` and ``embedsent.vectors`` word their
+errors for Python callers (``encoding='latin-1'``, ``text_column=``). These
+wrappers re-raise decode, missing-column and vector-file errors naming the
+command-line flags instead, reject a label column that looks like an id or
+text column, and check ``--sizes`` and ``--max-labeled`` against the labels
+that were loaded.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from embedsent.cli_paths import TABLE_SUFFIXES
+from embedsent.cli_paths import TABLE_SUFFIXES, check_text_content
 from embedsent.datasets import (
     DEFAULT_CORPUS_FILES,
     ColumnNotFoundError,
@@ -26,15 +29,23 @@ from embedsent.datasets import (
     read_table_columns,
     read_text,
 )
+from embedsent.vector_parse import VectorFileError
+
+if TYPE_CHECKING:
+    from embedsent.vectors import WordVectors
 
 __all__ = [
     "check_corpus_folder",
     "check_sample_size",
     "load_labeled_table",
     "load_table_input",
+    "load_vectors_file",
     "read_lines",
     "read_texts",
 ]
+
+
+logger = logging.getLogger(__name__)
 
 
 def _decode_error(error: TextDecodeError) -> ValueError:
@@ -51,23 +62,38 @@ def _read_stdin(encoding: str, errors: str) -> str:
     if buffer is None:
         # A stream without bytes underneath, such as io.StringIO, is text already.
         return sys.stdin.read()
-    return decode_text(buffer.read(), "<stdin>", encoding=encoding, errors=errors)
+    return _decode_stream("<stdin>", buffer.read(), encoding, errors)
+
+
+def _decode_stream(source: str, content: bytes, encoding: str, errors: str) -> str:
+    """Decode the content of standard input or a FIFO, after the checks of a file.
+
+    check_input_paths sniffs regular files only, because a stream can be read
+    only once, so the stream's content gets the same checks here.
+    """
+    fix = f"embedsent reads {source} as text with one text per line."
+    check_text_content(source, content, encoding, fix)
+    return decode_text(content, source, encoding=encoding, errors=errors)
 
 
 def read_lines(name: str, *, encoding: str, errors: str) -> list[str]:
     """Read every line of a file, or of standard input when ``name`` is ``-``.
 
-    Lines end at "\\n", "\\r\\n" or "\\r", which are removed. Blank lines are
-    kept, and a leading UTF-8 byte-order mark is dropped.
+    The file may be a FIFO, such as a shell process substitution, which is
+    read once. Lines end at "\\n", "\\r\\n" or "\\r", which are removed. Blank lines are
+    kept, and a leading byte-order mark is dropped.
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: If the input does not decode; the message names the input,
-            the byte offset and line, and ``--encoding``.
+        ValueError: If the input does not decode, or standard input is binary
+            or starts with a byte-order mark that ``encoding`` does not read;
+            the message names the input and ``--encoding``.
     """
     try:
         if name == "-":
             text = _read_stdin(encoding, errors)
+        elif Path(name).is_fifo():
+            text = _decode_stream(name, Path(name).read_bytes(), encoding, errors)
         else:
             text = read_text(name, encoding=encoding, errors=errors)
     except TextDecodeError as error:
@@ -82,6 +108,28 @@ def read_texts(path: str, *, encoding: str, errors: str) -> list[str]:
     """Read one text per line, stripped of surrounding whitespace, skipping blanks."""
     lines = read_lines(path, encoding=encoding, errors=errors)
     return [line.strip() for line in lines if line.strip()]
+
+
+def load_vectors_file(path: str, args) -> WordVectors:
+    """Load a ``--vectors`` file with the ``--vectors-*`` flags of ``args``.
+
+    Raises:
+        ValueError: As ``WordVectors.load``, with the message starting with
+            ``--vectors`` and naming flags in place of Python parameters.
+    """
+    from embedsent.vectors import WordVectors
+
+    try:
+        return WordVectors.load(
+            path,
+            format=args.vectors_format,
+            encoding=args.vectors_encoding,
+            errors=args.vectors_errors,
+        )
+    except VectorFileError as error:
+        raise ValueError(f"--vectors {error.cli_message}") from error
+    except ValueError as error:
+        raise ValueError(f"--vectors {error}") from error
 
 
 def read_unlabeled_file(path: str | Path, args) -> list[str]:
@@ -106,6 +154,9 @@ def read_unlabeled_file(path: str | Path, args) -> list[str]:
 
 def load_labeled_table(path: str | Path, args) -> LabeledTexts:
     """Load a labeled table with the column and encoding flags of ``args``.
+
+    Logs a warning when more than half as many classes as rows, and more than
+    two, are found.
 
     Raises:
         ValueError: As ``load_table_input``, and when the table has more than
@@ -138,18 +189,47 @@ def _check_label_column(path: str | Path, labeled: LabeledTexts, args) -> None:
     """
     if len(labeled) <= _MAX_TEXTS_WITH_UNIQUE_LABELS:
         return
-    if len(labeled.label_counts()) < len(labeled):
+    classes = len(labeled.label_counts())
+    if classes < len(labeled):
+        _warn_near_unique_labels(path, classes, len(labeled), args.label_column)
         return
-    columns = read_table_columns(
-        path, encoding=args.encoding, errors=args.encoding_errors
-    )
+    label_fix = "the column that contains the class labels with --label-column"
+    fix = f"Pass {label_fix}"
+    # A FIFO has been read to its end, so only a regular file's header is read
+    # again to list its columns.
+    if Path(path).is_file():
+        columns = read_table_columns(
+            path, encoding=args.encoding, errors=args.encoding_errors
+        )
+        fix = f"Columns found: {columns}; pass {label_fix}"
     examples = ", ".join(repr(label) for label in labeled.labels[:3])
     raise ValueError(
         f"--label-column {args.label_column!r}: each of the {len(labeled)} rows "
         f"of {path} has a label of its own ({examples}, ...), so every class "
-        "would have one text; the column looks like an id or text column. "
-        f"Columns found: {columns}; pass the column that contains the class "
-        "labels with --label-column"
+        f"would have one text; the column looks like an id or text column. {fix}"
+    )
+
+
+def _warn_near_unique_labels(
+    path: str | Path, classes: int, rows: int, column: str
+) -> None:
+    """Warn when the label column has more classes than half the rows.
+
+    The classes then have fewer than two texts each on average, so most of them
+    cannot be learned or held out in cross-validation, as happens with an id
+    column that repeats a few ids. Two classes get no warning, because a
+    two-class table of three rows is small, not mislabeled.
+    """
+    if classes <= 2 or 2 * classes <= rows:
+        return
+    logger.warning(
+        "--label-column %r: %d classes among the %d rows of %s, fewer than two "
+        "texts per class on average; if the column is an id or text column, "
+        "pass the column that contains the class labels with --label-column",
+        column,
+        classes,
+        rows,
+        path,
     )
 
 

@@ -27,11 +27,12 @@ from embedsent.file_kinds import (
     FileKind,
     describe_mismatch,
     describe_non_regular_file,
+    identify_bytes,
     identify_file,
 )
-from embedsent.storage import first_non_folder
+from embedsent.storage import first_dangling_link, first_non_folder
 
-__all__ = ["check_input_paths", "check_output_paths"]
+__all__ = ["check_input_paths", "check_output_paths", "check_text_content"]
 
 # Flags whose files a command reads, or reads and rewrites (a checkpoint).
 _INPUT_FLAGS = (
@@ -88,6 +89,25 @@ _COMMAND_DATA_INPUTS = {
     "bench sgns": ("aclimdb",),
     "bench transfer": ("aclimdb", "default"),
 }
+# File flags whose file the command reads once, from start to end, so a FIFO
+# (a named pipe or a shell process substitution <(...)) is accepted. --data
+# and the `predict` inputs are read once as well, and --unlabeled is read once
+# by cli_input.read_unlabeled_file.
+_SINGLE_READ_FLAGS = frozenset(("unlabeled",))
+# Reasons that each other file flag rejects a FIFO, for its message.
+# WordVectors.load reads a vectors file to detect its format and then again to
+# load it. An .npz bundle is a zip archive, whose list of contents is at its
+# end, so numpy seeks in it. `bench sgns` reads --tokens, and then its trial
+# process reads it again.
+_READ_TWICE = {
+    "vectors": "--vectors is read twice, once to detect its format",
+    "model": "--model is a zip (.npz) file, which is read by seeking",
+    "continue_from": "--continue-from is a zip (.npz) file, which is read by seeking",
+    "tokens": "--tokens is read twice, once to check it and once by the "
+    "benchmark trial",
+}
+# Kinds from identify_file that no --vectors format reads.
+_NOT_VECTORS = ("bundle", "damaged", "zip", "tar", "npy", "empty")
 # Flags whose file must be an embedsent .npz bundle of one format.
 _BUNDLE_FLAGS = {
     "model": MODEL_FORMAT,
@@ -165,6 +185,7 @@ def check_input_paths(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if isinstance(value, str) and Path(value).is_file():
             _check_bundle(name, Path(value), expected_format)
+    _check_vectors_files(args)
     _check_text_inputs(args, encoding)
 
 
@@ -199,21 +220,33 @@ def _check_folders_given_as_files(args: argparse.Namespace) -> None:
                     f"{_flag(name)} {item} is a folder, but {_flag(name)} takes "
                     f"{description}; pass the path of the file itself"
                 )
-    # These files are read twice, once by the checks and once by the command,
-    # and a FIFO or a device cannot be read again. A --data FIFO, read once,
-    # is accepted, and the output checks name a --checkpoint FIFO.
+    # The output checks name a --checkpoint that is not a regular file.
     for name in _FILE_INPUTS:
         if name == "checkpoint":
             continue
         for item in _path_values(args, name):
-            if not isinstance(item, str) or not item:
-                continue
-            file_type = describe_non_regular_file(Path(item))
-            if file_type is not None and file_type != "a folder":
-                raise ValueError(
-                    f"{_flag(name)} {item} is {file_type}, not a regular file; "
-                    "save its content to a file and pass that file"
-                )
+            if isinstance(item, str) and item:
+                _check_special_input(name, item)
+
+
+def _check_special_input(name: str, value: str) -> None:
+    """Reject a FIFO or device given to a flag whose file is read more than once."""
+    file_type = describe_non_regular_file(Path(value))
+    if file_type is None or file_type == "a folder":
+        return
+    if file_type == "a FIFO (named pipe)" and name in _SINGLE_READ_FLAGS:
+        return
+    if file_type == "a FIFO (named pipe)":
+        raise ValueError(
+            f"{_flag(name)} {value} is a FIFO (named pipe), such as a shell "
+            f"process substitution <(...); {_READ_TWICE[name]}, but a pipe can "
+            "be read only once from start to end, so write the output to a "
+            "regular file first and pass that file"
+        )
+    raise ValueError(
+        f"{_flag(name)} {value} is {file_type}, not a regular file; save its "
+        f"content to a regular file and pass that file to {_flag(name)}"
+    )
 
 
 def _check_text_inputs(args: argparse.Namespace, encoding: str) -> None:
@@ -364,13 +397,36 @@ def _check_text_file(
         # Reading a FIFO or device here would consume bytes that the command
         # needs, or block, so only regular files are sniffed.
         return
-    found = identify_file(path)
-    wide = _is_wide_encoding(encoding)
-    if found.encoding is not None and not wide:
+    _check_text_kind(label, identify_file(path), encoding, fix, archive_fix)
+
+
+def check_text_content(label: str, content: bytes, encoding: str, fix: str) -> None:
+    """Reject ``content``, read in full from a stream, if it is not text.
+
+    This applies the checks of a text file to standard input, which cannot
+    be sniffed before the command reads it. ``label`` names the input, such
+    as "<stdin>", and ``fix`` states what the input accepts.
+
+    Raises:
+        ValueError: If the content is binary, or starts with a byte-order mark
+            that ``encoding`` does not read.
+    """
+    _check_text_kind(label, identify_bytes(content, label), encoding, fix)
+
+
+def _check_text_kind(
+    label: str,
+    found: FileKind,
+    encoding: str,
+    fix: str,
+    archive_fix: str | None = None,
+) -> None:
+    if not found.reads_with(encoding):
         raise ValueError(
             f"{label} is {found.name}, but --encoding is {encoding}; pass "
             f"--encoding {found.encoding}"
         )
+    wide = _is_wide_encoding(encoding)
     if not _is_binary(found) or (found.category == "binary" and wide):
         return
     sentences = [f"{label} is {found.name}, not text. {fix}"]
@@ -390,6 +446,38 @@ def _check_text_file(
 
 def _is_binary(found: FileKind) -> bool:
     return found.category in _BINARY_CATEGORIES or found == WORD2VEC_BINARY
+
+
+def _check_vectors_files(args: argparse.Namespace) -> None:
+    """Reject a --vectors file of a kind that no vectors format reads."""
+    if not hasattr(args, "vectors_format"):
+        return
+    rejected = set(_NOT_VECTORS)
+    # gensim reads a pickle compressed with gzip or bzip2.
+    if args.vectors_format != "gensim":
+        rejected.add("compressed")
+    for item in _path_values(args, "vectors"):
+        if not isinstance(item, str) or not Path(item).is_file():
+            continue
+        path = Path(item)
+        found = identify_file(path)
+        if found.category in rejected:
+            raise ValueError(
+                f"--vectors {describe_mismatch(path, WORD_VECTORS, found)}"
+            )
+        if found.category == "vectors" and args.vectors_format == "gensim":
+            raise ValueError(
+                f"--vectors {item} is {found.name}, not a gensim KeyedVectors "
+                "file (a Python pickle); pass --vectors-format auto"
+            )
+        suffix = path.suffix.lower()
+        if found.category == "text" and suffix in TABLE_SUFFIXES:
+            raise ValueError(
+                f"--vectors {item} is a {suffix} table, not a word-vector file. "
+                "Pass a table of texts and labels to --data of `embedsent "
+                "train`, `select` or `diagnose`, or a table of texts to "
+                "`embedsent pretrain --data`, whose --out writes word vectors."
+            )
 
 
 def _check_bundle(name: str, path: Path, expected_format: str) -> None:
@@ -499,6 +587,22 @@ def _check_output_folder(name: str, value: str) -> None:
             f"{_flag(name)} {value}: {blocking} is a file, so no folder can be "
             f"created below it; pass a {_flag(name)} path with no file among "
             "its parents"
+        )
+    # Path.mkdir fails with "File exists" on a link whose target is missing.
+    link = first_dangling_link(folder)
+    if link is not None:
+        subject = f"{_flag(name)} {value}"
+        if link != folder:
+            subject += f": {link}"
+        if describe_non_regular_file(link) == "a loop of symbolic links":
+            raise ValueError(
+                f"{subject} is a loop of symbolic links; remove the link, or "
+                f"pass another {_flag(name)} path"
+            )
+        raise ValueError(
+            f"{subject} is a symbolic link to {os.path.realpath(link)}, which "
+            "does not exist; create that folder, remove the link, or pass "
+            f"another {_flag(name)} path"
         )
 
 

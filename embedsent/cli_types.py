@@ -16,6 +16,7 @@ from typing import Any
 from embedsent.config import SGNSConfig
 
 __all__ = [
+    "DEFAULT_TEXT_COLUMN",
     "add_encoding_options",
     "bounded",
     "codec_name",
@@ -30,6 +31,9 @@ __all__ = [
 MAX_SGNS_EPOCHS = 10_000
 MAX_DRAWS = 1_000
 DRAWS_REASON = "each draw fits every method once more"
+
+# The default of --text-column, the column of a table file that contains texts.
+DEFAULT_TEXT_COLUMN = "text"
 
 
 def config_value(

@@ -430,17 +430,12 @@ def _check_label_classes(args, labels) -> None:
 
 
 def run_train(args) -> int:
+    from embedsent.cli_input import load_vectors_file
     from embedsent.parameters import describe_parameters
     from embedsent.pipeline import TransferClassifier
-    from embedsent.vectors import WordVectors
 
     _, _, classifier = configs(args, args.seed)
-    vectors = WordVectors.load(
-        args.vectors,
-        format=args.vectors_format,
-        encoding=args.vectors_encoding,
-        errors=args.vectors_errors,
-    )
+    vectors = load_vectors_file(args.vectors, args)
     if args.feature == "sif" and vectors.counts is None:
         raise ValueError(
             f"--feature sif weights words by their corpus counts, which "

@@ -24,6 +24,7 @@ import numpy as np
 from embedsent.config import SGNSConfig, TextConfig, VocabConfig
 from embedsent.sgns import SGNS_ALGORITHM_VERSION
 from embedsent.storage import (
+    first_dangling_link,
     first_non_folder,
     load_bundle,
     save_bundle,
@@ -315,7 +316,8 @@ def ensure_folder(path: str | os.PathLike, flag: str | None = None) -> Path:
 
     Raises:
         ValueError: If ``path`` is empty, or it or one of its parents exists
-            and is not a folder; the message names that path.
+            and is not a folder or is a link to a missing target; the message
+            names that path.
     """
     named = f"{flag} " if flag else ""
     if not os.fspath(path):
@@ -331,6 +333,13 @@ def ensure_folder(path: str | os.PathLike, flag: str | None = None) -> Path:
         raise ValueError(
             f"{named}cannot create folder {folder}, because {blocking} is a file; "
             "pass a folder path with no file among its parents"
+        )
+    dangling = first_dangling_link(folder)
+    if dangling is not None:
+        raise ValueError(
+            f"{named}cannot create folder {folder}, because {dangling} is a "
+            f"symbolic link to {os.readlink(dangling)}, which does not exist; "
+            "create that folder, remove the link, or pass another folder path"
         )
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -111,8 +111,16 @@ def format_summary(runs: Sequence[dict], target: float, check: bool) -> str:
         "mean test accuracy (%) [95% t interval] by labeled size n "
         "(a single draw has no interval):"
     ]
+    # Runs that older versions stored have no "size" field.
+    all_sizes = {run["n"] for run in runs if run.get("size") == "all"}
     for n in sorted({row["n"] for row in summary}):
-        lines.append(f"  n={n}")
+        if n in all_sizes:
+            lines.append(
+                f"  n={n} (all training texts: one fit on every text, so one draw "
+                "and no interval)"
+            )
+        else:
+            lines.append(f"  n={n}")
         for method, feature in series:
             row = means.get((method, feature, n))
             if row is None:

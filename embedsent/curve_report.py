@@ -127,15 +127,18 @@ def render_section(
 
     methods = [m for m in _METHOD_ORDER if any(r["method"] == m for r in summary)]
     main_feature = {m: "ngrams" if m == "tfidf_lr" else "mean" for m in methods}
-    lines += [
-        "### Test accuracy by labeled size",
-        "",
+    explanation = (
         "Mean test accuracy (%) over balanced random draws, the 95% t "
         "interval of the mean in brackets and the number of draws in "
         "parentheses. Every method is fitted on the same draws. Vector "
-        "methods use the plain mean here.",
-        "",
-    ]
+        "methods use the plain mean here."
+    )
+    if n_train is not None and any(n >= n_train for n in sizes):
+        explanation += (
+            " The size 'all' is one fit on every training text, so it has one "
+            "draw and no interval."
+        )
+    lines += ["### Test accuracy by labeled size", "", explanation, ""]
     rows = [
         [_size_label(n, n_train)]
         + [_cell(table.get((m, main_feature[m], n))) for m in methods]

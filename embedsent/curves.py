@@ -36,7 +36,7 @@ from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig
 from embedsent.curve_data import TokenizedCorpus
 from embedsent.datasets import LabeledTexts, balanced_sample
-from embedsent.features import FEATURE_METHODS, SentenceEncoder
+from embedsent.features import FEATURE_METHODS, FeatureReport, SentenceEncoder
 from embedsent.finetune import FineTuneClassifier, FineTuneConfig, count_matrix
 from embedsent.run_store import RunStore
 from embedsent.vectors import WordVectors
@@ -55,6 +55,8 @@ METHODS = ("scratch", "tfidf_lr", "transfer", "transfer_gensim", "transfer_finet
 # Methods whose sentence feature is chosen by CurveConfig.features. The other
 # methods have one fixed feature, recorded under this name.
 VECTOR_METHODS = ("transfer", "transfer_gensim")
+# The word vectors, by CurveInputs.vectors key, of each frozen-vector method.
+VECTOR_SOURCES = {"transfer": "jax", "transfer_gensim": "gensim"}
 FIXED_FEATURES = {"scratch": "mean", "tfidf_lr": "ngrams", "transfer_finetune": "mean"}
 FINETUNE_METHODS = ("scratch", "transfer_finetune")
 
@@ -167,20 +169,25 @@ class CurveInputs:
     def __post_init__(self):
         self._features: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._counts: dict[str, tuple] = {}
+        self.reports: dict[tuple[str, str], tuple[FeatureReport, FeatureReport]] = {}
 
     def features(self, source: str, feature: str) -> tuple[np.ndarray, np.ndarray]:
         """Return the (train, test) sentence vectors of ``source`` and ``feature``.
 
         Corpus statistics of the ``tfidf`` and ``sif`` features are fitted on
-        the pretraining texts, never on test texts.
+        the pretraining texts, never on test texts. Texts with no token in
+        the vocabulary get zero vectors. The (train, test) encoder reports
+        that count them are stored in ``reports``, and ``run_learning_curves``
+        logs them.
         """
         if (source, feature) not in self._features:
             encoder = SentenceEncoder(self.vectors[source], feature)
             encoder.fit(self.corpus.pretrain_tokens)
-            self._features[source, feature] = (
-                encoder.transform(self.corpus.train_tokens),
-                encoder.transform(self.corpus.test_tokens),
-            )
+            train = encoder.transform(self.corpus.train_tokens, warn_empty=False)
+            train_report = encoder.last_report_
+            test = encoder.transform(self.corpus.test_tokens, warn_empty=False)
+            self._features[source, feature] = (train, test)
+            self.reports[source, feature] = (train_report, encoder.last_report_)
         return self._features[source, feature]
 
     def counts(self, source: str):
@@ -216,8 +223,7 @@ def score_run(
         model.fit([corpus.train_tokens[i] for i in picked], labels)
         return float(model.score(corpus.test_tokens, corpus.test_labels))
     if method in VECTOR_METHODS:
-        source = "jax" if method == "transfer" else "gensim"
-        train, test = inputs.features(source, feature)
+        train, test = inputs.features(VECTOR_SOURCES[method], feature)
         classifier = MLPClassifier(replace(inputs.classifier_config, seed=seed))
         classifier.fit(train[picked], labels)
         return float(classifier.score(test, corpus.test_labels))
@@ -278,12 +284,13 @@ def run_learning_curves(
         store: Where runs are read from and appended to.
         progress: Show a progress bar over the runs.
         scorer: The function that fits and scores one run, called with the
-            arguments of :func:`score_run`; None uses ``score_run``.
+            arguments of :func:`score_run`; None uses ``score_run``, after
+            computing the sentence vectors of the frozen-vector runs and
+            logging one warning per split for texts with no known token.
 
     Returns:
         The number of runs measured in this call.
     """
-    scorer = score_run if scorer is None else scorer
     n_train = len(inputs.corpus.train_labels)
     todo = [run for run in planned_runs(config, n_train) if store.key(run) not in store]
     logger.info(
@@ -292,6 +299,9 @@ def run_learning_curves(
         len(store.runs),
         store.path,
     )
+    if scorer is None:
+        scorer = score_run
+        _encode_frozen_features(inputs, todo)
     drawn: dict[tuple[int, int], np.ndarray] = {}
     for run in tqdm(todo, desc="learning curves", unit="fit", disable=not progress):
         n, draw = run["n"], run["draw"]
@@ -312,6 +322,47 @@ def run_learning_curves(
         store.add({**run, "accuracy": accuracy, "seconds": round(seconds, 3)})
         logger.debug("%s: accuracy %.4f in %.1f s", store.key(run), accuracy, seconds)
     return len(todo)
+
+
+def _encode_frozen_features(inputs: CurveInputs, runs: list[dict]) -> None:
+    """Compute the sentence vectors of ``runs`` and log their empty texts.
+
+    Every feature of one vector source gives a zero vector to the same texts,
+    those without a token in its vocabulary, so one warning per split gives
+    the count of each frozen-vector method, instead of one warning per
+    feature. Computing the vectors here also keeps them out of the seconds of
+    the first run that uses them.
+    """
+    pairs = {
+        (run["method"], run["feature"])
+        for run in runs
+        if run["method"] in VECTOR_METHODS
+    }
+    for method, feature in sorted(pairs):
+        inputs.features(VECTOR_SOURCES[method], feature)
+    for position, split in enumerate(("training", "test")):
+        # Methods with equal counts share one entry: "1 of 200 for transfer
+        # and transfer_gensim".
+        methods_by_count: dict[tuple[int, int], list[str]] = {}
+        for method, feature in sorted(pairs):
+            report = inputs.reports[VECTOR_SOURCES[method], feature][position]
+            if not report.n_empty:
+                continue
+            methods = methods_by_count.setdefault((report.n_empty, report.n_texts), [])
+            if method not in methods:
+                methods.append(method)
+        if not methods_by_count:
+            continue
+        counts = [
+            f"{n_empty} of {n_texts} for {' and '.join(methods)}"
+            for (n_empty, n_texts), methods in methods_by_count.items()
+        ]
+        logger.warning(
+            "%s texts with no in-vocabulary token, which get zero sentence "
+            "vectors with every feature: %s",
+            split,
+            ", ".join(counts),
+        )
 
 
 def settings_record(

@@ -318,9 +318,14 @@ def _reading_encoding(encoding: str) -> str:
 
 
 def _decode(raw: bytes, source: str, encoding: str, errors: str, hint: str) -> str:
-    """Decode ``raw``, raising TextDecodeError with the byte offset and line."""
+    """Decode ``raw``, raising TextDecodeError with the byte offset and line.
+
+    A leading byte-order mark (U+FEFF) is dropped whatever the encoding,
+    because codecs such as utf-16-le keep it, and it would then be part of the
+    first CSV column name or make the first JSON line invalid.
+    """
     try:
-        return raw.decode(_reading_encoding(encoding), errors)
+        text = raw.decode(_reading_encoding(encoding), errors)
     except UnicodeDecodeError as error:
         # error.object excludes a byte-order mark that the codec stripped.
         offset = error.start + len(raw) - len(error.object)
@@ -337,6 +342,7 @@ def _decode(raw: bytes, source: str, encoding: str, errors: str, hint: str) -> s
             location=location,
             reason=f"{error.reason} {bad!r}",
         ) from error
+    return text.removeprefix("\ufeff")
 
 
 def _read_text(
@@ -357,7 +363,7 @@ def decode_text(
 ) -> str:
     """Decode bytes read from ``source``, such as a file or standard input.
 
-    A leading UTF-8 byte-order mark is dropped.
+    A leading byte-order mark is dropped.
 
     Args:
         raw: The bytes.
@@ -381,8 +387,8 @@ def read_text(
 
     Args:
         path: The file.
-        encoding: Text encoding, a Python codec name. A leading UTF-8
-            byte-order mark is dropped.
+        encoding: Text encoding, a Python codec name. A leading byte-order
+            mark is dropped.
         errors: Decoding error handler, as in :func:`open`: ``"strict"``,
             ``"replace"`` or ``"ignore"``.
 
@@ -401,9 +407,12 @@ def read_text(
 def _require_file(path: Path, description: str) -> None:
     if not path.exists():
         raise FileNotFoundError(f"{description} not found: {path}")
-    if not path.is_file():
+    # The readers of this module read a file once, from start to end, so a
+    # FIFO (named pipe), such as a shell process substitution, is read too.
+    if not path.is_file() and not path.is_fifo():
         raise ValueError(
-            f"{description} must be a file, got a folder or special file: {path}"
+            f"{description} must be a file or a FIFO, got a folder or another "
+            f"special file: {path}"
         )
 
 
@@ -508,22 +517,52 @@ def _read_aclimdb_folder(
     return texts
 
 
-def _open_decompressed(path: Path) -> BinaryIO:
+class _PrefixedStream:
+    """A binary stream that returns ``prefix``, then the rest of ``handle``.
+
+    It puts back bytes that were read to detect a format, so a FIFO, which
+    cannot be reopened or rewound, is read once.
+    """
+
+    def __init__(self, prefix: bytes, handle: BinaryIO) -> None:
+        self._prefix = prefix
+        self._handle = handle
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._prefix:
+            return self._handle.read(size)
+        if size is None or size < 0:
+            data = self._prefix + self._handle.read()
+            self._prefix = b""
+            return data
+        data, self._prefix = self._prefix[:size], self._prefix[size:]
+        return data
+
+
+@contextlib.contextmanager
+def _open_decompressed(path: Path) -> Iterator[BinaryIO]:
     """Open a file for binary reading, decompressing gzip, bzip2 or xz data.
 
-    The compression is detected from the leading magic bytes. Unlike
-    tarfile's own stream mode, these readers raise EOFError on a truncated
-    stream, so a cut-off archive fails instead of losing its last reviews.
+    The compression is detected from the leading magic bytes, and the file is
+    opened and read once, so it may be a FIFO. Unlike tarfile's own stream
+    mode, these readers raise EOFError on a truncated stream, so a cut-off
+    archive fails instead of losing its last reviews.
     """
     with open(path, "rb") as handle:
         magic = handle.read(6)
-    if magic.startswith(b"\x1f\x8b"):
-        return gzip.open(path, "rb")
-    if magic.startswith(b"BZh"):
-        return bz2.open(path, "rb")
-    if magic.startswith(b"\xfd7zXZ\x00"):
-        return lzma.open(path, "rb")
-    return open(path, "rb")
+        raw = cast(BinaryIO, _PrefixedStream(magic, handle))
+        if magic.startswith(b"\x1f\x8b"):
+            stream = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb"))
+        elif magic.startswith(b"BZh"):
+            stream = cast(BinaryIO, bz2.BZ2File(raw, "rb"))
+        elif magic.startswith(b"\xfd7zXZ\x00"):
+            stream = cast(BinaryIO, lzma.LZMAFile(raw, "rb"))
+        else:
+            yield raw
+            return
+        # Closing a decompressor leaves the file object it reads open.
+        with stream:
+            yield stream
 
 
 def _read_aclimdb_archive(
@@ -1082,6 +1121,9 @@ def _read_jsonl(
     # Python's False == 0 and True == 1, with equal hashes, so a column that
     # mixes the two would merge each boolean into a numeric class.
     first_of_kind: dict[str, tuple[int, Hashable]] = {}
+    # The line and label of the first number and the first numeric string
+    # of each value, such as 1 and "1".
+    first_by_number: dict[Decimal, dict[str, tuple[int, Hashable]]] = {}
     # Splitting on "\n" only, because str.splitlines() would also split on
     # U+2028 and U+2029, which JSON allows unescaped inside strings.
     for line_number, line in enumerate(content.split("\n"), start=1):
@@ -1125,6 +1167,9 @@ def _read_jsonl(
                 first_of_kind.setdefault(kind, (line_number, label))
                 if len(first_of_kind) == 2:
                     _raise_mixed_boolean_labels(first_of_kind, label_column, path)
+            _check_number_string_label(
+                label, line_number, first_by_number, label_column, path
+            )
             labels.append(label)
     return texts, labels
 
@@ -1143,6 +1188,37 @@ def _raise_mixed_boolean_labels(
     )
 
 
+def _check_number_string_label(
+    label: Hashable,
+    line_number: int,
+    first_by_number: dict[Decimal, dict[str, tuple[int, Hashable]]],
+    column: str,
+    path: Path,
+) -> None:
+    """Raise ValueError when a JSON number and a JSON string label are one number.
+
+    The labels 1 and "1" are two classes, which predictions would write under
+    the same name, and 1 and "1.0" are two classes for one value.
+    """
+    number = _label_number(label)
+    if number is None:
+        return
+    kind = "string" if isinstance(label, str) else "number"
+    seen = first_by_number.setdefault(number, {})
+    seen.setdefault(kind, (line_number, label))
+    if len(seen) < 2:
+        return
+    number_line, number_label = seen["number"]
+    string_line, string_label = seen["string"]
+    raise ValueError(
+        f"column {column!r} of {path} mixes numeric and string labels of the "
+        f"same number: line {number_line} has {json.dumps(number_label)} and line "
+        f"{string_line} has {json.dumps(string_label)}, which would be two "
+        "classes. Write every label of the column as a number, or every one as "
+        'a string such as "1"'
+    )
+
+
 def load_table(
     path: str | os.PathLike[str],
     *,
@@ -1156,7 +1232,7 @@ def load_table(
 
     CSV and TSV files need a header row and may contain quoted fields with
     newlines. JSON Lines files contain one object per line, and blank lines are
-    skipped. A UTF-8 byte-order mark at the start is ignored.
+    skipped. A byte-order mark at the start is ignored.
 
     Args:
         path: The table file.
@@ -1165,7 +1241,8 @@ def load_table(
             only. CSV labels are strings, and JSON labels keep their JSON type,
             so JSON numbers that are equal, such as ``1`` and ``1.0``, are one
             class. A JSON label column may contain booleans or numbers but not
-            both, and no NaN or infinite number.
+            both, no number together with a string of the same number (``1``
+            and ``"1"``), and no NaN or infinite number.
         format: ``"csv"``, ``"tsv"``, ``"jsonl"``, or ``"auto"`` to choose
             by suffix (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.json``).
         encoding: Text encoding of the file.
@@ -1183,9 +1260,9 @@ def load_table(
             columns found).
         ValueError: If the format, encoding or errors handler is unknown,
             ``label_column`` equals ``text_column``, a text or label is empty
-            or missing, a line is malformed JSON, or a JSON label is not finite
-            or mixes booleans with numbers. Messages about a record give its
-            row or line.
+            or missing, a line is malformed JSON, or a JSON label is not finite,
+            mixes booleans with numbers or a number with a string of the same
+            number. Messages about a record give its row or line.
         TypeError: If a JSON text is not a string or a label is unhashable.
     """
     source = _check_path("path", path)
@@ -1313,7 +1390,8 @@ def _warn_numeric_label_clashes(
     """Log a warning when distinct labels read as the same number.
 
     CSV labels are strings, so ``"1"`` and ``"1.0"`` would silently become two
-    classes, as would the JSON values ``1`` and ``"1"``.
+    classes, as would the JSON strings ``"1"`` and ``"1.0"``. A JSON number and
+    a string of the same number are rejected while the file is read.
     """
     by_number: dict[Decimal, list[Hashable]] = {}
     for label in dict.fromkeys(labels):

@@ -14,7 +14,9 @@ higher).
 
 from __future__ import annotations
 
+import codecs
 import errno
+import io
 import json
 import logging
 import os
@@ -37,6 +39,7 @@ __all__ = [
     "bundle_kind",
     "describe_mismatch",
     "describe_non_regular_file",
+    "identify_bytes",
     "identify_file",
 ]
 
@@ -64,13 +67,16 @@ _NPY_MAGIC = b"\x93NUMPY"
 _TAR_MAGIC_OFFSET = 257
 _TAR_MAGICS = (b"ustar\x00", b"ustar  \x00")
 # Byte-order marks of UTF-32 before UTF-16, because the little-endian UTF-32
-# mark starts with the little-endian UTF-16 mark.
+# mark starts with the little-endian UTF-16 mark. Each has the codec that
+# reads the text and drops the mark, and every codec (as codecs.lookup names
+# it) that reads the text after the mark.
 _BYTE_ORDER_MARKS = (
-    (b"\xff\xfe\x00\x00", "UTF-32", "utf-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32", "utf-32"),
-    (b"\xff\xfe", "UTF-16", "utf-16"),
-    (b"\xfe\xff", "UTF-16", "utf-16"),
+    (b"\xff\xfe\x00\x00", "UTF-32", "utf-32", ("utf-32", "utf-32-le")),
+    (b"\x00\x00\xfe\xff", "UTF-32", "utf-32", ("utf-32", "utf-32-be")),
+    (b"\xff\xfe", "UTF-16", "utf-16", ("utf-16", "utf-16-le")),
+    (b"\xfe\xff", "UTF-16", "utf-16", ("utf-16", "utf-16-be")),
 )
+_UTF8_MARK = b"\xef\xbb\xbf"
 _WORD2VEC_HEADER = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n")
 
 
@@ -89,6 +95,9 @@ class FileKind:
             this kind was expected, or None.
         encoding: The Python codec that a byte-order mark at the start of a
             text file names, such as ``"utf-16"``, or None.
+        mark_readers: The codecs, as ``codecs.lookup`` names them, that read
+            the text after that byte-order mark, such as ``("utf-16",
+            "utf-16-le")``; empty when the file has no byte-order mark.
     """
 
     name: str
@@ -96,6 +105,22 @@ class FileKind:
     use: str | None = None
     origin: str | None = None
     encoding: str | None = None
+    mark_readers: tuple[str, ...] = ()
+
+    def reads_with(self, encoding: str) -> bool:
+        """Return whether codec ``encoding`` reads this file's text correctly.
+
+        A codec that does not match the byte-order mark decodes the mark and
+        the text into other characters, or fails. An unknown codec returns
+        True, because the loaders reject it with their own message.
+        """
+        if not self.mark_readers:
+            return True
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            return True
+        return name in self.mark_readers
 
 
 _VECTORS_USE = "Pass it to `embedsent train --vectors` or `embedsent select --vectors`."
@@ -160,10 +185,27 @@ def identify_file(path: str | os.PathLike) -> FileKind:
             head = handle.read(_SNIFF_BYTES)
     except OSError as error:
         return FileKind(f"an unreadable file ({error.strerror})", "unreadable")
+    if head.startswith(_ZIP_MAGIC):
+        return _identify_zip(path, str(path))
+    return _identify_head(head)
+
+
+def identify_bytes(content: bytes, source: str) -> FileKind:
+    """Return the kind of ``content``, the whole content of a stream.
+
+    ``source`` names the stream in log messages, such as ``<stdin>``. Use it
+    for input read in full, such as standard input, which
+    :func:`identify_file` cannot read twice.
+    """
+    if content.startswith(_ZIP_MAGIC):
+        return _identify_zip(io.BytesIO(content), source)
+    return _identify_head(content[:_SNIFF_BYTES])
+
+
+def _identify_head(head: bytes) -> FileKind:
+    """Return the kind of a file or stream that starts with ``head``, not a zip."""
     if not head:
         return EMPTY
-    if head.startswith(_ZIP_MAGIC):
-        return _identify_zip(path)
     # Pickle protocol 2 and later start with the PROTO opcode and its number.
     if len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return FileKind(
@@ -184,19 +226,31 @@ def identify_file(path: str | os.PathLike) -> FileKind:
         )
     if head.startswith(_NPY_MAGIC):
         return FileKind("a NumPy .npy array file", "npy")
-    for mark, label, codec in _BYTE_ORDER_MARKS:
+    for mark, label, codec, readers in _BYTE_ORDER_MARKS:
         if head.startswith(mark):
-            return FileKind(
-                f"a {label} text file (it starts with a {label} byte-order mark)",
-                "text",
-                encoding=codec,
-            )
+            return _marked_text(label, codec, readers)
+    if head.startswith(_UTF8_MARK):
+        found = _identify_uncompressed(head[len(_UTF8_MARK) :])
+        # Word-vector readers drop the mark themselves, so only plain text
+        # is named by its mark.
+        if found.category == "text":
+            return _marked_text("UTF-8", "utf-8", ("utf-8", "utf-8-sig"))
+        return found
     return _identify_uncompressed(head)
 
 
-def _identify_zip(path: Path) -> FileKind:
+def _marked_text(label: str, codec: str, readers: tuple[str, ...]) -> FileKind:
+    return FileKind(
+        f"a {label} text file (it starts with a {label} byte-order mark)",
+        "text",
+        encoding=codec,
+        mark_readers=readers,
+    )
+
+
+def _identify_zip(file: Path | io.BytesIO, source: str) -> FileKind:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(file) as archive:
             names = archive.namelist()
             if _META_ENTRY not in names:
                 return _foreign_zip(names)
@@ -204,7 +258,9 @@ def _identify_zip(path: Path) -> FileKind:
                 meta_bytes = np.lib.format.read_array(entry, allow_pickle=False)
         meta = json.loads(meta_bytes.tobytes())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        logger.debug("%s starts like a zip archive but cannot be read: %s", path, error)
+        logger.debug(
+            "%s starts like a zip archive but cannot be read: %s", source, error
+        )
         return DAMAGED_ZIP
     if not isinstance(meta, dict):
         return FileKind("an .npz file with damaged embedsent metadata", "damaged")

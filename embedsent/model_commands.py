@@ -18,9 +18,11 @@ from embedsent.candidates import SelectionGrid, build_candidates
 from embedsent.cli_input import (
     check_sample_size,
     load_labeled_table,
+    load_vectors_file,
 )
 from embedsent.cli_paths import TABLE_SUFFIXES
 from embedsent.cli_types import (
+    DEFAULT_TEXT_COLUMN,
     add_encoding_options,
     bounded,
     config_value,
@@ -66,7 +68,7 @@ def add_labeled_options(
     )
     parser.add_argument(
         "--text-column",
-        default="text",
+        default=DEFAULT_TEXT_COLUMN,
         help="column (CSV/TSV header) or key (JSONL) that contains the texts in "
         "a table --data file (default: %(default)s)",
     )
@@ -277,12 +279,7 @@ def _vector_sources(args, seed: int, unlabeled: list[str]) -> dict[str, WordVect
         suffix = 2
         while name in sources or name in ("jax", "gensim"):
             name, suffix = f"{stem}_{suffix}", suffix + 1
-        sources[name] = WordVectors.load(
-            path,
-            format=args.vectors_format,
-            encoding=args.vectors_encoding,
-            errors=args.vectors_errors,
-        )
+        sources[name] = load_vectors_file(path, args)
     if args.pretrain or args.gensim:
         if args.unlabeled:
             unlabeled = _load_unlabeled_file(args)

@@ -6,11 +6,11 @@ language with an HTTP client can request predictions. Endpoints:
 - ``GET /`` returns a short usage description with the request limits.
 - ``GET /health`` returns ``{"status": "ok", "classes": [...],
   "embedsent_version": ...}``.
-- ``POST /predict`` takes ``{"texts": ["...", ...]}`` or ``{"text": "..."}``
-  and returns ``{"predictions": [{"label": ..., "probabilities": {class: p},
-  "known_tokens": n}]}`` in input order. Labels, probabilities and
-  ``known_tokens`` (the text's tokens that have a word vector) are those of
-  ``embedsent predict``.
+- ``POST /predict`` takes ``{"texts": ["...", ...]}`` or ``{"text": "..."}``,
+  with no other keys, and returns ``{"predictions": [{"label": ...,
+  "probabilities": {class: p}, "known_tokens": n}]}`` in input order.
+  Labels, probabilities and ``known_tokens`` (the text's tokens that have a
+  word vector) are those of ``embedsent predict``.
 
 Errors are JSON objects ``{"error": "..."}`` with a 4xx or 5xx status code,
 and the server keeps serving after them. Each connection carries one request
@@ -413,18 +413,34 @@ def _parse_json(body: bytes) -> Any:
         ) from error
 
 
+# The keys that a /predict request body may contain.
+_PREDICT_KEYS = ("texts", "text")
+
+
 def _parse_texts(document: Any, max_texts: int) -> list[str]:
     """Return the texts of a parsed ``/predict`` body.
 
     Raises:
-        _RequestError: 400 for a malformed body, 413 for more than
-            ``max_texts`` texts.
+        _RequestError: 400 for a malformed body or a key other than "texts"
+            and "text", 413 for more than ``max_texts`` texts.
     """
     if not isinstance(document, dict):
         raise _RequestError(
             HTTPStatus.BAD_REQUEST,
             "request body must be a JSON object such as "
             f'{{"texts": ["a great film"]}}, got a JSON {_json_type(document)}',
+        )
+    # A misspelt key, such as "txts" next to "texts", would otherwise be
+    # ignored without a sign that the request was not what the client meant.
+    unknown = [key for key in document if key not in _PREDICT_KEYS]
+    if unknown:
+        names = ", ".join(json.dumps(_shorten(key, 40)) for key in unknown[:10])
+        if len(unknown) > 10:
+            names += f" and {len(unknown) - 10} more"
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f"request body has unknown keys {names}; the allowed keys are "
+            '"texts" (a list of strings) or "text" (one string)',
         )
     if "texts" in document and "text" in document:
         raise _RequestError(

@@ -32,6 +32,7 @@ from embedsent.file_kinds import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "first_dangling_link",
     "first_non_folder",
     "load_bundle",
     "save_bundle",
@@ -101,6 +102,20 @@ def first_non_folder(path: str | os.PathLike) -> Path | None:
     folder = Path(path)
     for part in (folder, *folder.parents):
         if part.exists() and not part.is_dir():
+            return part
+    return None
+
+
+def first_dangling_link(path: str | os.PathLike) -> Path | None:
+    """Return the first of ``path`` and its parents that is a dangling link.
+
+    A dangling link is a symbolic link whose target does not exist. Creating a
+    folder there fails with "File exists", because the link itself exists.
+    Returns None when no such link is found.
+    """
+    folder = Path(path)
+    for part in (folder, *folder.parents):
+        if part.is_symlink() and not part.exists():
             return part
     return None
 

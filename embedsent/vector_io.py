@@ -33,6 +33,7 @@ import numpy as np
 
 from embedsent.storage import write_atomic
 from embedsent.vector_parse import (
+    VectorFileError,
     find_binary_evidence,
     quote_bytes,
     read_binary_rows,
@@ -177,11 +178,15 @@ def _reject_binary_body(handle: BinaryIO, path: Path, offset: int, dim: int) -> 
     index = find_binary_evidence(sample, dim, at_eof=at_eof)
     if index is None:
         return
-    raise ValueError(
+    problem = (
         f"{path} looks like binary word2vec, not text: its rows contain byte "
         f"{sample[index]:#04x} at byte offset {offset + index}, which a text "
-        "row does not. Pass binary=True or format='word2vec-binary' (CLI: "
-        "--vectors-format word2vec-binary)"
+        "row does not"
+    )
+    raise VectorFileError(
+        f"{problem}. Pass binary=True or format='word2vec-binary' (CLI: "
+        "--vectors-format word2vec-binary)",
+        f"{problem}. Pass --vectors-format word2vec-binary",
     )
 
 
@@ -194,11 +199,15 @@ def _parse_header(raw: bytes, path: Path) -> tuple[int, int]:
     else:
         valid = len(fields) == 2 and all(field.isdigit() for field in fields)
     if not valid:
-        raise ValueError(
+        problem = (
             f"{path}: invalid word2vec header {quote_bytes(raw)}; expected "
             "'<number of words> <dimension>', such as '50000 100'. A file without "
-            "a header is GloVe: read it with load_glove() or load(format='glove') "
-            "(CLI: --vectors-format glove)"
+            "a header is GloVe"
+        )
+        raise VectorFileError(
+            f"{problem}: read it with load_glove() or load(format='glove') (CLI: "
+            "--vectors-format glove)",
+            f"{problem}: pass --vectors-format glove",
         )
     count, dim = int(fields[0]), int(fields[1])
     if count < 1 or dim < 1:
@@ -261,10 +270,15 @@ def read_word2vec(
             "is wrong"
         )
     if limit is None and extra is not None:
-        raise ValueError(
+        problem = (
             f"{source}: the header declares {count} words but more rows follow "
-            f"at {extra_where}; fix the header, or pass limit={count} to read "
-            "only the declared rows"
+            f"at {extra_where}"
+        )
+        # The command line has no flag that sets limit.
+        raise VectorFileError(
+            f"{problem}; fix the header, or pass limit={count} to read only the "
+            "declared rows",
+            f"{problem}; fix the header's word count, or remove the extra rows",
         )
     return words, vectors
 

@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "ASCII_WHITESPACE",
     "WHITESPACE_RE",
+    "VectorFileError",
     "find_binary_evidence",
     "quote_bytes",
     "read_binary_rows",
@@ -38,19 +39,42 @@ _MAX_WORD_BYTES = 1 << 16
 _READ_CHUNK_BYTES = 1 << 22
 
 
+class VectorFileError(ValueError):
+    """A word-vector file that cannot be read, with a fix for each kind of caller.
+
+    ``str(error)`` advises Python callers with parameters such as ``encoding=``.
+
+    Attributes:
+        cli_message: The same message with the fix in ``embedsent`` flags,
+            such as ``--vectors-encoding``, and without Python parameters.
+    """
+
+    def __init__(self, message: str, cli_message: str) -> None:
+        super().__init__(message)
+        self.cli_message = cli_message
+
+
 # Control bytes that a text vectors file does not contain: C0 controls other
 # than ASCII whitespace, and DEL. About 11% of uniformly random bytes are
 # among them, so the float32 values of a binary file contain them quickly.
 _NON_TEXT_BYTES_RE = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 
 
-def _binary_hint(raw: bytes) -> str:
+def _binary_hints(raw: bytes) -> tuple[str, str]:
+    """Return the hints, for Python callers and for the CLI, that ``raw`` is binary.
+
+    Both are empty when ``raw`` has no control bytes.
+    """
     if not _NON_TEXT_BYTES_RE.search(raw):
-        return ""
-    return (
+        return "", ""
+    evidence = (
         "; the line contains control bytes that text files do not, so the file "
-        "may be binary word2vec: pass binary=True or format='word2vec-binary' "
-        "(CLI: --vectors-format word2vec-binary)"
+        "may be binary word2vec: pass "
+    )
+    return (
+        f"{evidence}binary=True or format='word2vec-binary' (CLI: "
+        "--vectors-format word2vec-binary)",
+        f"{evidence}--vectors-format word2vec-binary",
     )
 
 
@@ -141,18 +165,26 @@ def _decode_word(
     try:
         word = raw.decode(encoding, errors)
     except UnicodeDecodeError as exc:
-        raise ValueError(
+        problem = (
             f"{path}: the word at {where} (byte offset {offset + exc.start}) is "
-            f"not valid {encoding}: {exc.reason}; pass the file's encoding (for "
-            "example encoding='latin-1'; CLI: --vectors-encoding latin-1), or "
+            f"not valid {encoding}: {exc.reason}"
+        )
+        raise VectorFileError(
+            f"{problem}; pass the file's encoding (for example "
+            "encoding='latin-1'; CLI: --vectors-encoding latin-1), or "
             "errors='replace' or errors='ignore' (CLI: --vectors-errors) to "
-            "substitute or drop undecodable bytes"
+            "substitute or drop undecodable bytes",
+            f"{problem}; pass the file's encoding with --vectors-encoding, for "
+            "example --vectors-encoding latin-1, or pass --vectors-errors replace "
+            "or --vectors-errors ignore to substitute or drop undecodable bytes",
         ) from None
     if not word:
-        raise ValueError(
-            f"{path}: the word at {where} is empty after decoding with "
-            f"errors={errors!r}; use errors='replace' to keep such words (CLI: "
-            "--vectors-errors replace)"
+        problem = f"{path}: the word at {where} is empty after decoding"
+        raise VectorFileError(
+            f"{problem} with errors={errors!r}; use errors='replace' to keep such "
+            "words (CLI: --vectors-errors replace)",
+            f"{problem} with --vectors-errors {errors}; pass --vectors-errors "
+            "replace to keep such words",
         )
     return word
 
@@ -211,8 +243,11 @@ def read_text_rows(
                     where=where,
                     offset=word_offset,
                 )
-            except ValueError as exc:
-                raise ValueError(f"{exc}{_binary_hint(raw)}") from None
+            except VectorFileError as exc:
+                python_hint, cli_hint = _binary_hints(raw)
+                raise VectorFileError(
+                    f"{exc}{python_hint}", f"{exc.cli_message}{cli_hint}"
+                ) from None
             values = fields[1:]
             if rows is None:
                 if not values:
@@ -223,17 +258,19 @@ def read_text_rows(
                 rows = _RowBuffer(len(values), capacity)
             expected = rows.rows.shape[1]
             if len(values) != expected:
-                hint = _binary_hint(raw)
+                python_hint, cli_hint = _binary_hints(raw)
                 if glove and len(words) == 1 and expected == 1 and words[0].isdigit():
-                    hint = (
-                        "; line 1 looks like a word2vec header, so read the file "
-                        "with load_word2vec() or load(format='auto') (CLI: "
-                        "--vectors-format word2vec)"
+                    header = "; line 1 looks like a word2vec header, so "
+                    python_hint = (
+                        f"{header}read the file with load_word2vec() or "
+                        "load(format='auto') (CLI: --vectors-format word2vec)"
                     )
-                raise ValueError(
+                    cli_hint = f"{header}pass --vectors-format word2vec"
+                problem = (
                     f"{path}: line {line_no} (word {word!r}) has {len(values)} "
-                    f"values but {expected} were expected{hint}"
+                    f"values but {expected} were expected"
                 )
+                raise VectorFileError(f"{problem}{python_hint}", f"{problem}{cli_hint}")
             first_line = line_of_word.get(word)
             if first_line is not None:
                 raise ValueError(
@@ -244,10 +281,13 @@ def read_text_rows(
                 rows.append(values)
             except ValueError:
                 bad = next(value for value in values if not _is_number(value))
-                raise ValueError(
+                problem = (
                     f"{path}: line {line_no} (word {word!r}) contains "
                     f"{quote_bytes(bad, 40)}, which is not a number"
-                    f"{_binary_hint(raw)}"
+                )
+                python_hint, cli_hint = _binary_hints(raw)
+                raise VectorFileError(
+                    f"{problem}{python_hint}", f"{problem}{cli_hint}"
                 ) from None
             line_of_word[word] = line_no
             words.append(word)
@@ -358,10 +398,13 @@ def _reject_text_record(vector: bytes, path: Path) -> None:
     text file read as binary does, and would otherwise load as garbage floats.
     """
     if len(vector) >= 8 and set(vector) <= _TEXT_NUMBER_BYTES:
-        raise ValueError(
-            f"{path}: the first vector is text ({quote_bytes(vector, 40)}), so this "
-            "is a word2vec text file; load it with binary=False (CLI: "
-            "--vectors-format word2vec)"
+        problem = (
+            f"{path}: the first vector is text ({quote_bytes(vector, 40)}), so "
+            "this is a word2vec text file"
+        )
+        raise VectorFileError(
+            f"{problem}; load it with binary=False (CLI: --vectors-format word2vec)",
+            f"{problem}; pass --vectors-format word2vec",
         )
 
 

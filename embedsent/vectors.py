@@ -44,6 +44,7 @@ from embedsent.vector_io import (
     write_glove,
     write_word2vec,
 )
+from embedsent.vector_parse import VectorFileError
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -572,11 +573,13 @@ class WordVectors:
             try:
                 loaded = keyed_vectors_class.load(str(source))
             except (pickle.UnpicklingError, EOFError) as error:
-                raise ValueError(
+                problem = (
                     f"{source} could not be read as a gensim KeyedVectors file "
                     f"({error}); pass a file that gensim's KeyedVectors.save "
-                    "wrote, or name the file's format with format= (CLI: "
-                    "--vectors-format)"
+                    "wrote, or name the file's format with "
+                )
+                raise VectorFileError(
+                    problem + "format=", problem + "--vectors-format"
                 ) from error
             keyed = getattr(loaded, "wv", loaded)
             return cls.from_gensim(keyed)

@@ -1,7 +1,9 @@
+import gzip
 import importlib.metadata
 import logging
 import os
 import re
+import tarfile
 
 import numpy as np
 import pytest
@@ -9,8 +11,10 @@ import pytest
 from embedsent import bench
 from embedsent.bench import (
     BenchConfig,
+    CorpusTooSmallError,
     DeviceCountError,
     PrivateMemorySampler,
+    TokenFileError,
     TrialError,
     _child,
     _child_environment,
@@ -451,7 +455,7 @@ def test_token_file_replaces_data(tmp_path, tokens_file):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_tokens_skips_missing_data(tmp_path, tokens_file, monkeypatch, capsys):
+def test_cli_tokens_leaves_data_unset(tokens_file, monkeypatch):
     seen = {}
 
     def record(config, progress=None):
@@ -460,10 +464,19 @@ def test_cli_tokens_skips_missing_data(tmp_path, tokens_file, monkeypatch, capsy
 
     monkeypatch.setattr(bench, "run_benchmark", record)
     monkeypatch.setattr(bench, "format_summary", lambda report: "summary")
-    argv = ["--no-progress", "bench", "sgns", "--data", str(tmp_path / "absent")]
-    assert main([*argv, "--tokens", str(tokens_file), *ONE_TRIAL]) == 0
+    argv = ["--no-progress", "bench", "sgns", "--tokens", str(tokens_file)]
+    assert main([*argv, *ONE_TRIAL]) == 0
     assert seen["config"].tokens == str(tokens_file)
     assert seen["config"].data is None
+
+
+def test_cli_rejects_data_with_tokens(tmp_path, tokens_file, capsys):
+    argv = ["--no-progress", "bench", "sgns", "--data", str(tmp_path / "absent")]
+    with pytest.raises(SystemExit) as stopped:
+        main([*argv, "--tokens", str(tokens_file), *ONE_TRIAL])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --tokens: not allowed with argument --data" in err
 
 
 def test_cli_missing_tokens_file_names_flag(tmp_path, capsys):
@@ -480,3 +493,143 @@ def test_cli_tokens_rejects_max_docs(tokens_file, capsys):
     err = capsys.readouterr().err
     assert "--max-docs 5 draws reviews from --data" in err
     assert "keep fewer lines in the token file" in err
+
+
+def test_config_rejects_data_with_tokens(tokens_file):
+    with pytest.raises(ValueError, match="both name the corpus"):
+        BenchConfig(data="aclImdb.tar.gz", tokens=str(tokens_file))
+
+
+def test_config_needs_data_or_tokens():
+    with pytest.raises(ValueError, match="data and tokens are both None"):
+        BenchConfig(data=None)
+
+
+def _write_gzip(path, data: bytes):
+    path.write_bytes(gzip.compress(data))
+    return path
+
+
+def _tar_gz(tmp_path):
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    (folder / "0_0.txt").write_text("a good film", encoding="utf-8")
+    archive = tmp_path / "reviews.tar.gz"
+    with tarfile.open(archive, "w:gz") as handle:
+        handle.add(folder, arcname="aclImdb")
+    return archive
+
+
+# Each unreadable token file: its name, a function that writes it, and the
+# start of the problem and of the fix that TokenFileError states.
+BAD_TOKEN_FILES = {
+    "binary": (
+        "tokens.txt",
+        lambda path: path.write_bytes(b"\x00\x01\x02\xff" * 64),
+        "is a binary file of unknown format, not a token file",
+        "a token file is UTF-8 text",
+    ),
+    "latin-1": (
+        "tokens.txt",
+        lambda path: path.write_bytes("good film\ncafé plot\n".encode("latin-1")),
+        "is not valid UTF-8 (invalid continuation byte at byte 13, line 2)",
+        "token files are UTF-8, so convert it",
+    ),
+    "gz name, plain text": (
+        "tokens.txt.gz",
+        lambda path: path.write_text("good film\n", encoding="utf-8"),
+        "has a name that ends in .gz, but it is not gzip-compressed (it is a "
+        "text file)",
+        "rename it without .gz",
+    ),
+    "gzip without .gz": (
+        "tokens.txt",
+        lambda path: _write_gzip(path, b"good film\n"),
+        "is gzip-compressed, but its name does not end in .gz",
+        "rename it so that its name ends in .gz",
+    ),
+    "truncated gzip": (
+        "tokens.txt.gz",
+        lambda path: path.write_bytes(gzip.compress(b"good film\n" * 500)[:40]),
+        "is a damaged or truncated gzip file (Compressed file ended",
+        "write it again with benchmarks/prepare_gpu_bench.py",
+    ),
+    "latin-1 in gzip": (
+        "tokens.txt.gz",
+        lambda path: _write_gzip(path, "café\n".encode("latin-1")),
+        "is not valid UTF-8 (invalid continuation byte at byte 3, line 1)",
+        "token files are UTF-8",
+    ),
+    "aclImdb archive": (
+        "aclImdb.tar.gz",
+        lambda path: path.write_bytes(_tar_gz(path.parent).read_bytes()),
+        "is a gzip-compressed tar archive, not a token file",
+        "an aclImdb archive is read as data",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TOKEN_FILES))
+def test_read_tokens_names_file_problem(tmp_path, case):
+    name, write, problem, fix = BAD_TOKEN_FILES[case]
+    path = tmp_path / name
+    write(path)
+    with pytest.raises(TokenFileError) as raised:
+        bench.read_tokens(path)
+    assert raised.value.path == str(path)
+    assert raised.value.problem.startswith(problem)
+    assert raised.value.fix.startswith(fix)
+    assert str(raised.value).startswith(f"token file {path} {problem}")
+
+
+@pytest.mark.parametrize("case", ["binary", "latin-1", "truncated gzip"])
+def test_cli_bad_token_file_one_line(tmp_path, capsys, case):
+    name, write, problem, _ = BAD_TOKEN_FILES[case]
+    path = tmp_path / name
+    write(path)
+    argv = ["--no-progress", "bench", "sgns", "--tokens", str(path), *ONE_TRIAL]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"embedsent bench: error: --tokens {path} {problem}")
+    assert "prepare_gpu_bench.py" in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content", ["", "\n \n"], ids=["empty", "blank lines"])
+def test_cli_empty_token_file_names_file(tmp_path, capsys, content):
+    path = tmp_path / "tokens.txt"
+    path.write_text(content, encoding="utf-8")
+    argv = ["--no-progress", "bench", "sgns", "--tokens", str(path), *ONE_TRIAL]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"embedsent bench: error: --tokens {path} contains no tokens (it is "
+        "empty or has only blank lines)"
+    )
+    assert "--data" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_small_token_file_names_tokens(tmp_path, capsys):
+    path = tmp_path / "tokens.txt"
+    path.write_text(RARE_WORDS_REVIEW + "\n", encoding="utf-8")
+    argv = ["--no-progress", "bench", "sgns", "--tokens", str(path), *ONE_TRIAL]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"embedsent bench: error: --tokens {path}: no word occurs")
+    assert err.rstrip().endswith("pass a token file with more documents")
+    assert "--data" not in err
+
+
+def test_small_token_file_error_names_file(tmp_path):
+    path = tmp_path / "tokens.txt"
+    path.write_text(RARE_WORDS_REVIEW + "\n", encoding="utf-8")
+    config = BenchConfig(data=None, tokens=str(path))
+    with pytest.raises(CorpusTooSmallError) as raised:
+        bench._tokens_file(config, tmp_path)
+    assert raised.value.token_file == str(path)
+    assert raised.value.max_docs is None
+    assert str(raised.value).endswith(
+        f"use a token file with more documents than {path}"
+    )

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "prepare_gpu_bench.py"
 
 
@@ -31,3 +33,77 @@ def test_prepare_rejects_missing_data(tmp_path):
     assert completed.returncode == 2
     assert "file or folder not found" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def _run_prepare(*argv: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(SCRIPT), *argv, "--no-wheels"]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def _error_line(completed: subprocess.CompletedProcess) -> str:
+    """Return the last line of standard error, after asserting a clean exit 2."""
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    return completed.stderr.strip().splitlines()[-1]
+
+
+def _one_review_aclimdb(tmp_path):
+    root = tmp_path / "aclImdb"
+    for folder in ("train/pos", "train/neg", "train/unsup", "test/pos", "test/neg"):
+        (root / folder).mkdir(parents=True)
+    (root / "train/unsup/0_0.txt").write_text("A good film!", encoding="utf-8")
+    return root
+
+
+def test_prepare_rejects_out_dir_that_is_file(tmp_path):
+    out_file = tmp_path / "gpu"
+    out_file.write_text("", encoding="utf-8")
+    data = str(_one_review_aclimdb(tmp_path))
+    line = _error_line(_run_prepare("--data", data, "--out-dir", str(out_file)))
+    assert line == (
+        f"prepare_gpu_bench.py: error: --out-dir {out_file} is a file, not a "
+        "folder; pass a folder path, or a path that does not exist yet"
+    )
+
+
+def test_prepare_rejects_out_dir_below_file(tmp_path):
+    out_file = tmp_path / "gpu"
+    out_file.write_text("", encoding="utf-8")
+    data = str(_one_review_aclimdb(tmp_path))
+    out_dir = out_file / "sub"
+    line = _error_line(_run_prepare("--data", data, "--out-dir", str(out_dir)))
+    assert line.startswith(
+        f"prepare_gpu_bench.py: error: --out-dir cannot create folder {out_dir}, "
+        f"because {out_file} is a file"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("reviews.csv", b"text,label\ngood film,pos\n", "a text file"),
+        ("random.bin", bytes(range(256)) * 4, "a binary file of unknown format"),
+    ],
+)
+def test_prepare_rejects_data_file_of_other_kind(tmp_path, name, content, kind):
+    data = tmp_path / name
+    data.write_bytes(content)
+    out_dir = tmp_path / "gpu"
+    line = _error_line(_run_prepare("--data", str(data), "--out-dir", str(out_dir)))
+    assert line == (
+        f"prepare_gpu_bench.py: error: --data {data} is {kind}, not an aclImdb "
+        "folder or archive; pass an aclImdb folder or its .tar.gz"
+    )
+    assert not out_dir.exists()
+
+
+def test_prepare_rejects_folder_without_aclimdb_layout(tmp_path):
+    data = tmp_path / "reviews"
+    data.mkdir()
+    (data / "a.txt").write_text("a good film", encoding="utf-8")
+    out_dir = tmp_path / "gpu"
+    line = _error_line(_run_prepare("--data", str(data), "--out-dir", str(out_dir)))
+    assert line.startswith(
+        f"prepare_gpu_bench.py: error: --data {data}: no aclImdb dataset in {data}"
+    )
+    assert not (out_dir / "tokens.txt.gz").exists()

@@ -599,6 +599,39 @@ def test_pretrain_reads_named_text_column(tmp_path, capsys, suffix):
     assert "\nzorblax " in out.read_text()
 
 
+def test_pretrain_txt_with_text_column_warns(tmp_path, caplog):
+    texts = tmp_path / "reviews.txt"
+    texts.write_text("good film\nbad plot\n")
+    out = tmp_path / "v.txt"
+    argv = ["--no-progress", "pretrain", "--data", str(texts), "--out", str(out)]
+    with caplog.at_level(logging.WARNING, logger="embedsent.cli_checks"):
+        assert main([*argv, "--text-column", "review", *TINY]) == 0
+    assert "--text-column 'review' is ignored" in caplog.text
+    assert f"--data {texts} is not one" in caplog.text
+
+
+def test_table_with_text_column_does_not_warn(tmp_path, caplog):
+    from argparse import Namespace
+
+    from embedsent.cli_checks import warn_ignored_flags
+
+    args = Namespace(data="default", unlabeled="texts.csv", text_column="review")
+    with caplog.at_level(logging.WARNING, logger="embedsent.cli_checks"):
+        warn_ignored_flags(args)
+    assert caplog.records == []
+
+
+def test_corpus_and_txt_with_text_column_warn(caplog):
+    from argparse import Namespace
+
+    from embedsent.cli_checks import warn_ignored_flags
+
+    args = Namespace(data="default", unlabeled="texts.txt", text_column="review")
+    with caplog.at_level(logging.WARNING, logger="embedsent.cli_checks"):
+        warn_ignored_flags(args)
+    assert "neither --data default nor --unlabeled texts.txt is one" in caplog.text
+
+
 def _interrupt_after_first_epoch(monkeypatch):
     """Make SGNS training stop with KeyboardInterrupt once epoch 1's checkpoint
     is written."""
@@ -682,6 +715,47 @@ def test_train_rejects_id_label_column(tmp_path, tiny_pretrained, capsys, suffix
     assert "looks like an id or text column" in err
     assert "Columns found: ['id', 'text', 'label']" in err
     assert not (tmp_path / "model.npz").exists()
+
+
+def test_train_number_and_string_label_error_alone(
+    tmp_path, tiny_pretrained, capsys, caplog
+):
+    records = [("good film", 1), ("bad film", 0), ("good plot", "1")]
+    lines = [json.dumps({"text": text, "label": label}) for text, label in records]
+    table = tmp_path / "labeled.jsonl"
+    table.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.WARNING):
+        assert _train_on_table(tmp_path, tiny_pretrained, table) == 2
+    err = capsys.readouterr().err
+    assert "mixes numeric and string labels of the same number" in err
+    assert caplog.records == []
+
+
+def test_train_near_unique_label_column_warns(tmp_path, tiny_pretrained, caplog):
+    ids = [1, 2, 3, 3, 4, 5, 6, 6]
+    texts = ["good film", "bad film", "good plot", "bad plot"] * 2
+    rows = [f"{i},{text},pos" for i, text in zip(ids, texts, strict=True)]
+    table = tmp_path / "labeled.csv"
+    table.write_text("id,text,label\n" + "\n".join(rows) + "\n")
+    with caplog.at_level(logging.WARNING, logger="embedsent.cli_input"):
+        code = _train_on_table(tmp_path, tiny_pretrained, table, "--label-column", "id")
+    assert code == 0
+    assert f"--label-column 'id': 6 classes among the 8 rows of {table}" in caplog.text
+    assert "fewer than two texts per class on average" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [["a", "b", "c", "a", "b", "c"], ["pos", "neg", "pos"]],
+    ids=["half-as-many-classes", "two-classes"],
+)
+def test_train_label_column_without_warning(tmp_path, tiny_pretrained, caplog, labels):
+    rows = [f"good film {i},{label}" for i, label in enumerate(labels)]
+    table = tmp_path / "labeled.csv"
+    table.write_text("text,label\n" + "\n".join(rows) + "\n")
+    with caplog.at_level(logging.WARNING, logger="embedsent.cli_input"):
+        assert _train_on_table(tmp_path, tiny_pretrained, table) == 0
+    assert "--label-column" not in caplog.text
 
 
 def test_train_accepts_two_texts_of_two_classes(tmp_path, tiny_pretrained):

@@ -148,3 +148,91 @@ def test_read_text_drops_byte_order_mark(tmp_path):
     path = tmp_path / "bom.txt"
     path.write_bytes(b"\xef\xbb\xbfgood film\n")
     assert read_text(path) == "good film\n"
+
+
+UTF8_CSV = "text,label\ngood café,pos\ngreat film,pos\nawful film,neg\nbad plot,neg\n"
+UTF8_JSONL = "".join(
+    json.dumps({"text": text, "label": label}) + "\n"
+    for text, label in [("good café", "pos"), ("great film", "pos")]
+    + [("awful film", "neg"), ("bad plot", "neg")]
+)
+# Each codec that keeps a byte-order mark, with the mark it reads.
+ENDIAN_MARKS = [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")]
+
+
+def _train_argv(files, data, *extra):
+    argv = ["train", "--vectors", str(files["vectors"]), "--data", str(data)]
+    argv += ["--out", str(files["folder"] / "bom.npz"), "--hidden-size", "0"]
+    return [*argv, "--classifier-epochs", "2", *extra]
+
+
+@pytest.mark.parametrize(("codec", "mark"), ENDIAN_MARKS)
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_load_table_drops_bom_with_endian_codec(tmp_path, codec, mark, suffix):
+    content = UTF8_CSV if suffix == ".csv" else UTF8_JSONL
+    path = tmp_path / f"table{suffix}"
+    path.write_bytes(mark + content.encode(codec))
+    labeled = load_table(path, encoding=codec)
+    assert labeled.texts[0] == "good café"
+    assert len(labeled) == 4
+
+
+@pytest.mark.parametrize(("codec", "mark"), ENDIAN_MARKS)
+def test_train_utf16_bom_csv_with_endian_codec(files, tmp_path, capsys, codec, mark):
+    path = tmp_path / "table.csv"
+    path.write_bytes(mark + UTF8_CSV.encode(codec))
+    assert main(_train_argv(files, path, "--encoding", codec)) == 0
+    assert "trained on 4 texts" in capsys.readouterr().out
+
+
+def test_train_utf16_bom_jsonl_advises_utf16(files, tmp_path, capsys):
+    path = tmp_path / "table.jsonl"
+    path.write_bytes(UTF8_JSONL.encode("utf-16"))
+    assert main(_train_argv(files, path)) == 2
+    err = capsys.readouterr().err
+    assert "starts with a UTF-16 byte-order mark" in err
+    assert "pass --encoding utf-16" in err
+    assert "utf-8-sig" not in err
+
+
+def test_train_bom_of_other_byte_order_advises_utf16(files, tmp_path, capsys):
+    path = tmp_path / "table.jsonl"
+    path.write_bytes(b"\xff\xfe" + UTF8_JSONL.encode("utf-16-le"))
+    assert main(_train_argv(files, path, "--encoding", "utf-16-be")) == 2
+    err = capsys.readouterr().err
+    assert "but --encoding is utf-16-be; pass --encoding utf-16" in err
+
+
+def test_train_utf8_bom_read_as_latin1_advises_utf8(files, tmp_path, capsys):
+    path = tmp_path / "table.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + UTF8_JSONL.encode("utf-8"))
+    assert main(_train_argv(files, path, "--encoding", "latin-1")) == 2
+    err = capsys.readouterr().err
+    assert "starts with a UTF-8 byte-order mark" in err
+    assert "but --encoding is latin-1; pass --encoding utf-8" in err
+
+
+def test_predict_utf16_stdin_advises_utf16(files, capsys, monkeypatch):
+    raw = "good café\n".encode("utf-16")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    assert main(["predict", "--model", str(files["model"])]) == 2
+    err = capsys.readouterr().err
+    assert "<stdin> is a UTF-16 text file" in err
+    assert "pass --encoding utf-16" in err
+
+
+def test_predict_utf16_stdin_reads_with_encoding(files, capsys, monkeypatch):
+    raw = "good café\n".encode("utf-16")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    argv = ["predict", "--model", str(files["model"]), "--encoding", "utf-16-le"]
+    assert main([*argv, "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["text"] == "good café"
+
+
+def test_predict_utf16_stdin_without_bom_names_nul(files, capsys, monkeypatch):
+    raw = "good café\n".encode("utf-16-le")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    assert main(["predict", "--model", str(files["model"])]) == 2
+    err = capsys.readouterr().err
+    assert "<stdin> is a binary file of unknown format, not text" in err
+    assert "pass --encoding utf-16-le" in err

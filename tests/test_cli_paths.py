@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from fifos import errors_without_blocking, feed_fifo
 
 import embedsent.cli
 from embedsent.cli import main
@@ -110,10 +111,63 @@ def test_train_model_as_vectors_names_kind(files, capsys):
 def test_gensim_format_on_text_names_file(files, capsys):
     argv = _train(files, "--vectors", files["vectors"], "--data", files["labeled"])
     err = _error(capsys, [*argv, "--vectors-format", "gensim"])
-    assert f"{files['vectors']} is word vectors in word2vec text format" in err
+    assert f"--vectors {files['vectors']} is word vectors in word2vec text" in err
     assert "not a gensim KeyedVectors file" in err
     assert "--vectors-format auto" in err
+    assert "format='auto'" not in err
     assert "MARK" not in err
+
+
+@pytest.mark.parametrize(
+    ("command", "kind", "name", "belongs"),
+    [
+        ("train", "model", "an embedsent classifier model", "--model of"),
+        ("select", "model", "an embedsent classifier model", "--model of"),
+        ("train", "sgns", "an SGNS pretraining model", "pretrain --continue-from"),
+        ("train", "checkpoint", "an SGNS training checkpoint", "pretrain --checkpoint"),
+        ("train", "labeled", "a .csv table", "to --data of `embedsent train`"),
+        ("select", "labeled", "a .csv table", "to --data of `embedsent train`"),
+    ],
+)
+def test_wrong_vectors_kind_names_kind_and_flag(
+    files, capsys, tmp_path, command, kind, name, belongs
+):
+    if kind == "checkpoint":
+        from embedsent.file_kinds import CHECKPOINT_FORMAT
+        from embedsent.storage import save_bundle
+
+        path = str(tmp_path / "run.ckpt")
+        save_bundle(path, {"format": CHECKPOINT_FORMAT}, {})
+    else:
+        path = files[kind]
+    argv = [command, "--vectors", path, "--data", files["labeled"]]
+    if command == "train":
+        argv += ["--out", str(tmp_path / "m.npz")]
+    err = _error(capsys, argv)
+    assert f"error: --vectors {path} is {name}, not a word-vector file" in err
+    assert belongs in err
+
+
+def test_vectors_decode_error_names_flags_only(files, capsys, tmp_path):
+    vectors = tmp_path / "latin1.txt"
+    vectors.write_bytes("1 2\ncaf\xe9 0.5 1\n".encode("latin-1"))
+    argv = _train(files, "--vectors", str(vectors), "--data", files["labeled"])
+    err = _error(capsys, argv)
+    assert f"--vectors {vectors}: the word at line 2" in err
+    assert "pass the file's encoding with --vectors-encoding" in err
+    assert "--vectors-errors replace" in err
+    assert "encoding='latin-1'" not in err
+    assert "errors='replace'" not in err
+
+
+def test_vectors_header_error_names_format_flag(files, capsys, tmp_path):
+    vectors = tmp_path / "header.txt"
+    vectors.write_text("100\ngood 0.5 1\n")
+    argv = _train(files, "--vectors", str(vectors), "--data", files["labeled"])
+    err = _error(capsys, [*argv, "--vectors-format", "word2vec"])
+    assert f"--vectors {vectors}: invalid word2vec header" in err
+    assert "pass --vectors-format glove" in err
+    assert "load_glove()" not in err
 
 
 def test_train_unlabeled_txt_lists_inputs(files, capsys):
@@ -368,6 +422,38 @@ def test_bench_empty_out_dir_rejected(capsys, monkeypatch):
     assert "--out-dir is an empty string" in err
 
 
+@pytest.mark.parametrize("flag", ["--out-dir", "--docs-dir"])
+def test_bench_dangling_link_out_dir_rejected(tmp_path, capsys, monkeypatch, flag):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "bench", _fail_if_run)
+    link = tmp_path / "results"
+    link.symlink_to(tmp_path / "missing")
+    argv = ["bench", "transfer", "--data", "default", flag, str(link)]
+    err = _error(capsys, argv)
+    assert f"error: {flag} {link} is a symbolic link to {tmp_path / 'missing'}" in err
+    assert "which does not exist; create that folder, remove the link" in err
+    assert "File exists" not in err
+
+
+def test_bench_out_dir_below_dangling_link_rejected(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "bench", _fail_if_run)
+    link = tmp_path / "results"
+    link.symlink_to(tmp_path / "missing")
+    below = link / "run"
+    argv = ["bench", "transfer", "--data", "default", "--out-dir", str(below)]
+    err = _error(capsys, argv)
+    assert f"--out-dir {below}: {link} is a symbolic link to " in err
+    assert "File exists" not in err
+
+
+def test_bench_out_dir_link_loop_rejected(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "bench", _fail_if_run)
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    argv = ["bench", "transfer", "--data", "default", "--out-dir", str(tmp_path / "a")]
+    err = _error(capsys, argv)
+    assert f"--out-dir {tmp_path / 'a'} is a loop of symbolic links" in err
+
+
 def test_ensure_folder_rejects_file(files):
     from embedsent.curve_data import ensure_folder
 
@@ -385,6 +471,16 @@ def test_ensure_folder_rejects_file_parent(files):
     with pytest.raises(ValueError, match="because .*labeled.csv is a file"):
         ensure_folder(below)
     assert Path(files["labeled"]).is_file()
+
+
+def test_ensure_folder_rejects_dangling_link(tmp_path):
+    from embedsent.curve_data import ensure_folder
+
+    link = tmp_path / "results"
+    link.symlink_to(tmp_path / "missing")
+    with pytest.raises(ValueError, match=f"because {link} is a symbolic link to"):
+        ensure_folder(link / "cache")
+    assert not (tmp_path / "missing").exists()
 
 
 def test_ensure_folder_rejects_empty_path():
@@ -641,9 +737,8 @@ def test_select_rejects_same_vectors_twice(files, capsys):
     assert "pass each vectors file once" in err
 
 
-@pytest.mark.parametrize("flag", ["vectors", "continue_from"])
+@pytest.mark.parametrize("flag", ["vectors", "continue_from", "model", "tokens"])
 def test_fifo_input_rejected_without_reading(tmp_path, flag):
-    import threading
     from argparse import Namespace
 
     from embedsent.cli_paths import check_input_paths
@@ -652,23 +747,61 @@ def test_fifo_input_rejected_without_reading(tmp_path, flag):
     os.mkfifo(fifo)
     values = {"data": "default", flag: str(fifo)}
     args = Namespace(command="pretrain", **values)
-    errors = []
-
-    def check():
-        try:
-            check_input_paths(args)
-        except ValueError as error:
-            errors.append(str(error))
-
-    worker = threading.Thread(target=check, daemon=True)
-    worker.start()
-    worker.join(timeout=10)
-    assert not worker.is_alive(), "the check blocked on the FIFO"
+    errors = errors_without_blocking(lambda: check_input_paths(args))
     option = "--" + flag.replace("_", "-")
-    assert errors == [
-        f"{option} {fifo} is a FIFO (named pipe), not a regular file; save its "
-        "content to a file and pass that file"
-    ]
+    assert len(errors) == 1
+    message = errors[0]
+    assert message.startswith(f"{option} {fifo} is a FIFO (named pipe), such as")
+    assert "shell process substitution <(...)" in message
+    assert "a pipe can be read only once" in message
+    assert message.endswith(
+        "write the output to a regular file first and pass that file"
+    )
+
+
+def test_fifo_unlabeled_accepted_without_reading(tmp_path):
+    from argparse import Namespace
+
+    from embedsent.cli_paths import check_input_paths
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    args = Namespace(command="select", data="default", unlabeled=str(fifo))
+    assert errors_without_blocking(lambda: check_input_paths(args)) == []
+
+
+def test_predict_reads_fifo_input(files, capsys, tmp_path):
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+    writer = feed_fifo(fifo, b"a good film\na bad plot\n")
+    assert main(["predict", "--model", files["model"], str(fifo)]) == 0
+    writer.join(timeout=10)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert '"text": "a good film"' in lines[0]
+
+
+def test_predict_utf16_fifo_advises_encoding(files, capsys, tmp_path):
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+    writer = feed_fifo(fifo, "a good film\n".encode("utf-16"))
+    err = _error(capsys, ["predict", "--model", files["model"], str(fifo)])
+    writer.join(timeout=10)
+    assert f"{fifo} is a UTF-16 text file" in err
+    assert "pass --encoding utf-16" in err
+
+
+def test_unlabeled_fifo_read_once(tmp_path):
+    from argparse import Namespace
+
+    from embedsent.cli_input import read_unlabeled_file
+
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+    writer = feed_fifo(fifo, b"a good film\n\na bad plot\n")
+    args = Namespace(text_column="text", encoding="utf-8", encoding_errors="strict")
+    assert read_unlabeled_file(str(fifo), args) == ["a good film", "a bad plot"]
+    writer.join(timeout=10)
 
 
 def test_output_below_a_file_names_the_file(files, capsys, tmp_path):

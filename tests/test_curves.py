@@ -1,5 +1,9 @@
 import argparse
 import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -7,15 +11,16 @@ import pytest
 
 from embedsent import baseline, curve_cli, curves, trainer
 from embedsent.cli import build_parser
-from embedsent.config import SGNSConfig, TextConfig, VocabConfig
+from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.curve_cli import run
 from embedsent.curve_data import (
+    TokenizedCorpus,
     corpus_cache_key,
     load_tokenized_corpus,
     pretrained_vectors,
 )
 from embedsent.curve_output import format_summary, write_section
-from embedsent.curve_report import SECTION_TITLE
+from embedsent.curve_report import SECTION_TITLE, render_section
 from embedsent.curve_stats import (
     CurveFit,
     check_targets,
@@ -23,7 +28,8 @@ from embedsent.curve_stats import (
     labels_needed,
     paired_comparisons,
 )
-from embedsent.curves import CurveConfig, draw_indices, planned_runs
+from embedsent.curves import CurveConfig, CurveInputs, draw_indices, planned_runs
+from embedsent.finetune import FineTuneConfig
 from embedsent.run_store import RunStore
 from embedsent.toy_experiment import ToyConfig, run_toy_experiment
 from embedsent.vectors import WordVectors
@@ -522,6 +528,37 @@ def test_bench_transfer_writes_no_docs_by_default(tiny_run, monkeypatch, capsys)
     assert "docs: not written (pass --docs-dir DIR)" in capsys.readouterr().out
 
 
+BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_transfer.py"
+
+
+def _run_bench_script(cwd, *argv: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(BENCH_SCRIPT), *argv]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+
+
+def test_bench_script_leaves_docs_alone_for_a_changed_run(tiny_run):
+    tmp_path, _ = tiny_run
+    markdown = tmp_path / "docs" / "benchmarks.md"
+    before = markdown.read_bytes()
+    results = str(tmp_path / "results")
+    completed = _run_bench_script(tmp_path, "--report-only", "--out-dir", results)
+    assert completed.returncode == 0, completed.stderr
+    assert "not writing docs: this run changes --out-dir from the published run" in (
+        completed.stderr
+    )
+    assert markdown.read_bytes() == before
+
+
+def test_bench_script_writes_docs_when_asked(tiny_run, tmp_path):
+    run_path, _ = tiny_run
+    results = str(run_path / "results")
+    argv = ["--report-only", "--out-dir", results, "--docs-dir", str(tmp_path)]
+    completed = _run_bench_script(run_path, *argv)
+    assert completed.returncode == 0, completed.stderr
+    assert "not writing" not in completed.stderr
+    assert SECTION_TITLE in (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
+
+
 def test_bench_script_defaults_docs_dir_to_docs():
     from embedsent.curve_cli import add_arguments
 
@@ -651,3 +688,92 @@ def test_other_toy_splits_rerun_toy_experiment(tiny_run, tmp_path, monkeypatch, 
     assert "  transfer" in out
     assert "the shipped split: 82.5; 2-review test sets at 100%: 57%" in out
     assert "a coin flip scores 100% on 2 test reviews with probability 25%" in out
+
+
+def test_summary_explains_single_draw_of_all_size():
+    runs = [
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": d, "accuracy": a}
+        for d, a in enumerate([0.6, 0.7])
+    ]
+    runs.append(
+        {
+            "method": "transfer",
+            "feature": "mean",
+            "n": 8,
+            "size": "all",
+            "draw": 0,
+            "accuracy": 0.75,
+        }
+    )
+    lines = format_summary(runs, 0.8, check=False).splitlines()
+    assert "  n=4" in lines
+    assert (
+        "  n=8 (all training texts: one fit on every text, so one draw and no interval)"
+    ) in lines
+
+
+def test_report_explains_single_draw_of_all_size():
+    runs = [
+        {"method": "transfer", "feature": "mean", "n": n, "draw": 0, "accuracy": 0.7}
+        for n in (4, 8)
+    ]
+    options = {"target": 0.8, "intro": [], "check": False, "toy": None, "images": []}
+    explanation = "The size 'all' is one fit on every training text"
+    assert explanation in render_section(runs, n_train=8, **options)
+    assert explanation not in render_section(runs, n_train=100, **options)
+
+
+def _coverage_inputs(gensim_words: list[str]) -> CurveInputs:
+    """Return inputs whose test texts "zzz" and "qqq" have no JAX vector."""
+    corpus = TokenizedCorpus(
+        name="synthetic",
+        unlabeled=[["good", "film"], ["bad", "film"]],
+        train_tokens=[["good"], ["bad"], ["good", "film"], ["bad", "film"]],
+        train_labels=["pos", "neg", "pos", "neg"],
+        test_tokens=[["good"], ["zzz"], ["qqq"]],
+        test_labels=["pos", "neg", "pos"],
+    )
+    rng = np.random.default_rng(0)
+
+    def vectors(words):
+        table = rng.normal(size=(len(words), 4)).astype(np.float32)
+        return WordVectors(words, table, counts=np.full(len(words), 3))
+
+    return CurveInputs(
+        corpus=corpus,
+        vectors={
+            "jax": vectors(["good", "bad", "film"]),
+            "gensim": vectors(gensim_words),
+        },
+        classifier_config=ClassifierConfig(),
+        finetune_config=FineTuneConfig(),
+        scratch_config=FineTuneConfig(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("gensim_words", "counts"),
+    [
+        (["good", "bad", "film"], "2 of 3 for transfer and transfer_gensim"),
+        (
+            ["good", "bad", "film", "zzz"],
+            "2 of 3 for transfer, 1 of 3 for transfer_gensim",
+        ),
+    ],
+)
+def test_empty_text_warning_once_per_split(
+    tmp_path, monkeypatch, caplog, gensim_words, counts
+):
+    inputs = _coverage_inputs(gensim_words)
+    monkeypatch.setattr(curves, "score_run", lambda *args: 0.5)
+    config = CurveConfig(sizes=(2, 0), draws=2, methods=("transfer", "transfer_gensim"))
+    store = RunStore(tmp_path / "runs.json", {})
+    with caplog.at_level(logging.WARNING):
+        measured = curves.run_learning_curves(inputs, config, store)
+    # 2 draws at n=2 and 1 at all, for 2 methods with 3 features each.
+    assert measured == (2 + 1) * 2 * 3
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "test texts with no in-vocabulary token, which get zero sentence vectors "
+        f"with every feature: {counts}"
+    ]

@@ -6,11 +6,13 @@ import csv
 import io
 import json
 import logging
+import os
 import tarfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fifos import feed_fifo
 
 from embedsent.datasets import (
     LabeledTexts,
@@ -205,6 +207,27 @@ def test_aclimdb_loads_archive(tiny_archive: Path):
 def test_aclimdb_loads_uncompressed_tar(tmp_path: Path):
     archive = write_archive(tmp_path / "tiny.tar", tiny_members(), mode="w")
     check_tiny_corpus(load_aclimdb(archive))
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz", "w:bz2", "w:xz"])
+def test_aclimdb_loads_archive_from_fifo(tmp_path: Path, mode: str):
+    archive = write_archive(tmp_path / "tiny.tar", tiny_members(), mode=mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = feed_fifo(fifo, archive.read_bytes())
+    check_tiny_corpus(load_aclimdb(fifo))
+    writer.join(timeout=10)
+    assert not writer.is_alive()
+
+
+def test_table_loads_from_fifo(tmp_path: Path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    writer = feed_fifo(fifo, b"text,label\ngood,pos\nbad,neg\n")
+    labeled = load_table(fifo)
+    writer.join(timeout=10)
+    assert labeled.texts == ("good", "bad")
+    assert labeled.labels == ("pos", "neg")
 
 
 def test_aclimdb_loads_archive_without_top_folder(tmp_path: Path):
@@ -981,15 +1004,34 @@ def test_table_csv_labels_equal_as_numbers_warn(tmp_path: Path, caplog):
     assert "replace every '1.0' with '1'" in message
 
 
-def test_table_jsonl_int_and_string_label_warn(tmp_path: Path, caplog):
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["1", '"1"'], 'line 1 has 1 and line 2 has "1"'),
+        (['"1.0"', '"pos"', "1"], 'line 3 has 1 and line 1 has "1.0"'),
+        (["0.5", '"0.50"'], 'line 1 has 0.5 and line 2 has "0.50"'),
+    ],
+)
+def test_table_jsonl_number_and_string_label_rejected(
+    tmp_path: Path, caplog, labels, expected
+):
     path = tmp_path / "mixed.jsonl"
-    path.write_text(
-        '{"text": "good", "label": 1}\n{"text": "fine", "label": "1"}\n',
-        encoding="utf-8",
-    )
+    _write_jsonl_labels(path, labels)
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        with pytest.raises(ValueError) as raised:
+            load_table(path)
+    message = str(raised.value)
+    assert f"column 'label' of {path} mixes numeric and string labels" in message
+    assert expected in message
+    assert caplog.records == []
+
+
+def test_table_jsonl_string_labels_equal_as_numbers_warn(tmp_path: Path, caplog):
+    path = tmp_path / "mixed.jsonl"
+    _write_jsonl_labels(path, ['"1"', '"1.0"', "2"])
     with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
         load_table(path)
-    assert "labels 1 and '1'" in caplog.text
+    assert "labels '1' and '1.0'" in caplog.text
 
 
 def test_table_distinct_labels_do_not_warn(tmp_path: Path, caplog):

@@ -18,6 +18,7 @@ from embedsent.file_kinds import (
     WORD_VECTORS,
     describe_mismatch,
     describe_non_regular_file,
+    identify_bytes,
     identify_file,
 )
 from embedsent.storage import load_bundle, save_bundle
@@ -70,7 +71,42 @@ CONTENTS = [
     ("good film\n".encode("utf-16-be"), "binary", "unknown format"),
     ("good film\n".encode("utf-32"), "text", "a UTF-32 text file"),
     ("caf\xe9 tr\xe8s bien\n".encode("latin-1"), "text", "a text file"),
+    (b"\xef\xbb\xbfgood film\n", "text", "a UTF-8 text file"),
+    # Word-vector readers drop a UTF-8 byte-order mark, so the vectors keep
+    # their kind.
+    (b"\xef\xbb\xbf1 2\ngood 0.5 -1\n", "vectors", "word2vec text format"),
 ]
+
+
+@pytest.mark.parametrize(("content", "category", "name"), CONTENTS)
+def test_identify_bytes_matches_identify_file(content, category, name):
+    kind = identify_bytes(content, "<stdin>")
+    assert kind.category == category
+    assert name in kind.name
+
+
+# (content, codecs that read it, codecs that do not)
+MARKED_TEXTS = [
+    (b"\xff\xfeg\x00", ["utf-16", "UTF16", "utf-16-le"], ["utf-16-be", "utf-8"]),
+    (b"\xfe\xff\x00g", ["utf-16", "utf-16-be"], ["utf-16-le", "latin-1"]),
+    (b"\xff\xfe\x00\x00g\x00\x00\x00", ["utf-32", "utf-32-le"], ["utf-16-le"]),
+    (b"\xef\xbb\xbfgood", ["utf-8", "utf8", "utf-8-sig"], ["latin-1", "cp1252"]),
+]
+
+
+@pytest.mark.parametrize(("content", "readers", "others"), MARKED_TEXTS)
+def test_marked_text_reads_with_matching_codec(content, readers, others):
+    kind = identify_bytes(content, "<stdin>")
+    for codec in readers:
+        assert kind.reads_with(codec), codec
+    for codec in others:
+        assert not kind.reads_with(codec), codec
+
+
+def test_unmarked_text_reads_with_any_codec():
+    kind = identify_bytes(b"good film\n", "<stdin>")
+    assert kind.reads_with("latin-1")
+    assert kind.reads_with("utf-16-le")
 
 
 @pytest.mark.parametrize(("content", "category", "name"), CONTENTS)

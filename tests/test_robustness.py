@@ -1039,6 +1039,7 @@ def test_address_space_limit_lowers_available_memory():
         ("NaN", "reads as nan, which is not a finite number"),
         ("1e400", "reads as inf, which is not a finite number"),
         ("false", "mixes boolean and numeric labels: line 3 has false"),
+        ('"1"', 'same number: line 2 has 1 and line 3 has "1"'),
     ],
 )
 def test_cli_train_rejects_bad_json_label(

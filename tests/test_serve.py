@@ -238,7 +238,16 @@ BAD_REQUESTS = [
     ("POST", "/predict", b'{"texts": "\xff"}', JSON, 400, ["UTF-8"]),
     ("POST", "/predict", b"[" * 1500, JSON, 400, ["deeply"]),
     ("POST", "/predict", b'["a"]', JSON, 400, ["JSON object", "array"]),
-    ("POST", "/predict", b'{"txts": ["a"]}', JSON, 400, ['no "texts"', "'txts'"]),
+    ("POST", "/predict", b"{}", JSON, 400, ['no "texts"', "none"]),
+    ("POST", "/predict", b'{"txts": ["a"]}', JSON, 400, ['unknown keys "txts"']),
+    (
+        "POST",
+        "/predict",
+        b'{"texts": ["a"], "txts": 1, "lang": "en"}',
+        JSON,
+        400,
+        ['unknown keys "txts", "lang"', 'allowed keys are "texts"', '"text"'],
+    ),
     ("POST", "/predict", b'{"texts": "a"}', JSON, 400, ["array of strings", "string"]),
     (
         "POST",

@@ -7,7 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedsent.storage import load_bundle, save_bundle, write_atomic, write_text_atomic
+from embedsent.storage import (
+    first_dangling_link,
+    load_bundle,
+    save_bundle,
+    write_atomic,
+    write_text_atomic,
+)
 
 
 def test_write_atomic_creates_file(tmp_path):
@@ -157,3 +163,17 @@ def test_write_atomic_failure_keeps_old_content(tmp_path):
         write_atomic(path, fail)
     assert path.read_text(encoding="utf-8") == "old"
     assert [entry.name for entry in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_first_dangling_link_finds_link_or_parent(tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "missing")
+    assert first_dangling_link(link) == link
+    assert first_dangling_link(link / "below") == link
+
+
+def test_first_dangling_link_ignores_live_link(tmp_path):
+    (tmp_path / "folder").mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "folder")
+    assert first_dangling_link(link / "below") is None

@@ -301,6 +301,42 @@ def test_non_utf8_strict_names_line(tmp_path):
         WordVectors.load_word2vec(path)
 
 
+# (file content, load options, flag text in cli_message, Python text in str)
+VECTOR_FILE_ERRORS = [
+    (LATIN1_TEXT, {}, "--vectors-encoding latin-1", "encoding='latin-1'"),
+    (
+        b"2 2\n\xff 1 2\nok 3 4\n",
+        {"errors": "ignore"},
+        "--vectors-errors replace",
+        "errors='replace'",
+    ),
+    (
+        b"2 2\ngood 1 2\nbad\x01 3\n",
+        {},
+        "--vectors-format word2vec-binary",
+        "binary=True",
+    ),
+    (
+        b"100\ngood 1 2\n",
+        {"format": "word2vec"},
+        "--vectors-format glove",
+        "load_glove()",
+    ),
+    (b"1 2\ngood 1 2\nbad 3 4\n", {}, "remove the extra rows", "limit=1"),
+]
+
+
+@pytest.mark.parametrize(("content", "options", "flag", "python"), VECTOR_FILE_ERRORS)
+def test_vector_file_error_has_cli_message(tmp_path, content, options, flag, python):
+    path = write_bytes(tmp_path / "v.txt", content)
+    with pytest.raises(vector_parse.VectorFileError) as raised:
+        WordVectors.load(path, **options)
+    assert python in str(raised.value)
+    assert flag in raised.value.cli_message
+    assert python not in raised.value.cli_message
+    assert "=" not in raised.value.cli_message
+
+
 def test_non_utf8_replace_and_ignore(tmp_path):
     path = write_bytes(tmp_path / "v.txt", LATIN1_TEXT)
     replaced = WordVectors.load_word2vec(path, errors="replace")

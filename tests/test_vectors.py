@@ -332,3 +332,13 @@ def test_gensim_format_names_unreadable_pickle(tmp_path):
     path.write_bytes(b"\x80\x04garbage")
     with pytest.raises(ValueError, match="could not be read as a gensim KeyedVectors"):
         WordVectors.load(path, format="gensim")
+
+
+def test_gensim_pickle_error_names_flag_for_cli(tmp_path):
+    path = tmp_path / "broken.kv"
+    path.write_bytes(b"\x80\x04garbage")
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load(path, format="gensim")
+    assert str(raised.value).endswith("name the file's format with format=")
+    assert raised.value.cli_message.endswith("with --vectors-format")
+    assert "format=" not in raised.value.cli_message
