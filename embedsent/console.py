@@ -11,6 +11,17 @@ After an interrupt the process ends with ``os._exit(130)``, skipping the
 interpreter's shutdown and atexit handlers, because the shutdown after a
 Ctrl-C that stopped an XLA compile can crash with SIGSEGV (seen with jaxlib
 0.10 on CPU). Outputs are written atomically, so none is left half written.
+
+Before KeyboardInterrupt is raised, the open tqdm progress bars are closed,
+so the message that reports the interrupt starts a line of its own.
+
+A Ctrl-C that arrives after the command has returned, while the interpreter
+shuts down and runs JAX's atexit handler, also ends the process with status
+130, although the command's outputs are complete. Whoever sent SIGINT
+expects 130, and Python would otherwise drop the interrupt inside the atexit
+handler and exit 0. After the atexit handlers, CPython's shutdown restores
+SIGINT's default action, so an interrupt that arrives then kills the process
+by the signal, which shells also report as 130 (``subprocess`` reports -2).
 """
 
 from __future__ import annotations
@@ -37,22 +48,31 @@ INTERRUPTED_STATUS = 128 + 2
 # running, which takes microseconds, and a person cannot notice it.
 REDELIVERY_DELAY_SECONDS = 0.01
 
+# False while the command line is imported and runs. True once ``main`` has
+# returned or raised, after which ``_handle_interrupt`` exits at once.
+_command_finished = False
+
 
 def entry() -> NoReturn:
     """Run the command line, raising dropped interrupts again; exit with its status."""
+    global _command_finished
     previous_hook = sys.unraisablehook
     sys.unraisablehook = functools.partial(_reraise_interrupts, previous_hook)
+    _install_interrupt_handler()
     try:
         code = _import_and_run()
+    except KeyboardInterrupt:
+        # An interrupt handled after main returned but before the flag below
+        # was set.
+        _report_interrupt("embedsent: interrupted")
+        code = INTERRUPTED_STATUS
     finally:
+        # The finally clause also covers SystemExit, which argparse raises
+        # for --help and for invalid arguments.
+        _command_finished = True
         sys.unraisablehook = previous_hook
     if code == INTERRUPTED_STATUS:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass  # A closed pipe or stream has nothing left to write.
-        os._exit(code)
+        _exit_at_once(code)
     sys.exit(code)
 
 
@@ -70,6 +90,93 @@ def _import_and_run() -> int:
     except KeyboardInterrupt:
         print("embedsent: interrupted", file=sys.stderr)
         return INTERRUPTED_STATUS
+
+
+def _install_interrupt_handler() -> None:
+    """Replace Python's SIGINT handler with ``_handle_interrupt``.
+
+    A process that a shell started with SIGINT ignored, such as a background
+    job of a non-interactive shell, keeps ignoring it. Only the main thread
+    can set a signal handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _handle_interrupt)
+
+
+def _handle_interrupt(signum, frame) -> None:
+    """Close open progress bars and raise KeyboardInterrupt.
+
+    Once the command has finished, print a message and exit with 130 instead.
+    """
+    if _command_finished:
+        _report_interrupt(
+            "embedsent: interrupted while exiting, after the command finished"
+        )
+        _exit_at_once(INTERRUPTED_STATUS)
+    try:
+        _close_progress_bars()
+    finally:
+        # The interrupt propagates even if closing a bar fails, and that error
+        # becomes the KeyboardInterrupt's __context__.
+        raise KeyboardInterrupt
+
+
+def _close_progress_bars() -> None:
+    """Close the tqdm progress bars that are still open.
+
+    A command reports an interrupt with a message on standard error, where
+    tqdm draws its bars without ending the line. A bar that no ``with``
+    block closes, such as the trainer's epoch bar, would stay open while the
+    message is printed, so the message would follow the bar on its line.
+    The rule: each open bar is closed before KeyboardInterrupt is raised, as
+    leaving its ``with`` block would close it. A bar made with
+    ``leave=False`` is erased, and one with ``leave=True`` is drawn once more
+    and followed by a newline, so the message starts a line of its own. A bar
+    whose first draw was interrupted is followed by a newline. With no bar
+    open, nothing is written.
+
+    NOTE: a command that catches KeyboardInterrupt and carries on loses its
+    open bars; ``serve``, the only command that catches it, draws none.
+    """
+    tqdm_module = sys.modules.get("tqdm.std")
+    if tqdm_module is None:
+        return  # No command imported tqdm, so no bar is open.
+    # Bars further down (larger position) are closed first, in the order
+    # that nested ``with`` blocks close them.
+    bars = sorted(
+        list(tqdm_module.tqdm._instances),
+        key=lambda bar: abs(getattr(bar, "pos", 0)),
+        reverse=True,
+    )
+    for bar in bars:
+        # tqdm sets last_print_t at the end of __init__, after the first draw.
+        drawing_first = not hasattr(bar, "last_print_t")
+        bar.close()
+        if drawing_first and getattr(bar, "sp", None) is not None:
+            # The interrupt stopped the bar's first draw, which close() neither
+            # erases nor ends, so a newline ends the line.
+            bar.fp.write("\n")
+
+
+def _report_interrupt(message: str) -> None:
+    try:
+        print(message, file=sys.stderr)
+    except (OSError, ValueError, RuntimeError):
+        # RuntimeError: the signal interrupted a write to standard error,
+        # whose buffer rejects a reentrant write.
+        pass
+
+
+def _exit_at_once(code: int) -> NoReturn:
+    """Flush standard output and error, then end the process without shutdown."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, RuntimeError):
+            pass  # A closed pipe or stream has nothing left to write.
+    os._exit(code)
 
 
 def _reraise_interrupts(report_error, unraisable) -> None:

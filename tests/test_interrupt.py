@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -10,6 +11,8 @@ import threading
 import time
 import tomllib
 from pathlib import Path
+
+import pytest
 
 # Runs the same function as the installed console script, without depending on
 # whether the environment contains a fresh copy of that script.
@@ -36,6 +39,91 @@ class StderrReader:
     def text(self) -> str:
         self._thread.join(timeout=30)
         return "".join(self.lines)
+
+
+class StderrChunkReader:
+    """Read a child's standard error as bytes, keeping carriage returns.
+
+    Text mode would turn the carriage returns that tqdm draws with into
+    newlines, so the terminal lines could not be rebuilt.
+    """
+
+    def __init__(self, process: subprocess.Popen):
+        self._data = bytearray()
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(process,))
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen) -> None:
+        descriptor = process.stderr.fileno()
+        while chunk := os.read(descriptor, 65536):
+            with self._changed:
+                self._data += chunk
+                self._changed.notify_all()
+
+    def wait_for(self, marker: str, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: marker.encode() in self._data, timeout=timeout
+            )
+
+    def text(self) -> str:
+        self._thread.join(timeout=30)
+        return self._data.decode("utf-8", errors="replace")
+
+
+def terminal_lines(text: str) -> list[str]:
+    """Return the lines a terminal shows for ``text``, without trailing spaces.
+
+    A carriage return moves the cursor to the start of the line, so later
+    characters overwrite earlier ones, as tqdm relies on.
+    """
+    lines = []
+    for raw_line in text.split("\n"):
+        cells: list[str] = []
+        column = 0
+        for character in raw_line:
+            if character == "\r":
+                column = 0
+                continue
+            if column < len(cells):
+                cells[column] = character
+            else:
+                cells.append(character)
+            column += 1
+        lines.append("".join(cells).rstrip())
+    return lines
+
+
+def run_demo_command(command_source: str, **popen_options):
+    """Run the console entry with ``command_source`` defining the demo command.
+
+    ``command_source`` defines ``command(args)``. Standard output and error
+    come back as text without newline translation.
+    """
+    script = textwrap.dedent(
+        """
+        import os
+        import signal
+        import sys
+        import time
+
+        import embedsent.cli as cli
+        from embedsent.console import entry
+
+        {command_source}
+
+        cli.COMMANDS["demo"] = command
+        sys.argv = ["embedsent", "demo"]
+        entry()
+        """
+    ).format(command_source=textwrap.dedent(command_source))
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, timeout=60, **popen_options
+    )
+    stdout = result.stdout.decode("utf-8", errors="replace")
+    stderr = result.stderr.decode("utf-8", errors="replace")
+    return result.returncode, stdout, stderr
 
 
 def test_console_script_runs_console_entry():
@@ -134,3 +222,149 @@ def test_interrupt_while_importing_exits_130():
     )
     assert result.returncode == INTERRUPTED_STATUS, result.stderr[-3000:]
     assert result.stderr == "embedsent: interrupted\n"
+
+
+@pytest.mark.parametrize("leave", [False, True])
+def test_interrupt_message_after_open_bar(leave):
+    # The bar is left open, as the trainer leaves its epoch bar open when an
+    # interrupt stops an epoch. tqdm draws it on standard error.
+    returncode, _, stderr = run_demo_command(
+        f"""
+        from tqdm.auto import tqdm
+
+        def command(args):
+            bar = tqdm(total=10, desc="epoch 3", leave={leave})
+            bar.update(4)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(60)
+            return 0
+        """
+    )
+    lines = terminal_lines(stderr)
+    assert returncode == INTERRUPTED_STATUS, stderr[-3000:]
+    assert "embedsent demo: interrupted" in lines, repr(stderr)
+    if leave:
+        message_row = lines.index("embedsent demo: interrupted")
+        assert lines[message_row - 1].startswith("epoch 3:  40%"), repr(stderr)
+    else:
+        assert not any("epoch 3" in line for line in lines), repr(stderr)
+
+
+def test_interrupt_during_first_bar_draw():
+    # The stream sends SIGINT while tqdm writes the bar for the first time,
+    # inside tqdm's __init__, where tqdm.close() does not erase the bar.
+    returncode, _, stderr = run_demo_command(
+        """
+        from tqdm.auto import tqdm
+
+        class InterruptingStderr:
+            interrupted = False
+
+            def write(self, text):
+                sys.stderr.write(text)
+                if not self.interrupted:
+                    self.interrupted = True
+                    os.kill(os.getpid(), signal.SIGINT)
+
+            def flush(self):
+                sys.stderr.flush()
+
+        def command(args):
+            tqdm(total=10, desc="epoch 3", leave=False, file=InterruptingStderr())
+            time.sleep(60)
+            return 0
+        """
+    )
+    lines = terminal_lines(stderr)
+    assert returncode == INTERRUPTED_STATUS, stderr[-3000:]
+    assert "embedsent demo: interrupted" in lines, repr(stderr)
+
+
+def test_interrupt_without_bar_writes_message_only():
+    # A disabled bar, as --no-progress makes, draws nothing, and the open
+    # bar draws on another stream, so nothing but the message reaches stderr.
+    returncode, _, stderr = run_demo_command(
+        """
+        from tqdm.auto import tqdm
+
+        def command(args):
+            tqdm(total=10, disable=True).update(1)
+            with open(os.devnull, "w") as devnull:
+                tqdm(total=10, file=devnull).update(1)
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(60)
+            return 0
+        """
+    )
+    assert returncode == INTERRUPTED_STATUS, stderr[-3000:]
+    assert stderr == "embedsent demo: interrupted\n"
+
+
+def test_interrupt_during_atexit_exits_130():
+    # JAX registers an atexit handler, which runs after the command has
+    # returned. The test's handler, registered later, runs before JAX's, and a
+    # Ctrl-C can interrupt it in the same way.
+    returncode, stdout, stderr = run_demo_command(
+        """
+        import atexit
+
+        def interrupt_at_exit():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(60)
+
+        def command(args):
+            atexit.register(interrupt_at_exit)
+            print("result")
+            return 0
+        """
+    )
+    assert returncode == INTERRUPTED_STATUS, stderr[-3000:]
+    assert stdout == "result\n"
+    assert (
+        stderr == "embedsent: interrupted while exiting, after the command finished\n"
+    )
+
+
+def test_ignored_interrupt_stays_ignored():
+    # A non-interactive shell starts background jobs with SIGINT ignored.
+    returncode, stdout, stderr = run_demo_command(
+        """
+        def command(args):
+            os.kill(os.getpid(), signal.SIGINT)
+            print("result")
+            return 0
+        """,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert returncode == 0, stderr[-3000:]
+    assert stdout == "result\n"
+    assert stderr == ""
+
+
+@pytest.mark.slow
+def test_pretrain_interrupt_message_after_bar(tmp_path):
+    # 10000 epochs of 200 short lines keep pretrain drawing one epoch bar
+    # after another for minutes, long after the signal.
+    data = tmp_path / "texts.txt"
+    words = ["good", "bad", "film", "plot", "actor", "great", "dull", "story"]
+    lines = [
+        " ".join(words[(i + j) % len(words)] for j in range(12)) for i in range(200)
+    ]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    argv = [*EMBEDSENT, "pretrain", "--data", str(data), "--min-count", "1"]
+    argv += ["--out", str(tmp_path / "v.txt"), "--epochs", "10000"]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    reader = StderrChunkReader(process)
+    try:
+        assert reader.wait_for("epoch 3", timeout=120), reader.text()[-3000:]
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    stderr = reader.text()
+    assert code == INTERRUPTED_STATUS, stderr[-3000:]
+    assert "embedsent pretrain: interrupted" in terminal_lines(stderr), repr(
+        stderr[-3000:]
+    )
+    assert not (tmp_path / "v.txt").exists()
