@@ -110,10 +110,19 @@ class SGNSModel:
 
         if add_context_vectors is None:
             add_context_vectors = self.config.add_context_vectors
-        vectors = self.input_vectors
         if add_context_vectors:
-            vectors = self.input_vectors + self.output_vectors
-        return WordVectors(self.vocab.tokens, vectors, self.vocab.counts)
+            # The sum is a new array that nothing else refers to, so the vectors
+            # take it without a copy, which would add a table to the peak memory.
+            vectors = np.add(self.input_vectors, self.output_vectors, dtype=np.float32)
+        elif not self.input_vectors.flags.writeable:
+            # A read-only table, such as the view of a trained JAX array, never
+            # changes, so the vectors share it.
+            vectors = self.input_vectors
+        else:
+            return WordVectors(self.vocab.tokens, self.input_vectors, self.vocab.counts)
+        return WordVectors._from_owned_arrays(
+            self.vocab.tokens, vectors, self.vocab.counts
+        )
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the vocabulary, both tables and the settings to one file."""

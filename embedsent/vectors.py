@@ -127,7 +127,10 @@ class WordVectors:
         vectors: np.ndarray,
         counts: np.ndarray | None = None,
     ) -> WordVectors:
-        """Build from arrays created by the caller for this object, without copying."""
+        """Build from arrays that nothing changes later, without copying them.
+
+        Such arrays were created for this object, or are read-only.
+        """
         instance = cls.__new__(cls)
         instance._initialize(words, vectors, counts, copy=False)
         return instance

@@ -6,11 +6,13 @@ import pytest
 from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.sgns import (
     ALIAS_SCALE,
+    INIT_BLOCK_ROWS,
     StepShape,
     _apply_updates,
     _sgns_gradients,
     build_noise_table,
     damp_repeats,
+    init_tables,
     noise_weights,
     repeat_counts,
     sample_noise,
@@ -315,3 +317,31 @@ def test_damping_keeps_small_zipf_vocabulary_stable():
     assert np.isfinite(damped.epoch_losses).all()
     with pytest.raises(TrainingDiverged):
         train_sgns(corpus, SGNSConfig(dim=16, epochs=2, repeat_damping=0.0), vocab)
+
+
+@pytest.mark.parametrize("vocab_size", [1, 7, INIT_BLOCK_ROWS + 3])
+def test_init_tables_fill_every_row_in_range(vocab_size):
+    dim = 4
+    input_table, output_table = init_tables(jax.random.PRNGKey(0), vocab_size, dim)
+    values = np.asarray(input_table)
+    assert values.shape == (vocab_size, dim)
+    assert values.dtype == np.float32
+    assert (values >= -0.5 / dim).all()
+    assert (values < 0.5 / dim).all()
+    # No row is left at the zeros the table starts from.
+    assert (np.abs(values).sum(axis=1) > 0).all()
+    assert not np.asarray(output_table).any()
+
+
+def test_init_tables_follow_the_key():
+    first = np.asarray(init_tables(jax.random.PRNGKey(0), 50, 8)[0])
+    again = np.asarray(init_tables(jax.random.PRNGKey(0), 50, 8)[0])
+    other = np.asarray(init_tables(jax.random.PRNGKey(1), 50, 8)[0])
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_init_tables_accept_no_rows():
+    input_table, output_table = init_tables(jax.random.PRNGKey(0), 0, 8)
+    assert input_table.shape == (0, 8)
+    assert output_table.shape == (0, 8)

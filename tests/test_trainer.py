@@ -216,6 +216,28 @@ def test_compiles_before_encoding(monkeypatch):
     assert all(speed > 0 for speed in model.words_per_second)
 
 
+def test_compiles_before_allocating_tables(monkeypatch):
+    order = []
+    compile_step = trainer._compile_step
+    allocate = trainer.init_tables
+
+    def recording_compile(*args):
+        order.append("compile")
+        return compile_step(*args)
+
+    def recording_allocate(*args):
+        order.append("tables")
+        return allocate(*args)
+
+    monkeypatch.setattr(trainer, "_compile_step", recording_compile)
+    monkeypatch.setattr(trainer, "init_tables", recording_allocate)
+    # A step shape no other test uses, so this run compiles it.
+    config = SGNSConfig(dim=12, window=2, negative=3, batch_size=8, steps_per_call=3)
+    model = train_sgns(corpus(), config, VOCAB)
+    assert order == ["compile", "tables"]
+    assert model.compile_seconds > 0
+
+
 def test_subsample_in_blocks_matches_one_draw(monkeypatch):
     vocab = Vocabulary.build(corpus(n_docs=40), VOCAB)
     encoded = vocab.encode_corpus(corpus(n_docs=40))
@@ -329,6 +351,25 @@ def test_word_vectors_add_context_by_default():
     alone = model.word_vectors(add_context_vectors=False)
     np.testing.assert_array_equal(alone.vectors, model.input_vectors)
     assert summed.words == alone.words == model.vocab.tokens
+
+
+def test_word_vectors_share_read_only_table():
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    assert not model.input_vectors.flags.writeable
+    alone = model.word_vectors(add_context_vectors=False)
+    assert np.shares_memory(alone.vectors, model.input_vectors)
+    summed = model.word_vectors()
+    assert not np.shares_memory(summed.vectors, model.input_vectors)
+    assert not summed.vectors.flags.writeable
+
+
+def test_word_vectors_copy_writable_table():
+    model = train_sgns(corpus(), CONFIG, VOCAB)
+    model.input_vectors = np.array(model.input_vectors)
+    alone = model.word_vectors(add_context_vectors=False)
+    assert not np.shares_memory(alone.vectors, model.input_vectors)
+    model.input_vectors[0] += 1.0
+    assert not np.array_equal(alone.vectors[0], model.input_vectors[0])
 
 
 def test_word_vectors_follow_config_choice():
