@@ -87,18 +87,17 @@ def _check_data(parser: argparse.ArgumentParser, data: str) -> None:
 
 
 def _create_folder(parser: argparse.ArgumentParser, folder: str | Path) -> Path:
-    """Create ``folder`` for ``--out-dir``, or exit with a parser error naming it."""
+    """Create ``folder`` for ``--out-dir``, or exit with a parser error naming it.
+
+    A folder that is not writable is rejected here, before the tokenisation.
+    """
     from embedsent.curve_data import ensure_folder
 
     try:
         return ensure_folder(folder, flag="--out-dir")
-    except ValueError as error:
+    except (ValueError, OSError) as error:
+        # ensure_folder's messages name the flag, the folder and the fix.
         parser.error(str(error))
-    except OSError as error:
-        parser.error(
-            f"--out-dir {folder}: cannot create the folder ({error.strerror}); "
-            "pass a folder path that you can write to"
-        )
 
 
 def _download_wheels(folder: Path, python_version: str) -> None:

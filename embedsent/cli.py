@@ -14,7 +14,11 @@ from collections.abc import Sequence
 
 from embedsent.bench import TrialError
 from embedsent.cli_checks import check_flag_combinations, warn_ignored_flags
-from embedsent.cli_paths import check_input_paths, check_output_paths
+from embedsent.cli_paths import (
+    check_input_paths,
+    check_output_paths,
+    describe_data_stream,
+)
 from embedsent.cli_types import (
     DEFAULT_TEXT_COLUMN,
     DRAWS_REASON,
@@ -410,10 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser(
         "predict",
         help="label texts with a saved model",
-        description="Read texts (one per line) from files or stdin and write one "
-        "JSON object per line with the label, the class probabilities and "
-        "known_tokens, the number of the line's tokens that have a word vector. "
-        "A line with known_tokens 0 gets the class prior: the training label "
+        description="Read texts from files or stdin, one per line, or from the "
+        "--text-column column of a .csv/.tsv/.jsonl file, and write one JSON "
+        "object per text with the label, the class probabilities and "
+        "known_tokens, the number of the text's tokens that have a word vector. "
+        "A text with known_tokens 0 gets the class prior: the training label "
         "frequencies and the most frequent training label (equal "
         "probabilities and the first class for a model file from an older "
         "embedsent, which stores no label frequencies).",
@@ -423,7 +428,14 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs",
         nargs="*",
         default=["-"],
-        help="text files, one text per line; '-' is stdin (default)",
+        help="text files, one text per line, or .csv/.tsv/.jsonl tables whose "
+        "--text-column column is read; '-' is stdin (default), one text per line",
+    )
+    predict.add_argument(
+        "--text-column",
+        default=DEFAULT_TEXT_COLUMN,
+        help="column (CSV/TSV header) or key (JSONL) that contains the texts in "
+        "a table input file (default: %(default)s)",
     )
     add_encoding_options(predict, "the input files and stdin")
 
@@ -597,7 +609,8 @@ def build_parser() -> argparse.ArgumentParser:
         'returns the status and classes; POST /predict takes {"texts": [...]} '
         "as JSON and returns one label and class probabilities per text. "
         "Warning: a --host other than a loopback address such as 127.0.0.1 "
-        "exposes the model to the network, without authentication.",
+        "exposes the model to the network, without authentication. Ctrl-C is "
+        "the normal way to stop the server, so it exits with status 0.",
     )
     serve.add_argument("--model", required=True, help="model file from `train`")
     serve.add_argument(
@@ -742,6 +755,7 @@ def _describe_error(error: BaseException, args) -> str:
         platform_fix,
     )
     from embedsent.classifier import ClassifierDiverged
+    from embedsent.datasets import ArchiveReadError
     from embedsent.sgns_model import TableMemoryError, TrainingDiverged
     from embedsent.vocab import MinCountError
 
@@ -780,6 +794,8 @@ def _describe_error(error: BaseException, args) -> str:
         return _describe_small_corpus(error, args)
     if isinstance(error, TokenFileError) and hasattr(args, "tokens"):
         return f"--tokens {error.path} {error.problem}; {error.fix}"
+    if isinstance(error, ArchiveReadError):
+        return describe_data_stream(args, error.source, error.reason) or str(error)
     return str(error)
 
 

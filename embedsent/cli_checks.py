@@ -40,14 +40,19 @@ def _warn_unread_text_column(args: argparse.Namespace) -> None:
     text_column = getattr(args, "text_column", None)
     if text_column is None or text_column == DEFAULT_TEXT_COLUMN:
         return
+    candidates = [
+        (f"--{name} ", getattr(args, name, None)) for name in ("data", "unlabeled")
+    ]
+    # `predict` reads the column from its table inputs, and stdin as lines.
+    if getattr(args, "command", None) == "predict":
+        candidates += [("input ", value) for value in args.inputs]
     inputs = []
-    for name in ("data", "unlabeled"):
-        value = getattr(args, name, None)
+    for label, value in candidates:
         if not isinstance(value, str):
             continue
-        if Path(value).suffix.lower() in TABLE_SUFFIXES:
+        if value != "-" and Path(value).suffix.lower() in TABLE_SUFFIXES:
             return
-        inputs.append(f"--{name} {value}")
+        inputs.append("standard input" if value == "-" else f"{label}{value}")
     if not inputs:
         return
     if len(inputs) == 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,11 +38,14 @@ if TYPE_CHECKING:
 __all__ = [
     "check_corpus_folder",
     "check_sample_size",
+    "describe_id_like_texts",
     "load_labeled_table",
     "load_table_input",
     "load_vectors_file",
     "read_lines",
+    "read_predict_texts",
     "read_texts",
+    "read_unlabeled_file",
 ]
 
 
@@ -139,17 +143,38 @@ def read_unlabeled_file(path: str | Path, args) -> list[str]:
     header and labels never become words of a vocabulary. Any other file is
     read as one text per line.
     """
-    if Path(path).suffix.lower() in TABLE_SUFFIXES:
-        texts = load_table_input(
-            Path(path),
-            text_column=args.text_column,
-            label_column=None,
-            encoding=args.encoding,
-            errors=args.encoding_errors,
-            text_flag="--text-column",
-        )
-        return list(texts)
+    if _is_table_path(path):
+        return _read_text_column(path, args)
     return read_texts(str(path), encoding=args.encoding, errors=args.encoding_errors)
+
+
+def read_predict_texts(name: str, args) -> list[str]:
+    """Read the texts of one `predict` input: a table's ``--text-column`` or lines.
+
+    A .csv/.tsv/.jsonl/.ndjson/.json file gives its text column, so its header
+    and labels are not scored as texts. Standard input (``-``) and any other
+    file give every line, blank lines included, as ``read_lines`` does.
+    """
+    if name != "-" and _is_table_path(name):
+        return _read_text_column(name, args)
+    return read_lines(name, encoding=args.encoding, errors=args.encoding_errors)
+
+
+def _is_table_path(path: str | Path) -> bool:
+    """Return whether the commands read ``path`` as a table, judged by its suffix."""
+    return Path(path).suffix.lower() in TABLE_SUFFIXES
+
+
+def _read_text_column(path: str | Path, args) -> list[str]:
+    texts = load_table_input(
+        Path(path),
+        text_column=args.text_column,
+        label_column=None,
+        encoding=args.encoding,
+        errors=args.encoding_errors,
+        text_flag="--text-column",
+    )
+    return list(texts)
 
 
 def load_labeled_table(path: str | Path, args) -> LabeledTexts:
@@ -194,20 +219,68 @@ def _check_label_column(path: str | Path, labeled: LabeledTexts, args) -> None:
         _warn_near_unique_labels(path, classes, len(labeled), args.label_column)
         return
     label_fix = "the column that contains the class labels with --label-column"
-    fix = f"Pass {label_fix}"
-    # A FIFO has been read to its end, so only a regular file's header is read
-    # again to list its columns.
-    if Path(path).is_file():
-        columns = read_table_columns(
-            path, encoding=args.encoding, errors=args.encoding_errors
-        )
-        fix = f"Columns found: {columns}; pass {label_fix}"
+    fix = _with_columns(path, args, label_fix)
     examples = ", ".join(repr(label) for label in labeled.labels[:3])
     raise ValueError(
         f"--label-column {args.label_column!r}: each of the {len(labeled)} rows "
         f"of {path} has a label of its own ({examples}, ...), so every class "
         f"would have one text; the column looks like an id or text column. {fix}"
     )
+
+
+def _with_columns(path: str | Path, args, fix: str) -> str:
+    """Return "Pass ``fix``", after the table's column names where they can be read."""
+    # A FIFO has been read to its end, so only a regular file's header is read
+    # again to list its columns.
+    if not Path(path).is_file():
+        return f"Pass {fix}"
+    columns = read_table_columns(
+        path, encoding=args.encoding, errors=args.encoding_errors
+    )
+    return f"Columns found: {columns}; pass {fix}"
+
+
+# The share of single-word texts above which a text column is named as a
+# possible id or label column, and the fewest texts for which that share
+# is judged, because a small table of one-word texts is plausible.
+_SINGLE_WORD_SHARE = 0.9
+_MIN_TEXTS_FOR_SHARE = 10
+
+
+def describe_id_like_texts(path: str | Path, texts: Sequence[str], args) -> str | None:
+    """Return a hint when the ``--text-column`` texts of a table look like ids.
+
+    A column whose every value is a number, or whose texts are nearly all
+    one word, is more likely an id or label column than the texts. Returns
+    None for other texts, and for ``path`` that is not a table.
+    """
+    if not _is_table_path(path) or not texts:
+        return None
+    words = [len(text.split()) for text in texts]
+    if all(_is_number(text) for text in texts):
+        found = f"all {len(texts)} of its values are numbers"
+    elif len(texts) >= _MIN_TEXTS_FOR_SHARE and (
+        sum(count <= 1 for count in words) >= _SINGLE_WORD_SHARE * len(texts)
+    ):
+        single = sum(count <= 1 for count in words)
+        found = f"{single} of its {len(texts)} values are a single word"
+    else:
+        return None
+    fix = _with_columns(
+        path, args, "the column that contains the texts with --text-column"
+    )
+    return (
+        f"--text-column {args.text_column!r} may name an id or label column, "
+        f"because {found}. {fix}"
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _warn_near_unique_labels(

@@ -31,8 +31,14 @@ from embedsent.file_kinds import (
     identify_file,
 )
 from embedsent.storage import first_dangling_link, first_non_folder
+from embedsent.vector_io import wide_text_error
 
-__all__ = ["check_input_paths", "check_output_paths", "check_text_content"]
+__all__ = [
+    "check_input_paths",
+    "check_output_paths",
+    "check_text_content",
+    "describe_data_stream",
+]
 
 # Flags whose files a command reads, or reads and rewrites (a checkpoint).
 _INPUT_FLAGS = (
@@ -64,6 +70,15 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 
 # Suffixes of --data files that the commands read as text.
 _TEXT_SUFFIXES = (".txt", *TABLE_SUFFIXES)
+# Suffixes of files that the aclImdb loader reads as (compressed) tar archives.
+_ARCHIVE_SUFFIXES = (".tar", ".gz", ".tgz", ".bz2", ".tbz2", ".xz", ".txz")
+# Compression suffixes, with the compression's name and the command that
+# decompresses a file and keeps the compressed one.
+_COMPRESSIONS = {
+    ".gz": ("gzip", "gunzip -k"),
+    ".bz2": ("bzip2", "bunzip2 -k"),
+    ".xz": ("xz", "unxz -k"),
+}
 # Kinds from identify_file that are binary formats, so never text. NUL bytes
 # make a file "binary", unless the text is UTF-16 or UTF-32.
 _BINARY_CATEGORIES = frozenset(
@@ -281,7 +296,10 @@ def _check_empty_inputs(
 
 
 def _check_predict_inputs(inputs: list, encoding: str) -> None:
-    accepted = "`embedsent predict` reads text files with one text per line"
+    accepted = (
+        "`embedsent predict` reads text files with one text per line and "
+        ".csv/.tsv/.jsonl tables with a text column"
+    )
     for name in inputs:
         if name == "-":
             continue
@@ -310,6 +328,12 @@ def _check_data(
                 f"corpus; {accepted}"
             )
         return
+    if data == "-":
+        raise ValueError(
+            "--data -: standard input is not read for --data (only `embedsent "
+            "predict` reads standard input); save the input to a file and pass "
+            f"that file. {accepted}"
+        )
 
     path = Path(data)
     if not path.exists():
@@ -322,7 +346,8 @@ def _check_data(
     if path.is_dir():
         return
 
-    suffix = path.suffix.lower()
+    compressed = _compressed_text_suffix(path)
+    suffix = compressed or path.suffix.lower()
     if suffix == ".txt" and "txt" not in inputs:
         description = "a .txt file"
         if "table" in inputs:
@@ -339,6 +364,8 @@ def _check_data(
             f"--data {data}: `embedsent {command}` cannot read a "
             f".csv/.tsv/.jsonl table; {accepted}"
         )
+    if compressed:
+        _reject_compressed_text(data, path, compressed)
     if suffix in _TEXT_SUFFIXES:
         fix = f"`embedsent {command}` reads a {suffix} file as text; {accepted}."
         archive_fix = None
@@ -349,10 +376,20 @@ def _check_data(
             )
         _check_text_file(f"--data {data}", path, encoding, fix, archive_fix)
         return
-    if not path.is_file():
-        # Reading a FIFO or device here would consume bytes that the command
-        # needs, or block, so only regular files are sniffed.
+    file_type = describe_non_regular_file(path)
+    if file_type == "a FIFO (named pipe)":
+        # A pipe may stream an aclImdb archive, and reading it here would
+        # consume bytes that the loader needs, so describe_data_stream words
+        # the error when the loader finds no tar archive in it.
         return
+    if file_type is not None:
+        message = _describe_stream_kind(data, file_type, inputs, command)
+        if suffix in _ARCHIVE_SUFFIXES:
+            message = (
+                f"--data {data} is {file_type}, not a regular file; save its "
+                "content to a regular file and pass that file"
+            )
+        raise ValueError(message)
 
     # Any other file is read as a tar archive, plain or compressed.
     found = identify_file(path)
@@ -371,6 +408,82 @@ def _check_data(
     if found.use:
         sentences.append(found.use)
     raise ValueError(" ".join(sentences))
+
+
+def _compressed_text_suffix(path: Path) -> str | None:
+    """Return ".csv" for a name such as labeled.csv.gz, or None for other names."""
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if len(suffixes) < 2 or suffixes[-1] not in _COMPRESSIONS:
+        return None
+    return suffixes[-2] if suffixes[-2] in _TEXT_SUFFIXES else None
+
+
+def _reject_compressed_text(data: str, path: Path, inner_suffix: str) -> None:
+    compression, tool = _COMPRESSIONS[path.suffix.lower()]
+    raise ValueError(
+        f"--data {data} is a {compression}-compressed {inner_suffix} file, but "
+        "compressed tables and text files are not read (an aclImdb .tar.gz "
+        f"archive is); decompress it first, for example with `{tool} {data}`, "
+        f"and pass the {inner_suffix} file"
+    )
+
+
+def _describe_stream_kind(
+    data: str, file_type: str, inputs: tuple[str, ...], command: str
+) -> str:
+    """Return the message for a --data pipe or device named without a known suffix.
+
+    The commands choose the reader of a --data file from its suffix, so a
+    pipe such as a shell process substitution /dev/fd/63 gives no reader.
+    """
+    if file_type == "a FIFO (named pipe)":
+        file_type = "a pipe"
+    kinds = []
+    suffixes = []
+    if {"table", "text_table"} & set(inputs):
+        kinds.append("table")
+        suffixes += [".csv", ".tsv", ".jsonl"]
+    if "txt" in inputs:
+        kinds.append("text lines")
+        suffixes.append(".txt")
+    kinds.append("aclImdb archive")
+    if not suffixes:
+        return (
+            f"--data {data} is {file_type}, not a regular file or folder; "
+            f"`embedsent {command}` reads {_accepted_inputs(inputs)}, so save "
+            "the archive to a file ending in .tar.gz and pass that file"
+        )
+    kind_list = " or ".join([", ".join(kinds[:-1]), kinds[-1]])
+    suffix_list = " or ".join([", ".join(suffixes[:-1]), suffixes[-1]])
+    return (
+        f"--data {data} is {file_type}, so its kind ({kind_list}) cannot be told "
+        f"from a file name; save it to a file ending in {suffix_list} and pass "
+        "that file"
+    )
+
+
+def describe_data_stream(
+    args: argparse.Namespace, source: str, reason: str
+) -> str | None:
+    """Return the message for a --data pipe in which no tar archive was found.
+
+    A --data path without a table, text or archive suffix is read as an
+    aclImdb tar archive, which a pipe may stream. ``source`` and ``reason``
+    are those of the loader's error. Returns None when ``source`` is not
+    --data, or --data is a regular file, a folder or has an archive suffix,
+    for which the loader's own message applies.
+    """
+    data = getattr(args, "data", None)
+    inputs = _COMMAND_DATA_INPUTS.get(_command_name(args))
+    if not isinstance(data, str) or inputs is None or Path(source) != Path(data):
+        return None
+    file_type = describe_non_regular_file(Path(data))
+    if file_type is None or file_type == "a folder":
+        return None
+    if Path(data).suffix.lower() in _ARCHIVE_SUFFIXES:
+        return None
+    message = _describe_stream_kind(data, file_type, inputs, _command_name(args))
+    return f"{message}. Read as an aclImdb tar archive, it failed: {reason}"
 
 
 def _is_wide_encoding(encoding: str) -> bool:
@@ -465,6 +578,9 @@ def _check_vectors_files(args: argparse.Namespace) -> None:
             raise ValueError(
                 f"--vectors {describe_mismatch(path, WORD_VECTORS, found)}"
             )
+        if found.category == "text" and found.encoding in ("utf-16", "utf-32"):
+            error = wide_text_error(path, found.encoding.upper())
+            raise ValueError(f"--vectors {error.cli_message}")
         if found.category == "vectors" and args.vectors_format == "gensim":
             raise ValueError(
                 f"--vectors {item} is {found.name}, not a gensim KeyedVectors "

@@ -430,7 +430,7 @@ def _check_label_classes(args, labels) -> None:
 
 
 def run_train(args) -> int:
-    from embedsent.cli_input import load_vectors_file
+    from embedsent.cli_input import describe_id_like_texts, load_vectors_file
     from embedsent.parameters import describe_parameters
     from embedsent.pipeline import TransferClassifier
 
@@ -448,7 +448,17 @@ def run_train(args) -> int:
     model = TransferClassifier(
         vectors, feature_method=args.feature, classifier_config=classifier
     )
-    model.fit(labeled.texts, labeled.labels)
+    hint = describe_id_like_texts(args.data, labeled.texts, args)
+    try:
+        model.fit(labeled.texts, labeled.labels)
+    except ValueError as error:
+        # Ids in the text column leave no text with a token in the vectors.
+        if hint is None:
+            raise
+        raise ValueError(f"{error}. {hint}") from error
+    if hint is not None:
+        # Vectors that contain numbers fit an id column without an error.
+        logger.warning("%s", hint)
     model.save(args.out)
     # fit has warned of the labeled texts with no in-vocabulary token, and
     # score would warn of the same texts again, as class-prior predictions.
@@ -462,12 +472,12 @@ def run_train(args) -> int:
 
 
 def run_predict(args) -> int:
-    from embedsent.cli_input import read_lines
+    from embedsent.cli_input import read_predict_texts
     from embedsent.pipeline import TransferClassifier
 
     model = TransferClassifier.load(args.model)
     for name in args.inputs:
-        texts = read_lines(name, encoding=args.encoding, errors=args.encoding_errors)
+        texts = read_predict_texts(name, args)
         if not texts:
             continue
         tokens = model.tokenize(texts)

@@ -374,9 +374,11 @@ def run(args) -> int:
     # Every stored setting is known here, so a results file written with
     # other settings is rejected before tokenising and pretraining.
     store = RunStore(results, _settings(configs, corpus_key, args.gensim_workers))
-    out_dir = ensure_folder(args.out_dir)
-    cache_dir = ensure_folder(out_dir / "cache")
-    docs_dir = ensure_folder(args.docs_dir) if args.docs_dir else None
+    # The folders are created, and their permissions checked, before the
+    # corpus is tokenised, because that and pretraining take minutes.
+    out_dir = ensure_folder(args.out_dir, "--out-dir")
+    cache_dir = ensure_folder(out_dir / "cache", "--out-dir")
+    docs_dir = ensure_folder(args.docs_dir, "--docs-dir") if args.docs_dir else None
 
     corpus, loaded_key = load_tokenized_corpus(
         args.data,
@@ -437,7 +439,12 @@ def _report_only(args, results: Path) -> int:
         )
     started = time.perf_counter()
     store = RunStore.read(results)
-    docs_dir = ensure_folder(args.docs_dir) if args.docs_dir else None
+    if args.docs_dir:
+        docs_dir = ensure_folder(args.docs_dir, "--docs-dir")
+    else:
+        # The plots go next to the results file.
+        docs_dir = None
+        ensure_folder(results.parent, "--out-dir")
     _report(args, store, results.parent, docs_dir, started)
     return 0
 

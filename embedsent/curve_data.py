@@ -26,6 +26,7 @@ from embedsent.sgns import SGNS_ALGORITHM_VERSION
 from embedsent.storage import (
     first_dangling_link,
     first_non_folder,
+    first_unwritable_folder,
     load_bundle,
     save_bundle,
     write_atomic,
@@ -318,6 +319,11 @@ def ensure_folder(path: str | os.PathLike, flag: str | None = None) -> Path:
         ValueError: If ``path`` is empty, or it or one of its parents exists
             and is not a folder or is a link to a missing target; the message
             names that path.
+        PermissionError: If ``path`` is an existing folder that is not
+            writable, or its closest existing parent is not writable, so the
+            folder cannot be created.
+        OSError: If creating the folder fails for another reason; the
+            message names the folder.
     """
     named = f"{flag} " if flag else ""
     if not os.fspath(path):
@@ -341,5 +347,33 @@ def ensure_folder(path: str | os.PathLike, flag: str | None = None) -> Path:
             f"symbolic link to {os.readlink(dangling)}, which does not exist; "
             "create that folder, remove the link, or pass another folder path"
         )
-    folder.mkdir(parents=True, exist_ok=True)
+    _check_writable_folder(folder, named)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        message = (
+            f"{named}cannot create folder {folder}: {error.strerror}; pass "
+            "another folder path"
+        )
+        if isinstance(error, PermissionError):
+            raise PermissionError(message) from error
+        raise OSError(message) from error
     return folder
+
+
+def _check_writable_folder(folder: Path, named: str) -> None:
+    """Raise PermissionError when files cannot be written in ``folder``."""
+    # The check runs before the folder is created, and so before the work
+    # whose results the folder receives.
+    blocked = first_unwritable_folder(folder)
+    if blocked is None:
+        return
+    if blocked == folder:
+        raise PermissionError(
+            f"{named}{folder} is not writable; make it writable, or pass "
+            "another folder path"
+        )
+    raise PermissionError(
+        f"{named}cannot create folder {folder}, because folder {blocked} is not "
+        f"writable; make {blocked} writable, or pass another folder path"
+    )

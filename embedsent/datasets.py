@@ -48,6 +48,7 @@ __all__ = [
     "limit_corpus",
     "TextDecodeError",
     "ColumnNotFoundError",
+    "ArchiveReadError",
 ]
 
 logger = logging.getLogger(__name__)
@@ -252,6 +253,21 @@ class ColumnNotFoundError(ValueError):
         self.column = column
         self.found = found
         self.location = location
+
+
+class ArchiveReadError(ValueError):
+    """An aclImdb input file that is not a complete tar archive.
+
+    Attributes:
+        source: The file path.
+        reason: tarfile's or the decompressor's reason, such as
+            ``invalid header``.
+    """
+
+    def __init__(self, message: str, *, source: str, reason: str) -> None:
+        super().__init__(message)
+        self.source = source
+        self.reason = reason
 
 
 # ---------------------------------------------------------------------------
@@ -609,10 +625,12 @@ def _read_aclimdb_archive(
         zlib.error,
         lzma.LZMAError,
     ) as error:
-        raise ValueError(
+        raise ArchiveReadError(
             f"cannot read {archive} as a tar archive ({error}). Pass the aclImdb "
             f"folder or a complete .tar, .tar.gz, .tgz, .tar.bz2 or .tar.xz "
-            f"archive of it"
+            f"archive of it",
+            source=str(archive),
+            reason=str(error),
         ) from error
 
     if len(roots) > 1:
@@ -1124,6 +1142,9 @@ def _read_jsonl(
     # The line and label of the first number and the first numeric string
     # of each value, such as 1 and "1".
     first_by_number: dict[Decimal, dict[str, tuple[int, Hashable]]] = {}
+    # The line and label of the first boolean and the first string spelling
+    # of each truth value, such as true and "True".
+    first_by_truth: dict[bool, dict[str, tuple[int, Hashable]]] = {}
     # Splitting on "\n" only, because str.splitlines() would also split on
     # U+2028 and U+2029, which JSON allows unescaped inside strings.
     for line_number, line in enumerate(content.split("\n"), start=1):
@@ -1169,6 +1190,9 @@ def _read_jsonl(
                     _raise_mixed_boolean_labels(first_of_kind, label_column, path)
             _check_number_string_label(
                 label, line_number, first_by_number, label_column, path
+            )
+            _check_boolean_string_label(
+                label, line_number, first_by_truth, label_column, path
             )
             labels.append(label)
     return texts, labels
@@ -1219,6 +1243,39 @@ def _check_number_string_label(
     )
 
 
+def _check_boolean_string_label(
+    label: Hashable,
+    line_number: int,
+    first_by_truth: dict[bool, dict[str, tuple[int, Hashable]]],
+    column: str,
+    path: Path,
+) -> None:
+    """Raise ValueError when a JSON boolean and a JSON string label spell one value.
+
+    The labels true and "true" (in any case) are two classes, which
+    predictions would write as True and "true".
+    """
+    if isinstance(label, bool):
+        truth, kind = label, "boolean"
+    elif isinstance(label, str) and label.strip().lower() in ("true", "false"):
+        truth, kind = label.strip().lower() == "true", "string"
+    else:
+        return
+    seen = first_by_truth.setdefault(truth, {})
+    seen.setdefault(kind, (line_number, label))
+    if len(seen) < 2:
+        return
+    boolean_line, boolean_label = seen["boolean"]
+    string_line, string_label = seen["string"]
+    raise ValueError(
+        f"column {column!r} of {path} mixes boolean and string labels of the "
+        f"same value: line {boolean_line} has {json.dumps(boolean_label)} and "
+        f"line {string_line} has {json.dumps(string_label)}, which would be two "
+        "classes. Write every label of the column as true or false, or every "
+        'one as a string such as "true"'
+    )
+
+
 def load_table(
     path: str | os.PathLike[str],
     *,
@@ -1261,8 +1318,9 @@ def load_table(
         ValueError: If the format, encoding or errors handler is unknown,
             ``label_column`` equals ``text_column``, a text or label is empty
             or missing, a line is malformed JSON, or a JSON label is not finite,
-            mixes booleans with numbers or a number with a string of the same
-            number. Messages about a record give its row or line.
+            mixes booleans with numbers, a number with a string of the same
+            number, or a boolean with its string spelling. Messages about a
+            record give its row or line.
         TypeError: If a JSON text is not a string or a label is unhashable.
     """
     source = _check_path("path", path)

@@ -41,6 +41,7 @@ __all__ = [
     "describe_non_regular_file",
     "identify_bytes",
     "identify_file",
+    "wide_text_encoding",
 ]
 
 logger = logging.getLogger(__name__)
@@ -237,6 +238,17 @@ def _identify_head(head: bytes) -> FileKind:
             return _marked_text("UTF-8", "utf-8", ("utf-8", "utf-8-sig"))
         return found
     return _identify_uncompressed(head)
+
+
+def wide_text_encoding(head: bytes) -> str | None:
+    """Return "UTF-16" or "UTF-32" when ``head`` starts with that byte-order mark.
+
+    Returns None for any other start, including the UTF-8 byte-order mark.
+    """
+    for mark, label, _, _ in _BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            return label
+    return None
 
 
 def _marked_text(label: str, codec: str, readers: tuple[str, ...]) -> FileKind:

@@ -13,8 +13,13 @@ language with an HTTP client can request predictions. Endpoints:
   word vector) are those of ``embedsent predict``.
 
 Errors are JSON objects ``{"error": "..."}`` with a 4xx or 5xx status code,
-and the server keeps serving after them. Each connection carries one request
-(HTTP/1.0), and each request runs in its own thread.
+and the server keeps serving after them. A body with NaN or Infinity, which
+are not JSON, or with a key repeated in one object, gets a 400 error. Each
+connection carries one request (HTTP/1.0), and each request runs in its own
+thread.
+
+Ctrl-C is the normal way to stop the server, so ``embedsent serve`` exits with
+status 0 after it, where the other commands exit with status 130.
 """
 
 from __future__ import annotations
@@ -392,7 +397,11 @@ def _parse_json(body: bytes) -> Any:
             'film"]}',
         )
     try:
-        return json.loads(body)
+        return json.loads(
+            body,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_object_without_duplicate_keys,
+        )
     except UnicodeDecodeError as error:
         raise _RequestError(
             HTTPStatus.BAD_REQUEST,
@@ -411,6 +420,32 @@ def _parse_json(body: bytes) -> Any:
             'request body nests JSON arrays or objects too deeply; send {"texts": '
             "[...]} with a flat list of strings",
         ) from error
+
+
+def _reject_constant(name: str) -> Any:
+    """Reject NaN, Infinity and -Infinity, which Python's json module accepts."""
+    # RFC 8259 has no such numbers, so other JSON parsers reject them.
+    raise _RequestError(
+        HTTPStatus.BAD_REQUEST,
+        f"request body is invalid JSON: {name} is not a JSON value; send the "
+        'texts as JSON strings, such as {"texts": ["a great film"]}',
+    )
+
+
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Build a JSON object, rejecting a key that occurs twice in it."""
+    # json.loads keeps the last value of a repeated key, so an earlier value
+    # would be dropped without a sign.
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _RequestError(
+                HTTPStatus.BAD_REQUEST,
+                f"request body repeats the key {json.dumps(_shorten(key, 40))} in "
+                "one JSON object; send each key once",
+            )
+        document[key] = value
+    return document
 
 
 # The keys that a /predict request body may contain.

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "first_dangling_link",
     "first_non_folder",
+    "first_unwritable_folder",
     "load_bundle",
     "save_bundle",
     "write_atomic",
@@ -117,6 +118,23 @@ def first_dangling_link(path: str | os.PathLike) -> Path | None:
     for part in (folder, *folder.parents):
         if part.is_symlink() and not part.exists():
             return part
+    return None
+
+
+def first_unwritable_folder(path: str | os.PathLike) -> Path | None:
+    """Return the folder whose permissions stop writing files in folder ``path``.
+
+    Writing in ``path`` needs write and search permission on it, and creating
+    it needs them on its closest existing parent, so the first of ``path`` and
+    its parents that exists is checked with ``os.access``. That check also
+    fails on a read-only file system or an immutable folder, but root passes
+    it wherever the permission bits alone deny writing. Returns None when that
+    folder is writable.
+    """
+    folder = Path(path)
+    for part in (folder, *folder.parents):
+        if part.exists():
+            return None if os.access(part, os.W_OK | os.X_OK) else part
     return None
 
 

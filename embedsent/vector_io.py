@@ -31,6 +31,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from embedsent.file_kinds import wide_text_encoding
 from embedsent.storage import write_atomic
 from embedsent.vector_parse import (
     VectorFileError,
@@ -46,6 +47,7 @@ __all__ = [
     "check_codec",
     "check_limit",
     "detect_format",
+    "wide_text_error",
     "read_glove",
     "read_word2vec",
     "write_glove",
@@ -132,18 +134,46 @@ def _open_for_reading(path: Path, encoding: str) -> Iterator[tuple[BinaryIO, int
     are rejected with a ValueError.
     """
     with open(path, "rb") as handle:
-        start = handle.peek(len(_UTF8_BOM))[: len(_UTF8_BOM)]
+        # The longest byte-order mark, of UTF-32, has 4 bytes.
+        start = handle.peek(4)[:4]
         if start.startswith(_GZIP_MAGIC):
             raise ValueError(
                 f"{path} is gzip-compressed; decompress it first, for example "
                 f"with `gunzip -k {path}`"
             )
+        wide = wide_text_encoding(start)
+        if wide is not None:
+            raise wide_text_error(path, wide)
         offset = 0
         codec = codecs.lookup(encoding).name
-        if start == _UTF8_BOM and codec in ("utf-8", "utf-8-sig"):
+        if start.startswith(_UTF8_BOM) and codec in ("utf-8", "utf-8-sig"):
             handle.read(len(_UTF8_BOM))
             offset = len(_UTF8_BOM)
         yield handle, offset
+
+
+def wide_text_error(path: Path, label: str) -> VectorFileError:
+    """Return the error for a vectors file of UTF-16 or UTF-32 text.
+
+    ``label`` is "UTF-16" or "UTF-32". check_codec rejects these encodings,
+    because the readers parse digits and separators as ASCII bytes, so the
+    file has to be converted to UTF-8.
+    """
+    codec = label.lower()
+    converted = path.with_name(f"{path.stem}-utf8{path.suffix}")
+    fact = (
+        f"{path} is {label} text (it starts with a {label} byte-order mark). "
+        f"{label} is not ASCII-compatible, and these files use ASCII digits and "
+        "separators"
+    )
+    fix = (
+        "convert the file to UTF-8 first, for example with "
+        f"`iconv -f {codec} -t utf-8 {path} > {converted}`"
+    )
+    return VectorFileError(
+        f"{fact}, so encoding={codec!r} is not supported; {fix}",
+        f"{fact}, so --vectors-encoding {codec} is not supported; {fix}",
+    )
 
 
 def detect_format(path: Path, encoding: str) -> str:

@@ -1,11 +1,14 @@
 """benchmarks/prepare_gpu_bench.py writes the token file a GPU run reads."""
 
 import gzip
+import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from permissions import deny_write
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "prepare_gpu_bench.py"
 
@@ -107,3 +110,69 @@ def test_prepare_rejects_folder_without_aclimdb_layout(tmp_path):
         f"prepare_gpu_bench.py: error: --data {data}: no aclImdb dataset in {data}"
     )
     assert not (out_dir / "tokens.txt.gz").exists()
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("prepare_gpu_bench", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _forbid_tokenising(monkeypatch) -> None:
+    import embedsent.bench
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("tokenised although --out-dir is not writable")
+
+    monkeypatch.setattr(embedsent.bench, "write_token_file", forbidden)
+
+
+@pytest.mark.parametrize("below", [False, True])
+def test_prepare_rejects_unwritable_out_dir_before_work(
+    tmp_path, monkeypatch, capsys, below
+):
+    data = str(_one_review_aclimdb(tmp_path))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_write(monkeypatch, locked)
+    _forbid_tokenising(monkeypatch)
+    out_dir = locked / "sub" if below else locked
+    argv = ["--data", data, "--out-dir", str(out_dir), "--no-wheels"]
+    # argparse names the program after sys.argv[0] in its messages.
+    monkeypatch.setattr(sys, "argv", [str(SCRIPT), *argv])
+    with pytest.raises(SystemExit) as caught:
+        _load_script().main(argv)
+    assert caught.value.code == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    if below:
+        expected = (
+            f"--out-dir cannot create folder {out_dir}, because folder {locked} "
+            f"is not writable; make {locked} writable, or pass another folder path"
+        )
+    else:
+        expected = (
+            f"--out-dir {locked} is not writable; make it writable, or pass "
+            "another folder path"
+        )
+    assert line == f"prepare_gpu_bench.py: error: {expected}"
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="root writes to folders whose permission bits deny writing",
+)
+def test_prepare_rejects_read_only_out_dir(tmp_path):
+    data = str(_one_review_aclimdb(tmp_path))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        completed = _run_prepare("--data", data, "--out-dir", str(locked))
+    finally:
+        locked.chmod(0o755)
+    line = _error_line(completed)
+    assert line == (
+        f"prepare_gpu_bench.py: error: --out-dir {locked} is not writable; make "
+        "it writable, or pass another folder path"
+    )

@@ -113,6 +113,79 @@ def test_predict_unknown_line_gets_class_prior(tmp_path, capsys, caplog):
     assert "the most frequent training label 'pos'" in caplog.text
 
 
+def _train_small_model(tmp_path):
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
+    labeled = tmp_path / "labeled.csv"
+    rows = ["good film,pos", "good,pos", "bad film,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    model = tmp_path / "model.npz"
+    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
+    assert main([*argv, "--out", str(model), "--classifier-epochs", "5"]) == 0
+    return model
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("reviews.csv", "id,review,label\n0,good film,pos\n1,bad,neg\n"),
+        ("reviews.tsv", "id\treview\tlabel\n0\tgood film\tpos\n1\tbad\tneg\n"),
+        (
+            "reviews.jsonl",
+            '{"id": 0, "review": "good film", "label": "pos"}\n'
+            '{"id": 1, "review": "bad", "label": "neg"}\n',
+        ),
+    ],
+)
+def test_predict_table_reads_text_column(tmp_path, capsys, name, content):
+    model = _train_small_model(tmp_path)
+    table = tmp_path / name
+    table.write_text(content, encoding="utf-8")
+    capsys.readouterr()
+    argv = ["predict", "--model", str(model), "--text-column", "review"]
+    assert main([*argv, str(table)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [record["text"] for record in records] == ["good film", "bad"]
+    assert [record["known_tokens"] for record in records] == [2, 1]
+
+
+def test_predict_table_and_text_file_together(tmp_path, capsys):
+    model = _train_small_model(tmp_path)
+    table = tmp_path / "reviews.csv"
+    table.write_text("text,label\ngood film,pos\n", encoding="utf-8")
+    lines = tmp_path / "reviews.txt"
+    lines.write_text("text,label\nbad\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), str(table), str(lines)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # A .txt file is read one text per line, even when a line looks like a header.
+    assert [record["text"] for record in records] == ["good film", "text,label", "bad"]
+
+
+def test_predict_table_missing_column_lists_columns(tmp_path, capsys):
+    model = _train_small_model(tmp_path)
+    table = tmp_path / "reviews.csv"
+    table.write_text("id,review\n0,good film\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), str(table)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "column 'text' not found in the header of" in captured.err
+    assert "columns found: ['id', 'review']" in captured.err
+    assert "pass the column's name with --text-column" in captured.err
+
+
+def test_predict_text_column_warns_without_table(tmp_path, caplog):
+    model = _train_small_model(tmp_path)
+    lines = tmp_path / "reviews.txt"
+    lines.write_text("good film\n", encoding="utf-8")
+    argv = ["predict", "--model", str(model), "--text-column", "review"]
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        assert main([*argv, str(lines)]) == 0
+    assert "--text-column 'review' is ignored" in caplog.text
+    assert f"input {lines} is not one" in caplog.text
+
+
 def _write_train_inputs(tmp_path, rows):
     vectors = tmp_path / "vectors.txt"
     vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
@@ -144,6 +217,44 @@ def test_train_without_known_words_rejected(tmp_path, capsys):
     assert not model.exists()
 
 
+def test_train_id_text_column_lists_columns(tmp_path, capsys):
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("2 2\ngood 1 0\nbad 0 1\n", encoding="utf-8")
+    labeled = tmp_path / "labeled.csv"
+    rows = ["0,good film,pos", "1,bad film,neg", "2,good,pos"]
+    labeled.write_text("id,text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
+    argv += ["--text-column", "id", "--out", str(tmp_path / "model.npz")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "none of the 3 labeled texts has a token in the word vectors" in err
+    assert "--text-column 'id' may name an id or label column" in err
+    assert "because all 3 of its values are numbers" in err
+    assert "Columns found: ['id', 'text', 'label']" in err
+
+
+def test_train_single_word_texts_warn(tmp_path, caplog):
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("2 2\ngood 1 0\nbad 0 1\n", encoding="utf-8")
+    labeled = tmp_path / "labeled.csv"
+    rows = [f"{word},{index % 2}" for index, word in enumerate(["good", "bad"] * 5)]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
+    argv += ["--out", str(tmp_path / "model.npz"), "--classifier-epochs", "2"]
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        assert main(argv) == 0
+    assert "--text-column 'text' may name an id or label column" in caplog.text
+    assert "because 10 of its 10 values are a single word" in caplog.text
+
+
+def test_train_multi_word_texts_get_no_column_hint(tmp_path, caplog):
+    argv = _write_train_inputs(tmp_path, ["good film,pos", "bad film,neg", "7,neg"])
+    argv += ["--out", str(tmp_path / "model.npz"), "--classifier-epochs", "2"]
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        assert main(argv) == 0
+    assert "may name an id or label column" not in caplog.text
+
+
 def test_train_warns_once_of_unknown_texts(tmp_path, caplog):
     rows = ["good film,pos", "bad film,neg", "zzz,neg"]
     argv = _write_train_inputs(tmp_path, rows)
@@ -161,6 +272,13 @@ def test_predict_help_mentions_known_tokens(capsys):
     with pytest.raises(SystemExit):
         main(["predict", "--help"])
     assert "known_tokens" in " ".join(capsys.readouterr().out.split())
+
+
+def test_predict_help_names_text_column(capsys):
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "contains the texts in a table input file (default: text)" in text
 
 
 @pytest.mark.parametrize("command", ["train", "select", "diagnose"])

@@ -236,3 +236,22 @@ def test_predict_utf16_stdin_without_bom_names_nul(files, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "<stdin> is a binary file of unknown format, not text" in err
     assert "pass --encoding utf-16-le" in err
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_train_wide_vectors_advise_iconv(files, tmp_path, capsys, codec):
+    vectors = tmp_path / "wide.txt"
+    vectors.write_bytes(files["vectors"].read_text("utf-8").encode(codec))
+    argv = ["train", "--vectors", str(vectors), "--data", str(files["labeled"])]
+    argv += ["--encoding", "latin-1", "--out", str(tmp_path / "model.npz")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    label = codec.upper()
+    assert f"--vectors {vectors} is {label} text (it starts with a {label}" in err
+    assert f"--vectors-encoding {codec} is not supported" in err
+    assert (
+        f"`iconv -f {codec} -t utf-8 {vectors} > {tmp_path / 'wide-utf8.txt'}`" in err
+    )
+    assert "latin-1" not in err.replace("--encoding latin-1", "")
+    assert "binary word2vec" not in err
+    assert not (tmp_path / "model.npz").exists()

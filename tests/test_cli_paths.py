@@ -1,6 +1,7 @@
 """Missing inputs and inputs of the wrong kind are named with their flag."""
 
 import gzip
+import io
 import os
 import stat
 import tarfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fifos import errors_without_blocking, feed_fifo
+from permissions import deny_write
 
 import embedsent.cli
 from embedsent.cli import main
@@ -228,22 +230,6 @@ def test_stopword_only_txt_data_names_file(files, capsys):
     assert not Path(out).exists()
 
 
-def _deny_write(monkeypatch, denied: Path) -> None:
-    """Make os.access report ``denied`` as not writable.
-
-    Permission bits do not stop root, so a chmod would not make the check fail
-    when the tests run as root.
-    """
-    real_access = os.access
-
-    def access(path, mode, *args, **kwargs):
-        if Path(path) == denied and mode & os.W_OK:
-            return False
-        return real_access(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
-
-
 def _fail_if_run(args):
     raise AssertionError("the command ran although an output path is unwritable")
 
@@ -255,7 +241,7 @@ def test_unwritable_output_folder_rejected_before_work(
     monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
     locked = tmp_path / "locked"
     locked.mkdir()
-    _deny_write(monkeypatch, locked)
+    deny_write(monkeypatch, locked)
     target = locked / "file.npz"
     argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
     if flag == "--out":
@@ -271,7 +257,7 @@ def test_unwritable_existing_output_rejected_before_work(
     monkeypatch.setitem(embedsent.cli.COMMANDS, "train", _fail_if_run)
     out = tmp_path / "model.npz"
     out.write_bytes(b"")
-    _deny_write(monkeypatch, out)
+    deny_write(monkeypatch, out)
     argv = ["train", "--vectors", files["vectors"], "--data", files["labeled"]]
     err = _error(capsys, [*argv, "--out", str(out)])
     assert f"--out {out}: the file exists and is not writable" in err
@@ -818,3 +804,99 @@ def test_symlink_loop_output_named_without_traceback(files, capsys, tmp_path):
     argv = ["train", "--vectors", files["vectors"], "--data", files["labeled"]]
     err = _error(capsys, [*argv, "--out", str(tmp_path / "loop1")])
     assert "is a loop of symbolic links, not a regular file" in err
+
+
+def test_train_pipe_data_names_pipe(files, capsys, tmp_path):
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+    writer = feed_fifo(fifo, Path(files["labeled"]).read_bytes())
+    err = _error(
+        capsys, _train(files, "--vectors", files["vectors"], "--data", str(fifo))
+    )
+    writer.join(timeout=10)
+    assert (
+        f"--data {fifo} is a pipe, so its kind (table or aclImdb archive) cannot "
+        "be told from a file name; save it to a file ending in .csv, .tsv or "
+        ".jsonl and pass that file"
+    ) in err
+    assert "Read as an aclImdb tar archive, it failed: " in err
+
+
+def test_pretrain_pipe_data_lists_txt_suffix(files, capsys, tmp_path):
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+    writer = feed_fifo(fifo, b"a good film\na bad plot\n")
+    out = str(tmp_path / "out.txt")
+    err = _error(capsys, ["pretrain", "--data", str(fifo), "--out", out])
+    writer.join(timeout=10)
+    assert "its kind (table, text lines or aclImdb archive)" in err
+    assert "a file ending in .csv, .tsv, .jsonl or .txt" in err
+
+
+def test_train_pipe_data_reads_aclimdb_archive(capsys, tmp_path):
+    archive = tmp_path / "aclImdb.tar.gz"
+    reviews = {"train/pos/0_9.txt": b"a good film", "train/neg/1_2.txt": b"a bad film"}
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, content in reviews.items():
+            member = tarfile.TarInfo(f"aclImdb/{name}")
+            member.size = len(content)
+            tar.addfile(member, io.BytesIO(content))
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("2 2\ngood 1 0\nbad 0 1\n", encoding="utf-8")
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+    writer = feed_fifo(fifo, archive.read_bytes())
+    argv = ["train", "--vectors", str(vectors), "--data", str(fifo)]
+    assert main([*argv, "--out", str(tmp_path / "m.npz")]) == 0
+    writer.join(timeout=10)
+    assert "trained on 2 texts" in capsys.readouterr().out
+
+
+def test_character_device_data_names_device(files, capsys):
+    err = _error(
+        capsys, _train(files, "--vectors", files["vectors"], "--data", os.devnull)
+    )
+    assert f"--data {os.devnull} is a character device, so its kind" in err
+    assert "save it to a file ending in .csv, .tsv or .jsonl" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "command", "tool"),
+    [
+        ("labeled.csv.gz", "train", "gunzip -k"),
+        ("labeled.jsonl.bz2", "train", "bunzip2 -k"),
+        ("texts.txt.gz", "pretrain", "gunzip -k"),
+    ],
+)
+def test_compressed_table_data_says_decompress(
+    files, capsys, tmp_path, name, command, tool
+):
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(b"text,label\ngood,pos\n"))
+    argv = [command, "--data", str(path), "--out", str(tmp_path / "out.npz")]
+    if command == "train":
+        argv += ["--vectors", files["vectors"]]
+    err = _error(capsys, argv)
+    inner = Path(name).suffixes[0]
+    assert f"--data {path} is a " in err
+    assert f"-compressed {inner} file, but compressed tables and text files" in err
+    assert f"decompress it first, for example with `{tool} {path}`" in err
+    assert "as a tar archive" not in err
+
+
+def test_compare_compressed_table_names_table(capsys, tmp_path):
+    path = tmp_path / "labeled.csv.gz"
+    path.write_bytes(gzip.compress(b"text,label\ngood,pos\n"))
+    err = _error(capsys, ["compare", "--data", str(path)])
+    assert "`embedsent compare` cannot read a .csv/.tsv/.jsonl table" in err
+
+
+@pytest.mark.parametrize("command", ["train", "pretrain"])
+def test_stdin_data_says_not_read(files, capsys, tmp_path, command):
+    argv = [command, "--data", "-", "--out", str(tmp_path / "out.npz")]
+    if command == "train":
+        argv += ["--vectors", files["vectors"]]
+    err = _error(capsys, argv)
+    assert "--data -: standard input is not read for --data" in err
+    assert "only `embedsent predict` reads standard input" in err
+    assert "not found" not in err

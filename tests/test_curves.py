@@ -1,6 +1,8 @@
 import argparse
+import errno
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,14 +10,17 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from permissions import deny_write
 
 from embedsent import baseline, curve_cli, curves, trainer
 from embedsent.cli import build_parser
+from embedsent.cli import main as cli_main
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.curve_cli import run
 from embedsent.curve_data import (
     TokenizedCorpus,
     corpus_cache_key,
+    ensure_folder,
     load_tokenized_corpus,
     pretrained_vectors,
 )
@@ -777,3 +782,136 @@ def test_empty_text_warning_once_per_split(
         "test texts with no in-vocabulary token, which get zero sentence vectors "
         f"with every feature: {counts}"
     ]
+
+
+def test_ensure_folder_rejects_unwritable_parent(tmp_path, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_write(monkeypatch, locked)
+    folder = locked / "sub" / "deeper"
+    with pytest.raises(PermissionError) as caught:
+        ensure_folder(folder, "--out-dir")
+    assert str(caught.value) == (
+        f"--out-dir cannot create folder {folder}, because folder {locked} is not "
+        f"writable; make {locked} writable, or pass another folder path"
+    )
+    assert not (locked / "sub").exists()
+
+
+def test_ensure_folder_rejects_unwritable_folder(tmp_path, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_write(monkeypatch, locked)
+    with pytest.raises(PermissionError) as caught:
+        ensure_folder(locked, "--docs-dir")
+    assert str(caught.value) == (
+        f"--docs-dir {locked} is not writable; make it writable, or pass another "
+        "folder path"
+    )
+
+
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root writes to folders whose permission bits deny writing",
+)
+def test_ensure_folder_rejects_folder_without_write_permission(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError, match="--out-dir cannot create folder"):
+            ensure_folder(locked / "sub", "--out-dir")
+    finally:
+        locked.chmod(0o755)
+
+
+def test_ensure_folder_names_flag_when_mkdir_fails(tmp_path, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    folder = tmp_path / "sub"
+    with pytest.raises(PermissionError) as caught:
+        ensure_folder(folder, "--out-dir")
+    assert str(caught.value) == (
+        f"--out-dir cannot create folder {folder}: Operation not permitted; pass "
+        "another folder path"
+    )
+
+
+def _bench_error(capsys, argv) -> str:
+    """Run `embedsent bench transfer` with ``argv``; return its one error line."""
+    assert cli_main(["--no-progress", "bench", "transfer", *argv]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    return lines[0]
+
+
+def _bench_argv(*extra: str) -> list[str]:
+    base = ["--data", "default", "--sizes", "8", "--draws", "1", "--epochs", "1"]
+    return [*base, *extra]
+
+
+def test_bench_transfer_rejects_unwritable_out_dir_parent(
+    tmp_path, monkeypatch, capsys
+):
+    _forbid_long_work(monkeypatch)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_write(monkeypatch, locked)
+    out_dir = locked / "sub"
+    line = _bench_error(capsys, _bench_argv("--out-dir", str(out_dir)))
+    assert line == (
+        f"embedsent bench: error: --out-dir cannot create folder {out_dir}, because "
+        f"folder {locked} is not writable; make {locked} writable, or pass another "
+        "folder path"
+    )
+
+
+def test_bench_transfer_rejects_unwritable_out_dir(tmp_path, monkeypatch, capsys):
+    _forbid_long_work(monkeypatch)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_write(monkeypatch, locked)
+    line = _bench_error(capsys, _bench_argv("--out-dir", str(locked)))
+    assert line == (
+        f"embedsent bench: error: --out-dir {locked} is not writable; make it "
+        "writable, or pass another folder path"
+    )
+    assert not (locked / "cache").exists()
+
+
+def test_bench_transfer_rejects_unwritable_cache(tmp_path, monkeypatch, capsys):
+    _forbid_long_work(monkeypatch)
+    cache = tmp_path / "results" / "cache"
+    cache.mkdir(parents=True)
+    deny_write(monkeypatch, cache)
+    line = _bench_error(capsys, _bench_argv("--out-dir", str(cache.parent)))
+    assert line == (
+        f"embedsent bench: error: --out-dir {cache} is not writable; make it "
+        "writable, or pass another folder path"
+    )
+
+
+def test_bench_transfer_rejects_unwritable_docs_dir(tmp_path, monkeypatch, capsys):
+    _forbid_long_work(monkeypatch)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_write(monkeypatch, locked)
+    docs = locked / "docs"
+    argv = _bench_argv("--out-dir", str(tmp_path / "results"), "--docs-dir", str(docs))
+    line = _bench_error(capsys, argv)
+    assert line == (
+        f"embedsent bench: error: --docs-dir cannot create folder {docs}, because "
+        f"folder {locked} is not writable; make {locked} writable, or pass another "
+        "folder path"
+    )
+
+
+def test_report_only_rejects_unwritable_plot_folder(tiny_run, tmp_path, monkeypatch):
+    run_dir, _ = tiny_run
+    results = _copy_results(run_dir, tmp_path)
+    deny_write(monkeypatch, results.parent)
+    args = _tiny_args(tmp_path, "--report-only", docs=False)
+    with pytest.raises(PermissionError, match="--out-dir .* is not writable"):
+        run(args)

@@ -1026,6 +1026,34 @@ def test_table_jsonl_number_and_string_label_rejected(
     assert caplog.records == []
 
 
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["true", '"true"'], 'line 1 has true and line 2 has "true"'),
+        (['"false"', '"pos"', "false"], 'line 3 has false and line 1 has "false"'),
+        (["true", "false", '"FALSE"'], 'line 2 has false and line 3 has "FALSE"'),
+    ],
+)
+def test_table_jsonl_boolean_and_string_label_rejected(
+    tmp_path: Path, labels, expected
+):
+    path = tmp_path / "mixed.jsonl"
+    _write_jsonl_labels(path, labels)
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert f"column 'label' of {path} mixes boolean and string labels" in message
+    assert expected in message
+
+
+def test_table_jsonl_booleans_with_other_strings_load(tmp_path: Path):
+    path = tmp_path / "flags.jsonl"
+    _write_jsonl_labels(path, ["true", '"false"', "true", '"truth"'])
+    # true and "false" name different values, so each is a class of its own.
+    labeled = load_table(path)
+    assert labeled.labels == (True, "false", True, "truth")
+
+
 def test_table_jsonl_string_labels_equal_as_numbers_warn(tmp_path: Path, caplog):
     path = tmp_path / "mixed.jsonl"
     _write_jsonl_labels(path, ['"1"', '"1.0"', "2"])

@@ -20,6 +20,7 @@ from embedsent.file_kinds import (
     describe_non_regular_file,
     identify_bytes,
     identify_file,
+    wide_text_encoding,
 )
 from embedsent.storage import load_bundle, save_bundle
 
@@ -232,3 +233,19 @@ def test_non_regular_names_device_types(tmp_path, monkeypatch, file_type, name):
 
     monkeypatch.setattr(os, "stat", fake_stat)
     assert describe_non_regular_file(path) == name
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("text".encode("utf-16"), "UTF-16"),
+        ("\ufefftext".encode("utf-16-be"), "UTF-16"),
+        ("text".encode("utf-32"), "UTF-32"),
+        ("\ufefftext".encode("utf-32-be"), "UTF-32"),
+        ("\ufefftext".encode("utf-8"), None),
+        (b"2 2\nok 1 2\n", None),
+        (b"", None),
+    ],
+)
+def test_wide_text_encoding_reads_byte_order_mark(head, expected):
+    assert wide_text_encoding(head) == expected

@@ -260,6 +260,39 @@ BAD_REQUESTS = [
     ("POST", "/predict", b'{"texts": ["a", null]}', JSON, 400, ['"texts"[1]', "null"]),
     ("POST", "/predict", b'{"text": ["a"]}', JSON, 400, ['"text"', "array"]),
     ("POST", "/predict", b'{"text": "a", "texts": []}', JSON, 400, ["both"]),
+    ("POST", "/predict", b'{"texts": NaN}', JSON, 400, ["invalid JSON", "NaN"]),
+    (
+        "POST",
+        "/predict",
+        b'{"texts": ["a", Infinity]}',
+        JSON,
+        400,
+        ["invalid JSON", "Infinity is not a JSON value"],
+    ),
+    (
+        "POST",
+        "/predict",
+        b'{"texts": [-Infinity]}',
+        JSON,
+        400,
+        ["invalid JSON", "-Infinity is not a JSON value"],
+    ),
+    (
+        "POST",
+        "/predict",
+        b'{"texts": ["a"], "texts": ["b"]}',
+        JSON,
+        400,
+        ['repeats the key "texts"', "send each key once"],
+    ),
+    (
+        "POST",
+        "/predict",
+        b'{"texts": ["a"], "text": "b", "text": "c"}',
+        JSON,
+        400,
+        ['repeats the key "text"'],
+    ),
     (
         "POST",
         "/predict",
@@ -304,6 +337,24 @@ def test_bad_request_gets_json_error(server, case):
     assert set(payload) == {"error"}
     for word in words:
         assert word in payload["error"]
+
+
+def test_nan_body_gets_invalid_json_error(server):
+    status, payload, _ = call(server, "POST", "/predict", b'{"texts": NaN}')
+    assert status == 400
+    assert payload["error"] == (
+        "request body is invalid JSON: NaN is not a JSON value; send the texts "
+        'as JSON strings, such as {"texts": ["a great film"]}'
+    )
+
+
+def test_duplicate_key_gets_error_naming_key(server):
+    body = b'{"texts": ["a"], "texts": ["b"]}'
+    status, payload, _ = call(server, "POST", "/predict", body)
+    assert status == 400
+    assert payload["error"] == (
+        'request body repeats the key "texts" in one JSON object; send each key once'
+    )
 
 
 def test_wrong_method_lists_allowed_methods(server):

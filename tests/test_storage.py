@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from permissions import deny_write
 
 from embedsent.storage import (
     first_dangling_link,
+    first_unwritable_folder,
     load_bundle,
     save_bundle,
     write_atomic,
@@ -177,3 +179,39 @@ def test_first_dangling_link_ignores_live_link(tmp_path):
     link = tmp_path / "link"
     link.symlink_to(tmp_path / "folder")
     assert first_dangling_link(link / "below") is None
+
+
+def test_first_unwritable_folder_checks_closest_existing(tmp_path, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_write(monkeypatch, locked)
+    assert first_unwritable_folder(locked) == locked
+    assert first_unwritable_folder(locked / "missing" / "deeper") == locked
+
+
+def test_first_unwritable_folder_ignores_writable_folder(tmp_path, monkeypatch):
+    (tmp_path / "open").mkdir()
+    deny_write(monkeypatch, tmp_path / "locked")
+    assert first_unwritable_folder(tmp_path / "open") is None
+    assert first_unwritable_folder(tmp_path / "open" / "missing") is None
+
+
+def test_first_unwritable_folder_relative_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("locked").mkdir()
+    deny_write(monkeypatch, Path("locked"))
+    assert first_unwritable_folder("locked/sub") == Path("locked")
+
+
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root writes to folders whose permission bits deny writing",
+)
+def test_first_unwritable_folder_reads_permission_bits(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        assert first_unwritable_folder(locked / "sub") == locked
+    finally:
+        locked.chmod(0o755)

@@ -287,6 +287,22 @@ def test_gzip_file_rejected(tmp_path):
         WordVectors.load(path)
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("format", ["auto", "word2vec", "glove"])
+def test_wide_text_file_rejected(tmp_path, codec, format):
+    path = write_bytes(tmp_path / "v.txt", "\ufeff2 2\nok 1 2\nno 3 4\n".encode(codec))
+    label = codec[:6].upper()
+    with pytest.raises(vector_parse.VectorFileError) as raised:
+        WordVectors.load(path, format=format)
+    message = str(raised.value)
+    assert (
+        f"{path} is {label} text (it starts with a {label} byte-order mark)" in message
+    )
+    assert f"encoding={label.lower()!r} is not supported" in message
+    assert "convert the file to UTF-8 first" in message
+    assert "--vectors-encoding" in raised.value.cli_message
+
+
 # --------------------------------------------------------------------- encoding
 
 
