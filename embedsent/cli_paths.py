@@ -30,7 +30,11 @@ from embedsent.file_kinds import (
     identify_bytes,
     identify_file,
 )
-from embedsent.storage import first_dangling_link, first_non_folder
+from embedsent.storage import (
+    first_dangling_link,
+    first_non_folder,
+    first_unwritable_folder,
+)
 from embedsent.vector_io import wide_text_error
 
 __all__ = [
@@ -719,6 +723,14 @@ def _check_output_folder(name: str, value: str) -> None:
             f"{subject} is a symbolic link to {os.path.realpath(link)}, which "
             "does not exist; create that folder, remove the link, or pass "
             f"another {_flag(name)} path"
+        )
+    # Every output folder is checked before any is created, so a command
+    # with two folder flags leaves no empty folder behind when one fails.
+    locked = first_unwritable_folder(folder)
+    if locked is not None:
+        raise PermissionError(
+            f"{_flag(name)} {value}: folder {locked} is not writable; make it "
+            f"writable, or pass another {_flag(name)} path"
         )
 
 

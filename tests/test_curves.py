@@ -862,9 +862,8 @@ def test_bench_transfer_rejects_unwritable_out_dir_parent(
     out_dir = locked / "sub"
     line = _bench_error(capsys, _bench_argv("--out-dir", str(out_dir)))
     assert line == (
-        f"embedsent bench: error: --out-dir cannot create folder {out_dir}, because "
-        f"folder {locked} is not writable; make {locked} writable, or pass another "
-        "folder path"
+        f"embedsent bench: error: --out-dir {out_dir}: folder {locked} is not "
+        "writable; make it writable, or pass another --out-dir path"
     )
 
 
@@ -875,8 +874,8 @@ def test_bench_transfer_rejects_unwritable_out_dir(tmp_path, monkeypatch, capsys
     deny_write(monkeypatch, locked)
     line = _bench_error(capsys, _bench_argv("--out-dir", str(locked)))
     assert line == (
-        f"embedsent bench: error: --out-dir {locked} is not writable; make it "
-        "writable, or pass another folder path"
+        f"embedsent bench: error: --out-dir {locked}: folder {locked} is not "
+        "writable; make it writable, or pass another --out-dir path"
     )
     assert not (locked / "cache").exists()
 
@@ -902,10 +901,10 @@ def test_bench_transfer_rejects_unwritable_docs_dir(tmp_path, monkeypatch, capsy
     argv = _bench_argv("--out-dir", str(tmp_path / "results"), "--docs-dir", str(docs))
     line = _bench_error(capsys, argv)
     assert line == (
-        f"embedsent bench: error: --docs-dir cannot create folder {docs}, because "
-        f"folder {locked} is not writable; make {locked} writable, or pass another "
-        "folder path"
+        f"embedsent bench: error: --docs-dir {docs}: folder {locked} is not "
+        "writable; make it writable, or pass another --docs-dir path"
     )
+    assert not (tmp_path / "results").exists()
 
 
 def test_report_only_rejects_unwritable_plot_folder(tiny_run, tmp_path, monkeypatch):
