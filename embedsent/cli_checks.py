@@ -40,12 +40,14 @@ def _warn_unread_text_column(args: argparse.Namespace) -> None:
     text_column = getattr(args, "text_column", None)
     if text_column is None or text_column == DEFAULT_TEXT_COLUMN:
         return
+
     candidates = [
         (f"--{name} ", getattr(args, name, None)) for name in ("data", "unlabeled")
     ]
     # `predict` reads the column from its table inputs, and stdin as lines.
     if getattr(args, "command", None) == "predict":
         candidates += [("input ", value) for value in args.inputs]
+
     inputs = []
     for label, value in candidates:
         if not isinstance(value, str):
@@ -55,6 +57,7 @@ def _warn_unread_text_column(args: argparse.Namespace) -> None:
         inputs.append("standard input" if value == "-" else f"{label}{value}")
     if not inputs:
         return
+
     if len(inputs) == 1:
         unread = f"{inputs[0]} is not one"
     else:

@@ -30,11 +30,7 @@ from embedsent.file_kinds import (
     identify_bytes,
     identify_file,
 )
-from embedsent.storage import (
-    first_dangling_link,
-    first_non_folder,
-    first_unwritable_folder,
-)
+from embedsent.storage import check_folder_path, first_non_folder
 from embedsent.vector_io import wide_text_error
 
 __all__ = [
@@ -695,43 +691,9 @@ def _check_output_file(name: str, value: str) -> None:
 
 
 def _check_output_folder(name: str, value: str) -> None:
-    folder = Path(value)
-    blocking = first_non_folder(folder)
-    if blocking == folder:
-        raise ValueError(
-            f"{_flag(name)} {value} is a file, not a folder; pass a folder "
-            "path, or a path that does not exist yet"
-        )
-    if blocking is not None:
-        raise ValueError(
-            f"{_flag(name)} {value}: {blocking} is a file, so no folder can be "
-            f"created below it; pass a {_flag(name)} path with no file among "
-            "its parents"
-        )
-    # Path.mkdir fails with "File exists" on a link whose target is missing.
-    link = first_dangling_link(folder)
-    if link is not None:
-        subject = f"{_flag(name)} {value}"
-        if link != folder:
-            subject += f": {link}"
-        if describe_non_regular_file(link) == "a loop of symbolic links":
-            raise ValueError(
-                f"{subject} is a loop of symbolic links; remove the link, or "
-                f"pass another {_flag(name)} path"
-            )
-        raise ValueError(
-            f"{subject} is a symbolic link to {os.path.realpath(link)}, which "
-            "does not exist; create that folder, remove the link, or pass "
-            f"another {_flag(name)} path"
-        )
     # Every output folder is checked before any is created, so a command
     # with two folder flags leaves no empty folder behind when one fails.
-    locked = first_unwritable_folder(folder)
-    if locked is not None:
-        raise PermissionError(
-            f"{_flag(name)} {value}: folder {locked} is not writable; make it "
-            f"writable, or pass another {_flag(name)} path"
-        )
+    check_folder_path(value, _flag(name))
 
 
 def _check_writable(name: str, value: str, path: Path, folder: Path) -> None:

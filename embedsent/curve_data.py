@@ -24,9 +24,7 @@ import numpy as np
 from embedsent.config import SGNSConfig, TextConfig, VocabConfig
 from embedsent.sgns import SGNS_ALGORITHM_VERSION
 from embedsent.storage import (
-    first_dangling_link,
-    first_non_folder,
-    first_unwritable_folder,
+    check_folder_path,
     load_bundle,
     save_bundle,
     write_atomic,
@@ -316,41 +314,16 @@ def ensure_folder(path: str | os.PathLike, flag: str | None = None) -> Path:
             for messages; None leaves the flag out.
 
     Raises:
-        ValueError: If ``path`` is empty, or it or one of its parents exists
-            and is not a folder or is a link to a missing target; the message
-            names that path.
-        PermissionError: If ``path`` is an existing folder that is not
-            writable, or its closest existing parent is not writable, so the
-            folder cannot be created.
+        ValueError, PermissionError: As ``storage.check_folder_path``, before
+            anything is created.
         OSError: If creating the folder fails for another reason; the
             message names the folder.
     """
-    named = f"{flag} " if flag else ""
-    if not os.fspath(path):
-        raise ValueError(f"{named}the folder path is empty; pass a folder path")
-    folder = Path(path)
-    blocking = first_non_folder(folder)
-    if blocking == folder:
-        raise ValueError(
-            f"{named}{folder} is a file, not a folder; pass a folder path, "
-            "or a path that does not exist yet"
-        )
-    if blocking is not None:
-        raise ValueError(
-            f"{named}cannot create folder {folder}, because {blocking} is a file; "
-            "pass a folder path with no file among its parents"
-        )
-    dangling = first_dangling_link(folder)
-    if dangling is not None:
-        raise ValueError(
-            f"{named}cannot create folder {folder}, because {dangling} is a "
-            f"symbolic link to {os.readlink(dangling)}, which does not exist; "
-            "create that folder, remove the link, or pass another folder path"
-        )
-    _check_writable_folder(folder, named)
+    folder = check_folder_path(path, flag)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
+        named = f"{flag} " if flag else ""
         message = (
             f"{named}cannot create folder {folder}: {error.strerror}; pass "
             "another folder path"
@@ -359,21 +332,3 @@ def ensure_folder(path: str | os.PathLike, flag: str | None = None) -> Path:
             raise PermissionError(message) from error
         raise OSError(message) from error
     return folder
-
-
-def _check_writable_folder(folder: Path, named: str) -> None:
-    """Raise PermissionError when files cannot be written in ``folder``."""
-    # The check runs before the folder is created, and so before the work
-    # whose results the folder receives.
-    blocked = first_unwritable_folder(folder)
-    if blocked is None:
-        return
-    if blocked == folder:
-        raise PermissionError(
-            f"{named}{folder} is not writable; make it writable, or pass "
-            "another folder path"
-        )
-    raise PermissionError(
-        f"{named}cannot create folder {folder}, because folder {blocked} is not "
-        f"writable; make {blocked} writable, or pass another folder path"
-    )

@@ -32,6 +32,7 @@ from embedsent.file_kinds import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "check_folder_path",
     "first_dangling_link",
     "first_non_folder",
     "first_unwritable_folder",
@@ -136,6 +137,62 @@ def first_unwritable_folder(path: str | os.PathLike) -> Path | None:
         if part.exists():
             return None if os.access(part, os.W_OK | os.X_OK) else part
     return None
+
+
+def check_folder_path(path: str | os.PathLike, flag: str | None = None) -> Path:
+    """Check that a folder can be created at ``path`` and files written in it.
+
+    Nothing is created, so a command can check all its output folders before
+    it creates any. Returns ``path`` as a Path.
+
+    Args:
+        path: The folder, which may not exist yet.
+        flag: The command-line flag that gave ``path``, such as ``"--out-dir"``,
+            for messages; None names a folder path instead.
+
+    Raises:
+        ValueError: If ``path`` is empty, or it or one of its parents is a
+            file, a link to a missing target or a loop of links.
+        PermissionError: If the folder, or its closest existing parent, is
+            not writable.
+    """
+    option = f"{flag} " if flag else ""
+    fix = f"pass another {flag} path" if flag else "pass another folder path"
+    if not os.fspath(path):
+        raise ValueError(f"{option}the folder path is empty; {fix}")
+    folder = Path(path)
+    subject = f"{option}{folder}"
+    blocking = first_non_folder(folder)
+    if blocking == folder:
+        raise ValueError(
+            f"{subject} is a file, not a folder; {fix}, or a path that does not "
+            "exist yet"
+        )
+    if blocking is not None:
+        raise ValueError(
+            f"{subject}: {blocking} is a file, so no folder can be created "
+            f"below it; {fix} with no file among its parents"
+        )
+    # Path.mkdir fails with "File exists" on a link whose target is missing.
+    link = first_dangling_link(folder)
+    if link is not None:
+        if link != folder:
+            subject += f": {link}"
+        if describe_non_regular_file(link) == "a loop of symbolic links":
+            raise ValueError(
+                f"{subject} is a loop of symbolic links; remove the link, or {fix}"
+            )
+        raise ValueError(
+            f"{subject} is a symbolic link to {os.path.realpath(link)}, which "
+            f"does not exist; create that folder, remove the link, or {fix}"
+        )
+    locked = first_unwritable_folder(folder)
+    if locked is not None:
+        raise PermissionError(
+            f"{option}{folder}: folder {locked} is not writable; make it "
+            f"writable, or {fix}"
+        )
+    return folder
 
 
 def _current_umask() -> int:

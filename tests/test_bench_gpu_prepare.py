@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from permissions import deny_write
+from fake_os import deny_write
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "prepare_gpu_bench.py"
 
@@ -65,7 +65,7 @@ def test_prepare_rejects_out_dir_that_is_file(tmp_path):
     line = _error_line(_run_prepare("--data", data, "--out-dir", str(out_file)))
     assert line == (
         f"prepare_gpu_bench.py: error: --out-dir {out_file} is a file, not a "
-        "folder; pass a folder path, or a path that does not exist yet"
+        "folder; pass another --out-dir path, or a path that does not exist yet"
     )
 
 
@@ -76,8 +76,8 @@ def test_prepare_rejects_out_dir_below_file(tmp_path):
     out_dir = out_file / "sub"
     line = _error_line(_run_prepare("--data", data, "--out-dir", str(out_dir)))
     assert line.startswith(
-        f"prepare_gpu_bench.py: error: --out-dir cannot create folder {out_dir}, "
-        f"because {out_file} is a file"
+        f"prepare_gpu_bench.py: error: --out-dir {out_dir}: {out_file} is a file, "
+        "so no folder can be created below it"
     )
 
 
@@ -145,16 +145,10 @@ def test_prepare_rejects_unwritable_out_dir_before_work(
         _load_script().main(argv)
     assert caught.value.code == 2
     line = capsys.readouterr().err.strip().splitlines()[-1]
-    if below:
-        expected = (
-            f"--out-dir cannot create folder {out_dir}, because folder {locked} "
-            f"is not writable; make {locked} writable, or pass another folder path"
-        )
-    else:
-        expected = (
-            f"--out-dir {locked} is not writable; make it writable, or pass "
-            "another folder path"
-        )
+    expected = (
+        f"--out-dir {out_dir}: folder {locked} is not writable; make it writable, "
+        "or pass another --out-dir path"
+    )
     assert line == f"prepare_gpu_bench.py: error: {expected}"
 
 
@@ -173,6 +167,6 @@ def test_prepare_rejects_read_only_out_dir(tmp_path):
         locked.chmod(0o755)
     line = _error_line(completed)
     assert line == (
-        f"prepare_gpu_bench.py: error: --out-dir {locked} is not writable; make "
-        "it writable, or pass another folder path"
+        f"prepare_gpu_bench.py: error: --out-dir {locked}: folder {locked} is not "
+        "writable; make it writable, or pass another --out-dir path"
     )

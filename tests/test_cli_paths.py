@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from fake_os import deny_write, fake_file_type
 from fifos import errors_without_blocking, feed_fifo
-from permissions import deny_write
 
 import embedsent.cli
 from embedsent.cli import main
@@ -291,24 +291,6 @@ def test_report_only_does_not_check_data(tmp_path):
     check_input_paths(Namespace(**vars(args), report_only=True))
 
 
-def _fake_character_device(monkeypatch, device: Path) -> None:
-    """Make os.stat report ``device`` as a character device, like /dev/null.
-
-    A real device node would need mknod, and writing near /dev is off limits.
-    """
-    real_stat = os.stat
-
-    def fake_stat(path, *args, **kwargs):
-        result = real_stat(path, *args, **kwargs)
-        if os.fspath(path) != str(device):
-            return result
-        fields = list(result)
-        fields[stat.ST_MODE] = stat.S_IFCHR | 0o666
-        return os.stat_result(fields)
-
-    monkeypatch.setattr(os, "stat", fake_stat)
-
-
 def _pretrain_with(flag: str, value: str, tmp_path) -> list[str]:
     argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
     if flag == "--out":
@@ -331,7 +313,7 @@ def test_character_device_output_rejected(capsys, monkeypatch, tmp_path):
     monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
     device = tmp_path / "null"
     device.write_bytes(b"")
-    _fake_character_device(monkeypatch, device)
+    fake_file_type(monkeypatch, device)
     err = _error(capsys, _pretrain_with("--out", str(device), tmp_path))
     assert f"--out {device} is a character device, not a regular file" in err
 
@@ -388,7 +370,7 @@ def test_bench_out_dir_file_rejected(files, capsys, monkeypatch, flag):
     labeled = files["labeled"]
     argv = ["bench", "transfer", "--data", "default", flag, labeled]
     err = _error(capsys, argv)
-    assert f"{flag} {labeled} is a file, not a folder; pass a folder path" in err
+    assert f"{flag} {labeled} is a file, not a folder; pass another {flag}" in err
     assert "Errno" not in err
 
 
@@ -454,7 +436,7 @@ def test_ensure_folder_rejects_file_parent(files):
     from embedsent.curve_data import ensure_folder
 
     below = Path(files["labeled"]) / "sub" / "deeper"
-    with pytest.raises(ValueError, match="because .*labeled.csv is a file"):
+    with pytest.raises(ValueError, match=": .*labeled.csv is a file, so no folder"):
         ensure_folder(below)
     assert Path(files["labeled"]).is_file()
 
@@ -464,7 +446,7 @@ def test_ensure_folder_rejects_dangling_link(tmp_path):
 
     link = tmp_path / "results"
     link.symlink_to(tmp_path / "missing")
-    with pytest.raises(ValueError, match=f"because {link} is a symbolic link to"):
+    with pytest.raises(ValueError, match=f": {link} is a symbolic link to"):
         ensure_folder(link / "cache")
     assert not (tmp_path / "missing").exists()
 

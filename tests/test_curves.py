@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from permissions import deny_write
+from fake_os import deny_write
 
 from embedsent import baseline, curve_cli, curves, trainer
 from embedsent.cli import build_parser
@@ -541,7 +541,7 @@ def _run_bench_script(cwd, *argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True)
 
 
-def test_bench_script_leaves_docs_alone_for_a_changed_run(tiny_run):
+def test_bench_script_keeps_docs_for_trial_run(tiny_run):
     tmp_path, _ = tiny_run
     markdown = tmp_path / "docs" / "benchmarks.md"
     before = markdown.read_bytes()
@@ -792,8 +792,8 @@ def test_ensure_folder_rejects_unwritable_parent(tmp_path, monkeypatch):
     with pytest.raises(PermissionError) as caught:
         ensure_folder(folder, "--out-dir")
     assert str(caught.value) == (
-        f"--out-dir cannot create folder {folder}, because folder {locked} is not "
-        f"writable; make {locked} writable, or pass another folder path"
+        f"--out-dir {folder}: folder {locked} is not writable; make it writable, "
+        "or pass another --out-dir path"
     )
     assert not (locked / "sub").exists()
 
@@ -805,8 +805,8 @@ def test_ensure_folder_rejects_unwritable_folder(tmp_path, monkeypatch):
     with pytest.raises(PermissionError) as caught:
         ensure_folder(locked, "--docs-dir")
     assert str(caught.value) == (
-        f"--docs-dir {locked} is not writable; make it writable, or pass another "
-        "folder path"
+        f"--docs-dir {locked}: folder {locked} is not writable; make it writable, "
+        "or pass another --docs-dir path"
     )
 
 
@@ -819,7 +819,8 @@ def test_ensure_folder_rejects_folder_without_write_permission(tmp_path):
     locked.mkdir()
     locked.chmod(0o555)
     try:
-        with pytest.raises(PermissionError, match="--out-dir cannot create folder"):
+        expected = "--out-dir .*: folder .* is not writable"
+        with pytest.raises(PermissionError, match=expected):
             ensure_folder(locked / "sub", "--out-dir")
     finally:
         locked.chmod(0o755)
@@ -887,8 +888,8 @@ def test_bench_transfer_rejects_unwritable_cache(tmp_path, monkeypatch, capsys):
     deny_write(monkeypatch, cache)
     line = _bench_error(capsys, _bench_argv("--out-dir", str(cache.parent)))
     assert line == (
-        f"embedsent bench: error: --out-dir {cache} is not writable; make it "
-        "writable, or pass another folder path"
+        f"embedsent bench: error: --out-dir {cache}: folder {cache} is not "
+        "writable; make it writable, or pass another --out-dir path"
     )
 
 

@@ -9,6 +9,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from fake_os import fake_file_type
 
 from embedsent.file_kinds import (
     BUNDLE_KINDS,
@@ -221,17 +222,7 @@ def test_non_regular_names_device_types(tmp_path, monkeypatch, file_type, name):
     # because creating a real one needs mknod or a bound socket.
     path = tmp_path / "node"
     path.write_bytes(b"")
-    real_stat = os.stat
-
-    def fake_stat(target, *args, **kwargs):
-        result = real_stat(target, *args, **kwargs)
-        if os.fspath(target) != str(path):
-            return result
-        fields = list(result)
-        fields[stat.ST_MODE] = file_type | 0o666
-        return os.stat_result(fields)
-
-    monkeypatch.setattr(os, "stat", fake_stat)
+    fake_file_type(monkeypatch, path, file_type)
     assert describe_non_regular_file(path) == name
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from permissions import deny_write
+from fake_os import deny_write, fake_file_type
 
 from embedsent.storage import (
     first_dangling_link,
@@ -104,17 +104,7 @@ def test_write_atomic_rejects_character_device(tmp_path, monkeypatch):
     # in tmp_path as a character device, as it would report /dev/null.
     device = tmp_path / "null"
     device.write_bytes(b"")
-    real_stat = os.stat
-
-    def fake_stat(path, *args, **kwargs):
-        result = real_stat(path, *args, **kwargs)
-        if os.fspath(path) != str(device):
-            return result
-        fields = list(result)
-        fields[stat.ST_MODE] = stat.S_IFCHR | 0o666
-        return os.stat_result(fields)
-
-    monkeypatch.setattr(os, "stat", fake_stat)
+    fake_file_type(monkeypatch, device)
     with pytest.raises(ValueError, match="is a character device, not a regular"):
         write_text_atomic(device, "new")
     monkeypatch.undo()
