@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 CHECKPOINT_FORMAT_VERSION = 1
 
+# Tokens whose document ids are built and hashed at a time.
+FINGERPRINT_BLOCK = 1 << 20
+
 
 @dataclass
 class RunState:
@@ -63,7 +66,11 @@ class Checkpointing:
 def corpus_fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:
     digest = hashlib.sha256()
     digest.update(encoded.ids.tobytes())
-    digest.update(encoded.doc_ids.tobytes())
+    # Hashing the per-token document ids block by block gives the digest of
+    # the whole array, which earlier checkpoints recorded, without building it.
+    for start in range(0, len(encoded), FINGERPRINT_BLOCK):
+        end = start + FINGERPRINT_BLOCK
+        digest.update(encoded.doc_ids_between(start, end).tobytes())
     digest.update("\n".join(vocab.tokens).encode("utf-8"))
     return digest.hexdigest()
 

@@ -31,6 +31,7 @@ from embedsent.checkpoint import (
     save_checkpoint,
 )
 from embedsent.config import SGNSConfig, VocabConfig
+from embedsent.epoch_stream import EpochStream
 from embedsent.memory import release_free_heap
 from embedsent.sgns import (
     AXIS,
@@ -71,78 +72,6 @@ logger = logging.getLogger(__name__)
 # Untrained vectors score (1 + negative) * ln 2 per pair (about 4.2 with 5
 # noise words) and training lowers it, so a mean far above that has diverged.
 DIVERGED_LOSS_PER_PAIR = 100.0
-
-
-# Tokens drawn per block when subsampling. Blocks bound the temporary arrays
-# to a few MB, and numpy draws the same numbers in blocks as in one call.
-SUBSAMPLE_BLOCK = 1 << 20
-
-
-def subsample(
-    corpus: EncodedCorpus, keep: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Drop frequent tokens at random with per-id keep probabilities ``keep``."""
-    # The masks (one byte per token) come first, so the kept tokens go straight
-    # into arrays of their final size and the kept stream never exists twice.
-    masks = []
-    for start in range(0, len(corpus), SUBSAMPLE_BLOCK):
-        ids = corpus.ids[start : start + SUBSAMPLE_BLOCK]
-        masks.append(rng.random(ids.shape[0]) < keep[ids])
-    counts = [int(np.count_nonzero(mask)) for mask in masks]
-    kept_ids = np.empty(sum(counts), np.int32)
-    kept_docs = np.empty(sum(counts), np.int32)
-    position = 0
-    for block, (mask, count) in enumerate(zip(masks, counts, strict=True)):
-        start = block * SUBSAMPLE_BLOCK
-        end = start + mask.shape[0]
-        kept_ids[position : position + count] = corpus.ids[start:end][mask]
-        kept_docs[position : position + count] = corpus.doc_ids[start:end][mask]
-        position += count
-    return kept_ids, kept_docs
-
-
-class Chunks:
-    """Fixed-shape ``(ids, doc_ids, n_valid)`` chunks of a stream, with a halo.
-
-    Chunk ``i`` covers centers ``i * chunk_centers`` onwards plus ``window``
-    positions of context on each side. Chunks are cut on access, so the
-    stream is never copied whole. Positions outside the stream get document
-    id -1, which never matches a real document, so padding is never a
-    context.
-    """
-
-    def __init__(self, ids: np.ndarray, doc_ids: np.ndarray, shape: StepShape):
-        self.ids = ids
-        self.doc_ids = doc_ids
-        self.window = shape.window
-        self.size = shape.chunk_centers
-
-    def __len__(self) -> int:
-        return -(-self.ids.shape[0] // self.size)
-
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray, int]:
-        if not 0 <= index < len(self):
-            raise IndexError(f"chunk {index} out of range 0..{len(self) - 1}")
-        total, window, size = self.ids.shape[0], self.window, self.size
-        start = index * size
-        width = size + 2 * window
-        chunk_ids = np.zeros(width, np.int32)
-        chunk_docs = np.full(width, -1, np.int32)
-        # Stream position `start - window` lands at chunk position 0.
-        first = max(start - window, 0)
-        last = min(start + size + window, total)
-        offset = first - (start - window)
-        chunk_ids[offset : offset + last - first] = self.ids[first:last]
-        chunk_docs[offset : offset + last - first] = self.doc_ids[first:last]
-        return chunk_ids, chunk_docs, min(size, total - start)
-
-    def __iter__(self):
-        return (self[index] for index in range(len(self)))
-
-
-def iter_chunks(ids: np.ndarray, doc_ids: np.ndarray, shape: StepShape):
-    """Yield the chunks of ``Chunks(ids, doc_ids, shape)`` in order."""
-    return iter(Chunks(ids, doc_ids, shape))
 
 
 def train_sgns(
@@ -424,17 +353,17 @@ class _Run:
         # subsample when a run resumes in the middle of this epoch.
         rng = np.random.default_rng()
         rng.bit_generator.state = state.rng_state
-        ids, doc_ids = subsample(self.encoded, self.keep, rng)
+        stream = EpochStream(self.encoded, self.keep, rng, self.shape)
         epoch_key = jax.random.fold_in(self.root_key, state.epoch)
-        chunks = Chunks(ids, doc_ids, self.shape)
-        bar = _progress_bar(len(chunks), state.chunk, state.epoch, self.progress)
+        chunks = stream.chunks(state.chunk)
+        bar = _progress_bar(len(stream), state.chunk, state.epoch, self.progress)
         started = time.perf_counter()
         last_checkpoint = started
         trained_tokens = 0
         pending = None
-        for first in range(state.chunk, len(chunks), self.n_devices):
-            last = min(first + self.n_devices, len(chunks))
-            group = [chunks[index] for index in range(first, last)]
+        for first in range(state.chunk, len(stream), self.n_devices):
+            last = min(first + self.n_devices, len(stream))
+            group = [next(chunks) for _ in range(first, last)]
             n_valid = sum(chunk[2] for chunk in group)
             call_started = time.perf_counter()
             compiled_before = self.step_function_cache_size()
@@ -482,7 +411,7 @@ class _Run:
             rng,
             model,
             time.perf_counter() - started,
-            trained_tokens / max(len(ids), 1),
+            trained_tokens / max(stream.kept, 1),
         )
         if self.checkpoint:
             save_checkpoint(
@@ -543,7 +472,7 @@ class _Run:
                     "chunk": first,
                     "done": state.done,
                     "ids": self.encoded.ids,
-                    "doc_ids": self.encoded.doc_ids,
+                    "doc_offsets": self.encoded.doc_offsets,
                     "keep": self.keep,
                     "config": self.config,
                 }

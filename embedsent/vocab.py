@@ -137,18 +137,64 @@ class EncodedCorpus:
     Attributes:
         ids: ``int32[n_tokens]`` ids of in-vocabulary tokens, documents
             concatenated.
-        doc_ids: ``int32[n_tokens]`` index of the document each token came
-            from; windows never cross a document boundary.
+        doc_offsets: ``int64[n_documents + 1]``, non-decreasing from 0 to
+            ``n_tokens``: document ``d`` holds
+            ``ids[doc_offsets[d]:doc_offsets[d + 1]]``. Windows never cross a
+            document boundary. Offsets take 8 bytes per document, where a
+            document id per token would take 4 bytes per token.
         raw_token_count: Tokens in the corpus before out-of-vocabulary tokens
             were dropped (what word2vec tools report as raw words).
     """
 
     ids: np.ndarray
-    doc_ids: np.ndarray
+    doc_offsets: np.ndarray
     raw_token_count: int
+
+    def __post_init__(self) -> None:
+        offsets = self.doc_offsets
+        if (
+            offsets.ndim != 1
+            or offsets.shape[0] < 1
+            or offsets[0] != 0
+            or offsets[-1] != self.ids.shape[0]
+            or (np.diff(offsets) < 0).any()
+        ):
+            raise ValueError(
+                "doc_offsets must rise from 0 to the number of ids "
+                f"({self.ids.shape[0]}) without falling"
+            )
+
+    @classmethod
+    def from_lengths(
+        cls, ids: np.ndarray, lengths: np.ndarray, raw_token_count: int
+    ) -> EncodedCorpus:
+        """Build from the number of ids in each document."""
+        offsets = np.zeros(len(lengths) + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return cls(ids=ids, doc_offsets=offsets, raw_token_count=raw_token_count)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
+
+    @property
+    def n_documents(self) -> int:
+        return int(self.doc_offsets.shape[0] - 1)
+
+    @property
+    def doc_ids(self) -> np.ndarray:
+        """``int32[n_tokens]`` index of the document of each token (a new array)."""
+        return self.doc_ids_between(0, len(self))
+
+    def doc_ids_between(self, start: int, end: int) -> np.ndarray:
+        """``int32`` document index of each token at positions ``start:end``."""
+        start, end = max(int(start), 0), min(int(end), len(self))
+        if end <= start:
+            return np.empty(0, np.int32)
+        offsets = self.doc_offsets
+        first = int(np.searchsorted(offsets, start, side="right")) - 1
+        last = int(np.searchsorted(offsets, end - 1, side="right")) - 1
+        bounds = np.clip(offsets[first : last + 2], start, end)
+        return np.repeat(np.arange(first, last + 1, dtype=np.int32), np.diff(bounds))
 
 
 class Vocabulary:
@@ -261,9 +307,8 @@ class Vocabulary:
                 lengths.append(known_count)
 
         ids = np.fromiter(known_ids(), dtype=np.int32)
-        doc_ids = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
         raw = sum(len(document) for document in documents)
-        return EncodedCorpus(ids=ids, doc_ids=doc_ids, raw_token_count=raw)
+        return EncodedCorpus.from_lengths(ids, np.asarray(lengths, np.int64), raw)
 
     def keep_probabilities(self, sample: float) -> np.ndarray:
         """Return word2vec's probability of keeping each token during training.
@@ -357,10 +402,16 @@ def build_and_encode(
     final = renumber[first_ids]
     known = final >= 0
     doc_lengths = np.frombuffer(lengths, dtype=np.int64)
-    doc_ids = np.repeat(np.arange(len(doc_lengths), dtype=np.int32), doc_lengths)
-    encoded = EncodedCorpus(
-        ids=np.ascontiguousarray(final[known]),
-        doc_ids=np.ascontiguousarray(doc_ids[known]),
-        raw_token_count=int(len(first_ids)),
+    # Known tokens per document. reduceat would give an empty document the
+    # next document's first value, so only non-empty documents are summed.
+    known_lengths = np.zeros(len(doc_lengths), np.int64)
+    non_empty = doc_lengths > 0
+    if non_empty.any():
+        starts = np.cumsum(doc_lengths) - doc_lengths
+        known_lengths[non_empty] = np.add.reduceat(
+            known, starts[non_empty], dtype=np.int64
+        )
+    encoded = EncodedCorpus.from_lengths(
+        np.ascontiguousarray(final[known]), known_lengths, int(len(first_ids))
     )
     return vocab, encoded

@@ -7,7 +7,6 @@ from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.sgns import (
     ALIAS_SCALE,
     INIT_BLOCK_ROWS,
-    StepShape,
     _apply_updates,
     _sgns_gradients,
     build_noise_table,
@@ -19,7 +18,7 @@ from embedsent.sgns import (
     sgns_loss,
     train_chunk,
 )
-from embedsent.trainer import TrainingDiverged, check_memory, iter_chunks, train_sgns
+from embedsent.trainer import TrainingDiverged, check_memory, train_sgns
 
 SMALL = SGNSConfig(
     dim=16,
@@ -234,17 +233,6 @@ def test_sampled_noise_follows_distribution():
     draws = sample_noise(jax.random.PRNGKey(0), table, (200_000,))
     frequencies = np.bincount(np.asarray(draws), minlength=4) / draws.shape[0]
     np.testing.assert_allclose(frequencies, noise, atol=5e-3)
-
-
-def test_chunks_cover_stream_with_halo():
-    shape = StepShape(4, 2, 1, 2, 2, 2)
-    ids = np.arange(1, 12, dtype=np.int32)
-    docs = np.zeros(11, np.int32)
-    chunks = list(iter_chunks(ids, docs, shape))
-    assert [c[2] for c in chunks] == [8, 3]
-    assert chunks[0][0].tolist() == [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-    assert chunks[1][0][:5].tolist() == [7, 8, 9, 10, 11]
-    assert chunks[1][1][5:].tolist() == [-1] * 7
 
 
 def test_finite_but_huge_loss_stops_training():

@@ -1,3 +1,4 @@
+import hashlib
 from dataclasses import replace
 
 import jax
@@ -238,26 +239,6 @@ def test_compiles_before_allocating_tables(monkeypatch):
     assert model.compile_seconds > 0
 
 
-def test_subsample_in_blocks_matches_one_draw(monkeypatch):
-    vocab = Vocabulary.build(corpus(n_docs=40), VOCAB)
-    encoded = vocab.encode_corpus(corpus(n_docs=40))
-    keep = np.linspace(0.05, 1.0, len(vocab))
-    monkeypatch.setattr(trainer, "SUBSAMPLE_BLOCK", 7)
-    ids, docs = trainer.subsample(encoded, keep, np.random.default_rng(9))
-    mask = np.random.default_rng(9).random(len(encoded)) < keep[encoded.ids]
-    assert 0 < mask.sum() < len(encoded)
-    assert np.array_equal(ids, encoded.ids[mask])
-    assert np.array_equal(docs, encoded.doc_ids[mask])
-    assert ids.dtype == docs.dtype == np.int32
-
-
-def test_subsample_of_empty_corpus_is_empty():
-    vocab = Vocabulary.build(corpus(n_docs=4), VOCAB)
-    encoded = vocab.encode_corpus([[], []])
-    ids, docs = trainer.subsample(encoded, np.ones(len(vocab)), np.random.default_rng())
-    assert ids.shape == docs.shape == (0,)
-
-
 def test_schedule_handles_runs_past_int32():
     config = SGNSConfig(alpha=0.025, min_alpha=0.0001)
     rates = trainer._learning_rate_schedule(config, 5e9)
@@ -402,3 +383,20 @@ def test_resume_with_other_export_choice(tmp_path):
     resumed = train_sgns(corpus(), other, VOCAB, checkpoint=path)
     uninterrupted = train_sgns(corpus(), CONFIG, VOCAB)
     np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
+
+
+def test_corpus_fingerprint_hashes_document_ids_as_one_array(monkeypatch):
+    # Checkpoints written when the corpus kept one document id per token
+    # recorded this digest, so they still resume.
+    from embedsent import checkpoint
+
+    vocab = Vocabulary.build(corpus(n_docs=30), VOCAB)
+    encoded = vocab.encode_corpus(corpus(n_docs=30))
+    monkeypatch.setattr(checkpoint, "FINGERPRINT_BLOCK", 7)
+    digest = hashlib.sha256()
+    digest.update(encoded.ids.tobytes())
+    digest.update(
+        np.repeat(np.arange(30, dtype=np.int32), np.diff(encoded.doc_offsets)).tobytes()
+    )
+    digest.update("\n".join(vocab.tokens).encode("utf-8"))
+    assert checkpoint.corpus_fingerprint(encoded, vocab) == digest.hexdigest()

@@ -4,6 +4,7 @@ import pytest
 from embedsent.config import VocabConfig
 from embedsent.vocab import (
     EmptyCorpusError,
+    EncodedCorpus,
     MinCountError,
     Vocabulary,
     build_and_encode,
@@ -53,7 +54,25 @@ def test_encode_corpus_records_documents_and_raw_count():
     encoded = vocab.encode_corpus(CORPUS)
     assert encoded.ids.tolist() == [0, 1, 0, 1, 0]
     assert encoded.doc_ids.tolist() == [0, 0, 0, 1, 2]
+    assert encoded.doc_offsets.tolist() == [0, 3, 4, 5]
     assert encoded.raw_token_count == 8
+
+
+def test_doc_ids_between_skips_empty_documents():
+    encoded = EncodedCorpus.from_lengths(
+        np.arange(6, dtype=np.int32), [0, 2, 0, 3, 1], 9
+    )
+    assert encoded.doc_ids.tolist() == [1, 1, 3, 3, 3, 4]
+    for start in range(7):
+        for end in range(start, 8):
+            expected = encoded.doc_ids[start:end]
+            assert encoded.doc_ids_between(start, end).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("offsets", [[1, 3], [0, 2], [0, 4, 3], [[0, 3]]])
+def test_encoded_corpus_rejects_offsets_that_do_not_span_the_ids(offsets):
+    with pytest.raises(ValueError, match="doc_offsets must rise from 0 to"):
+        EncodedCorpus(np.zeros(3, np.int32), np.asarray(offsets), 3)
 
 
 def test_keep_probabilities_follow_word2vec_formula():
@@ -106,13 +125,15 @@ def test_build_and_encode_equals_build_then_encode(config):
     documents = [
         list(rng.choice(words, size=int(rng.integers(0, 9)), p=None)) for _ in range(40)
     ]
-    documents[3] = []
+    documents[0] = documents[3] = documents[-1] = []
     vocab, encoded = build_and_encode(iter(documents), config)
     expected_vocab, expected = _two_pass(documents, config)
     assert vocab.tokens == expected_vocab.tokens
     np.testing.assert_array_equal(vocab.counts, expected_vocab.counts)
     np.testing.assert_array_equal(encoded.ids, expected.ids)
+    np.testing.assert_array_equal(encoded.doc_offsets, expected.doc_offsets)
     np.testing.assert_array_equal(encoded.doc_ids, expected.doc_ids)
+    assert encoded.n_documents == len(documents)
     assert encoded.ids.dtype == np.int32
     assert encoded.doc_ids.dtype == np.int32
     assert encoded.raw_token_count == expected.raw_token_count
