@@ -109,6 +109,10 @@ class BenchConfig:
         sweeps: Extra scaling sweeps: ``corpus`` (1x, 2x, 4x the corpus),
             ``vocab`` (10k to 1M types at one corpus size), ``dim`` (50 to 300).
         seed: Seed of both trainers.
+        compile_cache: Folder of compiled programs that embedsent trials read
+            and write (``embedsent.compile_cache``); None compiles in every
+            trial. A trial that reads its step from the folder skips the
+            compiler's time and temporary memory.
     """
 
     data: str | None
@@ -129,6 +133,7 @@ class BenchConfig:
     platform: str = "cpu"
     sweeps: tuple[str, ...] = ()
     seed: int = 0
+    compile_cache: str | None = None
 
     def __post_init__(self) -> None:
         # A token file replaces the reviews of data, so data given with it
@@ -528,6 +533,10 @@ def run_trial(spec: dict) -> dict:
     # which both trainers pay alike. The JAX backend starts during training.
     if spec["trainer"] == "embedsent":
         import embedsent.trainer  # noqa: F401
+        from embedsent.compile_cache import enable_compile_cache
+
+        if spec.get("compile_cache"):
+            enable_compile_cache(spec["compile_cache"])
     else:
         import gensim.models  # noqa: F401
     base = memory_status()
@@ -833,6 +842,7 @@ def _base_spec(config: BenchConfig, tokens: Path) -> dict:
         "n_devices": config.n_devices,
         "platform": config.platform,
         "seed": config.seed,
+        "compile_cache": config.compile_cache,
     }
 
 
@@ -1032,6 +1042,13 @@ def format_summary(report: dict) -> str:
     lines.append(
         "+RSS, +priv: peak minus the value after loading the tokens and importing "
         "the trainer (max over trials)"
+    )
+    cache = report.get("config", {}).get("compile_cache")
+    lines.append(
+        f"compile cache: {cache}; a trial that reads its step from there skips "
+        "the compiler's time and memory"
+        if cache
+        else "compile cache: off, so every embedsent trial compiles its step"
     )
     lines.append(
         "WS353, SL999: Spearman on WordSim353 and SimLex-999 (median over "

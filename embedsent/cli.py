@@ -39,6 +39,7 @@ from embedsent.commands import (
     run_serve,
     run_train,
 )
+from embedsent.compile_cache import ENV_VAR
 from embedsent.config import (
     STANDARDIZE_MODES,
     ClassifierConfig,
@@ -285,6 +286,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of every random choice (default: %(default)s)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--compile-cache",
+        metavar="DIR",
+        default=None,
+        help="folder where compiled JAX programs are kept for later runs, "
+        "which then start faster and with less memory (default: "
+        f"${ENV_VAR}, else ~/.cache/embedsent/xla; {ENV_VAR}=off turns it off)",
+    )
+    cache.add_argument(
+        "--no-compile-cache",
+        action="store_true",
+        help="compile every JAX program anew, and write no cache",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
@@ -654,6 +669,37 @@ def _configure_logging(verbosity: int) -> None:
         logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 
+def _start_compile_cache(args) -> str | None:
+    """Enable the compile cache the command line asks for; return its folder.
+
+    A folder given by ``--compile-cache`` or by the environment must work. The
+    default folder is only a convenience: when it cannot be used, the command
+    warns and compiles as usual.
+    """
+    from embedsent.compile_cache import (
+        CompileCacheError,
+        default_cache_dir,
+        enable_compile_cache,
+    )
+
+    if args.no_compile_cache:
+        return None
+    if args.compile_cache is not None:
+        return str(enable_compile_cache(args.compile_cache, source="--compile-cache"))
+    folder = default_cache_dir()
+    if folder is None:
+        return None
+    if os.environ.get(ENV_VAR, "").strip():
+        return str(enable_compile_cache(folder, source=ENV_VAR))
+    try:
+        return str(enable_compile_cache(folder))
+    except CompileCacheError as error:
+        logging.getLogger(__name__).warning(
+            "running without the compile cache: %s", error
+        )
+        return None
+
+
 COMMANDS = {
     "bench": run_bench,
     "diagnose": run_diagnose,
@@ -705,6 +751,7 @@ def _run(argv: Sequence[str] | None) -> int:
         check_input_paths(args)
         check_output_paths(args)
         warn_ignored_flags(args)
+        args.compile_cache = _start_compile_cache(args)
         return COMMANDS[args.command](args)
     except BrokenPipeError:
         raise  # BrokenPipeError is an OSError, but main ends it quietly.

@@ -613,6 +613,7 @@ def run_bench(args) -> int:
         platform=args.platform,
         sweeps=tuple(args.sweeps),
         seed=args.seed,
+        compile_cache=args.compile_cache,
     )
 
     def show(record):

@@ -19,9 +19,9 @@ from embedsent.vocab import EncodedCorpus
 
 __all__ = ["SUBSAMPLE_BLOCK", "EpochStream", "cut_chunks", "iter_chunks"]
 
-# Corpus tokens drawn per block when subsampling. numpy's Generator draws the
-# same numbers in blocks of any size as in one call, so the block size bounds
-# the temporary arrays (about 1.2 MB here) and never changes the stream.
+# Corpus tokens drawn per block when subsampling. numpy's default Generator
+# (PCG64) draws the same doubles in blocks of any size as in one call, which
+# the tests check. The block bounds the temporary arrays to about 2 MB.
 SUBSAMPLE_BLOCK = 1 << 17
 
 Chunk = tuple[np.ndarray, np.ndarray, int]
@@ -53,11 +53,13 @@ class EpochStream:
         self.keep = keep
         self.shape = shape
         self._start_state = rng.bit_generator.state
-        self.kept = sum(int(np.count_nonzero(mask)) for _, mask in self._masks(rng))
+        self.kept_tokens = sum(
+            int(np.count_nonzero(mask)) for _, mask in self._masks(rng)
+        )
 
     def __len__(self) -> int:
         """Number of chunks."""
-        return -(-self.kept // self.shape.chunk_centers)
+        return -(-self.kept_tokens // self.shape.chunk_centers)
 
     def _masks(self, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
         ids = self.corpus.ids
@@ -78,7 +80,7 @@ class EpochStream:
 
     def chunks(self, first: int = 0) -> Iterator[Chunk]:
         """Yield the chunks from index ``first`` on; see ``cut_chunks``."""
-        return cut_chunks(self.kept_blocks(), self.kept, self.shape, first)
+        return cut_chunks(self.kept_blocks(), self.kept_tokens, self.shape, first)
 
 
 def cut_chunks(

@@ -166,14 +166,15 @@ def train_sgns(
         tables, state = load_checkpoint(checkpoint, config, fingerprint)
 
     keep = vocab.keep_probabilities(vocab_config.sample)
-    id_counts = np.bincount(encoded.ids, minlength=len(vocab))
-    expected_centers = float(id_counts @ keep) * config.epochs
+    kept_per_epoch = float(encoded.id_counts(len(vocab)) @ keep)
+    expected_centers = kept_per_epoch * config.epochs
     schedule = _learning_rate_schedule(config, expected_centers)
     run = _Run(
         config=config,
         shape=shape,
         encoded=encoded,
         keep=keep,
+        kept_per_epoch=kept_per_epoch,
         noise_table=noise_table,
         schedule=schedule,
         root_key=root_key,
@@ -333,6 +334,7 @@ class _Run:
     shape: StepShape
     encoded: EncodedCorpus
     keep: np.ndarray
+    kept_per_epoch: float
     noise_table: jax.Array
     schedule: Callable
     root_key: jax.Array
@@ -411,7 +413,7 @@ class _Run:
             rng,
             model,
             time.perf_counter() - started,
-            trained_tokens / max(stream.kept, 1),
+            trained_tokens / max(stream.kept_tokens, 1),
         )
         if self.checkpoint:
             save_checkpoint(
@@ -525,7 +527,7 @@ class _Run:
                 "longer texts",
                 state.epoch + 1,
                 self.config.epochs,
-                float(self.keep[self.encoded.ids].sum()),
+                self.kept_per_epoch,
                 len(self.encoded),
             )
         mean_loss = state.loss_sum / max(state.pair_sum, 1.0)

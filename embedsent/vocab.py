@@ -130,6 +130,10 @@ def check_token_types(tokens: Iterable, *, name: str = "corpus") -> None:
             )
 
 
+# Ids counted at a time by EncodedCorpus.id_counts.
+COUNT_BLOCK = 1 << 20
+
+
 @dataclass(frozen=True)
 class EncodedCorpus:
     """A corpus as one flat array of token ids with document boundaries.
@@ -175,6 +179,16 @@ class EncodedCorpus:
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
+
+    def id_counts(self, vocab_size: int) -> np.ndarray:
+        """``int64[vocab_size]`` occurrences of each id in the corpus."""
+        counts = np.zeros(vocab_size, np.int64)
+        # np.bincount converts its input to 8-byte integers, so it counts a
+        # block at a time instead of copying every id at once.
+        for start in range(0, len(self), COUNT_BLOCK):
+            block = self.ids[start : start + COUNT_BLOCK]
+            counts += np.bincount(block, minlength=vocab_size)[:vocab_size]
+        return counts
 
     @property
     def n_documents(self) -> int:

@@ -1,3 +1,5 @@
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -5,6 +7,24 @@ import pytest
 IMDB_ARCHIVE = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "aclImdb-partial.tar.gz"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_compile_cache(tmp_path_factory) -> Iterator[Path]:
+    """Point the command line's compile cache at a folder of this test session.
+
+    Commands run by the tests, in this process or in child processes, then
+    never write to the user's cache folder, and later commands of the session
+    read the programs that earlier ones compiled.
+    """
+    folder = tmp_path_factory.mktemp("compile_cache")
+    previous = os.environ.get("EMBEDSENT_COMPILE_CACHE")
+    os.environ["EMBEDSENT_COMPILE_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("EMBEDSENT_COMPILE_CACHE", None)
+    else:
+        os.environ["EMBEDSENT_COMPILE_CACHE"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ def test_stream_in_blocks_equals_one_draw(monkeypatch, block):
     rng = np.random.default_rng(9)
     stream = EpochStream(corpus, keep, rng, SHAPE)
     ids, docs, state_after = one_draw(corpus, keep, 9)
-    assert 0 < stream.kept == ids.shape[0] < len(corpus)
+    assert 0 < stream.kept_tokens == ids.shape[0] < len(corpus)
     blocks = list(stream.kept_blocks())
     assert np.array_equal(np.concatenate([b[0] for b in blocks]), ids)
     assert np.array_equal(np.concatenate([b[1] for b in blocks]), docs)
@@ -96,7 +96,7 @@ def test_chunks_cut_from_blocks_of_any_size_agree():
 def test_empty_stream_has_no_chunks():
     corpus = EncodedCorpus.from_lengths(np.empty(0, np.int32), [0, 0], 0)
     stream = EpochStream(corpus, np.ones(3), np.random.default_rng(0), SHAPE)
-    assert stream.kept == len(stream) == 0
+    assert stream.kept_tokens == len(stream) == 0
     assert list(stream.chunks()) == []
 
 

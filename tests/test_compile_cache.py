@@ -1,0 +1,163 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import pytest
+from jax.experimental.compilation_cache import compilation_cache
+
+from embedsent.cli import main
+from embedsent.compile_cache import (
+    ENV_VAR,
+    CompileCacheError,
+    default_cache_dir,
+    enable_compile_cache,
+)
+
+# Compiles one program with the cache in sys.argv[1] and prints how many
+# programs were read from it and how many were compiled.
+COMPILE_ONE = """
+import json, sys
+import jax, jax.numpy as jnp
+from embedsent.compile_cache import enable_compile_cache
+events = []
+jax.monitoring.register_event_listener(lambda name, **kw: events.append(name))
+enable_compile_cache(sys.argv[1], min_compile_seconds=0)
+jax.jit(lambda x: jnp.tanh(x) @ x.T + 3.0)(jnp.ones((4, 4))).block_until_ready()
+print(json.dumps({
+    "hits": events.count("/jax/compilation_cache/cache_hits"),
+    "misses": events.count("/jax/compilation_cache/cache_misses"),
+}))
+"""
+
+
+@pytest.fixture(autouse=True)
+def restore_cache_folder():
+    """Restore JAX's cache folder, which the commands run here switch."""
+    folder = jax.config.jax_compilation_cache_dir
+    yield
+    compilation_cache.reset_cache()
+    jax.config.update("jax_compilation_cache_dir", folder)
+
+
+def compile_in_child(folder: Path) -> dict:
+    completed = subprocess.run(
+        [sys.executable, "-c", COMPILE_ONE, str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_second_process_reads_cached_program(tmp_path):
+    folder = tmp_path / "new" / "cache"
+    first = compile_in_child(folder)
+    assert first["hits"] == 0
+    assert first["misses"] >= 1
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert len(list(folder.iterdir())) == first["misses"]
+    assert compile_in_child(folder) == {"hits": first["misses"], "misses": 0}
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "0", "false", "no", "none"])
+def test_environment_turns_the_cache_off(value):
+    assert default_cache_dir({ENV_VAR: value}) is None
+
+
+def test_environment_names_the_folder():
+    assert default_cache_dir({ENV_VAR: "/data/xla"}) == Path("/data/xla")
+    home = Path.home()
+    assert default_cache_dir({ENV_VAR: "~/xla"}) == home / "xla"
+
+
+def test_default_folder_follows_xdg_cache_home():
+    assert default_cache_dir({"XDG_CACHE_HOME": "/c"}) == Path("/c/embedsent/xla")
+    expected = Path.home() / ".cache" / "embedsent" / "xla"
+    assert default_cache_dir({ENV_VAR: " ", "XDG_CACHE_HOME": ""}) == expected
+
+
+def test_file_as_folder_rejected(tmp_path):
+    blocking = tmp_path / "cache"
+    blocking.write_text("x")
+    with pytest.raises(CompileCacheError, match="is a file, not a folder"):
+        enable_compile_cache(blocking)
+    assert blocking.read_text() == "x"
+
+
+def test_folder_others_may_write_is_rejected(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)
+    with pytest.raises(CompileCacheError, match=f"chmod go-w {folder}"):
+        enable_compile_cache(folder)
+
+
+def test_negative_minimum_compile_time_rejected(tmp_path):
+    with pytest.raises(ValueError, match="min_compile_seconds must be >= 0"):
+        enable_compile_cache(tmp_path, min_compile_seconds=-1)
+
+
+def test_cache_turned_off_rejects_default_folder(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "off")
+    with pytest.raises(CompileCacheError, match=f"unset {ENV_VAR}"):
+        enable_compile_cache()
+
+
+def test_cli_rejects_a_file_as_compile_cache(tmp_path, capsys):
+    blocking = tmp_path / "cache"
+    blocking.write_text("x")
+    assert main(["--compile-cache", str(blocking), "demo"]) == 2
+    error = capsys.readouterr().err
+    assert f"--compile-cache {blocking} is a file, not a folder" in error
+    assert "pass another --compile-cache path" in error
+
+
+def test_cli_rejects_unusable_environment_folder(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o775)
+    monkeypatch.setenv(ENV_VAR, str(folder))
+    assert main(["demo"]) == 2
+    assert f"{ENV_VAR} {folder} is writable by other users" in capsys.readouterr().err
+
+
+def test_cli_without_cache_writes_no_folder(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(ENV_VAR, str(folder))
+    assert main(["--no-progress", "--no-compile-cache", "demo"]) == 0
+    assert "transfer" in capsys.readouterr().out
+    assert not folder.exists()
+
+
+def test_cli_warns_when_default_folder_fails(tmp_path, monkeypatch, caplog):
+    (tmp_path / "home").write_text("not a folder")
+    monkeypatch.delenv(ENV_VAR)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
+    with caplog.at_level("WARNING"):
+        assert main(["--no-progress", "demo"]) == 0
+    assert "running without the compile cache" in caplog.text
+    assert os.path.isfile(tmp_path / "home")
+
+
+def test_cached_programs_train_identical_vectors(tmp_path):
+    folder = tmp_path / "cache"
+
+    def pretrain(name: str) -> bytes:
+        out = tmp_path / name
+        command = [sys.executable, "-m", "embedsent.cli", "-v", "--no-progress"]
+        command += ["--compile-cache", str(folder), "pretrain", "--data", "default"]
+        command += ["--out", str(out), "--dim", "8", "--epochs", "1"]
+        completed = subprocess.run(command, capture_output=True, text=True)
+        assert completed.returncode == 0, completed.stderr[-2000:]
+        return out.read_bytes()
+
+    compiled = pretrain("compiled.txt")
+    # The SGNS step compiled in over 1 s on a 2-core machine, so it is kept.
+    # Whether a quicker program is kept depends on its compile time.
+    steps = [path for path in folder.iterdir() if "train_chunk" in path.name]
+    assert len(steps) == 1
+    assert pretrain("cached.txt") == compiled
+    assert steps[0].exists()
