@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from embedsent.calibration import plot_reliability
 from embedsent.candidates import SelectionGrid, build_candidates
 from embedsent.cli_input import (
     check_sample_size,
+    describe_id_like_texts,
     load_labeled_table,
     load_vectors_file,
 )
@@ -48,6 +50,8 @@ __all__ = [
     "run_diagnose",
     "run_select",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 def add_labeled_options(
@@ -118,6 +122,9 @@ def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str
     unlabeled: list[str] = []
     if Path(spec).suffix.lower() in TABLE_SUFFIXES:
         labeled = load_labeled_table(spec, args)
+        hint = describe_id_like_texts(spec, labeled.texts, args)
+        if hint is not None:
+            logger.warning("%s", hint)
     else:
         if spec == "default":
             corpus = load_default_corpus()

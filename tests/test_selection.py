@@ -2,6 +2,7 @@ import argparse
 import csv
 import inspect
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -569,3 +570,21 @@ def test_cli_select_rejects_unique_labels(tmp_path, vectors):
     message = str(raised.value)
     assert "looks like an id or text column" in message
     assert "Columns found: ['text', 'label', 'id']" in message
+
+
+@pytest.mark.parametrize("command", ["select", "diagnose"])
+def test_id_text_column_warns(tmp_path, caplog, command):
+    from embedsent.cli import build_parser
+    from embedsent.model_commands import load_labeled
+
+    labeled = tmp_path / "labeled.csv"
+    rows = ["0,good film,pos", "1,bad film,neg", "2,good,pos", "3,bad,neg"]
+    labeled.write_text("id,text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = [command, "--data", str(labeled), "--text-column", "id"]
+    if command == "diagnose":
+        argv += ["--model", str(tmp_path / "model.npz")]
+    args = build_parser().parse_args(argv)
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        assert list(load_labeled(args, seed=0).texts) == ["0", "1", "2", "3"]
+    assert "--text-column 'id' may name an id or label column" in caplog.text
+    assert "because all 4 of its values are numbers" in caplog.text
