@@ -400,3 +400,16 @@ def test_corpus_fingerprint_hashes_document_ids_as_one_array(monkeypatch):
     )
     digest.update("\n".join(vocab.tokens).encode("utf-8"))
     assert checkpoint.corpus_fingerprint(encoded, vocab) == digest.hexdigest()
+
+
+def test_training_never_builds_per_token_document_ids(tmp_path, monkeypatch):
+    # One document id per token would take 4 bytes per token for the whole
+    # run. Training reads the document offsets in blocks instead.
+    from embedsent.vocab import EncodedCorpus
+
+    def whole_array(self):
+        raise AssertionError("built the per-token document ids")
+
+    monkeypatch.setattr(EncodedCorpus, "doc_ids", property(whole_array))
+    model = train_sgns(corpus(), CONFIG, VOCAB, checkpoint=tmp_path / "run.ckpt")
+    assert np.isfinite(model.input_vectors).all()
