@@ -9,6 +9,7 @@ import argparse
 import logging
 import os
 import pickle
+import re
 import sys
 from collections.abc import Sequence
 
@@ -265,8 +266,41 @@ def _add_process_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# Options of the embedsent command itself, which go before the subcommand.
+GLOBAL_OPTIONS = frozenset(
+    ["-v", "--verbose", "--seed", "--no-progress", "--compile-cache"]
+    + ["--no-compile-cache"]
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """The top-level parser, which names global options given too late."""
+
+    def error(self, message: str):
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            words = message[len(prefix) :].split()
+            late = [
+                word
+                for word in words
+                if word.split("=", 1)[0] in GLOBAL_OPTIONS or re.fullmatch(r"-v+", word)
+            ]
+            if len(late) == 1:
+                message += (
+                    f"; {late[0]} is an option of embedsent itself, so put it "
+                    f"before the command, as in: embedsent {late[0]} COMMAND ..."
+                )
+            elif late:
+                message += (
+                    f"; {', '.join(late)} are options of embedsent itself, so "
+                    f"put them before the command, as in: embedsent {late[0]} "
+                    "COMMAND ..."
+                )
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="embedsent",
         description="Sentiment classification with few labels: pretrain word "
         "vectors on unlabeled text (SGNS in JAX), average them, train a small "
@@ -292,8 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         default=None,
         help="folder where compiled JAX programs are kept for later runs, "
-        "which then start faster and with less memory (default: "
-        f"${ENV_VAR}, else ~/.cache/embedsent/xla; {ENV_VAR}=off turns it off)",
+        "which then start faster and with less memory; overrides "
+        f"{ENV_VAR} (default: ${ENV_VAR} when set and not empty, else "
+        f"~/.cache/embedsent/xla; {ENV_VAR}=off turns the cache off)",
     )
     cache.add_argument(
         "--no-compile-cache",
@@ -695,7 +730,10 @@ def _start_compile_cache(args) -> str | None:
         return str(enable_compile_cache(folder))
     except CompileCacheError as error:
         logging.getLogger(__name__).warning(
-            "running without the compile cache: %s", error
+            "running without the compile cache: %s. Pass --compile-cache DIR "
+            "for another folder, or --no-compile-cache to compile without this "
+            "warning",
+            error,
         )
         return None
 
@@ -757,8 +795,14 @@ def _run(argv: Sequence[str] | None) -> int:
         raise  # BrokenPipeError is an OSError, but main ends it quietly.
     except KeyboardInterrupt:
         hint = ""
-        if getattr(args, "checkpoint", None):
-            hint = f"; rerun with --checkpoint {args.checkpoint} to resume"
+        checkpoint = getattr(args, "checkpoint", None)
+        if checkpoint and os.path.isfile(checkpoint):
+            hint = f"; rerun with --checkpoint {checkpoint} to resume"
+        elif checkpoint:
+            hint = (
+                f" before the first checkpoint was written to {checkpoint}, so "
+                "a rerun starts over"
+            )
         print(f"embedsent {args.command}: interrupted{hint}", file=sys.stderr)
         return INTERRUPTED_STATUS
     except (

@@ -9,7 +9,8 @@ take about 0.2 MB each.
 
 JAX runs what it reads from the folder, so anyone who can write to the folder
 can run code as you. The folder is created readable and writable by its owner
-only, and a folder that other users may write to is rejected.
+only. A folder that other users may write to is rejected, and so is one below
+a folder that they may write to without the sticky bit.
 
 The command line enables the cache by default. Python code enables it with
 ``enable_compile_cache()``, before its first JAX computation.
@@ -88,9 +89,13 @@ def enable_compile_cache(
     Returns:
         The folder, created with owner-only permissions when it was missing.
 
+    Entries that cannot be decompressed, such as a file cut short when a
+    run was stopped while JAX wrote it, are deleted with a warning.
+
     Raises:
-        CompileCacheError: if the folder cannot be created or written, or
-            users other than its owner may write to it.
+        CompileCacheError: if the folder cannot be created or written, it
+            belongs to another user, or another user could write to it or
+            to a folder above it that lacks the sticky bit.
     """
     import jax
     from jax.experimental.compilation_cache import compilation_cache
@@ -109,23 +114,19 @@ def enable_compile_cache(
     without = {
         "--compile-cache": "pass --no-compile-cache",
         ENV_VAR: f"set {ENV_VAR}=off",
-    }.get(source, "do not call enable_compile_cache")
+    }.get(source, "run without the cache")
     try:
         folder = check_folder_path(path, source)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
     except (OSError, ValueError) as error:
         raise CompileCacheError(f"{error}, or {without}") from error
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+    problem = _unsafe_folder(folder)
+    if problem is not None:
         raise CompileCacheError(
-            f"{subject} is writable by other users, who could then run code "
-            f"as you through it; run chmod go-w {folder}, {fix}, or {without}"
+            f"{subject}: {problem}, so other users could run code as you "
+            f"through the cache; {fix}, or {without}"
         )
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise CompileCacheError(
-            f"{subject} belongs to another user, who could then run code as "
-            f"you through it; {fix}, or {without}"
-        )
+    _remove_unreadable_entries(folder)
     # A process that has compiled anything has already decided whether to
     # use the cache; resetting makes it look again.
     compilation_cache.reset_cache()
@@ -133,6 +134,64 @@ def enable_compile_cache(
     jax.config.update("jax_persistent_cache_min_compile_time_secs", min_compile_seconds)
     logger.info("compiled programs are cached in %s", folder)
     return folder
+
+
+def _unsafe_folder(folder: Path) -> str | None:
+    """Return why other users could change ``folder``'s files, or None.
+
+    The folder itself must belong to the current user and be writable by no
+    other user. Each folder above it must belong to root or the current
+    user, and may be writable by others only with the sticky bit (as
+    ``/tmp`` is), which stops them from renaming the folders below.
+    """
+    folder = folder.resolve()
+    info = folder.stat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return f"{folder} belongs to another user (uid {info.st_uid})"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"{folder} is writable by other users (run chmod go-w {folder})"
+    for parent in folder.parents:
+        parent_info = parent.stat()
+        if hasattr(os, "getuid") and parent_info.st_uid not in (0, os.getuid()):
+            return f"{parent}, a folder above it, belongs to another user"
+        mode = parent_info.st_mode
+        if mode & (stat.S_IWGRP | stat.S_IWOTH) and not mode & stat.S_ISVTX:
+            return (
+                f"{parent}, a folder above it, is writable by other users "
+                "without the sticky bit"
+            )
+    return None
+
+
+def _remove_unreadable_entries(folder: Path) -> list[Path]:
+    """Delete the entries of ``folder`` that JAX could not decompress.
+
+    JAX writes an entry in place, so a run stopped during the write leaves a
+    truncated file. JAX would warn on every later run, compile again and
+    never replace the file. Returns the deleted paths.
+    """
+    try:
+        # JAX's own choice of zstandard or zlib. The function is private, so
+        # a JAX version without it skips the check.
+        from jax._src.compilation_cache import decompress_executable
+    except ImportError:
+        return []
+    removed = []
+    for entry in sorted(folder.glob("*-cache")):
+        try:
+            decompress_executable(entry.read_bytes())
+        except OSError:
+            continue  # JAX reports a file that it cannot open.
+        except Exception as error:  # noqa: BLE001 - any decoder's error
+            logger.warning(
+                "deleted compile cache entry %s, which could not be read (%s); "
+                "its program is compiled again",
+                entry,
+                error,
+            )
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
 
 
 def disable_compile_cache() -> None:

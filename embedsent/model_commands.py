@@ -138,7 +138,36 @@ def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str
         check_sample_size(labeled, args.max_labeled, "--max-labeled")
         picked = balanced_sample(labeled, args.max_labeled, np.random.default_rng(seed))
         labeled = labeled.subset(np.sort(picked))
+    _check_classes_for_crossval(args, labeled.labels)
     return labeled, unlabeled
+
+
+def _check_classes_for_crossval(args, labels) -> None:
+    """Raise ValueError naming ``--data`` unless cross-validation can split it.
+
+    Cross-validation would raise as well, but only after ``select`` has
+    listed its candidates, and without the file and the label column.
+    """
+    from embedsent.commands import _check_label_classes
+    from embedsent.crossval import MIN_CLASS_SIZE
+
+    _check_label_classes(args, labels)
+    sizes: dict = {}
+    for label in labels:
+        sizes[label] = sizes.get(label, 0) + 1
+    if not sizes:
+        return
+    smallest = min(sizes, key=sizes.get)
+    if sizes[smallest] >= MIN_CLASS_SIZE:
+        return
+    fix = "label more texts of that class"
+    if Path(args.data).suffix.lower() in TABLE_SUFFIXES:
+        fix += ", or pick the right column with --label-column"
+    raise ValueError(
+        f"--data {args.data}: class {smallest!r} has {sizes[smallest]} labeled "
+        f"text(s), but cross-validation needs at least {MIN_CLASS_SIZE} per "
+        f"class; {fix}"
+    )
 
 
 def add_select_parser(subparsers) -> argparse.ArgumentParser:

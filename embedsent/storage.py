@@ -159,7 +159,9 @@ def check_folder_path(path: str | os.PathLike, flag: str | None = None) -> Path:
     option = f"{flag} " if flag else ""
     fix = f"pass another {flag} path" if flag else "pass another folder path"
     if not os.fspath(path):
-        raise ValueError(f"{option}the folder path is empty; {fix}")
+        raise ValueError(
+            f"{flag + ': ' if flag else ''}the folder path is empty; {fix}"
+        )
     folder = Path(path)
     subject = f"{option}{folder}"
     blocking = first_non_folder(folder)

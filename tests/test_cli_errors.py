@@ -462,3 +462,48 @@ def test_train_sif_without_counts_names_flags(files, capsys):
     assert f"which --vectors {files['vectors']} does not contain" in err
     assert "pass --feature mean or --feature tfidf" in err
     assert "word_counts=" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["demo", "--no-progress"], "--no-progress is an option of embedsent itself"),
+        (["demo", "-vv"], "as in: embedsent -vv COMMAND"),
+        (
+            ["demo", "--seed", "3", "--no-compile-cache"],
+            "--seed, --no-compile-cache are options of embedsent itself",
+        ),
+    ],
+)
+def test_global_option_after_command_is_named(argv, expected, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("written", [False, True])
+def test_interrupt_hint_depends_on_checkpoint(tmp_path, monkeypatch, capsys, written):
+    from embedsent import cli
+
+    checkpoint = tmp_path / "run.ckpt"
+    if written:
+        from embedsent.config import SGNSConfig
+        from embedsent.trainer import train_sgns
+
+        texts = [["good", "film"], ["bad", "film"]] * 4
+        config = SGNSConfig(dim=4, epochs=1)
+        train_sgns(texts, config, VocabConfig(min_count=1), checkpoint=checkpoint)
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "pretrain", interrupted)
+    argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
+    assert main([*argv, "--checkpoint", str(checkpoint)]) == 130
+    error = capsys.readouterr().err
+    if written:
+        assert f"rerun with --checkpoint {checkpoint} to resume" in error
+    else:
+        assert f"before the first checkpoint was written to {checkpoint}" in error
+        assert "a rerun starts over" in error

@@ -91,8 +91,42 @@ def test_folder_others_may_write_is_rejected(tmp_path):
     folder = tmp_path / "shared"
     folder.mkdir()
     folder.chmod(0o777)
-    with pytest.raises(CompileCacheError, match=f"chmod go-w {folder}"):
+    with pytest.raises(CompileCacheError, match=f"chmod go-w {folder.resolve()}"):
         enable_compile_cache(folder)
+
+
+def test_folder_below_writable_parent_is_rejected(tmp_path):
+    parent = tmp_path / "open"
+    parent.mkdir()
+    parent.chmod(0o777)
+    with pytest.raises(CompileCacheError, match="a folder above it, is writable"):
+        enable_compile_cache(parent / "cache")
+
+
+def test_folder_below_sticky_parent_is_accepted(tmp_path):
+    parent = tmp_path / "sticky"
+    parent.mkdir()
+    parent.chmod(0o1777)
+    assert enable_compile_cache(parent / "cache") == (parent / "cache").resolve()
+
+
+def test_unreadable_entries_are_deleted(tmp_path, caplog):
+    from jax._src.compilation_cache import compress_executable
+
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    good = folder / "jit_good-0123-cache"
+    good.write_bytes(compress_executable(b"program"))
+    truncated = folder / "jit_cut-4567-cache"
+    truncated.write_bytes(compress_executable(b"program" * 1000)[:20])
+    other = folder / "notes.txt"
+    other.write_text("not an entry")
+    with caplog.at_level("WARNING", logger="embedsent"):
+        enable_compile_cache(folder)
+    assert not truncated.exists()
+    assert good.exists()
+    assert other.exists()
+    assert f"deleted compile cache entry {truncated}" in caplog.text
 
 
 def test_negative_minimum_compile_time_rejected(tmp_path):
@@ -121,7 +155,8 @@ def test_cli_rejects_unusable_environment_folder(tmp_path, monkeypatch, capsys):
     folder.chmod(0o775)
     monkeypatch.setenv(ENV_VAR, str(folder))
     assert main(["demo"]) == 2
-    assert f"{ENV_VAR} {folder} is writable by other users" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert f"{ENV_VAR} {folder}: {folder.resolve()} is writable by other" in error
 
 
 def test_cli_without_cache_writes_no_folder(tmp_path, monkeypatch, capsys):
@@ -130,6 +165,19 @@ def test_cli_without_cache_writes_no_folder(tmp_path, monkeypatch, capsys):
     assert main(["--no-progress", "--no-compile-cache", "demo"]) == 0
     assert "transfer" in capsys.readouterr().out
     assert not folder.exists()
+
+
+def test_cli_warning_names_the_flags(tmp_path, monkeypatch, caplog):
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o777)
+    monkeypatch.delenv(ENV_VAR)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    with caplog.at_level("WARNING"):
+        assert main(["--no-progress", "demo"]) == 0
+    assert "a folder above it, is writable by other users" in caplog.text
+    assert "Pass --compile-cache DIR for another folder" in caplog.text
+    assert "or --no-compile-cache to compile without this warning" in caplog.text
 
 
 def test_cli_warns_when_default_folder_fails(tmp_path, monkeypatch, caplog):

@@ -3,6 +3,7 @@ import csv
 import inspect
 import json
 import logging
+import re
 
 import numpy as np
 import pytest
@@ -588,3 +589,28 @@ def test_id_text_column_warns(tmp_path, caplog, command):
         assert list(load_labeled(args, seed=0).texts) == ["0", "1", "2", "3"]
     assert "--text-column 'id' may name an id or label column" in caplog.text
     assert "because all 4 of its values are numbers" in caplog.text
+
+
+@pytest.mark.parametrize("command", ["select", "diagnose"])
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["pos", "pos", "pos"], "its label column 'label' has only one class 'pos'"),
+        (["pos", "neg", "neg"], "class 'pos' has 1 labeled text(s), but cross-val"),
+    ],
+)
+def test_labels_checked_before_scoring(tmp_path, command, labels, expected):
+    from embedsent.cli import build_parser
+    from embedsent.model_commands import load_labeled
+
+    labeled = tmp_path / "labeled.csv"
+    rows = [f"text {index},{label}" for index, label in enumerate(labels)]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = [command, "--data", str(labeled)]
+    if command == "diagnose":
+        argv += ["--model", str(tmp_path / "model.npz")]
+    args = build_parser().parse_args(argv)
+    with pytest.raises(ValueError, match=re.escape(expected)) as raised:
+        load_labeled(args, seed=0)
+    assert f"--data {labeled}" in str(raised.value)
+    assert "--label-column" in str(raised.value)
