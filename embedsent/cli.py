@@ -268,8 +268,8 @@ def _add_process_options(parser: argparse.ArgumentParser) -> None:
 
 # Options of the embedsent command itself, which go before the subcommand.
 GLOBAL_OPTIONS = frozenset(
-    ["-v", "--verbose", "--seed", "--no-progress", "--compile-cache"]
-    + ["--no-compile-cache"]
+    {"-v", "--verbose", "--seed", "--no-progress"}
+    | {"--compile-cache", "--no-compile-cache"}
 )
 
 
@@ -714,21 +714,24 @@ def _start_compile_cache(args) -> str | None:
     from embedsent.compile_cache import (
         CompileCacheError,
         default_cache_dir,
+        disable_compile_cache,
         enable_compile_cache,
     )
 
-    if args.no_compile_cache:
-        return None
     if args.compile_cache is not None:
         return str(enable_compile_cache(args.compile_cache, source="--compile-cache"))
-    folder = default_cache_dir()
+    folder = None if args.no_compile_cache else default_cache_dir()
     if folder is None:
+        # A process that ran an earlier command, such as a test, may have
+        # enabled the cache.
+        disable_compile_cache()
         return None
     if os.environ.get(ENV_VAR, "").strip():
         return str(enable_compile_cache(folder, source=ENV_VAR))
     try:
         return str(enable_compile_cache(folder))
     except CompileCacheError as error:
+        disable_compile_cache()
         logging.getLogger(__name__).warning(
             "running without the compile cache: %s. Pass --compile-cache DIR "
             "for another folder, or --no-compile-cache to compile without this "

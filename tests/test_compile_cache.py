@@ -162,9 +162,11 @@ def test_cli_rejects_unusable_environment_folder(tmp_path, monkeypatch, capsys):
 def test_cli_without_cache_writes_no_folder(tmp_path, monkeypatch, capsys):
     folder = tmp_path / "cache"
     monkeypatch.setenv(ENV_VAR, str(folder))
+    enable_compile_cache(tmp_path / "earlier")
     assert main(["--no-progress", "--no-compile-cache", "demo"]) == 0
     assert "transfer" in capsys.readouterr().out
     assert not folder.exists()
+    assert jax.config.jax_compilation_cache_dir is None
 
 
 def test_cli_warning_names_the_flags(tmp_path, monkeypatch, caplog):
