@@ -20,6 +20,7 @@ The command line enables the cache by default. Python code enables it with
 from __future__ import annotations
 
 import logging
+import math
 import os
 import stat
 from collections.abc import Mapping
@@ -101,8 +102,15 @@ def enable_compile_cache(
     import jax
     from jax.experimental.compilation_cache import compilation_cache
 
-    if min_compile_seconds < 0:
-        raise ValueError(f"min_compile_seconds must be >= 0, got {min_compile_seconds}")
+    if not (
+        isinstance(min_compile_seconds, int | float)
+        and math.isfinite(min_compile_seconds)
+        and min_compile_seconds >= 0
+    ):
+        raise ValueError(
+            "min_compile_seconds must be a finite number >= 0, got "
+            f"{min_compile_seconds!r}"
+        )
     if path is None:
         path = default_cache_dir()
         if path is None:

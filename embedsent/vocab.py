@@ -155,7 +155,12 @@ class EncodedCorpus:
     raw_token_count: int
 
     def __post_init__(self) -> None:
-        offsets = self.doc_offsets
+        offsets = np.asarray(self.doc_offsets)
+        if offsets.size and not np.issubdtype(offsets.dtype, np.integer):
+            raise ValueError(
+                f"doc_offsets must be integers, got dtype {offsets.dtype}; pass "
+                "the start of each document in ids, then len(ids)"
+            )
         if (
             offsets.ndim != 1
             or offsets.shape[0] < 1
@@ -165,8 +170,12 @@ class EncodedCorpus:
         ):
             raise ValueError(
                 "doc_offsets must rise from 0 to the number of ids "
-                f"({self.ids.shape[0]}) without falling"
+                f"({self.ids.shape[0]}) without falling, got shape "
+                f"{offsets.shape} with values {offsets.ravel()[:5].tolist()}"
+                f"{' ...' if offsets.size > 5 else ''}"
             )
+        # The dataclass is frozen, so the converted array is set this way.
+        object.__setattr__(self, "doc_offsets", offsets.astype(np.int64, copy=False))
 
     @classmethod
     def from_lengths(
@@ -187,7 +196,13 @@ class EncodedCorpus:
         # block at a time instead of copying every id at once.
         for start in range(0, len(self), COUNT_BLOCK):
             block = self.ids[start : start + COUNT_BLOCK]
-            counts += np.bincount(block, minlength=vocab_size)[:vocab_size]
+            if block.min() < 0 or block.max() >= vocab_size:
+                raise ValueError(
+                    f"ids range from {block.min()} to {block.max()} near "
+                    f"position {start}, outside 0..{vocab_size - 1}; encode the "
+                    "corpus with the vocabulary it is counted against"
+                )
+            counts += np.bincount(block, minlength=vocab_size)
         return counts
 
     @property
@@ -200,7 +215,11 @@ class EncodedCorpus:
         return self.doc_ids_between(0, len(self))
 
     def doc_ids_between(self, start: int, end: int) -> np.ndarray:
-        """``int32`` document index of each token at positions ``start:end``."""
+        """Return the ``int32`` document index of each token in ``start:end``.
+
+        Bounds are clipped to ``0..len(self)``; unlike a slice, a negative
+        bound does not count from the end.
+        """
         start, end = max(int(start), 0), min(int(end), len(self))
         if end <= start:
             return np.empty(0, np.int32)

@@ -129,9 +129,10 @@ def test_unreadable_entries_are_deleted(tmp_path, caplog):
     assert f"deleted compile cache entry {truncated}" in caplog.text
 
 
-def test_negative_minimum_compile_time_rejected(tmp_path):
-    with pytest.raises(ValueError, match="min_compile_seconds must be >= 0"):
-        enable_compile_cache(tmp_path, min_compile_seconds=-1)
+@pytest.mark.parametrize("seconds", [-1, float("nan"), float("inf"), "1"])
+def test_invalid_minimum_compile_time_rejected(tmp_path, seconds):
+    with pytest.raises(ValueError, match="must be a finite number >= 0, got"):
+        enable_compile_cache(tmp_path, min_compile_seconds=seconds)
 
 
 def test_cache_turned_off_rejects_default_folder(monkeypatch):

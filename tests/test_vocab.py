@@ -172,3 +172,21 @@ def test_build_and_encode_errors_match_build():
         build_and_encode(iter([[], []]))
     with pytest.raises(MinCountError, match="min_count=5"):
         build_and_encode(iter([["rare", "word"]]), VocabConfig(min_count=5))
+
+
+def test_encoded_corpus_rejects_float_offsets():
+    with pytest.raises(ValueError, match="doc_offsets must be integers"):
+        EncodedCorpus(np.zeros(3, np.int32), np.array([0.0, 3.0]), 3)
+
+
+def test_encoded_corpus_accepts_offsets_as_a_list():
+    encoded = EncodedCorpus(np.zeros(3, np.int32), [0, 1, 3], 3)
+    assert encoded.doc_offsets.dtype == np.int64
+    assert encoded.doc_ids.tolist() == [0, 1, 1]
+
+
+def test_id_counts_rejects_ids_beyond_the_vocabulary():
+    encoded = EncodedCorpus.from_lengths(np.array([0, 4, 1], np.int32), [3], 3)
+    assert encoded.id_counts(5).tolist() == [1, 1, 0, 0, 1]
+    with pytest.raises(ValueError, match=r"outside 0..3"):
+        encoded.id_counts(4)
