@@ -118,6 +118,10 @@ def enable_compile_cache(
                 f"{ENV_VAR}={os.environ.get(ENV_VAR, '')!r} turns the compile "
                 f"cache off; pass a folder, or unset {ENV_VAR}"
             )
+    if os.fspath(path):
+        # JAX keeps the path as given, so a relative one would move with the
+        # working folder.
+        path = Path(path).expanduser().absolute()
     subject = f"{source} {path}" if source else f"compile cache folder {path}"
     fix = f"pass another {source} folder" if source else "pass another folder"
     without = {
@@ -126,10 +130,13 @@ def enable_compile_cache(
     }.get(source, "run without the cache")
     try:
         folder = check_folder_path(path, source)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Unsafe parents are rejected before any folder is created below them.
+        problem = _unsafe_parents(folder)
+        if problem is None:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            problem = _unsafe_folder(folder)
     except (OSError, ValueError) as error:
         raise CompileCacheError(f"{error}, or {without}") from error
-    problem = _unsafe_folder(folder)
     if problem is not None:
         raise CompileCacheError(
             f"{subject}: {problem}, so other users could run code as you "
@@ -149,9 +156,7 @@ def _unsafe_folder(folder: Path) -> str | None:
     """Return why other users could change ``folder``'s files, or None.
 
     The folder itself must belong to the current user and be writable by no
-    other user. Each folder above it must belong to root or the current
-    user, and may be writable by others only with the sticky bit (as
-    ``/tmp`` is), which stops them from renaming the folders below.
+    other user. The folders above it are checked by ``_unsafe_parents``.
     """
     folder = folder.resolve()
     info = folder.stat()
@@ -159,7 +164,21 @@ def _unsafe_folder(folder: Path) -> str | None:
         return f"{folder} belongs to another user (uid {info.st_uid})"
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return f"{folder} is writable by other users (run chmod go-w {folder})"
+    return _unsafe_parents(folder)
+
+
+def _unsafe_parents(folder: Path) -> str | None:
+    """Return why other users could rename ``folder`` or a folder above it.
+
+    Each existing folder above ``folder`` must belong to root or the current
+    user, and may be writable by others only with the sticky bit (as
+    ``/tmp`` is), which stops them from renaming the folders below.
+    ``folder`` itself need not exist yet.
+    """
+    folder = folder.resolve()
     for parent in folder.parents:
+        if not parent.exists():
+            continue
         parent_info = parent.stat()
         if hasattr(os, "getuid") and parent_info.st_uid not in (0, os.getuid()):
             return f"{parent}, a folder above it, belongs to another user"

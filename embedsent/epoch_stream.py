@@ -104,6 +104,8 @@ def cut_chunks(
         first: Index of the first chunk to yield; earlier chunks are skipped.
     """
     window, size = shape.window, shape.chunk_centers
+    if total < 0:
+        raise ValueError(f"total must be >= 0, got {total}")
     n_chunks = -(-total // size)
     if not 0 <= first <= n_chunks:
         raise IndexError(f"first chunk {first} out of range 0..{n_chunks}")
@@ -116,7 +118,7 @@ def cut_chunks(
         low = max(start - window, 0)
         high = min(start + size + window, total)
         while buffer_start + buffer_ids.shape[0] < high:
-            ids, docs = next(blocks)
+            ids, docs = _next_block(blocks, buffer_start + buffer_ids.shape[0], total)
             drop = min(max(low - buffer_start, 0), buffer_ids.shape[0])
             buffer_ids = np.concatenate([buffer_ids[drop:], ids])
             buffer_docs = np.concatenate([buffer_docs[drop:], docs])
@@ -129,13 +131,47 @@ def cut_chunks(
         chunk_ids[offset : offset + high - low] = buffer_ids[source]
         chunk_docs[offset : offset + high - low] = buffer_docs[source]
         yield chunk_ids, chunk_docs, min(size, total - start)
+    # Blocks left after the last chunk may only be empty.
+    read = buffer_start + buffer_ids.shape[0]
+    read += sum(len(ids) for ids, _ in blocks)
+    if read > total:
+        raise ValueError(f"the blocks hold {read} tokens, more than total={total}")
+
+
+def _next_block(blocks, position: int, total: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the next ``(ids, doc_ids)`` block, checking that it exists and fits."""
+    try:
+        ids, docs = next(blocks)
+    except StopIteration:
+        raise ValueError(
+            f"the blocks end at token {position}, before total={total}"
+        ) from None
+    if len(ids) != len(docs):
+        raise ValueError(
+            f"a block has {len(ids)} ids but {len(docs)} document ids; pass one "
+            "document id per id"
+        )
+    return ids, docs
 
 
 def iter_chunks(ids: np.ndarray, doc_ids: np.ndarray, shape: StepShape):
     """Yield the chunks of a stream held whole as ``ids`` and ``doc_ids``."""
+    ids, doc_ids = np.asarray(ids), np.asarray(doc_ids)
     if ids.shape != doc_ids.shape:
         raise ValueError(
             f"ids and doc_ids must have the same shape, got {ids.shape} and "
             f"{doc_ids.shape}"
         )
+    limits = np.iinfo(np.int32)
+    for name, values in (("ids", ids), ("doc_ids", doc_ids)):
+        if values.ndim != 1 or (
+            values.size and not np.issubdtype(values.dtype, np.integer)
+        ):
+            raise ValueError(
+                f"{name} must be a 1-D integer array, got shape {values.shape} "
+                f"and dtype {values.dtype}"
+            )
+        # The compiled step reads int32, so larger values would wrap around.
+        if values.size and not limits.min <= values.min() <= values.max() <= limits.max:
+            raise ValueError(f"{name} must fit in int32, got {values.max()}")
     return cut_chunks([(ids, doc_ids)], int(ids.shape[0]), shape)

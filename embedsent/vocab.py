@@ -155,6 +155,20 @@ class EncodedCorpus:
     raw_token_count: int
 
     def __post_init__(self) -> None:
+        ids = self.ids
+        if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+            raise ValueError(
+                f"ids must be a 1-D integer array, got shape {ids.shape} and "
+                f"dtype {ids.dtype}; encode texts with Vocabulary.encode_corpus"
+            )
+        if ids.size and ids.min() < 0:
+            raise ValueError(f"ids must be >= 0, got {ids.min()}")
+        if not 0 <= self.raw_token_count or self.raw_token_count < ids.shape[0]:
+            raise ValueError(
+                f"raw_token_count must count every token before unknown ones "
+                f"were dropped, so at least len(ids) = {ids.shape[0]}, got "
+                f"{self.raw_token_count}"
+            )
         offsets = np.asarray(self.doc_offsets)
         if offsets.size and not np.issubdtype(offsets.dtype, np.integer):
             raise ValueError(
@@ -181,7 +195,22 @@ class EncodedCorpus:
     def from_lengths(
         cls, ids: np.ndarray, lengths: np.ndarray, raw_token_count: int
     ) -> EncodedCorpus:
-        """Build from the number of ids in each document."""
+        """Build from the number of ids in each document.
+
+        Raises:
+            ValueError: if ``lengths`` is not a 1-D array of non-negative
+                integers that sum to ``len(ids)``.
+        """
+        lengths = np.asarray(lengths)
+        if lengths.ndim != 1 or (
+            lengths.size and not np.issubdtype(lengths.dtype, np.integer)
+        ):
+            raise ValueError(
+                f"lengths must be a 1-D integer array, got shape {lengths.shape} "
+                f"and dtype {lengths.dtype}"
+            )
+        if lengths.size and lengths.min() < 0:
+            raise ValueError(f"lengths must be >= 0, got {lengths.min()}")
         offsets = np.zeros(len(lengths) + 1, np.int64)
         np.cumsum(lengths, out=offsets[1:])
         return cls(ids=ids, doc_offsets=offsets, raw_token_count=raw_token_count)

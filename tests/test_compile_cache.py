@@ -67,6 +67,14 @@ def test_environment_turns_the_cache_off(value):
     assert default_cache_dir({ENV_VAR: value}) is None
 
 
+def test_home_and_relative_paths_become_absolute(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert enable_compile_cache("~/cache") == tmp_path / "home" / "cache"
+    monkeypatch.chdir(tmp_path)
+    assert enable_compile_cache("relative") == tmp_path / "relative"
+    assert jax.config.jax_compilation_cache_dir == str(tmp_path / "relative")
+
+
 def test_environment_names_the_folder():
     assert default_cache_dir({ENV_VAR: "/data/xla"}) == Path("/data/xla")
     home = Path.home()
@@ -100,7 +108,8 @@ def test_folder_below_writable_parent_is_rejected(tmp_path):
     parent.mkdir()
     parent.chmod(0o777)
     with pytest.raises(CompileCacheError, match="a folder above it, is writable"):
-        enable_compile_cache(parent / "cache")
+        enable_compile_cache(parent / "cache" / "inner")
+    assert not (parent / "cache").exists()
 
 
 def test_folder_below_sticky_parent_is_accepted(tmp_path):

@@ -108,3 +108,37 @@ def test_cut_chunks_rejects_a_first_chunk_past_the_end():
 def test_iter_chunks_rejects_arrays_of_different_lengths():
     with pytest.raises(ValueError, match="same shape"):
         iter_chunks(np.zeros(3, np.int32), np.zeros(4, np.int32), SHAPE)
+
+
+@pytest.mark.parametrize(
+    ("blocks", "total", "message"),
+    [
+        ([(np.arange(6), np.zeros(6))], -4, "total must be >= 0, got -4"),
+        ([(np.arange(6), np.zeros(6))], 9, "the blocks end at token 6, before"),
+        ([], 3, "the blocks end at token 0, before total=3"),
+        ([(np.arange(6), np.zeros(6))], 3, "the blocks hold 6 tokens, more than"),
+        ([(np.arange(6), np.zeros(3))], 6, "a block has 6 ids but 3 document ids"),
+    ],
+)
+def test_cut_chunks_rejects_blocks_that_miss_total(blocks, total, message):
+    with pytest.raises(ValueError, match=message):
+        list(cut_chunks(blocks, total, SHAPE))
+
+
+def test_cut_chunks_accepts_trailing_empty_blocks():
+    empty = (np.empty(0, np.int32), np.empty(0, np.int32))
+    blocks = [(np.arange(6), np.zeros(6)), empty, empty]
+    assert [c[2] for c in cut_chunks(blocks, 6, SHAPE)] == [6]
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (np.array([1.7, 2.0]), "ids must be a 1-D integer array"),
+        (np.array([[1, 2]]), "ids must be a 1-D integer array"),
+        (np.array([1, 2**40]), "ids must fit in int32"),
+    ],
+)
+def test_iter_chunks_rejects_ids_the_step_cannot_read(ids, message):
+    with pytest.raises(ValueError, match=message):
+        iter_chunks(ids, np.zeros(ids.shape, np.int64), SHAPE)

@@ -190,3 +190,31 @@ def test_id_counts_rejects_ids_beyond_the_vocabulary():
     assert encoded.id_counts(5).tolist() == [1, 1, 0, 0, 1]
     with pytest.raises(ValueError, match=r"outside 0..3"):
         encoded.id_counts(4)
+
+
+@pytest.mark.parametrize(
+    ("ids", "raw", "message"),
+    [
+        (np.array([0.5, 1.0, 2.0]), 3, "ids must be a 1-D integer array"),
+        (np.zeros((3, 1), np.int32), 3, "ids must be a 1-D integer array"),
+        (np.array([0, -1, 2]), 3, "ids must be >= 0, got -1"),
+        (np.zeros(3, np.int32), 2, "at least len\\(ids\\) = 3, got 2"),
+    ],
+)
+def test_encoded_corpus_rejects_invalid_ids(ids, raw, message):
+    with pytest.raises(ValueError, match=message):
+        EncodedCorpus(ids, np.array([0, 3]), raw)
+
+
+@pytest.mark.parametrize(
+    ("lengths", "message"),
+    [
+        (np.array([2.5, 0.5]), "lengths must be a 1-D integer array"),
+        (np.array([[3]]), "lengths must be a 1-D integer array"),
+        (np.array([4, -1]), "lengths must be >= 0, got -1"),
+        (np.array([1, 1]), "doc_offsets must rise from 0 to the number of ids"),
+    ],
+)
+def test_from_lengths_rejects_invalid_lengths(lengths, message):
+    with pytest.raises(ValueError, match=message):
+        EncodedCorpus.from_lengths(np.zeros(3, np.int32), lengths, 3)
