@@ -139,7 +139,12 @@ def cut_chunks(
 
 
 def _next_block(blocks, position: int, total: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the next ``(ids, doc_ids)`` block, checking that it exists and fits."""
+    """Return the next ``(ids, doc_ids)`` block.
+
+    Raises:
+        ValueError: if the blocks ran out before ``total`` tokens, or the
+            block's two arrays differ in length.
+    """
     try:
         ids, docs = next(blocks)
     except StopIteration:
@@ -173,5 +178,8 @@ def iter_chunks(ids: np.ndarray, doc_ids: np.ndarray, shape: StepShape):
             )
         # The compiled step reads int32, so larger values would wrap around.
         if values.size and not limits.min <= values.min() <= values.max() <= limits.max:
-            raise ValueError(f"{name} must fit in int32, got {values.max()}")
+            raise ValueError(
+                f"{name} must fit in int32, got values from {values.min()} to "
+                f"{values.max()}"
+            )
     return cut_chunks([(ids, doc_ids)], int(ids.shape[0]), shape)
