@@ -1,0 +1,258 @@
+"""Transfer accuracy with JAX and gensim vectors over several pretraining seeds.
+
+``python benchmarks/bench_seeds.py [--data PATH] [--seeds 0 1 2 3]``
+
+``compare`` and ``bench transfer`` pair each draw of labeled texts with the
+same two vector sets, so their intervals leave out how much another
+pretraining run would move the figures. This script pretrains one vector set
+per seed with each trainer, on the unlabeled plus training texts (never the
+test texts), with the default ``SGNSConfig`` and ``VocabConfig`` apart from
+the seed. Each set is scored with the default classifier on the mean
+sentence vectors, on the same balanced draws per size
+(``embedsent.curves.draw_indices``) and on the whole test set. The table
+gives, per size, the mean and standard deviation over seeds of each seed's
+mean accuracy, and Welch's 95% interval of JAX minus gensim over seeds.
+
+Vectors are cached in ``--cache-dir`` by the learning-curve benchmark's
+cache, so a rerun with more seeds trains only the new ones. gensim with more
+than one worker thread is not bit-reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+TRAINERS = ("jax", "gensim")
+DEFAULT_DATA = "../shared/data/aclImdb-partial.tar.gz"
+
+logger = logging.getLogger("bench_seeds")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="Transfer accuracy of JAX and gensim vectors over "
+        "pretraining seeds."
+    )
+    parser.add_argument(
+        "--data",
+        default=DEFAULT_DATA,
+        help="aclImdb folder or .tar.gz, or 'default' for the shipped corpus "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0, 1, 2, 3],
+        help="pretraining seeds of each trainer, at least 2 (default: 0 1 2 3)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[8, 16, 32, 64, 128, 512],
+        help="labeled training sizes (default: 8 16 32 64 128 512)",
+    )
+    parser.add_argument(
+        "--draws",
+        type=int,
+        default=10,
+        help="balanced draws of labeled texts per size (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--draw-seed",
+        type=int,
+        default=0,
+        help="seed of the draws, the same for every vector set (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--gensim-workers",
+        type=int,
+        default=2,
+        help="gensim worker threads (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        default="benchmarks/results/cache",
+        help="folder of the cached tokens and vectors (default: %(default)s)",
+    )
+    parser.add_argument("--json", default=None, help="write every accuracy here")
+    return parser
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Return what is wrong with the options, or None."""
+    if len(set(args.seeds)) < 2:
+        return (
+            f"--seeds {' '.join(map(str, args.seeds))}: pass at least 2 distinct "
+            "seeds, because the interval is taken over seeds"
+        )
+    if min(args.seeds) < 0:
+        return f"--seeds must be >= 0, got {min(args.seeds)}"
+    if min(args.sizes) < 2:
+        return f"--sizes must be >= 2, one text per class, got {min(args.sizes)}"
+    if args.draws < 1:
+        return f"--draws must be >= 1, got {args.draws}"
+    if args.draw_seed < 0:
+        return f"--draw-seed must be >= 0, got {args.draw_seed}"
+    if args.gensim_workers < 1:
+        return f"--gensim-workers must be >= 1, got {args.gensim_workers}"
+    if args.data != "default" and not Path(args.data).exists():
+        return f"--data {args.data}: not found; pass an aclImdb folder or archive"
+    return None
+
+
+def welch_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Return mean(a) - mean(b) and Welch's 95% interval of it."""
+    from scipy import stats
+
+    difference = float(a.mean() - b.mean())
+    var_a, var_b = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    error = float(np.sqrt(var_a + var_b))
+    if error == 0:
+        return difference, difference, difference
+    dof = (var_a + var_b) ** 2 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.975, dof)) * error
+    return difference, difference - half, difference + half
+
+
+def score_seed(corpus, vectors, sizes, draws, draw_seed) -> dict[int, list[float]]:
+    """Return the test accuracy of each draw per size for one vector set."""
+    from embedsent.classifier import MLPClassifier
+    from embedsent.config import ClassifierConfig
+    from embedsent.curves import draw_indices
+    from embedsent.features import SentenceEncoder
+
+    encoder = SentenceEncoder(vectors, method="mean")
+    train = encoder.transform(corpus.train_tokens, warn_empty=False)
+    test = encoder.transform(corpus.test_tokens, warn_empty=False)
+    labels = np.asarray(corpus.train_labels)
+    accuracies = {}
+    for n in sizes:
+        accuracies[n] = []
+        for draw in range(draws):
+            picked = draw_indices(corpus.train_labels, n, draw_seed, draw)
+            model = MLPClassifier(ClassifierConfig())
+            model.fit(train[picked], list(labels[picked]))
+            accuracies[n].append(float(model.score(test, corpus.test_labels)))
+    return accuracies
+
+
+def format_table(runs: list[dict], sizes: list[int]) -> str:
+    """Return the per-size Markdown table of ``runs``."""
+    lines = [
+        "| n | JAX vectors | gensim vectors | JAX − gensim [95% Welch] |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for n in sizes:
+        means = {
+            trainer: np.array(
+                [
+                    100 * np.mean(r["accuracies"])
+                    for r in runs
+                    if r["trainer"] == trainer and r["n"] == n
+                ]
+            )
+            for trainer in TRAINERS
+        }
+        jax_means, gensim_means = means["jax"], means["gensim"]
+        difference, low, high = welch_interval(jax_means, gensim_means)
+        lines.append(
+            f"| {n} | {jax_means.mean():.1f} ± {jax_means.std(ddof=1):.1f} | "
+            f"{gensim_means.mean():.1f} ± {gensim_means.std(ddof=1):.1f} | "
+            f"{difference:+.1f} [{low:+.1f}, {high:+.1f}] |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    problem = check_args(args)
+    if problem is not None:
+        print(f"bench_seeds: error: {problem}", file=sys.stderr)
+        return 2
+
+    from embedsent.config import SGNSConfig, TextConfig, VocabConfig
+    from embedsent.curve_data import (
+        ensure_folder,
+        load_tokenized_corpus,
+        pretrained_vectors,
+    )
+
+    try:
+        cache = ensure_folder(args.cache_dir, "--cache-dir")
+    except (OSError, ValueError) as error:
+        print(f"bench_seeds: error: {error}", file=sys.stderr)
+        return 2
+    corpus, key = load_tokenized_corpus(
+        args.data,
+        max_per_class=None,
+        max_unlabeled=None,
+        seed=0,
+        text_config=TextConfig(),
+        cache_dir=cache,
+    )
+    per_class = min(
+        corpus.train_labels.count(label) for label in set(corpus.train_labels)
+    )
+    largest = per_class * len(set(corpus.train_labels))
+    if max(args.sizes) > largest:
+        print(
+            f"bench_seeds: error: --sizes {max(args.sizes)} exceeds the "
+            f"{largest} balanced training texts of --data {args.data}; pass "
+            "smaller sizes",
+            file=sys.stderr,
+        )
+        return 2
+    sizes = sorted(set(args.sizes))
+    runs = []
+    for seed in sorted(set(args.seeds)):
+        for trainer in TRAINERS:
+            started = time.perf_counter()
+            vectors, _ = pretrained_vectors(
+                trainer,
+                corpus.pretrain_tokens,
+                sgns_config=SGNSConfig(seed=seed),
+                vocab_config=VocabConfig(),
+                corpus_key=key,
+                cache_dir=cache,
+                gensim_workers=args.gensim_workers,
+            )
+            scores = score_seed(corpus, vectors, sizes, args.draws, args.draw_seed)
+            runs += [
+                {"trainer": trainer, "seed": seed, "n": n, "accuracies": values}
+                for n, values in scores.items()
+            ]
+            logger.info(
+                "%s seed %d: vectors and %d fits in %.0f s",
+                trainer,
+                seed,
+                len(sizes) * args.draws,
+                time.perf_counter() - started,
+            )
+    print(format_table(runs, sizes))
+    if args.json:
+        from embedsent.storage import write_text_atomic
+
+        settings = {
+            "data": args.data,
+            "seeds": sorted(set(args.seeds)),
+            "draws": args.draws,
+            "draw_seed": args.draw_seed,
+            "gensim_workers": args.gensim_workers,
+            "test_texts": len(corpus.test_labels),
+        }
+        write_text_atomic(args.json, json.dumps({"settings": settings, "runs": runs}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
