@@ -1,13 +1,13 @@
 """benchmarks/prepare_gpu_bench.py writes the token file a GPU run reads."""
 
 import gzip
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from bench_scripts import load_script
 from fake_os import deny_write
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "prepare_gpu_bench.py"
@@ -113,10 +113,7 @@ def test_prepare_rejects_folder_without_aclimdb_layout(tmp_path):
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("prepare_gpu_bench", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("prepare_gpu_bench")
 
 
 def _forbid_tokenising(monkeypatch) -> None:

@@ -1,22 +1,17 @@
 """The pretraining memory benchmark script, on the shipped corpus."""
 
-import importlib.util
 import io
 import json
 import tarfile
 from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_pretrain_memory.py"
+from bench_scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_pretrain_memory", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_pretrain_memory")
 
 
 def test_memory_benchmark_reports_each_mode(bench, tmp_path, capsys):

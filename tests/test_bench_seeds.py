@@ -1,21 +1,15 @@
 """The pretraining-seed benchmark script, on the shipped corpus."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_seeds.py"
+from bench_scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_seeds", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_seeds")
 
 
 def test_seed_benchmark_scores_every_seed(bench, tmp_path, capsys):
