@@ -401,10 +401,18 @@ def _check_data(
     ]
     has_tables = "table" in inputs or "text_table" in inputs
     if has_tables and found.category in ("text", "zip"):
-        sentences.append(
-            "Tables are recognised by their suffix, so save a spreadsheet as "
-            ".csv, and give a CSV or JSON Lines file the suffix .csv or .jsonl."
-        )
+        if str(data).startswith(("/dev/", "/proc/")):
+            # A shell redirect such as `< labeled.csv` hides the file's name.
+            sentences.append(
+                f"Tables are recognised by their suffix, and {data} has none; "
+                "pass the file's own path, such as labeled.csv, instead of "
+                "redirecting it."
+            )
+        else:
+            sentences.append(
+                "Tables are recognised by their suffix, so save a spreadsheet as "
+                ".csv, and give a CSV or JSON Lines file the suffix .csv or .jsonl."
+            )
     if found.use:
         sentences.append(found.use)
     raise ValueError(" ".join(sentences))

@@ -4,6 +4,8 @@ import gzip
 import io
 import os
 import stat
+import subprocess
+import sys
 import tarfile
 import threading
 import zipfile
@@ -882,3 +884,15 @@ def test_stdin_data_says_not_read(files, capsys, tmp_path, command):
     assert "--data -: standard input is not read for --data" in err
     assert "only `embedsent predict` reads standard input" in err
     assert "not found" not in err
+
+
+def test_redirected_table_names_the_missing_suffix(files, tmp_path):
+    table = tmp_path / "labeled.csv"
+    table.write_text("text,label\ngood film,pos\nbad film,neg\n", encoding="utf-8")
+    command = [sys.executable, "-m", "embedsent.cli", "train"]
+    command += ["--vectors", str(files["vectors"]), "--data", "/dev/stdin"]
+    command += ["--out", str(tmp_path / "model.npz")]
+    with table.open("rb") as stdin:
+        completed = subprocess.run(command, stdin=stdin, capture_output=True, text=True)
+    assert completed.returncode == 2
+    assert "/dev/stdin has none; pass the file's own path" in completed.stderr
