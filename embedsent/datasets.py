@@ -1228,9 +1228,8 @@ def _check_number_string_label(
     if number is None:
         return
     kind = "string" if isinstance(label, str) else "number"
-    seen = first_by_number.setdefault(number, {})
-    seen.setdefault(kind, (line_number, label))
-    if len(seen) < 2:
+    seen = _record_spelling(first_by_number, number, kind, line_number, label)
+    if seen is None:
         return
     number_line, number_label = seen["number"]
     string_line, string_label = seen["string"]
@@ -1241,6 +1240,23 @@ def _check_number_string_label(
         "classes. Write every label of the column as a number, or every one as "
         'a string such as "1"'
     )
+
+
+def _record_spelling(
+    first_by_value: dict,
+    value: Hashable,
+    kind: str,
+    line_number: int,
+    label: Hashable,
+) -> dict[str, tuple[int, Hashable]] | None:
+    """Record the first line where ``value`` is spelled as ``kind``.
+
+    Returns the first ``(line, label)`` of each spelling once ``value`` has
+    two, and None before that.
+    """
+    seen = first_by_value.setdefault(value, {})
+    seen.setdefault(kind, (line_number, label))
+    return seen if len(seen) > 1 else None
 
 
 def _check_boolean_string_label(
@@ -1261,9 +1277,8 @@ def _check_boolean_string_label(
         truth, kind = label.strip().lower() == "true", "string"
     else:
         return
-    seen = first_by_truth.setdefault(truth, {})
-    seen.setdefault(kind, (line_number, label))
-    if len(seen) < 2:
+    seen = _record_spelling(first_by_truth, truth, kind, line_number, label)
+    if seen is None:
         return
     boolean_line, boolean_label = seen["boolean"]
     string_line, string_label = seen["string"]

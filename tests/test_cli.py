@@ -90,14 +90,7 @@ def test_pretrain_train_predict_round_trip(tmp_path, capsys):
 
 
 def test_predict_unknown_line_gets_class_prior(tmp_path, capsys, caplog):
-    vectors = tmp_path / "vectors.txt"
-    vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
-    labeled = tmp_path / "labeled.csv"
-    rows = ["good film,pos", "good,pos", "bad film,neg"]
-    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    model = tmp_path / "model.npz"
-    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
-    assert main([*argv, "--out", str(model), "--classifier-epochs", "5"]) == 0
+    model = _train_small_model(tmp_path)
     texts = tmp_path / "texts.txt"
     texts.write_text("qwerty zxcvb\ngood film\n", encoding="utf-8")
     capsys.readouterr()
