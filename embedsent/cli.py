@@ -705,7 +705,7 @@ def _configure_logging(verbosity: int) -> None:
 
 
 def _start_compile_cache(args) -> str | None:
-    """Enable the compile cache the command line asks for; return its folder.
+    """Enable the compile cache that the command line requests, and return its folder.
 
     A folder given by ``--compile-cache`` or by the environment must work. The
     default folder is only a convenience: when it cannot be used, the command

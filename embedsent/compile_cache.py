@@ -156,7 +156,8 @@ def _unsafe_folder(folder: Path) -> str | None:
     """Return why other users could change ``folder``'s files, or None.
 
     The folder itself must belong to the current user and be writable by no
-    other user. The folders above it are checked by ``_unsafe_parents``.
+    other user. ``enable_compile_cache`` checks the folders above it with
+    ``_unsafe_parents`` before it creates the folder.
     """
     folder = folder.resolve()
     info = folder.stat()
@@ -164,7 +165,7 @@ def _unsafe_folder(folder: Path) -> str | None:
         return f"{folder} belongs to another user (uid {info.st_uid})"
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return f"{folder} is writable by other users (run chmod go-w {folder})"
-    return _unsafe_parents(folder)
+    return None
 
 
 def _unsafe_parents(folder: Path) -> str | None:
@@ -212,8 +213,8 @@ def _remove_unreadable_entries(folder: Path) -> list[Path]:
             continue  # JAX reports a file that it cannot open.
         except Exception as error:  # noqa: BLE001 - any decoder's error
             logger.warning(
-                "deleted compile cache entry %s, which could not be read (%s); "
-                "its program is compiled again",
+                "deleted compile cache entry %s, which could not be read (%s). "
+                "Its program is compiled again",
                 entry,
                 error,
             )

@@ -246,8 +246,8 @@ class EncodedCorpus:
     def doc_ids_between(self, start: int, end: int) -> np.ndarray:
         """Return the ``int32`` document index of each token in ``start:end``.
 
-        Bounds are clipped to ``0..len(self)``; unlike a slice, a negative
-        bound does not count from the end.
+        Bounds are clipped to ``0..len(self)``. Unlike a slice bound, a
+        negative bound does not count from the end.
         """
         start, end = max(int(start), 0), min(int(end), len(self))
         if end <= start:

@@ -886,7 +886,7 @@ def test_stdin_data_says_not_read(files, capsys, tmp_path, command):
     assert "not found" not in err
 
 
-def test_redirected_table_names_the_missing_suffix(files, tmp_path):
+def test_redirected_table_names_missing_suffix(files, tmp_path):
     table = tmp_path / "labeled.csv"
     table.write_text("text,label\ngood film,pos\nbad film,neg\n", encoding="utf-8")
     command = [sys.executable, "-m", "embedsent.cli", "train"]

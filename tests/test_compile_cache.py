@@ -150,7 +150,7 @@ def test_cache_turned_off_rejects_default_folder(monkeypatch):
         enable_compile_cache()
 
 
-def test_cli_rejects_a_file_as_compile_cache(tmp_path, capsys):
+def test_cli_rejects_file_as_cache(tmp_path, capsys):
     blocking = tmp_path / "cache"
     blocking.write_text("x")
     assert main(["--compile-cache", str(blocking), "demo"]) == 2

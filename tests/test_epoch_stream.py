@@ -41,7 +41,7 @@ def test_stream_in_blocks_equals_one_draw(monkeypatch, block):
 
 
 @pytest.mark.parametrize("block", [3, 11, 1 << 17])
-def test_stream_chunks_equal_chunks_of_the_whole_stream(monkeypatch, block):
+def test_stream_chunks_match_whole_stream(monkeypatch, block):
     monkeypatch.setattr(epoch_stream, "SUBSAMPLE_BLOCK", block)
     corpus = random_corpus(seed=1)
     keep = np.full(20, 0.7)
@@ -80,7 +80,7 @@ def test_chunks_cover_stream_with_halo():
     assert chunks[1][1][5:].tolist() == [-1] * 7
 
 
-def test_chunks_cut_from_blocks_of_any_size_agree():
+def test_chunks_agree_across_block_sizes():
     ids = np.arange(1, 40, dtype=np.int32)
     docs = np.repeat(np.arange(4, dtype=np.int32), [10, 9, 10, 10])
     whole = list(iter_chunks(ids, docs, SHAPE))
@@ -100,7 +100,7 @@ def test_empty_stream_has_no_chunks():
     assert list(stream.chunks()) == []
 
 
-def test_cut_chunks_rejects_a_first_chunk_past_the_end():
+def test_first_chunk_past_end_rejected():
     with pytest.raises(IndexError, match="first chunk 3 out of range 0..2"):
         next(cut_chunks([], 9, SHAPE, first=3))
 
@@ -120,7 +120,7 @@ def test_iter_chunks_rejects_arrays_of_different_lengths():
         ([(np.arange(6), np.zeros(3))], 6, "a block has 6 ids but 3 document ids"),
     ],
 )
-def test_cut_chunks_rejects_blocks_that_miss_total(blocks, total, message):
+def test_cut_chunks_rejects_wrong_total(blocks, total, message):
     with pytest.raises(ValueError, match=message):
         list(cut_chunks(blocks, total, SHAPE))
 
@@ -139,6 +139,6 @@ def test_cut_chunks_accepts_trailing_empty_blocks():
         (np.array([1, 2**40]), "ids must fit in int32"),
     ],
 )
-def test_iter_chunks_rejects_ids_the_step_cannot_read(ids, message):
+def test_iter_chunks_rejects_unreadable_ids(ids, message):
     with pytest.raises(ValueError, match=message):
         iter_chunks(ids, np.zeros(ids.shape, np.int64), SHAPE)

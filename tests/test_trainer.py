@@ -385,7 +385,7 @@ def test_resume_with_other_export_choice(tmp_path):
     np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
 
 
-def test_corpus_fingerprint_hashes_document_ids_as_one_array(monkeypatch):
+def test_fingerprint_matches_whole_array_digest(monkeypatch):
     # Checkpoints written when the corpus kept one document id per token
     # recorded this digest, so they still resume.
     from embedsent import checkpoint
@@ -402,7 +402,7 @@ def test_corpus_fingerprint_hashes_document_ids_as_one_array(monkeypatch):
     assert checkpoint.corpus_fingerprint(encoded, vocab) == digest.hexdigest()
 
 
-def test_training_never_builds_per_token_document_ids(tmp_path, monkeypatch):
+def test_training_skips_per_token_document_ids(tmp_path, monkeypatch):
     # One document id per token would take 4 bytes per token for the whole
     # run. Training reads the document offsets in blocks instead.
     from embedsent.vocab import EncodedCorpus

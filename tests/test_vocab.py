@@ -70,7 +70,7 @@ def test_doc_ids_between_skips_empty_documents():
 
 
 @pytest.mark.parametrize("offsets", [[1, 3], [0, 2], [0, 4, 3], [[0, 3]]])
-def test_encoded_corpus_rejects_offsets_that_do_not_span_the_ids(offsets):
+def test_offsets_not_spanning_ids_rejected(offsets):
     with pytest.raises(ValueError, match="doc_offsets must rise from 0 to"):
         EncodedCorpus(np.zeros(3, np.int32), np.asarray(offsets), 3)
 
