@@ -480,20 +480,8 @@ def run_predict(args) -> int:
         texts = read_predict_texts(name, args)
         if not texts:
             continue
-        tokens = model.tokenize(texts)
-        probabilities = model.predict_proba_tokens(tokens)
-        for text, words, row in zip(texts, tokens, probabilities, strict=True):
-            # argmax returns the first of tied classes, as the model's predict does.
-            best = int(np.argmax(row))
-            record = {
-                "text": text,
-                "label": model.classes_[best],
-                "probabilities": {
-                    str(c): float(p) for c, p in zip(model.classes_, row, strict=True)
-                },
-                # 0 means the probabilities are the training label frequencies.
-                "known_tokens": sum(word in model.vectors for word in words),
-            }
+        for text, record in zip(texts, model.prediction_records(texts), strict=True):
+            record = {"text": text, **record}
             print(json.dumps(record, ensure_ascii=False))
     return 0
 

@@ -40,11 +40,22 @@ from embedsent.trainer import train_sgns
 from embedsent.vectors import WordVectors
 from embedsent.vocab import check_token_corpus
 
-__all__ = ["MODEL_FORMAT_VERSION", "TransferClassifier", "pretrain"]
+__all__ = ["MODEL_FORMAT_VERSION", "TransferClassifier", "json_key", "pretrain"]
 
 logger = logging.getLogger(__name__)
 
 MODEL_FORMAT_VERSION = 1
+
+
+def json_key(label: Hashable) -> str:
+    """Return the JSON object key of a class label, as ``json.dumps`` writes it.
+
+    Booleans become ``"true"`` and ``"false"``, the spelling of the JSON
+    values ``predict`` writes as labels, and any other label its ``str``.
+    """
+    if isinstance(label, bool | np.bool_):
+        return "true" if label else "false"
+    return str(label)
 
 
 def pretrain(
@@ -206,6 +217,36 @@ class TransferClassifier:
         probabilities[~known] = self.class_prior_
         log_prior_predictions(known, self._prior_label(), uniform=self._uniform_prior)
         return probabilities
+
+    def prediction_records(self, texts: Sequence[str]) -> list[dict]:
+        """Describe the prediction for each raw text as a JSON-ready dict.
+
+        Each dict holds ``label`` (the most probable class, the first of
+        tied ones as in ``predict``, with NumPy scalars as Python values),
+        ``probabilities`` (class to probability, keyed by ``json_key`` in
+        ``classes_`` order) and ``known_tokens``, the number of the text's
+        tokens that have a word vector. 0 known tokens means the
+        probabilities are ``class_prior_``.
+        """
+        self._check_fitted("prediction_records")
+        tokens = self.tokenize(texts)
+        probabilities = self.predict_proba_tokens(tokens)
+        # NumPy scalars become the Python values json.dumps can write.
+        labels = [
+            label.item() if isinstance(label, np.generic) else label
+            for label in self.classes_
+        ]
+        keys = [json_key(label) for label in labels]
+        return [
+            {
+                "label": labels[int(np.argmax(row))],
+                "probabilities": {
+                    key: float(p) for key, p in zip(keys, row, strict=True)
+                },
+                "known_tokens": sum(word in self.vectors for word in words),
+            }
+            for words, row in zip(tokens, probabilities, strict=True)
+        ]
 
     def score(
         self,

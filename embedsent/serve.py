@@ -216,23 +216,7 @@ class _PredictionHandler(BaseHTTPRequestHandler):
             return {"predictions": []}
         model = self.server.model
         with self.server.predict_lock:
-            tokens = model.tokenize(texts)
-            probabilities = model.predict_proba_tokens(tokens)
-        classes = self.server.classes
-        # Same keys as `embedsent predict`: str() of each class label.
-        keys = [str(label) for label in classes]
-        predictions = []
-        for words, row in zip(tokens, probabilities, strict=True):
-            predictions.append(
-                {
-                    "label": classes[int(np.argmax(row))],
-                    "probabilities": {
-                        key: float(p) for key, p in zip(keys, row, strict=True)
-                    },
-                    # 0 means the probabilities are the training label frequencies.
-                    "known_tokens": sum(word in model.vectors for word in words),
-                }
-            )
+            predictions = model.prediction_records(texts)
         return {"predictions": predictions}
 
     def _read_json_body(self) -> Any:

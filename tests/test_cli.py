@@ -118,6 +118,29 @@ def _train_small_model(tmp_path):
     return model
 
 
+def test_predict_keys_boolean_labels_as_json_writes_them(tmp_path, capsys):
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
+    labeled = tmp_path / "labeled.jsonl"
+    rows = [("good film", True), ("good", True), ("bad film", False)]
+    labeled.write_text(
+        "".join(json.dumps({"text": t, "label": y}) + "\n" for t, y in rows),
+        encoding="utf-8",
+    )
+    model = tmp_path / "model.npz"
+    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
+    assert main([*argv, "--out", str(model), "--classifier-epochs", "5"]) == 0
+    texts = tmp_path / "texts.txt"
+    texts.write_text("good\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), str(texts)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert '"label": true' in line
+    record = json.loads(line)
+    assert sorted(record["probabilities"]) == ["false", "true"]
+    assert record["probabilities"][json.dumps(record["label"])] > 0.5
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [

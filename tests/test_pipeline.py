@@ -45,6 +45,31 @@ def test_fitted_model_predicts_given_labels(model):
     assert model.score(TEXTS, LABELS) == 1.0
 
 
+def test_prediction_records_match_predict_proba(model):
+    probe = ["wonderful film", "nothing known here"]
+    records = model.prediction_records(probe)
+    expected = model.predict_proba(probe)
+    assert [r["label"] for r in records] == list(model.predict(probe))
+    for record, row in zip(records, expected, strict=True):
+        assert list(record["probabilities"]) == list(model.classes_)
+        assert list(record["probabilities"].values()) == row.tolist()
+    assert [r["known_tokens"] for r in records] == [2, 0]
+
+
+def test_prediction_records_write_numpy_and_boolean_labels_as_json(vectors):
+    config = ClassifierConfig(hidden_size=4, epochs=50)
+    for labels, keys in [
+        (np.array([True, False, True, False]), ["true", "false"]),
+        (np.array([3, 1, 3, 1]), ["1", "3"]),
+    ]:
+        fitted = TransferClassifier(vectors, classifier_config=config)
+        records = fitted.fit(TEXTS, labels).prediction_records(["great film"])
+        assert sorted(records[0]["probabilities"]) == sorted(keys)
+        written = json.loads(json.dumps(records[0]))
+        assert written["label"] == records[0]["label"]
+        assert type(records[0]["label"]) is type(labels[0].item())
+
+
 def test_save_load_round_trip_keeps_predictions(model, tmp_path):
     path = tmp_path / "model.npz"
     model.save(path)
