@@ -6,7 +6,8 @@ versions, so a changed setting compiles anew. The SGNS step is compiled for
 the shape of its tables, so a new vocabulary size compiles it again. On a
 2-core machine the SGNS step with the default settings compiled in 1.6 to
 1.9 s with 135 to 177 MB of temporary memory. Read from the cache, it took
-0.3 s and 42 to 47 MB. Entries take about 0.2 MB each.
+0.3 s and 42 to 47 MB. Entries take about 0.2 MB each, and the folder is
+kept under ``MAX_MEGABYTES`` by deleting the least recently used ones.
 
 JAX runs what it reads from the folder, so anyone who can write to the folder
 can run code as you. The folder is created readable and writable by its owner
@@ -46,6 +47,10 @@ OFF_VALUES = frozenset({"0", "off", "false", "no", "none"})
 # program back costs about as much as compiling it.
 MIN_COMPILE_SECONDS = 0.25
 
+# Size limit of the folder. The SGNS step takes about 0.15 MB per vocabulary
+# size, so the limit holds the programs of well over a thousand corpora.
+MAX_MEGABYTES = 256.0
+
 
 class CompileCacheError(ValueError):
     """The cache folder cannot be used; the message names it and the fix."""
@@ -74,6 +79,7 @@ def enable_compile_cache(
     path: str | os.PathLike | None = None,
     *,
     min_compile_seconds: float = MIN_COMPILE_SECONDS,
+    max_megabytes: float = MAX_MEGABYTES,
     source: str | None = None,
 ) -> Path:
     """Store compiled programs in ``path`` and read them back in later runs.
@@ -85,6 +91,10 @@ def enable_compile_cache(
         path: The folder. None uses ``default_cache_dir()`` and raises
             ``CompileCacheError`` when the environment turns the cache off.
         min_compile_seconds: Programs that compile faster are not stored.
+        max_megabytes: Size limit of the folder's entries in MB (10**6
+            bytes). When they take more at the call, the least recently used
+            ones (by file access, or modification when later) are deleted
+            until they fit. ``math.inf`` keeps every entry.
         source: Where ``path`` came from, for messages: ``"--compile-cache"``,
             ``ENV_VAR`` or None for Python code.
 
@@ -110,6 +120,15 @@ def enable_compile_cache(
         raise ValueError(
             "min_compile_seconds must be a finite number >= 0, got "
             f"{min_compile_seconds!r}"
+        )
+    if not (
+        isinstance(max_megabytes, int | float)
+        and not isinstance(max_megabytes, bool)
+        and max_megabytes >= 0
+    ):
+        raise ValueError(
+            f"max_megabytes must be a number >= 0 (math.inf for no limit), got "
+            f"{max_megabytes!r}"
         )
     if path is None:
         path = default_cache_dir()
@@ -142,6 +161,7 @@ def enable_compile_cache(
             f"{subject}: {problem}, so other users could run code as you "
             f"through the cache; {fix}, or {without}"
         )
+    _remove_least_recent_entries(folder, max_megabytes * 1e6)
     _remove_unreadable_entries(folder)
     # A process that has compiled anything has already decided whether to
     # use the cache; resetting makes it look again.
@@ -190,6 +210,45 @@ def _unsafe_parents(folder: Path) -> str | None:
                 "without the sticky bit"
             )
     return None
+
+
+def _remove_least_recent_entries(folder: Path, max_bytes: float) -> list[Path]:
+    """Delete the least recently used entries of ``folder`` beyond ``max_bytes``.
+
+    An entry's last use is the later of its access and modification times;
+    reading an entry updates its access time, at least daily on file systems
+    mounted with ``relatime``. Returns the deleted paths.
+    """
+    entries = []
+    for entry in folder.glob("*-cache"):
+        try:
+            info = entry.stat()
+        except OSError:
+            continue  # deleted meanwhile by another run
+        entries.append((max(info.st_atime, info.st_mtime), entry.name, entry, info))
+    total = sum(info.st_size for *_, info in entries)
+    removed = []
+    for _, _, entry, info in sorted(entries):
+        if total <= max_bytes:
+            break
+        try:
+            entry.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            logger.warning("could not delete compile cache entry %s: %s", entry, error)
+            continue
+        total -= info.st_size
+        removed.append(entry)
+    if removed:
+        logger.info(
+            "deleted %d least recently used compile cache entries from %s to keep "
+            "it under %g MB",
+            len(removed),
+            folder,
+            max_bytes / 1e6,
+        )
+    return removed
 
 
 def _remove_unreadable_entries(folder: Path) -> list[Path]:

@@ -138,6 +138,33 @@ def test_unreadable_entries_are_deleted(tmp_path, caplog):
     assert f"deleted compile cache entry {truncated}" in caplog.text
 
 
+def test_least_recently_used_entries_go_beyond_the_size_limit(tmp_path, caplog):
+    from jax._src.compilation_cache import compress_executable
+
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    entries = []
+    for age, name in enumerate(["new", "middle", "old"]):
+        entry = folder / f"jit_{name}-{age}-cache"
+        entry.write_bytes(compress_executable(os.urandom(400_000)))
+        stamp = 1_700_000_000 - 1000 * age
+        os.utime(entry, (stamp, stamp))
+        entries.append(entry)
+    size = entries[0].stat().st_size
+    with caplog.at_level("INFO", logger="embedsent"):
+        enable_compile_cache(folder, max_megabytes=2.5 * size / 1e6)
+    assert [entry.exists() for entry in entries] == [True, True, False]
+    assert "deleted 1 least recently used compile cache entries" in caplog.text
+    enable_compile_cache(folder, max_megabytes=0)
+    assert not list(folder.glob("*-cache"))
+
+
+@pytest.mark.parametrize("megabytes", [-1, float("nan"), "1", True])
+def test_invalid_size_limit_rejected(tmp_path, megabytes):
+    with pytest.raises(ValueError, match="max_megabytes must be a number >= 0"):
+        enable_compile_cache(tmp_path, max_megabytes=megabytes)
+
+
 @pytest.mark.parametrize("seconds", [-1, float("nan"), float("inf"), "1"])
 def test_invalid_minimum_compile_time_rejected(tmp_path, seconds):
     with pytest.raises(ValueError, match="must be a finite number >= 0, got"):
