@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence, Set
 from dataclasses import asdict
 from functools import partial
 from typing import Any
@@ -146,6 +146,12 @@ def _label_list(y: Sequence[Hashable]) -> list[Hashable]:
             f"y must be a sequence of labels, got a single {type(y).__name__} "
             f"{y!r}; pass one label per row, e.g. a list of strings"
         )
+    if isinstance(y, Set | Mapping):
+        raise TypeError(
+            f"y must be a sequence of labels, got a {type(y).__name__}, whose "
+            "order is not the order of the rows of X; pass a list with one label "
+            "per row"
+        )
     if isinstance(y, np.ndarray) and y.ndim != 1:
         raise ValueError(
             f"y must be 1-D with one label per row, got shape {y.shape}; for "
@@ -166,7 +172,7 @@ def _encode_labels(labels: list[Hashable]) -> tuple[list[Hashable], np.ndarray]:
     Classes are sorted when the labels are mutually comparable, else kept in
     order of first appearance.
     """
-    first_seen: dict[Hashable, None] = {}
+    first_seen: dict[Hashable, int] = {}
     for position, label in enumerate(labels):
         try:
             hash(label)
@@ -186,8 +192,16 @@ def _encode_labels(labels: list[Hashable]) -> tuple[list[Hashable], np.ndarray]:
                 f"y[{position}] is None; give every example a label, or drop the "
                 "unlabeled ones"
             )
-        first_seen.setdefault(label, None)
-    classes = list(first_seen)
+        first = first_seen.setdefault(label, position)
+        if first != position and _label_type_name(labels[first]) != _label_type_name(
+            label
+        ):
+            raise ValueError(
+                f"y[{first}] = {labels[first]!r} and y[{position}] = {label!r} are "
+                "equal in Python, so they would merge into one class; use one "
+                "type for each class, e.g. all str or all int"
+            )
+    classes = [labels[position] for position in first_seen.values()]
     as_text: dict[str, Hashable] = {}
     for label in classes:
         # Predictions are written as JSON, where 1, 1.0, True and "1" would
@@ -230,6 +244,10 @@ def _label_type_name(label: Hashable) -> str | None:
     return None
 
 
+# NumPy dtype kinds that give back the Python type of each label type.
+_DTYPE_KINDS = {"bool": "b", "int": "iu", "float": "f", "str": "U"}
+
+
 def _classes_array(classes: list[Hashable]) -> np.ndarray:
     """Return the array that ``predict`` indexes to turn class indices into labels.
 
@@ -239,8 +257,13 @@ def _classes_array(classes: list[Hashable]) -> np.ndarray:
     """
     kinds = {_label_type_name(label) for label in classes}
     if len(kinds) == 1 and None not in kinds:
-        array = np.asarray(classes)
-        if array.dtype.kind in "biufU":
+        (kind,) = kinds
+        try:
+            array = np.asarray(classes)
+        except OverflowError:
+            array = None
+        # Ints beyond int64 and uint64 would come back as floats.
+        if array is not None and array.dtype.kind in _DTYPE_KINDS[kind]:
             return array
     array = np.empty(len(classes), dtype=object)
     # Element-wise, so that tuple labels are not broadcast as rows.
@@ -446,6 +469,13 @@ def _standardization(
     n_features = features.shape[1]
     if mode == "none":
         return np.zeros(n_features), np.ones(n_features)
+    # Features beyond about 1e154 overflow the variance; fit reports that.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _mean_and_scale(features, mode)
+
+
+def _mean_and_scale(features: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    n_features = features.shape[1]
     mean = features.mean(axis=0)
     if mode == "global":
         std = float(np.sqrt(np.mean((features - mean) ** 2)))
@@ -563,6 +593,12 @@ class MLPClassifier:
             )
         n_rows, n_features = features.shape
         mean, scale = _standardization(features, config.standardize)
+        if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+            raise ValueError(
+                "X has values too large to standardize: their mean or variance "
+                "overflows float64 (from about 1e154); rescale the features "
+                "before fit"
+            )
         scaled = ((features - mean) / scale).astype(np.float32)
         if not np.isfinite(scaled).all():
             raise ValueError(
@@ -665,15 +701,26 @@ class MLPClassifier:
                 f"fitted with {self.n_features_in_}; build X with the same "
                 "feature pipeline as the training data"
             )
-        hidden = (features - self._mean) / self._scale
         params = self._params
-        if "hidden_weights" in params:
-            hidden = hidden @ params["hidden_weights"] + params["hidden_bias"]
-            if self.config.activation == "relu":
-                hidden = np.maximum(hidden, 0.0)
-            else:
-                hidden = np.tanh(hidden)
-        return hidden @ params["output_weights"] + params["output_bias"]
+        # Overflow shows as non-finite logits, which are reported below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            hidden = (features - self._mean) / self._scale
+            if "hidden_weights" in params:
+                hidden = hidden @ params["hidden_weights"] + params["hidden_bias"]
+                if self.config.activation == "relu":
+                    hidden = np.maximum(hidden, 0.0)
+                else:
+                    hidden = np.tanh(hidden)
+            logits = hidden @ params["output_weights"] + params["output_bias"]
+        finite = np.isfinite(logits).all(axis=1)
+        if not finite.all():
+            row = int(np.argmin(finite))
+            raise ValueError(
+                f"X row {row} gives non-finite logits: its values are far outside "
+                "the range of the training features; scale X as the training "
+                "features were scaled"
+            )
+        return logits
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Compute class probabilities.

@@ -9,6 +9,7 @@ arrays, no pickle), written atomically.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from collections.abc import Hashable, Sequence
@@ -161,6 +162,8 @@ class TransferClassifier:
                 ``tfidf`` and ``sif`` features on (the labeled texts are used
                 as well).
 
+        A failed fit raises and leaves an earlier fitted model unchanged.
+
         Raises:
             ValueError: if ``texts`` is empty, ``texts`` and ``labels`` differ
                 in length, ``labels`` has fewer than two classes, or no text
@@ -177,12 +180,22 @@ class TransferClassifier:
         check_labeled_coverage(known, tokens)
         fit_tokens = tokens
         if unlabeled is not None:
+            if isinstance(unlabeled, str | bytes):
+                raise TypeError(
+                    f"unlabeled must be a sequence of texts, got a single "
+                    f"{type(unlabeled).__name__}; pass a list of texts, e.g. "
+                    "[text] for one"
+                )
             fit_tokens = tokens + tokenize_corpus(unlabeled, self.text_config)
-        self.encoder.fit(fit_tokens)
+        # The fitted encoder replaces the current one only once the classifier
+        # has fitted too, so a failed fit leaves the earlier model as it was.
+        encoder = copy.copy(self.encoder)
+        encoder.fit(fit_tokens)
         # check_labeled_coverage has reported the texts with no known token.
-        features = self.encoder.transform(tokens, warn_empty=False)
-        self.fit_report_ = self.encoder.last_report_
+        features = encoder.transform(tokens, warn_empty=False)
         self.classifier.fit(features, labels)
+        self.encoder = encoder
+        self.fit_report_ = encoder.last_report_
         self.class_prior_ = label_frequencies(labels, self.classifier.classes_)
         self._uniform_prior = False
         return self

@@ -1,6 +1,8 @@
 """Tests for embedsent.classifier.MLPClassifier."""
 
+import itertools
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -476,6 +478,56 @@ def test_fit_rejects_labels_written_alike(blobs, labels):
     y = [labels[i % 2] for i in index]
     with pytest.raises(ValueError, match="would be written the same way"):
         MLPClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [(True, 1), (1.0, 1), (np.float64(0.0), False)]
+)
+def test_fit_rejects_labels_python_counts_equal(blobs, first, second):
+    X, index = blobs
+    y = [first, second] + ["other"] * (len(index) - 2)
+    message = re.escape(f"y[0] = {first!r} and y[1] = {second!r}")
+    with pytest.raises(ValueError, match=message + ".*merge into one class"):
+        MLPClassifier(SHORT).fit(X, y)
+
+
+@pytest.mark.parametrize("y", [{0, 1}, {"a": 0, "b": 1}])
+def test_fit_rejects_unordered_labels(blobs, y):
+    X, _ = blobs
+    with pytest.raises(TypeError, match="order is not the order of the rows"):
+        MLPClassifier(SHORT).fit(X[:2], y)
+
+
+def test_int_labels_beyond_int64_come_back_exact(blobs):
+    X, index = blobs
+    big = 2**63
+    model = MLPClassifier(SHORT).fit(X, [big if k else -1 for k in index])
+    predicted = model.predict(X).tolist()
+    assert set(predicted) <= {big, -1}
+    assert all(type(label) is int for label in predicted)
+
+
+@pytest.mark.parametrize("standardize", ["global", "feature"])
+def test_fit_rejects_features_whose_variance_overflows(standardize):
+    X = [[1e200, 1.0], [-1e200, 2.0], [2e200, 1.5], [-2e200, 0.5]]
+    config = ClassifierConfig(standardize=standardize, epochs=5)
+    with pytest.raises(ValueError, match="too large to standardize"):
+        MLPClassifier(config).fit(X, [1, 0, 1, 0])
+
+
+def test_predict_proba_reports_overflowing_rows_instead_of_nan():
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    model = MLPClassifier(ClassifierConfig(hidden_size=4, epochs=5)).fit(X, [0, 1] * 4)
+    raised = 0
+    for signs in itertools.product([1.0, -1.0], repeat=3):
+        try:
+            probabilities = model.predict_proba([np.array(signs) * 1e308])
+        except ValueError as error:
+            assert "row 0 gives non-finite logits" in str(error)
+            raised += 1
+        else:
+            assert np.isfinite(probabilities).all()
+    assert raised >= 1
 
 
 def test_fit_rejects_none_label(blobs):

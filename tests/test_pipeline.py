@@ -70,6 +70,23 @@ def test_prediction_records_write_numpy_and_boolean_labels_as_json(vectors):
         assert type(records[0]["label"]) is type(labels[0].item())
 
 
+@pytest.mark.parametrize("method", ["tfidf", "sif"])
+def test_failed_refit_keeps_the_fitted_model(vectors, method):
+    config = ClassifierConfig(hidden_size=4, epochs=50)
+    model = TransferClassifier(vectors, classifier_config=config, feature_method=method)
+    model.fit(TEXTS, LABELS, unlabeled=UNLABELED[:8])
+    probe = ["wonderful film", "awful plot", "great story"]
+    before = model.predict_proba(probe)
+    with pytest.raises(ValueError, match="is NaN"):
+        model.fit(UNLABELED[:4], ["pos", float("nan")] * 2)
+    np.testing.assert_array_equal(model.predict_proba(probe), before)
+
+
+def test_fit_rejects_a_single_string_as_unlabeled(vectors):
+    with pytest.raises(TypeError, match="unlabeled must be a sequence of texts"):
+        TransferClassifier(vectors).fit(TEXTS, LABELS, unlabeled="great film")
+
+
 def test_save_load_round_trip_keeps_predictions(model, tmp_path):
     path = tmp_path / "model.npz"
     model.save(path)
