@@ -234,7 +234,7 @@ class TransferClassifier:
     def prediction_records(self, texts: Sequence[str]) -> list[dict]:
         """Describe the prediction for each raw text as a JSON-ready dict.
 
-        Each dict holds ``label`` (the most probable class, the first of
+        Each dict contains ``label`` (the most probable class, the first of
         tied ones as in ``predict``, with NumPy scalars as Python values),
         ``probabilities`` (class to probability, keyed by ``json_key`` in
         ``classes_`` order) and ``known_tokens``, the number of the text's

@@ -483,7 +483,7 @@ def test_fit_rejects_labels_written_alike(blobs, labels):
 @pytest.mark.parametrize(
     ("first", "second"), [(True, 1), (1.0, 1), (np.float64(0.0), False)]
 )
-def test_fit_rejects_labels_python_counts_equal(blobs, first, second):
+def test_fit_rejects_equal_mixed_type_labels(blobs, first, second):
     X, index = blobs
     y = [first, second] + ["other"] * (len(index) - 2)
     message = re.escape(f"y[0] = {first!r} and y[1] = {second!r}")
@@ -515,7 +515,7 @@ def test_fit_rejects_features_whose_variance_overflows(standardize):
         MLPClassifier(config).fit(X, [1, 0, 1, 0])
 
 
-def test_predict_proba_reports_overflowing_rows_instead_of_nan():
+def test_overflowing_rows_raise_not_nan():
     X = np.random.default_rng(0).normal(size=(8, 3))
     model = MLPClassifier(ClassifierConfig(hidden_size=4, epochs=5)).fit(X, [0, 1] * 4)
     raised = 0

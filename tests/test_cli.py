@@ -118,7 +118,7 @@ def _train_small_model(tmp_path):
     return model
 
 
-def test_predict_keys_boolean_labels_as_json_writes_them(tmp_path, capsys):
+def test_predict_keys_booleans_as_json(tmp_path, capsys):
     vectors = tmp_path / "vectors.txt"
     vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
     labeled = tmp_path / "labeled.jsonl"

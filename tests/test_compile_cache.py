@@ -138,7 +138,7 @@ def test_unreadable_entries_are_deleted(tmp_path, caplog):
     assert f"deleted compile cache entry {truncated}" in caplog.text
 
 
-def test_least_recently_used_entries_go_beyond_the_size_limit(tmp_path, caplog):
+def test_size_limit_drops_oldest_entries(tmp_path, caplog):
     from jax._src.compilation_cache import compress_executable
 
     folder = tmp_path / "cache"

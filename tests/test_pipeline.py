@@ -56,7 +56,7 @@ def test_prediction_records_match_predict_proba(model):
     assert [r["known_tokens"] for r in records] == [2, 0]
 
 
-def test_prediction_records_write_numpy_and_boolean_labels_as_json(vectors):
+def test_prediction_records_json_label_types(vectors):
     config = ClassifierConfig(hidden_size=4, epochs=50)
     for labels, keys in [
         (np.array([True, False, True, False]), ["true", "false"]),
@@ -71,7 +71,7 @@ def test_prediction_records_write_numpy_and_boolean_labels_as_json(vectors):
 
 
 @pytest.mark.parametrize("method", ["tfidf", "sif"])
-def test_failed_refit_keeps_the_fitted_model(vectors, method):
+def test_failed_refit_keeps_model(vectors, method):
     config = ClassifierConfig(hidden_size=4, epochs=50)
     model = TransferClassifier(vectors, classifier_config=config, feature_method=method)
     model.fit(TEXTS, LABELS, unlabeled=UNLABELED[:8])
@@ -82,7 +82,7 @@ def test_failed_refit_keeps_the_fitted_model(vectors, method):
     np.testing.assert_array_equal(model.predict_proba(probe), before)
 
 
-def test_fit_rejects_a_single_string_as_unlabeled(vectors):
+def test_fit_rejects_string_unlabeled(vectors):
     with pytest.raises(TypeError, match="unlabeled must be a sequence of texts"):
         TransferClassifier(vectors).fit(TEXTS, LABELS, unlabeled="great film")
 
