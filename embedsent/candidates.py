@@ -153,10 +153,14 @@ def build_candidates(
     for source in names:
         vectors = sources.get(source) if isinstance(sources, Mapping) else None
         features = list(grid.features)
-        if "sif" in features and vectors is not None and vectors.counts is None:
+        if (
+            "sif" in features
+            and vectors is not None
+            and (vectors.counts is None or not np.any(vectors.counts))
+        ):
             logger.warning(
-                "vectors %r carry no word counts, which SIF needs; skipping "
-                "their sif candidates",
+                "vectors %r carry no word counts (or only zeros), which SIF "
+                "needs; skipping their sif candidates",
                 source,
             )
             features.remove("sif")

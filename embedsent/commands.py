@@ -443,6 +443,12 @@ def run_train(args) -> int:
             "files have none); pass --feature mean or --feature tfidf, or a "
             "gensim KeyedVectors file that stores counts"
         )
+    if args.feature == "sif" and not np.any(vectors.counts):
+        raise ValueError(
+            f"--feature sif weights words by their corpus counts, but every count "
+            f"in --vectors {args.vectors} is 0; pass --feature mean or --feature "
+            "tfidf, or vectors saved with their real counts"
+        )
     labeled = _load_labeled(args.data, args)
     _check_label_classes(args, labeled.labels)
     model = TransferClassifier(

@@ -17,12 +17,14 @@ features are never NaN.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from embedsent.vector_checks import check_counts
 from embedsent.vocab import check_token_corpus
 
 __all__ = ["FEATURE_METHODS", "FeatureReport", "SentenceEncoder"]
@@ -65,9 +67,20 @@ class SentenceEncoder:
     Args:
         vectors: Word vectors (an ``embedsent.vectors.WordVectors``).
         method: One of ``"mean"``, ``"tfidf"``, ``"sif"``.
-        sif_a: The ``a`` of SIF weighting.
-        word_counts: ``int[V]`` corpus counts per row of ``vectors`` for SIF;
-            defaults to ``vectors.counts``.
+        sif_a: The ``a`` of SIF weighting, a finite number ``> 0``.
+        word_counts: ``int[V]`` corpus counts ``>= 0`` per row of ``vectors``
+            for SIF; defaults to ``vectors.counts``. SIF needs counts with a
+            positive sum.
+
+    ``"tfidf"`` and ``"sif"`` encoders must be fitted with :meth:`fit` (or
+    rebuilt with :meth:`from_state`) before :meth:`transform`.
+
+    Raises:
+        TypeError: If ``sif_a`` is not a number or ``word_counts`` is not
+            integer.
+        ValueError: If ``method`` is unknown, ``sif_a`` is not a finite number
+            ``> 0``, or ``word_counts`` does not have one count ``>= 0`` per
+            word.
     """
 
     def __init__(
@@ -80,8 +93,21 @@ class SentenceEncoder:
     ):
         if method not in FEATURE_METHODS:
             raise ValueError(f"method must be one of {FEATURE_METHODS}, got {method!r}")
-        if not sif_a > 0:
-            raise ValueError(f"sif_a must be > 0, got {sif_a}")
+        if isinstance(sif_a, bool) or not isinstance(
+            sif_a, int | float | np.integer | np.floating
+        ):
+            raise TypeError(
+                f"sif_a must be a number, got {sif_a!r} ({type(sif_a).__name__})"
+            )
+        if not (math.isfinite(sif_a) and sif_a > 0):
+            raise ValueError(
+                f"sif_a must be a finite number > 0, got {sif_a}; the usual value "
+                "is 1e-3"
+            )
+        if word_counts is not None:
+            word_counts = check_counts(
+                word_counts, len(vectors.words), name="word_counts"
+            )
         self.vectors = vectors
         self.method = method
         self.sif_a = float(sif_a)
@@ -89,6 +115,17 @@ class SentenceEncoder:
         self.idf_: np.ndarray | None = None
         self.principal_component_: np.ndarray | None = None
         self.last_report_: FeatureReport | None = None
+        # Set by fit and from_state. A fitted SIF encoder may have no principal
+        # component, when it was fitted on fewer than 2 non-empty texts.
+        self._fitted = False
+
+    def __setstate__(self, state: dict) -> None:
+        # Encoders pickled before _fitted existed were fitted whenever their
+        # method needs it: SentenceVectorizer fits the encoder it stores.
+        if "_fitted" not in state:
+            fitted = state.get("method") != "tfidf" or state.get("idf_") is not None
+            state = {**state, "_fitted": fitted}
+        self.__dict__.update(state)
 
     @property
     def dim(self) -> int:
@@ -121,6 +158,7 @@ class SentenceEncoder:
                     "SIF fitted on %d non-empty texts; no principal component removed",
                     nonzero.shape[0],
                 )
+        self._fitted = True
         return self
 
     def transform(
@@ -134,8 +172,10 @@ class SentenceEncoder:
         themselves.
         """
         documents = check_token_corpus(token_lists, name="token_lists")
-        if self.method == "tfidf" and self.idf_ is None:
-            raise ValueError("the tfidf encoder is not fitted; call fit(texts) first")
+        if self.method != "mean" and not self._fitted:
+            raise ValueError(
+                f"the {self.method} encoder is not fitted; call fit(texts) first"
+            )
         features, report = self._weighted_mean(documents)
         if self.method == "sif" and self.principal_component_ is not None:
             component = self.principal_component_
@@ -162,7 +202,16 @@ class SentenceEncoder:
         n_tokens = 0
         for row, document in enumerate(documents):
             n_tokens += len(document)
-            ids = [index[token] for token in document if token in index]
+            try:
+                ids = [index[token] for token in document if token in index]
+            except TypeError:
+                # An unhashable token, such as a list.
+                _check_token_types(row, document)
+                raise
+            # The words of the vocabulary are all str, so only a text with an
+            # unknown token can contain a token of another type.
+            if len(ids) != len(document) and set(map(type, document)) != {str}:
+                _check_token_types(row, document)
             cols.extend(ids)
             rows.extend([row] * len(ids))
         data = np.ones(len(cols), dtype=np.float32)
@@ -183,7 +232,14 @@ class SentenceEncoder:
                     "SIF weighting needs word counts; pass word_counts= or use "
                     "vectors that carry counts"
                 )
-            frequency = np.asarray(counts, dtype=np.float64) / float(np.sum(counts))
+            total = float(np.sum(counts, dtype=np.float64))
+            if not total > 0:
+                raise ValueError(
+                    f"SIF weighting needs word counts with a positive sum, but all "
+                    f"{len(counts)} counts are 0, so no word has a frequency; pass "
+                    "word_counts= with real corpus counts, or use method 'mean'"
+                )
+            frequency = np.asarray(counts, dtype=np.float64) / total
             return (self.sif_a / (self.sif_a + frequency)).astype(np.float32)
         return None
 
@@ -206,7 +262,16 @@ class SentenceEncoder:
         return features, report
 
     def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """Return JSON-ready settings and arrays that rebuild this encoder."""
+        """Return JSON-ready settings and arrays that rebuild this encoder.
+
+        Raises:
+            ValueError: If a ``"tfidf"`` or ``"sif"`` encoder is not fitted.
+        """
+        if self.method != "mean" and not self._fitted:
+            raise ValueError(
+                f"the {self.method} encoder is not fitted; call fit(texts) before "
+                "get_state"
+            )
         meta = {"method": self.method, "sif_a": self.sif_a}
         arrays = {}
         if self.idf_ is not None:
@@ -219,12 +284,69 @@ class SentenceEncoder:
 
     @classmethod
     def from_state(cls, vectors, meta: dict, arrays: dict) -> SentenceEncoder:
+        """Rebuild a fitted encoder from the output of :meth:`get_state`.
+
+        Raises:
+            KeyError: If ``meta`` lacks ``"method"`` or ``"sif_a"``.
+            TypeError: If a setting or ``word_counts`` has the wrong type.
+            ValueError: If a setting is invalid, a tfidf state has no ``idf``
+                array, or an array does not match ``vectors``: ``idf`` and
+                ``word_counts`` need one value per word, ``principal_component``
+                one per dimension.
+        """
         encoder = cls(
             vectors,
             meta["method"],
             sif_a=meta["sif_a"],
             word_counts=arrays.get("word_counts"),
         )
-        encoder.idf_ = arrays.get("idf")
-        encoder.principal_component_ = arrays.get("principal_component")
+        n_words = len(vectors.words)
+        if encoder.method == "tfidf" and arrays.get("idf") is None:
+            raise ValueError(
+                "the tfidf encoder state has no 'idf' array, which fit computes; "
+                "fit the encoder and save its state again"
+            )
+        encoder.idf_ = _state_vector(arrays, "idf", n_words, "one per word")
+        encoder.principal_component_ = _state_vector(
+            arrays,
+            "principal_component",
+            int(vectors.vectors.shape[1]),
+            "one per vector dimension",
+        )
+        encoder._fitted = True
         return encoder
+
+
+def _state_vector(arrays: dict, name: str, size: int, unit: str) -> np.ndarray | None:
+    """Return ``arrays[name]`` as float32 after checking it has ``size`` finite
+    values, or None when it is absent."""
+    value = arrays.get(name)
+    if value is None:
+        return None
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiu":
+        raise ValueError(
+            f"the encoder array {name!r} must contain real numbers, got dtype "
+            f"{array.dtype}"
+        )
+    if array.shape != (size,):
+        found = f"length {len(array)}" if array.ndim == 1 else f"shape {array.shape}"
+        raise ValueError(
+            f"the encoder array {name!r} has {found}, but length {size} is "
+            f"expected ({unit} of the word vectors)"
+        )
+    array = array.astype(np.float32)
+    if not np.isfinite(array).all():
+        raise ValueError(f"the encoder array {name!r} contains NaN or infinity")
+    return array
+
+
+def _check_token_types(row: int, document: Sequence) -> None:
+    """Raise TypeError naming the first token of ``document`` that is not a str."""
+    for position, token in enumerate(document):
+        if not isinstance(token, str):
+            raise TypeError(
+                f"token_lists[{row}] must contain str tokens, got "
+                f"{type(token).__name__} ({token!r}) at position {position}; "
+                "tokenize texts with embedsent.text.tokenize_corpus"
+            )

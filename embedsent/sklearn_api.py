@@ -204,6 +204,49 @@ def _check_texts(X: Any) -> list[str]:
     return texts
 
 
+def _check_missing_labels(y: Any) -> None:
+    """Raise ValueError naming the first label of ``y`` that is None or NaN.
+
+    scikit-learn's own checks turn None into the label type "unknown" and NaN
+    among str labels into the string 'nan'.
+    """
+    if isinstance(y, np.ndarray):
+        labels = y
+    else:
+        try:
+            # dtype=object keeps None and NaN as they are among str labels.
+            labels = np.asarray(y, dtype=object)
+        except (TypeError, ValueError):
+            return  # validate_data reports input that is not an array.
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels.ravel()
+    if labels.ndim != 1:
+        return
+    if labels.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(labels))
+        if missing.size:
+            raise ValueError(_missing_label_message(int(missing[0]), "NaN"))
+    elif labels.dtype.kind == "O":
+        for position, label in enumerate(labels):
+            if label is None:
+                raise ValueError(_missing_label_message(position, "None"))
+            if isinstance(label, float | np.floating) and math.isnan(label):
+                raise ValueError(_missing_label_message(position, "NaN"))
+
+
+def _missing_label_message(position: int, value: str) -> str:
+    """Return the message of MLPClassifier.fit for a None or NaN label."""
+    if value == "None":
+        return (
+            f"y[{position}] is None; give every example a label, or drop the "
+            "unlabeled ones"
+        )
+    return (
+        f"y[{position}] is NaN; NaN is not equal to itself so it cannot be a "
+        "class label: drop the row or give it a real label"
+    )
+
+
 def _text_tags(tags: Tags) -> Tags:
     """Mark tags for input that is a sequence of texts, not a 2-D array."""
     tags.input_tags.two_d_array = False
@@ -231,8 +274,9 @@ class SentenceVectorizer(
     vectors : WordVectors or str or os.PathLike
         Word vectors, or the path of a file that ``fit`` reads with
         :meth:`WordVectors.load <embedsent.vectors.WordVectors.load>`.
-        :func:`sklearn.base.clone` deep-copies a ``WordVectors`` object, so
-        every clone (one per fold in ``cross_val_score``) gets its own copy.
+        :func:`sklearn.base.clone` keeps the same ``WordVectors`` object, so
+        every clone (one per fold in ``cross_val_score``) shares its read-only
+        arrays without copying them.
     method : {"mean", "tfidf", "sif"}, default="mean"
         Weighting of the word vectors of a text. ``"sif"`` needs vectors with
         counts.
@@ -391,6 +435,13 @@ class SentenceVectorizer(
                 "(vectors.counts is None); use vectors that carry counts, such as "
                 "those of embedsent.pipeline.pretrain, or method='mean' or 'tfidf'"
             )
+        if method == "sif" and not vectors.counts.any():
+            raise ValueError(
+                f"method='sif' needs word counts with a positive sum, but all "
+                f"{len(vectors.counts)} counts of these vectors are 0; use vectors "
+                "with real corpus counts, such as those of "
+                "embedsent.pipeline.pretrain, or method='mean' or 'tfidf'"
+            )
         tokens = tokenize_corpus(texts, text_config)
         encoder = SentenceEncoder(vectors, method, sif_a=sif_a).fit(tokens)
         self.vectors_ = vectors
@@ -497,11 +548,13 @@ class MLPHeadClassifier(ClassifierMixin, BaseEstimator):
             If a parameter has the wrong type.
         ValueError
             If a parameter has an invalid value, ``X`` is empty, not 2-D or
-            not finite, ``y`` is continuous or has fewer than two classes.
+            not finite, ``y`` contains None or NaN, is continuous or has fewer
+            than two classes.
         FloatingPointError
             If training diverged.
         """
         config = _classifier_config(self)
+        _check_missing_labels(y)
         X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
         check_classification_targets(y)
         classes, encoded = np.unique(y, return_inverse=True)
@@ -610,8 +663,9 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
     vectors : WordVectors or str or os.PathLike
         Word vectors, or the path of a file that ``fit`` reads with
         :meth:`WordVectors.load <embedsent.vectors.WordVectors.load>`.
-        :func:`sklearn.base.clone` deep-copies a ``WordVectors`` object, so
-        every clone (one per fold in ``cross_val_score``) gets its own copy.
+        :func:`sklearn.base.clone` keeps the same ``WordVectors`` object, so
+        every clone (one per fold in ``cross_val_score``) shares its read-only
+        arrays without copying them.
     method : {"mean", "tfidf", "sif"}, default="mean"
         Weighting of the word vectors of a text; see :class:`SentenceVectorizer`.
     sif_a : float, default=1e-3
@@ -740,10 +794,10 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
             the wrong type.
         ValueError
             If a parameter has an invalid value, ``X`` is empty, ``X`` and
-            ``y`` differ in length, ``y`` has fewer than two classes, or no
-            text has a token in the word vectors. When only some texts lack
-            one, a warning gives their number and they are fitted as zero
-            vectors.
+            ``y`` differ in length, ``y`` contains None or NaN or has fewer
+            than two classes, or no text has a token in the word vectors.
+            When only some texts lack one, a warning gives their number and
+            they are fitted as zero vectors.
         """
         vectorizer = SentenceVectorizer(
             self.vectors,
@@ -754,8 +808,10 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         classifier = MLPHeadClassifier(
             **{name: getattr(self, name) for name in _CLASSIFIER_PARAMS}
         )
-        # Validate the classifier parameters before the slower tokenisation.
+        # Validate the classifier parameters and labels before the slower
+        # tokenisation.
         _classifier_config(classifier)
+        _check_missing_labels(y)
         tokens = vectorizer._fit_tokens(_check_texts(X))
         check_labeled_coverage(known_text_mask(tokens, vectorizer.vectors_), tokens)
         # check_labeled_coverage has reported the texts with no known token.

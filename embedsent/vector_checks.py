@@ -103,20 +103,22 @@ def check_finite_rows(vectors: np.ndarray, words: list[str]) -> None:
         )
 
 
-def check_counts(counts: np.ndarray, size: int) -> np.ndarray:
+def check_counts(counts: np.ndarray, size: int, *, name: str = "counts") -> np.ndarray:
+    """Return ``counts`` as a read-only int64 copy after checking it contains one
+    integer ``>= 0`` per word. ``name`` names the argument in messages."""
     array = np.asarray(counts)
     if array.dtype.kind not in "iu":
         raise TypeError(
-            f"counts must be integers, got dtype {array.dtype}; convert them with "
-            "np.asarray(counts, dtype=np.int64)"
+            f"{name} must be integers, got dtype {array.dtype}; convert them with "
+            f"np.asarray({name}, dtype=np.int64)"
         )
     if array.shape != (size,):
         raise ValueError(
-            f"counts must have shape ({size},), one per word, got {array.shape}"
+            f"{name} must have shape ({size},), one per word, got {array.shape}"
         )
     if array.size and array.min() < 0:
         row = int(np.argmin(array))
-        raise ValueError(f"counts must be >= 0, got {array[row]} at row {row}")
+        raise ValueError(f"{name} must be >= 0, got {array[row]} at row {row}")
     result = np.array(array, dtype=np.int64, copy=True)
     result.setflags(write=False)
     return result

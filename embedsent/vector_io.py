@@ -50,6 +50,7 @@ __all__ = [
     "wide_text_error",
     "read_glove",
     "read_word2vec",
+    "reject_folder",
     "write_glove",
     "write_word2vec",
 ]
@@ -62,6 +63,7 @@ FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "gensim")
 
 _HEADER_RE = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n?")
 _UTF8_BOM = b"\xef\xbb\xbf"
+_BYTE_ORDER_MARK = "\ufeff"
 _GZIP_MAGIC = b"\x1f\x8b"
 # Large enough to hold a complete text row of a few thousand dimensions.
 _BINARY_SNIFF_BYTES = 1 << 16
@@ -76,6 +78,15 @@ def as_path(path: str | os.PathLike[str]) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
     return Path(path)
+
+
+def reject_folder(path: Path) -> None:
+    """Raise ValueError when ``path`` is a folder, which no reader can read."""
+    if path.is_dir():
+        raise ValueError(
+            f"{path} is a folder, not a word-vector file; pass the path of a "
+            "vectors file, such as one inside that folder"
+        )
 
 
 def check_limit(limit: int | None) -> None:
@@ -360,7 +371,18 @@ def write_word2vec(
 
 
 def write_glove(destination: Path, words: Sequence[str], vectors: np.ndarray) -> None:
-    """Write a headerless GloVe text file atomically."""
+    """Write a headerless GloVe text file atomically.
+
+    Raises ValueError when the first word starts with U+FEFF: its UTF-8 bytes
+    begin the file, where readers drop them as a byte-order mark.
+    """
+    if words and words[0].startswith(_BYTE_ORDER_MARK):
+        raise ValueError(
+            f"words[0] = {words[0]!r} starts with U+FEFF, which readers of a "
+            "GloVe file take for a byte-order mark and drop; save these vectors "
+            "in word2vec format with save_word2vec(path), whose header line comes "
+            "first, or rename the word"
+        )
 
     def write_body(handle: BinaryIO) -> None:
         _write_rows(handle, words, vectors, _format_text_rows)

@@ -41,6 +41,7 @@ from embedsent.vector_io import (
     detect_format,
     read_glove,
     read_word2vec,
+    reject_folder,
     write_glove,
     write_word2vec,
 )
@@ -69,6 +70,17 @@ def _check_file_kind(source, format: str) -> None:
     """Raise ValueError naming what ``source`` is when ``format`` cannot read it."""
     found = identify_file(source)
     if format != "gensim":
+        if found.category == "pickle":
+            # gensim's native format is a pickle, so the message names the
+            # format argument, and the CLI message names the flag.
+            message = describe_mismatch(source, WORD_VECTORS, found)
+            raise VectorFileError(
+                f"{source} is {found.name}, not {WORD_VECTORS.name}. If it is a "
+                "gensim KeyedVectors file that you trust, read it with "
+                "WordVectors.load(path, format='gensim') (CLI: --vectors-format "
+                "gensim)",
+                message,
+            )
         if found.category in _NOT_TEXT_VECTORS:
             raise ValueError(describe_mismatch(source, WORD_VECTORS, found))
         return
@@ -164,6 +176,14 @@ class WordVectors:
         # The arrays are read-only, so copies can share them; scikit-learn's
         # clone deep-copies parameters once per fold and grid candidate.
         return self
+
+    def __setstate__(self, state: dict) -> None:
+        # Unpickled arrays are writable. They are made read-only again, so the
+        # cached unit-length rows cannot go stale.
+        self.__dict__.update(state)
+        for array in (self.vectors, self.counts, state.get("_normalized")):
+            if array is not None:
+                array.setflags(write=False)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -407,7 +427,10 @@ class WordVectors:
         The write is atomic in the same way as :meth:`save_word2vec`.
 
         Raises:
-            ValueError: If a word cannot be encoded as UTF-8.
+            ValueError: If a word cannot be encoded as UTF-8, or the first word
+                starts with U+FEFF, which readers of the headerless file take
+                for a byte-order mark; save such words with
+                :meth:`save_word2vec`.
             OSError: If the file cannot be written.
         """
         destination = as_path(path)
@@ -453,6 +476,7 @@ class WordVectors:
         if not isinstance(binary, bool):
             raise TypeError(f"binary must be True or False, got {binary!r}")
         source = as_path(path)
+        reject_folder(source)
         check_codec(encoding, errors)
         check_limit(limit)
         words, vectors = read_word2vec(
@@ -496,6 +520,7 @@ class WordVectors:
                 :meth:`load_word2vec`).
         """
         source = as_path(path)
+        reject_folder(source)
         check_codec(encoding, errors)
         check_limit(limit)
         words, vectors = read_glove(
@@ -551,7 +576,7 @@ class WordVectors:
         Raises:
             TypeError: If ``format`` is not a string.
             ValueError: If ``format``, ``encoding``, ``errors`` or ``limit`` is
-                invalid, or the file is damaged.
+                invalid, ``path`` is a folder, or the file is damaged.
         """
         if not isinstance(format, str):
             raise TypeError(f"format must be a str, got {format!r}")
@@ -560,6 +585,7 @@ class WordVectors:
                 f"unknown format {format!r}; use one of {', '.join(FORMATS)}"
             )
         source = as_path(path)
+        reject_folder(source)
         if format != "gensim":
             check_codec(encoding, errors)
         _check_file_kind(source, format)

@@ -464,6 +464,22 @@ def test_train_sif_without_counts_names_flags(files, capsys):
     assert "word_counts=" not in err
 
 
+def test_train_sif_with_zero_counts_names_flags(files, capsys):
+    import numpy as np
+
+    from embedsent.vectors import WordVectors
+
+    path = files["folder"] / "zero-counts.kv"
+    words = ["good", "great", "bad", "awful"]
+    vectors = np.eye(4, 2, dtype=np.float32)
+    WordVectors(words, vectors, np.zeros(4, np.int64)).to_gensim().save(str(path))
+    argv = ["--vectors", str(path), "--vectors-format", "gensim"]
+    assert _train(files, "--feature", "sif", *argv) == 2
+    err = capsys.readouterr().err
+    assert f"every count in --vectors {path} is 0" in err
+    assert "word_counts=" not in err
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [

@@ -96,3 +96,104 @@ def test_features_are_finite_for_any_text(texts):
         tokens = tokenize_corpus(texts)
         features = encoder.fit_transform(tokens + [["good", "film"], ["bad"]])
         assert np.isfinite(features).all()
+
+
+def test_sif_rejects_counts_that_sum_to_zero():
+    words = ["good", "bad"]
+    vectors = WordVectors(words, np.eye(2), counts=np.zeros(2, dtype=int))
+    encoder = SentenceEncoder(vectors, "sif")
+    with pytest.raises(ValueError, match="all 2 counts are 0.*word_counts="):
+        encoder.fit([["good"], ["bad"]])
+
+
+@pytest.mark.parametrize("sif_a", [float("inf"), float("nan"), 0.0, -1.0])
+def test_sif_a_must_be_finite_and_positive(vectors, sif_a):
+    with pytest.raises(ValueError, match="sif_a must be a finite number > 0"):
+        SentenceEncoder(vectors, "sif", sif_a=sif_a)
+
+
+@pytest.mark.parametrize("sif_a", ["x", None, True])
+def test_sif_a_must_be_a_number(vectors, sif_a):
+    with pytest.raises(TypeError, match="sif_a must be a number, got"):
+        SentenceEncoder(vectors, "sif", sif_a=sif_a)
+
+
+@pytest.mark.parametrize(
+    ("counts", "match"),
+    [
+        ([1, 2, 3], r"word_counts must have shape \(4,\), one per word, got \(3,\)"),
+        ([1, -2, 3, 4], "word_counts must be >= 0, got -2 at row 1"),
+        ([1.0, 2.0, 3.0, 4.0], "word_counts must be integers"),
+    ],
+)
+def test_word_counts_must_match_vocabulary(vectors, counts, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        SentenceEncoder(vectors, "sif", word_counts=np.array(counts))
+
+
+def _fitted_state(vectors, method):
+    encoder = SentenceEncoder(vectors, method, word_counts=np.arange(1, 5))
+    return encoder.fit([["good", "film"], ["bad"], ["great"]]).get_state()
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "value", "match"),
+    [
+        ("tfidf", "idf", np.ones(3), "'idf' has length 3, but length 4"),
+        ("sif", "principal_component", np.ones(3), "has length 3, but length 2"),
+        ("sif", "principal_component", np.ones((2, 2)), r"has shape \(2, 2\)"),
+        ("sif", "word_counts", np.ones(5, dtype=int), r"shape \(4,\).*got \(5,\)"),
+    ],
+)
+def test_from_state_rejects_wrong_lengths(vectors, method, name, value, match):
+    meta, arrays = _fitted_state(vectors, method)
+    with pytest.raises(ValueError, match=match):
+        SentenceEncoder.from_state(vectors, meta, {**arrays, name: value})
+
+
+def test_from_state_requires_idf_for_tfidf(vectors):
+    meta, arrays = _fitted_state(vectors, "tfidf")
+    del arrays["idf"]
+    with pytest.raises(ValueError, match="tfidf encoder state has no 'idf' array"):
+        SentenceEncoder.from_state(vectors, meta, arrays)
+
+
+def test_sif_requires_fit(vectors):
+    with pytest.raises(ValueError, match="the sif encoder is not fitted; call fit"):
+        SentenceEncoder(vectors, "sif").transform([["good"]])
+    with pytest.raises(ValueError, match="call fit"):
+        SentenceEncoder(vectors, "sif").get_state()
+
+
+def test_sif_fitted_without_component_transforms(vectors):
+    encoder = SentenceEncoder(vectors, "sif").fit([["good"]])
+    assert encoder.principal_component_ is None
+    meta, arrays = encoder.get_state()
+    rebuilt = SentenceEncoder.from_state(vectors, meta, arrays)
+    texts = [["good", "film"]]
+    np.testing.assert_array_equal(rebuilt.transform(texts), encoder.transform(texts))
+
+
+def test_old_pickle_stays_fitted(vectors):
+    encoder = SentenceEncoder(vectors, "sif").fit([["good", "film"], ["bad"]])
+    state = dict(encoder.__dict__)
+    del state["_fitted"]
+    restored = SentenceEncoder.__new__(SentenceEncoder)
+    restored.__setstate__(state)
+    texts = [["good", "bad"]]
+    np.testing.assert_array_equal(restored.transform(texts), encoder.transform(texts))
+
+
+@pytest.mark.parametrize("token", [["x"], None, 3])
+def test_non_string_token_names_position(vectors, token):
+    encoder = SentenceEncoder(vectors)
+    with pytest.raises(TypeError) as raised:
+        encoder.transform([["good"], ["great", token]])
+    message = str(raised.value)
+    assert "token_lists[1] must contain str tokens" in message
+    assert f"got {type(token).__name__} ({token!r}) at position 1" in message
+
+
+def test_str_subclass_tokens_are_looked_up(vectors):
+    features = SentenceEncoder(vectors).transform([[np.str_("good"), "zzz"]])
+    np.testing.assert_allclose(features[0], [1.0, 0.0])

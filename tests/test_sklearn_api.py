@@ -302,6 +302,23 @@ def test_sif_without_counts_rejected():
         SentenceVectorizer(no_counts, method="sif").fit(TEXTS)
 
 
+def test_sif_with_all_zero_counts_rejected():
+    counts = np.zeros(len(VECTORS), dtype=int)
+    zero_counts = WordVectors(VECTORS.words, VECTORS.vectors, counts)
+    with pytest.raises(ValueError, match="counts of these vectors are 0"):
+        SentenceVectorizer(zero_counts, method="sif").fit(TEXTS)
+
+
+def test_vectorizer_rejects_infinite_sif_a():
+    vectorizer = SentenceVectorizer(VECTORS, method="sif", sif_a=float("inf"))
+    with pytest.raises(ValueError, match="sif_a must be a finite number > 0"):
+        vectorizer.fit(TEXTS)
+
+
+def test_clone_shares_word_vectors():
+    assert clone(_small_classifier()).vectors is VECTORS
+
+
 def test_vectorizer_not_fitted():
     with pytest.raises(NotFittedError):
         SentenceVectorizer(VECTORS).transform(TEXTS)
@@ -358,6 +375,23 @@ def test_classifier_rejects_single_class():
 def test_classifier_rejects_length_mismatch():
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         _small_classifier().fit(TEXTS, LABELS[:-1])
+
+
+@pytest.mark.parametrize(
+    ("missing", "name"), [(None, "None"), (float("nan"), "NaN"), (np.nan, "NaN")]
+)
+def test_classifier_names_missing_label(missing, name):
+    labels = [*LABELS[:3], missing, *LABELS[4:]]
+    with pytest.raises(ValueError, match=rf"y\[3\] is {name}; "):
+        _small_classifier().fit(TEXTS, labels)
+    with pytest.raises(ValueError, match=rf"y\[3\] is {name}; "):
+        MLPHeadClassifier(**SMALL_HEAD).fit(np.ones((len(labels), 2)), labels)
+
+
+def test_head_names_nan_in_float_labels():
+    labels = np.array([0.0, 1.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match=r"y\[2\] is NaN; "):
+        MLPHeadClassifier(**SMALL_HEAD).fit(np.ones((4, 2)), labels)
 
 
 def test_classifier_rejects_single_string():

@@ -581,6 +581,21 @@ def test_load_missing_file(tmp_path):
         WordVectors.load(tmp_path / "missing.txt")
 
 
+@pytest.mark.parametrize(
+    "load",
+    [WordVectors.load, WordVectors.load_word2vec, WordVectors.load_glove],
+    ids=["load", "load_word2vec", "load_glove"],
+)
+def test_load_rejects_folder(tmp_path, load):
+    with pytest.raises(ValueError, match=f"{tmp_path} is a folder, not a word-vec"):
+        load(tmp_path)
+
+
+def test_gensim_load_rejects_folder(tmp_path):
+    with pytest.raises(ValueError, match="is a folder"):
+        WordVectors.load(tmp_path, format="gensim")
+
+
 # ---------------------------------------------------------------- atomic saving
 
 
@@ -690,3 +705,28 @@ def test_save_through_symlink_writes_target(tmp_path):
     vectors.save_word2vec(link)
     assert link.is_symlink()
     assert WordVectors.load(target).words == ["good", "bad"]
+
+
+@pytest.mark.parametrize("word", ["\ufeffbom", "\ufeff"])
+def test_glove_rejects_leading_bom_word(tmp_path, word):
+    vectors = WordVectors([word, "x"], np.eye(2))
+    path = tmp_path / "glove.txt"
+    with pytest.raises(ValueError, match=r"words\[0\] = .* starts with U\+FEFF"):
+        vectors.save_glove(path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_keeps_bom_words(tmp_path, binary):
+    vectors = WordVectors(["\ufeffbom", "\ufeff", "x"], np.eye(3))
+    path = tmp_path / "vectors.bin"
+    vectors.save_word2vec(path, binary=binary)
+    loaded = WordVectors.load_word2vec(path, binary=binary)
+    assert loaded.words == vectors.words
+
+
+def test_glove_keeps_later_bom_word(tmp_path):
+    vectors = WordVectors(["x", "\ufeffbom"], np.eye(2))
+    path = tmp_path / "glove.txt"
+    vectors.save_glove(path)
+    assert WordVectors.load_glove(path).words == vectors.words

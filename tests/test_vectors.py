@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors, Word2Vec
@@ -162,6 +165,23 @@ def test_normalized_is_cached_and_read_only(toy):
     unit = toy.normalized()
     assert toy.normalized() is unit
     assert not unit.flags.writeable
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_unpickled_vectors_stay_read_only(toy, cache):
+    if cache:
+        toy.normalized()
+    restored = pickle.loads(pickle.dumps(toy))
+    assert not restored.vectors.flags.writeable
+    assert not restored.counts.flags.writeable
+    assert not restored.normalized().flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        restored.vectors[0, 0] = 5.0
+    np.testing.assert_array_equal(restored.vectors, toy.vectors)
+
+
+def test_deepcopy_shares_read_only_vectors(toy):
+    assert copy.deepcopy(toy) is toy
 
 
 def test_normalized_handles_float32_extremes():
@@ -341,4 +361,14 @@ def test_gensim_pickle_error_names_flag_for_cli(tmp_path):
         WordVectors.load(path, format="gensim")
     assert str(raised.value).endswith("name the file's format with format=")
     assert raised.value.cli_message.endswith("with --vectors-format")
+    assert "format=" not in raised.value.cli_message
+
+
+def test_load_of_pickle_names_gensim_format(tmp_path, toy):
+    path = tmp_path / "vectors.kv"
+    toy.to_gensim().save(str(path))
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load(path)
+    assert "format='gensim'" in str(raised.value)
+    assert raised.value.cli_message.count("--vectors-format gensim") == 1
     assert "format=" not in raised.value.cli_message
