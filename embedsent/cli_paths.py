@@ -30,7 +30,7 @@ from embedsent.file_kinds import (
     identify_bytes,
     identify_file,
 )
-from embedsent.storage import check_folder_path, first_non_folder
+from embedsent.storage import check_file_name, check_folder_path, first_non_folder
 from embedsent.vector_io import wide_text_error
 
 __all__ = [
@@ -665,6 +665,10 @@ def check_output_paths(args) -> None:
 
 
 def _check_output_file(name: str, value: str) -> None:
+    try:
+        check_file_name(value)
+    except ValueError as error:
+        raise ValueError(f"{_flag(name)}: {error}") from error
     path = Path(value)
     file_type = describe_non_regular_file(path)
     if file_type == "a folder":

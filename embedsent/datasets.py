@@ -1130,6 +1130,49 @@ def _json_label_kind(label: Any) -> str | None:
     return None
 
 
+class _ObjectPairs:
+    """``object_pairs_hook`` for ``json.loads`` that notes duplicated keys.
+
+    The hook runs once per JSON object, innermost first, so after a line is
+    parsed ``pairs`` contains the key-value pairs of its outermost object when
+    that object has a key more than once, and None otherwise. The hook costs
+    one Python call per JSON object.
+    """
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, Any]] | None = None
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        record = dict(pairs)
+        self.pairs = pairs if len(record) < len(pairs) else None
+        return record
+
+
+def _check_duplicate_keys(
+    pairs: list[tuple[str, Any]] | None,
+    columns: tuple[str | None, ...],
+    line_number: int,
+    path: Path,
+) -> None:
+    """Raise ValueError when a column that is read appears twice in one object.
+
+    Python's json module keeps the last value of a duplicated key, so the
+    label of ``{"label": "pos", "label": "neg"}`` would silently be "neg". As
+    for a CSV header, a duplicated key that is not read, or one inside a
+    nested object, is left alone: its value does not reach the data.
+    """
+    if pairs is None:
+        return
+    keys = [key for key, _ in pairs]
+    for column in columns:
+        if column is not None and keys.count(column) > 1:
+            raise ValueError(
+                f"key {column!r} appears {keys.count(column)} times in the "
+                f"object on line {line_number} of {path}, so its value is "
+                "ambiguous; remove or rename the duplicates"
+            )
+
+
 def _read_jsonl(
     content: str, path: Path, text_column: str, label_column: str | None
 ) -> tuple[list[str], list[Hashable]]:
@@ -1145,14 +1188,17 @@ def _read_jsonl(
     # The line and label of the first boolean and the first string spelling
     # of each truth value, such as true and "True".
     first_by_truth: dict[bool, dict[str, tuple[int, Hashable]]] = {}
+    object_pairs = _ObjectPairs()
+    read_columns = (text_column, label_column)
     # Splitting on "\n" only, because str.splitlines() would also split on
     # U+2028 and U+2029, which JSON allows unescaped inside strings.
     for line_number, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"line {line_number}"
+        object_pairs.pairs = None
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=object_pairs)
         except json.JSONDecodeError as error:
             raise ValueError(
                 f"malformed JSON on line {line_number} of {path}: {error.msg} "
@@ -1165,6 +1211,7 @@ def _read_jsonl(
                 f"{type(record).__name__}, expected one object per line "
                 f"(JSON Lines), so convert a JSON array file first"
             )
+        _check_duplicate_keys(object_pairs.pairs, read_columns, line_number, path)
         for column in (text_column, label_column):
             if column is not None and column not in record:
                 raise ColumnNotFoundError(
@@ -1314,7 +1361,9 @@ def load_table(
             so JSON numbers that are equal, such as ``1`` and ``1.0``, are one
             class. A JSON label column may contain booleans or numbers but not
             both, no number together with a string of the same number (``1``
-            and ``"1"``), and no NaN or infinite number.
+            and ``"1"``), and no NaN or infinite number. Distinct labels that
+            read as the same number, or differ only by leading or trailing
+            whitespace, are kept as they are and logged as a warning.
         format: ``"csv"``, ``"tsv"``, ``"jsonl"``, or ``"auto"`` to choose
             by suffix (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.json``).
         encoding: Text encoding of the file.
@@ -1332,7 +1381,8 @@ def load_table(
             columns found).
         ValueError: If the format, encoding or errors handler is unknown,
             ``label_column`` equals ``text_column``, a text or label is empty
-            or missing, a line is malformed JSON, or a JSON label is not finite,
+            or missing, a line is malformed JSON, a JSON object has the text
+            or label key twice, or a JSON label is not finite,
             mixes booleans with numbers, a number with a string of the same
             number, or a boolean with its string spelling. Messages about a
             record give its row or line.
@@ -1374,6 +1424,7 @@ def load_table(
     if label_column is None:
         return tuple(texts)
     _warn_numeric_label_clashes(labels, label_column, source)
+    _warn_whitespace_label_clashes(labels, label_column, source)
     return LabeledTexts(texts, labels)
 
 
@@ -1474,12 +1525,7 @@ def _warn_numeric_label_clashes(
     clashes = [group for group in by_number.values() if len(group) > 1]
     if not clashes:
         return
-    clash_text = "; ".join(
-        " and ".join(repr(label) for label in group)
-        for group in clashes[:_MAX_CLASHES_SHOWN]
-    )
-    if len(clashes) > _MAX_CLASHES_SHOWN:
-        clash_text += f"; and {len(clashes) - _MAX_CLASHES_SHOWN} more such groups"
+    clash_text = _describe_clashes(clashes)
     first = clashes[0]
     logger.warning(
         "labels %s in column %r of %s are the same number but different "
@@ -1490,6 +1536,51 @@ def _warn_numeric_label_clashes(
         source,
         first[1],
         first[0],
+    )
+
+
+def _describe_clashes(clashes: list[list[Hashable]]) -> str:
+    """Return the first groups of clashing labels as text, counting the rest."""
+    text = "; ".join(
+        " and ".join(repr(label) for label in group)
+        for group in clashes[:_MAX_CLASHES_SHOWN]
+    )
+    if len(clashes) > _MAX_CLASHES_SHOWN:
+        text += f"; and {len(clashes) - _MAX_CLASHES_SHOWN} more such groups"
+    return text
+
+
+def _warn_whitespace_label_clashes(
+    labels: Sequence[Hashable], column: str, source: Path
+) -> None:
+    """Log a warning when distinct string labels differ only by outer whitespace.
+
+    ``"pos"`` and ``"pos "`` would silently become two classes. A CSV file
+    written with a space after each comma gives such labels. Labels that
+    differ in case are left alone, because case can tell classes apart, as in
+    ``"US"`` and ``"us"``. Labels that read as numbers are left to
+    ``_warn_numeric_label_clashes``, which already reports ``"1"`` and
+    ``" 1"``. The labels are kept as they are.
+    """
+    by_stripped: dict[str, list[str]] = {}
+    for label in dict.fromkeys(labels):
+        if isinstance(label, str) and _label_number(label) is None:
+            by_stripped.setdefault(label.strip(), []).append(label)
+    clashes = [group for group in by_stripped.values() if len(group) > 1]
+    if not clashes:
+        return
+    clash_text = _describe_clashes(clashes)
+    first = clashes[0]
+    spaced = next(label for label in first if label != label.strip())
+    logger.warning(
+        "labels %s in column %r of %s differ only by leading or trailing "
+        "whitespace but are different classes; write each class's label one "
+        "way in the file, for example replace every %r with %r",
+        clash_text,
+        column,
+        source,
+        spaced,
+        spaced.strip(),
     )
 
 

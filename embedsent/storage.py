@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from embedsent.file_kinds import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "check_file_name",
     "check_folder_path",
     "first_dangling_link",
     "first_non_folder",
@@ -49,17 +51,21 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
     """Call ``write(stream)`` on a temporary file, then rename it to ``path``.
 
     A symbolic link at ``path`` is followed and kept, so the temporary file is
-    created next to the link's final target and renamed over the target.
+    created next to the link's final target and renamed over the target. A
+    file that is replaced keeps its permission bits. A new file gets those of
+    a plain ``open()``, 0666 minus the umask.
 
     Raises:
-        ValueError: If ``path`` is empty, or exists and is not a regular file,
-            such as a folder, a FIFO or a device like ``/dev/null``. The rename
-            would replace that entry with a regular file instead of writing
-            into it, so nothing is written.
+        ValueError: If ``path`` is empty, ends with a path separator or a
+            ``.`` or ``..`` component (which name a folder), or exists and is
+            not a regular file, such as a folder, a FIFO or a device like
+            ``/dev/null``. The rename would replace that entry with a regular
+            file instead of writing into it, so nothing is written.
         FileNotFoundError: If the folder of ``path`` (of its target, for a
             link) does not exist.
     """
-    if not os.fspath(path):
+    raw = os.fspath(path)
+    if not raw:
         raise ValueError("cannot write to an empty path; pass a file path")
     requested = Path(path)
     target = Path(os.path.realpath(requested))
@@ -72,6 +78,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             f"cannot write {label}: it is {file_type}, not a regular file; pass "
             "the path of a regular file, or of one that does not exist yet"
         )
+    check_file_name(raw)
     folder = target.parent
     if not folder.is_dir():
         raise FileNotFoundError(
@@ -81,9 +88,9 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         prefix=f".{target.name}.", suffix=".tmp", dir=folder
     )
     try:
-        # mkstemp creates the file with mode 0600; give it the permissions a
-        # plain open() would (0666 minus the umask).
-        os.chmod(temporary, 0o666 & ~_current_umask())
+        # mkstemp creates the file with mode 0600. It gets the permissions of
+        # the file it replaces, or those a plain open() gives a new file.
+        os.chmod(temporary, _replacement_mode(target))
         with os.fdopen(handle, "wb") as stream:
             write(stream)
             stream.flush()
@@ -197,6 +204,43 @@ def check_folder_path(path: str | os.PathLike, flag: str | None = None) -> Path:
     return folder
 
 
+def check_file_name(raw: str) -> None:
+    """Raise ValueError when the path string ``raw`` can only name a folder.
+
+    ``Path`` drops a trailing separator and a trailing ``.`` component, so
+    ``"out/model.npz/"`` would otherwise write the file ``out/model.npz``.
+    """
+    separators = os.sep + (os.altsep or "")
+    stripped = raw.rstrip(separators)
+    if stripped != raw and stripped:
+        raise ValueError(
+            f"cannot write {raw}: a path that ends with {raw[-1]!r} names a "
+            f"folder, not a file; drop the trailing {raw[-1]!r} to write the "
+            f"file {stripped}"
+        )
+    if os.path.basename(stripped) in (".", ".."):
+        raise ValueError(
+            f"cannot write {raw}: a path that ends with "
+            f"{os.path.basename(stripped)!r} names a folder, not a file; pass "
+            "the path of a file"
+        )
+
+
+def _replacement_mode(target: Path) -> int:
+    """Return the permission bits for the file that will be renamed to ``target``.
+
+    A file that exists keeps its read, write and execute bits, so a private
+    file (0600) stays private. The set-user-ID, set-group-ID and sticky bits
+    are not copied onto the new content. Linux also clears the first two when
+    a process without CAP_FSETID writes to a file. A new file gets 0666 minus
+    the umask.
+    """
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode) & 0o777
+    except OSError:
+        return 0o666 & ~_current_umask()
+
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -253,11 +297,22 @@ def load_bundle(
 
     Raises:
         FileNotFoundError: if ``path`` does not exist.
-        ValueError: if the file is damaged, has no metadata, or is of another
-            kind; the message names the kind found and the command that reads
-            it.
+        ValueError: if ``path`` is empty or is not a regular file, such as a
+            folder. Also if the file is damaged, has no metadata, or is of
+            another kind. The message then names the kind found and the
+            command that reads it.
     """
+    if not os.fspath(path):
+        raise ValueError(f"the {kind} path is empty; pass the {kind} file")
     path = Path(path)
+    # np.load would fail on a folder with "Is a directory", and would block
+    # on a FIFO until a writer opens it.
+    file_type = describe_non_regular_file(path)
+    if file_type is not None:
+        raise ValueError(
+            f"{path} is {file_type}, not the {kind} file that was expected; pass "
+            f"the path of the {kind} file"
+        )
     if not path.exists():
         raise FileNotFoundError(f"{kind} file {path} does not exist")
     expected = bundle_kind(expected_format) if expected_format else None

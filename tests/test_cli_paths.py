@@ -311,6 +311,15 @@ def test_fifo_output_rejected_before_work(capsys, monkeypatch, tmp_path, flag):
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
+@pytest.mark.parametrize("flag", ["--out", "--save-model", "--checkpoint"])
+def test_trailing_slash_output_rejected(capsys, monkeypatch, tmp_path, flag):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    value = f"{tmp_path / 'vectors.txt'}/"
+    err = _error(capsys, _pretrain_with(flag, value, tmp_path))
+    assert f"{flag}: cannot write {value}: a path that ends with '/'" in err
+    assert "drop the trailing '/'" in err
+
+
 def test_character_device_output_rejected(capsys, monkeypatch, tmp_path):
     monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
     device = tmp_path / "null"

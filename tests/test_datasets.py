@@ -985,6 +985,41 @@ def test_table_csv_duplicate_label_column(tmp_path: Path):
         load_table(path)
 
 
+def test_table_jsonl_duplicate_label_rejected(tmp_path: Path):
+    path = tmp_path / "duplicate.jsonl"
+    path.write_text(
+        '{"text": "ok", "label": "pos"}\n'
+        '{"text": "hi", "label": "pos", "label": "neg"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert f"key 'label' appears 2 times in the object on line 2 of {path}" in message
+    assert "remove or rename the duplicates" in message
+
+
+def test_table_jsonl_escaped_duplicate_rejected(tmp_path: Path):
+    path = tmp_path / "escaped.jsonl"
+    # "\\u006cabel" is another spelling of "label".
+    path.write_text(
+        '{"text": "hi", "label": "pos", "\\u006cabel": "neg"}\n', encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="key 'label' appears 2 times .* line 1"):
+        load_table(path)
+
+
+def test_table_jsonl_unread_duplicate_keys_load(tmp_path: Path):
+    path = tmp_path / "extra.jsonl"
+    path.write_text(
+        '{"text": "hi", "label": "pos", "id": 1, "id": 2}\n'
+        '{"text": "yo", "label": "neg", "meta": {"label": "a", "label": "b"}}\n',
+        encoding="utf-8",
+    )
+    labeled = load_table(path)
+    assert labeled.labels == ("pos", "neg")
+
+
 # ---------------------------------------------------------------------------
 # Labels that read as the same number
 # ---------------------------------------------------------------------------
@@ -1080,6 +1115,23 @@ def test_table_label_warning_lists_every_clash_once(tmp_path: Path, caplog):
     assert len(caplog.records) == 1
     message = caplog.records[0].getMessage()
     assert "'1' and ' 1'; '2' and '2.00'" in message
+
+
+def test_table_csv_whitespace_labels_warn(tmp_path: Path, caplog):
+    path = tmp_path / "spaced.csv"
+    rows = ["a,pos", "b,pos ", "c,neg", "d,Neg", "e,1", "f, 1"]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        labeled = load_table(path)
+    assert labeled.labels == ("pos", "pos ", "neg", "Neg", "1", " 1")
+    messages = [record.getMessage() for record in caplog.records]
+    spaced = [message for message in messages if "leading or trailing" in message]
+    # "1" and " 1" get the numeric warning only, and case is not compared.
+    assert len(messages) == 2
+    assert len(spaced) == 1
+    assert f"labels 'pos' and 'pos ' in column 'label' of {path}" in spaced[0]
+    assert "replace every 'pos ' with 'pos'" in spaced[0]
+    assert "Neg" not in spaced[0]
 
 
 # ---------------------------------------------------------------------------

@@ -205,3 +205,58 @@ def test_first_unwritable_folder_reads_permission_bits(tmp_path):
         assert first_unwritable_folder(locked / "sub") == locked
     finally:
         locked.chmod(0o755)
+
+
+def test_write_atomic_keeps_replaced_mode(tmp_path):
+    path = tmp_path / "model.npz"
+    save_bundle(path, {"format": "old"}, {"x": np.zeros(2)})
+    path.chmod(0o600)
+    save_bundle(path, {"format": "new"}, {"x": np.ones(2)})
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert load_bundle(path)[0] == {"format": "new"}
+
+
+def test_write_atomic_keeps_target_mode(tmp_path):
+    target = tmp_path / "target.txt"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o640)
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    write_text_atomic(link, "new")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+
+
+def test_write_atomic_new_file_follows_umask(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        write_text_atomic(tmp_path / "out.txt", "new")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(tmp_path / "out.txt").st_mode) == 0o640
+
+
+@pytest.mark.parametrize("suffix", ["/", "//"])
+def test_write_atomic_rejects_trailing_separator(tmp_path, suffix):
+    path = f"{tmp_path / 'new.npz'}{suffix}"
+    with pytest.raises(ValueError, match="drop the trailing '/' to write the file"):
+        save_bundle(path, {"format": "new"}, {"x": np.ones(2)})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic_rejects_trailing_dot(tmp_path):
+    with pytest.raises(ValueError, match=r"ends with '\.' names a folder"):
+        write_text_atomic(f"{tmp_path / 'new'}/.", "new")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_bundle_rejects_empty_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        ValueError, match="the embedsent model path is empty; pass the embedsent"
+    ):
+        load_bundle("", kind="embedsent model")
+
+
+def test_load_bundle_rejects_folder(tmp_path):
+    with pytest.raises(ValueError, match="is a folder, not the embedsent model file"):
+        load_bundle(tmp_path, kind="embedsent model")
