@@ -27,6 +27,7 @@ from embedsent.cli_types import (
     add_encoding_options,
     bounded,
     config_value,
+    host_name,
     labeled_size,
     sgns_epochs,
     vectors_codec_name,
@@ -271,31 +272,51 @@ GLOBAL_OPTIONS = frozenset(
     {"-v", "--verbose", "--seed", "--no-progress"}
     | {"--compile-cache", "--no-compile-cache"}
 )
+_GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--seed", "--compile-cache"})
 
 
 class _Parser(argparse.ArgumentParser):
     """The top-level parser, which names global options given too late."""
 
+    _argv: list[str] = []
+
+    def parse_args(self, args=None, namespace=None):
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
+
     def error(self, message: str):
         prefix = "unrecognized arguments: "
         if message.startswith(prefix):
             words = message[len(prefix) :].split()
-            late = [
-                word
-                for word in words
-                if word.split("=", 1)[0] in GLOBAL_OPTIONS or re.fullmatch(r"-v+", word)
-            ]
-            if len(late) == 1:
-                message += (
-                    f"; {late[0]} is an option of embedsent itself, so put it "
-                    f"before the command, as in: embedsent {late[0]} COMMAND ..."
-                )
-            elif late:
-                message += (
-                    f"; {', '.join(late)} are options of embedsent itself, so "
-                    f"put them before the command, as in: embedsent {late[0]} "
-                    "COMMAND ..."
-                )
+            late = []
+            for position, word in enumerate(words):
+                if word.split("=", 1)[0] in GLOBAL_OPTIONS or re.fullmatch(
+                    r"-v+", word
+                ):
+                    late.append((position, word))
+            if late:
+                position, first = late[0]
+                # The example keeps the value of an option given as two words.
+                example = first
+                if first in _GLOBAL_OPTIONS_WITH_VALUE:
+                    # The value may have been read as a positional argument, so
+                    # it is looked up in the command line itself.
+                    argv = self._argv
+                    after = argv.index(first) + 1 if first in argv else len(argv)
+                    if after < len(argv):
+                        example += f" {argv[after]}"
+                names = [word for _, word in late]
+                if len(names) == 1:
+                    message += (
+                        f"; {first} is an option of embedsent itself, so put it "
+                        f"before the command, as in: embedsent {example} COMMAND ..."
+                    )
+                else:
+                    message += (
+                        f"; {', '.join(names)} are options of embedsent itself, so "
+                        f"put them before the command, as in: embedsent {example} "
+                        "COMMAND ..."
+                    )
         super().error(message)
 
 
@@ -665,6 +686,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", required=True, help="model file from `train`")
     serve.add_argument(
         "--host",
+        type=host_name,
         default="127.0.0.1",
         help="address to listen on; a non-loopback address (e.g. 0.0.0.0) "
         "exposes the model to the network (default: %(default)s)",

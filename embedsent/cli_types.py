@@ -137,6 +137,16 @@ def labeled_size(text: str) -> str:
     return text
 
 
+def host_name(text: str) -> str:
+    """Check that ``text`` is not empty, which would bind every interface."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is empty, and an empty host listens on every interface; "
+            "pass 127.0.0.1 for this machine only, or 0.0.0.0 for every interface"
+        )
+    return text
+
+
 def codec_name(text: str) -> str:
     """Check that ``text`` names a Python codec, such as ``utf-8``."""
     try:

@@ -525,25 +525,19 @@ def run_compare(args) -> int:
         classifier_config=classifier,
         progress=not args.no_progress,
     )
-    print(f"test accuracy (%) on {result.test_size} test texts, mean +/- std (draws)")
-    print(result.format_table())
-    print()
-    print(format_similarity(result.similarity))
     pairs = [
         ("transfer", "transfer_gensim"),
         ("transfer", "tfidf_lr"),
         ("transfer", "scratch"),
     ]
-    paired = []
-    for method, reference in pairs:
-        table = result.format_paired(method, reference)
-        if table:
-            print()
-            print(table)
-            paired += result.paired(method, reference)
+    # The file is written before anything is printed, so a reader that closes
+    # the pipe early, such as `| head`, does not lose it.
     if args.json:
         from embedsent.storage import write_text_atomic
 
+        paired = []
+        for method, reference in pairs:
+            paired += result.paired(method, reference)
         payload = {
             "settings": {"data": str(args.data), **result.settings},
             "test_size": result.test_size,
@@ -554,6 +548,15 @@ def run_compare(args) -> int:
             "timings": result.timings,
         }
         write_text_atomic(args.json, comparison_json(payload))
+    print(f"test accuracy (%) on {result.test_size} test texts, mean +/- std (draws)")
+    print(result.format_table())
+    print()
+    print(format_similarity(result.similarity))
+    for method, reference in pairs:
+        table = result.format_paired(method, reference)
+        if table:
+            print()
+            print(table)
     return 0
 
 

@@ -48,7 +48,7 @@ OFF_VALUES = frozenset({"0", "off", "false", "no", "none"})
 MIN_COMPILE_SECONDS = 0.25
 
 # Size limit of the folder. The SGNS step takes about 0.15 MB per vocabulary
-# size, so the limit holds the programs of well over a thousand corpora.
+# size, so the limit has room for the programs of over a thousand corpora.
 MAX_MEGABYTES = 256.0
 
 
@@ -151,12 +151,19 @@ def enable_compile_cache(
         folder = check_folder_path(path, source)
         # Unsafe parents are rejected before any folder is created below them.
         problem = _unsafe_parents(folder)
+        shared = False
         if problem is None:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             problem = _unsafe_folder(folder)
+            shared = problem is not None and bool(folder.stat().st_mode & stat.S_ISVTX)
     except (OSError, ValueError) as error:
         raise CompileCacheError(f"{error}, or {without}") from error
     if problem is not None:
+        if shared:
+            fix = (
+                f"pass a folder of your own inside it, such as "
+                f"{folder.resolve() / 'embedsent-xla'}"
+            )
         raise CompileCacheError(
             f"{subject}: {problem}, so other users could run code as you "
             f"through the cache; {fix}, or {without}"
@@ -184,6 +191,10 @@ def _unsafe_folder(folder: Path) -> str | None:
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         return f"{folder} belongs to another user (uid {info.st_uid})"
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        if info.st_mode & stat.S_ISVTX:
+            # A shared folder such as /tmp must stay writable by everyone, so
+            # the caller's advice names a folder inside it instead of chmod.
+            return f"{folder} is shared: others may write to it"
         return f"{folder} is writable by other users (run chmod go-w {folder})"
     return None
 
@@ -215,8 +226,8 @@ def _unsafe_parents(folder: Path) -> str | None:
 def _remove_least_recent_entries(folder: Path, max_bytes: float) -> list[Path]:
     """Delete the least recently used entries of ``folder`` beyond ``max_bytes``.
 
-    An entry's last use is the later of its access and modification times;
-    reading an entry updates its access time, at least daily on file systems
+    An entry's last use is the later of its access and modification times.
+    Reading an entry updates its access time, at least daily on file systems
     mounted with ``relatime``. Returns the deleted paths.
     """
     entries = []

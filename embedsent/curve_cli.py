@@ -86,8 +86,11 @@ def _size(value: str) -> int:
         raise argparse.ArgumentTypeError(
             f"size {value!r} is not an int or 'all'; pass e.g. 8 16 32 all"
         ) from None
-    if size < 1:
-        raise argparse.ArgumentTypeError(f"size must be >= 1 or 'all', got {size}")
+    if size < 0:
+        raise argparse.ArgumentTypeError(
+            f"size must be >= 0 or 'all', got {size}; 0 and 'all' use every "
+            "training text"
+        )
     return size
 
 
@@ -118,7 +121,7 @@ def _add_data_options(parser) -> None:
         type=_size,
         default=list(CurveConfig().sizes),
         metavar="N",
-        help="labeled training sizes; 'all' uses every training text "
+        help="labeled training sizes; 'all' or 0 uses every training text "
         "(default: 8 16 32 64 128 256 512 1024 2048 all)",
     )
     parser.add_argument(

@@ -404,6 +404,14 @@ def _parse_json(body: bytes) -> Any:
             'request body nests JSON arrays or objects too deeply; send {"texts": '
             "[...]} with a flat list of strings",
         ) from error
+    except ValueError as error:
+        # Python limits the digits of an int it converts from text (4,300 by
+        # default), and json.loads raises ValueError beyond that.
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f"request body has a JSON number that cannot be read ({error}); send "
+            'only {"texts": [...]} with a list of strings',
+        ) from error
 
 
 def _reject_constant(name: str) -> Any:
@@ -589,11 +597,18 @@ def make_server(
         A :class:`PredictionServer`.
 
     Raises:
-        ValueError: The model is not fitted, or a port or limit is out of
-            range.
+        ValueError: The model is not fitted, the host is empty, or a port
+            or limit is out of range.
         TypeError: A class label is not a str, int, float or bool.
         OSError: The address cannot be bound.
     """
+    if not isinstance(host, str) or not host.strip():
+        # socketserver binds an empty host to every interface.
+        raise ValueError(
+            f"host must be an address or host name, got {host!r}; pass 127.0.0.1 "
+            "to listen on this machine only, or 0.0.0.0 to listen on every "
+            "interface"
+        )
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(
             f"port must be an integer from 0 to 65535, got {port!r}; 0 lets the OS "

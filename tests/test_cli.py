@@ -333,6 +333,26 @@ def test_compare_default_corpus_applies_limits(tmp_path, capsys, caplog):
     assert "pretraining corpus: 14 texts" in caplog.text
 
 
+def test_compare_writes_json_before_printing(tmp_path, monkeypatch):
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    results = tmp_path / "compare.json"
+    argv = ["--no-progress", "compare", "--data", "default", *TINY]
+    argv += ["--max-per-class", "2", "--max-unlabeled", "10", "--sizes", "4"]
+    argv += ["--draws", "2", "--classifier-epochs", "5", "--json", str(results)]
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    # 128 + SIGPIPE, the status of a tool that a closed pipe ended.
+    assert main(argv) == 141
+    payload = json.loads(results.read_text(encoding="utf-8"))
+    assert {run["n"] for run in payload["runs"]} == {4}
+    assert payload["summary"]
+
+
 @pytest.mark.parametrize("mode", ["global", "feature", "none"])
 def test_standardize_flag_reaches_config(mode):
     args = build_parser().parse_args(["compare", "--standardize", mode])
@@ -912,3 +932,25 @@ def test_continue_from_untrainable_text_names_min_count(
     assert "none occurs at least 2 times, the saved model's min count" in err
     assert "without --continue-from and with a lower --min-count" in err
     assert "lower min_count" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["predict", "--model", "m.npz", "--seed", "3"], "embedsent --seed 3 COMMAND"),
+        (["demo", "--compile-cache", "/tmp/x"], "--compile-cache /tmp/x COMMAND"),
+        (["demo", "--seed=4"], "as in: embedsent --seed=4 COMMAND"),
+    ],
+)
+def test_late_global_option_hint_keeps_value(argv, expected, capsys):
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert expected in capsys.readouterr().err
+
+
+def test_bench_transfer_size_zero_means_all(capsys):
+    args = build_parser().parse_args(["bench", "transfer", "--sizes", "0", "all", "8"])
+    assert args.sizes == [0, 0, 8]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "transfer", "--sizes", "-1"])
+    assert "0 and 'all' use every training text" in capsys.readouterr().err

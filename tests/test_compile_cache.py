@@ -103,6 +103,18 @@ def test_folder_others_may_write_is_rejected(tmp_path):
         enable_compile_cache(folder)
 
 
+def test_shared_sticky_folder_advice_avoids_chmod(tmp_path):
+    folder = tmp_path / "sticky"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    with pytest.raises(CompileCacheError) as raised:
+        enable_compile_cache(folder)
+    message = str(raised.value)
+    assert f"{folder.resolve()} is shared: others may write to it" in message
+    assert f"such as {folder.resolve() / 'embedsent-xla'}" in message
+    assert "chmod" not in message
+
+
 def test_folder_below_writable_parent_is_rejected(tmp_path):
     parent = tmp_path / "open"
     parent.mkdir()

@@ -8,6 +8,7 @@ import socket
 import threading
 import urllib.error
 import urllib.request
+from http import HTTPStatus
 from pathlib import Path
 
 import numpy as np
@@ -552,6 +553,28 @@ def test_make_server_reports_unknown_host(model, monkeypatch):
     assert "the host 'not.a.host.invalid' could not be resolved" in message
     assert "127.0.0.1" in message
     assert "port" not in message.split("could not be resolved")[1]
+
+
+def test_number_too_long_to_read_is_bad_request():
+    from embedsent.serve import _parse_json, _RequestError
+
+    # Longer than Python's default limit of 4,300 digits per int.
+    with pytest.raises(_RequestError) as raised:
+        _parse_json(b'{"texts": ["a"], "n": ' + b"9" * 5000 + b"}")
+    assert raised.value.status == HTTPStatus.BAD_REQUEST
+    assert "JSON number that cannot be read" in str(raised.value)
+
+
+@pytest.mark.parametrize("host", ["", "  "])
+def test_make_server_rejects_empty_host(model, host):
+    with pytest.raises(ValueError, match="pass 127.0.0.1 to listen on this machine"):
+        make_server(model, host, 0)
+
+
+def test_cli_serve_rejects_empty_host(model_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["serve", "--model", str(model_path), "--host", ""])
+    assert "an empty host listens on every interface" in capsys.readouterr().err
 
 
 def test_make_server_reports_denied_port(model, monkeypatch):
