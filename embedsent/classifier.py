@@ -509,10 +509,35 @@ def label_accuracy(predicted: list, labels: list, classes: list, name: str) -> f
     """
     unknown = [label for label in labels if label not in classes]
     if unknown:
-        raise ValueError(
+        message = (
             f"{name} contains {unknown[0]!r}, which is not one of the classes "
             f"{classes} the model was fitted on; check the label column"
         )
+        # A CSV label is always a string, so a model fitted on JSON Lines
+        # numbers or booleans rejects the same labels read from a CSV file.
+        text = unknown[0].strip() if isinstance(unknown[0], str) else None
+        for cls in classes if text is not None else ():
+            if isinstance(cls, bool | np.bool_):
+                kind = "boolean"
+                same = text.lower() == str(bool(cls)).lower()
+            elif isinstance(cls, int | float | np.integer | np.floating):
+                kind = "number"
+                try:
+                    same = float(text) == cls
+                except ValueError:
+                    same = False
+            else:
+                continue
+            if same:
+                message += (
+                    f". The data contains the text {text!r}, but the model's "
+                    f"class is the {kind} {cls!r} (JSON Lines {kind}s stay "
+                    f"{kind}s, while CSV and TSV labels are always text): give "
+                    f"the labels as JSON {kind}s in a .jsonl file, or train the "
+                    "model on this file so that its classes are texts"
+                )
+                break
+        raise ValueError(message)
     correct = sum(bool(p == t) for p, t in zip(predicted, labels, strict=True))
     return correct / len(labels)
 

@@ -23,6 +23,7 @@ from embedsent.datasets import (
     DEFAULT_CORPUS_FILES,
     ColumnNotFoundError,
     LabeledTexts,
+    LoneSurrogateError,
     TextDecodeError,
     balanced_sample,
     decode_text,
@@ -346,6 +347,13 @@ def load_table_input(
         )
     except TextDecodeError as error:
         raise _decode_error(error) from error
+    except LoneSurrogateError as error:
+        raise ValueError(
+            f"{error.source}, {error.location}: {error.found} is a lone UTF-16 "
+            "surrogate, which is not a character and cannot be written as "
+            "UTF-8; fix or remove it, or pass --encoding-errors replace to "
+            "replace lone surrogates with U+FFFD"
+        ) from error
     except ColumnNotFoundError as error:
         flags = {label_column: label_flag, text_column: text_flag}
         flag = flags.get(error.column)

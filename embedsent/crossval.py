@@ -19,6 +19,7 @@ __all__ = [
     "CrossValidationPlan",
     "Split",
     "cross_validation_plan",
+    "describe_unbalanced_hold_out",
     "repeat_accuracies",
     "text_accuracies",
     "wilson_interval",
@@ -69,6 +70,53 @@ class CrossValidationPlan:
     folds: int
     repeats: int
     splits: tuple[Split, ...]
+
+    @property
+    def held_out_per_repeat(self) -> int:
+        """Texts validated (held out and scored) in each repetition.
+
+        Every text with stratified k-fold, and ``folds`` texts of each class
+        with leave one out per class.
+        """
+        return sum(len(split.validation) for split in self.splits if split.repeat == 0)
+
+
+# Below this share of the labeled texts held out per repetition,
+# ``describe_unbalanced_hold_out`` returns a warning.
+MIN_HELD_OUT_SHARE = 0.5
+
+
+def describe_unbalanced_hold_out(
+    plan: CrossValidationPlan, labels: Sequence[Hashable]
+) -> str | None:
+    """Return a warning when leave one out per class scores few of ``labels``.
+
+    That scheme holds out the same number of texts of each class, so on
+    unbalanced classes its accuracy weights the classes equally and cannot be
+    compared with the accuracy of always predicting the largest class.
+    Returns None for stratified k-fold, which scores every text, and when at
+    least ``MIN_HELD_OUT_SHARE`` of the texts are held out.
+    """
+    n_texts = len(labels)
+    held_out = plan.held_out_per_repeat
+    if plan.scheme != SCHEME_LEAVE_ONE_PER_CLASS or held_out >= (
+        MIN_HELD_OUT_SHARE * n_texts
+    ):
+        return None
+    sizes = {label: len(rows) for label, rows in _class_positions(labels).items()}
+    smallest = min(sizes, key=sizes.get)
+    largest = max(sizes, key=sizes.get)
+    majority = 100 * sizes[largest] / n_texts
+    return (
+        f"cross-validation scores only {held_out} of the {n_texts} labeled texts "
+        f"per repeat ({plan.scheme}, {plan.folds} per class), because class "
+        f"{smallest!r} has only {sizes[smallest]} texts. The held-out texts are "
+        f"balanced across classes, but class {largest!r} has {sizes[largest]} "
+        f"of the {n_texts} texts, so do not compare the cross-validated "
+        f"accuracy with the {majority:.1f}% of always predicting {largest!r}; "
+        f"label more texts of the small classes for a k-fold estimate on every "
+        f"text (it needs {MIN_CLASS_SIZE_FOR_KFOLD} per class)"
+    )
 
 
 def _check_count(name: str, value, minimum: int) -> int:

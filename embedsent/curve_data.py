@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -171,8 +172,17 @@ def load_tokenized_corpus(
     path = None if cache_dir is None else cache_dir / f"tokens-{key}.json.gz"
     if path is not None and path.exists():
         started = time.perf_counter()
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            stored = json.load(handle)
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
+                stored = json.load(handle)
+        except (gzip.BadGzipFile, EOFError, zlib.error, ValueError) as error:
+            # json.JSONDecodeError and UnicodeDecodeError are ValueErrors, and
+            # a gzip stream cut short raises EOFError.
+            raise ValueError(
+                f"benchmark cache file {path} is damaged or truncated ({error}); "
+                "delete it, and the next run tokenizes the corpus again and "
+                "rewrites it"
+            ) from error
         if stored.get("format") == _TOKENS_FORMAT:
             logger.info(
                 "read cached tokens %s in %.1f s", path, time.perf_counter() - started
@@ -269,7 +279,14 @@ def pretrained_vectors(
     key = cache_key(**settings)
     path = None if cache_dir is None else cache_dir / f"vectors-{trainer}-{key}.npz"
     if path is not None and path.exists():
-        meta, arrays = load_bundle(path, kind="cached word vectors")
+        meta, arrays = load_bundle(
+            path,
+            kind="cached word vectors",
+            damaged_fix=(
+                "it is a benchmark cache file, so delete it, and the next run "
+                "trains the vectors again and rewrites it"
+            ),
+        )
         if meta.get("format") == _VECTORS_FORMAT:
             logger.info("read cached %s vectors %s", trainer, path)
             vectors = WordVectors(meta["words"], arrays["vectors"], arrays["counts"])

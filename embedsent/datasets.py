@@ -19,6 +19,7 @@ import logging
 import lzma
 import math
 import os
+import re
 import sys
 import tarfile
 import threading
@@ -48,6 +49,7 @@ __all__ = [
     "limit_corpus",
     "TextDecodeError",
     "ColumnNotFoundError",
+    "LoneSurrogateError",
     "ArchiveReadError",
 ]
 
@@ -253,6 +255,25 @@ class ColumnNotFoundError(ValueError):
         self.column = column
         self.found = found
         self.location = location
+
+
+class LoneSurrogateError(ValueError):
+    """A JSON Lines string with a lone UTF-16 surrogate, such as ``"\\ud800"``.
+
+    Python's json module reads such an escape as a str that cannot be
+    encoded as UTF-8, so the text would fail later, when it is written.
+
+    Attributes:
+        source: The file path.
+        location: The line and column, such as ``line 3, column 17``.
+        found: The escape or character, such as ``\\ud800``.
+    """
+
+    def __init__(self, message: str, *, source: str, location: str, found: str):
+        super().__init__(message)
+        self.source = source
+        self.location = location
+        self.found = found
 
 
 class ArchiveReadError(ValueError):
@@ -1174,7 +1195,11 @@ def _check_duplicate_keys(
 
 
 def _read_jsonl(
-    content: str, path: Path, text_column: str, label_column: str | None
+    content: str,
+    path: Path,
+    text_column: str,
+    label_column: str | None,
+    errors: str = "strict",
 ) -> tuple[list[str], list[Hashable]]:
     texts: list[str] = []
     labels: list[Hashable] = []
@@ -1188,6 +1213,10 @@ def _read_jsonl(
     # The line and label of the first boolean and the first string spelling
     # of each truth value, such as true and "True".
     first_by_truth: dict[bool, dict[str, tuple[int, Hashable]]] = {}
+    # The line and label of the first int and the first float of each value,
+    # such as 1 and 1.0, which Python counts as one class.
+    first_by_number_type: dict[Decimal, dict[str, tuple[int, Hashable]]] = {}
+    surrogates = _SurrogateCount()
     object_pairs = _ObjectPairs()
     read_columns = (text_column, label_column)
     # Splitting on "\n" only, because str.splitlines() would also split on
@@ -1196,6 +1225,8 @@ def _read_jsonl(
         if not line.strip():
             continue
         where = f"line {line_number}"
+        if errors == "strict":
+            _check_lone_surrogate_escapes(line, line_number, path)
         object_pairs.pairs = None
         try:
             record = json.loads(line, object_pairs_hook=object_pairs)
@@ -1223,11 +1254,11 @@ def _read_jsonl(
                     found=sorted(record),
                     location=f"line {line_number}",
                 )
-        text = record[text_column]
+        text = surrogates.replace(record[text_column], errors, line_number)
         _check_cell(text, text_column, where, path, is_text=True)
         texts.append(text)
         if label_column is not None:
-            label = record[label_column]
+            label = surrogates.replace(record[label_column], errors, line_number)
             _check_cell(label, label_column, where, path, is_text=False)
             _check_json_label(label, label_column, where, path)
             kind = _json_label_kind(label)
@@ -1241,8 +1272,147 @@ def _read_jsonl(
             _check_boolean_string_label(
                 label, line_number, first_by_truth, label_column, path
             )
+            _check_int_float_label(
+                label, line_number, first_by_number_type, label_column, path
+            )
             labels.append(label)
+    surrogates.warn(path, errors)
     return texts, labels
+
+
+# A JSON escape: \uXXXX with its four hex digits, or a backslash and one
+# character, so that an escaped backslash before "u" is not read as \u.
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+# The start of an escape of a code point from U+D800 to U+DFFF.
+_SURROGATE_ESCAPE_START = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _find_lone_surrogate(line: str) -> tuple[int, str] | None:
+    """Return the 0-based index and text of the first lone surrogate in ``line``.
+
+    A lone surrogate is a ``\\uD800``-``\\uDFFF`` escape that is not a high
+    surrogate directly followed by a low one, or a surrogate character in the
+    line itself, which only some codecs and error handlers produce.
+    """
+    raw = _SURROGATE.search(line)
+    found = (raw.start(), f"U+{ord(raw.group()):04X}") if raw else None
+    if not _SURROGATE_ESCAPE_START.search(line):
+        return found
+    pending: re.Match[str] | None = None
+    for match in _JSON_ESCAPE.finditer(line):
+        code = int(match.group(1), 16) if match.group(1) else None
+        if pending is not None:
+            if (
+                code is not None
+                and 0xDC00 <= code <= 0xDFFF
+                and match.start() == pending.end()
+            ):
+                pending = None
+                continue
+            break
+        if code is not None and 0xD800 <= code <= 0xDBFF:
+            pending = match
+        elif code is not None and 0xDC00 <= code <= 0xDFFF:
+            pending = match
+            break
+    if pending is not None and (found is None or pending.start() < found[0]):
+        return pending.start(), pending.group()
+    return found
+
+
+def _check_lone_surrogate_escapes(line: str, line_number: int, path: Path) -> None:
+    """Raise LoneSurrogateError for a lone surrogate anywhere in a JSON line.
+
+    As with an undecodable byte under errors="strict", the whole line is
+    checked, including keys and values that are not read.
+    """
+    lone = _find_lone_surrogate(line)
+    if lone is None:
+        return
+    index, found = lone
+    location = f"line {line_number}, column {index + 1}"
+    raise LoneSurrogateError(
+        f"{location} of {path}: {found} is a lone UTF-16 surrogate, which is not "
+        "a character and cannot be written as UTF-8. Fix or remove it, or pass "
+        "errors='replace' to replace lone surrogates with U+FFFD",
+        source=str(path),
+        location=location,
+        found=found,
+    )
+
+
+class _SurrogateCount:
+    """Replaces lone surrogates in JSON strings, counting them for one warning."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first_line: int | None = None
+
+    def replace(self, value: Any, errors: str, line_number: int) -> Any:
+        """Return ``value`` with lone surrogates replaced under ``errors``.
+
+        "strict" leaves ``value`` alone because the line was checked before,
+        "ignore" removes lone surrogates, and any other handler replaces each
+        with U+FFFD.
+        """
+        if errors == "strict" or not isinstance(value, str):
+            return value
+        replacement = "" if errors == "ignore" else "\ufffd"
+        value, count = _SURROGATE.subn(replacement, value)
+        if count and self.first_line is None:
+            self.first_line = line_number
+        self.count += count
+        return value
+
+    def warn(self, path: Path, errors: str) -> None:
+        if not self.count:
+            return
+        action = "removed" if errors == "ignore" else "replaced with U+FFFD"
+        logger.warning(
+            "%s: %d lone UTF-16 surrogate(s), such as the JSON escape \\ud800, "
+            "in the texts and labels were %s, as errors=%r (--encoding-errors "
+            "%s) requests; the first is on line %d",
+            path,
+            self.count,
+            action,
+            errors,
+            errors,
+            self.first_line,
+        )
+
+
+def _check_int_float_label(
+    label: Hashable,
+    line_number: int,
+    first_by_number_type: dict[Decimal, dict[str, tuple[int, Hashable]]],
+    column: str,
+    path: Path,
+) -> None:
+    """Raise ValueError when a JSON integer and a JSON decimal label are one number.
+
+    Python counts 1 and 1.0 as equal, with equal hashes, so they would merge
+    into one class named after whichever comes first.
+    """
+    if isinstance(label, bool) or not isinstance(label, int | float):
+        return
+    number = _label_number(label)
+    if number is None:
+        return
+    kind = "integer" if isinstance(label, int) else "decimal"
+    seen = _record_spelling(first_by_number_type, number, kind, line_number, label)
+    if seen is None:
+        return
+    integer_line, integer = seen["integer"]
+    decimal_line, decimal = seen["decimal"]
+    raise ValueError(
+        f"column {column!r} of {path} mixes integer and decimal labels of the "
+        f"same number: line {integer_line} has {json.dumps(integer)} and line "
+        f"{decimal_line} has {json.dumps(decimal)}, which Python counts as equal, "
+        "so they would merge into one class. Write each class's label one way, "
+        f"for example replace every {json.dumps(decimal)} with "
+        f"{json.dumps(integer)}"
+    )
 
 
 def _raise_mixed_boolean_labels(
@@ -1357,18 +1527,23 @@ def load_table(
         path: The table file.
         text_column: Column (or JSON key) containing the text.
         label_column: Column containing the label, or ``None`` to read texts
-            only. CSV labels are strings, and JSON labels keep their JSON type,
-            so JSON numbers that are equal, such as ``1`` and ``1.0``, are one
-            class. A JSON label column may contain booleans or numbers but not
+            only. CSV labels are strings, and JSON labels keep their JSON type.
+            A JSON label column may contain booleans or numbers but not
             both, no number together with a string of the same number (``1``
-            and ``"1"``), and no NaN or infinite number. Distinct labels that
-            read as the same number, or differ only by leading or trailing
-            whitespace, are kept as they are and logged as a warning.
+            and ``"1"``), no integer together with a decimal of the same
+            number (``1`` and ``1.0``), and no NaN or infinite number.
+            Distinct labels that read as the same number, or differ only by
+            leading or trailing whitespace, are kept as they are and logged
+            as a warning.
         format: ``"csv"``, ``"tsv"``, ``"jsonl"``, or ``"auto"`` to choose
             by suffix (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.json``).
         encoding: Text encoding of the file.
         errors: Decoding error handler, as in :func:`open`: ``"strict"``,
-            ``"replace"`` or ``"ignore"``.
+            ``"replace"`` or ``"ignore"``. It also applies to lone UTF-16
+            surrogates in JSON strings, such as the escape ``\\ud800``:
+            ``"strict"`` raises LoneSurrogateError, ``"ignore"`` removes them
+            from texts and labels, and any other handler replaces them with
+            U+FFFD, with one warning that counts them.
 
     Returns:
         A ``LabeledTexts``, or a tuple of texts when ``label_column`` is None.
@@ -1384,8 +1559,12 @@ def load_table(
             or missing, a line is malformed JSON, a JSON object has the text
             or label key twice, or a JSON label is not finite,
             mixes booleans with numbers, a number with a string of the same
-            number, or a boolean with its string spelling. Messages about a
-            record give its row or line.
+            number, an integer with a decimal of the same number, or a
+            boolean with its string spelling. Messages about a record give
+            its row or line.
+        LoneSurrogateError: If ``errors`` is ``"strict"`` and a JSON Lines
+            line contains a lone UTF-16 surrogate (the message gives the line
+            and column).
         TypeError: If a JSON text is not a string or a label is unhashable.
     """
     source = _check_path("path", path)
@@ -1408,7 +1587,7 @@ def load_table(
     started = time.perf_counter()
     content = _read_text(source, encoding, errors, _ENCODING_HINT)
     if resolved == "jsonl":
-        texts, labels = _read_jsonl(content, source, text_column, label_column)
+        texts, labels = _read_jsonl(content, source, text_column, label_column, errors)
     else:
         texts, labels = _read_delimited(
             content, source, resolved, text_column, label_column

@@ -29,6 +29,7 @@ from embedsent.crossval import (
     DEFAULT_REPEATS,
     CrossValidationPlan,
     cross_validation_plan,
+    describe_unbalanced_hold_out,
     repeat_accuracies,
     wilson_interval,
 )
@@ -121,6 +122,8 @@ class DiagnosisReport:
         classes: Class labels, in the order of the confusion matrix.
         scheme, folds, repeats, seed: The cross-validation, see
             ``crossval.cross_validation_plan``.
+        held_out_per_repeat: Texts held out and scored in each repetition,
+            fewer than ``n_texts`` with leave one out per class.
         coverage: Tokens and texts of the labeled texts not covered by the
             vocabulary.
         similarity: WordSim353 and SimLex-999 results.
@@ -148,6 +151,7 @@ class DiagnosisReport:
     folds: int
     repeats: int
     seed: int
+    held_out_per_repeat: int
     coverage: FeatureReport
     similarity: tuple[SimilarityCheck, ...]
     neighbours: dict[str, list[tuple[str, float]]]
@@ -215,7 +219,9 @@ class DiagnosisReport:
             f"  accuracy of the given model on these texts: "
             f"{100 * self.model_accuracy:.1f}%",
             f"  {self.scheme}, {self.folds} folds x {self.repeats} repeats "
-            f"(seed {self.seed}); accuracy with 95% interval:",
+            f"(seed {self.seed}), {self.held_out_per_repeat} of the "
+            f"{self.n_texts} texts held out and scored per repeat; accuracy "
+            "with 95% interval:",
             f"    training folds: {100 * self.train_accuracy:.1f}%",
         ]
         names = {
@@ -283,8 +289,7 @@ def _half_of_each_class(rows: np.ndarray, labels: np.ndarray, rng) -> np.ndarray
 def _summarize(plan: CrossValidationPlan, correct: list[np.ndarray]) -> CrossValidated:
     accuracies = repeat_accuracies(plan, correct)
     mean = float(np.mean(accuracies))
-    validated = sum(len(split.validation) for split in plan.splits if split.repeat == 0)
-    low, high = wilson_interval(mean, validated)
+    low, high = wilson_interval(mean, plan.held_out_per_repeat)
     return CrossValidated(mean, low, high, tuple(float(a) for a in accuracies))
 
 
@@ -329,6 +334,9 @@ def diagnose(
             f"got {len(texts)} texts and {len(labels)} labels; pass one label per text"
         )
     plan = cross_validation_plan(labels, folds=folds, repeats=repeats, seed=seed)
+    hold_out_warning = describe_unbalanced_hold_out(plan, labels)
+    if hold_out_warning is not None:
+        logger.warning("%s", hold_out_warning)
     tokens = tokenize_corpus(texts, model.text_config)
     label_array = np.asarray(labels, dtype=object)
     vectors = model.vectors
@@ -403,6 +411,7 @@ def diagnose(
         folds=plan.folds,
         repeats=plan.repeats,
         seed=seed,
+        held_out_per_repeat=plan.held_out_per_repeat,
         coverage=report,
         similarity=similarity,
         neighbours=neighbours,

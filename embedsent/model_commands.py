@@ -32,7 +32,7 @@ from embedsent.cli_types import (
     vectors_codec_name,
 )
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
-from embedsent.crossval import DEFAULT_FOLDS, DEFAULT_REPEATS
+from embedsent.crossval import DEFAULT_FOLDS, DEFAULT_REPEATS, cross_validation_plan
 from embedsent.datasets import LabeledTexts, balanced_sample
 from embedsent.diagnose import diagnose
 from embedsent.features import FEATURE_METHODS
@@ -134,19 +134,48 @@ def _load(args, seed: int, with_unlabeled: bool) -> tuple[LabeledTexts, list[str
         labeled = corpus.train
         if with_unlabeled:
             unlabeled = list(corpus.unlabeled) + list(corpus.train.texts)
-    if args.max_labeled is not None:
+    sampled = args.max_labeled is not None and args.max_labeled < len(labeled)
+    if sampled:
+        # The whole data is checked first, so that a class too small for
+        # cross-validation is blamed on --data, not on --max-labeled.
+        _check_classes_for_crossval(args, labeled.labels)
+        _check_max_labeled_for_crossval(args, labeled)
         check_sample_size(labeled, args.max_labeled, "--max-labeled")
         picked = balanced_sample(labeled, args.max_labeled, np.random.default_rng(seed))
         labeled = labeled.subset(np.sort(picked))
-    _check_classes_for_crossval(args, labeled.labels)
+    _check_classes_for_crossval(args, labeled.labels, sampled=sampled)
     return labeled, unlabeled
 
 
-def _check_classes_for_crossval(args, labels) -> None:
+def _check_max_labeled_for_crossval(args, labeled: LabeledTexts) -> None:
+    """Raise ValueError naming ``--max-labeled`` when its sample cannot be split.
+
+    The balanced sample gives each class ``max_labeled // classes`` texts or
+    one more, and cross-validation needs ``MIN_CLASS_SIZE`` per class.
+    """
+    from embedsent.crossval import MIN_CLASS_SIZE
+
+    max_labeled = args.max_labeled
+    classes = len(labeled.label_counts())
+    needed = MIN_CLASS_SIZE * classes
+    if max_labeled >= needed:
+        return
+    raise ValueError(
+        f"--max-labeled {max_labeled}: cross-validation needs at least "
+        f"{MIN_CLASS_SIZE} labeled texts per class, so {needed} for the "
+        f"{classes} classes of --data {args.data}; pass "
+        f"--max-labeled {needed} or more, or leave it out to use all "
+        f"{len(labeled)} texts"
+    )
+
+
+def _check_classes_for_crossval(args, labels, *, sampled: bool = False) -> None:
     """Raise ValueError naming ``--data`` unless cross-validation can split it.
 
     Cross-validation would raise as well, but only after ``select`` has
-    listed its candidates, and without the file and the label column.
+    listed its candidates, and without the file and the label column. When
+    ``sampled`` is true, ``labels`` are those of the ``--max-labeled`` sample,
+    so a class left too small in it is blamed on ``--max-labeled``.
     """
     from embedsent.commands import _check_label_classes
     from embedsent.crossval import MIN_CLASS_SIZE
@@ -160,6 +189,13 @@ def _check_classes_for_crossval(args, labels) -> None:
     smallest = min(sizes, key=sizes.get)
     if sizes[smallest] >= MIN_CLASS_SIZE:
         return
+    if sampled:
+        raise ValueError(
+            f"--max-labeled {args.max_labeled}: the sample of --data {args.data} "
+            f"has {sizes[smallest]} labeled text(s) of class {smallest!r}, but "
+            f"cross-validation needs at least {MIN_CLASS_SIZE} per class; pass "
+            "a larger --max-labeled or leave it out"
+        )
     fix = "label more texts of that class"
     if Path(args.data).suffix.lower() in TABLE_SUFFIXES:
         fix += ", or pick the right column with --label-column"
@@ -408,8 +444,14 @@ def run_select(args: argparse.Namespace) -> int:
         folds=args.folds,
         seed=seed,
     )
+    # Every repetition holds out the same number of texts, so one repetition
+    # of the same plan gives the count without the scores.
+    held_out = cross_validation_plan(
+        labeled.labels, folds=args.folds, repeats=1, seed=seed
+    ).held_out_per_repeat
     print(
         f"{result.scheme}, {result.folds} folds x {result.repeats} repeats, "
+        f"{held_out} of the {len(labeled)} texts held out and scored per repeat, "
         f"{result.seconds:.0f} s"
     )
     print(result.format_table())

@@ -166,8 +166,25 @@ class RunStore:
 
 def _read_store(path: Path) -> dict:
     """Read a results file, with the defaults of settings added since version 1."""
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        reason = (
+            f"{error.msg} at line {error.lineno}, column {error.colno}"
+            if isinstance(error, json.JSONDecodeError)
+            else str(error)
+        )
+        # save() writes through write_text_atomic (a temporary file renamed
+        # over this one), so an interrupted run leaves the previous complete
+        # file, and damage comes from elsewhere, such as an edit or a copy.
+        raise ValueError(
+            f"learning-curve results file {path} is damaged or truncated "
+            f"({reason}); embedsent writes it atomically, so an interrupted run "
+            "does not cause this, but an edit or an incomplete copy can. Repair "
+            "the JSON, or move the file away or delete it to start over, which "
+            "loses the runs stored in it"
+        ) from error
     if not isinstance(data, dict) or data.get("format") != _STORE_FORMAT:
         raise ValueError(
             f"{path} is not a learning-curve results file; pass another --out-dir"

@@ -36,6 +36,7 @@ from embedsent.crossval import (
     CrossValidationPlan,
     Split,
     cross_validation_plan,
+    describe_unbalanced_hold_out,
     repeat_accuracies,
     text_accuracies,
     wilson_interval,
@@ -74,13 +75,10 @@ def _finish(
     started: float,
 ) -> SelectionResult:
     scores = []
-    validated_per_repeat = sum(
-        len(split.validation) for split in plan.splits if split.repeat == 0
-    )
     for position, candidate in enumerate(candidates):
         accuracies = repeat_accuracies(plan, correct[position])
         mean = float(np.mean(accuracies))
-        low, high = wilson_interval(mean, validated_per_repeat)
+        low, high = wilson_interval(mean, plan.held_out_per_repeat)
         score = CandidateScore(
             candidate,
             mean,
@@ -100,6 +98,12 @@ def _finish(
         seed,
         time.perf_counter() - started,
     )
+
+
+def _warn_unbalanced_hold_out(plan: CrossValidationPlan, labels) -> None:
+    warning = describe_unbalanced_hold_out(plan, labels)
+    if warning is not None:
+        logger.warning("%s", warning)
 
 
 def _check_inputs(labels, candidates) -> tuple[list[Hashable], list[Candidate]]:
@@ -168,6 +172,7 @@ def select_from_features(
                 f"{len(labels)} labels; pass one row per labeled text"
             )
     plan = cross_validation_plan(labels, folds=folds, repeats=repeats, seed=seed)
+    _warn_unbalanced_hold_out(plan, labels)
     label_array = np.asarray(labels, dtype=object)
     correct: dict[int, list[np.ndarray]] = {i: [] for i in range(len(candidates))}
     for split in plan.splits:
@@ -232,6 +237,7 @@ def select_model(
             )
     encoders = dict(encoders or {})
     plan = cross_validation_plan(labels, folds=folds, repeats=repeats, seed=seed)
+    _warn_unbalanced_hold_out(plan, labels)
     tokens = tokenize_corpus(texts, text_config)
     label_array = np.asarray(labels, dtype=object)
     provider = _FeatureProvider(tokens, vectors, encoders)

@@ -235,8 +235,8 @@ def test_max_labeled_too_small_names_flag(files, capsys):
     argv = ["select", "--data", files["labeled"], "--vectors", files["vectors"]]
     assert main([*argv, "--max-labeled", "1"]) == 2
     err = capsys.readouterr().err
-    assert "--max-labeled 1: must be at least the number of classes (2" in err
-    assert "pass --max-labeled 2 or more" in err
+    assert "--max-labeled 1: cross-validation needs at least 2 labeled texts" in err
+    assert "pass --max-labeled 4 or more" in err
     assert "n=1" not in err
 
 
@@ -523,3 +523,50 @@ def test_interrupt_hint_depends_on_checkpoint(tmp_path, monkeypatch, capsys, wri
     else:
         assert f"before the first checkpoint was written to {checkpoint}" in error
         assert "a rerun starts over" in error
+
+
+def test_max_labeled_below_crossval_minimum(files, capsys):
+    argv = ["select", "--data", files["labeled"], "--vectors", files["vectors"]]
+    assert main([*argv, "--max-labeled", "3"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "--max-labeled 3: cross-validation needs at least 2 labeled texts per "
+        f"class, so 4 for the 2 classes of --data {files['labeled']}"
+    ) in err
+    assert "pass --max-labeled 4 or more, or leave it out to use all 6 texts" in err
+
+
+def test_lone_surrogate_names_encoding_errors(files, capsys):
+    data = files["folder"] / "surrogate.jsonl"
+    rows = ['{"text": "good film", "label": "pos"}']
+    rows.append('{"text": "great \\ud800 film", "label": "neg"}')
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = str(files["folder"] / "surrogate.npz")
+    argv = ["train", "--vectors", files["vectors"], "--data", str(data)]
+    assert main([*argv, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert f"{data}, line 2, column 17: \\ud800 is a lone UTF-16 surrogate" in err
+    assert "pass --encoding-errors replace" in err
+    assert "errors='replace'" not in err
+
+
+def test_numeric_classes_explain_text_labels(files, capsys):
+    data = files["folder"] / "numeric.jsonl"
+    rows = [("good film", 1), ("great film", 1), ("awful film", 0), ("bad plot", 0)]
+    lines = [json.dumps({"text": text, "label": label}) for text, label in rows]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = str(files["folder"] / "numeric.npz")
+    argv = ["train", "--vectors", files["vectors"], "--data", str(data)]
+    argv += ["--out", model, "--hidden-size", "0", "--classifier-epochs", "5"]
+    assert main(argv) == 0
+    table = files["folder"] / "numeric.csv"
+    table.write_text(
+        "text,label\n" + "".join(f"{t},{label}\n" for t, label in rows),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["diagnose", "--model", model, "--data", str(table)]) == 2
+    err = capsys.readouterr().err
+    assert "labels contains '1', which is not one of the classes [0, 1]" in err
+    assert "the text '1', but the model's class is the number 1" in err
+    assert "give the labels as JSON numbers in a .jsonl file" in err

@@ -915,3 +915,51 @@ def test_report_only_rejects_unwritable_plot_folder(tiny_run, tmp_path, monkeypa
     args = _tiny_args(tmp_path, "--report-only", docs=False)
     with pytest.raises(PermissionError, match="--out-dir .* is not writable"):
         run(args)
+
+
+def test_truncated_results_file_named_with_fix(tmp_path):
+    path = tmp_path / "transfer_curves.json"
+    RunStore(path, {"seed": 0}).add(
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
+    )
+    path.write_text(path.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        RunStore(path, {"seed": 0})
+    message = str(raised.value)
+    assert f"learning-curve results file {path} is damaged or truncated" in message
+    assert "embedsent writes it atomically" in message
+    assert "move the file away or delete it to start over" in message
+
+
+def test_damaged_token_cache_says_delete(tmp_path):
+    options = {"max_per_class": 2, "max_unlabeled": 5, "seed": 0}
+    options.update(text_config=TextConfig(), cache_dir=tmp_path)
+    load_tokenized_corpus("default", **options)
+    (cache,) = tmp_path.glob("tokens-*.json.gz")
+    cache.write_bytes(cache.read_bytes()[:30])
+    with pytest.raises(ValueError) as raised:
+        load_tokenized_corpus("default", **options)
+    message = str(raised.value)
+    assert f"benchmark cache file {cache} is damaged or truncated" in message
+    assert "delete it, and the next run tokenizes the corpus again" in message
+
+
+def test_damaged_vector_cache_says_delete(tmp_path, monkeypatch):
+    fake = WordVectors(["good", "bad"], np.eye(2, dtype=np.float32), np.array([2, 1]))
+    monkeypatch.setattr(
+        baseline, "train_gensim_word2vec", lambda tokens, **options: fake
+    )
+    options = {
+        "sgns_config": SGNSConfig(dim=2),
+        "vocab_config": VocabConfig(min_count=1),
+        "corpus_key": "corpus",
+        "cache_dir": tmp_path,
+    }
+    pretrained_vectors("gensim", [["good", "bad"]], **options)
+    (cache,) = tmp_path.glob("vectors-gensim-*.npz")
+    cache.write_bytes(cache.read_bytes()[:100])
+    with pytest.raises(ValueError) as raised:
+        pretrained_vectors("gensim", [["good", "bad"]], **options)
+    message = str(raised.value)
+    assert f"{cache} is damaged or truncated" in message
+    assert "delete it, and the next run trains the vectors again" in message

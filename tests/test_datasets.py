@@ -1201,7 +1201,7 @@ def _write_jsonl_labels(path: Path, labels: list[str]) -> None:
 
 def test_table_jsonl_booleans_with_numbers_rejected(tmp_path: Path):
     path = tmp_path / "mixed.jsonl"
-    _write_jsonl_labels(path, ["1", "1.0", "0", "false"])
+    _write_jsonl_labels(path, ["1", "2", "0", "false"])
     with pytest.raises(ValueError) as raised:
         load_table(path)
     message = str(raised.value)
@@ -1223,10 +1223,21 @@ def test_table_jsonl_boolean_labels_are_classes(tmp_path: Path):
     assert labeled.labels == (True, False, True, "maybe")
 
 
-def test_table_jsonl_equal_numbers_are_one_class(tmp_path: Path):
+def test_jsonl_integer_and_decimal_rejected(tmp_path: Path):
     path = tmp_path / "numbers.jsonl"
-    _write_jsonl_labels(path, ["1", "1.0", "0"])
-    assert len(load_table(path).label_counts()) == 2
+    _write_jsonl_labels(path, ["1", "0", "2.5", "1.0"])
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert f"column 'label' of {path} mixes integer and decimal labels" in message
+    assert "line 1 has 1 and line 4 has 1.0" in message
+    assert "replace every 1.0 with 1" in message
+
+
+def test_jsonl_equal_decimals_one_class(tmp_path: Path):
+    path = tmp_path / "numbers.jsonl"
+    _write_jsonl_labels(path, ["1.0", "1.00", "0.5", "2"])
+    assert load_table(path).label_counts() == {0.5: 1, 1.0: 2, 2: 1}
 
 
 @pytest.mark.parametrize(
@@ -1262,3 +1273,51 @@ def test_read_table_columns_of_each_format(tmp_path: Path):
     jsonl_path = tmp_path / "reviews.jsonl"
     jsonl_path.write_text('\n{"review": "good", "id": 1}\n', encoding="utf-8")
     assert read_table_columns(jsonl_path) == ["review", "id"]
+
+
+def _write_raw_jsonl(path: Path, lines: list[str]) -> None:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_table_jsonl_lone_surrogate_rejected(tmp_path: Path):
+    from embedsent.datasets import LoneSurrogateError
+
+    path = tmp_path / "reviews.jsonl"
+    lines = ['{"text": "good", "label": "pos"}']
+    lines.append('{"text": "great \\ud800 film", "label": "pos"}')
+    _write_raw_jsonl(path, lines)
+    with pytest.raises(LoneSurrogateError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert message.startswith(f"line 2, column 17 of {path}: \\ud800 is a lone")
+    assert "pass errors='replace'" in message
+    assert raised.value.location == "line 2, column 17"
+
+
+@pytest.mark.parametrize(
+    ("errors", "text", "label"),
+    [("replace", "great \ufffd film", "po\ufffds"), ("ignore", "great  film", "pos")],
+)
+def test_table_jsonl_lone_surrogate_replaced(
+    tmp_path: Path, caplog, errors, text, label
+):
+    path = tmp_path / "reviews.jsonl"
+    lines = ['{"text": "good", "label": "pos"}']
+    lines.append('{"text": "great \\udc00 film", "label": "po\\ud800s"}')
+    _write_raw_jsonl(path, lines)
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        labeled = load_table(path, errors=errors)
+    assert labeled.texts[1] == text
+    assert labeled.labels[1] == label
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert f"{path}: 2 lone UTF-16 surrogate(s)" in message
+    assert "the first is on line 2" in message
+
+
+def test_jsonl_paired_or_escaped_surrogates_load(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    # A high and a low surrogate escape in a row are one character, and
+    # "\\\\ud800" is a backslash followed by the text "ud800".
+    _write_raw_jsonl(path, ['{"text": "ok \\ud83d\\ude00 \\\\ud800", "label": 1}'])
+    assert load_table(path).texts == ("ok \U0001f600 \\ud800",)

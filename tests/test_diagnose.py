@@ -1,6 +1,7 @@
 import argparse
 import dataclasses
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -366,3 +367,22 @@ def test_verdict_head_advice_names_cli_flags():
         )
     )
     assert "double --hidden-size" in underfit.findings[0].action
+
+
+def test_diagnose_unbalanced_classes_warn_held_out(model, corpus, caplog):
+    train = corpus.train
+    pairs = list(zip(train.texts, train.labels, strict=True))
+    neg = [text for text, label in pairs if label == "neg"]
+    # The shipped corpus has 4 training texts per class, so unlabeled texts
+    # fill the large class.
+    pos = list(corpus.unlabeled)
+    texts, labels = pos[:30] + neg[:2], ["pos"] * 30 + ["neg"] * 2
+    with caplog.at_level(logging.WARNING, logger="embedsent.diagnose"):
+        report = diagnose(model, texts, labels, repeats=1)
+    assert report.held_out_per_repeat == 4
+    assert "4 of the 32 texts held out and scored per repeat" in report.format_text()
+    assert "the 93.8% of always predicting 'pos'" in caplog.text
+
+
+def test_kfold_diagnosis_holds_out_every_text(report, corpus):
+    assert report.held_out_per_repeat == len(corpus.train.texts)

@@ -614,3 +614,50 @@ def test_labels_checked_before_scoring(tmp_path, command, labels, expected):
         load_labeled(args, seed=0)
     assert f"--data {labeled}" in str(raised.value)
     assert "--label-column" in str(raised.value)
+
+
+def test_unbalanced_hold_out_described_with_counts():
+    from embedsent.crossval import describe_unbalanced_hold_out
+
+    labels = ["a"] * 2 + ["b"] * 30
+    plan = cross_validation_plan(labels, folds=5, repeats=2, seed=0)
+    assert plan.held_out_per_repeat == 4
+    warning = describe_unbalanced_hold_out(plan, labels)
+    assert "scores only 4 of the 32 labeled texts per repeat" in warning
+    assert "class 'a' has only 2 texts" in warning
+    assert "the 93.8% of always predicting 'b'" in warning
+
+
+def test_kfold_hold_out_not_described():
+    from embedsent.crossval import describe_unbalanced_hold_out
+
+    plan = cross_validation_plan(EIGHT_LABELS, folds=5, repeats=1, seed=0)
+    assert plan.held_out_per_repeat == 8
+    assert describe_unbalanced_hold_out(plan, EIGHT_LABELS) is None
+
+
+def test_cli_select_unbalanced_states_held_out(
+    tmp_path, corpus, vectors, capsys, caplog
+):
+    vectors_file = tmp_path / "tiny.txt"
+    vectors.save_word2vec(vectors_file)
+    train = corpus.train
+    pairs = list(zip(train.texts, train.labels, strict=True))
+    neg = [text for text, label in pairs if label == "neg"]
+    # The shipped corpus has 4 training texts per class, so unlabeled texts
+    # fill the large class.
+    pos = list(corpus.unlabeled)
+    table = tmp_path / "unbalanced.csv"
+    with open(table, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows([(text, "pos") for text in pos[:30]])
+        writer.writerows([(text, "neg") for text in neg[:2]])
+    argv = ["select", "--data", str(table), "--vectors", str(vectors_file)]
+    argv += ["--hidden-sizes", "0", "--weight-decays", "0.001", "--features"]
+    argv += ["mean", "--fine-tune", "frozen", "--repeats", "1"]
+    with caplog.at_level(logging.WARNING, logger="embedsent.selection"):
+        assert run(_parse(argv)) == 0
+    output = capsys.readouterr().out
+    assert "4 of the 32 texts held out and scored per repeat" in output
+    assert "scores only 4 of the 32 labeled texts per repeat" in caplog.text
