@@ -483,6 +483,7 @@ def _parse_texts(document: Any, max_texts: int) -> list[str]:
                 f'"text" must be a string, got a JSON {_json_type(text)}; send '
                 'several texts as "texts", a list of strings',
             )
+        _check_characters(text, '"text"')
         return [text]
     if "texts" not in document:
         keys = ", ".join(repr(_shorten(str(key), 40)) for key in list(document)[:10])
@@ -510,7 +511,25 @@ def _parse_texts(document: Any, max_texts: int) -> list[str]:
                 f'"texts"[{index}] is a JSON {_json_type(text)}, but every item of '
                 '"texts" must be a string',
             )
+        _check_characters(text, f'"texts"[{index}]')
     return texts
+
+
+def _check_characters(text: str, name: str) -> None:
+    """Reject a lone UTF-16 surrogate escape, such as \\ud800, which JSON allows.
+
+    It is no character, so the tokenizer would drop it without a sign, while
+    embedsent predict rejects the same text read from a JSON Lines file.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f"{name} contains the lone UTF-16 surrogate "
+            f"\\u{ord(text[error.start]):04x} at character {error.start}, which "
+            "is not a character; send the text as valid Unicode",
+        ) from error
 
 
 def _usage(server: PredictionServer) -> dict[str, Any]:
