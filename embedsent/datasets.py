@@ -736,8 +736,13 @@ def load_aclimdb(
     source = _check_path("path", path)
     per_class, unlabeled_limit = _check_limits(max_per_class, max_unlabeled, seed)
     if not source.exists():
+        # A relative path is read from the working folder, which in a
+        # notebook is the notebook's own folder.
+        where = str(source)
+        if not source.is_absolute():
+            where += f" ({source.absolute()}, relative to the working folder)"
         raise FileNotFoundError(
-            f"aclImdb dataset not found at {source}. Pass the dataset folder or "
+            f"aclImdb dataset not found at {where}. Pass the dataset folder or "
             f"its .tar.gz archive"
         )
     # A limit of 0 skips a folder, and the readers then do not require it.

@@ -337,6 +337,14 @@ def test_aclimdb_missing_path(tmp_path: Path):
         load_aclimdb(tmp_path / "nowhere")
 
 
+def test_aclimdb_relative_path_shows_folder(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError) as raised:
+        load_aclimdb("../missing/aclImdb.tar.gz")
+    message = str(raised.value)
+    assert f"({tmp_path}/../missing/aclImdb.tar.gz, relative to the" in message
+
+
 def test_aclimdb_folder_without_dataset(tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="expected train/ and test/ folders"):
         load_aclimdb(tmp_path)
