@@ -143,7 +143,11 @@ class CompareResult:
                 if match:
                     row = match[0]
                     mean, std = 100 * row["mean"], 100 * row["std"]
-                    cells.append(f"{mean:6.1f} +/- {std:4.1f} ({row['n_runs']})")
+                    if row["n_runs"] > 1:
+                        cells.append(f"{mean:6.1f} +/- {std:4.1f} ({row['n_runs']})")
+                    else:
+                        # One run has no spread to show.
+                        cells.append(f"{mean:6.1f}{'(1)':>13}")
                 else:
                     cells.append(" " * 18)
             lines.append(f"{n:>6} " + " ".join(f"{c:>18}" for c in cells))

@@ -254,3 +254,17 @@ def test_cli_compare_json_is_strict(tmp_path, monkeypatch):
     assert settings["vocab"]["min_count"] == 1
     assert settings["corpus"] == {"unlabeled": 10, "train": 4, "test": 4}
     assert payload["test_size"] == 4
+
+
+def test_table_shows_no_spread_for_one_run():
+    from embedsent.compare import CompareResult
+
+    runs = [
+        {"method": "transfer", "n": 4, "draw": 0, "accuracy": 0.55},
+        {"method": "transfer", "n": 4, "draw": 1, "accuracy": 0.45},
+        {"method": "transfer", "n": 0, "draw": 0, "accuracy": 0.845},
+    ]
+    lines = CompareResult(runs=runs).format_table().splitlines()
+    assert lines[2].split() == ["0", "84.5", "(1)"]
+    assert lines[3].split()[:3] == ["4", "50.0", "+/-"]
+    assert len(lines[2]) == len(lines[3])
