@@ -3,8 +3,8 @@
 ``python benchmarks/prepare_gpu_bench.py [--data PATH] [--out-dir .gpu]``
 
 A GPU machine without network access but with Python, JAX for CUDA, optax,
-numpy, scipy and scikit-learn installed can run the SGNS benchmark from two
-things this script writes into ``--out-dir``:
+numpy, scipy and scikit-learn installed can run the SGNS benchmark from the
+files this script writes into ``--out-dir``:
 
 - ``tokens.txt.gz``: the unlabeled reviews of ``--data`` after tokenisation,
   one review per line, so the GPU machine needs neither the archive nor nltk.
@@ -12,17 +12,34 @@ things this script writes into ``--out-dir``:
   machine lacks, downloaded with ``pip download`` for ``--python-version``
   on x86-64 Linux. gensim provides the baseline and the word-similarity
   test files, and the command line imports nltk.
+- ``manifest.json``: the Python version and platform of the wheels, the
+  embedsent version and commit, and the creation time. ``run_gpu_bench.sh``
+  checks the GPU machine's ``python3`` against it.
 
 ``.gpu/`` is git-ignored. This is the one step that uses the network, to
 reach the package index; ``--no-wheels`` skips it.
+
+Every input is checked, and the reviews are read and tokenised, before any
+folder is created. The outputs are written into a temporary folder inside
+``--out-dir`` and moved into place at the end, so a failure or Ctrl-C
+leaves ``--out-dir`` as it was, and removes the folders this run created.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
+import gzip
 import importlib.metadata
+import json
+import os
+import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 # Pinned to the versions installed here, so both machines run the same code.
@@ -39,10 +56,23 @@ PLATFORMS = (
     "manylinux2014_x86_64",
     "manylinux1_x86_64",
 )
+MACHINE = "x86_64"
+TOKENS_NAME = "tokens.txt.gz"
+WHEELS_NAME = "wheels"
+MANIFEST_NAME = "manifest.json"
+# Lines of pip's output repeated when pip download fails.
+PIP_TAIL_LINES = 15
+INTERRUPTED_STATUS = 130
+PROGRAM = "prepare_gpu_bench.py"
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+class PipDownloadError(RuntimeError):
+    """Raised when ``pip download`` ends with a non-zero status."""
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data",
         default="../shared/data/aclImdb-partial.tar.gz",
@@ -54,12 +84,30 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--python-version",
         default="3.12",
-        help="Python version of the GPU machine, for the wheels (default: %(default)s)",
+        help=(
+            "Python version of the GPU machine's python3, for the wheels, as "
+            "3.MINOR such as 3.11 or 3.12 (default: %(default)s)"
+        ),
     )
     parser.add_argument(
-        "--no-wheels", action="store_true", help="write the token file only"
+        "--no-wheels",
+        action="store_true",
+        help=(
+            "write the token file only; the GPU machine's python3 then needs "
+            "gensim, nltk, smart_open and wrapt installed"
+        ),
     )
     return parser
+
+
+def _check_python_version(parser: argparse.ArgumentParser, version: str) -> None:
+    """Exit with a parser error unless ``version`` is ``3.MINOR``."""
+    if re.fullmatch(r"3\.(0|[1-9][0-9]?)", version) is None:
+        parser.error(
+            f"invalid --python-version {version!r}; pass 3.MINOR, "
+            "such as 3.11 or 3.12, as `python3 --version` prints it on the GPU "
+            "machine without the last part"
+        )
 
 
 def _check_data(parser: argparse.ArgumentParser, data: str) -> None:
@@ -86,22 +134,66 @@ def _check_data(parser: argparse.ArgumentParser, data: str) -> None:
         )
 
 
-def _create_folder(parser: argparse.ArgumentParser, folder: str | Path) -> Path:
-    """Create ``folder`` for ``--out-dir``, or exit with a parser error naming it.
+def _check_out_dir(parser: argparse.ArgumentParser, out_dir: str) -> Path:
+    """Exit with a parser error when ``out_dir`` cannot be created or written.
 
-    A folder that is not writable is rejected here, before the tokenisation.
+    Nothing is created.
     """
-    from embedsent.curve_data import ensure_folder
+    from embedsent.storage import check_folder_path
 
     try:
-        return ensure_folder(folder, flag="--out-dir")
+        folder = check_folder_path(out_dir, flag="--out-dir")
+        for name in (TOKENS_NAME, MANIFEST_NAME, WHEELS_NAME):
+            entry = folder / name
+            kind_ok = entry.is_dir() if name == WHEELS_NAME else entry.is_file()
+            if entry.exists() and not kind_ok:
+                expected = "a folder" if name == WHEELS_NAME else "a file"
+                raise ValueError(
+                    f"--out-dir {folder}: {entry} exists and is not {expected}; "
+                    "remove it, or pass another --out-dir path"
+                )
     except (ValueError, OSError) as error:
-        # ensure_folder's messages name the flag, the folder and the fix.
+        # check_folder_path's messages name the flag, the folder and the fix.
         parser.error(str(error))
+    return folder
 
 
-def _download_wheels(folder: Path, python_version: str) -> None:
-    """Download the wheels of ``PINNED`` and ``UNPINNED`` into ``folder``."""
+def _tokenise(parser: argparse.ArgumentParser, data: str) -> list[list[str]]:
+    """Read and tokenise the unlabeled reviews of ``data``, as write_token_file does.
+
+    Exits with a parser error when ``data`` does not have the aclImdb layout.
+    """
+    from embedsent.bench import BenchConfig
+    from embedsent.datasets import load_aclimdb
+    from embedsent.text import tokenize_corpus
+
+    config = BenchConfig(data=data)
+    try:
+        corpus = load_aclimdb(
+            config.data,
+            max_per_class=0,
+            max_unlabeled=config.max_docs,
+            seed=config.seed,
+        )
+    except (ValueError, FileNotFoundError) as error:
+        # load_aclimdb raises these for a folder or archive without the
+        # aclImdb layout, or with a review that is not UTF-8.
+        parser.error(f"--data {data}: {error}")
+    return tokenize_corpus(corpus.unlabeled)
+
+
+def _write_tokens(path: Path, tokens: list[list[str]]) -> None:
+    """Write ``tokens`` in the format of ``embedsent.bench.write_token_file``."""
+    from embedsent.storage import write_atomic
+
+    text = "".join(" ".join(document) + "\n" for document in tokens)
+    # mtime=0 keeps the file's bytes the same from run to run.
+    data = gzip.compress(text.encode("utf-8"), mtime=0)
+    write_atomic(path, lambda stream: stream.write(data))
+
+
+def _pip_download_command(folder: Path, python_version: str) -> list[str]:
+    """Return the ``pip download`` command for ``PINNED`` and ``UNPINNED``."""
     requirements = [f"{name}=={importlib.metadata.version(name)}" for name in PINNED]
     requirements += UNPINNED
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
@@ -109,33 +201,217 @@ def _download_wheels(folder: Path, python_version: str) -> None:
     command += ["--python-version", python_version, "-d", str(folder)]
     for tag in PLATFORMS:
         command += ["--platform", tag]
-    subprocess.run(command + requirements, check=True)
+    return command + requirements
+
+
+def _download_wheels(folder: Path, python_version: str) -> list[str]:
+    """Download the wheels into ``folder`` and return their file names, sorted.
+
+    Raises:
+        PipDownloadError: If pip fails. pip's last lines of output are
+            printed to standard error first.
+    """
+    command = _pip_download_command(folder, python_version)
+    completed = subprocess.run(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    if completed.returncode != 0:
+        tail = completed.stdout.rstrip().splitlines()[-PIP_TAIL_LINES:]
+        for line in tail:
+            print(f"  pip: {line}", file=sys.stderr)
+        raise PipDownloadError(
+            f"pip download of {', '.join(PINNED + UNPINNED)} for Python "
+            f"{python_version} failed with exit status {completed.returncode} "
+            "(its last lines are above); check the network, the package index "
+            "and --python-version, then rerun, or pass --no-wheels to write "
+            "the token file only, in which case the GPU machine's python3 "
+            f"must already have {', '.join(PINNED + UNPINNED)}"
+        )
+    return sorted(path.name for path in folder.glob("*.whl"))
+
+
+def _embedsent_commit() -> str | None:
+    """Return the commit of the checkout this script is in, or None."""
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(REPOSITORY), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None  # git is not installed.
+    if completed.returncode != 0:
+        return None  # Not a git checkout.
+    return completed.stdout.strip() or None
+
+
+def _manifest(
+    data: str, tokens: list[list[str]], wheels: dict | None
+) -> dict[str, object]:
+    import embedsent
+
+    created = datetime.datetime.now(datetime.UTC)
+    return {
+        "created": created.isoformat(timespec="seconds"),
+        "embedsent_version": embedsent.__version__,
+        "embedsent_commit": _embedsent_commit(),
+        "tokens": {
+            "file": TOKENS_NAME,
+            "data": data,
+            "documents": len(tokens),
+            "tokens": sum(map(len, tokens)),
+        },
+        "wheels": wheels,
+    }
+
+
+def _earlier_wheels(out_dir: Path) -> dict | None:
+    """Return the wheels entry of an earlier manifest whose wheels are still there."""
+    if not (out_dir / WHEELS_NAME).is_dir():
+        return None
+    try:
+        earlier = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    wheels = earlier.get("wheels") if isinstance(earlier, dict) else None
+    return wheels if isinstance(wheels, dict) else None
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """Return ``folder`` and its parents that do not exist, deepest first."""
+    missing = []
+    for path in (folder, *folder.absolute().parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+@contextlib.contextmanager
+def _holding_sigint(interrupted: list[bool]):
+    """Record SIGINT in ``interrupted`` instead of raising KeyboardInterrupt."""
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _install(staging: Path, out_dir: Path, with_wheels: bool) -> bool:
+    """Move the staged files into ``out_dir`` and return whether SIGINT arrived.
+
+    SIGINT is held back during the moves, so they all happen. The manifest
+    is moved last.
+    """
+    interrupted: list[bool] = []
+    with _holding_sigint(interrupted):
+        if with_wheels:
+            old = out_dir / WHEELS_NAME
+            if old.exists():
+                os.replace(old, staging / "earlier-wheels")
+            os.replace(staging / WHEELS_NAME, old)
+        os.replace(staging / TOKENS_NAME, out_dir / TOKENS_NAME)
+        os.replace(staging / MANIFEST_NAME, out_dir / MANIFEST_NAME)
+    return bool(interrupted)
+
+
+def _remove(staging: Path | None, missing: list[Path]) -> None:
+    """Remove ``staging`` and the empty ``missing`` folders, holding back SIGINT."""
+    with _holding_sigint([]):
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        for folder in missing:
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # Not empty, or already gone.
+
+
+def _prepare(args: argparse.Namespace, out_dir: Path, tokens: list) -> int:
+    """Write the outputs into a temporary folder and move them into ``out_dir``."""
+    missing = _missing_folders(out_dir)
+    staging = None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".prepare-", dir=out_dir))
+        if args.no_wheels:
+            wheels = _earlier_wheels(out_dir)
+        else:
+            (staging / WHEELS_NAME).mkdir()
+            names = _download_wheels(staging / WHEELS_NAME, args.python_version)
+            wheels = {
+                "folder": WHEELS_NAME,
+                "python_version": args.python_version,
+                "implementation": "cp",
+                "machine": MACHINE,
+                "platforms": list(PLATFORMS),
+                "files": names,
+            }
+        _write_tokens(staging / TOKENS_NAME, tokens)
+        manifest = _manifest(args.data, tokens, wheels)
+        (staging / MANIFEST_NAME).write_text(
+            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+        )
+        interrupted = _install(staging, out_dir, with_wheels=not args.no_wheels)
+    except BaseException:
+        # The folders this run created are removed too, so --out-dir is left
+        # as it was.
+        _remove(staging, missing)
+        raise
+    _remove(staging, [])
+    print(
+        f"wrote {out_dir / TOKENS_NAME}: {manifest['tokens']['documents']} "
+        f"documents, {manifest['tokens']['tokens']} tokens"
+    )
+    if not args.no_wheels:
+        files = wheels["files"]
+        print(
+            f"wrote {len(files)} wheels for Python {args.python_version} to "
+            f"{out_dir / WHEELS_NAME}: {', '.join(files)}"
+        )
+    elif wheels is not None:
+        print(
+            f"kept the wheels for Python {wheels.get('python_version')} of an "
+            f"earlier run in {out_dir / WHEELS_NAME}"
+        )
+    print(f"wrote {out_dir / MANIFEST_NAME}")
+    if interrupted:
+        print(
+            f"{PROGRAM}: interrupted after the files in {out_dir} were complete",
+            file=sys.stderr,
+        )
+        return INTERRUPTED_STATUS
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    from embedsent.bench import BenchConfig, write_token_file
-
     parser = _build_parser()
     args = parser.parse_args(argv)
-    _check_data(parser, args.data)
-    out_dir = _create_folder(parser, args.out_dir)
-    # The wheels folder is checked before the tokenisation, which takes minutes.
-    wheels = None if args.no_wheels else _create_folder(parser, out_dir / "wheels")
-    tokens_path = out_dir / "tokens.txt.gz"
+    out_dir = None
     try:
-        tokens = write_token_file(BenchConfig(data=args.data), tokens_path)
-    except (ValueError, FileNotFoundError) as error:
-        # load_aclimdb raises these for a folder or archive without the
-        # aclImdb layout, or with a review that is not UTF-8.
-        parser.error(f"--data {args.data}: {error}")
-    print(
-        f"wrote {tokens_path}: {len(tokens)} documents, {sum(map(len, tokens))} tokens"
-    )
-    if wheels is not None:
-        _download_wheels(wheels, args.python_version)
-        names = sorted(path.name for path in wheels.glob("*.whl"))
-        print(f"wrote {len(names)} wheels to {wheels}: {', '.join(names)}")
-    return 0
+        _check_python_version(parser, args.python_version)
+        _check_data(parser, args.data)
+        out_dir = _check_out_dir(parser, args.out_dir)
+        # Reading and tokenising also checks the aclImdb layout of --data,
+        # before any folder is created.
+        tokens = _tokenise(parser, args.data)
+        return _prepare(args, out_dir, tokens)
+    except PipDownloadError as error:
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        where = f" to {out_dir}" if out_dir is not None else ""
+        print(
+            f"{PROGRAM}: interrupted; nothing was written{where}, rerun to prepare",
+            file=sys.stderr,
+        )
+        return INTERRUPTED_STATUS
 
 
 if __name__ == "__main__":
