@@ -30,12 +30,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import platform
+import signal
 import subprocess
 import sys
 import tarfile
 import time
 from pathlib import Path
+
+from embedsent.bench import MAX_GENSIM_WORKERS
+from embedsent.cli_types import MAX_SGNS_EPOCHS
+from embedsent.console import INTERRUPTED_STATUS
 
 MODES = ("embedsent-stream", "embedsent-lists", "gensim-lists", "gensim-stream")
 # The table suffixes that `embedsent pretrain --data` reads as tables.
@@ -46,6 +50,12 @@ ACCEPTED_DATA = (
 )
 
 logger = logging.getLogger("bench_pretrain_memory")
+
+# Results are written only when every mode has run, so nothing is kept.
+INTERRUPTED_MESSAGE = (
+    "bench_pretrain_memory: interrupted; nothing was written, so a rerun "
+    "reuses nothing and runs every mode again"
+)
 
 
 def check_data(data: str) -> str | None:
@@ -218,14 +228,14 @@ class ModeFailedError(RuntimeError):
 
 
 def _machine() -> dict:
-    import os
+    """Describe the machine, with the CPU model and package versions.
 
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-    }
+    ``cpus`` repeats ``cpu_count`` under the name that earlier reports used.
+    """
+    from embedsent.bench import machine_description
+
+    machine = machine_description()
+    return {**machine, "cpus": machine["cpu_count"]}
 
 
 def _format(results: list[dict]) -> str:
@@ -255,7 +265,10 @@ def main(argv: list[str] | None = None) -> int:
         "shipped corpus (default: %(default)s)",
     )
     parser.add_argument(
-        "--epochs", type=int, default=1, help="SGNS epochs (default: %(default)s)"
+        "--epochs",
+        type=int,
+        default=1,
+        help=f"SGNS epochs, at most {MAX_SGNS_EPOCHS} (default: %(default)s)",
     )
     parser.add_argument(
         "--gensim-workers",
@@ -268,15 +281,42 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         choices=MODES,
         default=list(MODES),
-        help="ways to pretrain, run in this order (default: all)",
+        help="ways to pretrain, run in this order, each once (default: all)",
     )
     parser.add_argument("--json", help="write the results to this JSON file")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    try:
+        return run(parser, args)
+    except KeyboardInterrupt:
+        if not args.child:
+            # A mode's process gets the same Ctrl-C and ends quietly.
+            print(INTERRUPTED_MESSAGE, file=sys.stderr)
+        return INTERRUPTED_STATUS
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Check the options and run the modes, or one mode with ``--child``."""
     if args.epochs < 1:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
+    if args.epochs > MAX_SGNS_EPOCHS:
+        parser.error(
+            f"--epochs must be at most {MAX_SGNS_EPOCHS}, got {args.epochs}; each "
+            "epoch is one pass over every pretraining text"
+        )
     if args.gensim_workers < 1:
         parser.error(f"--gensim-workers must be at least 1, got {args.gensim_workers}")
+    if args.gensim_workers > MAX_GENSIM_WORKERS:
+        parser.error(
+            f"--gensim-workers must be at most {MAX_GENSIM_WORKERS}, got "
+            f"{args.gensim_workers}; gensim starts one thread per worker"
+        )
+    repeated = sorted({mode for mode in args.modes if args.modes.count(mode) > 1})
+    if repeated:
+        parser.error(
+            f"--modes lists {', '.join(repeated)} more than once; name each mode "
+            "once, since a mode's peak memory does not change between runs"
+        )
     data_problem = check_data(args.data)
     if data_problem is not None:
         parser.error(data_problem)
@@ -303,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results.append(_run_child(mode, args))
         except ModeFailedError as error:
+            if error.exit_status in (INTERRUPTED_STATUS, -signal.SIGINT):
+                raise KeyboardInterrupt from error
             print(f"{parser.prog}: error: {error}", file=sys.stderr)
             return 2 if error.exit_status == 2 else 1
     print(_format(results))
@@ -324,4 +366,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from embedsent.bench import exit_script
+
+    exit_script(main())

@@ -14,8 +14,10 @@ gives, per size, the mean and standard deviation over seeds of each seed's
 mean accuracy, and Welch's 95% interval of JAX minus gensim over seeds.
 
 Vectors are cached in ``--cache-dir`` by the learning-curve benchmark's
-cache, so a rerun with more seeds trains only the new ones. gensim with more
-than one worker thread is not bit-reproducible.
+cache, so a rerun with more seeds trains only the new ones, and so does a
+rerun after Ctrl-C. gensim with more than one worker thread is not
+bit-reproducible. ``--json`` is checked before any work starts; it records
+the settings, every accuracy, the machine and the package versions.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import numpy as np
 
 TRAINERS = ("jax", "gensim")
 DEFAULT_DATA = "../shared/data/aclImdb-partial.tar.gz"
+# The range of SGNSConfig.seed.
+MAX_SEED = 2**32 - 1
 
 logger = logging.getLogger("bench_seeds")
 
@@ -94,18 +98,53 @@ def check_args(args: argparse.Namespace) -> str | None:
             f"--seeds {' '.join(map(str, args.seeds))}: pass at least 2 distinct "
             "seeds, because the interval is taken over seeds"
         )
+    from embedsent.bench import MAX_GENSIM_WORKERS
+    from embedsent.cli_types import MAX_DRAWS
+
     if min(args.seeds) < 0:
         return f"--seeds must be >= 0, got {min(args.seeds)}"
+    if max(args.seeds) > MAX_SEED:
+        return (
+            f"--seeds {max(args.seeds)} is above {MAX_SEED}; SGNSConfig.seed "
+            f"takes 0 to {MAX_SEED}"
+        )
     if min(args.sizes) < 2:
         return f"--sizes must be >= 2, one text per class, got {min(args.sizes)}"
-    if args.draws < 1:
-        return f"--draws must be >= 1, got {args.draws}"
-    if args.draw_seed < 0:
-        return f"--draw-seed must be >= 0, got {args.draw_seed}"
+    odd = [n for n in args.sizes if n % 2]
+    if odd:
+        return (
+            f"--sizes {odd[0]} is odd, so it cannot be split evenly over the 2 "
+            "classes of aclImdb; pass even sizes"
+        )
+    if not 1 <= args.draws <= MAX_DRAWS:
+        return f"--draws must be from 1 to {MAX_DRAWS}, got {args.draws}"
+    if not 0 <= args.draw_seed <= MAX_SEED:
+        return f"--draw-seed must be from 0 to {MAX_SEED}, got {args.draw_seed}"
     if args.gensim_workers < 1:
         return f"--gensim-workers must be >= 1, got {args.gensim_workers}"
-    if args.data != "default" and not Path(args.data).exists():
-        return f"--data {args.data}: not found; pass an aclImdb folder or archive"
+    if args.gensim_workers > MAX_GENSIM_WORKERS:
+        return (
+            f"--gensim-workers must be <= {MAX_GENSIM_WORKERS}, got "
+            f"{args.gensim_workers}; gensim starts one thread per worker"
+        )
+    return check_data(args.data)
+
+
+def check_data(data: str) -> str | None:
+    """Return why ``--data`` is no aclImdb folder or archive, or None."""
+    if data == "default":
+        return None
+    path = Path(data)
+    if not path.exists():
+        return f"--data {data}: not found; pass an aclImdb folder or archive"
+    if path.is_dir() and not any(
+        (folder / "train").is_dir() and (folder / "test").is_dir()
+        for folder in (path, path / "aclImdb")
+    ):
+        return (
+            f"--data {data} is a folder without train/ and test/ or "
+            "aclImdb/train/ and aclImdb/test/; pass an aclImdb folder or archive"
+        )
     return None
 
 
@@ -173,13 +212,31 @@ def format_table(runs: list[dict], sizes: list[int]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from embedsent.console import INTERRUPTED_STATUS
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print(
+            "bench_seeds: interrupted; a rerun reuses the vectors already "
+            f"trained, which are cached in {args.cache_dir}",
+            file=sys.stderr,
+        )
+        return INTERRUPTED_STATUS
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark for parsed options; return the exit status."""
     problem = check_args(args)
+    if problem is None:
+        problem = check_json(args)
     if problem is not None:
         print(f"bench_seeds: error: {problem}", file=sys.stderr)
         return 2
 
+    from embedsent.bench import machine_description
     from embedsent.config import SGNSConfig, TextConfig, VocabConfig
     from embedsent.curve_data import (
         ensure_folder,
@@ -192,14 +249,18 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"bench_seeds: error: {error}", file=sys.stderr)
         return 2
-    corpus, key = load_tokenized_corpus(
-        args.data,
-        max_per_class=None,
-        max_unlabeled=None,
-        seed=0,
-        text_config=TextConfig(),
-        cache_dir=cache,
-    )
+    try:
+        corpus, key = load_tokenized_corpus(
+            args.data,
+            max_per_class=None,
+            max_unlabeled=None,
+            seed=0,
+            text_config=TextConfig(),
+            cache_dir=cache,
+        )
+    except (OSError, ValueError) as error:
+        print(f"bench_seeds: error: --data {args.data}: {error}", file=sys.stderr)
+        return 2
     per_class = min(
         corpus.train_labels.count(label) for label in set(corpus.train_labels)
     )
@@ -250,9 +311,25 @@ def main(argv: list[str] | None = None) -> int:
             "gensim_workers": args.gensim_workers,
             "test_texts": len(corpus.test_labels),
         }
-        write_text_atomic(args.json, json.dumps({"settings": settings, "runs": runs}))
+        report = {"settings": settings, "machine": machine_description(), "runs": runs}
+        write_text_atomic(args.json, json.dumps(report))
     return 0
 
 
+def check_json(args: argparse.Namespace) -> str | None:
+    """Return why ``--json`` cannot be written, or None, before any work."""
+    if args.json is None:
+        return None
+    from embedsent.cli_paths import check_output_paths
+
+    try:
+        check_output_paths(argparse.Namespace(data=args.data, json=args.json))
+    except (OSError, ValueError) as error:
+        return str(error)
+    return None
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from embedsent.bench import exit_script
+
+    exit_script(main())

@@ -31,6 +31,7 @@ import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 __all__ = [
     "BenchConfig",
@@ -55,6 +56,12 @@ _SWEEP_SETTINGS = {"corpus": "repeat", "vocab": "max_vocab_size", "dim": "dim"}
 
 # Word-pair files of embedsent.evaluate.word_similarity that every trial scores.
 _SIMILARITY_DATASETS = ("wordsim353", "simlex999")
+
+# The most gensim worker threads a trial may start. Each worker is one thread,
+# so a typo such as 100000 would start that many. 1024 is a chosen limit above
+# the core counts of common servers.
+# NOTE: a machine with more than 1024 cores cannot time gensim on all of them.
+MAX_GENSIM_WORKERS = 1024
 
 # The XLA flag that makes the CPU backend list this many devices.
 _HOST_DEVICE_COUNT_FLAG = "--xla_force_host_platform_device_count"
@@ -148,6 +155,15 @@ class BenchConfig:
             raise ValueError(
                 "data and tokens are both None; pass an aclImdb folder or archive "
                 "as data, or a token file as tokens"
+            )
+        too_many = [w for w in self.gensim_workers if w > MAX_GENSIM_WORKERS]
+        if too_many:
+            raise ValueError(
+                f"gensim_workers (--gensim-workers) {too_many[0]} exceeds "
+                f"{MAX_GENSIM_WORKERS}; "
+                "gensim starts one thread per worker, and beyond the CPU count "
+                f"({os.cpu_count()} here) the threads only wait for each other; "
+                f"pass at most {MAX_GENSIM_WORKERS}"
             )
 
 
@@ -1026,7 +1042,8 @@ def format_summary(report: dict) -> str:
     """Return the summary and sweeps of a benchmark report as plain text."""
     machine = report["machine"]
     lines = [
-        f"machine: {machine['processor']}, {machine['cpu_count']} CPUs, "
+        f"machine: {machine.get('cpu_model') or machine['processor']}, "
+        f"{machine['cpu_count']} CPUs, "
         f"{machine['platform']}; jax {machine['jax']}",
         _describe_devices(report),
         _format_columns([header for header, _ in _SUMMARY_COLUMNS]),
@@ -1141,10 +1158,68 @@ def machine_description() -> dict:
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "jax": importlib.metadata.version("jax"),
+        "versions": package_versions(),
     }
+
+
+# The packages whose versions a benchmark record names: the toolkit, its
+# trainer's JAX and NumPy, and gensim, the baseline that speeds are compared to.
+VERSIONED_PACKAGES = ("embedsent", "jax", "jaxlib", "numpy", "gensim")
+
+
+def cpu_model() -> str:
+    """Return the processor's model name, such as "AMD EPYC 7B13".
+
+    On Linux it is the first "model name" line of /proc/cpuinfo. Elsewhere,
+    or where that line is missing, it is ``platform.processor()``, then
+    ``platform.machine()``.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                name, _, value = line.partition(":")
+                if name.strip() == "model name" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def package_versions() -> dict[str, str | None]:
+    """Return the installed version of each of ``VERSIONED_PACKAGES``.
+
+    A package that is not installed maps to None. Nothing is imported.
+    """
+    versions: dict[str, str | None] = {}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def exit_script(code: int) -> NoReturn:
+    """End a benchmark script with exit status ``code``.
+
+    After an interrupt (status 130) the interpreter's shutdown is skipped, as
+    ``embedsent.console`` does for the ``embedsent`` command, because that
+    shutdown can crash after a Ctrl-C that stopped an XLA compile.
+    """
+    from embedsent.console import INTERRUPTED_STATUS
+
+    if code == INTERRUPTED_STATUS:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, RuntimeError):
+                pass  # A closed pipe or stream has nothing left to write.
+        os._exit(code)
+    sys.exit(code)
 
 
 def _run_child(spec_json: str) -> int:

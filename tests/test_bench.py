@@ -505,6 +505,34 @@ def test_config_needs_data_or_tokens():
         BenchConfig(data=None)
 
 
+def test_cli_bounds_gensim_workers(tokens_file, capsys):
+    argv = ["--no-progress", "bench", "sgns", "--tokens", str(tokens_file)]
+    assert main([*argv, *ONE_TRIAL, "--gensim-workers", "100000"]) == 2
+    err = capsys.readouterr().err
+    assert "(--gensim-workers) 100000 exceeds 1024" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_machine_names_cpu_model_and_versions():
+    machine = bench.machine_description()
+    assert machine["cpu_model"] == bench.cpu_model()
+    assert machine["cpu_model"]
+    # The keys of earlier reports stay.
+    assert {"platform", "processor", "cpu_count", "python", "jax"} <= set(machine)
+    versions = machine["versions"]
+    assert list(versions) == ["embedsent", "jax", "jaxlib", "numpy", "gensim"]
+    assert versions["gensim"] == importlib.metadata.version("gensim")
+
+
+def test_cpu_model_falls_back_without_cpuinfo(monkeypatch):
+    def missing(*args, **kwargs):
+        raise FileNotFoundError("/proc/cpuinfo")
+
+    monkeypatch.setattr("builtins.open", missing)
+    monkeypatch.setattr(bench.platform, "processor", lambda: "")
+    assert bench.cpu_model() == bench.platform.machine()
+
+
 def _write_gzip(path, data: bytes):
     path.write_bytes(gzip.compress(data))
     return path

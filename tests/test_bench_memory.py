@@ -20,6 +20,9 @@ def test_memory_benchmark_reports_each_mode(bench, tmp_path, capsys):
     assert bench.main(["--data", "default", "--modes", *modes, "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     results = report["results"]
+    assert report["machine"]["cpus"] == report["machine"]["cpu_count"]
+    assert report["machine"]["cpu_model"]
+    assert set(report["machine"]["versions"]) >= {"embedsent", "gensim", "jax"}
     assert [row["mode"] for row in results] == modes
     # Same texts and settings, so both trainers keep the same words.
     assert len({row["vocabulary"] for row in results}) == 1
@@ -35,6 +38,12 @@ def test_memory_benchmark_reports_each_mode(bench, tmp_path, capsys):
     ("argv", "message"),
     [
         (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (["--epochs", "100000000000"], "--epochs must be at most 10000"),
+        (["--gensim-workers", "100000"], "--gensim-workers must be at most 1024"),
+        (
+            ["--modes", "gensim-stream", "gensim-stream"],
+            "--modes lists gensim-stream more than once",
+        ),
         (["--gensim-workers", "0"], "--gensim-workers must be at least 1, got 0"),
         (["--data", "no/such/folder"], "--data no/such/folder does not exist"),
         (["--data", "default", "--json", "no/such/out.json"], "does not exist"),
@@ -128,3 +137,13 @@ def test_memory_benchmark_loads_table_text_column(bench, tmp_path):
     )
     assert bench.check_data(str(table)) is None
     assert bench._load_texts(str(table)) == ["a good film", "bad, dull"]
+
+
+def test_memory_interrupt_prints_one_line(bench, monkeypatch, capsys):
+    def interrupted(parser, args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench, "run", interrupted)
+    assert bench.main(["--data", "default"]) == 130
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("bench_pretrain_memory: interrupted; nothing was written")

@@ -18,7 +18,10 @@ def test_seed_benchmark_scores_every_seed(bench, tmp_path, capsys):
     argv += ["--draws", "2", "--gensim-workers", "1"]
     argv += ["--cache-dir", str(tmp_path / "cache"), "--json", str(out)]
     assert bench.main(argv) == 0
-    runs = json.loads(out.read_text(encoding="utf-8"))["runs"]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    runs = report["runs"]
+    assert report["machine"]["cpu_model"]
+    assert set(report["machine"]["versions"]) >= {"embedsent", "gensim", "jax"}
     assert len(runs) == 2 * 2 * 2
     assert {(r["trainer"], r["seed"]) for r in runs} == {
         (trainer, seed) for trainer in ("jax", "gensim") for seed in (0, 1)
@@ -48,7 +51,12 @@ def test_welch_interval_matches_scipy(bench):
         (["--seeds", "1", "1"], "pass at least 2 distinct seeds"),
         (["--seeds", "0", "-1"], "--seeds must be >= 0"),
         (["--sizes", "1"], "--sizes must be >= 2"),
-        (["--draws", "0"], "--draws must be >= 1"),
+        (["--draws", "0"], "--draws must be from 1 to 1000"),
+        (["--seeds", "0", "4294967296"], "SGNSConfig.seed takes 0 to 4294967295"),
+        (["--sizes", "4", "5"], "--sizes 5 is odd"),
+        (["--gensim-workers", "100000"], "--gensim-workers must be <= 1024"),
+        (["--json", "no/such/out.json"], "folder no/such does not exist"),
+        (["--json", "."], "names a folder, not a file"),
         (["--gensim-workers", "0"], "--gensim-workers must be >= 1"),
         (["--data", "/nonexistent/acl"], "--data /nonexistent/acl: not found"),
         (["--data", "default", "--sizes", "64"], "exceeds the 8 balanced"),
@@ -60,3 +68,21 @@ def test_seed_benchmark_rejects_bad_options(bench, tmp_path, capsys, argv, messa
         argv += ["--data", "default"]
     assert bench.main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_data_folder_without_aclimdb_rejected(bench, tmp_path, capsys):
+    argv = ["--data", str(tmp_path), "--cache-dir", str(tmp_path / "cache")]
+    assert bench.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--data {tmp_path} is a folder without train/ and test/" in err
+    assert "Traceback" not in err
+
+
+def test_interrupt_prints_one_line(bench, monkeypatch, capsys):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench, "run", interrupted)
+    assert bench.main(["--data", "default"]) == 130
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("bench_seeds: interrupted; a rerun reuses the vectors")
