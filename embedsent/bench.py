@@ -1210,15 +1210,10 @@ def exit_script(code: int) -> NoReturn:
     ``embedsent.console`` does for the ``embedsent`` command, because that
     shutdown can crash after a Ctrl-C that stopped an XLA compile.
     """
-    from embedsent.console import INTERRUPTED_STATUS
+    from embedsent.console import INTERRUPTED_STATUS, exit_at_once
 
     if code == INTERRUPTED_STATUS:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError, RuntimeError):
-                pass  # A closed pipe or stream has nothing left to write.
-        os._exit(code)
+        exit_at_once(code)
     sys.exit(code)
 
 

@@ -35,7 +35,7 @@ import sys
 import threading
 from typing import NoReturn
 
-__all__ = ["INTERRUPTED_STATUS", "entry"]
+__all__ = ["INTERRUPTED_STATUS", "entry", "exit_at_once"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def entry() -> NoReturn:
         _command_finished = True
         sys.unraisablehook = previous_hook
     if code == INTERRUPTED_STATUS:
-        _exit_at_once(code)
+        exit_at_once(code)
     sys.exit(code)
 
 
@@ -114,7 +114,7 @@ def _handle_interrupt(signum, frame) -> None:
         _report_interrupt(
             "embedsent: interrupted while exiting, after the command finished"
         )
-        _exit_at_once(INTERRUPTED_STATUS)
+        exit_at_once(INTERRUPTED_STATUS)
     try:
         _close_progress_bars()
     finally:
@@ -169,7 +169,7 @@ def _report_interrupt(message: str) -> None:
         pass
 
 
-def _exit_at_once(code: int) -> NoReturn:
+def exit_at_once(code: int) -> NoReturn:
     """Flush standard output and error, then end the process without shutdown."""
     for stream in (sys.stdout, sys.stderr):
         try:
