@@ -174,6 +174,7 @@ def _read_text_column(path: str | Path, args) -> list[str]:
         encoding=args.encoding,
         errors=args.encoding_errors,
         text_flag="--text-column",
+        empty_texts=True,
     )
     return list(texts)
 
@@ -316,6 +317,7 @@ def load_table_input(
     errors: str,
     text_flag: str | None,
     label_flag: str | None = None,
+    empty_texts: bool = False,
 ) -> LabeledTexts | tuple[str, ...]:
     """Load a CSV, TSV or JSON Lines file with ``embedsent.datasets.load_table``.
 
@@ -342,6 +344,7 @@ def load_table_input(
             path,
             text_column=text_column,
             label_column=label_column,
+            empty_texts=empty_texts,
             encoding=encoding,
             errors=errors,
         )

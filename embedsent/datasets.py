@@ -995,7 +995,13 @@ def _resolve_format(path: Path, format: str) -> str:
 
 
 def _check_cell(
-    value: Any, column: str, where: str, path: Path, *, is_text: bool
+    value: Any,
+    column: str,
+    where: str,
+    path: Path,
+    *,
+    is_text: bool,
+    empty_text: bool = False,
 ) -> None:
     fix = "Fill it in or remove the record"
     if value is None:
@@ -1007,7 +1013,7 @@ def _check_cell(
             f"{where} of {path}: column {column!r} must be a string, got "
             f"{type(value).__name__} {value!r:.60}"
         )
-    if isinstance(value, str) and not value.strip():
+    if isinstance(value, str) and not value.strip() and not (is_text and empty_text):
         raise ValueError(f"{where} of {path}: empty value in column {column!r}. {fix}")
     if not isinstance(value, Hashable):
         raise TypeError(
@@ -1060,6 +1066,7 @@ def _read_delimited(
     table_format: str,
     text_column: str,
     label_column: str | None,
+    empty_texts: bool = False,
 ) -> tuple[list[str], list[Hashable]]:
     texts: list[str] = []
     labels: list[Hashable] = []
@@ -1117,7 +1124,9 @@ def _read_delimited(
                     )
                 row = dict(zip(header, fields, strict=False))
                 text = row.get(text_column)
-                _check_cell(text, text_column, where, path, is_text=True)
+                _check_cell(
+                    text, text_column, where, path, is_text=True, empty_text=empty_texts
+                )
                 texts.append(text)
                 if label_column is not None:
                     label = row.get(label_column)
@@ -1205,6 +1214,7 @@ def _read_jsonl(
     text_column: str,
     label_column: str | None,
     errors: str = "strict",
+    empty_texts: bool = False,
 ) -> tuple[list[str], list[Hashable]]:
     texts: list[str] = []
     labels: list[Hashable] = []
@@ -1260,7 +1270,9 @@ def _read_jsonl(
                     location=f"line {line_number}",
                 )
         text = surrogates.replace(record[text_column], errors, line_number)
-        _check_cell(text, text_column, where, path, is_text=True)
+        _check_cell(
+            text, text_column, where, path, is_text=True, empty_text=empty_texts
+        )
         texts.append(text)
         if label_column is not None:
             label = surrogates.replace(record[label_column], errors, line_number)
@@ -1521,6 +1533,7 @@ def load_table(
     format: str = "auto",
     encoding: str = "utf-8",
     errors: str = "strict",
+    empty_texts: bool = False,
 ) -> LabeledTexts | tuple[str, ...]:
     """Load texts, and optionally labels, from a CSV, TSV or JSON Lines file.
 
@@ -1538,8 +1551,8 @@ def load_table(
             and ``"1"``), no integer together with a decimal of the same
             number (``1`` and ``1.0``), and no NaN or infinite number.
             Distinct labels that read as the same number, or differ only by
-            leading or trailing whitespace, are kept as they are and logged
-            as a warning.
+            case or by leading or trailing whitespace, are kept as they are
+            and logged as a warning.
         format: ``"csv"``, ``"tsv"``, ``"jsonl"``, or ``"auto"`` to choose
             by suffix (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.json``).
         encoding: Text encoding of the file.
@@ -1549,6 +1562,9 @@ def load_table(
             ``"strict"`` raises LoneSurrogateError, ``"ignore"`` removes them
             from texts and labels, and any other handler replaces them with
             U+FFFD, with one warning that counts them.
+        empty_texts: Accept an empty or blank text, for callers that score
+            every row, such as ``embedsent predict``. A missing text is still
+            an error.
 
     Returns:
         A ``LabeledTexts``, or a tuple of texts when ``label_column`` is None.
@@ -1592,10 +1608,12 @@ def load_table(
     started = time.perf_counter()
     content = _read_text(source, encoding, errors, _ENCODING_HINT)
     if resolved == "jsonl":
-        texts, labels = _read_jsonl(content, source, text_column, label_column, errors)
+        texts, labels = _read_jsonl(
+            content, source, text_column, label_column, errors, empty_texts
+        )
     else:
         texts, labels = _read_delimited(
-            content, source, resolved, text_column, label_column
+            content, source, resolved, text_column, label_column, empty_texts
         )
     if not texts:
         raise ValueError(f"{source} contains no rows")
@@ -1737,34 +1755,35 @@ def _describe_clashes(clashes: list[list[Hashable]]) -> str:
 def _warn_whitespace_label_clashes(
     labels: Sequence[Hashable], column: str, source: Path
 ) -> None:
-    """Log a warning when distinct string labels differ only by outer whitespace.
+    """Log a warning when distinct string labels differ only by case or outer
+    whitespace.
 
-    ``"pos"`` and ``"pos "`` would silently become two classes. A CSV file
-    written with a space after each comma gives such labels. Labels that
-    differ in case are left alone, because case can tell classes apart, as in
-    ``"US"`` and ``"us"``. Labels that read as numbers are left to
+    ``"pos"``, ``"pos "`` and ``"Pos"`` would silently become three classes.
+    A CSV file written with a space after each comma gives such labels, and
+    so does a hand-typed file. Case can tell classes apart, as in ``"US"``
+    and ``"us"``, so the labels are kept as they are and only a warning is
+    logged. Labels that read as numbers are left to
     ``_warn_numeric_label_clashes``, which already reports ``"1"`` and
-    ``" 1"``. The labels are kept as they are.
+    ``" 1"``.
     """
-    by_stripped: dict[str, list[str]] = {}
+    by_key: dict[str, list[str]] = {}
     for label in dict.fromkeys(labels):
         if isinstance(label, str) and _label_number(label) is None:
-            by_stripped.setdefault(label.strip(), []).append(label)
-    clashes = [group for group in by_stripped.values() if len(group) > 1]
+            by_key.setdefault(label.strip().casefold(), []).append(label)
+    clashes = [group for group in by_key.values() if len(group) > 1]
     if not clashes:
         return
     clash_text = _describe_clashes(clashes)
     first = clashes[0]
-    spaced = next(label for label in first if label != label.strip())
     logger.warning(
-        "labels %s in column %r of %s differ only by leading or trailing "
-        "whitespace but are different classes; write each class's label one "
-        "way in the file, for example replace every %r with %r",
+        "labels %s in column %r of %s differ only by case or by leading or "
+        "trailing whitespace but are different classes; write each class's "
+        "label one way in the file, for example replace every %r with %r",
         clash_text,
         column,
         source,
-        spaced,
-        spaced.strip(),
+        first[1],
+        first[0].strip(),
     )
 
 

@@ -954,3 +954,22 @@ def test_bench_transfer_size_zero_means_all(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["bench", "transfer", "--sizes", "-1"])
     assert "0 and 'all' use every training text" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("texts.csv", 'text,label\n"",pos\ngood film,neg\n'),
+        ("texts.jsonl", '{"text": " "}\n{"text": "good film"}\n'),
+    ],
+)
+def test_predict_table_scores_empty_text(tmp_path, capsys, name, content):
+    model = _train_small_model(tmp_path)
+    table = tmp_path / name
+    table.write_text(content, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), str(table)]) == 0
+    empty, known = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert empty["known_tokens"] == 0
+    assert empty["probabilities"] == pytest.approx({"neg": 1 / 3, "pos": 2 / 3})
+    assert known["known_tokens"] == 2
