@@ -70,7 +70,10 @@ def plot_curves(
     axes.set_ylabel("test accuracy (%)")
     axes.set_title(title)
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(loc="lower right", fontsize="small")
+    # A plot of methods that all lack a row here, such as the feature plot
+    # of a run without frozen-vector methods, has no line to name.
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend(loc="lower right", fontsize="small")
     figure.tight_layout()
     figure.savefig(path)
     logger.info("wrote %s", path)

@@ -31,6 +31,7 @@ import logging
 import math
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -708,9 +709,10 @@ def serve(
 ) -> None:
     """Load a saved model and serve prediction requests until interrupted.
 
-    Blocks until Ctrl-C (``KeyboardInterrupt``), which closes the listening
-    socket and returns. Requests still running at that moment are cut off
-    when the process exits, because handler threads are daemon threads.
+    Blocks until Ctrl-C (``KeyboardInterrupt``) or, when called from the main
+    thread, SIGTERM, either of which closes the listening socket and returns.
+    Requests still running at that moment are cut off when the process
+    exits, because handler threads are daemon threads.
 
     Args:
         model_path: Model file written by ``TransferClassifier.save``.
@@ -747,12 +749,29 @@ def serve(
             host,
             bound_port,
         )
+    # SIGTERM, what kill and service managers send, stops the server as
+    # Ctrl-C does. Only the main thread may set a signal handler.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         if on_start is not None:
             on_start(server)
         server.serve_forever()
     except KeyboardInterrupt:
         logger.info("interrupted, stopping the server on %s", url)
+    except _Terminated:
+        logger.info("SIGTERM received, stopping the server on %s", url)
     finally:
         server.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     logger.info("server on %s stopped", url)
+
+
+class _Terminated(Exception):
+    """SIGTERM asked the server to stop."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated

@@ -317,7 +317,9 @@ def load_bundle(
         raise FileNotFoundError(f"{kind} file {path} does not exist")
     expected = bundle_kind(expected_format) if expected_format else None
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        # np.load leaves a file it opened itself open when the zip is damaged,
+        # so the file is opened here and always closed.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         found = identify_file(path)

@@ -691,7 +691,9 @@ def test_other_toy_splits_rerun_toy_experiment(tiny_run, tmp_path, monkeypatch, 
     out = capsys.readouterr().out
     assert "shipped corpus: 3 random splits into 8 training and 200 test" in out
     assert "  transfer" in out
-    assert "the shipped split: 82.5; 2-review test sets at 100%: 57%" in out
+    assert "the shipped split: 82.5; splits whose first 2 test reviews are all " in out
+    assert "right: 57%" in out
+    assert "Pretraining reads the unlabeled reviews only" in out
     assert "a coin flip scores 100% on 2 test reviews with probability 25%" in out
 
 
@@ -963,3 +965,19 @@ def test_damaged_vector_cache_says_delete(tmp_path, monkeypatch):
     message = str(raised.value)
     assert f"{cache} is damaged or truncated" in message
     assert "delete it, and the next run trains the vectors again" in message
+
+
+def test_plot_without_series_rows_warns_nothing(tmp_path):
+    import warnings
+
+    from embedsent.curve_output import plot_curves
+
+    runs = [
+        {"method": "scratch", "feature": "mean", "n": 4, "draw": d, "accuracy": a}
+        for d, a in enumerate([0.5, 0.75])
+    ]
+    path = tmp_path / "features.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_curves(runs, path, [("transfer", "sif")], "features")
+    assert path.stat().st_size > 0

@@ -664,3 +664,32 @@ def test_cli_serve_unknown_host_advice(model_path, monkeypatch, capsys):
     assert "cannot listen on not.a.host.invalid:8000" in error
     assert "could not be resolved" in error
     assert "pick another port" not in error
+
+
+def test_cli_serve_stops_cleanly_on_sigterm(model_path, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "embedsent.cli", "--no-compile-cache"]
+    command += ["serve", "--model", str(model_path), "--port", "0"]
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(command, stderr=stderr)
+        try:
+            for _ in range(600):
+                if "press Ctrl-C to stop" in log.read_text(encoding="utf-8"):
+                    break
+                if process.poll() is not None:
+                    break
+                threading.Event().wait(0.1)
+            os.kill(process.pid, signal.SIGTERM)
+            code = process.wait(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    text = log.read_text(encoding="utf-8")
+    assert code == 0
+    assert "embedsent serve: stopped" in text
+    assert "Traceback" not in text
