@@ -301,6 +301,9 @@ class _FeatureProvider:
         self._fixed: dict[tuple[str, str], np.ndarray] = {}
         self._per_split: dict[tuple[str, str], tuple[int, np.ndarray]] = {}
         self._counts: dict[str, object] = {}
+        # Texts with no known token are the same for every feature of a
+        # source, so the warning about them is logged once per source.
+        self._warned: set[str] = set()
 
     def features(self, source: str, feature: str, split_index: int, split: Split):
         key = (source, feature)
@@ -308,15 +311,20 @@ class _FeatureProvider:
             return self._fixed[key]
         if key in self.encoders or feature == "mean":
             encoder = self.encoders.get(key) or SentenceEncoder(self.vectors[source])
-            self._fixed[key] = encoder.transform(self.tokens)
+            self._fixed[key] = self._transform(encoder, source)
             return self._fixed[key]
         cached = self._per_split.get(key)
         if cached is None or cached[0] != split_index:
             encoder = SentenceEncoder(self.vectors[source], feature)
             encoder.fit([self.tokens[i] for i in split.train])
-            cached = (split_index, encoder.transform(self.tokens))
+            cached = (split_index, self._transform(encoder, source))
             self._per_split[key] = cached
         return cached[1]
+
+    def _transform(self, encoder: SentenceEncoder, source: str) -> np.ndarray:
+        warn = source not in self._warned
+        self._warned.add(source)
+        return encoder.transform(self.tokens, warn_empty=warn)
 
     def counts(self, source: str):
         if source not in self._counts:

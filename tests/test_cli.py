@@ -973,3 +973,23 @@ def test_predict_table_scores_empty_text(tmp_path, capsys, name, content):
     assert empty["known_tokens"] == 0
     assert empty["probabilities"] == pytest.approx({"neg": 1 / 3, "pos": 2 / 3})
     assert known["known_tokens"] == 2
+
+
+def test_select_and_diagnose_warn_once_about_unknown_texts(tmp_path, caplog):
+    model = _train_small_model(tmp_path)
+    vectors = tmp_path / "vectors.txt"
+    labeled = tmp_path / "six.csv"
+    rows = ["good film,pos", "good,pos", "good good,pos"]
+    rows += ["bad film,neg", "bad,neg", "qwerty,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    message = "1 of 6 texts have no in-vocabulary token and get zero vectors"
+    argv = ["--no-progress", "select", "--data", str(labeled)]
+    argv += ["--vectors", str(vectors), "--fine-tune", "frozen", "--repeats", "2"]
+    with caplog.at_level(logging.WARNING):
+        assert main(argv) == 0
+    assert caplog.text.count(message) == 1
+    caplog.clear()
+    argv = ["--no-progress", "diagnose", "--model", str(model)]
+    with caplog.at_level(logging.WARNING):
+        assert main([*argv, "--data", str(labeled)]) == 0
+    assert caplog.text.count(message) == 1
