@@ -507,6 +507,16 @@ def label_accuracy(predicted: list, labels: list, classes: list, name: str) -> f
         ValueError: A label is not one of ``classes``; ``name`` is the
             argument the labels came from.
     """
+    check_known_labels(labels, classes, name)
+    correct = sum(bool(p == t) for p, t in zip(predicted, labels, strict=True))
+    return correct / len(labels)
+
+
+def check_known_labels(labels: list, classes: list, name: str) -> None:
+    """Raise ValueError naming the first of ``labels`` that is not in ``classes``.
+
+    ``name`` is the argument or flag the labels came from.
+    """
     unknown = [label for label in labels if label not in classes]
     if unknown:
         message = (
@@ -538,8 +548,6 @@ def label_accuracy(predicted: list, labels: list, classes: list, name: str) -> f
                 )
                 break
         raise ValueError(message)
-    correct = sum(bool(p == t) for p, t in zip(predicted, labels, strict=True))
-    return correct / len(labels)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 
 from embedsent.baseline import TfidfLogisticRegression
 from embedsent.calibration import Calibration, expected_calibration_error
-from embedsent.classifier import MLPClassifier
+from embedsent.classifier import MLPClassifier, check_known_labels
 from embedsent.crossval import (
     DEFAULT_FOLDS,
     DEFAULT_REPEATS,
@@ -334,6 +334,8 @@ def diagnose(
         raise ValueError(
             f"got {len(texts)} texts and {len(labels)} labels; pass one label per text"
         )
+    # The model is scored on these labels last, after the cross-validation.
+    check_known_labels(labels, model.classes_, "labels")
     plan = cross_validation_plan(labels, folds=folds, repeats=repeats, seed=seed)
     hold_out_warning = describe_unbalanced_hold_out(plan, labels)
     if hold_out_warning is not None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from embedsent.calibration import plot_reliability
 from embedsent.candidates import SelectionGrid, build_candidates
+from embedsent.classifier import check_known_labels
 from embedsent.cli_input import (
     check_sample_size,
     describe_id_like_texts,
@@ -515,6 +516,8 @@ def run_diagnose(args: argparse.Namespace) -> int:
     seed = getattr(args, "seed", 0)
     model = TransferClassifier.load(args.model)
     labeled = load_labeled(args, seed=seed)
+    # Checked before the cross-validation, which would run first otherwise.
+    check_known_labels(list(labeled.labels), model.classes_, f"--data {args.data}")
     report = diagnose(
         model,
         labeled.texts,

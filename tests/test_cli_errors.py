@@ -567,6 +567,6 @@ def test_numeric_classes_explain_text_labels(files, capsys):
     capsys.readouterr()
     assert main(["diagnose", "--model", model, "--data", str(table)]) == 2
     err = capsys.readouterr().err
-    assert "labels contains '1', which is not one of the classes [0, 1]" in err
+    assert f"--data {table} contains '1', which is not one of the classes [0, 1]" in err
     assert "the text '1', but the model's class is the number 1" in err
     assert "give the labels as JSON numbers in a .jsonl file" in err

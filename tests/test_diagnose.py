@@ -386,3 +386,13 @@ def test_diagnose_unbalanced_classes_warn_held_out(model, corpus, caplog):
 
 def test_kfold_diagnosis_holds_out_every_text(report, corpus):
     assert report.held_out_per_repeat == len(corpus.train.texts)
+
+
+def test_unknown_label_rejected_before_fitting(model, corpus, monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("diagnose fitted a head before checking the labels")
+
+    monkeypatch.setattr(MLPClassifier, "fit", fail)
+    labels = ["maybe"] + list(corpus.train.labels[1:])
+    with pytest.raises(ValueError, match="labels contains 'maybe', which is not"):
+        diagnose(model, corpus.train.texts, labels, repeats=1)
