@@ -386,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pretrain.add_argument("--out", required=True, help="output vectors file")
     pretrain.add_argument(
+        "--max-texts",
+        type=bounded(int, 1),
+        default=None,
+        help="pretrain on at most this many of the texts, drawn at random with "
+        "--seed, for a quick first run (default: all)",
+    )
+    pretrain.add_argument(
         "--binary", action="store_true", help="write word2vec binary instead of text"
     )
     pretrain.add_argument(

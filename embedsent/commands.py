@@ -202,6 +202,12 @@ def run_pretrain(args) -> int:
         base = SGNSModel.load(args.continue_from)
         _warn_ignored_with_continue_from(args, base, passed)
     texts = _load_unlabeled_texts(args.data, args)
+    if args.max_texts is not None and len(texts) > args.max_texts:
+        # Sorted, so the sample keeps the order of the file.
+        rng = np.random.default_rng(args.seed)
+        keep = np.sort(rng.choice(len(texts), size=args.max_texts, replace=False))
+        logger.info("pretraining on %d of %d texts", args.max_texts, len(texts))
+        texts = [texts[i] for i in keep]
     progress = not args.no_progress
     resumed_at = None
     if base is not None:

@@ -993,3 +993,15 @@ def test_select_and_diagnose_warn_once_about_unknown_texts(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         assert main([*argv, "--data", str(labeled)]) == 0
     assert caplog.text.count(message) == 1
+
+
+def test_pretrain_max_texts_samples_reproducibly(tmp_path, caplog):
+    outputs = []
+    for name, extra in [("a", ["--max-texts", "20"]), ("b", ["--max-texts", "20"])]:
+        out = tmp_path / f"{name}.txt"
+        argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(out)]
+        with caplog.at_level(logging.INFO, logger="embedsent.commands"):
+            assert main([*argv, *TINY, *extra]) == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert "pretraining on 20 of 70 texts" in caplog.text
