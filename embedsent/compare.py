@@ -255,6 +255,8 @@ def _vector_quality(
                 quality[name][dataset] = float("nan")
             else:
                 quality[name][dataset] = result.spearman
+                # A correlation over a handful of pairs means little.
+                quality[name][f"{dataset}_pairs"] = result.n_pairs
     return quality
 
 
@@ -461,12 +463,18 @@ def _score(
 
 
 def format_similarity(similarity: dict[str, dict[str, float]]) -> str:
-    """Return WordSim353 and SimLex-999 Spearman per vector source as text."""
-    lines = [f"{'vectors':<18} {'WordSim353':>10} {'SimLex-999':>10}"]
+    """Return WordSim353 and SimLex-999 Spearman per vector source as text,
+    with the number of word pairs each was measured on."""
+    lines = [f"{'vectors':<18} {'WordSim353 (pairs)':>20} {'SimLex-999 (pairs)':>20}"]
     for name, quality in similarity.items():
-        lines.append(
-            f"{name:<18} {quality['wordsim353']:>10.3f} {quality['simlex999']:>10.3f}"
-        )
+        cells = []
+        for dataset in ("wordsim353", "simlex999"):
+            cell = f"{quality[dataset]:.3f}"
+            pairs = quality.get(f"{dataset}_pairs")
+            if pairs is not None:
+                cell += f" ({pairs})"
+            cells.append(f"{cell:>20}")
+        lines.append(f"{name:<18} " + " ".join(cells))
     return "\n".join(lines)
 
 

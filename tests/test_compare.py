@@ -268,3 +268,16 @@ def test_table_shows_no_spread_for_one_run():
     assert lines[2].split() == ["0", "84.5", "(1)"]
     assert lines[3].split()[:3] == ["4", "50.0", "+/-"]
     assert len(lines[2]) == len(lines[3])
+
+
+def test_similarity_table_shows_pair_counts():
+    from embedsent.compare import format_similarity
+
+    words = ["love", "sex", "tiger", "cat"]
+    vectors = WordVectors(words, np.random.default_rng(0).normal(size=(4, 3)))
+    quality = embedsent.compare._vector_quality({"transfer": vectors})
+    pairs = quality["transfer"]["wordsim353_pairs"]
+    assert pairs >= 2
+    row = format_similarity(quality).splitlines()[1]
+    assert f"{quality['transfer']['wordsim353']:.3f} ({pairs})" in row
+    assert "nan" in row
