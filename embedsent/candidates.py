@@ -160,7 +160,9 @@ def build_candidates(
         ):
             logger.warning(
                 "vectors %r carry no word counts (or only zeros), which SIF "
-                "needs; skipping their sif candidates",
+                "needs; skipping their sif candidates. word2vec and GloVe files "
+                "store no counts (CLI: --pretrain or --gensim train vectors "
+                "that have them)",
                 source,
             )
             features.remove("sif")
