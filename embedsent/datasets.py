@@ -1109,7 +1109,11 @@ def _read_delimited(
                 if fields is None:
                     break
                 if not fields:
-                    continue
+                    # In a table of one column, a blank line is the only way
+                    # to write an empty cell without quotes.
+                    if not (empty_texts and len(header) == 1):
+                        continue
+                    fields = [""]
                 row_number += 1
                 where = f"row {row_number} (line {record_start})"
                 if len(fields) > len(header):

@@ -1005,3 +1005,14 @@ def test_pretrain_max_texts_samples_reproducibly(tmp_path, caplog):
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     assert "pretraining on 20 of 70 texts" in caplog.text
+
+
+def test_predict_one_column_table_keeps_blank_rows(tmp_path, capsys):
+    model = _train_small_model(tmp_path)
+    table = tmp_path / "texts.csv"
+    table.write_text("text\ngood film\n\nbad\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), str(table)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in records] == ["good film", "", "bad"]
+    assert records[1]["known_tokens"] == 0
