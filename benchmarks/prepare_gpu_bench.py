@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import gzip
 import importlib.metadata
 import json
 import os
@@ -41,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from embedsent.console import INTERRUPTED_STATUS
 
 # Pinned to the versions installed here, so both machines run the same code.
 PINNED = ("gensim", "nltk")
@@ -62,7 +63,6 @@ WHEELS_NAME = "wheels"
 MANIFEST_NAME = "manifest.json"
 # Lines of pip's output repeated when pip download fails.
 PIP_TAIL_LINES = 15
-INTERRUPTED_STATUS = 130
 PROGRAM = "prepare_gpu_bench.py"
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -163,33 +163,12 @@ def _tokenise(parser: argparse.ArgumentParser, data: str) -> list[list[str]]:
 
     Exits with a parser error when ``data`` does not have the aclImdb layout.
     """
-    from embedsent.bench import BenchConfig
-    from embedsent.datasets import load_aclimdb
-    from embedsent.text import tokenize_corpus
+    from embedsent.bench import BenchConfig, read_bench_tokens
 
-    config = BenchConfig(data=data)
     try:
-        corpus = load_aclimdb(
-            config.data,
-            max_per_class=0,
-            max_unlabeled=config.max_docs,
-            seed=config.seed,
-        )
+        return read_bench_tokens(BenchConfig(data=data))
     except (ValueError, FileNotFoundError) as error:
-        # load_aclimdb raises these for a folder or archive without the
-        # aclImdb layout, or with a review that is not UTF-8.
         parser.error(f"--data {data}: {error}")
-    return tokenize_corpus(corpus.unlabeled)
-
-
-def _write_tokens(path: Path, tokens: list[list[str]]) -> None:
-    """Write ``tokens`` in the format of ``embedsent.bench.write_token_file``."""
-    from embedsent.storage import write_atomic
-
-    text = "".join(" ".join(document) + "\n" for document in tokens)
-    # mtime=0 keeps the file's bytes the same from run to run.
-    data = gzip.compress(text.encode("utf-8"), mtime=0)
-    write_atomic(path, lambda stream: stream.write(data))
 
 
 def _pip_download_command(folder: Path, python_version: str) -> list[str]:
@@ -353,7 +332,9 @@ def _prepare(args: argparse.Namespace, out_dir: Path, tokens: list) -> int:
                 "platforms": list(PLATFORMS),
                 "files": names,
             }
-        _write_tokens(staging / TOKENS_NAME, tokens)
+        from embedsent.bench import write_tokens
+
+        write_tokens(staging / TOKENS_NAME, tokens)
         manifest = _manifest(args.data, tokens, wheels)
         (staging / MANIFEST_NAME).write_text(
             json.dumps(manifest, indent=2) + "\n", encoding="utf-8"

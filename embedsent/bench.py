@@ -345,25 +345,42 @@ def _tokens_file(config: BenchConfig, folder: Path) -> Path:
 def write_token_file(config: BenchConfig, path: str | os.PathLike) -> list[list[str]]:
     """Tokenise the unlabeled reviews of ``config.data`` into a token file.
 
-    The file has one review per line with its tokens separated by spaces,
-    and is gzip-compressed when ``path`` ends in ``.gz``. It is written
-    atomically. Returns the token lists.
+    The file is written by ``write_tokens``. Returns the token lists.
+    """
+    tokens = read_bench_tokens(config)
+    write_tokens(path, tokens)
+    return tokens
+
+
+def read_bench_tokens(config: BenchConfig) -> list[list[str]]:
+    """Read and tokenise the unlabeled reviews of ``config.data``.
+
+    Raises:
+        FileNotFoundError, ValueError: ``config.data`` does not have the
+            aclImdb layout, or a review is not UTF-8.
     """
     from embedsent.datasets import load_aclimdb
-    from embedsent.storage import write_atomic
     from embedsent.text import tokenize_corpus
 
     corpus = load_aclimdb(
         config.data, max_per_class=0, max_unlabeled=config.max_docs, seed=config.seed
     )
-    tokens = tokenize_corpus(corpus.unlabeled)
+    return tokenize_corpus(corpus.unlabeled)
+
+
+def write_tokens(path: str | os.PathLike, tokens: list[list[str]]) -> None:
+    """Write one text per line with its tokens separated by spaces, atomically.
+
+    The file is gzip-compressed when ``path`` ends in ``.gz``.
+    """
+    from embedsent.storage import write_atomic
+
     text = "".join(" ".join(document) + "\n" for document in tokens)
     data = text.encode("utf-8")
     if str(path).endswith(".gz"):
         # mtime=0 keeps the file's bytes the same from run to run.
         data = gzip.compress(data, mtime=0)
     write_atomic(path, lambda stream: stream.write(data))
-    return tokens
 
 
 def _check_min_count(documents: list[list[str]], config: BenchConfig) -> None:
