@@ -70,7 +70,7 @@ DEFAULT_WEIGHT_DECAYS = tuple(
     sorted({*SelectionGrid().weight_decays, ClassifierConfig().weight_decay})
 )
 MAX_SEED = 2**32 - 1
-# What every row of runs.jsonl holds.
+# The keys of every row of runs.jsonl.
 ROW_KEYS = ("n", "draw", "winner", "selected_accuracy", "default_accuracy")
 # The measure options that define a run; a rerun must repeat them.
 RUN_SETTINGS = ("seed", "folds", "repeats", "hidden_sizes", "weight_decays", "features")
@@ -166,16 +166,16 @@ def _done_runs(path: Path) -> tuple[dict[tuple[int, int], dict], list[str], bool
     The lines are those of the returned rows; the flag is True when the last
     line was cut off.
 
-    A last line that is not a whole JSON row is what a killed run leaves; it
+    A killed run can leave a last line that is not a whole JSON row. That line
     is skipped with a warning, so its draw runs again.
 
     Raises:
         UsageError: if a line before the last is damaged.
     """
     done: dict[tuple[int, int], dict] = {}
-    kept: list[str] = []
+    complete_lines: list[str] = []
     if not path.exists():
-        return done, kept, False
+        return done, complete_lines, False
     lines = path.read_text(encoding="utf-8").splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
@@ -197,14 +197,14 @@ def _done_runs(path: Path) -> tuple[dict[tuple[int, int], dict], list[str], bool
                     number,
                     error,
                 )
-                return done, kept, True
+                return done, complete_lines, True
             raise UsageError(
                 f"{path} line {number} is not a complete run row ({error}); "
                 "delete that line to run its draw again"
             ) from None
         done[row_key] = run
-        kept.append(line)
-    return done, kept, False
+        complete_lines.append(line)
+    return done, complete_lines, False
 
 
 def _run_settings(args: argparse.Namespace, prepared: dict) -> dict:
@@ -240,7 +240,7 @@ def _check_settings(out: Path, settings: dict, has_runs: bool) -> None:
     ]
     if differing:
         raise UsageError(
-            f"--out {out} holds runs with other settings ({'; '.join(differing)}); "
+            f"--out {out} contains runs with other settings ({'; '.join(differing)}); "
             "use another --out, or rerun with the settings of that run"
         )
 
@@ -279,9 +279,9 @@ def _check_sizes(sizes: list[int], train_labels: list) -> None:
     """Reject sizes that cannot be drawn as asked.
 
     ``balanced_sample`` returns every row for a size above the training set,
-    so such a size would be recorded while fewer texts were used; it is
-    rejected rather than renamed, so the size in the summary is the one asked
-    for and every draw at a size differs.
+    so such a size would be recorded while fewer texts were used. It is
+    rejected rather than renamed. The size in the summary is then the one
+    requested, and the draws at one size differ from each other.
     """
     counts = [train_labels.count(label) for label in sorted(set(train_labels))]
     largest = min(counts) * len(counts)
@@ -323,11 +323,11 @@ def measure(args: argparse.Namespace) -> None:
     default_config = ClassifierConfig(seed=args.seed)
     train = LabeledTexts([""] * len(train_labels), train_labels)
     runs_path = out / "runs.jsonl"
-    done, kept, cut_off = _done_runs(runs_path)
+    done, complete_lines, cut_off = _done_runs(runs_path)
     _check_settings(out, _run_settings(args, prepared), bool(done))
     if cut_off:
         # Drop the cut-off line, so the next row starts a line of its own.
-        write_text_atomic(runs_path, "".join(line + "\n" for line in kept))
+        write_text_atomic(runs_path, "".join(line + "\n" for line in complete_lines))
     for n in args.sizes:
         rng = np.random.default_rng([args.seed, n])
         for draw in range(args.draws):

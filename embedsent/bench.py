@@ -57,9 +57,9 @@ _SWEEP_SETTINGS = {"corpus": "repeat", "vocab": "max_vocab_size", "dim": "dim"}
 # Word-pair files of embedsent.evaluate.word_similarity that every trial scores.
 _SIMILARITY_DATASETS = ("wordsim353", "simlex999")
 
-# The most gensim worker threads a trial may start. Each worker is one thread,
-# so a typo such as 100000 would start that many. 1024 is a chosen limit above
-# the core counts of common servers.
+# The maximum number of gensim worker threads a trial may start. Each worker
+# is one thread, so a typo such as 100000 would start that many. 1024 is a
+# chosen limit above the core counts of common servers.
 # NOTE: a machine with more than 1024 cores cannot time gensim on all of them.
 MAX_GENSIM_WORKERS = 1024
 

@@ -234,12 +234,14 @@ class TransferClassifier:
     def prediction_records(self, texts: Sequence[str]) -> list[dict]:
         """Describe the prediction for each raw text as a JSON-ready dict.
 
-        Each dict contains ``label`` (the most probable class, the first of
-        tied ones as in ``predict``, with NumPy scalars as Python values),
-        ``probabilities`` (class to probability, keyed by ``json_key`` in
-        ``classes_`` order) and ``known_tokens``, the number of the text's
-        tokens that have a word vector. 0 known tokens means the
-        probabilities are ``class_prior_``.
+        Each dict contains three entries:
+
+        - ``label``: the most probable class, the first of tied ones as in
+          ``predict``, with NumPy scalars as Python values.
+        - ``probabilities``: class to probability, keyed by ``json_key`` in
+          ``classes_`` order.
+        - ``known_tokens``: the number of the text's tokens that have a word
+          vector. With 0, the probabilities are ``class_prior_``.
         """
         self._check_fitted("prediction_records")
         tokens = self.tokenize(texts)

@@ -519,7 +519,7 @@ def _parse_texts(document: Any, max_texts: int) -> list[str]:
 def _check_characters(text: str, name: str) -> None:
     """Reject a lone UTF-16 surrogate escape, such as \\ud800, which JSON allows.
 
-    It is no character, so the tokenizer would drop it without a sign, while
+    It is not a character, so the tokenizer would drop it without a sign, while
     embedsent predict rejects the same text read from a JSON Lines file.
     """
     try:
@@ -770,7 +770,7 @@ def serve(
 
 
 class _Terminated(Exception):
-    """SIGTERM asked the server to stop."""
+    """A SIGTERM request to stop the server."""
 
 
 def _raise_terminated(signum: int, frame: Any) -> None:

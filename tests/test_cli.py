@@ -975,7 +975,7 @@ def test_predict_table_scores_empty_text(tmp_path, capsys, name, content):
     assert known["known_tokens"] == 2
 
 
-def test_select_and_diagnose_warn_once_about_unknown_texts(tmp_path, caplog):
+def test_unknown_text_warning_logged_once(tmp_path, caplog):
     model = _train_small_model(tmp_path)
     vectors = tmp_path / "vectors.txt"
     labeled = tmp_path / "six.csv"
@@ -1007,7 +1007,7 @@ def test_pretrain_max_texts_samples_reproducibly(tmp_path, caplog):
     assert "pretraining on 20 of 70 texts" in caplog.text
 
 
-def test_predict_one_column_table_keeps_blank_rows(tmp_path, capsys):
+def test_predict_keeps_blank_single_column_rows(tmp_path, capsys):
     model = _train_small_model(tmp_path)
     table = tmp_path / "texts.csv"
     table.write_text("text\ngood film\n\nbad\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The README's Python example runs as written and scores as it says."""
+"""The README's Python example runs as written and reaches its stated score."""
 
 import contextlib
 import io

@@ -571,7 +571,7 @@ def test_make_server_reports_unknown_host(model, monkeypatch):
     assert "port" not in message.split("could not be resolved")[1]
 
 
-def test_number_too_long_to_read_is_bad_request():
+def test_overlong_json_number_is_bad_request():
     from embedsent.serve import _parse_json, _RequestError
 
     # Longer than Python's default limit of 4,300 digits per int.
