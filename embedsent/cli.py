@@ -687,9 +687,9 @@ def build_parser() -> argparse.ArgumentParser:
         'returns the status and classes; POST /predict takes {"texts": [...]} '
         "as JSON and returns one label and class probabilities per text. "
         "Warning: a --host other than a loopback address such as 127.0.0.1 "
-        "exposes the model to the network, without authentication. Once it "
-        "listens, Ctrl-C or SIGTERM (kill PID) is the normal way to stop the "
-        "server, so it exits with status 0.",
+        "exposes the model to the network, without authentication. Ctrl-C or "
+        "SIGTERM (kill PID) is the normal way to stop the server, so it exits "
+        "with status 0, also when SIGTERM arrives while the model loads.",
     )
     serve.add_argument("--model", required=True, help="model file from `train`")
     serve.add_argument(

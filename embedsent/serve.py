@@ -19,7 +19,15 @@ connection carries one request (HTTP/1.0), and each request runs in its own
 thread.
 
 Ctrl-C is the normal way to stop the server, so ``embedsent serve`` exits with
-status 0 after it, where the other commands exit with status 130.
+status 0 after it, where the other commands exit with status 130. SIGTERM is
+the normal way for kill and service managers to stop a service, so it also
+ends the command with status 0, whether it arrives while the server listens
+or while the model still loads. A Ctrl-C while the model loads is an
+interrupted command, with status 130.
+
+NOTE: a SIGTERM that arrives before :func:`serve` starts, while Python
+imports the command line and JAX (about four seconds on a CPU-only machine
+with Python 3.11), still ends the process by the signal, with status 143.
 """
 
 from __future__ import annotations
@@ -712,7 +720,9 @@ def serve(
     Blocks until Ctrl-C (``KeyboardInterrupt``) or, when called from the main
     thread, SIGTERM, either of which closes the listening socket and returns.
     Requests still running at that moment are cut off when the process
-    exits, because handler threads are daemon threads.
+    exits, because handler threads are daemon threads. A SIGTERM that
+    arrives while the model loads, before the server listens, logs a warning
+    and returns, while a Ctrl-C then raises ``KeyboardInterrupt``.
 
     Args:
         model_path: Model file written by ``TransferClassifier.save``.
@@ -728,10 +738,80 @@ def serve(
             of range.
         OSError: The address cannot be bound.
     """
-    model = TransferClassifier.load(model_path)
-    server = make_server(
-        model, host, port, max_body_bytes=max_body_bytes, max_texts=max_texts
-    )
+    # SIGTERM, what kill and service managers send, stops the server as
+    # Ctrl-C does. The handler is in place before the model loads, so a
+    # SIGTERM during start-up also ends this function normally instead of
+    # killing the process. Only the main thread may set a signal handler.
+    previous = None
+    try:
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _TerminationHandler())
+        _load_and_serve(
+            model_path,
+            host,
+            port,
+            max_body_bytes=max_body_bytes,
+            max_texts=max_texts,
+            on_start=on_start,
+        )
+    except _Terminated:
+        # Warning level, so the command line's default log level shows that
+        # the server stopped without ever serving.
+        logger.warning(
+            "SIGTERM received while starting the server for model %s, so it "
+            "stopped before it listened",
+            model_path,
+        )
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _load_and_serve(
+    model_path: str | os.PathLike,
+    host: str,
+    port: int,
+    *,
+    max_body_bytes: int,
+    max_texts: int,
+    on_start: Callable[[PredictionServer], None] | None,
+) -> None:
+    """Load the model, then listen and serve until Ctrl-C or SIGTERM.
+
+    Ctrl-C or SIGTERM before the server is bound propagates, as
+    ``KeyboardInterrupt`` or ``_Terminated``.
+    """
+    server = None
+    try:
+        model = TransferClassifier.load(model_path)
+        server = make_server(
+            model, host, port, max_body_bytes=max_body_bytes, max_texts=max_texts
+        )
+        _log_listening(server, model_path, host)
+        if on_start is not None:
+            on_start(server)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        if server is None:
+            raise
+        logger.info("interrupted, stopping the server on %s", _server_url(server))
+    except _Terminated:
+        if server is None:
+            raise
+        logger.info("SIGTERM received, stopping the server on %s", _server_url(server))
+    finally:
+        if server is not None:
+            server.server_close()
+    logger.info("server on %s stopped", _server_url(server))
+
+
+def _server_url(server: PredictionServer) -> str:
+    host, port = server.server_address[:2]
+    return _url(host, port)
+
+
+def _log_listening(server: PredictionServer, model_path: Any, host: str) -> None:
+    """Log the address that ``server`` listens on, with a warning off loopback."""
     bound_host, bound_port = server.server_address[:2]
     url = _url(bound_host, bound_port)
     logger.info(
@@ -749,29 +829,25 @@ def serve(
             host,
             bound_port,
         )
-    # SIGTERM, what kill and service managers send, stops the server as
-    # Ctrl-C does. Only the main thread may set a signal handler.
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        if on_start is not None:
-            on_start(server)
-        server.serve_forever()
-    except KeyboardInterrupt:
-        logger.info("interrupted, stopping the server on %s", url)
-    except _Terminated:
-        logger.info("SIGTERM received, stopping the server on %s", url)
-    finally:
-        server.server_close()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-    logger.info("server on %s stopped", url)
 
 
 class _Terminated(Exception):
     """A SIGTERM request to stop the server."""
 
 
-def _raise_terminated(signum: int, frame: Any) -> None:
-    raise _Terminated
+class _TerminationHandler:
+    """SIGTERM handler that raises :class:`_Terminated` for the first signal only.
+
+    A second SIGTERM that arrives while the server stops would otherwise raise
+    in the middle of the clean-up, so it is logged and ignored.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if self.received:
+            logger.debug("SIGTERM received again while the server stops; ignored")
+            return
+        self.received = True
+        raise _Terminated

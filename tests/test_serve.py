@@ -693,3 +693,54 @@ def test_cli_serve_stops_cleanly_on_sigterm(model_path, tmp_path):
     assert code == 0
     assert "embedsent serve: stopped" in text
     assert "Traceback" not in text
+
+
+def test_cli_serve_sigterm_before_listening(model_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    # The child replaces TransferClassifier.load with a slow load that writes a
+    # marker first. Once the marker arrives, serve() runs and the model is not
+    # loaded yet.
+    script = textwrap.dedent(
+        """
+        import sys
+        import time
+
+        from embedsent.console import entry
+        from embedsent.pipeline import TransferClassifier
+
+        def slow_load(path):
+            print("test: loading the model", file=sys.stderr, flush=True)
+            time.sleep(60)
+
+        TransferClassifier.load = slow_load
+        sys.argv = ["embedsent", "--no-compile-cache", "serve", "--model",
+                    sys.argv[1], "--port", "0"]
+        entry()
+        """
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(model_path)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        marker = process.stderr.readline()
+        assert marker == "test: loading the model\n"
+        os.kill(process.pid, signal.SIGTERM)
+        code = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = process.stderr.read()
+    process.stderr.close()
+    assert code == 0, text
+    assert "so it stopped before it listened" in text
+    assert text.endswith("embedsent serve: stopped\n")
+    assert "press Ctrl-C to stop" not in text
+    assert "Traceback" not in text
