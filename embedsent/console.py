@@ -22,6 +22,10 @@ expects 130, and Python would otherwise drop the interrupt inside the atexit
 handler and exit 0. After the atexit handlers, CPython's shutdown restores
 SIGINT's default action, so an interrupt that arrives then kills the process
 by the signal, which shells also report as 130 (``subprocess`` reports -2).
+No Python code runs at that stage to print a message. Ignoring SIGINT there
+instead would end the process with the command's status, so a shell script
+would carry on after the Ctrl-C. With JAX loaded, that stage took about a
+second in one measurement on a CPU-only machine with Python 3.11.
 """
 
 from __future__ import annotations

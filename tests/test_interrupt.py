@@ -368,3 +368,27 @@ def test_pretrain_interrupt_message_after_bar(tmp_path):
         stderr[-3000:]
     )
     assert not (tmp_path / "v.txt").exists()
+
+
+def test_interrupt_after_atexit_ends_by_signal():
+    # Module teardown, after the atexit handlers, finalizes the object in the
+    # script's globals. CPython has restored SIGINT's default action by then,
+    # so the signal ends the process. That keeps the interrupt visible to the
+    # shell, where an exit with the command's status would hide it.
+    returncode, stdout, stderr = run_demo_command(
+        """
+        class InterruptAtTeardown:
+            def __del__(self, kill=os.kill, pid=os.getpid(), sleep=time.sleep):
+                kill(pid, signal.SIGINT)
+                sleep(60)
+
+        finalized_at_teardown = InterruptAtTeardown()
+
+        def command(args):
+            print("result")
+            return 0
+        """
+    )
+    assert returncode == -signal.SIGINT, stderr[-3000:]
+    assert stdout == "result\n"
+    assert stderr == ""
