@@ -23,6 +23,10 @@ Every input is checked, and the reviews are read and tokenised, before any
 folder is created. The outputs are written into a temporary folder inside
 ``--out-dir`` and moved into place at the end, so a failure or Ctrl-C
 leaves ``--out-dir`` as it was, and removes the folders this run created.
+The temporary folder's name, ``.prepare-PID@HOST-XXXXXXXX``, contains the
+process id and host name of the run that writes it. A run that SIGKILL or a
+crash ended leaves its folder behind, and the next run on the same host
+removes it once that process id is no longer running.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -64,6 +69,12 @@ MANIFEST_NAME = "manifest.json"
 # Lines of pip's output repeated when pip download fails.
 PIP_TAIL_LINES = 15
 PROGRAM = "prepare_gpu_bench.py"
+STAGING_PREFIX = ".prepare-"
+# A temporary folder name: the prefix, the writer's process id and host name,
+# and the random suffix of tempfile.mkdtemp, which has no "-".
+STAGING_PATTERN = re.compile(
+    re.escape(STAGING_PREFIX) + r"(?P<pid>[0-9]+)@(?P<host>.+)-[a-z0-9_]+"
+)
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
@@ -312,13 +323,71 @@ def _remove(staging: Path | None, missing: list[Path]) -> None:
                 break  # Not empty, or already gone.
 
 
+def _process_is_running(pid: int) -> bool:
+    """Return whether a process with id ``pid`` exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # It exists, but belongs to another user.
+    except OverflowError:
+        return False  # No process id is that large.
+    return True
+
+
+def _remove_stale_staging(out_dir: Path) -> None:
+    """Remove the temporary folders in ``out_dir`` of runs that no longer run.
+
+    A folder is removed only when its name has this host's name and a
+    process id that no process has, and each removal is printed. A folder of
+    another host, or with a name of another form, is kept with a message,
+    because the process that writes it may still run.
+
+    NOTE: a folder whose run's process id now belongs to an unrelated
+    process is kept until that process ends.
+    """
+    host = socket.gethostname()
+    for folder in sorted(out_dir.glob(STAGING_PREFIX + "*")):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        match = STAGING_PATTERN.fullmatch(folder.name)
+        if match is None or match["host"] != host:
+            print(
+                f"{PROGRAM}: kept {folder}: its name has no process id of this "
+                f"host, so a running process may own it; remove it by hand if "
+                f"no {PROGRAM} run is using it",
+                file=sys.stderr,
+            )
+            continue
+        pid = int(match["pid"])
+        if _process_is_running(pid):
+            continue
+        try:
+            shutil.rmtree(folder)
+        except OSError as error:
+            print(
+                f"{PROGRAM}: warning: could not remove {folder}, the temporary "
+                f"folder of run {pid}, which no longer runs: {error}",
+                file=sys.stderr,
+            )
+            continue
+        print(
+            f"{PROGRAM}: removed {folder}, the temporary folder of run {pid}, "
+            "which no longer runs",
+            file=sys.stderr,
+        )
+
+
 def _prepare(args: argparse.Namespace, out_dir: Path, tokens: list) -> int:
     """Write the outputs into a temporary folder and move them into ``out_dir``."""
     missing = _missing_folders(out_dir)
     staging = None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".prepare-", dir=out_dir))
+        _remove_stale_staging(out_dir)
+        prefix = f"{STAGING_PREFIX}{os.getpid()}@{socket.gethostname()}-"
+        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir))
         if args.no_wheels:
             wheels = _earlier_wheels(out_dir)
         else:

@@ -5,6 +5,7 @@ import json
 import os
 import platform
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -518,3 +519,66 @@ def test_run_script_removes_temporary_folder(tmp_path):
     target = Path(arguments[arguments.index("--target") + 1])
     assert target.parent == tmp_path / "tmp"
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_prepare_removes_only_stale_staging(tmp_path, monkeypatch, capsys):
+    data = str(_one_review_aclimdb(tmp_path))
+    out_dir = tmp_path / "gpu"
+    out_dir.mkdir()
+    host = socket.gethostname()
+    # A finished child's process id belongs to no process until the system
+    # reuses it.
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    stale = out_dir / f".prepare-{finished.pid}@{host}-abc123_x"
+    live = out_dir / f".prepare-{os.getpid()}@{host}-def456_y"
+    other_host = out_dir / f".prepare-{finished.pid}@not-{host}-ghi789_z"
+    unnamed = out_dir / ".prepare-jkl012_w"
+    for folder in (stale, live, other_host, unnamed):
+        (folder / "wheels").mkdir(parents=True)
+        (folder / "tokens.txt.gz").write_bytes(b"partial")
+
+    module = _load_script()
+    argv = ["--data", data, "--out-dir", str(out_dir), "--no-wheels"]
+    assert _run_main(module, monkeypatch, argv) == 0
+
+    assert not stale.exists()
+    assert live.is_dir()
+    assert other_host.is_dir()
+    assert unnamed.is_dir()
+    assert (live / "tokens.txt.gz").read_bytes() == b"partial"
+    err = capsys.readouterr().err.splitlines()
+    kept = (
+        ": its name has no process id of this host, so a running process may "
+        "own it; remove it by hand if no prepare_gpu_bench.py run is using it"
+    )
+    assert f"prepare_gpu_bench.py: kept {other_host}{kept}" in err
+    assert f"prepare_gpu_bench.py: kept {unnamed}{kept}" in err
+    assert (
+        f"prepare_gpu_bench.py: removed {stale}, the temporary folder of run "
+        f"{finished.pid}, which no longer runs"
+    ) in err
+    assert len(err) == 3, err
+    leftovers = sorted(path.name for path in out_dir.glob(".prepare-*"))
+    assert leftovers == sorted([live.name, other_host.name, unnamed.name])
+
+
+def test_prepare_staging_name_has_pid_and_host(tmp_path, monkeypatch):
+    data = str(_one_review_aclimdb(tmp_path))
+    out_dir = tmp_path / "gpu"
+    module = _load_script()
+    wheel_folders = []
+
+    def fake_pip(folder, version):
+        wheel_folders.append(folder)
+        return [sys.executable, "-c", "pass"]
+
+    module._pip_download_command = fake_pip
+    argv = ["--data", data, "--out-dir", str(out_dir)]
+    assert _run_main(module, monkeypatch, argv) == 0
+    staging = wheel_folders[0].parent
+    match = module.STAGING_PATTERN.fullmatch(staging.name)
+    assert match is not None, staging.name
+    assert int(match["pid"]) == os.getpid()
+    assert match["host"] == socket.gethostname()
+    assert not staging.exists()
