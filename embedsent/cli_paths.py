@@ -7,7 +7,9 @@ message names the flag and the kind of the file, and lists what the flag
 accepts. An output that is empty, names an input or another output, lies in a
 missing or unwritable folder, or names an existing file that is not writable
 or not a regular file, is rejected, because writing it would destroy that
-file or fail after the work.
+file or fail after the work. An output that writes an .npz bundle (a model,
+an SGNS model, a checkpoint) is rejected when its suffix, such as .txt or
+.csv, marks another kind of file.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ from embedsent.file_kinds import (
     identify_bytes,
     identify_file,
 )
-from embedsent.storage import check_file_name, check_folder_path, first_non_folder
+from embedsent.storage import (
+    check_bundle_suffix,
+    check_file_name,
+    check_folder_path,
+    first_non_folder,
+)
 from embedsent.vector_io import wide_text_error
 
 __all__ = [
@@ -128,6 +135,14 @@ _BUNDLE_FLAGS = {
     "model": MODEL_FORMAT,
     "continue_from": SGNS_FORMAT,
     "checkpoint": CHECKPOINT_FORMAT,
+}
+# Output flags that write an embedsent .npz bundle, with the bundle's format.
+# --out writes one only for these commands, and word vectors for `pretrain`.
+_BUNDLE_OUTPUTS = {
+    ("train", "out"): MODEL_FORMAT,
+    ("select", "out"): MODEL_FORMAT,
+    ("pretrain", "save_model"): SGNS_FORMAT,
+    ("pretrain", "checkpoint"): CHECKPOINT_FORMAT,
 }
 # How to get a file for a flag that names a missing one.
 _MISSING_FIXES = {
@@ -627,9 +642,10 @@ def check_output_paths(args) -> None:
     Raises:
         ValueError: If an output path is empty, an output file is a folder or
             another file that is not a regular file (a FIFO, a device),
-            names an input or another output, or lies in a missing folder, or
+            names an input or another output, or lies in a missing folder,
             an output folder (``--out-dir``, ``--docs-dir``) is a file or
-            lies below one.
+            lies below one, or a bundle output (such as ``train --out``) has
+            a suffix that marks another kind of file, such as ``.txt``.
         PermissionError: If the folder of an output or of ``--checkpoint``
             is not writable, or the file exists and is not writable.
     """
@@ -658,6 +674,7 @@ def check_output_paths(args) -> None:
         value = getattr(args, name, None)
         if isinstance(value, str) and value:
             _check_output_file(name, value)
+            _check_bundle_suffix(args, name, value)
     for name in _FOLDER_OUTPUT_FLAGS:
         value = getattr(args, name, None)
         if isinstance(value, str) and value:
@@ -700,6 +717,23 @@ def _check_output_file(name: str, value: str) -> None:
             f"{_flag(name)} {label}: folder {folder} does not exist; create it first"
         )
     _check_writable(name, label, path, folder)
+
+
+def _check_bundle_suffix(args: argparse.Namespace, name: str, value: str) -> None:
+    """Reject a bundle output named with a suffix that marks another kind of file."""
+    bundle_format = _BUNDLE_OUTPUTS.get((getattr(args, "command", None), name))
+    if bundle_format is None:
+        return
+    try:
+        check_bundle_suffix(value, BUNDLE_KINDS[bundle_format].name, _flag(name))
+    except ValueError as error:
+        if name == "checkpoint" and Path(value).is_file():
+            # An existing checkpoint is resumed from, so it needs the new name.
+            raise ValueError(
+                f"{error} To resume from the existing checkpoint, rename the "
+                "file to that name first."
+            ) from error
+        raise
 
 
 def _check_output_folder(name: str, value: str) -> None:

@@ -38,7 +38,7 @@ from embedsent.datasets import LabeledTexts, balanced_sample
 from embedsent.diagnose import diagnose
 from embedsent.features import FEATURE_METHODS
 from embedsent.pipeline import TransferClassifier
-from embedsent.selection import select_model
+from embedsent.selection import select_model, tied_at_top
 from embedsent.text import tokenize_corpus
 from embedsent.vectors import WordVectors
 
@@ -335,7 +335,7 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "--out",
         default=None,
         help="fit the best frozen-vector candidate on all labeled texts and "
-        "save it here as a model file",
+        "save it here as a model file (.npz)",
     )
     parser.add_argument("--json", default=None, help="write every score as JSON here")
     return parser
@@ -456,6 +456,7 @@ def run_select(args: argparse.Namespace) -> int:
         f"{result.seconds:.0f} s"
     )
     print(result.format_table())
+    _print_tie(tied_at_top(result))
     for role, score in (("winner", result.winner), ("runner-up", result.runner_up)):
         if score is not None:
             print(
@@ -483,6 +484,27 @@ def run_select(args: argparse.Namespace) -> int:
         model.save(args.out)
         print(f"saved {chosen.name} fitted on all labeled texts to {args.out}")
     return 0
+
+
+# Maximum number of tied candidates that the tie line names. It counts the rest.
+_TIED_NAMES_SHOWN = 5
+
+
+def _print_tie(tied) -> None:
+    """Print which candidates share the top mean accuracy, if more than one."""
+    if len(tied) < 2:
+        return
+    names = ", ".join(score.candidate.name for score in tied[:_TIED_NAMES_SHOWN])
+    if len(tied) > _TIED_NAMES_SHOWN:
+        names += f" and {len(tied) - _TIED_NAMES_SHOWN} more"
+    print(
+        f"tie: {len(tied)} candidates share the top mean accuracy of "
+        f"{100 * tied[0].mean:.1f}%: {names}. The winner is the one with the "
+        "fewest hidden units, then the largest weight decay. Among equal heads "
+        "it is the first in the grid, which lists --vectors files as given, "
+        "then --pretrain and --gensim vectors, frozen before fine-tuned "
+        "vectors, and features in --features order."
+    )
 
 
 def add_diagnose_parser(subparsers) -> argparse.ArgumentParser:

@@ -35,7 +35,7 @@ from embedsent.config import (
 )
 from embedsent.features import SentenceEncoder
 from embedsent.file_kinds import MODEL_FORMAT
-from embedsent.storage import load_bundle, save_bundle
+from embedsent.storage import check_bundle_suffix, load_bundle, save_bundle
 from embedsent.text import iter_tokenize, tokenize_corpus
 from embedsent.trainer import train_sgns
 from embedsent.vectors import WordVectors
@@ -341,8 +341,14 @@ class TransferClassifier:
         return self.classes_[int(np.argmax(self.class_prior_))]
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the whole model to one ``.npz`` file, atomically."""
+        """Write the whole model to one ``.npz`` file, atomically.
+
+        Raises:
+            ValueError: If ``path`` ends with a suffix that marks another kind
+                of file, such as ``.txt`` or ``.csv``.
+        """
         self._check_fitted("save")
+        check_bundle_suffix(path, "an embedsent classifier model")
         encoder_meta, encoder_arrays = self.encoder.get_state()
         classifier_meta, classifier_arrays = self.classifier.get_state()
         meta = {

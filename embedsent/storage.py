@@ -33,6 +33,7 @@ from embedsent.file_kinds import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "check_bundle_suffix",
     "check_file_name",
     "check_folder_path",
     "first_dangling_link",
@@ -45,6 +46,31 @@ __all__ = [
 ]
 
 META_KEY = "__meta__"
+
+# Suffixes that mark another kind of file than an .npz bundle, with that kind.
+# embedsent commands choose the reader of a --data file by these suffixes
+# (tables, .txt, tar archives) and read a .bin vectors file as word2vec
+# binary. .vec is the usual suffix of fastText vectors in text format.
+_OTHER_KIND_SUFFIXES = {
+    ".txt": "a text file",
+    ".vec": "word vectors in text format",
+    ".bin": "word vectors in word2vec binary format",
+    ".csv": "a table",
+    ".tsv": "a table",
+    ".jsonl": "a table",
+    ".ndjson": "a table",
+    ".json": "a JSON file",
+    ".tar": "a tar archive",
+    ".tar.gz": "a compressed tar archive",
+    ".tar.bz2": "a compressed tar archive",
+    ".tar.xz": "a compressed tar archive",
+    ".tgz": "a compressed tar archive",
+    ".tbz2": "a compressed tar archive",
+    ".txz": "a compressed tar archive",
+    ".gz": "a gzip-compressed file",
+    ".bz2": "a bzip2-compressed file",
+    ".xz": "an xz-compressed file",
+}
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
@@ -224,6 +250,55 @@ def check_file_name(raw: str) -> None:
             f"{os.path.basename(stripped)!r} names a folder, not a file; pass "
             "the path of a file"
         )
+
+
+def check_bundle_suffix(
+    path: str | os.PathLike, kind: str = "an embedsent bundle", flag: str | None = None
+) -> None:
+    """Reject a path for an ``.npz`` bundle whose suffix marks another kind of file.
+
+    A bundle is a zip archive whatever its name, so under a name such as
+    ``model.txt`` or ``model.csv`` other commands and tools would read it as
+    that kind of file. Names without a suffix, ``.npz`` and other suffixes
+    (such as ``.ckpt``) pass.
+
+    Args:
+        path: The path that the bundle would be written to.
+        kind: The bundle's kind for the message, such as "an embedsent
+            classifier model".
+        flag: The command-line flag that gave ``path``, such as ``"--out"``;
+            None words the message for a Python caller.
+
+    Raises:
+        ValueError: If ``path`` ends with a suffix of ``_OTHER_KIND_SUFFIXES``,
+            in any letter case. The message names the same path with
+            ``.npz`` in place of every such trailing suffix.
+    """
+    raw = os.fspath(path)
+    name = os.path.basename(raw)
+    stem = name
+    while Path(stem).suffix.lower() in _OTHER_KIND_SUFFIXES:
+        stem = stem[: -len(Path(stem).suffix)]
+    if stem == name:
+        return
+    suffix = name[len(stem) :]
+    other_kind = _OTHER_KIND_SUFFIXES.get(suffix.lower())
+    if other_kind is None:
+        # A chain such as ".csv.gz" is named by its last suffix.
+        other_kind = _OTHER_KIND_SUFFIXES[Path(name).suffix.lower()]
+    if not stem.lower().endswith(".npz"):
+        stem += ".npz"
+    suggested = raw[: len(raw) - len(name)] + stem
+    found = f"the suffix {suffix} marks {other_kind}"
+    if flag is None:
+        raise ValueError(
+            f"{raw}: {found}, but {kind} is a zip (.npz) file. Save it as "
+            f"{suggested} instead."
+        )
+    raise ValueError(
+        f"{flag} {raw}: {found}, but {flag} writes {kind}, which is a zip (.npz) "
+        f"file. Pass {flag} {suggested} instead."
+    )
 
 
 def _replacement_mode(target: Path) -> int:

@@ -905,3 +905,134 @@ def test_redirected_table_names_missing_suffix(files, tmp_path):
         completed = subprocess.run(command, stdin=stdin, capture_output=True, text=True)
     assert completed.returncode == 2
     assert "/dev/stdin has none; pass the file's own path" in completed.stderr
+
+
+def _bundle_output_argv(files, command: str, flag: str, value: str, tmp_path):
+    if command == "pretrain":
+        out = str(tmp_path / "v.txt")
+        return ["pretrain", "--data", "default", "--out", out, flag, value]
+    return [command, "--vectors", files["vectors"], "--data", "default", flag, value]
+
+
+def _record_runs(monkeypatch) -> list[str]:
+    ran = []
+
+    def record(args):
+        ran.append(args.command)
+        return 0
+
+    for command in ("train", "select", "pretrain"):
+        monkeypatch.setitem(embedsent.cli.COMMANDS, command, record)
+    return ran
+
+
+@pytest.mark.parametrize(
+    ("command", "flag", "name", "found", "kind", "suggested"),
+    [
+        (
+            "train",
+            "--out",
+            "model.txt",
+            ".txt marks a text file",
+            "an embedsent classifier model",
+            "model.npz",
+        ),
+        (
+            "train",
+            "--out",
+            "model.tar.gz",
+            ".tar.gz marks a compressed tar archive",
+            "an embedsent classifier model",
+            "model.npz",
+        ),
+        (
+            "train",
+            "--out",
+            "Model.VEC",
+            ".VEC marks word vectors in text format",
+            "an embedsent classifier model",
+            "Model.npz",
+        ),
+        (
+            "select",
+            "--out",
+            "model.csv",
+            ".csv marks a table",
+            "an embedsent classifier model",
+            "model.npz",
+        ),
+        (
+            "pretrain",
+            "--save-model",
+            "sgns.bin",
+            ".bin marks word vectors in word2vec binary format",
+            "an SGNS pretraining model",
+            "sgns.npz",
+        ),
+        (
+            "pretrain",
+            "--checkpoint",
+            "run.json",
+            ".json marks a JSON file",
+            "an SGNS training checkpoint",
+            "run.npz",
+        ),
+    ],
+)
+def test_bundle_output_foreign_suffix_rejected(
+    files, capsys, monkeypatch, tmp_path, command, flag, name, found, kind, suggested
+):
+    ran = _record_runs(monkeypatch)
+    path = tmp_path / name
+    err = _error(capsys, _bundle_output_argv(files, command, flag, str(path), tmp_path))
+    assert f"{flag} {path}: the suffix {found}, " in err
+    assert f"but {flag} writes {kind}, which is a zip (.npz) file." in err
+    assert f"Pass {flag} {tmp_path / suggested} instead." in err
+    assert "rename" not in err
+    assert ran == []
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "flag", "name"),
+    [
+        ("train", "--out", "model.npz"),
+        ("train", "--out", "model"),
+        ("select", "--out", "model.NPZ"),
+        ("pretrain", "--save-model", "sgns"),
+        ("pretrain", "--checkpoint", "run.ckpt"),
+    ],
+)
+def test_bundle_output_npz_or_bare_accepted(
+    files, monkeypatch, tmp_path, command, flag, name
+):
+    ran = _record_runs(monkeypatch)
+    argv = _bundle_output_argv(files, command, flag, str(tmp_path / name), tmp_path)
+    assert main(argv) == 0
+    assert ran == [command]
+
+
+def test_pretrain_vectors_output_accepts_txt(monkeypatch, tmp_path):
+    ran = _record_runs(monkeypatch)
+    assert (
+        main(["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]) == 0
+    )
+    assert ran == ["pretrain"]
+
+
+def test_existing_checkpoint_foreign_suffix_says_rename(
+    files, capsys, monkeypatch, tmp_path
+):
+    from embedsent.file_kinds import CHECKPOINT_FORMAT
+    from embedsent.storage import save_bundle
+
+    ran = _record_runs(monkeypatch)
+    checkpoint = tmp_path / "run.txt"
+    save_bundle(checkpoint, {"format": CHECKPOINT_FORMAT}, {})
+    argv = _bundle_output_argv(
+        files, "pretrain", "--checkpoint", str(checkpoint), tmp_path
+    )
+    err = _error(capsys, argv)
+    assert f"Pass --checkpoint {tmp_path / 'run.npz'} instead." in err
+    assert "To resume from the existing checkpoint, rename the file to that" in err
+    assert ran == []

@@ -9,6 +9,7 @@ import pytest
 from fake_os import deny_write, fake_file_type
 
 from embedsent.storage import (
+    check_bundle_suffix,
     first_dangling_link,
     first_unwritable_folder,
     load_bundle,
@@ -260,3 +261,36 @@ def test_load_bundle_rejects_empty_path(tmp_path, monkeypatch):
 def test_load_bundle_rejects_folder(tmp_path):
     with pytest.raises(ValueError, match="is a folder, not the embedsent model file"):
         load_bundle(tmp_path, kind="embedsent model")
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix", "kind", "suggested"),
+    [
+        ("model.txt", ".txt", "a text file", "model.npz"),
+        ("model.TSV", ".TSV", "a table", "model.npz"),
+        ("model.tar.gz", ".tar.gz", "a compressed tar archive", "model.npz"),
+        ("model.csv.gz", ".csv.gz", "a gzip-compressed file", "model.npz"),
+        ("model.npz.txt", ".txt", "a text file", "model.npz"),
+        (
+            "model.v2.bin",
+            ".bin",
+            "word vectors in word2vec binary format",
+            "model.v2.npz",
+        ),
+    ],
+)
+def test_check_bundle_suffix_rejects_other_kind(
+    tmp_path, name, suffix, kind, suggested
+):
+    path = tmp_path / name
+    with pytest.raises(ValueError) as raised:
+        check_bundle_suffix(path, "an embedsent classifier model")
+    message = str(raised.value)
+    assert message.startswith(f"{path}: the suffix {suffix} marks {kind}, ")
+    assert "but an embedsent classifier model is a zip (.npz) file." in message
+    assert message.endswith(f"Save it as {tmp_path / suggested} instead.")
+
+
+@pytest.mark.parametrize("name", ["model.npz", "MODEL.NPZ", "model", "run.ckpt"])
+def test_check_bundle_suffix_accepts_bundle_names(tmp_path, name):
+    check_bundle_suffix(tmp_path / name)
