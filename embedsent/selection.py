@@ -55,15 +55,34 @@ __all__ = [
     "run",
     "select_from_features",
     "select_model",
+    "tied_at_top",
 ]
 
 logger = logging.getLogger(__name__)
 
 
 def _rank_key(item: tuple[int, CandidateScore]):
+    # Candidates with equal mean accuracy are ranked by the simpler head
+    # first, because on equal evidence the head with fewer parameters and
+    # stronger shrinkage is less likely to overfit. Candidates that still tie
+    # keep their order in ``candidates``. build_candidates lists sources as
+    # given, frozen before fine-tuned vectors, and features in grid order,
+    # which by default puts "mean" first.
     position, score = item
     candidate = score.candidate
     return (-score.mean, candidate.hidden_size, -candidate.weight_decay, position)
+
+
+def tied_at_top(result: SelectionResult) -> tuple[CandidateScore, ...]:
+    """Return the scores whose mean accuracy equals the winner's, winner first.
+
+    The means are exact ratios of hit counts (see ``_finish``), so equal
+    counts give equal floats. A result without a tie returns the winner only.
+    Among tied candidates, the winner has the fewest hidden units, then the
+    largest weight decay, then comes first in ``candidates``.
+    """
+    best = result.winner.mean
+    return tuple(score for score in result.scores if score.mean == best)
 
 
 def _finish(
@@ -77,7 +96,13 @@ def _finish(
     scores = []
     for position, candidate in enumerate(candidates):
         accuracies = repeat_accuracies(plan, correct[position])
-        mean = float(np.mean(accuracies))
+        # Every repetition scores the same number of texts, so the pooled
+        # accuracy equals the mean of the per-repetition accuracies. Taken
+        # from integer counts, it is the same float for candidates with the
+        # same number of hits, which makes ties exact in _rank_key.
+        hits = sum(int(np.sum(split_correct)) for split_correct in correct[position])
+        scored = sum(len(split_correct) for split_correct in correct[position])
+        mean = hits / scored
         low, high = wilson_interval(mean, plan.held_out_per_repeat)
         score = CandidateScore(
             candidate,

@@ -23,7 +23,13 @@ from embedsent.crossval import (
 from embedsent.datasets import load_default_corpus
 from embedsent.evaluate import accuracy_interval
 from embedsent.pipeline import pretrain
-from embedsent.selection import add_parser, run, select_from_features, select_model
+from embedsent.selection import (
+    add_parser,
+    run,
+    select_from_features,
+    select_model,
+    tied_at_top,
+)
 from embedsent.vectors import WordVectors
 
 EIGHT_LABELS = ["neg"] * 4 + ["pos"] * 4
@@ -294,6 +300,79 @@ def test_select_from_features_prefers_simpler_head_on_ties():
     assert [s.mean for s in result.scores] == [1.0, 1.0, 1.0]
     assert result.winner.candidate == Candidate("a", "mean", 0, 1.0)
     assert result.runner_up.candidate == Candidate("a", "mean", 0, 1e-3)
+
+
+def test_tied_at_top_lists_winner_first():
+    rng = np.random.default_rng(0)
+    labels = ["neg"] * 10 + ["pos"] * 10
+    separable = rng.normal(size=(20, 4))
+    separable[:10, 0] -= 10.0
+    separable[10:, 0] += 10.0
+    # The constant feature gives every text the same prediction, so it scores
+    # below the separable one.
+    features = {("a", "mean"): separable, ("a", "tfidf"): np.ones((20, 4))}
+    candidates = [
+        Candidate("a", "mean", 16, 1e-3),
+        Candidate("a", "tfidf", 0, 1.0),
+        Candidate("a", "mean", 0, 1e-3),
+        Candidate("a", "mean", 0, 1.0),
+    ]
+    result = select_from_features(features, labels, candidates, repeats=3)
+    tied = [score.candidate for score in tied_at_top(result)]
+    assert tied == [
+        Candidate("a", "mean", 0, 1.0),
+        Candidate("a", "mean", 0, 1e-3),
+        Candidate("a", "mean", 16, 1e-3),
+    ]
+    assert result.scores[-1].candidate == Candidate("a", "tfidf", 0, 1.0)
+    assert result.scores[-1].mean < 1.0
+
+
+def test_tied_at_top_keeps_only_top_mean(eight_label_result):
+    winner = eight_label_result.winner
+    tied = tied_at_top(eight_label_result)
+    assert tied[0] == winner
+    assert all(score.mean == winner.mean for score in tied)
+    rest = eight_label_result.scores[len(tied) :]
+    assert all(score.mean < winner.mean for score in rest)
+
+
+def test_cli_select_tie_names_candidates(tmp_path, capsys):
+    # "good" and "bad" sit far apart on the first axis, so the mean feature
+    # separates the two classes and every head scores 100%.
+    vectors_file = tmp_path / "toy.txt"
+    vectors_file.write_text("3 2\ngood 10 0\nbad -10 0\nfilm 0 1\n", encoding="utf-8")
+    table = tmp_path / "labeled.csv"
+    rows = [("good film", "pos")] * 6 + [("bad film", "neg")] * 6
+    with open(table, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    argv = ["select", "--data", str(table), "--vectors", str(vectors_file)]
+    argv += ["--hidden-sizes", "8", "0", "--weight-decays", "0.001", "1"]
+    argv += ["--features", "mean", "--fine-tune", "frozen", "--repeats", "2"]
+    assert run(_parse(argv)) == 0
+    output = capsys.readouterr().out
+    assert (
+        "tie: 4 candidates share the top mean accuracy of 100.0%: "
+        "toy/mean/h0/wd1/frozen, toy/mean/h0/wd0.001/frozen, "
+        "toy/mean/h8/wd1/frozen, toy/mean/h8/wd0.001/frozen. "
+    ) in output
+    assert (
+        "The winner is the one with the fewest hidden units, then the largest "
+        "weight decay. Among equal heads it is the first in the grid"
+    ) in output
+    assert "winner: toy/mean/h0/wd1/frozen, 100.0%" in output
+
+
+def test_cli_select_single_candidate_prints_no_tie(tmp_path, vectors, capsys):
+    vectors_file = tmp_path / "tiny.txt"
+    vectors.save_word2vec(vectors_file)
+    argv = ["select", "--data", "default", "--vectors", str(vectors_file)]
+    argv += ["--hidden-sizes", "0", "--weight-decays", "0.001", "--features"]
+    argv += ["mean", "--fine-tune", "frozen", "--repeats", "1"]
+    assert run(_parse(argv)) == 0
+    assert "tie:" not in capsys.readouterr().out
 
 
 def test_select_from_features_rejects_fine_tuning():
