@@ -54,6 +54,33 @@ def _check_float(
         raise ValueError(f"{name} must be {lower} {minimum}{upper}, got {value}")
 
 
+# Training computes in float32. Every value up to FLOAT32_MAX casts to a
+# finite float32, and every value from FLOAT32_SMALLEST_POSITIVE up to a
+# nonzero one.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_SMALLEST_POSITIVE = float(np.finfo(np.float32).smallest_subnormal)
+
+
+def _check_float32(name: str, value: float, *, positive: bool = False):
+    """Raise ValueError if ``value`` overflows float32.
+
+    With ``positive``, also raise if ``value`` rounds to 0 in float32.
+    """
+    # The cast is the check itself, so numpy's overflow warning is silenced.
+    with np.errstate(over="ignore"):
+        cast = np.float32(value)
+    if np.isinf(cast):
+        raise ValueError(
+            f"{name} must be at most {FLOAT32_MAX:.8g} because training computes "
+            f"in float32, got {value:g}"
+        )
+    if positive and cast == 0:
+        raise ValueError(
+            f"{name} must be at least {FLOAT32_SMALLEST_POSITIVE:.2g} because "
+            f"training computes in float32, where it would round to 0, got {value:g}"
+        )
+
+
 def _check_bool(name: str, value: Any):
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {value!r}")
@@ -221,7 +248,9 @@ class SGNSConfig:
         _check_int("negative", self.negative, 1, 100)
         _check_int("epochs", self.epochs, 1)
         _check_float("alpha", self.alpha, 0.0, inclusive_min=False)
+        _check_float32("alpha", self.alpha, positive=True)
         _check_float("min_alpha", self.min_alpha, 0.0)
+        _check_float32("min_alpha", self.min_alpha)
         if self.min_alpha > self.alpha:
             raise ValueError(
                 f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})"

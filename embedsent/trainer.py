@@ -2,8 +2,9 @@
 
 The compiled step lives in ``embedsent.sgns``. This module feeds it chunks of
 the subsampled id stream and decays the learning rate with an optax schedule.
-It stops on a NaN or infinite loss and writes checkpoints. A run resumed from
-a checkpoint ends with the same vectors as an uninterrupted run on CPU.
+It stops when the loss becomes NaN, infinite or far above its start, and
+writes checkpoints. A run resumed from a checkpoint ends with the same vectors
+as an uninterrupted run on CPU.
 """
 
 from __future__ import annotations
@@ -111,7 +112,9 @@ def train_sgns(
         ValueError: if no token reaches ``min_count``, the corpus is empty, or
             a checkpoint belongs to other settings or another corpus.
         MemoryError: if the tables would not fit (see ``check_memory``).
-        TrainingDiverged: if the loss becomes NaN or infinite.
+        TrainingDiverged: if the loss becomes NaN, infinite or far above that
+            of untrained vectors, after any compiled call or on the final
+            tables, or if the final tables contain NaN or inf.
     """
     config = config or SGNSConfig()
     vocab_config = vocab_config or VocabConfig()
@@ -189,8 +192,13 @@ def train_sgns(
     # In a multi-process run each process reads its own replica of the tables.
     model.input_vectors = distributed.replica_to_numpy(tables[0])
     model.output_vectors = distributed.replica_to_numpy(tables[1])
-    if not np.isfinite(model.input_vectors).all():
-        raise TrainingDiverged("the trained vectors contain NaN or inf", config.alpha)
+    # One scan of both tables per run. The per-call checks read only the loss,
+    # which cannot show an inf or NaN in a row that no later loss reads.
+    for table in (model.input_vectors, model.output_vectors):
+        if not np.isfinite(table).all():
+            raise TrainingDiverged(
+                "the trained vectors contain NaN or inf", config.alpha
+            )
     return model
 
 
@@ -363,6 +371,9 @@ class _Run:
         last_checkpoint = started
         trained_tokens = 0
         pending = None
+        # The latest call that trained at least one pair, as (first, group,
+        # rate), which the check of the final tables repeats.
+        last_trained = None
         for first in range(state.chunk, len(stream), self.n_devices):
             last = min(first + self.n_devices, len(stream))
             group = [next(chunks) for _ in range(first, last)]
@@ -380,8 +391,8 @@ class _Run:
 
             # Reading the previous call's loss lets this call run meanwhile.
             if pending is not None:
-                self._add_loss(state, pending)
-            pending = (loss, pairs, first, rate)
+                last_trained = self._add_pending_loss(state, pending, last_trained)
+            pending = (loss, pairs, first, rate, group)
             state.done += n_valid
             state.chunk = first + len(group)
             # The compiling call's time is left out of words/s, so its
@@ -394,7 +405,7 @@ class _Run:
                 self.checkpoint
                 and now - last_checkpoint >= self.checkpoint.every_seconds
             ):
-                self._add_loss(state, pending)
+                last_trained = self._add_pending_loss(state, pending, last_trained)
                 pending = None
                 save_checkpoint(
                     self.checkpoint, tables, state, self.config, self.fingerprint
@@ -405,14 +416,20 @@ class _Run:
             if self.on_chunk is not None:
                 self.on_chunk(state.epoch, first)
         if pending is not None:
-            self._add_loss(state, pending)
+            last_trained = self._add_pending_loss(state, pending, last_trained)
         if bar is not None:
             bar.close()
+        # The final loss check is left out of words/s.
+        elapsed = time.perf_counter() - started
+        if state.epoch + 1 == self.config.epochs:
+            tables = self._check_final_loss(
+                tables, state, epoch_key, stream, last_trained
+            )
         self._finish_epoch(
             state,
             rng,
             model,
-            time.perf_counter() - started,
+            elapsed,
             trained_tokens / max(stream.kept_tokens, 1),
         )
         if self.checkpoint:
@@ -431,13 +448,21 @@ class _Run:
             return train_chunk._cache_size()
         return sharded_train_chunk(self.shape, self.n_devices)._cache_size()
 
-    def call(self, tables, group, first, epoch_key, state):
-        """Run one compiled call over ``group`` (one chunk per device)."""
+    def call(self, tables, group, first, epoch_key, state, *, learn=True):
+        """Run one compiled call over ``group`` (one chunk per device).
+
+        With ``learn=False`` every learning rate is zero, so the call only
+        measures the loss. The tables come back with equal values, unless a
+        gradient is inf or NaN, because zero times inf is NaN.
+        """
         keys, rates = [], []
         done = state.done
         for offset, (_, _, n_valid) in enumerate(group):
             keys.append(jax.random.fold_in(epoch_key, first + offset))
-            rates.append(self.learning_rates(done, n_valid))
+            if learn:
+                rates.append(self.learning_rates(done, n_valid))
+            else:
+                rates.append(np.zeros(self.shape.steps_per_call, np.float32))
             done += n_valid
         if self.n_devices == 1:
             chunk_ids, chunk_docs, n_valid = group[0]
@@ -496,26 +521,67 @@ class _Run:
         loss = distributed.local_replica(loss)
         return tables, loss, distributed.local_replica(pairs), rates[0][0]
 
-    def _add_loss(self, state: RunState, pending) -> None:
+    def _add_pending_loss(self, state: RunState, pending, last_trained):
+        """Check and add the loss of a finished call.
+
+        Returns:
+            The call's ``(first, group, rate)`` when it trained a pair, else
+            ``last_trained``.
+        """
+        loss, pairs, first, rate, group = pending
+        if self._add_loss(state, (loss, pairs, first, rate)) > 0:
+            return first, group, rate
+        return last_trained
+
+    def _check_final_loss(
+        self, tables, state: RunState, epoch_key, stream, last_trained
+    ):
+        """Measure the loss of the final tables and raise if it diverged.
+
+        Each step computes its loss before its update, so no loss of the run
+        covers the update of its last step. This repeats the latest call
+        that trained a pair, with zero learning rates, and applies the same
+        rule as ``_add_loss`` to its loss. It costs one compiled call per run.
+        Without such a call, as in a run resumed after its last call, it
+        repeats the last chunks of the epoch.
+        """
+        if last_trained is None:
+            if len(stream) == 0:
+                return tables
+            first = max(len(stream) - self.n_devices, 0)
+            group = list(stream.chunks(first))
+            rate = float(self.schedule(max(state.done - 1, 0)))
+        else:
+            first, group, rate = last_trained
+        tables, loss, pairs, _ = self.call(
+            tables, group, first, epoch_key, state, learn=False
+        )
+        _check_loss(
+            self.config,
+            float(loss),
+            float(pairs),
+            f"in epoch {state.epoch + 1}, chunk {first} (learning rate "
+            f"{rate:.4g}) on the final tables",
+        )
+        return tables
+
+    def _add_loss(self, state: RunState, pending) -> float:
+        """Check the loss of a finished call and add it to the epoch's sums.
+
+        Returns:
+            The number of (center, context) pairs that the call trained.
+        """
         loss, pairs, index, rate = pending
-        loss = float(loss)
-        per_pair = loss / max(float(pairs), 1.0)
-        if math.isfinite(loss) and per_pair > DIVERGED_LOSS_PER_PAIR:
-            raise TrainingDiverged(
-                f"loss reached {per_pair:.4g} per pair in epoch {state.epoch + 1}, "
-                f"chunk {index} (learning rate {rate:.4g}), far above the "
-                f"{math.log(2) * (1 + self.config.negative):.2f} of untrained "
-                "vectors",
-                self.config.alpha,
-            )
-        if not math.isfinite(loss):
-            raise TrainingDiverged(
-                f"loss became {loss} in epoch {state.epoch + 1}, chunk {index} "
-                f"(learning rate {rate:.4g})",
-                self.config.alpha,
-            )
+        loss, pairs = float(loss), float(pairs)
+        _check_loss(
+            self.config,
+            loss,
+            pairs,
+            f"in epoch {state.epoch + 1}, chunk {index} (learning rate {rate:.4g})",
+        )
         state.loss_sum += loss
-        state.pair_sum += float(pairs)
+        state.pair_sum += pairs
+        return pairs
 
     def _finish_epoch(self, state, rng, model, elapsed, share_trained) -> None:
         if state.pair_sum == 0:
@@ -547,6 +613,22 @@ class _Run:
         state.loss_sum = 0.0
         state.pair_sum = 0.0
         state.rng_state = rng.bit_generator.state
+
+
+def _check_loss(config: SGNSConfig, loss: float, pairs: float, where: str) -> None:
+    """Raise ``TrainingDiverged`` if the loss is not finite or far too high.
+
+    ``where`` names the chunk and its learning rate in the message.
+    """
+    per_pair = loss / max(pairs, 1.0)
+    if math.isfinite(loss) and per_pair > DIVERGED_LOSS_PER_PAIR:
+        raise TrainingDiverged(
+            f"loss reached {per_pair:.4g} per pair {where}, far above the "
+            f"{math.log(2) * (1 + config.negative):.2f} of untrained vectors",
+            config.alpha,
+        )
+    if not math.isfinite(loss):
+        raise TrainingDiverged(f"loss became {loss} {where}", config.alpha)
 
 
 def _progress_bar(total, initial, epoch, enabled):

@@ -1,6 +1,10 @@
+import warnings
+
+import numpy as np
 import pytest
 
 from embedsent.config import (
+    FLOAT32_MAX,
     ClassifierConfig,
     SGNSConfig,
     TextConfig,
@@ -18,6 +22,24 @@ from embedsent.config import (
         (SGNSConfig, {"alpha": 0.0}, "alpha must be > 0"),
         (SGNSConfig, {"alpha": float("nan")}, "alpha must be finite"),
         (SGNSConfig, {"alpha": 0.01, "min_alpha": 0.1}, "must not exceed alpha"),
+        (
+            SGNSConfig,
+            {"alpha": 1e300},
+            r"^alpha must be at most 3\.4028235e\+38 because training computes "
+            r"in float32, got 1e\+300$",
+        ),
+        (
+            SGNSConfig,
+            {"min_alpha": 1e39},
+            r"^min_alpha must be at most 3\.4028235e\+38 because training "
+            r"computes in float32, got 1e\+39$",
+        ),
+        (
+            SGNSConfig,
+            {"alpha": 1e-50, "min_alpha": 0.0},
+            r"^alpha must be at least 1\.4e-45 because training computes in "
+            r"float32, where it would round to 0, got 1e-50$",
+        ),
         (SGNSConfig, {"batch_size": 100, "negative_group": 16}, "multiple of"),
         (SGNSConfig, {"n_devices": -1}, "n_devices must be >= 0"),
         (SGNSConfig, {"seed": -1}, "seed must be >= 0"),
@@ -50,3 +72,41 @@ def test_config_from_dict_rejects_unknown_field():
 def test_config_from_dict_round_trip():
     config = SGNSConfig(dim=32, seed=4)
     assert config_from_dict(SGNSConfig, config.__dict__) == config
+
+
+def test_float32_limits_of_rates_accepted():
+    largest = SGNSConfig(alpha=FLOAT32_MAX, min_alpha=FLOAT32_MAX)
+    assert np.isfinite(np.float32(largest.alpha))
+    assert np.isfinite(np.float32(largest.min_alpha))
+    # A min_alpha that rounds to 0 in float32 only ends the decay at 0.
+    assert SGNSConfig(min_alpha=1e-50).min_alpha == 1e-50
+    smallest = SGNSConfig(alpha=1.4e-45, min_alpha=0.0)
+    assert np.float32(smallest.alpha) > 0
+
+
+def test_float32_overflow_check_emits_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="alpha must be at most"):
+            SGNSConfig(alpha=1e300)
+
+
+def test_cli_alpha_overflow_is_usage_error(tmp_path, capsys):
+    from embedsent.cli import main
+
+    out = tmp_path / "vectors.txt"
+    arguments = ["--no-progress", "pretrain", "--data", "default"]
+    arguments += ["--alpha", "1e300", "--out", str(out)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(SystemExit) as raised:
+            main(arguments)
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: embedsent pretrain" in err
+    assert (
+        "argument --alpha: must be at most 3.4028235e+38 because training "
+        "computes in float32, got 1e+300" in err
+    )
+    assert "Traceback" not in err
+    assert not out.exists()

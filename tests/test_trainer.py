@@ -413,3 +413,100 @@ def test_training_skips_per_token_document_ids(tmp_path, monkeypatch):
     monkeypatch.setattr(EncodedCorpus, "doc_ids", property(whole_array))
     model = train_sgns(corpus(), CONFIG, VOCAB, checkpoint=tmp_path / "run.ckpt")
     assert np.isfinite(model.input_vectors).all()
+
+
+# Settings under which a whole epoch is one step, because the corpus below has
+# fewer tokens than a batch. The only step measures its loss before its
+# update, so only the check of the final tables can see that update.
+ONE_STEP = replace(CONFIG, epochs=1, batch_size=64, steps_per_call=1)
+NO_SAMPLING = VocabConfig(min_count=1, sample=0.0)
+
+
+def test_divergence_in_last_step_raises():
+    exploding = replace(ONE_STEP, alpha=1e6)
+    with pytest.raises(trainer.TrainingDiverged) as raised:
+        train_sgns(corpus(n_docs=4), exploding, NO_SAMPLING)
+    reason = raised.value.reason
+    assert reason.startswith("loss reached ")
+    assert "in epoch 1, chunk 0 (learning rate 1e+06) on the final tables" in reason
+    assert raised.value.alpha == 1e6
+
+
+def test_huge_final_vectors_raise():
+    # The output vectors reach about 1e29 here and stay finite.
+    exploding = replace(ONE_STEP, alpha=1e30)
+    with pytest.raises(trainer.TrainingDiverged, match="on the final tables"):
+        train_sgns(corpus(n_docs=4), exploding, NO_SAMPLING)
+
+
+def test_final_loss_check_keeps_vectors(monkeypatch):
+    checked = train_sgns(corpus(), CONFIG, VOCAB)
+    monkeypatch.setattr(
+        trainer._Run,
+        "_check_final_loss",
+        lambda self, tables, state, epoch_key, stream, last_trained: tables,
+    )
+    unchecked = train_sgns(corpus(), CONFIG, VOCAB)
+    np.testing.assert_array_equal(checked.input_vectors, unchecked.input_vectors)
+    np.testing.assert_array_equal(checked.output_vectors, unchecked.output_vectors)
+    assert checked.epoch_losses == unchecked.epoch_losses
+
+
+def test_final_loss_check_runs_once_per_run(monkeypatch):
+    calls = []
+    original = trainer._Run._check_final_loss
+
+    def recording(self, tables, state, epoch_key, stream, last_trained):
+        calls.append(state.epoch)
+        return original(self, tables, state, epoch_key, stream, last_trained)
+
+    monkeypatch.setattr(trainer._Run, "_check_final_loss", recording)
+    train_sgns(corpus(), CONFIG, VOCAB)
+    assert calls == [CONFIG.epochs - 1]
+
+
+def test_nan_in_output_table_raises(monkeypatch):
+    # The output table is the second one read back.
+    read = []
+
+    def poison_second(table):
+        values = np.array(table, dtype=np.float32)
+        read.append(values)
+        if len(read) == 2:
+            values[0, 0] = np.nan
+        return values
+
+    monkeypatch.setattr(trainer.distributed, "replica_to_numpy", poison_second)
+    with pytest.raises(trainer.TrainingDiverged, match="contain NaN or inf"):
+        train_sgns(corpus(n_docs=4), ONE_STEP, NO_SAMPLING)
+
+
+def test_cli_pretrain_rejects_last_chunk_divergence(tmp_path, capsys):
+    from embedsent.cli import main
+
+    out = tmp_path / "vectors.txt"
+    arguments = ["--no-progress", "pretrain", "--data", "default", "--epochs", "1"]
+    arguments += ["--dim", "10", "--alpha", "1e6", "--out", str(out)]
+    code = main(arguments)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "SGNS training diverged: loss reached " in err
+    assert "on the final tables" in err
+    assert not out.exists()
+
+
+def test_resume_after_last_call_checks_final_loss(tmp_path):
+    # The checkpoint is written after the only call, so the resumed run makes
+    # no call of its own and checks the loss on the epoch's last chunk.
+    exploding = replace(ONE_STEP, alpha=1e6)
+    checkpointing = Checkpointing(tmp_path / "run.ckpt", every_seconds=0.0)
+    with pytest.raises(Interrupt):
+        train_sgns(
+            corpus(n_docs=4),
+            exploding,
+            NO_SAMPLING,
+            checkpoint=checkpointing,
+            on_chunk=interrupt_at(0, 0),
+        )
+    with pytest.raises(trainer.TrainingDiverged, match="on the final tables"):
+        train_sgns(corpus(n_docs=4), exploding, NO_SAMPLING, checkpoint=checkpointing)
