@@ -36,6 +36,7 @@ import optax
 from numpy.typing import ArrayLike
 
 from embedsent.config import ClassifierConfig, config_from_dict, standardize_mode
+from embedsent.storage import InvalidStateError
 
 __all__ = ["ClassifierDiverged", "MLPClassifier", "NotFittedError"]
 
@@ -828,8 +829,9 @@ class MLPClassifier:
             if type_name is None:
                 raise TypeError(
                     f"class label {label!r} has type {type(label).__name__}, which "
-                    "get_state cannot store; supported label types are str, int, "
-                    "float and bool: map the labels to one of them before fit"
+                    "cannot be saved because saved models store labels as JSON; "
+                    "supported label types are str, int, float and bool: map the "
+                    "labels to one of them before fit"
                 )
             class_types.append(type_name)
             class_values.append(_LABEL_TYPES[type_name](label))
@@ -854,33 +856,34 @@ class MLPClassifier:
         """Rebuild a fitted classifier from the output of :meth:`get_state`.
 
         Raises:
-            ValueError: The metadata has another format or version, or the
-                arrays are missing, extra, of the wrong shape or not finite.
+            InvalidStateError: A ValueError raised when the metadata has another
+                format or version or lacks keys, or arrays are missing or extra.
+            ValueError: The arrays are of the wrong shape or not finite.
             TypeError: A stored class type name is unknown or a class value
                 does not match its type.
         """
         missing = sorted(_STATE_META_KEYS - set(meta))
         if missing:
-            raise ValueError(
-                f"meta is missing the keys {missing}; pass the metadata written by "
-                "MLPClassifier.get_state"
+            raise InvalidStateError(
+                f"the classifier settings are missing the keys {missing}",
+                "pass the metadata written by MLPClassifier.get_state",
             )
         if meta.get("format") != _STATE_FORMAT or meta.get("version") != _STATE_VERSION:
-            raise ValueError(
-                f"meta has format {meta.get('format')!r} version "
-                f"{meta.get('version')!r}, expected {_STATE_FORMAT!r} version "
-                f"{_STATE_VERSION}; pass the metadata written by "
-                "MLPClassifier.get_state"
+            raise InvalidStateError(
+                f"the classifier settings have format {meta.get('format')!r} "
+                f"version {meta.get('version')!r}, expected {_STATE_FORMAT!r} "
+                f"version {_STATE_VERSION}",
+                "pass the metadata written by MLPClassifier.get_state",
             )
         config = config_from_dict(ClassifierConfig, dict(meta["config"]))
         classes = _restore_classes(meta["classes"], meta["class_types"])
         n_features = meta["n_features_in"]
         expected_shapes = _state_shapes(n_features, config.hidden_size, len(classes))
         if set(arrays) != set(expected_shapes):
-            raise ValueError(
-                f"arrays has keys {sorted(arrays)}, expected "
-                f"{sorted(expected_shapes)} for hidden_size={config.hidden_size}; "
-                "pass the arrays written by MLPClassifier.get_state"
+            raise InvalidStateError(
+                f"the classifier arrays are {sorted(arrays)}, expected "
+                f"{sorted(expected_shapes)} for hidden_size={config.hidden_size}",
+                "pass the arrays written by MLPClassifier.get_state",
             )
         checked = {}
         for name, shape in expected_shapes.items():

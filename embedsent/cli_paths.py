@@ -22,7 +22,10 @@ from pathlib import Path
 from embedsent.file_kinds import (
     BUNDLE_KINDS,
     CHECKPOINT_FORMAT,
+    INVALID_METADATA,
+    METADATA_NOT_OBJECT,
     MODEL_FORMAT,
+    MODEL_REBUILD_ADVICE,
     SGNS_FORMAT,
     WORD2VEC_BINARY,
     WORD_VECTORS,
@@ -625,7 +628,12 @@ def _check_bundle(name: str, path: Path, expected_format: str) -> None:
         fix = "write it again from the run that produced it"
         if name == "checkpoint":
             fix = "delete it to start the run over, or pass another --checkpoint path"
-        raise ValueError(f"{_flag(name)} {path} is {found.name}; {fix}")
+        elif expected_format == MODEL_FORMAT:
+            fix = MODEL_REBUILD_ADVICE
+        cause = ""
+        if found in (INVALID_METADATA, METADATA_NOT_OBJECT):
+            cause = ", so it is damaged or was not written by embedsent"
+        raise ValueError(f"{_flag(name)} {path} is {found.name}{cause}; {fix}")
     expected = BUNDLE_KINDS[expected_format]
     if found != expected:
         message = describe_mismatch(path, expected, found)

@@ -20,6 +20,7 @@ import lzma
 import math
 import os
 import re
+import shlex
 import sys
 import tarfile
 import threading
@@ -1212,6 +1213,24 @@ def _check_duplicate_keys(
             )
 
 
+def _check_not_json_array(content: str, path: Path) -> None:
+    """Raise ValueError when ``content`` is a JSON array instead of JSON Lines.
+
+    A pretty-printed array fails to parse line by line, and the parse error
+    of its first line ("Expecting value") does not say what is wrong.
+    """
+    if not content.lstrip("\ufeff").lstrip().startswith("["):
+        return
+    converted = path.with_suffix(".jsonl")
+    if converted == path:
+        converted = path.with_name(f"{path.stem}.lines.jsonl")
+    command = f"jq -c '.[]' {shlex.quote(str(path))} > {shlex.quote(str(converted))}"
+    raise ValueError(
+        f"{path} is a JSON array, but table files must be JSON Lines, one object "
+        f"per line; convert it first, for example with `{command}`"
+    )
+
+
 def _read_jsonl(
     content: str,
     path: Path,
@@ -1238,6 +1257,7 @@ def _read_jsonl(
     surrogates = _SurrogateCount()
     object_pairs = _ObjectPairs()
     read_columns = (text_column, label_column)
+    _check_not_json_array(content, path)
     # Splitting on "\n" only, because str.splitlines() would also split on
     # U+2028 and U+2029, which JSON allows unescaped inside strings.
     for line_number, line in enumerate(content.split("\n"), start=1):
@@ -1259,7 +1279,7 @@ def _read_jsonl(
             raise ValueError(
                 f"line {line_number} of {path} is a JSON "
                 f"{type(record).__name__}, expected one object per line "
-                f"(JSON Lines), so convert a JSON array file first"
+                "(JSON Lines)"
             )
         _check_duplicate_keys(object_pairs.pairs, read_columns, line_number, path)
         for column in (text_column, label_column):
@@ -1658,6 +1678,7 @@ def read_table_columns(
     _require_file(source, "table file")
     content = _read_text(source, encoding, errors, _ENCODING_HINT)
     if resolved == "jsonl":
+        _check_not_json_array(content, source)
         for line_number, line in enumerate(content.split("\n"), start=1):
             if line.strip():
                 try:
@@ -1779,6 +1800,12 @@ def _warn_whitespace_label_clashes(
         return
     clash_text = _describe_clashes(clashes)
     first = clashes[0]
+    # Suggest the spelling without outer whitespace, taken from the file when
+    # one label there has none, and a label that differs from it to replace.
+    target = next((label for label in first if label == label.strip()), None)
+    if target is None:
+        target = first[0].strip()
+    replaced = next(label for label in first if label != target)
     logger.warning(
         "labels %s in column %r of %s differ only by case or by leading or "
         "trailing whitespace but are different classes; write each class's "
@@ -1786,8 +1813,8 @@ def _warn_whitespace_label_clashes(
         clash_text,
         column,
         source,
-        first[1],
-        first[0].strip(),
+        replaced,
+        target,
     )
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from embedsent.storage import InvalidStateError
 from embedsent.vector_checks import check_counts
 from embedsent.vocab import check_token_corpus
 
@@ -289,10 +290,11 @@ class SentenceEncoder:
         Raises:
             KeyError: If ``meta`` lacks ``"method"`` or ``"sif_a"``.
             TypeError: If a setting or ``word_counts`` has the wrong type.
-            ValueError: If a setting is invalid, a tfidf state has no ``idf``
-                array, or an array does not match ``vectors``: ``idf`` and
-                ``word_counts`` need one value per word, ``principal_component``
-                one per dimension.
+            InvalidStateError: A ValueError raised when a tfidf state has no
+                ``idf`` array.
+            ValueError: If a setting is invalid, or an array does not match
+                ``vectors``: ``idf`` and ``word_counts`` need one value per
+                word, ``principal_component`` one per dimension.
         """
         encoder = cls(
             vectors,
@@ -302,9 +304,9 @@ class SentenceEncoder:
         )
         n_words = len(vectors.words)
         if encoder.method == "tfidf" and arrays.get("idf") is None:
-            raise ValueError(
-                "the tfidf encoder state has no 'idf' array, which fit computes; "
-                "fit the encoder and save its state again"
+            raise InvalidStateError(
+                "the tfidf encoder state has no 'idf' array, which fit computes",
+                "fit the encoder and pass the state that get_state returns",
             )
         encoder.idf_ = _state_vector(arrays, "idf", n_words, "one per word")
         encoder.principal_component_ = _state_vector(

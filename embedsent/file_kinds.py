@@ -32,7 +32,10 @@ from embedsent.vector_parse import find_binary_evidence
 
 __all__ = [
     "CHECKPOINT_FORMAT",
+    "INVALID_METADATA",
+    "METADATA_NOT_OBJECT",
     "MODEL_FORMAT",
+    "MODEL_REBUILD_ADVICE",
     "SGNS_FORMAT",
     "WORD2VEC_BINARY",
     "FileKind",
@@ -147,6 +150,11 @@ BUNDLE_KINDS = {
         "checkpoint there.",
     ),
 }
+# Advice for a damaged classifier model file, used in error messages.
+MODEL_REBUILD_ADVICE = (
+    "train the model again with `embedsent train --out`, or save it again with "
+    "TransferClassifier.save"
+)
 WORD_VECTORS = FileKind(
     "a word-vector file",
     "vectors",
@@ -162,6 +170,16 @@ GENSIM_VECTORS = FileKind(
     origin="gensim's KeyedVectors.save writes one.",
 )
 DAMAGED_ZIP = FileKind("a damaged or truncated zip (.npz) file", "damaged")
+# Bundles whose zip archive reads but whose metadata entry does not. The file
+# is damaged, or another program wrote an entry of that name.
+INVALID_METADATA = FileKind(
+    "an .npz file whose __meta__ entry, the embedsent settings, is not valid JSON",
+    "damaged",
+)
+METADATA_NOT_OBJECT = FileKind(
+    "an .npz file whose __meta__ entry, the embedsent settings, is not a JSON object",
+    "damaged",
+)
 EMPTY = FileKind("an empty file", "empty")
 
 
@@ -268,14 +286,19 @@ def _identify_zip(file: Path | io.BytesIO, source: str) -> FileKind:
                 return _foreign_zip(names)
             with archive.open(_META_ENTRY) as entry:
                 meta_bytes = np.lib.format.read_array(entry, allow_pickle=False)
-        meta = json.loads(meta_bytes.tobytes())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         logger.debug(
             "%s starts like a zip archive but cannot be read: %s", source, error
         )
         return DAMAGED_ZIP
+    try:
+        meta = json.loads(meta_bytes.tobytes())
+    except ValueError as error:
+        # json.JSONDecodeError and UnicodeDecodeError are ValueErrors.
+        logger.debug("%s has a __meta__ entry that is not JSON: %s", source, error)
+        return INVALID_METADATA
     if not isinstance(meta, dict):
-        return FileKind("an .npz file with damaged embedsent metadata", "damaged")
+        return METADATA_NOT_OBJECT
     return bundle_kind(meta.get("format"))
 
 

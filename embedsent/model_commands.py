@@ -356,6 +356,17 @@ def _vector_sources(args, seed: int, unlabeled: list[str]) -> dict[str, WordVect
     if args.pretrain or args.gensim:
         if args.unlabeled:
             unlabeled = _load_unlabeled_file(args)
+            if not unlabeled:
+                given_flags = [
+                    flag for flag in ("pretrain", "gensim") if getattr(args, flag)
+                ]
+                trainers = " and ".join(f"--{flag}" for flag in given_flags)
+                verb = "train" if len(given_flags) > 1 else "trains"
+                raise ValueError(
+                    f"--unlabeled {args.unlabeled} has no texts (it is empty or "
+                    f"has only blank lines), but {trainers} {verb} vectors on it; "
+                    "pass a file with one text per line"
+                )
         if not unlabeled:
             raise ValueError(
                 "--pretrain and --gensim need unlabeled texts; pass --unlabeled "
@@ -465,10 +476,13 @@ def run_select(args: argparse.Namespace) -> int:
             )
     margin = result.margin()
     if margin is not None:
+        if margin["low"] is None:
+            spread = "the same on every text, so no interval"
+        else:
+            spread = f"[{100 * margin['low']:+.1f}, {100 * margin['high']:+.1f}]"
         print(
             f"winner minus runner-up, paired by text: "
-            f"{100 * margin['mean_difference']:+.1f} points "
-            f"[{100 * margin['low']:+.1f}, {100 * margin['high']:+.1f}]"
+            f"{100 * margin['mean_difference']:+.1f} points {spread}"
         )
     if args.json:
         write_text_atomic(args.json, json.dumps(result.to_dict(), indent=2))

@@ -1,8 +1,9 @@
 """Parameter counts of the two halves of a transfer model.
 
 The head is the one-hidden-layer classifier over sentence vectors. The word
-vectors come from SGNS, which trains an input and an output (context) table
-of V x d each. A ``TransferClassifier`` keeps only the input table.
+vectors come from SGNS pretraining or from a file written elsewhere, such as
+GloVe. SGNS trains an input and an output (context) table of V x d each, and
+a ``TransferClassifier`` keeps only the input table.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ class ParameterCounts:
         hidden_size: Hidden units of the head, h.
         n_classes: Classes, c.
         head: Trainable parameters of the head.
-        sgns_training: Parameters SGNS trained, ``2 * V * d``: the input and
-            the output (context) tables.
+        sgns_training: Parameters that SGNS pretraining of vectors of this
+            size trains, ``2 * V * d``: the input and the output (context)
+            tables. It depends on V and d alone, so it also applies to
+            vectors that embedsent did not train.
         saved_vectors: Parameters of the vectors the model keeps, ``V * d``:
             the input table only.
     """
@@ -91,6 +94,7 @@ def parameter_lines(counts: ParameterCounts) -> list[str]:
     return [
         f"classifier head: {counts.head:,} trainable parameters ({formula})",
         f"word vectors: {counts.saved_vectors:,} in the model "
-        f"(V={counts.vocab_size:,} x d={counts.dim}); SGNS trained "
-        f"{counts.sgns_training:,} (input and output tables)",
+        f"(V={counts.vocab_size:,} x d={counts.dim}); SGNS pretraining of "
+        f"vectors this size trains {counts.sgns_training:,} "
+        "(2 x V x d: input and output tables)",
     ]

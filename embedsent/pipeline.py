@@ -34,8 +34,13 @@ from embedsent.config import (
     config_from_dict,
 )
 from embedsent.features import SentenceEncoder
-from embedsent.file_kinds import MODEL_FORMAT
-from embedsent.storage import check_bundle_suffix, load_bundle, save_bundle
+from embedsent.file_kinds import MODEL_FORMAT, MODEL_REBUILD_ADVICE
+from embedsent.storage import (
+    InvalidStateError,
+    check_bundle_suffix,
+    load_bundle,
+    save_bundle,
+)
 from embedsent.text import iter_tokenize, tokenize_corpus
 from embedsent.trainer import train_sgns
 from embedsent.vectors import WordVectors
@@ -381,7 +386,10 @@ class TransferClassifier:
                 an unknown format version.
         """
         meta, arrays = load_bundle(
-            path, kind="embedsent model", expected_format=MODEL_FORMAT
+            path,
+            kind="embedsent model",
+            expected_format=MODEL_FORMAT,
+            damaged_fix=MODEL_REBUILD_ADVICE,
         )
         version = meta.get("format_version")
         if version != MODEL_FORMAT_VERSION:
@@ -404,18 +412,25 @@ class TransferClassifier:
                 meta["classifier"], _strip(arrays, "classifier.")
             )
         except KeyError as error:
-            raise ValueError(f"{path} is damaged: missing entry {error}") from error
+            raise ValueError(
+                f"{path} is damaged: it has no entry {error}; {MODEL_REBUILD_ADVICE}"
+            ) from error
         except (TypeError, ValueError) as error:
             # Invalid stored settings, such as a standardize mode this version
-            # does not know, or arrays that do not match them.
+            # does not know, or arrays that do not match them. The advice in an
+            # InvalidStateError is for callers of from_state, not for this file.
+            if isinstance(error, InvalidStateError):
+                problem = error.problem
+            else:
+                problem = str(error)
             raise ValueError(
-                f"{path} is damaged: {error}. Train and save the model again"
+                f"{path} is damaged: {problem}; {MODEL_REBUILD_ADVICE}"
             ) from error
         expected = model.classifier.n_features_in_
         if vectors.dim != expected:
             raise ValueError(
                 f"{path} is damaged: its word vectors have dim {vectors.dim} but its "
-                f"classifier expects {expected} features; save the model again"
+                f"classifier expects {expected} features; {MODEL_REBUILD_ADVICE}"
             )
         model.class_prior_ = _load_class_prior(
             path, arrays.get("class_prior"), len(model.classes_)
@@ -445,7 +460,7 @@ def _load_class_prior(
     if not valid:
         raise ValueError(
             f"{path} is damaged: its class prior {prior.tolist()} is not {n_classes} "
-            "probabilities that sum to 1, one per class; save the model again"
+            f"probabilities that sum to 1, one per class; {MODEL_REBUILD_ADVICE}"
         )
     return prior
 

@@ -24,6 +24,8 @@ from typing import IO
 import numpy as np
 
 from embedsent.file_kinds import (
+    INVALID_METADATA,
+    METADATA_NOT_OBJECT,
     bundle_kind,
     describe_mismatch,
     describe_non_regular_file,
@@ -33,6 +35,7 @@ from embedsent.file_kinds import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "InvalidStateError",
     "check_bundle_suffix",
     "check_file_name",
     "check_folder_path",
@@ -46,6 +49,23 @@ __all__ = [
 ]
 
 META_KEY = "__meta__"
+
+
+class InvalidStateError(ValueError):
+    """Raised by a ``from_state`` method for settings or arrays that cannot
+    rebuild the object.
+
+    The message ends with advice for Python callers of ``from_state``.
+
+    Attributes:
+        problem: What is wrong, without that advice, so that a loader of a
+            model file can give advice about the file instead.
+    """
+
+    def __init__(self, problem: str, advice: str) -> None:
+        super().__init__(f"{problem}; {advice}")
+        self.problem = problem
+
 
 # Suffixes that mark another kind of file than an .npz bundle, with that kind.
 # embedsent commands choose the reader of a --data file by these suffixes
@@ -89,6 +109,8 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             file instead of writing into it, so nothing is written.
         FileNotFoundError: If the folder of ``path`` (of its target, for a
             link) does not exist.
+        OSError: If creating the temporary file or renaming it to ``path``
+            fails. The message names ``path`` and the step that failed.
     """
     raw = os.fspath(path)
     if not raw:
@@ -110,9 +132,16 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         raise FileNotFoundError(
             f"cannot write {label}: folder {folder} does not exist; create it first"
         )
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=folder
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=folder
+        )
+    except OSError as error:
+        # The error names the random temporary name, which the user never
+        # passed, so the message names the destination and its folder.
+        raise _write_error(
+            error, label, f"creating a temporary file in {folder} failed"
+        ) from error
     try:
         # mkstemp creates the file with mode 0600. It gets the permissions of
         # the file it replaces, or those a plain open() gives a new file.
@@ -121,11 +150,31 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)
+        except OSError as error:
+            raise _write_error(
+                error, label, f"renaming a temporary file in {folder} to it failed"
+            ) from error
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
+
+
+def _write_error(error: OSError, label: str, step: str) -> OSError:
+    """Return an error of the same class as ``error`` that names the file.
+
+    The message is "cannot write LABEL: STEP: [Errno N] reason". Only
+    ``errno`` is copied, because an OSError with ``strerror`` set prints
+    that instead of its message.
+    """
+    reason = str(error)
+    if error.errno is not None and error.strerror:
+        reason = f"[Errno {error.errno}] {error.strerror}"
+    described = type(error)(f"cannot write {label}: {step}: {reason}")
+    described.errno = error.errno
+    return described
 
 
 def first_non_folder(path: str | os.PathLike) -> Path | None:
@@ -418,7 +467,15 @@ def load_bundle(
     try:
         meta = json.load(io.BytesIO(arrays.pop(META_KEY).tobytes()))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path} has damaged metadata ({error})") from error
+        raise ValueError(
+            f"{path} is {INVALID_METADATA.name} ({error}), so it is damaged or "
+            f"was not written by embedsent; {damaged_fix}"
+        ) from error
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f"{path} is {METADATA_NOT_OBJECT.name}, so it is damaged or was not "
+            f"written by embedsent; {damaged_fix}"
+        )
     if expected is not None and meta.get("format") != expected_format:
         found = bundle_kind(meta.get("format"))
         raise ValueError(describe_mismatch(path, expected, found))

@@ -19,6 +19,7 @@ from embedsent.classifier import (
     _train,
 )
 from embedsent.config import ClassifierConfig
+from embedsent.storage import InvalidStateError
 
 # Most tests share these shapes and static settings (hidden size, epochs,
 # batch size, dropout on or off) so that they reuse a few compiled functions.
@@ -233,6 +234,16 @@ def test_get_state_rejects_tuple_labels(blobs):
         model.get_state()
 
 
+def test_state_tuple_labels_names_json(blobs):
+    X, index = blobs
+    model = MLPClassifier(SHORT).fit(X, [(i,) for i in index])
+    with pytest.raises(TypeError) as raised:
+        model.get_state()
+    message = str(raised.value)
+    assert "cannot be saved because saved models store labels as JSON" in message
+    assert "get_state" not in message
+
+
 def test_from_state_rejects_wrong_shape(fitted):
     meta, arrays = fitted.get_state()
     arrays["output_bias"] = np.zeros(3)
@@ -243,8 +254,13 @@ def test_from_state_rejects_wrong_shape(fitted):
 def test_from_state_rejects_missing_array(fitted):
     meta, arrays = fitted.get_state()
     del arrays["hidden_weights"]
-    with pytest.raises(ValueError, match="arrays has keys"):
+    with pytest.raises(InvalidStateError) as raised:
         MLPClassifier.from_state(meta, arrays)
+    message = str(raised.value)
+    assert "the classifier arrays are" in message
+    # from_state is called with arrays, so the advice names their source.
+    assert message.endswith("; pass the arrays written by MLPClassifier.get_state")
+    assert "get_state" not in raised.value.problem
 
 
 def test_from_state_rejects_other_format(fitted):

@@ -11,6 +11,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fake_os import deny_write, fake_file_type
 from fifos import errors_without_blocking, feed_fifo
@@ -102,6 +103,51 @@ def test_truncated_checkpoint_says_delete_it(files, capsys):
     assert "is a damaged or truncated zip (.npz) file" in err
     assert "delete it to start the run over, or pass another --checkpoint" in err
     assert "write it again" not in err
+
+
+def test_model_invalid_metadata_names_json(files, capsys):
+    model = files["folder"] / "bad_meta.npz"
+    with np.load(files["model"], allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["__meta__"] = np.frombuffer(b"{not json", dtype=np.uint8)
+    np.savez(model, **arrays)
+    err = _error(capsys, ["predict", "--model", str(model)])
+    assert f"--model {model} is an .npz file whose __meta__ entry" in err
+    assert "is not valid JSON, so it is damaged or was not written by" in err
+    assert "train the model again with `embedsent train --out`" in err
+    assert "TransferClassifier.save" in err
+    assert "truncated zip" not in err
+
+
+def test_truncated_model_says_train_again(files, capsys):
+    truncated = files["folder"] / "truncated_model.npz"
+    data = Path(files["model"]).read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    err = _error(capsys, ["predict", "--model", str(truncated)])
+    assert "is a damaged or truncated zip (.npz) file" in err
+    assert "train the model again with `embedsent train --out`" in err
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "pretrain", "diagnose"])
+def test_json_array_data_suggests_jq(files, tmp_path, capsys, command):
+    array = tmp_path / "arr.json"
+    array.write_text(
+        '[\n  {"text": "good film", "label": "pos"},\n'
+        '  {"text": "bad plot", "label": "neg"}\n]\n',
+        encoding="utf-8",
+    )
+    argv = {
+        "train": _train(files, "--vectors", files["vectors"], "--data", str(array)),
+        "predict": ["predict", "--model", files["model"], "--text-column", "text"]
+        + [str(array)],
+        "pretrain": ["--no-progress", "pretrain", "--data", str(array)]
+        + ["--out", str(tmp_path / "out.txt")],
+        "diagnose": ["diagnose", "--model", files["model"], "--data", str(array)],
+    }[command]
+    err = _error(capsys, argv)
+    assert f"{array} is a JSON array, but table files must be JSON Lines" in err
+    assert f"jq -c '.[]' {array} > {tmp_path / 'arr.jsonl'}" in err
+    assert "malformed JSON" not in err
 
 
 def test_train_model_as_vectors_names_kind(files, capsys):

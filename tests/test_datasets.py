@@ -843,13 +843,60 @@ def test_table_malformed_json(tmp_path: Path):
         load_table(path)
 
 
-def test_table_json_array_line(tmp_path: Path):
-    path = tmp_path / "reviews.json"
-    path.write_text('[{"text": "ok", "label": "pos"}]\n')
+def test_table_json_list_line(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"text": "ok", "label": "pos"}\n[1, 2]\n')
     with pytest.raises(
-        ValueError, match="line 1 .* is a JSON list, expected one object"
+        ValueError, match="line 2 .* is a JSON list, expected one object"
     ):
         load_table(path)
+
+
+PRETTY_ARRAY = (
+    '[\n  {"text": "ok", "label": "pos"},\n  {"text": "no", "label": "neg"}\n]\n'
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '[{"text": "ok", "label": "pos"}]\n',
+        PRETTY_ARRAY,
+        "\n  " + PRETTY_ARRAY,
+        "\ufeff" + PRETTY_ARRAY,
+    ],
+)
+def test_table_json_array_suggests_jq(tmp_path: Path, content):
+    path = tmp_path / "reviews.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is a JSON array, but table files must be")
+    assert "JSON Lines, one object per line" in message
+    assert f"jq -c '.[]' {path} > {tmp_path / 'reviews.jsonl'}" in message
+    assert "malformed" not in message
+
+
+def test_table_json_array_jsonl_suffix(tmp_path: Path):
+    # The suggested output must not overwrite the input.
+    path = tmp_path / "reviews.jsonl"
+    path.write_text(PRETTY_ARRAY, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    assert f"> {tmp_path / 'reviews.lines.jsonl'}`" in str(raised.value)
+
+
+def test_table_columns_json_array_suggests_jq(tmp_path: Path):
+    from embedsent.datasets import read_table_columns
+
+    path = tmp_path / "reviews.json"
+    path.write_text(PRETTY_ARRAY, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        read_table_columns(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is a JSON array")
+    assert "jq -c '.[]'" in message
 
 
 def test_table_jsonl_missing_key(tmp_path: Path):
@@ -1143,6 +1190,31 @@ def test_table_csv_case_and_space_labels_warn(tmp_path: Path, caplog):
         in (spaced[0])
     )
     assert "replace every 'pos ' with 'pos'" in spaced[0]
+
+
+def test_space_label_advice_keeps_whitespace(tmp_path: Path, caplog):
+    # The spaced label comes first, so the advice must name it, not "neg".
+    path = tmp_path / "spaced_first.csv"
+    rows = ["good movie,pos", "bad movie,neg ", "great film,pos", "awful,neg"]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        load_table(path)
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1
+    assert "labels 'neg ' and 'neg' in column 'label'" in messages[0]
+    assert "replace every 'neg ' with 'neg'" in messages[0]
+
+
+def test_space_only_labels_advice_strips(tmp_path: Path, caplog):
+    # No label is written without whitespace, so the advice strips one.
+    path = tmp_path / "both_spaced.csv"
+    rows = ['a," pos"', 'b,"pos "', "c,neg", "d,neg"]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        load_table(path)
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1
+    assert "replace every ' pos' with 'pos'" in messages[0]
 
 
 # ---------------------------------------------------------------------------

@@ -84,7 +84,17 @@ def test_describe_parameters_names_both_halves(model):
     assert f"classifier head: {counts.head:,} trainable parameters" in text
     assert "(d + 1) * h + (h + 1) * c with d=16, h=8, c=2" in text
     assert f"{counts.saved_vectors:,} in the model" in text
-    assert f"SGNS trained {counts.sgns_training:,}" in text
+    assert (
+        f"SGNS pretraining of vectors this size trains {counts.sgns_training:,} "
+        "(2 x V x d: input and output tables)"
+    ) in text
+
+
+def test_parameters_line_claims_no_training(model):
+    # The vectors may come from GloVe or word2vec, which embedsent never trained.
+    text = describe_parameters(model)
+    assert "SGNS trained" not in text
+    assert "embedsent trained" not in text
 
 
 # -- calibration ---------------------------------------------------------------

@@ -14,6 +14,8 @@ from fake_os import fake_file_type
 from embedsent.file_kinds import (
     BUNDLE_KINDS,
     CHECKPOINT_FORMAT,
+    INVALID_METADATA,
+    METADATA_NOT_OBJECT,
     MODEL_FORMAT,
     SGNS_FORMAT,
     WORD_VECTORS,
@@ -155,6 +157,50 @@ def test_load_bundle_damaged_file_gets_given_fix(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ValueError, match="damaged or truncated .*; delete it"):
         load_bundle(path, damaged_fix="delete it")
+
+
+def _bundle_with_meta(path, meta_text: bytes) -> None:
+    """Write a readable .npz file whose __meta__ entry is ``meta_text``."""
+    meta = np.frombuffer(meta_text, dtype=np.uint8)
+    np.savez(path, __meta__=meta, table=np.zeros(3))
+
+
+def test_identify_file_invalid_metadata_json(tmp_path):
+    path = tmp_path / "model.npz"
+    _bundle_with_meta(path, b"{not json")
+    found = identify_file(path)
+    assert found == INVALID_METADATA
+    assert found.category == "damaged"
+    assert "zip" not in found.name
+
+
+def test_identify_file_metadata_not_object(tmp_path):
+    path = tmp_path / "model.npz"
+    _bundle_with_meta(path, b"[1, 2]")
+    assert identify_file(path) == METADATA_NOT_OBJECT
+
+
+def test_load_bundle_invalid_metadata_json(tmp_path):
+    path = tmp_path / "model.npz"
+    _bundle_with_meta(path, b"{not json")
+    with pytest.raises(ValueError) as raised:
+        load_bundle(path, damaged_fix="train it again")
+    message = str(raised.value)
+    assert message.startswith(f"{path} is an .npz file whose __meta__ entry")
+    assert "is not valid JSON (" in message
+    assert "so it is damaged or was not written by embedsent" in message
+    assert message.endswith("; train it again")
+    assert "truncated" not in message
+
+
+def test_load_bundle_metadata_not_object(tmp_path):
+    path = tmp_path / "model.npz"
+    _bundle_with_meta(path, b'"embedsent-model"')
+    with pytest.raises(ValueError) as raised:
+        load_bundle(path, expected_format=MODEL_FORMAT)
+    message = str(raised.value)
+    assert "__meta__ entry, the embedsent settings, is not a JSON object" in message
+    assert "so it is damaged or was not written by embedsent" in message
 
 
 @pytest.mark.parametrize(

@@ -324,6 +324,46 @@ def test_load_rejects_damaged_class_prior(model, tmp_path, prior):
         TransferClassifier.load(path)
 
 
+def test_load_damaged_arrays_advises_retraining(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    _rewrite_arrays(path, lambda arrays: arrays.pop("classifier.output_bias"))
+    with pytest.raises(ValueError) as raised:
+        TransferClassifier.load(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is damaged: the classifier arrays are ")
+    assert "train the model again with `embedsent train --out`" in message
+    assert "TransferClassifier.save" in message
+    assert "get_state" not in message
+
+
+def test_load_bad_settings_format_advises_retraining(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    _rewrite_meta(path, lambda meta: meta["classifier"].update(format="other"))
+    with pytest.raises(ValueError) as raised:
+        TransferClassifier.load(path)
+    message = str(raised.value)
+    assert "the classifier settings have format 'other'" in message
+    assert "train the model again with `embedsent train --out`" in message
+    assert "get_state" not in message
+
+
+def test_load_invalid_metadata_json_advises_retraining(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays[META_KEY] = np.frombuffer(b"{not json", np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError) as raised:
+        TransferClassifier.load(path)
+    message = str(raised.value)
+    assert "is not valid JSON" in message
+    assert "so it is damaged or was not written by embedsent" in message
+    assert "train the model again with `embedsent train --out`" in message
+
+
 def test_fit_reads_label_iterator_once(vectors):
     model = TransferClassifier(vectors, classifier_config=ClassifierConfig(epochs=5))
     model.fit(TEXTS, iter(UNBALANCED_LABELS))

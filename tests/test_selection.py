@@ -363,6 +363,10 @@ def test_cli_select_tie_names_candidates(tmp_path, capsys):
         "weight decay. Among equal heads it is the first in the grid"
     ) in output
     assert "winner: toy/mean/h0/wd1/frozen, 100.0%" in output
+    assert (
+        "winner minus runner-up, paired by text: +0.0 points the same on every "
+        "text, so no interval"
+    ) in output
 
 
 def test_cli_select_single_candidate_prints_no_tie(tmp_path, vectors, capsys):
@@ -594,6 +598,21 @@ def test_cli_select_unlabeled_table_names_missing_column(tmp_path):
     message = str(raised.value)
     assert "column 'text' not found" in message
     assert "pass the column's name with --text-column" in message
+
+
+@pytest.mark.parametrize("content", ["", "\n  \n"])
+def test_cli_select_empty_unlabeled_names_file(tmp_path, content):
+    unlabeled = tmp_path / "empty.txt"
+    unlabeled.write_text(content, encoding="utf-8")
+    args = _parse(
+        ["select", "--data", "default", "--pretrain", "--unlabeled", str(unlabeled)]
+    )
+    with pytest.raises(ValueError) as raised:
+        run(args)
+    message = str(raised.value)
+    assert message.startswith(f"--unlabeled {unlabeled} has no texts (it is empty")
+    assert "but --pretrain trains vectors on it" in message
+    assert "pass a file with one text per line" in message
 
 
 def test_cli_select_rejects_unlabeled_without_training(tmp_path, vectors):

@@ -1,7 +1,9 @@
 """Atomic writes keep links and reject destinations that are not regular files."""
 
+import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -156,6 +158,54 @@ def test_write_atomic_failure_keeps_old_content(tmp_path):
         write_atomic(path, fail)
     assert path.read_text(encoding="utf-8") == "old"
     assert [entry.name for entry in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_write_atomic_temporary_failure_names_destination(tmp_path):
+    # The temporary name adds 14 characters (two dots, 8 random characters
+    # and ".tmp"), so a name of 245 characters fits in NAME_MAX (255 bytes on
+    # Linux file systems) but its temporary file does not.
+    path = tmp_path / ("x" * 245)
+    with pytest.raises(OSError) as raised:
+        write_text_atomic(path, "new")
+    message = str(raised.value)
+    assert message.startswith(
+        f"cannot write {path}: creating a temporary file in {tmp_path} failed: "
+    )
+    assert raised.value.errno == errno.ENAMETOOLONG
+    assert ".tmp" not in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic_temporary_failure_keeps_class(tmp_path, monkeypatch):
+    def deny(*args, **kwargs):
+        raise PermissionError(
+            errno.EACCES, "Permission denied", str(tmp_path / ".out.txt.abc.tmp")
+        )
+
+    monkeypatch.setattr(tempfile, "mkstemp", deny)
+    path = tmp_path / "out.txt"
+    with pytest.raises(PermissionError) as raised:
+        write_text_atomic(path, "new")
+    assert str(raised.value) == (
+        f"cannot write {path}: creating a temporary file in {tmp_path} failed: "
+        "[Errno 13] Permission denied"
+    )
+    assert raised.value.errno == errno.EACCES
+
+
+def test_write_atomic_rename_failure_names_destination(tmp_path, monkeypatch):
+    def fail(source, destination):
+        raise OSError(errno.EXDEV, "Invalid cross-device link", source, destination)
+
+    monkeypatch.setattr(os, "replace", fail)
+    path = tmp_path / "out.txt"
+    with pytest.raises(OSError) as raised:
+        write_text_atomic(path, "new")
+    message = str(raised.value)
+    assert message.startswith(f"cannot write {path}: renaming a temporary file in ")
+    assert message.endswith("failed: [Errno 18] Invalid cross-device link")
+    assert ".tmp" not in message
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_first_dangling_link_finds_link_or_parent(tmp_path):
