@@ -257,7 +257,9 @@ class SelectionResult:
 
         Returns:
             ``{"mean_difference", "low", "high", "n"}``, or None with fewer
-            than 2 candidates.
+            than 2 candidates. ``low`` and ``high`` are None when every text
+            has the same difference, such as two candidates that agree on
+            every text, because a t interval needs a spread.
         """
         runner_up = self.runner_up
         if runner_up is None:
@@ -265,6 +267,8 @@ class SelectionResult:
         differences = self.winner.text_accuracies - runner_up.text_accuracies
         differences = differences[~np.isnan(differences)]
         mean, low, high = mean_interval(differences)
+        if differences.size and np.ptp(differences) == 0:
+            low = high = None
         return {
             "mean_difference": mean,
             "low": low,

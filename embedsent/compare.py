@@ -61,7 +61,8 @@ class CompareConfig:
     Attributes:
         sizes: Labeled training sizes; 0 means all training texts.
         draws: Balanced random draws per size (one draw for "all").
-        methods: Methods to run, a subset of ``METHODS``.
+        methods: Methods to run, a subset of ``METHODS``. Repeated names
+            are merged, keeping the first-seen order, as repeated sizes are.
         feature_method: Sentence feature for the vector-based methods.
         gensim_workers: Worker threads of the gensim baseline; only 1 is
             bit-reproducible.
@@ -90,6 +91,9 @@ class CompareConfig:
             raise ValueError(
                 f"methods must be a non-empty subset of {METHODS}, got {self.methods}"
             )
+        # A repeated name would score every draw twice and count both runs
+        # in its mean, so repeats are merged here.
+        object.__setattr__(self, "methods", tuple(dict.fromkeys(self.methods)))
         if self.gensim_workers < 1:
             raise ValueError(f"gensim_workers must be >= 1, got {self.gensim_workers}")
 
@@ -117,7 +121,11 @@ class CompareResult:
     settings: dict = field(default_factory=dict)
 
     def summary(self) -> list[dict]:
-        """Return mean, spread and 95% interval per (method, n)."""
+        """Return mean, spread and 95% interval per (method, n).
+
+        ``low`` and ``high`` are None for a single run or runs that all score
+        the same, as in :func:`embedsent.evaluate.summarize_accuracies`.
+        """
         rows = []
         keys = sorted({(r["n"], r["method"]) for r in self.runs})
         for n, method in keys:
@@ -157,7 +165,9 @@ class CompareResult:
         """Return the paired difference ``method - reference`` per size.
 
         Runs are paired by (n, draw), so both methods saw the same labeled
-        texts. Sizes with fewer than two draws are left out.
+        texts. Sizes with fewer than two draws are left out. ``low``, ``high``
+        and ``p_value`` are None when every draw gives the same difference, as
+        in :func:`embedsent.evaluate.paired_difference`.
         """
         rows = []
         for n in sorted({r["n"] for r in self.runs}):
@@ -192,11 +202,21 @@ class CompareResult:
             return ""
         lines = [f"{method} - {reference}, paired by draw (points, 95% interval)"]
         for row in rows:
-            lines.append(
-                f"  n={row['n']:>6}: {100 * row['mean_difference']:+5.1f} "
-                f"[{100 * row['low']:+5.1f}, {100 * row['high']:+5.1f}], "
-                f"p={row['p_value']:.3f}, {row['n_pairs']} draws"
-            )
+            line = f"  n={row['n']:>6}: {100 * row['mean_difference']:+5.1f} "
+            if row["p_value"] is None:
+                # paired_difference leaves the interval and p-value undefined
+                # when every draw gives the same difference. The n/a cells
+                # keep the columns of the other rows.
+                line += (
+                    f"[{'n/a':>5}, {'n/a':>5}], p={'n/a':>5}, {row['n_pairs']} "
+                    "draws (no spread between draws, so no interval or p-value)"
+                )
+            else:
+                line += (
+                    f"[{100 * row['low']:+5.1f}, {100 * row['high']:+5.1f}], "
+                    f"p={row['p_value']:.3f}, {row['n_pairs']} draws"
+                )
+            lines.append(line)
         return "\n".join(lines)
 
     def to_dict(self) -> dict:

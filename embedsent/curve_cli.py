@@ -94,6 +94,17 @@ def _size(value: str) -> int:
     return size
 
 
+class _MergeRepeats(argparse.Action):
+    """Store a list option's values with repeats merged, in first-seen order.
+
+    ``--methods scratch scratch`` then runs ``scratch`` once, as
+    ``--sizes 4 4`` measures size 4 once.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, list(dict.fromkeys(values)))
+
+
 def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
     """Add the options of ``embedsent bench transfer`` to ``parser``.
 
@@ -118,6 +129,7 @@ def _add_data_options(parser) -> None:
     parser.add_argument(
         "--sizes",
         nargs="+",
+        action=_MergeRepeats,
         type=_size,
         default=list(CurveConfig().sizes),
         metavar="N",
@@ -169,6 +181,7 @@ def _add_method_options(parser) -> None:
     parser.add_argument(
         "--methods",
         nargs="+",
+        action=_MergeRepeats,
         choices=METHODS,
         default=list(METHODS),
         metavar="METHOD",
@@ -177,6 +190,7 @@ def _add_method_options(parser) -> None:
     parser.add_argument(
         "--features",
         nargs="+",
+        action=_MergeRepeats,
         choices=FEATURE_METHODS,
         default=list(FEATURE_METHODS),
         metavar="FEATURE",
@@ -567,9 +581,13 @@ def format_toy_summary(toy: dict) -> str:
     ]
     for method, entry in toy["methods"].items():
         stats = entry["summary"]
+        if stats["low"] is None:
+            # Splits that all score the same have no t interval.
+            interval = "[no spread between splits]"
+        else:
+            interval = f"[{100 * stats['low']:.1f}, {100 * stats['high']:.1f}]"
         lines.append(
-            f"  {method:<26} {100 * stats['mean']:.1f} [{100 * stats['low']:.1f}, "
-            f"{100 * stats['high']:.1f}]; the shipped split: "
+            f"  {method:<26} {100 * stats['mean']:.1f} {interval}; the shipped split: "
             f"{100 * entry['shipped_split']:.1f}; splits whose first {small} "
             f"test reviews are all right: "
             f"{100 * entry['small_test_perfect_share']:.0f}%"

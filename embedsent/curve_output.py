@@ -9,6 +9,7 @@ section of a Markdown file and keeps every other section as it is.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,10 +58,12 @@ def plot_curves(
         style = "--" if method == "transfer_gensim" else "-"
         measured.update(ns)
         axes.plot(ns, [100 * r["mean"] for r in rows], style, marker="o", label=label)
+        # Sizes without an interval (one draw, or draws that all score the
+        # same) are NaN here, so the band has a gap there.
         axes.fill_between(
             ns,
-            [100 * r["low"] for r in rows],
-            [100 * r["high"] for r in rows],
+            [_percent_or_nan(r["low"]) for r in rows],
+            [_percent_or_nan(r["high"]) for r in rows],
             alpha=0.2,
         )
     axes.set_xscale("log", base=2)
@@ -77,6 +80,10 @@ def plot_curves(
     figure.tight_layout()
     figure.savefig(path)
     logger.info("wrote %s", path)
+
+
+def _percent_or_nan(value: float | None) -> float:
+    return math.nan if value is None else 100 * value
 
 
 def write_section(path: Path, section: str) -> None:
@@ -111,8 +118,8 @@ def format_summary(runs: Sequence[dict], target: float, check: bool) -> str:
     series = sorted({(row["method"], row["feature"]) for row in summary})
     means = {(row["method"], row["feature"], row["n"]): row for row in summary}
     lines = [
-        "mean test accuracy (%) [95% t interval] by labeled size n "
-        "(a single draw has no interval):"
+        "mean test accuracy (%) [95% t interval] by labeled size n (a single "
+        "draw, or draws that all score the same, have no interval):"
     ]
     # Runs that older versions stored have no "size" field.
     all_sizes = {run["n"] for run in runs if run.get("size") == "all"}
@@ -162,7 +169,11 @@ def _summary_cell(row: dict) -> str:
     if row["n_runs"] == 1:
         # One draw has no spread, so its interval would have zero width.
         return f"{mean} (1 draw)"
-    return (
-        f"{mean} [{100 * row['low']:5.1f}, {100 * row['high']:5.1f}] "
-        f"({row['n_runs']} draws)"
-    )
+    if row["low"] is None:
+        # Draws that all score the same have no t interval either. The text
+        # is padded to the width of "[ 80.0,  85.0]" to keep the draw counts
+        # aligned.
+        interval = f"{'[no spread]':<14}"
+    else:
+        interval = f"[{100 * row['low']:5.1f}, {100 * row['high']:5.1f}]"
+    return f"{mean} {interval} ({row['n_runs']} draws)"

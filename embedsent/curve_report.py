@@ -58,9 +58,13 @@ def _size_label(n: int, n_train: int | None) -> str:
 def _cell(row: dict | None) -> str:
     if row is None:
         return ""
-    mean, low, high = 100 * row["mean"], 100 * row["low"], 100 * row["high"]
+    mean = 100 * row["mean"]
     if row["n_runs"] == 1:
         return f"{mean:.1f} (1)"
+    if row["low"] is None:
+        # Draws that all score the same have no t interval.
+        return f"{mean:.1f} [no spread] ({row['n_runs']})"
+    low, high = 100 * row["low"], 100 * row["high"]
     return f"{mean:.1f} [{low:.1f}, {high:.1f}] ({row['n_runs']})"
 
 
@@ -131,7 +135,8 @@ def render_section(
         "Mean test accuracy (%) over balanced random draws, the 95% t "
         "interval of the mean in brackets and the number of draws in "
         "parentheses. Every method is fitted on the same draws. Vector "
-        "methods use the plain mean here."
+        "methods use the plain mean here. Draws that all score the same have "
+        "no interval, marked [no spread]."
     )
     if n_train is not None and any(n >= n_train for n in sizes):
         explanation += (
@@ -194,11 +199,16 @@ _COMPARISONS = (
 def _paired_cell(result: dict | None) -> str:
     if result is None:
         return ""
-    text = (
-        f"{100 * result['mean_difference']:+.1f} "
-        f"[{100 * result['low']:+.1f}, {100 * result['high']:+.1f}] "
-        f"p={result['p_value']:.2g}"
-    )
+    text = f"{100 * result['mean_difference']:+.1f} "
+    if result["p_value"] is None:
+        # Every draw gives the same difference, so there is no t interval or
+        # t-test, though the signed-rank test may still have a p-value.
+        text += "[no spread]"
+    else:
+        text += (
+            f"[{100 * result['low']:+.1f}, {100 * result['high']:+.1f}] "
+            f"p={result['p_value']:.2g}"
+        )
     if result["wilcoxon_p"] is not None:
         text += f", W={result['wilcoxon_p']:.2g}"
     return text
@@ -222,7 +232,9 @@ def _paired_lines(runs: Sequence[dict], n_train: int | None) -> list[str]:
         "",
         "Difference in accuracy points on the same draws: mean, 95% t "
         "interval, paired t-test p, and Wilcoxon signed-rank p (W, from 6 "
-        "pairs on). Sizes with one draw have no paired test.",
+        "pairs on). Sizes with one draw have no paired test. A difference "
+        "that is the same on every draw has no interval or t-test, marked "
+        "[no spread], and no signed-rank test when it is zero.",
         "",
     ]
     lines += _table(["n", *(name for name, _ in columns)], rows)
@@ -345,12 +357,16 @@ def _toy_lines(toy: dict) -> list[str]:
     rows = []
     for method, entry in toy["methods"].items():
         stats = entry["summary"]
+        if stats["low"] is None:
+            # Splits that all score the same have no t interval.
+            interval = "[no spread]"
+        else:
+            interval = f"[{100 * stats['low']:.1f}, {100 * stats['high']:.1f}]"
         rows.append(
             [
                 method,
                 f"{100 * entry['shipped_split']:.1f}",
-                f"{100 * stats['mean']:.1f} [{100 * stats['low']:.1f}, "
-                f"{100 * stats['high']:.1f}]",
+                f"{100 * stats['mean']:.1f} {interval}",
                 f"{100 * stats['std']:.1f}",
                 f"{100 * entry['small_test_perfect_share']:.0f}%",
             ]

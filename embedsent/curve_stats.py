@@ -60,7 +60,8 @@ def summarize_runs(runs: Sequence[dict]) -> list[dict]:
     Returns:
         One dict per group with ``method``, ``feature``, ``n``, ``mean``,
         ``std``, ``low``, ``high`` and ``n_runs``, sorted by method, feature
-        and n. A group of one run has ``low == high == mean``.
+        and n. ``low`` and ``high`` are None for a group of one run or of
+        runs that all score the same, which have no t interval.
     """
     groups: dict[tuple, list[float]] = defaultdict(list)
     for run in runs:
@@ -98,7 +99,8 @@ def paired_comparisons(
         ``second`` (as ``"method/feature"``) and the fields of
         :func:`embedsent.evaluate.paired_difference` (``mean_difference``,
         ``low``, ``high``, ``p_value``, ``wilcoxon_p``, ``n``, the latter
-        renamed ``n_pairs``).
+        renamed ``n_pairs``). ``low``, ``high`` and ``p_value`` are None when
+        every shared draw gives the same difference.
     """
     a = _by_draw(runs, *first)
     b = _by_draw(runs, *second)

@@ -70,10 +70,11 @@ class CurveConfig:
         draws: Balanced random draws per size below ``large_size``.
         large_draws: Draws per size from ``large_size`` on (but below all).
         large_size: First size that gets ``large_draws`` draws.
-        methods: Methods to run, a subset of ``METHODS``.
+        methods: Methods to run, a subset of ``METHODS``. Repeated names
+            are merged, keeping the first-seen order, as repeated sizes are.
         features: Sentence features of the ``transfer`` and
             ``transfer_gensim`` methods, a subset of ``mean``, ``tfidf``,
-            ``sif``.
+            ``sif``. Repeated names are merged like those of ``methods``.
         finetune_max_n: Largest labeled size at which the two end-to-end
             methods (``scratch``, ``transfer_finetune``) run; None runs them
             at every size.
@@ -108,12 +109,16 @@ class CurveConfig:
                 f"methods must be a non-empty subset of {METHODS}, got "
                 f"{self.methods}; unknown: {unknown}"
             )
+        # A repeated name would plan the same runs twice, and the run store
+        # rejects the second copy, so repeats are merged here.
+        object.__setattr__(self, "methods", tuple(dict.fromkeys(self.methods)))
         unknown = sorted(set(self.features) - set(FEATURE_METHODS))
         if unknown or not self.features:
             raise ValueError(
                 f"features must be a non-empty subset of {FEATURE_METHODS}, got "
                 f"{self.features}"
             )
+        object.__setattr__(self, "features", tuple(dict.fromkeys(self.features)))
         if self.finetune_max_n is not None and self.finetune_max_n < 1:
             raise ValueError(
                 f"finetune_max_n must be None or >= 1, got {self.finetune_max_n}"

@@ -21,6 +21,9 @@ __all__ = [
     "coin_flip_perfect_probability",
 ]
 
+# Spreads up to this many units in the last place count as rounding error.
+_ROUNDING_ULPS = 16
+
 
 def accuracy_interval(
     n_correct: int, n_total: int, confidence: float = 0.95
@@ -58,8 +61,10 @@ def mean_interval(
 ) -> tuple[float, float, float]:
     """Return ``(mean, low, high)``, a Student t interval for the mean.
 
-    A single value has no spread to estimate, so it returns ``(v, v, v)``; read
-    that as "one draw", not as certainty.
+    The t interval is undefined for values with no spread (one value, or all
+    equal), so they return ``(mean, mean, mean)``. Read that as "no spread
+    measured", not as certainty. ``summarize_accuracies`` and
+    ``paired_difference`` return None bounds instead.
 
     Raises:
         ValueError: if ``values`` is empty or contains a non-finite number.
@@ -67,30 +72,55 @@ def mean_interval(
     array = _finite_array(values, "values")
     _check_confidence(confidence)
     mean = float(array.mean())
-    if len(array) == 1:
+    if not _has_spread(array):
         return mean, mean, mean
     sem = float(array.std(ddof=1)) / math.sqrt(len(array))
     half_width = float(stats.t.ppf(0.5 + confidence / 2, len(array) - 1)) * sem
     return mean, mean - half_width, mean + half_width
 
 
+def _has_spread(array: np.ndarray, scale: float | None = None) -> bool:
+    """Return whether ``array`` spreads by more than floating-point rounding.
+
+    One value, or values that are all equal, have no spread, so no t interval
+    or t-test is defined for them. Differences such as ``0.7 - 0.675`` and
+    ``0.6 - 0.575`` are equal in exact arithmetic but differ in their last
+    bits, so a spread within ``_rounding_tolerance(scale)`` counts as none.
+    ``scale`` is the largest magnitude that entered the values, and
+    ``max(abs(array))`` when None.
+    """
+    if array.size < 2:
+        return False
+    if scale is None:
+        scale = float(np.abs(array).max())
+    return float(np.ptp(array)) > _rounding_tolerance(scale)
+
+
+def _rounding_tolerance(scale: float) -> float:
+    return _ROUNDING_ULPS * float(np.finfo(np.float64).eps) * scale
+
+
 def summarize_accuracies(
     values: Sequence[float], confidence: float = 0.95
-) -> dict[str, float | int]:
+) -> dict[str, float | int | None]:
     """Summarise accuracies of repeated draws.
 
     Returns:
-        ``{"mean", "std", "low", "high", "n"}``: ``std`` uses ``ddof=1`` and is
-        0.0 for a single value; ``low`` and ``high`` are ``mean_interval``'s,
-        clipped to [0, 1].
+        ``{"mean", "std", "low", "high", "n"}``: ``std`` uses ``ddof=1``, and
+        ``low`` and ``high`` are ``mean_interval``'s, clipped to [0, 1]. When
+        the values have no spread (one value, or all equal), ``std`` is 0.0
+        and ``low`` and ``high`` are None, because the t interval is
+        undefined there.
     """
-    mean, low, high = mean_interval(values, confidence)
+    array = _finite_array(values, "values")
+    mean, low, high = mean_interval(array, confidence)
+    if not _has_spread(array):
+        return {"mean": mean, "std": 0.0, "low": None, "high": None, "n": len(array)}
+    std = float(array.std(ddof=1))
     # The t interval assumes an unbounded normal mean, so over few, spread-out
     # draws it can pass 0 or 1 (2 draws at 0.495 and 0.585 give [-0.03, 1.11]).
     # An accuracy cannot, so the interval is clipped to the valid range.
     low, high = max(low, 0.0), min(high, 1.0)
-    array = np.asarray(values, dtype=np.float64)
-    std = float(array.std(ddof=1)) if len(array) > 1 else 0.0
     return {"mean": mean, "std": std, "low": low, "high": high, "n": len(array)}
 
 
@@ -104,9 +134,14 @@ def paired_difference(
         the mean of ``a - b`` with its t interval, the two-sided paired t-test
         p-value (``scipy.stats.ttest_rel``), and the two-sided Wilcoxon
         signed-rank p-value. ``wilcoxon_p`` is None below 6 pairs, where its
-        smallest possible value, ``2 / 2**n``, cannot go below 0.05. When
-        all differences are equal the t-test is undefined: both p-values are
-        then 1.0 for zero differences and 0.0 otherwise.
+        smallest possible value, ``2 / 2**n``, cannot go below 0.05.
+
+        When every difference is equal, the differences have no spread, so
+        the t interval and t-test are undefined and ``low``, ``high`` and
+        ``p_value`` are None. The signed-rank test is still defined unless
+        every difference is zero, because n equal nonzero differences all
+        have the same sign, so its exact p-value is ``2 / 2**n``. With every
+        difference zero, ``wilcoxon_p`` is None as well.
 
     Raises:
         ValueError: if the lengths differ, there are fewer than 2 pairs, or a
@@ -122,13 +157,24 @@ def paired_difference(
     if len(first) < 2:
         raise ValueError(f"a paired test needs at least 2 pairs, got {len(first)}")
     differences = first - second
-    mean, low, high = mean_interval(differences, confidence)
-    if np.ptp(differences) == 0.0:
-        p_value = 1.0 if mean == 0.0 else 0.0
-        wilcoxon_p: float | None = p_value
-    else:
+    # Rounding in a and b, not in their difference, sets the noise floor.
+    scale = max(float(np.abs(first).max()), float(np.abs(second).max()))
+    low: float | None
+    high: float | None
+    p_value: float | None
+    wilcoxon_p: float | None
+    if _has_spread(differences, scale):
+        mean, low, high = mean_interval(differences, confidence)
         p_value = float(stats.ttest_rel(first, second).pvalue)
         wilcoxon_p = float(stats.wilcoxon(first, second).pvalue)
+    else:
+        _check_confidence(confidence)
+        mean = float(differences.mean())
+        low = high = p_value = None
+        if abs(mean) <= _rounding_tolerance(scale):
+            wilcoxon_p = None
+        else:
+            wilcoxon_p = min(1.0, 2.0 * 0.5 ** len(first))
     if len(first) < 6:
         wilcoxon_p = None
     return {

@@ -950,7 +950,7 @@ def test_late_global_option_hint_keeps_value(argv, expected, capsys):
 
 def test_bench_transfer_size_zero_means_all(capsys):
     args = build_parser().parse_args(["bench", "transfer", "--sizes", "0", "all", "8"])
-    assert args.sizes == [0, 0, 8]
+    assert args.sizes == [0, 8]
     with pytest.raises(SystemExit):
         build_parser().parse_args(["bench", "transfer", "--sizes", "-1"])
     assert "0 and 'all' use every training text" in capsys.readouterr().err

@@ -31,6 +31,12 @@ def test_compare_config_rejects_negative_size():
         CompareConfig(sizes=(8, -1))
 
 
+def test_compare_config_merges_repeated_methods():
+    config = CompareConfig(methods=("scratch", "transfer", "scratch"))
+    assert config.methods == ("scratch", "transfer")
+    assert CompareConfig(methods=["tfidf_lr", "tfidf_lr"]).methods == ("tfidf_lr",)
+
+
 def test_select_sizes_maps_all_to_zero():
     assert select_sizes(["8", "all"]) == (8, 0)
 
@@ -198,6 +204,55 @@ def test_paired_difference_pairs_runs_by_draw():
     assert rows[0]["mean_difference"] == pytest.approx(0.25 / 3)
     assert rows[0]["n_pairs"] == 3
     assert "transfer - scratch" in result.format_paired("transfer", "scratch")
+
+
+def _paired_result(accuracies: dict[int, list[tuple[float, float]]]):
+    from embedsent.compare import CompareResult
+
+    result = CompareResult()
+    for n, pairs in accuracies.items():
+        for draw, (a, b) in enumerate(pairs):
+            for method, accuracy in (("transfer", a), ("scratch", b)):
+                run = {"method": method, "n": n, "draw": draw, "accuracy": accuracy}
+                result.runs.append(run)
+    return result
+
+
+def test_paired_equal_differences_have_no_interval():
+    result = _paired_result({3: [(0.5, 0.525), (0.51, 0.535)]})
+    (row,) = result.paired("transfer", "scratch")
+    assert row["mean_difference"] == pytest.approx(-0.025)
+    assert row["low"] is None
+    assert row["high"] is None
+    assert row["p_value"] is None
+    assert row["n_pairs"] == 2
+    loaded = _strict_loads(comparison_json({"paired": [row]}))
+    assert loaded["paired"][0]["low"] is None
+    assert loaded["paired"][0]["p_value"] is None
+
+
+def test_format_paired_equal_differences_say_no_spread():
+    pairs = {8: [(0.8, 0.7), (0.6, 0.55), (0.9, 0.8)], 16: [(0.5, 0.525)] * 3}
+    text = _paired_result(pairs).format_paired("transfer", "scratch")
+    _, spread_line, equal_line = text.splitlines()
+    assert equal_line == (
+        "  n=    16:  -2.5 [  n/a,   n/a], p=  n/a, 3 draws (no spread between "
+        "draws, so no interval or p-value)"
+    )
+    assert "p=0." in spread_line
+    # The n/a cells keep the columns of a row with an interval.
+    for column in ("[", ",", "]", "p=", "draws"):
+        assert equal_line.index(column) == spread_line.index(column)
+
+
+def test_summary_equal_accuracies_have_no_interval():
+    result = _paired_result({4: [(0.75, 0.5), (0.75, 0.6)]})
+    rows = {row["method"]: row for row in result.summary()}
+    assert rows["transfer"]["low"] is None
+    assert rows["transfer"]["high"] is None
+    assert rows["transfer"]["std"] == 0.0
+    assert rows["scratch"]["low"] < rows["scratch"]["high"]
+    assert "75.0 +/-  0.0 (2)" in result.format_table()
 
 
 def _strict_loads(text: str):

@@ -32,6 +32,7 @@ from embedsent.curve_stats import (
     fit_learning_curve,
     labels_needed,
     paired_comparisons,
+    summarize_runs,
 )
 from embedsent.curves import CurveConfig, CurveInputs, draw_indices, planned_runs
 from embedsent.finetune import FineTuneConfig
@@ -441,6 +442,57 @@ def test_plan_caps_end_to_end_methods():
     }
 
 
+def test_curve_config_merges_repeated_names():
+    config = CurveConfig(
+        methods=("scratch", "transfer", "scratch"), features=["sif", "mean", "sif"]
+    )
+    assert config.methods == ("scratch", "transfer")
+    assert config.features == ("sif", "mean")
+
+
+def test_plan_repeated_methods_once():
+    config = CurveConfig(
+        sizes=(4, 4), draws=2, methods=("scratch", "scratch"), features=("mean",)
+    )
+    plan = planned_runs(config, n_train=100)
+    keys = [(run["method"], run["feature"], run["n"], run["draw"]) for run in plan]
+    assert keys == [("scratch", "mean", 4, 0), ("scratch", "mean", 4, 1)]
+
+
+def test_bench_transfer_merges_repeated_options():
+    args = _parse(
+        "--methods", "tfidf_lr", "scratch", "tfidf_lr",
+        "--features", "mean", "mean",
+        "--sizes", "4", "all", "4", "0",
+    )  # fmt: skip
+    assert args.methods == ["tfidf_lr", "scratch"]
+    assert args.features == ["mean"]
+    assert args.sizes == [4, 0]
+
+
+def test_bench_transfer_repeated_methods_run_once(tmp_path):
+    argv = ["--no-progress", "bench", "transfer", "--data", "default"]
+    argv += ["--epochs", "1", "--dim", "8", "--min-count", "1", "--toy-splits", "0"]
+    argv += ["--sizes", "4", "4", "--methods", "scratch", "scratch"]
+    argv += ["--features", "mean", "mean", "--draws", "1", "--finetune-steps", "5"]
+    argv += ["--out-dir", str(tmp_path)]
+    assert cli_main(argv) == 0
+    data = json.loads((tmp_path / "transfer_curves.json").read_text(encoding="utf-8"))
+    keys = [(run["method"], run["feature"], run["n"]) for run in data["runs"]]
+    assert keys == [("scratch", "mean", 4)]
+
+
+def test_bench_script_repeated_default_is_unchanged():
+    from bench_scripts import load_script
+
+    script = load_script("bench_transfer")
+    parser = argparse.ArgumentParser()
+    curve_cli.add_arguments(parser)
+    methods = [*curves.METHODS, curves.METHODS[0]]
+    args = parser.parse_args(["--methods", *methods, "--features", "mean", "mean"])
+    assert script._changed_options(parser, args) == ["--features"]
+
+
 def test_curve_fit_recovers_known_size():
     rng = np.random.default_rng(0)
     ns = np.repeat([8, 16, 32, 64, 128, 256, 512], 10)
@@ -482,6 +534,94 @@ def test_paired_comparison_fields():
     assert expected | {"p_value", "wilcoxon_p", "n_pairs"} <= set(row)
     assert row["mean_difference"] == pytest.approx(0.28 / 3)
     assert row["n_pairs"] == 3
+
+
+def test_paired_comparison_equal_differences_undefined():
+    runs = _runs("transfer", "mean", [0.7, 0.72, 0.69]) + _runs(
+        "tfidf_lr", "ngrams", [0.6, 0.62, 0.59]
+    )
+    (row,) = paired_comparisons(runs, ("transfer", "mean"), ("tfidf_lr", "ngrams"))
+    assert row["mean_difference"] == pytest.approx(0.1)
+    assert row["low"] is None
+    assert row["high"] is None
+    assert row["p_value"] is None
+    assert row["wilcoxon_p"] is None
+
+
+def test_summary_equal_draws_no_interval():
+    runs = _runs("transfer", "mean", [0.7, 0.7, 0.7]) + _runs(
+        "tfidf_lr", "ngrams", [0.6, 0.65, 0.7]
+    )
+    (equal_row,) = [row for row in summarize_runs(runs) if row["method"] == "transfer"]
+    assert equal_row["low"] is None
+    assert equal_row["high"] is None
+    lines = format_summary(runs, 0.8, check=False).splitlines()
+    equal_line = next(line for line in lines if "transfer/" in line)
+    spread_line = next(line for line in lines if "tfidf_lr/" in line)
+    assert equal_line.endswith(" 70.0 [no spread]    (3 draws)")
+    # The padding keeps the draw counts of both rows in one column.
+    assert equal_line.index("(3 draws)") == spread_line.index("(3 draws)")
+
+
+def _paired_report(runs) -> str:
+    return render_section(
+        runs, n_train=None, target=0.8, intro=[], check=False, toy=None, images=[]
+    )
+
+
+def test_report_equal_differences_say_no_spread():
+    runs = _runs("transfer", "mean", [0.7] * 6) + _runs(
+        "tfidf_lr", "ngrams", [0.6] * 5 + [0.65]
+    )
+    runs += _runs("transfer_gensim", "mean", [0.6] * 6)
+    section = _paired_report(runs)
+    assert "| 70.0 [no spread] (6) |" in section
+    paired = section.split("### Paired comparisons")[1].splitlines()
+    paired_row = next(line for line in paired if line.startswith("| 8"))
+    cells = [cell.strip() for cell in paired_row.strip("|").split("|")]
+    # transfer - tfidf_lr has spread, transfer - transfer_gensim has none.
+    assert cells[1].startswith("+9.2 [")
+    assert "p=" in cells[1]
+    # Six equal differences of one sign give the signed-rank p 2 / 2**6.
+    assert cells[2] == "+10.0 [no spread], W=0.031"
+    assert "marked [no spread]" in section
+
+
+def test_report_zero_differences_have_no_test():
+    runs = _runs("transfer", "mean", [0.7] * 6) + _runs(
+        "transfer_gensim", "mean", [0.7] * 6
+    )
+    section = _paired_report(runs)
+    paired_row = next(line for line in section.splitlines() if "+0.0" in line)
+    assert paired_row.endswith("| +0.0 [no spread] |")
+
+
+def test_plot_equal_draws_leaves_band_gap(tmp_path):
+    import warnings
+
+    from embedsent.curve_output import plot_curves
+
+    runs = [
+        {"method": "scratch", "feature": "mean", "n": n, "draw": d, "accuracy": a}
+        for n, accuracies in ((4, [0.5, 0.5]), (8, [0.6, 0.7]), (16, [0.8]))
+        for d, a in enumerate(accuracies)
+    ]
+    path = tmp_path / "curves.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_curves(runs, path, [("scratch", "mean")], "curves")
+    assert path.stat().st_size > 0
+
+
+def test_toy_lines_equal_splits_say_no_spread():
+    from embedsent.curve_report import _toy_lines
+
+    toy = _fake_toy(ToyConfig(splits=2))
+    toy["methods"]["transfer"]["summary"].update(low=None, high=None, std=0.0)
+    text = "\n".join(_toy_lines(toy))
+    assert "| transfer | 82.5 | 75.0 [no spread] | 0.0 |" in text
+    console = curve_cli.format_toy_summary(toy)
+    assert "transfer                   75.0 [no spread between splits]; " in console
 
 
 def test_targets_report_unmet_margin():

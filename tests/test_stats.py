@@ -130,12 +130,90 @@ def test_paired_difference_no_wilcoxon_below_six():
     assert result["n"] == 3
 
 
-def test_paired_difference_identical_inputs():
+def test_paired_difference_identical_inputs_undefined():
     values = [0.5, 0.6, 0.7, 0.8, 0.6, 0.9]
     result = paired_difference(values, values)
     assert result["mean_difference"] == 0.0
-    assert result["p_value"] == 1.0
-    assert result["wilcoxon_p"] == 1.0
+    assert result["low"] is None
+    assert result["high"] is None
+    assert result["p_value"] is None
+    # Every difference is zero, so the signed-rank test has no pair left.
+    assert result["wilcoxon_p"] is None
+    assert result["n"] == 6
+
+
+def test_paired_difference_equal_differences_undefined():
+    # Both draws differ by 2.5 points, as in a `compare --draws 2` run.
+    result = paired_difference([0.5, 0.51], [0.525, 0.535])
+    assert result["mean_difference"] == pytest.approx(-0.025)
+    assert result["low"] is None
+    assert result["high"] is None
+    assert result["p_value"] is None
+    assert result["wilcoxon_p"] is None
+
+
+def test_paired_difference_rounding_noise_is_no_spread():
+    a = [0.7, 0.6, 0.3, 0.9]
+    b = [0.675, 0.575, 0.275, 0.875]
+    differences = np.subtract(a, b)
+    # The differences are 0.025 in exact arithmetic but not in floating point.
+    assert np.ptp(differences) > 0.0
+    result = paired_difference(a, b)
+    assert result["mean_difference"] == pytest.approx(0.025)
+    assert result["low"] is None
+    assert result["p_value"] is None
+
+
+def test_paired_difference_equal_nonzero_wilcoxon_exact():
+    a = [0.6] * 8
+    b = [0.575] * 8
+    result = paired_difference(a, b)
+    assert result["p_value"] is None
+    assert result["low"] is None
+    # All 8 differences share one sign, so the exact two-sided p is 2 / 2**8.
+    assert result["wilcoxon_p"] == pytest.approx(2 / 2**8)
+    assert result["wilcoxon_p"] == pytest.approx(stats.wilcoxon(a, b).pvalue)
+
+
+def test_paired_difference_tiny_real_spread_has_interval():
+    a = [0.5, 0.5 + 1e-6, 0.5, 0.5 + 2e-6]
+    b = [0.4, 0.4, 0.4, 0.4]
+    result = paired_difference(a, b)
+    assert result["low"] < result["mean_difference"] < result["high"]
+    assert result["p_value"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
+
+
+def test_paired_difference_no_spread_checks_confidence():
+    with pytest.raises(ValueError, match="confidence must be between 0 and 1"):
+        paired_difference([0.5, 0.6], [0.5, 0.6], confidence=95)
+
+
+def test_mean_interval_equal_values_collapse():
+    mean, low, high = mean_interval([0.8, 0.8, 0.8])
+    assert mean == pytest.approx(0.8)
+    assert low == mean
+    assert high == mean
+
+
+def test_summarize_accuracies_equal_values_no_interval():
+    summary = summarize_accuracies([0.8, 0.8, 0.8])
+    assert summary["mean"] == pytest.approx(0.8)
+    assert summary["std"] == 0.0
+    assert summary["low"] is None
+    assert summary["high"] is None
+    assert summary["n"] == 3
+
+
+def test_summarize_single_value_no_interval():
+    summary = summarize_accuracies([0.9])
+    assert summary["mean"] == 0.9
+    assert summary["low"] is None
+    assert summary["high"] is None
+
+
+def test_summarize_accuracies_nan_raises():
+    with pytest.raises(ValueError, match="values must be finite"):
+        summarize_accuracies([0.5, float("nan")])
 
 
 def test_paired_difference_length_mismatch_raises():
