@@ -75,11 +75,14 @@ def corpus_fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:
     return digest.hexdigest()
 
 
-def save_checkpoint(checkpointing, tables, state, config, fingerprint) -> None:
+def save_checkpoint(
+    checkpointing, tables, state, config, fingerprint, *, vocab_config=None
+) -> None:
     """Write the tables and ``state`` to ``checkpointing.path``.
 
-    In a multi-process run only process 0 writes, and the others return at
-    once.
+    ``vocab_config``'s sampling settings are stored so that a resume can
+    check them. In a multi-process run only process 0 writes, and the others
+    return at once.
     """
     if not writes_files():
         return
@@ -90,6 +93,8 @@ def save_checkpoint(checkpointing, tables, state, config, fingerprint) -> None:
         "fingerprint": fingerprint,
         "state": asdict(state),
     }
+    if vocab_config is not None:
+        meta["sampling"] = _sampling_settings(vocab_config)
     arrays = {
         "input_vectors": replica_to_numpy(tables[0]),
         "output_vectors": replica_to_numpy(tables[1]),
@@ -121,7 +126,16 @@ _SETTINGS_BEFORE_THEY_EXISTED = {"repeat_damping": 0.0}
 _EXPORT_SETTINGS = ("add_context_vectors",)
 
 
-def load_checkpoint(checkpointing, config, fingerprint):
+# VocabConfig fields that change training without changing the vocabulary,
+# which the corpus fingerprint already covers.
+_SAMPLING_SETTINGS = ("sample", "noise_power")
+
+
+def _sampling_settings(vocab_config) -> dict:
+    return {name: getattr(vocab_config, name) for name in _SAMPLING_SETTINGS}
+
+
+def load_checkpoint(checkpointing, config, fingerprint, *, vocab_config=None):
     meta, arrays = load_bundle(
         checkpointing.path,
         kind="embedsent checkpoint",
@@ -149,6 +163,8 @@ def load_checkpoint(checkpointing, config, fingerprint):
             f"({differences}); resume with the same settings, or delete the "
             "checkpoint to start over"
         )
+    if vocab_config is not None:
+        _check_sampling(meta, checkpointing.path, vocab_config)
     if meta["fingerprint"] != fingerprint:
         raise ValueError(
             f"checkpoint {checkpointing.path} was written for another corpus or "
@@ -173,3 +189,31 @@ def load_checkpoint(checkpointing, config, fingerprint):
             describe_progress(state, config),
         )
     return tables, state
+
+
+def _check_sampling(meta: dict, path, vocab_config) -> None:
+    """Raise if the checkpoint was written with other subsampling or noise settings.
+
+    Checkpoints written before these settings were stored cannot be checked,
+    so they resume with a warning.
+    """
+    stored = meta.get("sampling")
+    current = _sampling_settings(vocab_config)
+    if not isinstance(stored, dict):
+        logger.warning(
+            "checkpoint %s does not record its subsampling and noise settings "
+            "(sample, noise_power), so a resume with other values cannot be "
+            "detected; resume with the values of the run that wrote it",
+            path,
+        )
+        return
+    if stored != current:
+        differences = ", ".join(
+            f"{name}={stored.get(name)!r} there, {value!r} now"
+            for name, value in current.items()
+            if stored.get(name) != value
+        )
+        raise ValueError(
+            f"checkpoint {path} was written with other settings ({differences}); "
+            "resume with the same settings, or delete the checkpoint to start over"
+        )

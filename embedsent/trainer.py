@@ -166,7 +166,9 @@ def train_sgns(
     state = RunState(rng_state=np.random.default_rng(config.seed).bit_generator.state)
     fingerprint = corpus_fingerprint(encoded, vocab) if checkpoint else ""
     if checkpoint and checkpoint.resume and checkpoint.path.exists():
-        tables, state = load_checkpoint(checkpoint, config, fingerprint)
+        tables, state = load_checkpoint(
+            checkpoint, config, fingerprint, vocab_config=vocab_config
+        )
 
     keep = vocab.keep_probabilities(vocab_config.sample)
     kept_per_epoch = float(encoded.id_counts(len(vocab)) @ keep)
@@ -183,6 +185,7 @@ def train_sgns(
         root_key=root_key,
         checkpoint=checkpoint,
         fingerprint=fingerprint,
+        vocab_config=vocab_config,
         progress=progress,
         on_chunk=on_chunk,
     )
@@ -348,6 +351,7 @@ class _Run:
     root_key: jax.Array
     checkpoint: Checkpointing | None
     fingerprint: str
+    vocab_config: VocabConfig
     progress: bool
     on_chunk: Callable[[int, int], None] | None
 
@@ -408,7 +412,12 @@ class _Run:
                 last_trained = self._add_pending_loss(state, pending, last_trained)
                 pending = None
                 save_checkpoint(
-                    self.checkpoint, tables, state, self.config, self.fingerprint
+                    self.checkpoint,
+                    tables,
+                    state,
+                    self.config,
+                    self.fingerprint,
+                    vocab_config=self.vocab_config,
                 )
                 last_checkpoint = time.perf_counter()
             if bar is not None:
@@ -434,7 +443,12 @@ class _Run:
         )
         if self.checkpoint:
             save_checkpoint(
-                self.checkpoint, tables, state, self.config, self.fingerprint
+                self.checkpoint,
+                tables,
+                state,
+                self.config,
+                self.fingerprint,
+                vocab_config=self.vocab_config,
             )
         return tables
 

@@ -793,8 +793,8 @@ def _interrupt_after_first_epoch(monkeypatch):
 
     save = embedsent.trainer.save_checkpoint
 
-    def save_then_interrupt(checkpointing, tables, state, config, fingerprint):
-        save(checkpointing, tables, state, config, fingerprint)
+    def save_then_interrupt(checkpointing, tables, state, config, fingerprint, **kw):
+        save(checkpointing, tables, state, config, fingerprint, **kw)
         if state.epoch == 1:
             raise KeyboardInterrupt
 

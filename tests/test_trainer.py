@@ -1,4 +1,5 @@
 import hashlib
+import logging
 from dataclasses import replace
 
 import jax
@@ -74,6 +75,43 @@ def test_checkpoint_from_other_settings_rejected(tmp_path):
     other = SGNSConfig(**{**CONFIG.__dict__, "alpha": 0.01})
     with pytest.raises(ValueError, match="alpha=0.025 there, 0.01 now"):
         train_sgns(corpus(), other, VOCAB, checkpoint=path)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("sample", 0.0, "sample=0.01 there, 0.0 now"),
+        ("noise_power", 0.5, "noise_power=0.75 there, 0.5 now"),
+    ],
+)
+def test_checkpoint_from_other_sampling_rejected(tmp_path, name, value, message):
+    path = tmp_path / "run.ckpt"
+    train_sgns(corpus(), CONFIG, VOCAB, checkpoint=path)
+    other = VocabConfig(**{**VOCAB.__dict__, name: value})
+    with pytest.raises(ValueError, match=message):
+        train_sgns(corpus(), CONFIG, other, checkpoint=path)
+
+
+def test_checkpoint_without_sampling_resumes_with_warning(tmp_path, caplog):
+    from embedsent.storage import load_bundle, save_bundle
+
+    checkpointing = Checkpointing(tmp_path / "run.ckpt", every_seconds=0.0)
+    with pytest.raises(Interrupt):
+        train_sgns(
+            corpus(),
+            CONFIG,
+            VOCAB,
+            checkpoint=checkpointing,
+            on_chunk=interrupt_at(1, 0),
+        )
+    meta, arrays = load_bundle(checkpointing.path)
+    del meta["sampling"]
+    save_bundle(checkpointing.path, meta, arrays)
+    with caplog.at_level(logging.WARNING, logger="embedsent.checkpoint"):
+        resumed = train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+    assert "does not record its subsampling and noise settings" in caplog.text
+    uninterrupted = train_sgns(corpus(), CONFIG, VOCAB)
+    np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
 
 
 def _checkpoint_without_damping(tmp_path, config):
