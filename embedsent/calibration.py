@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from embedsent.storage import write_atomic
 
 __all__ = [
     "CALIBRATION_BINS",
     "Calibration",
     "expected_calibration_error",
+    "plot_format",
     "plot_reliability",
 ]
 
@@ -89,10 +93,39 @@ def expected_calibration_error(
     )
 
 
+# Image formats of the reliability diagram, by file suffix.
+PLOT_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
+
+
+def plot_format(path: str | os.PathLike) -> str:
+    """Return the image format that the suffix of ``path`` names.
+
+    Raises:
+        ValueError: If the suffix is not .png, .pdf or .svg (in any case).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_FORMATS:
+        shown = f"the suffix {suffix}" if suffix else "no suffix"
+        raise ValueError(
+            f"{os.fspath(path)} has {shown}, which names no image format of the "
+            "reliability diagram; pass a name ending in .png, .pdf or .svg"
+        )
+    return PLOT_FORMATS[suffix]
+
+
 def plot_reliability(calibration: Calibration, path: str | os.PathLike) -> None:
-    """Write a reliability diagram (accuracy against confidence per bin) as PNG."""
+    """Write a reliability diagram (accuracy against confidence per bin).
+
+    The suffix of ``path`` chooses the format (.png, .pdf or .svg). The file
+    is written atomically, so a failed write leaves an existing file intact.
+
+    Raises:
+        ValueError: If the suffix names no supported format.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    image_format = plot_format(path)
 
     edges = np.asarray(calibration.edges)
     width = np.diff(edges)
@@ -108,4 +141,6 @@ def plot_reliability(calibration: Calibration, path: str | os.PathLike) -> None:
     axes.set_ylabel("accuracy")
     axes.set_title(f"reliability, out-of-fold (ECE {calibration.ece:.3f})")
     axes.legend(loc="upper left")
-    figure.savefig(path, format="png", dpi=100)
+    write_atomic(
+        path, lambda stream: figure.savefig(stream, format=image_format, dpi=100)
+    )

@@ -652,8 +652,9 @@ def check_output_paths(args) -> None:
             another file that is not a regular file (a FIFO, a device),
             names an input or another output, or lies in a missing folder,
             an output folder (``--out-dir``, ``--docs-dir``) is a file or
-            lies below one, or a bundle output (such as ``train --out``) has
-            a suffix that marks another kind of file, such as ``.txt``.
+            lies below one, a bundle output (such as ``train --out``) has
+            a suffix that marks another kind of file, such as ``.txt``, or
+            ``--plot`` has a suffix other than .png, .pdf or .svg.
         PermissionError: If the folder of an output or of ``--checkpoint``
             is not writable, or the file exists and is not writable.
     """
@@ -683,10 +684,21 @@ def check_output_paths(args) -> None:
         if isinstance(value, str) and value:
             _check_output_file(name, value)
             _check_bundle_suffix(args, name, value)
+            if name == "plot":
+                _check_plot_suffix(value)
     for name in _FOLDER_OUTPUT_FLAGS:
         value = getattr(args, name, None)
         if isinstance(value, str) and value:
             _check_output_folder(name, value)
+
+
+def _check_plot_suffix(value: str) -> None:
+    from embedsent.calibration import plot_format
+
+    try:
+        plot_format(value)
+    except ValueError as error:
+        raise ValueError(f"--plot {error}") from error
 
 
 def _check_output_file(name: str, value: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from embedsent.curve_report import SECTION_TITLE
 from embedsent.curve_stats import check_targets, fit_all, summarize_runs
-from embedsent.storage import write_text_atomic
+from embedsent.storage import write_atomic, write_text_atomic
 
 __all__ = ["format_summary", "plot_curves", "write_section"]
 
@@ -78,7 +78,8 @@ def plot_curves(
     if axes.get_legend_handles_labels()[0]:
         axes.legend(loc="lower right", fontsize="small")
     figure.tight_layout()
-    figure.savefig(path)
+    # An atomic write keeps an existing plot intact when the write fails.
+    write_atomic(path, lambda stream: figure.savefig(stream, format="png"))
     logger.info("wrote %s", path)
 
 

@@ -537,7 +537,10 @@ def add_diagnose_parser(subparsers) -> argparse.ArgumentParser:
     add_labeled_options(parser)
     _add_cv_options(parser)
     parser.add_argument(
-        "--plot", default=None, help="write a reliability diagram PNG here"
+        "--plot",
+        default=None,
+        help="write a reliability diagram here, as PNG, PDF or SVG by the "
+        "suffix .png, .pdf or .svg",
     )
     parser.add_argument(
         "--json", default=None, help="also write the whole report as JSON here"
@@ -563,11 +566,12 @@ def run_diagnose(args: argparse.Namespace) -> int:
         seed=seed,
     )
     print(report.format_text())
+    # The JSON report goes first, so a failed plot write does not lose it.
+    if args.json:
+        write_text_atomic(args.json, json.dumps(report.to_dict(), indent=2))
     if args.plot:
         plot_reliability(report.calibration, args.plot)
         print(f"wrote reliability diagram to {args.plot}")
-    if args.json:
-        write_text_atomic(args.json, json.dumps(report.to_dict(), indent=2))
     return 0
 
 

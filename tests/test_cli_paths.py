@@ -1082,3 +1082,18 @@ def test_existing_checkpoint_foreign_suffix_says_rename(
     assert f"Pass --checkpoint {tmp_path / 'run.npz'} instead." in err
     assert "To resume from the existing checkpoint, rename the file to that" in err
     assert ran == []
+
+
+@pytest.mark.parametrize("name", ["rel.txt", "rel", "rel.jpeg"])
+def test_diagnose_plot_other_suffix_rejected(
+    files, capsys, monkeypatch, tmp_path, name
+):
+    ran = []
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "diagnose", ran.append)
+    path = tmp_path / name
+    argv = ["diagnose", "--model", str(files["model"]), "--data", "default"]
+    err = _error(capsys, [*argv, "--plot", str(path)])
+    assert f"--plot {path} has " in err
+    assert "pass a name ending in .png, .pdf or .svg" in err
+    assert ran == []
+    assert not path.exists()

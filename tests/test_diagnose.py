@@ -2,6 +2,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 
 import numpy as np
 import pytest
@@ -139,6 +140,38 @@ def test_reliability_plot_is_png(tmp_path):
     path = tmp_path / "reliability.png"
     plot_reliability(calibration, path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [("rel.pdf", b"%PDF"), ("rel.svg", b"<?xml"), ("REL.PNG", b"\x89PNG")],
+)
+def test_reliability_plot_format_follows_suffix(tmp_path, name, start):
+    calibration = expected_calibration_error(
+        np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([0, 0])
+    )
+    path = tmp_path / name
+    plot_reliability(calibration, path)
+    assert path.read_bytes().startswith(start)
+
+
+def test_reliability_plot_rejects_other_suffix(tmp_path):
+    calibration = expected_calibration_error(np.array([[0.9, 0.1]]), np.array([0]))
+    path = tmp_path / "rel.txt"
+    with pytest.raises(ValueError, match=r"rel\.txt has the suffix \.txt"):
+        plot_reliability(calibration, path)
+    assert not path.exists()
+
+
+def test_reliability_plot_keeps_hard_linked_file(tmp_path):
+    calibration = expected_calibration_error(np.array([[0.9, 0.1]]), np.array([0]))
+    model = tmp_path / "model.npz"
+    model.write_bytes(b"model bytes")
+    link = tmp_path / "hard.png"
+    os.link(model, link)
+    plot_reliability(calibration, link)
+    assert model.read_bytes() == b"model bytes"
+    assert link.read_bytes()[:4] == b"\x89PNG"
 
 
 # -- verdict rules -------------------------------------------------------------
@@ -362,6 +395,26 @@ def test_cli_diagnose_on_shipped_corpus(tmp_path, model, capsys):
     assert "classifier head:" in output
     assert "verdict:" in output
     assert (tmp_path / "reliability.png").exists()
+    assert json.loads((tmp_path / "report.json").read_text())["n_texts"] == 8
+
+
+def test_cli_diagnose_writes_json_before_plot(tmp_path, model, monkeypatch, capsys):
+    import embedsent.model_commands
+
+    def failing_plot(calibration, path):
+        raise OSError(f"cannot write {path}: disk full")
+
+    monkeypatch.setattr(embedsent.model_commands, "plot_reliability", failing_plot)
+    model_file = tmp_path / "model.npz"
+    model.save(model_file)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    add_parser(parser.add_subparsers(dest="command"))
+    argv = ["diagnose", "--model", str(model_file), "--data", "default"]
+    argv += ["--repeats", "1", "--plot", str(tmp_path / "rel.png")]
+    args = parser.parse_args([*argv, "--json", str(tmp_path / "report.json")])
+    with pytest.raises(OSError, match="disk full"):
+        run(args)
     assert json.loads((tmp_path / "report.json").read_text())["n_texts"] == 8
 
 
