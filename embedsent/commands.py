@@ -494,8 +494,25 @@ def run_predict(args) -> int:
             continue
         for text, record in zip(texts, model.prediction_records(texts), strict=True):
             record = {"text": text, **record}
-            print(json.dumps(record, ensure_ascii=False))
+            print(json_line(record))
     return 0
+
+
+# Characters that json.dumps(ensure_ascii=False) writes raw but that
+# Python's str.splitlines and other Unicode-aware readers treat as line
+# breaks, which would split one JSON Lines record into several.
+_LINE_BREAK_ESCAPES = str.maketrans(
+    {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def json_line(record: dict) -> str:
+    """Return ``record`` as one JSON Lines line, keeping non-ASCII text readable.
+
+    NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR are escaped as ``\\uXXXX``,
+    so every Unicode-aware line splitter sees one record per line.
+    """
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAK_ESCAPES)
 
 
 def run_compare(args) -> int:

@@ -1016,3 +1016,17 @@ def test_predict_keeps_blank_single_column_rows(tmp_path, capsys):
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["text"] for r in records] == ["good film", "", "bad"]
     assert records[1]["known_tokens"] == 0
+
+
+def test_predict_escapes_unicode_line_breaks(tmp_path, capsys):
+    model = _train_small_model(tmp_path)
+    texts = tmp_path / "texts.txt"
+    texts.write_text("good\u2028film\nbad\x85plot \u2029 é\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), str(texts)]) == 0
+    output = capsys.readouterr().out
+    assert len(output.splitlines()) == 2
+    first, second = [json.loads(line) for line in output.split("\n")[:2]]
+    assert first["text"] == "good\u2028film"
+    assert second["text"] == "bad\x85plot \u2029 é"
+    assert "é" in output
