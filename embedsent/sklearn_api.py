@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import os
 from collections.abc import Hashable, Sequence
 from dataclasses import fields
@@ -232,6 +233,25 @@ def _check_missing_labels(y: Any) -> None:
                 raise ValueError(_missing_label_message(position, "None"))
             if isinstance(label, float | np.floating) and math.isnan(label):
                 raise ValueError(_missing_label_message(position, "NaN"))
+        _check_one_label_kind(labels)
+
+
+def _check_one_label_kind(labels: np.ndarray) -> None:
+    """Raise ValueError when ``labels`` mixes str labels with numbers.
+
+    numpy turns a list such as ``[1, "pos"]`` into the strings ``"1"`` and
+    ``"pos"``, so predictions would come back as ``"1"``, not ``1``.
+    """
+    text = next((label for label in labels if isinstance(label, str)), None)
+    number = next(
+        (label for label in labels if isinstance(label, numbers.Number)), None
+    )
+    if text is not None and number is not None:
+        raise ValueError(
+            f"y mixes str labels such as {text!r} with numbers such as "
+            f"{number!r}, which would become the str {str(number)!r}; map every "
+            "label to one type first"
+        )
 
 
 def _missing_label_message(position: int, value: str) -> str:

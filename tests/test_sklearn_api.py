@@ -388,6 +388,15 @@ def test_classifier_names_missing_label(missing, name):
         MLPHeadClassifier(**SMALL_HEAD).fit(np.ones((len(labels), 2)), labels)
 
 
+def test_classifier_rejects_str_and_number_labels():
+    labels = [1, *LABELS[1:]]
+    message = r"y mixes str labels such as '\w+' with numbers such as 1, .*'1'"
+    with pytest.raises(ValueError, match=message):
+        _small_classifier().fit(TEXTS, labels)
+    with pytest.raises(ValueError, match=message):
+        MLPHeadClassifier(**SMALL_HEAD).fit(np.ones((len(labels), 2)), labels)
+
+
 def test_head_names_nan_in_float_labels():
     labels = np.array([0.0, 1.0, np.nan, 1.0])
     with pytest.raises(ValueError, match=r"y\[2\] is NaN; "):
