@@ -48,7 +48,7 @@ from embedsent.config import (
     SGNSConfig,
     VocabConfig,
 )
-from embedsent.console import INTERRUPTED_STATUS
+from embedsent.console import INTERRUPTED_STATUS, release_deferred_sigterm
 from embedsent.curve_cli import add_parser as curves_add_parser
 from embedsent.diagnose import add_parser as diagnose_add_parser
 from embedsent.diagnose import run as run_diagnose
@@ -689,7 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Warning: a --host other than a loopback address such as 127.0.0.1 "
         "exposes the model to the network, without authentication. Ctrl-C or "
         "SIGTERM (kill PID) is the normal way to stop the server, so it exits "
-        "with status 0, also when SIGTERM arrives while the model loads.",
+        "with status 0, also when SIGTERM arrives while it starts.",
     )
     serve.add_argument("--model", required=True, help="model file from `train`")
     serve.add_argument(
@@ -816,6 +816,8 @@ def _discard_stdout() -> None:
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command != "serve":
+        release_deferred_sigterm()
     _configure_logging(args.verbose)
     try:
         check_flag_combinations(args)

@@ -39,7 +39,13 @@ import sys
 import threading
 from typing import NoReturn
 
-__all__ = ["INTERRUPTED_STATUS", "entry", "exit_at_once"]
+__all__ = [
+    "INTERRUPTED_STATUS",
+    "entry",
+    "exit_at_once",
+    "release_deferred_sigterm",
+    "sigterm_received",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +62,10 @@ REDELIVERY_DELAY_SECONDS = 0.01
 # returned or raised, after which ``_handle_interrupt`` exits at once.
 _command_finished = False
 
+# True once a SIGTERM arrived while ``embedsent serve`` started, before the
+# server installed its own SIGTERM handler.
+_sigterm_received = False
+
 
 def entry() -> NoReturn:
     """Run the command line, raising dropped interrupts again; exit with its status."""
@@ -63,6 +73,7 @@ def entry() -> NoReturn:
     previous_hook = sys.unraisablehook
     sys.unraisablehook = functools.partial(_reraise_interrupts, previous_hook)
     _install_interrupt_handler()
+    _defer_sigterm_for_serve(sys.argv)
     try:
         code = _import_and_run()
     except KeyboardInterrupt:
@@ -107,6 +118,48 @@ def _install_interrupt_handler() -> None:
         return
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _handle_interrupt)
+
+
+def _defer_sigterm_for_serve(argv: list[str]) -> None:
+    """Record SIGTERM instead of dying while ``embedsent serve`` starts.
+
+    SIGTERM is the normal way to stop a server, so ``serve`` exits with
+    status 0 after it. Until its own handler is in place, after the import
+    of the command line (about two seconds on a CPU-only machine), this
+    handler records the signal, and ``serve`` stops as soon as it starts.
+    The arguments are parsed only after that import, so any argument equal
+    to ``serve`` installs it, and ``release_deferred_sigterm`` undoes it for
+    the other commands.
+    """
+    if "serve" not in argv[1:]:
+        return
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _record_sigterm)
+
+
+def _record_sigterm(signum, frame) -> None:
+    global _sigterm_received
+    _sigterm_received = True
+
+
+def sigterm_received() -> bool:
+    """Return whether a SIGTERM arrived while ``embedsent serve`` started."""
+    return _sigterm_received
+
+
+def release_deferred_sigterm() -> None:
+    """Restore SIGTERM's default action for a command other than ``serve``.
+
+    A SIGTERM that was recorded meanwhile is sent again, so it ends the
+    process as it would have without the deferral.
+    """
+    if signal.getsignal(signal.SIGTERM) is not _record_sigterm:
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _sigterm_received:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _handle_interrupt(signum, frame) -> None:

@@ -25,9 +25,10 @@ ends the command with status 0, whether it arrives while the server listens
 or while the model still loads. A Ctrl-C while the model loads is an
 interrupted command, with status 130.
 
-NOTE: a SIGTERM that arrives before :func:`serve` starts, while Python
-imports the command line and JAX (about four seconds on a CPU-only machine
-with Python 3.11), still ends the process by the signal, with status 143.
+The console script records a SIGTERM that arrives before :func:`serve`
+starts, while Python imports the command line and JAX, and :func:`serve`
+then stops at once. A SIGTERM before the console script itself runs, in
+Python's start-up, still ends the process with status 143.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from embedsent import __version__
+from embedsent.console import sigterm_received
 from embedsent.pipeline import TransferClassifier
 
 __all__ = ["PredictionServer", "make_server", "serve"]
@@ -746,6 +748,10 @@ def serve(
     try:
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGTERM, _TerminationHandler())
+        # The console script records a SIGTERM that arrives before this
+        # handler is in place, while the command line is imported.
+        if sigterm_received():
+            raise _Terminated
         _load_and_serve(
             model_path,
             host,

@@ -397,3 +397,93 @@ def test_interrupt_after_atexit_ends_by_signal():
     assert returncode == -signal.SIGINT, stderr[-3000:]
     assert stdout == "result\n"
     assert stderr == ""
+
+
+def _small_model(tmp_path: Path) -> Path:
+    from embedsent.cli import main
+
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
+    labeled = tmp_path / "labeled.csv"
+    rows = ["good film,pos", "good,pos", "bad film,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    model = tmp_path / "model.npz"
+    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
+    assert main([*argv, "--out", str(model), "--classifier-epochs", "2"]) == 0
+    return model
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Return whether process ``pid`` has a handler for SIGTERM (Linux /proc)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+    return False
+
+
+def _sigterm_during_import(argv: list[str], cwd: Path) -> tuple[int, str]:
+    """Run the console script with ``argv`` and send SIGTERM once it catches it.
+
+    The console script installs its SIGTERM handler before it imports the
+    command line, which takes about two seconds, so the signal arrives during
+    that import. Returns the exit status and standard error.
+    """
+    script = textwrap.dedent(
+        """
+        import sys
+
+        from embedsent.console import entry
+
+        sys.argv = sys.argv[1:]
+        entry()
+        """
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, "embedsent", *argv],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _catches_sigterm(process.pid):
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "no SIGTERM handler after 30 s"
+            time.sleep(0.005)
+        os.kill(process.pid, signal.SIGTERM)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = process.stderr.read()
+    process.stderr.close()
+    return code, text
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="needs Linux /proc to see handlers"
+)
+def test_serve_sigterm_during_import_exits_0(tmp_path):
+    model = _small_model(tmp_path)
+    argv = ["--no-compile-cache", "serve", "--model", str(model), "--port", "0"]
+    code, text = _sigterm_during_import(argv, tmp_path)
+    assert code == 0, text
+    assert "so it stopped before it listened" in text
+    assert text.endswith("embedsent serve: stopped\n")
+    assert "Traceback" not in text
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="needs Linux /proc to see handlers"
+)
+def test_other_command_sigterm_during_import_ends_by_signal(tmp_path):
+    # An argument named serve installs the deferral, and predict undoes it.
+    model = _small_model(tmp_path)
+    texts = tmp_path / "serve"
+    texts.write_text("good film\n", encoding="utf-8")
+    argv = ["--no-compile-cache", "predict", "--model", str(model), texts.name]
+    code, text = _sigterm_during_import(argv, tmp_path)
+    assert code == -signal.SIGTERM, text
