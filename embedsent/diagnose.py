@@ -218,8 +218,9 @@ class DiagnosisReport:
         lines = [
             f"  accuracy of the given model on these texts: "
             f"{100 * self.model_accuracy:.1f}%",
-            f"  {self.scheme}, {self.folds} folds x {self.repeats} repeats "
-            f"(seed {self.seed}), {self.held_out_per_repeat} of the "
+            f"  {self.scheme}, {self.folds} folds x "
+            f"{count_noun(self.repeats, 'repeat')} (seed {self.seed}), "
+            f"{self.held_out_per_repeat} of the "
             f"{self.n_texts} texts held out and scored per repeat; accuracy "
             "with 95% interval:",
             f"    training folds: {100 * self.train_accuracy:.1f}%",
@@ -441,3 +442,8 @@ def run(args) -> int:
     from embedsent.model_commands import run_diagnose
 
     return run_diagnose(args)
+
+
+def count_noun(number: int, noun: str) -> str:
+    """Return ``number`` with ``noun``, plural unless the number is 1."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -35,7 +35,7 @@ from embedsent.cli_types import (
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.crossval import DEFAULT_FOLDS, DEFAULT_REPEATS, cross_validation_plan
 from embedsent.datasets import LabeledTexts, balanced_sample
-from embedsent.diagnose import diagnose
+from embedsent.diagnose import count_noun, diagnose
 from embedsent.features import FEATURE_METHODS
 from embedsent.pipeline import TransferClassifier
 from embedsent.selection import select_model, tied_at_top
@@ -462,7 +462,8 @@ def run_select(args: argparse.Namespace) -> int:
         labeled.labels, folds=args.folds, repeats=1, seed=seed
     ).held_out_per_repeat
     print(
-        f"{result.scheme}, {result.folds} folds x {result.repeats} repeats, "
+        f"{result.scheme}, {result.folds} folds x "
+        f"{count_noun(result.repeats, 'repeat')}, "
         f"{held_out} of the {len(labeled)} texts held out and scored per repeat, "
         f"{result.seconds:.0f} s"
     )
