@@ -349,7 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder where compiled JAX programs are kept for later runs, "
         "which then start faster and with less memory; overrides "
         f"{ENV_VAR} (default: ${ENV_VAR} when set and not empty, else "
-        f"~/.cache/embedsent/xla; {ENV_VAR}=off turns the cache off)",
+        "$XDG_CACHE_HOME/embedsent/xla, or ~/.cache/embedsent/xla without "
+        f"XDG_CACHE_HOME; {ENV_VAR}=off turns the cache off)",
     )
     cache.add_argument(
         "--no-compile-cache",
@@ -469,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data",
         required=True,
-        help=".csv/.jsonl with text and label columns, an aclImdb "
+        help=".csv/.tsv/.jsonl with text and label columns, an aclImdb "
         "folder or .tar.gz (its train split), or 'default'",
     )
     train.add_argument(
@@ -493,8 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="label texts with a saved model",
         description="Read texts from files or stdin, one per line, or from the "
-        "--text-column column of a .csv/.tsv/.jsonl file, and write one JSON "
-        "object per text with the label, the class probabilities and "
+        "--text-column column of a .csv/.tsv or JSON Lines (.jsonl, .ndjson, "
+        ".json) file, and write one JSON object per text with the text, the "
+        "label, the class probabilities and "
         "known_tokens, the number of the text's tokens that have a word vector. "
         "A text with known_tokens 0 gets the class prior: the training label "
         "frequencies and the most frequent training label (equal "
@@ -506,7 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs",
         nargs="*",
         default=["-"],
-        help="text files, one text per line, or .csv/.tsv/.jsonl tables whose "
+        help="text files, one text per line, or .csv/.tsv/.jsonl/.ndjson/.json "
+        "tables whose "
         "--text-column column is read; '-' is stdin (default), one text per line",
     )
     predict.add_argument(

@@ -6,7 +6,7 @@ versions, so a changed setting compiles anew. The SGNS step is compiled for
 the shape of its tables, so a new vocabulary size compiles it again. On a
 2-core machine the SGNS step with the default settings compiled in 1.6 to
 1.9 s with 135 to 177 MB of temporary memory. Read from the cache, it took
-0.3 s and 42 to 47 MB. Entries take about 0.2 MB each, and the folder is
+0.3 s and 42 to 47 MB. Entries take about 0.15 MB each, and the folder is
 kept under ``MAX_MEGABYTES`` by deleting the least recently used ones.
 
 JAX runs what it reads from the folder, so anyone who can write to the folder

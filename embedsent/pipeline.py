@@ -78,8 +78,9 @@ def pretrain(
     exists as Python token lists (see ``embedsent.vocab.build_and_encode``).
 
     Returns:
-        The input vectors of the trained model with their corpus counts, in
-        vocabulary order (most frequent first).
+        The trained word vectors with their corpus counts, in vocabulary
+        order (most frequent first): each word's input plus output vector,
+        or its input vector alone with ``add_context_vectors=False``.
     """
     tokens = iter_tokenize(texts, text_config, progress=progress)
     model = train_sgns(tokens, sgns_config, vocab_config, progress=progress)
