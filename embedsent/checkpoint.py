@@ -152,17 +152,7 @@ def load_checkpoint(checkpointing, config, fingerprint, *, vocab_config=None):
     for name in _EXPORT_SETTINGS:
         current.pop(name, None)
         stored.pop(name, None)
-    if stored != current:
-        differences = ", ".join(
-            f"{name}={stored.get(name)!r} there, {value!r} now"
-            for name, value in current.items()
-            if stored.get(name) != value
-        )
-        raise ValueError(
-            f"checkpoint {checkpointing.path} was written with other settings "
-            f"({differences}); resume with the same settings, or delete the "
-            "checkpoint to start over"
-        )
+    _check_same_settings(checkpointing.path, stored, current)
     if vocab_config is not None:
         _check_sampling(meta, checkpointing.path, vocab_config)
     if meta["fingerprint"] != fingerprint:
@@ -207,13 +197,19 @@ def _check_sampling(meta: dict, path, vocab_config) -> None:
             path,
         )
         return
-    if stored != current:
-        differences = ", ".join(
-            f"{name}={stored.get(name)!r} there, {value!r} now"
-            for name, value in current.items()
-            if stored.get(name) != value
-        )
-        raise ValueError(
-            f"checkpoint {path} was written with other settings ({differences}); "
-            "resume with the same settings, or delete the checkpoint to start over"
-        )
+    _check_same_settings(path, stored, current)
+
+
+def _check_same_settings(path, stored: dict, current: dict) -> None:
+    """Raise ValueError naming each setting whose stored value differs."""
+    if stored == current:
+        return
+    differences = ", ".join(
+        f"{name}={stored.get(name)!r} there, {value!r} now"
+        for name, value in current.items()
+        if stored.get(name) != value
+    )
+    raise ValueError(
+        f"checkpoint {path} was written with other settings ({differences}); "
+        "resume with the same settings, or delete the checkpoint to start over"
+    )

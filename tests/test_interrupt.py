@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from test_cli import _train_small_model
 
 # Runs the same function as the installed console script, without depending on
 # whether the environment contains a fresh copy of that script.
@@ -399,20 +400,6 @@ def test_interrupt_after_atexit_ends_by_signal():
     assert stderr == ""
 
 
-def _small_model(tmp_path: Path) -> Path:
-    from embedsent.cli import main
-
-    vectors = tmp_path / "vectors.txt"
-    vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
-    labeled = tmp_path / "labeled.csv"
-    rows = ["good film,pos", "good,pos", "bad film,neg"]
-    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    model = tmp_path / "model.npz"
-    argv = ["train", "--vectors", str(vectors), "--data", str(labeled)]
-    assert main([*argv, "--out", str(model), "--classifier-epochs", "2"]) == 0
-    return model
-
-
 def _catches_sigterm(pid: int) -> bool:
     """Return whether process ``pid`` has a handler for SIGTERM (Linux /proc)."""
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
@@ -467,7 +454,7 @@ def _sigterm_during_import(argv: list[str], cwd: Path) -> tuple[int, str]:
     not Path("/proc/self/status").exists(), reason="needs Linux /proc to see handlers"
 )
 def test_serve_sigterm_during_import_exits_0(tmp_path):
-    model = _small_model(tmp_path)
+    model = _train_small_model(tmp_path)
     argv = ["--no-compile-cache", "serve", "--model", str(model), "--port", "0"]
     code, text = _sigterm_during_import(argv, tmp_path)
     assert code == 0, text
@@ -481,7 +468,7 @@ def test_serve_sigterm_during_import_exits_0(tmp_path):
 )
 def test_other_command_sigterm_during_import_ends_by_signal(tmp_path):
     # An argument named serve installs the deferral, and predict undoes it.
-    model = _small_model(tmp_path)
+    model = _train_small_model(tmp_path)
     texts = tmp_path / "serve"
     texts.write_text("good film\n", encoding="utf-8")
     argv = ["--no-compile-cache", "predict", "--model", str(model), texts.name]
