@@ -101,16 +101,37 @@ def plot_format(path: str | os.PathLike) -> str:
     """Return the image format that the suffix of ``path`` names.
 
     Raises:
-        ValueError: If the suffix is not .png, .pdf or .svg (in any case).
+        ValueError: If the suffix is not .png, .pdf or .svg (in any case), or
+            ``path`` is a symbolic link whose target's suffix names another
+            format or none.
     """
+    name = Path(path).name
     suffix = Path(path).suffix.lower()
     if suffix not in PLOT_FORMATS:
-        shown = f"the suffix {suffix}" if suffix else "no suffix"
+        if name.lower() in PLOT_FORMATS:
+            # Path(".png").suffix is "": the whole name is a hidden file's stem.
+            shown = f"only the suffix {name} and no name before it"
+        else:
+            shown = f"the suffix {suffix}" if suffix else "no suffix"
         raise ValueError(
             f"{os.fspath(path)} has {shown}, which names no image format of the "
-            "reliability diagram; pass a name ending in .png, .pdf or .svg"
+            "reliability diagram; pass a name ending in .png, .pdf or .svg, such "
+            "as reliability.png"
         )
-    return PLOT_FORMATS[suffix]
+    image_format = PLOT_FORMATS[suffix]
+    if Path(path).is_symlink():
+        # write_atomic replaces the link's target, so the target's name must
+        # not promise another format.
+        target = Path(os.path.realpath(path))
+        target_format = PLOT_FORMATS.get(target.suffix.lower())
+        if target_format != image_format:
+            raise ValueError(
+                f"{os.fspath(path)} is a symbolic link to {target}, which would "
+                f"receive {image_format.upper()} data under a name that does not "
+                f"end in {suffix}; pass the target's own name with the suffix of "
+                "its format, or remove the link"
+            )
+    return image_format
 
 
 def plot_reliability(calibration: Calibration, path: str | os.PathLike) -> None:

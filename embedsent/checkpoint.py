@@ -168,9 +168,10 @@ def load_checkpoint(checkpointing, config, fingerprint, *, vocab_config=None):
     )
     if state.epoch >= config.epochs:
         logger.info(
-            "%s contains a finished run of %d epochs, so no epoch is left to train",
+            "%s contains a finished run of %d epoch%s, so no epoch is left to train",
             checkpointing.path,
             config.epochs,
+            "" if config.epochs == 1 else "s",
         )
     else:
         logger.info(

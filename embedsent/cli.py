@@ -818,7 +818,13 @@ def _discard_stdout() -> None:
 
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:
+        # --help and invalid arguments end here, and a SIGTERM recorded
+        # meanwhile ends the process as it would have without the deferral.
+        release_deferred_sigterm()
+        raise
     if args.command != "serve":
         release_deferred_sigterm()
     _configure_logging(args.verbose)

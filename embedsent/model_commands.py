@@ -444,7 +444,8 @@ def run_select(args: argparse.Namespace) -> int:
             "fine-tuned candidates only; use --fine-tune both or frozen"
         )
     print(
-        f"scoring {len(candidates)} candidates on {len(labeled)} labeled texts",
+        f"scoring {count_noun(len(candidates), 'candidate')} on "
+        f"{len(labeled)} labeled texts",
         flush=True,
     )
     result = select_model(
@@ -468,7 +469,8 @@ def run_select(args: argparse.Namespace) -> int:
         f"{result.seconds:.0f} s"
     )
     print(result.format_table())
-    _print_tie(tied_at_top(result))
+    tied = tied_at_top(result)
+    _print_tie(tied)
     for role, score in (("winner", result.winner), ("runner-up", result.runner_up)):
         if score is not None:
             print(
@@ -478,7 +480,7 @@ def run_select(args: argparse.Namespace) -> int:
     margin = result.margin()
     if margin is not None:
         if margin["low"] is None:
-            spread = "the same on every text, so no interval"
+            spread = "(the same on every text, so no interval)"
         else:
             spread = f"[{100 * margin['low']:+.1f}, {100 * margin['high']:+.1f}]"
         print(
@@ -486,7 +488,13 @@ def run_select(args: argparse.Namespace) -> int:
             f"{100 * margin['mean_difference']:+.1f} points {spread}"
         )
     if args.json:
-        write_text_atomic(args.json, json.dumps(result.to_dict(), indent=2))
+        # tied_at_top names the candidates that share the winner's mean, in
+        # the order of the tie-break rule, or is empty without a tie.
+        payload = result.to_dict()
+        payload["tied_at_top"] = (
+            [score.candidate.name for score in tied] if len(tied) > 1 else []
+        )
+        write_text_atomic(args.json, json.dumps(payload, indent=2))
     if args.out:
         best = next(s for s in result.scores if not s.candidate.fine_tune)
         chosen = best.candidate

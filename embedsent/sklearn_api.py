@@ -237,21 +237,35 @@ def _check_missing_labels(y: Any) -> None:
 
 
 def _check_one_label_kind(labels: np.ndarray) -> None:
-    """Raise ValueError when ``labels`` mixes str labels with numbers.
+    """Raise ValueError when ``labels`` mixes str labels with numbers or bytes.
 
     numpy turns a list such as ``[1, "pos"]`` into the strings ``"1"`` and
-    ``"pos"``, so predictions would come back as ``"1"``, not ``1``.
+    ``"pos"``, so predictions would come back as ``"1"``, not ``1``, and
+    ``b"pos"`` would merge with ``"pos"``.
     """
     text = next((label for label in labels if isinstance(label, str)), None)
-    number = next(
-        (label for label in labels if isinstance(label, numbers.Number)), None
+    if text is None:
+        return
+    other = next(
+        (
+            label
+            for label in labels
+            if isinstance(label, numbers.Number | np.bool_ | bytes)
+        ),
+        None,
     )
-    if text is not None and number is not None:
-        raise ValueError(
-            f"y mixes str labels such as {text!r} with numbers such as "
-            f"{number!r}, which would become the str {str(number)!r}; map every "
-            "label to one type first"
-        )
+    if other is None:
+        return
+    if isinstance(other, bytes):
+        became = f"which numpy would turn into the str {other.decode('latin-1')!r}"
+        kind = "bytes"
+    else:
+        became = f"which would become the str {str(other)!r}"
+        kind = "numbers"
+    raise ValueError(
+        f"y mixes str labels such as {text!r} with {kind} such as {other!r}, "
+        f"{became}; map every label to one type first"
+    )
 
 
 def _missing_label_message(position: int, value: str) -> str:

@@ -163,6 +163,34 @@ def test_reliability_plot_rejects_other_suffix(tmp_path):
     assert not path.exists()
 
 
+def test_reliability_plot_hidden_name_explains_suffix(tmp_path):
+    calibration = expected_calibration_error(np.array([[0.9, 0.1]]), np.array([0]))
+    with pytest.raises(ValueError, match=r"only the suffix \.png and no name"):
+        plot_reliability(calibration, tmp_path / ".png")
+
+
+def test_reliability_plot_rejects_link_to_other_format(tmp_path):
+    calibration = expected_calibration_error(np.array([[0.9, 0.1]]), np.array([0]))
+    target = tmp_path / "figure.svg"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.png"
+    link.symlink_to(target)
+    with pytest.raises(ValueError, match=r"link\.png is a symbolic link to .*svg"):
+        plot_reliability(calibration, link)
+    assert target.read_text(encoding="utf-8") == "old"
+
+
+def test_reliability_plot_writes_through_link_of_same_format(tmp_path):
+    calibration = expected_calibration_error(np.array([[0.9, 0.1]]), np.array([0]))
+    target = tmp_path / "figure.png"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.PNG"
+    link.symlink_to(target)
+    plot_reliability(calibration, link)
+    assert link.is_symlink()
+    assert target.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_reliability_plot_keeps_hard_linked_file(tmp_path):
     calibration = expected_calibration_error(np.array([[0.9, 0.1]]), np.array([0]))
     model = tmp_path / "model.npz"

@@ -474,3 +474,12 @@ def test_other_command_sigterm_during_import_ends_by_signal(tmp_path):
     argv = ["--no-compile-cache", "predict", "--model", str(model), texts.name]
     code, text = _sigterm_during_import(argv, tmp_path)
     assert code == -signal.SIGTERM, text
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="needs Linux /proc to see handlers"
+)
+def test_sigterm_before_parse_error_ends_by_signal(tmp_path):
+    # predict without --model fails in argument parsing, after the import.
+    code, text = _sigterm_during_import(["predict", "serve"], tmp_path)
+    assert code == -signal.SIGTERM, text

@@ -351,8 +351,16 @@ def test_cli_select_tie_names_candidates(tmp_path, capsys):
     argv = ["select", "--data", str(table), "--vectors", str(vectors_file)]
     argv += ["--hidden-sizes", "8", "0", "--weight-decays", "0.001", "1"]
     argv += ["--features", "mean", "--fine-tune", "frozen", "--repeats", "2"]
+    argv += ["--json", str(tmp_path / "select.json")]
     assert run(_parse(argv)) == 0
     output = capsys.readouterr().out
+    payload = json.loads((tmp_path / "select.json").read_text(encoding="utf-8"))
+    assert payload["tied_at_top"] == [
+        "toy/mean/h0/wd1/frozen",
+        "toy/mean/h0/wd0.001/frozen",
+        "toy/mean/h8/wd1/frozen",
+        "toy/mean/h8/wd0.001/frozen",
+    ]
     assert (
         "tie: 4 candidates share the top mean accuracy of 100.0%: "
         "toy/mean/h0/wd1/frozen, toy/mean/h0/wd0.001/frozen, "
@@ -364,8 +372,8 @@ def test_cli_select_tie_names_candidates(tmp_path, capsys):
     ) in output
     assert "winner: toy/mean/h0/wd1/frozen, 100.0%" in output
     assert (
-        "winner minus runner-up, paired by text: +0.0 points the same on every "
-        "text, so no interval"
+        "winner minus runner-up, paired by text: +0.0 points (the same on every "
+        "text, so no interval)"
     ) in output
 
 

@@ -388,10 +388,17 @@ def test_classifier_names_missing_label(missing, name):
         MLPHeadClassifier(**SMALL_HEAD).fit(np.ones((len(labels), 2)), labels)
 
 
-def test_classifier_rejects_str_and_number_labels():
-    labels = [1, *LABELS[1:]]
-    message = r"y mixes str labels such as '\w+' with numbers such as 1, .*'1'"
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize(
+    ("first", "message"),
+    [
+        (1, r"with numbers such as 1, which would become the str '1'"),
+        (np.True_, r"with numbers such as np\.True_, .* the str 'True'"),
+        (b"pos", r"with bytes such as b'pos', which numpy would turn into"),
+    ],
+)
+def test_classifier_rejects_str_mixed_with_other_labels(first, message):
+    labels = np.array([first, *LABELS[1:]], dtype=object)
+    with pytest.raises(ValueError, match=r"y mixes str labels such as '\w+' "):
         _small_classifier().fit(TEXTS, labels)
     with pytest.raises(ValueError, match=message):
         MLPHeadClassifier(**SMALL_HEAD).fit(np.ones((len(labels), 2)), labels)
