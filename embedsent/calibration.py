@@ -110,13 +110,13 @@ def plot_format(path: str | os.PathLike) -> str:
     if suffix not in PLOT_FORMATS:
         if name.lower() in PLOT_FORMATS:
             # Path(".png").suffix is "": the whole name is a hidden file's stem.
-            shown = f"only the suffix {name} and no name before it"
+            suffix_description = f"only the suffix {name} and no name before it"
         else:
-            shown = f"the suffix {suffix}" if suffix else "no suffix"
+            suffix_description = f"the suffix {suffix}" if suffix else "no suffix"
         raise ValueError(
-            f"{os.fspath(path)} has {shown}, which names no image format of the "
-            "reliability diagram; pass a name ending in .png, .pdf or .svg, such "
-            "as reliability.png"
+            f"{os.fspath(path)} has {suffix_description}, which names no image "
+            "format of the reliability diagram; pass a name ending in .png, .pdf "
+            "or .svg, such as reliability.png"
         )
     image_format = PLOT_FORMATS[suffix]
     if Path(path).is_symlink():
