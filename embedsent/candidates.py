@@ -19,6 +19,7 @@ import numpy as np
 from embedsent.config import ClassifierConfig
 from embedsent.evaluate import mean_interval
 from embedsent.features import FEATURE_METHODS
+from embedsent.stats import has_spread
 from embedsent.vectors import WordVectors
 
 __all__ = [
@@ -267,7 +268,7 @@ class SelectionResult:
         differences = self.winner.text_accuracies - runner_up.text_accuracies
         differences = differences[~np.isnan(differences)]
         mean, low, high = mean_interval(differences)
-        if differences.size and np.ptp(differences) == 0:
+        if not has_spread(differences):
             low = high = None
         return {
             "mean_difference": mean,

@@ -510,7 +510,8 @@ def json_line(record: dict) -> str:
     """Return ``record`` as one JSON Lines line, keeping non-ASCII text readable.
 
     NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR are escaped as ``\\uXXXX``,
-    so every Unicode-aware line splitter sees one record per line.
+    so a reader that splits on every Unicode line break gets one record per
+    line.
     """
     return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAK_ESCAPES)
 

@@ -19,6 +19,7 @@ __all__ = [
     "summarize_accuracies",
     "paired_difference",
     "coin_flip_perfect_probability",
+    "has_spread",
 ]
 
 # Spreads up to this many units in the last place count as rounding error.
@@ -72,14 +73,14 @@ def mean_interval(
     array = _finite_array(values, "values")
     _check_confidence(confidence)
     mean = float(array.mean())
-    if not _has_spread(array):
+    if not has_spread(array):
         return mean, mean, mean
     sem = float(array.std(ddof=1)) / math.sqrt(len(array))
     half_width = float(stats.t.ppf(0.5 + confidence / 2, len(array) - 1)) * sem
     return mean, mean - half_width, mean + half_width
 
 
-def _has_spread(array: np.ndarray, scale: float | None = None) -> bool:
+def has_spread(array: np.ndarray, scale: float | None = None) -> bool:
     """Return whether ``array`` spreads by more than floating-point rounding.
 
     One value, or values that are all equal, have no spread, so no t interval
@@ -114,7 +115,7 @@ def summarize_accuracies(
     """
     array = _finite_array(values, "values")
     mean, low, high = mean_interval(array, confidence)
-    if not _has_spread(array):
+    if not has_spread(array):
         return {"mean": mean, "std": 0.0, "low": None, "high": None, "n": len(array)}
     std = float(array.std(ddof=1))
     # The t interval assumes an unbounded normal mean, so over few, spread-out
@@ -163,7 +164,7 @@ def paired_difference(
     high: float | None
     p_value: float | None
     wilcoxon_p: float | None
-    if _has_spread(differences, scale):
+    if has_spread(differences, scale):
         mean, low, high = mean_interval(differences, confidence)
         p_value = float(stats.ttest_rel(first, second).pvalue)
         wilcoxon_p = float(stats.wilcoxon(first, second).pvalue)

@@ -98,7 +98,7 @@ def test_save_load_round_trip_keeps_predictions(model, tmp_path):
     assert list(loaded.predict(probe)) == list(model.predict(probe))
 
 
-def test_save_under_text_suffix_names_npz_and_writes_nothing(model, tmp_path):
+def test_save_rejects_text_suffix(model, tmp_path):
     path = tmp_path / "model.txt"
     with pytest.raises(ValueError, match=r"model\.txt: .*Save it as .*model\.npz"):
         model.save(path)

@@ -348,11 +348,13 @@ def test_cli_select_tie_names_candidates(tmp_path, capsys):
         writer = csv.writer(handle)
         writer.writerow(["text", "label"])
         writer.writerows(rows)
+
     argv = ["select", "--data", str(table), "--vectors", str(vectors_file)]
     argv += ["--hidden-sizes", "8", "0", "--weight-decays", "0.001", "1"]
     argv += ["--features", "mean", "--fine-tune", "frozen", "--repeats", "2"]
     argv += ["--json", str(tmp_path / "select.json")]
     assert run(_parse(argv)) == 0
+
     output = capsys.readouterr().out
     payload = json.loads((tmp_path / "select.json").read_text(encoding="utf-8"))
     assert payload["tied_at_top"] == [
@@ -361,6 +363,7 @@ def test_cli_select_tie_names_candidates(tmp_path, capsys):
         "toy/mean/h8/wd1/frozen",
         "toy/mean/h8/wd0.001/frozen",
     ]
+
     assert (
         "tie: 4 candidates share the top mean accuracy of 100.0%: "
         "toy/mean/h0/wd1/frozen, toy/mean/h0/wd0.001/frozen, "
