@@ -548,12 +548,12 @@ def test_prepare_removes_only_stale_staging(tmp_path, monkeypatch, capsys):
     assert unnamed.is_dir()
     assert (live / "tokens.txt.gz").read_bytes() == b"partial"
     err = capsys.readouterr().err.splitlines()
-    kept = (
+    kept_reason = (
         ": its name has no process id of this host, so a running process may "
         "own it; remove it by hand if no prepare_gpu_bench.py run is using it"
     )
-    assert f"prepare_gpu_bench.py: kept {other_host}{kept}" in err
-    assert f"prepare_gpu_bench.py: kept {unnamed}{kept}" in err
+    assert f"prepare_gpu_bench.py: kept {other_host}{kept_reason}" in err
+    assert f"prepare_gpu_bench.py: kept {unnamed}{kept_reason}" in err
     assert (
         f"prepare_gpu_bench.py: removed {stale}, the temporary folder of run "
         f"{finished.pid}, which no longer runs"
