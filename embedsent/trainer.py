@@ -74,6 +74,11 @@ logger = logging.getLogger(__name__)
 # noise words) and training lowers it, so a mean far above that has diverged.
 DIVERGED_LOSS_PER_PAIR = 100.0
 
+# word2vec and gensim start skip-gram at 0.025. Far larger rates overshoot:
+# on a corpus of one compiled call, one step at alpha 1e5 left vectors of
+# norm 3e3 with a lower loss than untrained ones, which no loss check catches.
+HIGH_ALPHA = 1.0
+
 
 def train_sgns(
     corpus: Sequence[Sequence[str]] | EncodedCorpus,
@@ -141,6 +146,7 @@ def train_sgns(
         )
     check_memory(len(vocab), config)
     _check_devices(config)
+    _warn_high_alpha(config)
     if checkpoint is not None and not isinstance(checkpoint, Checkpointing):
         checkpoint = Checkpointing(Path(checkpoint))
 
@@ -627,6 +633,18 @@ class _Run:
         state.loss_sum = 0.0
         state.pair_sum = 0.0
         state.rng_state = rng.bit_generator.state
+
+
+def _warn_high_alpha(config: SGNSConfig) -> None:
+    if config.alpha > HIGH_ALPHA:
+        logger.warning(
+            "learning rate alpha %g is %.0f times the 0.025 that word2vec and "
+            "gensim start from; steps this large overshoot, and a run too short "
+            "for the loss check to see it can end with vectors that only look "
+            "trained. Pass a lower --alpha (SGNSConfig.alpha), for example 0.025",
+            config.alpha,
+            config.alpha / 0.025,
+        )
 
 
 def _check_loss(config: SGNSConfig, loss: float, pairs: float, where: str) -> None:

@@ -477,6 +477,21 @@ def test_huge_final_vectors_raise():
         train_sgns(corpus(n_docs=4), exploding, NO_SAMPLING)
 
 
+def test_high_alpha_warns_even_when_training_ends(caplog):
+    # One step at alpha 1e4 overshoots without raising the loss on this corpus.
+    overshooting = replace(ONE_STEP, alpha=1e4)
+    with caplog.at_level(logging.WARNING, logger="embedsent.trainer"):
+        train_sgns(corpus(n_docs=4), overshooting, NO_SAMPLING)
+    assert "learning rate alpha 10000 is 400000 times the 0.025" in caplog.text
+    assert "Pass a lower --alpha (SGNSConfig.alpha)" in caplog.text
+
+
+def test_default_alpha_does_not_warn(caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.trainer"):
+        train_sgns(corpus(n_docs=4), replace(ONE_STEP, alpha=1.0), NO_SAMPLING)
+    assert "times the 0.025" not in caplog.text
+
+
 def test_final_loss_check_keeps_vectors(monkeypatch):
     checked = train_sgns(corpus(), CONFIG, VOCAB)
     monkeypatch.setattr(
