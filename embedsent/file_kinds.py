@@ -187,6 +187,12 @@ def bundle_kind(format_name: object) -> FileKind:
     """Return the kind of an embedsent ``.npz`` bundle of format ``format_name``."""
     if isinstance(format_name, str) and format_name in BUNDLE_KINDS:
         return BUNDLE_KINDS[format_name]
+    if format_name is None:
+        return FileKind(
+            "an .npz file whose __meta__ entry has no format field, so no "
+            "embedsent command wrote it",
+            "bundle",
+        )
     return FileKind(f"an embedsent file of format {format_name!r}", "bundle")
 
 

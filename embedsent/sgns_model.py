@@ -162,10 +162,14 @@ class SGNSModel:
 
 
 def check_format(meta: dict, path, expected: str, version: int) -> None:
-    if meta.get("format") != expected:
-        raise ValueError(
-            f"{path} is not an {expected} file (found {meta.get('format')!r})"
+    found = meta.get("format")
+    if found != expected:
+        what = (
+            "its __meta__ entry has no format field"
+            if found is None
+            else f"found format {found!r}"
         )
+        raise ValueError(f"{path} is not an {expected} file ({what})")
     if meta.get("format_version") != version:
         raise ValueError(
             f"{path} has format_version {meta.get('format_version')!r}; this "

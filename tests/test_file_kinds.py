@@ -203,6 +203,25 @@ def test_load_bundle_metadata_not_object(tmp_path):
     assert "so it is damaged or was not written by embedsent" in message
 
 
+def test_identify_file_metadata_without_format_says_so(tmp_path):
+    path = tmp_path / "model.npz"
+    _bundle_with_meta(path, b'{"format_version": 1}')
+    found = identify_file(path)
+    assert found.name.startswith("an .npz file whose __meta__ entry has no format")
+    assert "None" not in found.name
+
+
+def test_load_bundle_metadata_without_format_names_expected_kind(tmp_path):
+    path = tmp_path / "model.npz"
+    _bundle_with_meta(path, b"{}")
+    with pytest.raises(ValueError) as raised:
+        load_bundle(path, expected_format=MODEL_FORMAT)
+    message = str(raised.value)
+    assert "has no format field" in message
+    assert "not an embedsent classifier model" in message
+    assert "None" not in message
+
+
 @pytest.mark.parametrize(
     ("codec", "name"), [("utf-16", "UTF-16"), ("utf-32", "UTF-32")]
 )

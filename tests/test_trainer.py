@@ -11,6 +11,7 @@ from embedsent import trainer
 from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.memory import release_free_heap
 from embedsent.sgns import StepShape, build_noise_table, init_tables, train_chunk
+from embedsent.sgns_model import check_format
 from embedsent.trainer import Checkpointing, SGNSModel, continue_training, train_sgns
 from embedsent.vocab import Vocabulary
 
@@ -189,6 +190,20 @@ def test_model_save_load_round_trip(tmp_path):
     assert loaded.vocab.tokens == model.vocab.tokens
     np.testing.assert_array_equal(loaded.input_vectors, model.input_vectors)
     assert loaded.config == model.config
+
+
+@pytest.mark.parametrize(
+    ("meta", "said"),
+    [
+        ({}, "its __meta__ entry has no format field"),
+        ({"format": "x"}, "found format 'x'"),
+    ],
+)
+def test_check_format_names_what_the_file_has(meta, said):
+    with pytest.raises(ValueError) as raised:
+        check_format(meta, "m.npz", "embedsent-sgns", 1)
+    message = str(raised.value)
+    assert message == f"m.npz is not an embedsent-sgns file ({said})"
 
 
 def test_continued_training_grows_vocabulary():
