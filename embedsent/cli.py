@@ -280,6 +280,13 @@ class _Parser(argparse.ArgumentParser):
 
     _argv: list[str] = []
 
+    def __init__(self, *args, **kwargs):
+        # Subcommand parsers are of this class too. Without abbreviations,
+        # `predict --text T` is an unknown option instead of --text-column T,
+        # and a new option never changes what an old abbreviation means.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def parse_args(self, args=None, namespace=None):
         self._argv = list(sys.argv[1:] if args is None else args)
         return super().parse_args(args, namespace)

@@ -115,6 +115,21 @@ def test_bad_flag_value_rejected_naming_flag(argv, expected, capsys):
     assert expected in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "prefix"),
+    [
+        (["predict", "--model", "m.npz", "--text", "a fine film"], "--text"),
+        ([*PRETRAIN, "--ep", "2"], "--ep"),
+        (["--no-prog", *PRETRAIN], "--no-prog"),
+    ],
+)
+def test_option_prefix_is_not_read_as_the_option(argv, prefix, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert f"unrecognized arguments: {prefix}" in capsys.readouterr().err
+
+
 def test_python_api_messages_keep_parameter_names():
     with pytest.raises(ValueError, match="min_count must be >= 1, got 0"):
         VocabConfig(min_count=0)
