@@ -35,6 +35,7 @@ from embedsent.vectors import WordVectors
 __all__ = [
     "TokenizedCorpus",
     "cache_key",
+    "content_digest",
     "corpus_cache_key",
     "ensure_folder",
     "load_tokenized_corpus",
@@ -94,7 +95,13 @@ def cache_key(**settings) -> str:
 
 
 def _data_identity(data: str) -> dict:
-    """Describe the data source so that a changed file changes the cache key."""
+    """Describe the data source by its content, so that only a changed text
+    changes the cache key.
+
+    A copied, moved or re-extracted file has a new path or modification time
+    but the same bytes, so it keeps its cached tokens, vectors and stored
+    runs.
+    """
     if data == "default":
         # The "limits" entry changes this corpus's cache keys, because token
         # caches written while the limits did not apply to it hold every text.
@@ -105,8 +112,33 @@ def _data_identity(data: str) -> dict:
             f"data {data!r} not found ({path}); pass an aclImdb folder or "
             ".tar.gz, or 'default' for the shipped corpus"
         )
-    stat = path.stat()
-    return {"data": str(path), "bytes": stat.st_size, "mtime": int(stat.st_mtime)}
+    return {"data": "content", "sha256": content_digest(path)}
+
+
+def content_digest(path: Path) -> str:
+    """Return the SHA-256 hex digest of a data file, or of an aclImdb folder.
+
+    A folder's digest covers the split, subfolder, name, size and bytes of
+    each review file that ``load_aclimdb`` may read, so renaming, adding or
+    changing a review changes it, and other files there do not.
+    """
+    if not path.is_dir():
+        return _file_digest(path).hex()
+    from embedsent.datasets import aclimdb_review_files
+
+    digest = hashlib.sha256()
+    for entry in aclimdb_review_files(path):
+        # split/subfolder/file, the same whether ``path`` is the aclImdb
+        # folder or its parent.
+        name = "/".join(entry.parts[-3:]).encode("utf-8", "surrogateescape")
+        digest.update(b"%d:%s:%d:" % (len(name), name, entry.stat().st_size))
+        digest.update(_file_digest(entry))
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").digest()
 
 
 def corpus_cache_key(
@@ -117,10 +149,11 @@ def corpus_cache_key(
     seed: int,
     text_config: TextConfig,
 ) -> str:
-    """Return the cache key of the tokenised corpus without reading the texts.
+    """Return the cache key of the tokenised corpus without tokenising the texts.
 
     It is the key that :func:`load_tokenized_corpus` returns for the same
-    arguments. Only the size and modification time of the data file are read.
+    arguments. The data file, or the review files of an aclImdb folder, are
+    read once to hash their bytes (under a second for the 42 MB archive).
 
     Raises:
         FileNotFoundError: ``data`` is neither ``"default"`` nor an existing

@@ -449,7 +449,9 @@ def describe_setup(data: dict, corpus: dict, timings: dict) -> list[str]:
     vocabulary_text = "" if vocabulary is None else f", vocabulary {vocabulary:,} words"
     return [
         "How much pretraining buys, and how many labels are enough. Regenerated "
-        "by one command (a rerun skips the runs already in its JSON file):",
+        "by one command. A rerun skips the runs already in its JSON file, and "
+        "it knows the data by their bytes, so a copied or re-extracted archive "
+        "still matches:",
         "",
         "```sh",
         data["extras"].get("command", ""),

@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 __all__ = [
     "LabeledTexts",
     "SplitCorpus",
+    "aclimdb_review_files",
     "load_aclimdb",
     "load_default_corpus",
     "load_rt_polarity",
@@ -515,6 +516,33 @@ def _find_aclimdb_root(folder: Path) -> Path:
     )
 
 
+def _review_names(directory: Path) -> list[str]:
+    return [
+        entry.name
+        for entry in os.scandir(directory)
+        if entry.is_file() and _is_review_name(entry.name)
+    ]
+
+
+def aclimdb_review_files(folder: str | os.PathLike) -> list[Path]:
+    """Return every review file that ``load_aclimdb`` may read in ``folder``.
+
+    These are the ``.txt`` files of ``train/{pos,neg,unsup}`` and
+    ``test/{pos,neg}``, in that folder order and sorted by name within each.
+    A missing subfolder contributes no file; ``load_aclimdb`` names it.
+
+    Raises:
+        FileNotFoundError: If ``folder`` holds no aclImdb layout.
+    """
+    root = _find_aclimdb_root(Path(folder))
+    files = []
+    for split, sub, _ in _ACLIMDB_FOLDERS:
+        directory = root / split / sub
+        if directory.is_dir():
+            files.extend(directory / name for name in sorted(_review_names(directory)))
+    return files
+
+
 def _read_aclimdb_folder(
     folder: Path, limits: list[int | None], seed: int, progress: bool
 ) -> list[list[str]]:
@@ -530,11 +558,7 @@ def _read_aclimdb_folder(
                 f"missing folder {directory}. The aclImdb layout has "
                 f"{_ACLIMDB_LAYOUT} under {root}"
             )
-        names = [
-            entry.name
-            for entry in os.scandir(directory)
-            if entry.is_file() and _is_review_name(entry.name)
-        ]
+        names = _review_names(directory)
         if not names:
             raise FileNotFoundError(
                 f"no .txt review files in {directory}. The aclImdb layout has "

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from fake_os import deny_write
+from test_datasets import tiny_members, write_archive, write_tree
 
 from embedsent import baseline, curve_cli, curves, trainer
 from embedsent.cli import build_parser
@@ -223,6 +224,43 @@ def test_corpus_cache_key_matches_loaded_key(tmp_path):
     )
     key = corpus_cache_key("default", text_config=TextConfig(), **options)
     assert key == loaded
+
+
+def _key(data) -> str:
+    return corpus_cache_key(
+        str(data),
+        max_per_class=None,
+        max_unlabeled=None,
+        seed=0,
+        text_config=TextConfig(),
+    )
+
+
+def test_corpus_cache_key_follows_content_not_path_or_time(tmp_path):
+    members = tiny_members()
+    first = write_archive(tmp_path / "a.tar.gz", members)
+    key = _key(first)
+    copy = tmp_path / "elsewhere" / "b.tar.gz"
+    copy.parent.mkdir()
+    copy.write_bytes(first.read_bytes())
+    os.utime(copy, (1_000_000, 1_000_000))
+    assert _key(copy) == key
+    members["aclImdb/train/pos/0_8.txt"] = b"another review"
+    assert _key(write_archive(tmp_path / "c.tar.gz", members)) != key
+
+
+def test_corpus_cache_key_of_folder_follows_reviews_only(tmp_path):
+    write_tree(tmp_path / "one", tiny_members())
+    write_tree(tmp_path / "two", tiny_members())
+    key = _key(tmp_path / "one")
+    assert _key(tmp_path / "two" / "aclImdb") == key
+    (tmp_path / "two" / "aclImdb" / "README").write_text("edited")
+    assert _key(tmp_path / "two") == key
+    review = tmp_path / "two" / "aclImdb" / "test" / "neg" / "0_8.txt"
+    review.write_text("edited review")
+    assert _key(tmp_path / "two") != key
+    review.rename(review.with_name("9_8.txt"))
+    assert _key(tmp_path / "two") != key
 
 
 def test_corpus_cache_key_names_missing_data(tmp_path):

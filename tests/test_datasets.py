@@ -17,6 +17,7 @@ from fifos import feed_fifo
 from embedsent.datasets import (
     LabeledTexts,
     SplitCorpus,
+    aclimdb_review_files,
     balanced_sample,
     limit_corpus,
     load_aclimdb,
@@ -198,6 +199,25 @@ def test_aclimdb_loads_dataset_folder(tiny_folder: Path):
 
 def test_aclimdb_loads_parent_folder(tiny_folder: Path):
     check_tiny_corpus(load_aclimdb(tiny_folder.parent))
+
+
+def test_review_files_lists_what_the_loader_reads(tiny_folder: Path):
+    (tiny_folder / "train" / "urls_pos.csv").write_text("not read")
+    files = aclimdb_review_files(tiny_folder.parent)
+    names = [path.relative_to(tiny_folder).as_posix() for path in files]
+    assert len(names) == sum(TINY_COUNTS.values())
+    assert names[0] == "train/pos/0_8.txt"
+    assert names[-1] == "train/unsup/6_0.txt"
+    assert "README" not in " ".join(names)
+    assert "urls_pos.csv" not in " ".join(names)
+
+
+def test_review_files_skip_missing_subfolder(tiny_folder: Path):
+    for path in (tiny_folder / "test" / "neg").iterdir():
+        path.unlink()
+    (tiny_folder / "test" / "neg").rmdir()
+    files = aclimdb_review_files(tiny_folder)
+    assert len(files) == sum(TINY_COUNTS.values()) - TINY_COUNTS["test/neg"]
 
 
 def test_aclimdb_loads_archive(tiny_archive: Path):
