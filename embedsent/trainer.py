@@ -128,22 +128,20 @@ def train_sgns(
         if vocab is None:
             raise ValueError("an EncodedCorpus needs the vocab it was encoded with")
         encoded = corpus
-        has_known_token = len(encoded) > 0
+        longest = _longest_document(encoded)
     elif vocab is None and not isinstance(corpus, Sequence):
         # A generator or other one-shot iterable is read once into ids, so
         # its token lists never exist all at once.
         vocab, encoded = build_and_encode(corpus, vocab_config)
-        has_known_token = len(encoded) > 0
+        longest = _longest_document(encoded)
     else:
         documents = check_token_corpus(corpus)
         vocab = vocab or Vocabulary.build(documents, vocab_config)
         index = vocab.index
-        has_known_token = any(t in index for document in documents for t in document)
-    if not has_known_token:
-        raise ValueError(
-            "the corpus has no in-vocabulary token to train on; pass more text or "
-            "lower min_count"
+        longest = max(
+            (sum(t in index for t in document) for document in documents), default=0
         )
+    _check_pairs_possible(longest, len(vocab))
     check_memory(len(vocab), config)
     _check_devices(config)
     _warn_high_alpha(config)
@@ -198,6 +196,16 @@ def train_sgns(
     while state.epoch < config.epochs:
         tables = run.epoch(tables, state, model)
     model.epoch_losses = list(state.epoch_losses)
+    # A trained pair always adds a positive loss, so an epoch's mean loss is
+    # 0 only when it trained no pair.
+    if all(loss == 0.0 for loss in model.epoch_losses):
+        raise ValueError(
+            f"no epoch trained a (center, context) pair: subsampling kept about "
+            f"{kept_per_epoch:.0f} of {len(encoded)} tokens per epoch, and no two "
+            "kept tokens of one text were left, so the vectors are untrained. "
+            "Lower --sample (VocabConfig.sample; 0 keeps every token), or pass "
+            "longer texts"
+        )
     # In a multi-process run each process reads its own replica of the tables.
     model.input_vectors = distributed.replica_to_numpy(tables[0])
     model.output_vectors = distributed.replica_to_numpy(tables[1])
@@ -633,6 +641,33 @@ class _Run:
         state.loss_sum = 0.0
         state.pair_sum = 0.0
         state.rng_state = rng.bit_generator.state
+
+
+def _longest_document(encoded: EncodedCorpus) -> int:
+    """Return the most in-vocabulary tokens of one document of ``encoded``."""
+    lengths = np.diff(encoded.doc_offsets)
+    return int(lengths.max()) if lengths.size else 0
+
+
+def _check_pairs_possible(longest: int, vocab_size: int) -> None:
+    """Raise unless some text has two in-vocabulary tokens to pair.
+
+    Out-of-vocabulary tokens are dropped before windows are drawn, so two
+    in-vocabulary tokens of one text are always within each other's window.
+    """
+    if longest == 0:
+        raise ValueError(
+            "the corpus has no in-vocabulary token to train on; pass more text or "
+            "lower min_count"
+        )
+    if longest == 1:
+        raise ValueError(
+            f"no text has two in-vocabulary tokens, so there is no (center, "
+            f"context) pair to train on (the vocabulary has {vocab_size} "
+            f"word{'' if vocab_size == 1 else 's'}); pass longer texts, lower "
+            "--min-count (VocabConfig.min_count) or raise --max-vocab-size "
+            "(VocabConfig.max_vocab_size)"
+        )
 
 
 def _warn_high_alpha(config: SGNSConfig) -> None:

@@ -851,13 +851,33 @@ def test_gensim_rejects_generator():
         )
 
 
-def test_epoch_without_pairs_warns(caplog):
+def test_texts_of_one_known_token_rejected_before_training():
     single_tokens = [["great"], ["awful"]] * 10
+    with pytest.raises(ValueError) as raised:
+        train_sgns(single_tokens, TINY_SGNS, VocabConfig(min_count=1, sample=0))
+    message = str(raised.value)
+    assert message.startswith("no text has two in-vocabulary tokens")
+    assert "(the vocabulary has 2 words)" in message
+    assert "raise --max-vocab-size (VocabConfig.max_vocab_size)" in message
+
+
+def test_vocabulary_of_one_word_leaves_no_pair():
+    texts = [["great", "awful"]] * 10
+    with pytest.raises(ValueError, match="the vocabulary has 1 word\\)"):
+        train_sgns(texts, TINY_SGNS, VocabConfig(min_count=1, max_vocab_size=1))
+
+
+def test_run_without_any_pair_warns_each_epoch_then_raises(caplog):
+    texts = [["great", "awful"]] * 10
     with caplog.at_level(logging.WARNING, logger="embedsent.trainer"):
-        model = train_sgns(single_tokens, TINY_SGNS, VocabConfig(min_count=1, sample=0))
-    assert model.epoch_losses == [0.0] * TINY_SGNS.epochs
+        with pytest.raises(ValueError) as raised:
+            train_sgns(texts, TINY_SGNS, VocabConfig(min_count=1, sample=1e-9))
     assert "epoch 1/5 trained no (center, context) pair" in caplog.text
-    assert "about 20 of 20 tokens" in caplog.text
+    assert "epoch 5/5 trained no (center, context) pair" in caplog.text
+    message = str(raised.value)
+    assert message.startswith("no epoch trained a (center, context) pair")
+    assert "so the vectors are untrained" in message
+    assert "Lower --sample (VocabConfig.sample" in message
 
 
 # --- Reproducibility ----------------------------------------------------------
