@@ -26,6 +26,7 @@ from embedsent.file_kinds import (
     METADATA_NOT_OBJECT,
     MODEL_FORMAT,
     MODEL_REBUILD_ADVICE,
+    NUL_BYTES_ADVICE,
     SGNS_FORMAT,
     WORD2VEC_BINARY,
     WORD_VECTORS,
@@ -132,7 +133,7 @@ _READ_TWICE = {
     "benchmark trial",
 }
 # Kinds from identify_file that no --vectors format reads.
-_NOT_VECTORS = ("bundle", "damaged", "zip", "tar", "npy", "empty")
+_NOT_VECTORS = ("bundle", "damaged", "zip", "tar", "npy", "empty", "binary")
 # Flags whose file must be an embedsent .npz bundle of one format.
 _BUNDLE_FLAGS = {
     "model": MODEL_FORMAT,
@@ -601,9 +602,10 @@ def _check_vectors_files(args: argparse.Namespace) -> None:
         path = Path(item)
         found = identify_file(path)
         if found.category in rejected:
-            raise ValueError(
-                f"--vectors {describe_mismatch(path, WORD_VECTORS, found)}"
-            )
+            message = describe_mismatch(path, WORD_VECTORS, found)
+            if found.category == "binary":
+                message += f" {NUL_BYTES_ADVICE}"
+            raise ValueError(f"--vectors {message}")
         if found.category == "text" and found.encoding in ("utf-16", "utf-32"):
             error = wide_text_error(path, found.encoding.upper())
             raise ValueError(f"--vectors {error.cli_message}")

@@ -36,6 +36,7 @@ __all__ = [
     "METADATA_NOT_OBJECT",
     "MODEL_FORMAT",
     "MODEL_REBUILD_ADVICE",
+    "NUL_BYTES_ADVICE",
     "SGNS_FORMAT",
     "WORD2VEC_BINARY",
     "FileKind",
@@ -181,6 +182,12 @@ METADATA_NOT_OBJECT = FileKind(
     "damaged",
 )
 EMPTY = FileKind("an empty file", "empty")
+# Word-vector readers parse ASCII digits and separators, so they take no text
+# in UTF-16 or UTF-32, whose characters contain NUL bytes.
+NUL_BYTES_ADVICE = (
+    "It contains NUL bytes, which word-vector text never has; if it is UTF-16 "
+    "or UTF-32 text, convert it to UTF-8 first."
+)
 
 
 def bundle_kind(format_name: object) -> FileKind:

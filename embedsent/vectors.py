@@ -21,6 +21,7 @@ import numpy as np
 
 from embedsent.file_kinds import (
     GENSIM_VECTORS,
+    NUL_BYTES_ADVICE,
     WORD_VECTORS,
     describe_mismatch,
     identify_file,
@@ -60,10 +61,10 @@ _NORM_CHUNK_ROWS = 1 << 16
 
 # Kinds of file that no word-vector reader of ``WordVectors.load`` takes. An
 # empty or gzip-compressed file gets the text readers' own message.
-_NOT_TEXT_VECTORS = ("bundle", "damaged", "zip", "pickle", "tar", "npy")
+_NOT_TEXT_VECTORS = ("bundle", "damaged", "zip", "pickle", "tar", "npy", "binary")
 # Kinds of file that are certainly not a gensim pickle. A compressed file can
 # be one, because gensim decompresses a .gz or .bz2 pickle.
-_NOT_GENSIM = ("text", "bundle", "damaged", "zip", "empty", "tar", "npy")
+_NOT_GENSIM = ("text", "bundle", "damaged", "zip", "empty", "tar", "npy", "binary")
 
 
 def _check_file_kind(source, format: str) -> None:
@@ -82,7 +83,10 @@ def _check_file_kind(source, format: str) -> None:
                 message,
             )
         if found.category in _NOT_TEXT_VECTORS:
-            raise ValueError(describe_mismatch(source, WORD_VECTORS, found))
+            message = describe_mismatch(source, WORD_VECTORS, found)
+            if found.category == "binary":
+                message += f" {NUL_BYTES_ADVICE}"
+            raise ValueError(message)
         return
     if found.category == "vectors":
         raise ValueError(

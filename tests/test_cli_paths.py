@@ -229,6 +229,16 @@ def test_train_unlabeled_txt_lists_inputs(files, capsys):
     assert "tar archive" not in err
 
 
+def test_binary_vectors_file_names_kind_not_encoding(files, capsys, tmp_path):
+    image = tmp_path / "image.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64)
+    argv = _train(files, "--vectors", str(image), "--data", files["labeled"])
+    err = _error(capsys, argv)
+    assert f"--vectors {image} is a binary file of unknown format" in err
+    assert "It contains NUL bytes" in err
+    assert "--vectors-encoding" not in err
+
+
 def test_train_zip_data_names_kind(files, capsys):
     workbook = files["folder"] / "labels.xlsx"
     with zipfile.ZipFile(workbook, "w") as archive:

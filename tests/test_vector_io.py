@@ -287,6 +287,23 @@ def test_gzip_file_rejected(tmp_path):
         WordVectors.load(path)
 
 
+PNG_START = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
+
+
+@pytest.mark.parametrize(
+    "format", ["auto", "word2vec", "word2vec-binary", "glove", "gensim"]
+)
+def test_binary_file_rejected_before_decoding(tmp_path, format):
+    path = write_bytes(tmp_path / "image.png", PNG_START + b"\x00" * 64)
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load(path, format=format)
+    message = str(raised.value)
+    assert f"{path} is a binary file of unknown format, not " in message
+    if format != "gensim":
+        assert "It contains NUL bytes" in message
+    assert "latin-1" not in message
+
+
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
 @pytest.mark.parametrize("format", ["auto", "word2vec", "glove"])
 def test_wide_text_file_rejected(tmp_path, codec, format):
