@@ -6,6 +6,7 @@ This is the only module that configures logging handlers.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import pickle
@@ -324,7 +325,52 @@ class _Parser(argparse.ArgumentParser):
                         f"put them before the command, as in: embedsent {example} "
                         "COMMAND ..."
                     )
+            else:
+                message += _suggest_options(self, self._argv, words)
         super().error(message)
+
+
+def _command_parser(parser: argparse.ArgumentParser, argv: list[str]):
+    """Return the parser of the deepest subcommand named in ``argv``."""
+    for word in argv:
+        commands = [
+            action
+            for action in parser._actions
+            if isinstance(action, argparse._SubParsersAction)
+        ]
+        if commands and word in commands[0].choices:
+            parser = commands[0].choices[word]
+    return parser
+
+
+def _suggest_options(parser, argv: list[str], words: list[str]) -> str:
+    """Return "; did you mean ...?" naming options close to unknown ``words``.
+
+    An option is close when it starts with the unknown word, ends with it
+    after a hyphen (``--epochs`` for ``--classifier-epochs``), or is similar
+    by ``difflib``.
+    """
+    command = _command_parser(parser, argv)
+    known = [
+        option
+        for action in command._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    ]
+    for word in words:
+        name = word.split("=", 1)[0]
+        if not name.startswith("--") or len(name) < 4:
+            continue
+        close = [
+            option
+            for option in known
+            if option.startswith(name) or option.endswith("-" + name[2:])
+        ]
+        close += difflib.get_close_matches(name, known, n=3, cutoff=0.75)
+        close = list(dict.fromkeys(close))[:4]
+        if close:
+            return f"; did you mean {' or '.join(close)} instead of {name}?"
+    return ""
 
 
 def build_parser() -> argparse.ArgumentParser:

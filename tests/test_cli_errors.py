@@ -130,6 +130,36 @@ def test_option_prefix_is_not_read_as_the_option(argv, prefix, capsys):
     assert f"unrecognized arguments: {prefix}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (
+            [*TRAIN, "--epochs", "5"],
+            "; did you mean --classifier-epochs instead of --epochs?",
+        ),
+        ([*PRETRAIN, "--ep", "2"], "; did you mean --epochs instead of --ep?"),
+        ([*PRETRAIN, "--windw", "3"], "; did you mean --window instead of --windw?"),
+        (
+            ["predict", "--model", "m.npz", "--text", "a fine film"],
+            "; did you mean --text-column instead of --text?",
+        ),
+        ([*TRANSFER, "--draw=3"], "did you mean --draws"),
+    ],
+)
+def test_unknown_option_suggests_close_options_of_its_command(argv, hint, capsys):
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert hint in capsys.readouterr().err
+
+
+def test_unknown_option_without_close_option_gets_no_suggestion(capsys):
+    with pytest.raises(SystemExit):
+        main([*PRETRAIN, "--zzzz", "3"])
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --zzzz 3" in err
+    assert "did you mean" not in err
+
+
 def test_python_api_messages_keep_parameter_names():
     with pytest.raises(ValueError, match="min_count must be >= 1, got 0"):
         VocabConfig(min_count=0)
