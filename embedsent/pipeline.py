@@ -116,6 +116,12 @@ class TransferClassifier:
     Attributes:
         class_prior_: Float64 share of each class among the training labels,
             in ``classes_`` order; set by ``fit`` and ``load``.
+        min_known_tokens_: The fewest in-vocabulary tokens of a training text
+            that has any; set by ``fit`` and ``load`` (None for a model file
+            from an older embedsent). Predicting a text with fewer, but at
+            least one, logs a warning: its sentence vector averages fewer
+            words than any the classifier saw, so it lies farther from theirs
+            and often gets a probability near 0 or 1 whatever its label.
     """
 
     def __init__(
@@ -137,6 +143,7 @@ class TransferClassifier:
         self.classifier = MLPClassifier(classifier_config or ClassifierConfig())
         self.fit_report_ = None
         self.class_prior_: np.ndarray | None = None
+        self.min_known_tokens_: int | None = None
         # True for a model file that stores no class prior; see load.
         self._uniform_prior = False
 
@@ -203,6 +210,8 @@ class TransferClassifier:
         self.encoder = encoder
         self.fit_report_ = encoder.last_report_
         self.class_prior_ = label_frequencies(labels, self.classifier.classes_)
+        counts = known_token_counts(tokens, self.vectors)
+        self.min_known_tokens_ = int(counts[counts > 0].min())
         self._uniform_prior = False
         return self
 
@@ -215,7 +224,10 @@ class TransferClassifier:
             label.
         """
         self._check_fitted("predict")
-        return self._predict_tokens(self.tokenize(texts), warn_empty=True)
+        tokens = self.tokenize(texts)
+        labels = self._predict_tokens(tokens, warn_empty=True)
+        self._warn_short_texts(tokens)
+        return labels
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Compute class probabilities of raw texts; see ``predict_proba_tokens``."""
@@ -235,7 +247,26 @@ class TransferClassifier:
         probabilities = self.classifier.predict_proba(features)
         probabilities[~known] = self.class_prior_
         log_prior_predictions(known, self._prior_label(), uniform=self._uniform_prior)
+        self._warn_short_texts(token_lists)
         return probabilities
+
+    def _warn_short_texts(self, token_lists: Sequence[Sequence[str]]) -> None:
+        """Log how many texts are shorter than every training text, if any."""
+        if self.min_known_tokens_ is None:
+            return
+        counts = known_token_counts(token_lists, self.vectors)
+        short = int(np.count_nonzero((counts > 0) & (counts < self.min_known_tokens_)))
+        if short:
+            logger.warning(
+                "%d of %d texts have fewer in-vocabulary tokens than the %d of "
+                "the shortest training text. The classifier saw no average of so "
+                "few word vectors, and it often gives such texts a probability "
+                "near 0 or 1 whatever their label; train on texts as short as "
+                "these to score them reliably",
+                short,
+                len(counts),
+                self.min_known_tokens_,
+            )
 
     def prediction_records(self, texts: Sequence[str]) -> list[dict]:
         """Describe the prediction for each raw text as a JSON-ready dict.
@@ -370,6 +401,8 @@ class TransferClassifier:
             "vectors": np.asarray(self.vectors.vectors),
             "class_prior": np.asarray(self.class_prior_, dtype=np.float64),
         }
+        if self.min_known_tokens_ is not None:
+            meta["min_known_tokens"] = self.min_known_tokens_
         if self.vectors.counts is not None:
             arrays["counts"] = np.asarray(self.vectors.counts)
         arrays.update({f"encoder.{k}": v for k, v in encoder_arrays.items()})
@@ -437,7 +470,31 @@ class TransferClassifier:
             path, arrays.get("class_prior"), len(model.classes_)
         )
         model._uniform_prior = "class_prior" not in arrays
+        model.min_known_tokens_ = _load_min_known_tokens(
+            path, meta.get("min_known_tokens")
+        )
         return model
+
+
+def known_token_counts(token_lists: Sequence[Sequence[str]], vectors) -> np.ndarray:
+    """Return the number of tokens of each text that have a vector in ``vectors``."""
+    return np.fromiter(
+        (sum(token in vectors for token in tokens) for tokens in token_lists),
+        dtype=np.int64,
+        count=len(token_lists),
+    )
+
+
+def _load_min_known_tokens(path: str | os.PathLike, value) -> int | None:
+    """Check the stored length of the shortest training text; None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"{path} is damaged: min_known_tokens must be an integer >= 1, got "
+            f"{value!r}; {MODEL_REBUILD_ADVICE}"
+        )
+    return value
 
 
 def _load_class_prior(

@@ -541,3 +541,59 @@ def test_load_names_file_of_bad_config(model, tmp_path, section, key, value, mes
     with pytest.raises(ValueError, match=f"{path} is damaged: ") as raised:
         TransferClassifier.load(path)
     assert message in str(raised.value)
+
+
+def test_fit_records_fewest_known_tokens_of_a_training_text(model):
+    # "wonderful story" and "boring film" have 2 known tokens each.
+    assert model.min_known_tokens_ == 2
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "prediction_records"])
+def test_text_shorter_than_training_texts_warns(model, caplog, method):
+    with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
+        getattr(model, method)(["wonderful", "great wonderful film", *UNKNOWN])
+    messages = [r.getMessage() for r in _warnings(caplog)]
+    short = [m for m in messages if "shortest training text" in m]
+    assert len(short) == 1
+    assert short[0].startswith(
+        "1 of 5 texts have fewer in-vocabulary tokens than the 2 of the shortest "
+        "training text."
+    )
+
+
+def test_score_does_not_warn_of_short_texts(model, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
+        model.score(["wonderful", "awful"], ["pos", "neg"])
+    assert "shortest training text" not in caplog.text
+
+
+def test_save_load_keeps_min_known_tokens(model, tmp_path, caplog):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = TransferClassifier.load(path)
+    assert loaded.min_known_tokens_ == 2
+    with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
+        loaded.predict(["wonderful"])
+    assert "than the 2 of the shortest training text" in caplog.text
+
+
+def test_model_without_min_known_tokens_never_warns_of_short_texts(
+    model, tmp_path, caplog
+):
+    path = tmp_path / "old.npz"
+    model.save(path)
+    _rewrite_meta(path, lambda meta: meta.pop("min_known_tokens"))
+    loaded = TransferClassifier.load(path)
+    assert loaded.min_known_tokens_ is None
+    with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
+        loaded.predict_proba(["wonderful"])
+    assert "shortest training text" not in caplog.text
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, "2", True])
+def test_load_rejects_damaged_min_known_tokens(model, tmp_path, value):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    _rewrite_meta(path, lambda meta: meta.update(min_known_tokens=value))
+    with pytest.raises(ValueError, match="is damaged: min_known_tokens must be"):
+        TransferClassifier.load(path)
