@@ -47,7 +47,7 @@ import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -78,6 +78,9 @@ _SOCKET_TIMEOUT_SECONDS = 30.0
 _DISCARD_SECONDS = 5.0
 
 _CONTENT_LENGTH_PATTERN = re.compile(r"[0-9]+")
+# A Content-Length with more digits than this, without leading zeros, is far
+# over any body size the server accepts.
+_MAX_CONTENT_LENGTH_DIGITS = 18
 
 
 class _RequestError(Exception):
@@ -281,20 +284,49 @@ class _PredictionHandler(BaseHTTPRequestHandler):
                 "chunked request bodies are not supported; send the body with a "
                 "Content-Length header",
             )
-        raw = self.headers.get("Content-Length")
-        if raw is None:
+        fields = self.headers.get_all("Content-Length")
+        if not fields:
             raise _RequestError(
                 HTTPStatus.LENGTH_REQUIRED,
                 "Content-Length header is missing; send the JSON body with its "
                 "length in bytes",
             )
-        if not _CONTENT_LENGTH_PATTERN.fullmatch(raw.strip()):
+        values = _content_length_values(fields)
+        # RFC 9110, section 8.6, lets a recipient treat repeated identical
+        # values, as two headers or as a list such as "3, 3", as one value.
+        # Such a request is accepted because its body length is not in doubt,
+        # and some proxies repeat the header.
+        if len(values) > 1:
+            self._reject_differing_lengths(values)
+        if len(values[0]) > _MAX_CONTENT_LENGTH_DIGITS:
+            self._unread_body_bytes = _body_bytes_bound(values[0])
             raise _RequestError(
-                HTTPStatus.BAD_REQUEST,
-                f"Content-Length {_shorten(raw)!r} is not a non-negative integer; "
-                "send the body length in bytes",
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"Content-Length {_shorten(values[0])} is over the maximum of "
+                f"{self.server.max_body_bytes} bytes; split the texts over "
+                "several requests",
             )
-        return int(raw)
+        return int(values[0])
+
+    def _reject_differing_lengths(self, values: list[str]) -> NoReturn:
+        """Raise a 400 error for Content-Length values that differ.
+
+        They leave the body length unknown, and RFC 9112, section 6.3,
+        requires a 400 response and closing the connection. The server still
+        discards the body after responding, up to the largest value, so that
+        unread input does not reset the connection before the client reads
+        the response.
+        """
+        self._unread_body_bytes = max(_body_bytes_bound(value) for value in values)
+        self.close_connection = True
+        listed = ", ".join(_shorten(value, 20) for value in values[:5])
+        if len(values) > 5:
+            listed += ", ..."
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f"Content-Length values differ ({listed}), so the body length is "
+            "unknown; send one Content-Length header with the body length in bytes",
+        )
 
     def _discard_unread_body(self) -> None:
         """Read and drop the rest of the request body, for at most a few seconds."""
@@ -354,6 +386,40 @@ class _PredictionHandler(BaseHTTPRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         logger.warning("%s %s", _peer(self), format % args)
+
+
+def _content_length_values(fields: list[str]) -> list[str]:
+    """Return the distinct values of the Content-Length fields, in order.
+
+    ``fields`` has one entry per Content-Length header line, and each entry
+    may be a comma-separated list, such as "3, 3". Values are digit strings
+    without leading zeros, so "03" and "3" are one value. They stay strings
+    because ``int()`` raises ValueError for more than 4300 digits.
+
+    Raises:
+        _RequestError: 400 for a value that is not a non-negative integer.
+    """
+    values: list[str] = []
+    for field in fields:
+        for value in field.split(","):
+            digits = value.strip()
+            if not _CONTENT_LENGTH_PATTERN.fullmatch(digits):
+                raise _RequestError(
+                    HTTPStatus.BAD_REQUEST,
+                    f"Content-Length {_shorten(field)!r} is not a non-negative "
+                    "integer; send the body length in bytes",
+                )
+            digits = digits.lstrip("0") or "0"
+            if digits not in values:
+                values.append(digits)
+    return values
+
+
+def _body_bytes_bound(value: str) -> int:
+    """Return a Content-Length digit string as an int, capped at 10**18."""
+    if len(value) > _MAX_CONTENT_LENGTH_DIGITS:
+        return 10**_MAX_CONTENT_LENGTH_DIGITS
+    return int(value)
 
 
 def _peer(handler: BaseHTTPRequestHandler) -> str:

@@ -102,14 +102,16 @@ def call(server, method, path, body=None, headers=None):
 def raw_call(server, method, path, body=b"", headers=None, *, half_close=False):
     """Send a request through http.client, which sends only the given headers.
 
-    ``half_close`` shuts the sending side after the body, as a client that
-    ends its body early does.
+    ``headers`` is a dict, or a list of (name, value) pairs to send a header
+    more than once. ``half_close`` shuts the sending side after the body, as a
+    client that ends its body early does.
     """
     host, port = server.server_address[:2]
     connection = http.client.HTTPConnection(host, port, timeout=10)
     try:
         connection.putrequest(method, path, skip_accept_encoding=True)
-        for name, value in (headers or {}).items():
+        pairs = headers.items() if isinstance(headers, dict) else headers or []
+        for name, value in pairs:
             connection.putheader(name, value)
         connection.endheaders(body)
         if half_close:
@@ -390,6 +392,65 @@ def test_invalid_content_length_is_400(server):
     status, payload = raw_call(server, "POST", "/predict", None, headers)
     assert status == 400
     assert "'12abc'" in payload["error"]
+
+
+def test_differing_content_lengths_are_400(server):
+    headers = [*JSON.items(), ("Content-Length", "15"), ("Content-Length", "3")]
+    status, payload = raw_call(server, "POST", "/predict", b"[1]", headers)
+    assert status == 400
+    assert "Content-Length values differ (15, 3)" in payload["error"]
+    assert "send one Content-Length header" in payload["error"]
+
+
+def test_content_length_list_with_differing_values_is_400(server):
+    headers = {**JSON, "Content-Length": "3, 15"}
+    status, payload = raw_call(server, "POST", "/predict", b"[1]", headers)
+    assert status == 400
+    assert "Content-Length values differ (3, 15)" in payload["error"]
+
+
+def test_content_length_list_and_header_differing_is_400(server):
+    headers = [*JSON.items(), ("Content-Length", "3, 3"), ("Content-Length", "4")]
+    status, payload = raw_call(server, "POST", "/predict", b"[1]", headers)
+    assert status == 400
+    assert "Content-Length values differ (3, 4)" in payload["error"]
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [["13", "13"], ["13, 13"], ["13", "013"], ["13,13", " 13 "]],
+    ids=["two-headers", "list", "leading-zero", "list-and-header"],
+)
+def test_repeated_equal_content_lengths_accepted(server, lengths):
+    body = b'{"texts": []}'
+    assert len(body) == 13
+    headers = [*JSON.items(), *(("Content-Length", value) for value in lengths)]
+    status, payload = raw_call(server, "POST", "/predict", body, headers)
+    assert status == 200
+    assert payload == {"predictions": []}
+
+
+@pytest.mark.parametrize("value", ["3, x", "3,", ", 3", "3 3"])
+def test_invalid_content_length_list_is_400(server, value):
+    headers = {**JSON, "Content-Length": value}
+    status, payload = raw_call(server, "POST", "/predict", b"[1]", headers)
+    assert status == 400
+    assert (
+        f"Content-Length {value!r} is not a non-negative integer" in (payload["error"])
+    )
+
+
+def test_content_length_of_many_digits_is_413(server):
+    headers = {**JSON, "Content-Length": "9" * 5000}
+    status, payload = raw_call(server, "POST", "/predict", b"[1]", headers)
+    assert status == 413
+    assert f"maximum of {MAX_BODY_BYTES} bytes" in payload["error"]
+
+
+def test_server_answers_after_differing_content_lengths(server):
+    headers = [*JSON.items(), ("Content-Length", "15"), ("Content-Length", "3")]
+    assert raw_call(server, "POST", "/predict", b"[1]", headers)[0] == 400
+    assert len(predict(server, PROBE)) == len(PROBE)
 
 
 def test_short_body_is_400(server):
