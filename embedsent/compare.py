@@ -29,6 +29,7 @@ from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConf
 from embedsent.datasets import LabeledTexts, SplitCorpus, balanced_sample
 from embedsent.evaluate import (
     SIMILARITY_FILES,
+    WordPairs,
     paired_difference,
     read_word_pairs,
     summarize_accuracies,
@@ -273,11 +274,24 @@ def _vector_quality(
             except ValueError as error:
                 logger.warning("%s not measured on %s: %s", dataset, name, error)
                 quality[name][dataset] = float("nan")
+                # The table and the JSON output show this count, so they show
+                # when fewer than two pairs in the vocabulary were the reason.
+                quality[name][f"{dataset}_pairs"] = _pairs_in_vocabulary(vectors, pairs)
             else:
                 quality[name][dataset] = result.spearman
                 # A correlation over a handful of pairs means little.
                 quality[name][f"{dataset}_pairs"] = result.n_pairs
     return quality
+
+
+def _pairs_in_vocabulary(vectors: WordVectors, pairs: WordPairs) -> int:
+    """Count the pairs with both words in ``vectors``, as ``word_similarity``
+    counts them with its default ``lowercase=True``."""
+    vocabulary = {word.lower() for word in vectors.words}
+    return sum(
+        first.lower() in vocabulary and second.lower() in vocabulary
+        for first, second, _ in pairs.pairs
+    )
 
 
 def run_comparison(
@@ -484,18 +498,28 @@ def _score(
 
 def format_similarity(similarity: dict[str, dict[str, float]]) -> str:
     """Return WordSim353 and SimLex-999 Spearman per vector source as text,
-    with the number of word pairs each was measured on."""
+    with the number of word pairs each was measured on.
+
+    A score that could not be measured (NaN) is shown as ``n/a``, with the
+    number of pairs that have both words in the vocabulary when it is known,
+    for example ``n/a (1 pair)``.
+    """
     lines = [f"{'vectors':<18} {'WordSim353 (pairs)':>20} {'SimLex-999 (pairs)':>20}"]
     for name, quality in similarity.items():
         cells = []
         for dataset in ("wordsim353", "simlex999"):
-            cell = f"{quality[dataset]:.3f}"
-            pairs = quality.get(f"{dataset}_pairs")
-            if pairs is not None:
-                cell += f" ({pairs})"
+            cell = _similarity_cell(quality[dataset], quality.get(f"{dataset}_pairs"))
             cells.append(f"{cell:>20}")
         lines.append(f"{name:<18} " + " ".join(cells))
     return "\n".join(lines)
+
+
+def _similarity_cell(spearman: float, pairs: int | None) -> str:
+    if math.isfinite(spearman):
+        return f"{spearman:.3f}" if pairs is None else f"{spearman:.3f} ({pairs})"
+    if pairs is None:
+        return "n/a"
+    return f"n/a ({pairs} pair{'' if pairs == 1 else 's'})"
 
 
 def select_sizes(values: Sequence[str]) -> tuple[int, ...]:

@@ -335,4 +335,41 @@ def test_similarity_table_shows_pair_counts():
     assert pairs >= 2
     row = format_similarity(quality).splitlines()[1]
     assert f"{quality['transfer']['wordsim353']:.3f} ({pairs})" in row
-    assert "nan" in row
+    assert "nan" not in row
+
+
+def test_similarity_table_shows_na_with_pair_count():
+    from embedsent.compare import format_similarity
+
+    similarity = {
+        "transfer": {
+            "wordsim353": float("nan"),
+            "wordsim353_pairs": 1,
+            "simlex999": float("nan"),
+            "simlex999_pairs": 0,
+        },
+        "transfer_gensim": {"wordsim353": 0.25, "simlex999": float("nan")},
+    }
+    lines = format_similarity(similarity).splitlines()
+    assert "nan" not in "\n".join(lines)
+    assert lines[1].split() == ["transfer", "n/a", "(1", "pair)", "n/a", "(0", "pairs)"]
+    assert lines[2].split() == ["transfer_gensim", "0.250", "n/a"]
+    assert len({len(line) for line in lines}) == 1
+
+
+def test_unmeasured_similarity_stores_pair_count(caplog):
+    # "love" and "sex" make one WordSim353 pair, too few for a correlation,
+    # and no SimLex-999 pair.
+    words = ["love", "sex", "zzz"]
+    vectors = WordVectors(words, np.random.default_rng(0).normal(size=(3, 3)))
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        quality = embedsent.compare._vector_quality({"transfer": vectors})
+    scores = quality["transfer"]
+    assert math.isnan(scores["wordsim353"])
+    assert scores["wordsim353_pairs"] == 1
+    assert math.isnan(scores["simlex999"])
+    assert scores["simlex999_pairs"] == 0
+
+    loaded = _strict_loads(comparison_json({"similarity": quality}))
+    assert loaded["similarity"]["transfer"]["wordsim353"] is None
+    assert loaded["similarity"]["transfer"]["wordsim353_pairs"] == 1
