@@ -11,6 +11,7 @@ that were loaded.
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -359,15 +360,34 @@ def load_table_input(
         ) from error
     except ColumnNotFoundError as error:
         flags = {label_column: label_flag, text_column: text_flag}
-        flag = flags.get(error.column)
-        if flag is None:
-            fix = f"rename the column that holds the texts to {error.column!r}"
-        else:
-            fix = f"pass the column's name with {flag}"
         raise ValueError(
             f"column {error.column!r} not found in {error.location} of "
-            f"{error.source}; columns found: {error.found}; {fix}"
+            f"{error.source}; columns found: {error.found}; "
+            f"{_missing_column_fix(error, flags.get(error.column))}"
         ) from error
+
+
+def _missing_column_fix(error: ColumnNotFoundError, flag: str | None) -> str:
+    """Suggest a fix for a missing column, with the flag that names it, if any."""
+    matches = error.case_matches
+    if len(matches) == 1 and flag is not None:
+        return f"column names are case-sensitive; pass {flag} {shlex.quote(matches[0])}"
+    if len(matches) == 1:
+        return (
+            f"column names are case-sensitive; rename column {matches[0]!r} to "
+            f"{error.column!r}"
+        )
+    if matches:
+        target = f"pass one of them with {flag}" if flag else "rename one of them"
+        return (
+            f"column names are case-sensitive, and {matches} differ from "
+            f"{error.column!r} only in case; {target}"
+        )
+    if error.apparent_delimiter is not None:
+        return error.delimiter_note()
+    if flag is None:
+        return f"rename the column that holds the texts to {error.column!r}"
+    return f"pass the column's name with {flag}"
 
 
 def check_sample_size(labeled: LabeledTexts, size: int, flag: str) -> None:

@@ -241,6 +241,11 @@ class ColumnNotFoundError(ValueError):
         column: The column that is missing.
         found: The columns (or keys) that the header (or record) contains.
         location: ``"the header"``, or the line of the JSON record.
+        case_matches: The columns in ``found`` that equal ``column`` when case
+            is ignored, such as "Text" for "text".
+        apparent_delimiter: For a CSV or TSV header of one column, a
+            delimiter character that the column name contains, such as ";"
+            for "text;label"; None otherwise.
     """
 
     def __init__(
@@ -251,12 +256,34 @@ class ColumnNotFoundError(ValueError):
         column: str,
         found: list[str],
         location: str,
+        case_matches: Sequence[str] = (),
+        apparent_delimiter: str | None = None,
     ) -> None:
         super().__init__(message)
         self.source = source
         self.column = column
         self.found = found
         self.location = location
+        self.case_matches = list(case_matches)
+        self.apparent_delimiter = apparent_delimiter
+
+    def delimiter_note(self) -> str:
+        """Describe the apparent delimiter and the fix; empty when there is none."""
+        if self.apparent_delimiter is None:
+            return ""
+        return _delimiter_note(self.found[0], self.apparent_delimiter)
+
+
+def _delimiter_note(header: str, delimiter: str) -> str:
+    if delimiter in _DELIMITER_SUFFIXES:
+        fix = f"rename the file to {_DELIMITER_SUFFIXES[delimiter]}"
+    else:
+        fix = "save it again as comma-separated .csv or tab-separated .tsv"
+    return (
+        f"the header has a single column, {header!r}, so the file seems to use "
+        f"{delimiter!r} as its delimiter, but embedsent reads .csv files with ',' "
+        f"and .tsv files with a tab ('\\t') as the delimiter; {fix}"
+    )
 
 
 class LoneSurrogateError(ValueError):
@@ -992,6 +1019,8 @@ def load_pang_lee() -> LabeledTexts:
 # ---------------------------------------------------------------------------
 
 _TABLE_FORMATS = ("auto", "csv", "tsv", "jsonl")
+# The suffix whose format reads a table with each delimiter.
+_DELIMITER_SUFFIXES = {",": ".csv", "\t": ".tsv"}
 _SUFFIX_FORMATS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -1085,6 +1114,71 @@ def _unlimited_csv_fields() -> Iterator[None]:
                 csv.field_size_limit(_saved_field_limit)
 
 
+def _apparent_delimiter(header: list[str], delimiter: str) -> str | None:
+    """Return the delimiter that a header of one column seems to use, or None.
+
+    A CSV or TSV file read with the wrong delimiter has its whole header row
+    in one column, such as "text;label".
+    """
+    if len(header) != 1:
+        return None
+    counts = {
+        candidate: header[0].count(candidate)
+        for candidate in (";", "\t", ",", "|")
+        if candidate != delimiter
+    }
+    likeliest = max(counts, key=counts.__getitem__)
+    return likeliest if counts[likeliest] else None
+
+
+def _column_not_found(
+    path: Path,
+    column: str,
+    parameter: str,
+    found: list[str],
+    location: str,
+    apparent_delimiter: str | None = None,
+) -> ColumnNotFoundError:
+    """Build the error for ``column`` missing from ``found``.
+
+    ``parameter`` is the ``load_table`` argument that names the column. The
+    message suggests a fix when a found column differs only in case or the
+    header seems to use another delimiter.
+    """
+    folded = column.casefold()
+    case_matches = [name for name in found if name.casefold() == folded]
+    if location == "the header":
+        message = f"column {column!r} not found in {path}. Columns found: {found}"
+    else:
+        message = (
+            f"column {column!r} not found on {location} of {path}. Keys found: {found}"
+        )
+    if len(case_matches) == 1:
+        fix = f"Column names are case-sensitive; pass {parameter}={case_matches[0]!r}"
+    elif case_matches:
+        fix = (
+            f"Column names are case-sensitive, and {case_matches} differ from "
+            f"{column!r} only in case; pass one of them as {parameter}="
+        )
+    elif apparent_delimiter is not None:
+        note = _delimiter_note(found[0], apparent_delimiter)
+        fix = note[0].upper() + note[1:]
+        if apparent_delimiter in _DELIMITER_SUFFIXES:
+            table_format = _SUFFIX_FORMATS[_DELIMITER_SUFFIXES[apparent_delimiter]]
+            fix += f", or pass format={table_format!r}"
+    else:
+        fix = "Pass text_column= / label_column= to pick others"
+    return ColumnNotFoundError(
+        f"{message}. {fix}",
+        source=str(path),
+        column=column,
+        found=found,
+        location=location,
+        case_matches=case_matches,
+        apparent_delimiter=apparent_delimiter,
+    )
+
+
 def _read_delimited(
     content: str,
     path: Path,
@@ -1111,14 +1205,16 @@ def _read_delimited(
                 raise ValueError(f"{path} is empty, but a header row is expected")
             for column in (text_column, label_column):
                 if column is not None and column not in header:
-                    raise ColumnNotFoundError(
-                        f"column {column!r} not found in {path}. Columns found: "
-                        f"{header}. Pass text_column= / label_column= to pick "
-                        f"others",
-                        source=str(path),
-                        column=column,
-                        found=header,
-                        location="the header",
+                    parameter = (
+                        "text_column" if column == text_column else "label_column"
+                    )
+                    raise _column_not_found(
+                        path,
+                        column,
+                        parameter,
+                        header,
+                        "the header",
+                        _apparent_delimiter(header, delimiter),
                     )
             for column in (text_column, label_column):
                 if column is not None and header.count(column) > 1:
@@ -1308,14 +1404,13 @@ def _read_jsonl(
         _check_duplicate_keys(object_pairs.pairs, read_columns, line_number, path)
         for column in (text_column, label_column):
             if column is not None and column not in record:
-                raise ColumnNotFoundError(
-                    f"column {column!r} not found on line {line_number} of "
-                    f"{path}. Keys found: {sorted(record)}. Pass "
-                    f"text_column= / label_column= to pick others",
-                    source=str(path),
-                    column=column,
-                    found=sorted(record),
-                    location=f"line {line_number}",
+                parameter = "text_column" if column == text_column else "label_column"
+                raise _column_not_found(
+                    path,
+                    column,
+                    parameter,
+                    sorted(record),
+                    f"line {line_number}",
                 )
         text = surrogates.replace(record[text_column], errors, line_number)
         _check_cell(

@@ -15,6 +15,7 @@ import pytest
 from fifos import feed_fifo
 
 from embedsent.datasets import (
+    ColumnNotFoundError,
     LabeledTexts,
     SplitCorpus,
     aclimdb_review_files,
@@ -765,6 +766,113 @@ def test_table_csv_missing_label_column(tmp_path: Path):
     path.write_text("text,sentiment\nok,pos\n")
     with pytest.raises(ValueError, match=r"'label' not found .*'sentiment'"):
         load_table(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "delimiter", "fix"),
+    [
+        (
+            "reviews.csv",
+            "text;label\nok;pos\n",
+            ";",
+            "save it again as comma-separated .csv or tab-separated .tsv",
+        ),
+        (
+            "reviews.csv",
+            "text\tlabel\nok\tpos\n",
+            "\t",
+            "rename the file to .tsv, or pass format='tsv'",
+        ),
+        (
+            "reviews.tsv",
+            "text,label\nok,pos\n",
+            ",",
+            "rename the file to .csv, or pass format='csv'",
+        ),
+    ],
+    ids=["semicolon-in-csv", "tab-in-csv", "comma-in-tsv"],
+)
+def test_table_one_column_header_names_delimiter(
+    tmp_path: Path, name: str, content: str, delimiter: str, fix: str
+):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    message = str(caught.value)
+    assert message.startswith(f"column 'text' not found in {path}. Columns found: ")
+    assert f"seems to use {delimiter!r} as its delimiter" in message
+    assert "reads .csv files with ',' and .tsv files with a tab" in message
+    assert message.endswith(fix)
+    assert "Pass text_column=" not in message
+    assert caught.value.apparent_delimiter == delimiter
+
+
+def test_table_one_column_header_without_delimiter(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("review\nok\n")
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path, label_column=None)
+    assert caught.value.apparent_delimiter is None
+    assert "delimiter" not in str(caught.value)
+    assert str(caught.value).endswith(
+        "Pass text_column= / label_column= to pick others"
+    )
+
+
+def test_table_several_columns_header_names_no_delimiter(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("review;body,label\nok,pos\n")
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    assert caught.value.apparent_delimiter is None
+    assert "delimiter" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "fix"),
+    [
+        ("Text,label\nok,pos\n", {}, "pass text_column='Text'"),
+        ("text,Label\nok,pos\n", {}, "pass label_column='Label'"),
+        (
+            "TEXT,label\nok,pos\n",
+            {"text_column": "Text"},
+            "pass text_column='TEXT'",
+        ),
+    ],
+    ids=["text", "label", "custom-text-column"],
+)
+def test_table_column_differing_in_case_named(
+    tmp_path: Path, content: str, options: dict, fix: str
+):
+    path = tmp_path / "reviews.csv"
+    path.write_text(content)
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path, **options)
+    message = str(caught.value)
+    assert "Column names are case-sensitive" in message
+    assert message.endswith(fix)
+    assert caught.value.case_matches == [fix.split("'")[1]]
+
+
+def test_table_columns_differing_in_case_listed(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("Text,TEXT,label\nok,ok,pos\n")
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    message = str(caught.value)
+    assert "['Text', 'TEXT'] differ from 'text' only in case" in message
+    assert message.endswith("pass one of them as text_column=")
+
+
+def test_table_jsonl_key_differing_in_case_named(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"Text": "ok", "label": "pos"}\n')
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    message = str(caught.value)
+    assert message.startswith(f"column 'text' not found on line 1 of {path}")
+    assert message.endswith("Column names are case-sensitive; pass text_column='Text'")
 
 
 def test_table_csv_empty_text(tmp_path: Path):
