@@ -163,7 +163,8 @@ def build_candidates(
                 "vectors %r carry no word counts (or only zeros), which SIF "
                 "needs; skipping their sif candidates. word2vec and GloVe files "
                 "store no counts (CLI: --pretrain or --gensim train vectors "
-                "that have them)",
+                "that have them, and so does an SGNS model from `embedsent "
+                "pretrain --save-model` given to --vectors)",
                 source,
             )
             features.remove("sif")

@@ -498,7 +498,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--vectors",
         required=True,
         help="pretrained vectors: word2vec text or binary, headerless GloVe "
-        "text, or a gensim KeyedVectors file",
+        "text, a gensim KeyedVectors file, or an SGNS model from `pretrain "
+        "--save-model`, which also carries the word counts that --feature sif "
+        "needs",
     )
     train.add_argument(
         "--vectors-format",

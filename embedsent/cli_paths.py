@@ -601,6 +601,13 @@ def _check_vectors_files(args: argparse.Namespace) -> None:
             continue
         path = Path(item)
         found = identify_file(path)
+        if found == BUNDLE_KINDS[SGNS_FORMAT]:
+            if args.vectors_format == "auto":
+                continue
+            raise ValueError(
+                f"--vectors {item} is {found.name}; pass --vectors-format auto "
+                "to read the vectors it exports, with their word counts"
+            )
         if found.category in rejected:
             message = describe_mismatch(path, WORD_VECTORS, found)
             if found.category == "binary":

@@ -446,8 +446,9 @@ def run_train(args) -> int:
         raise ValueError(
             f"--feature sif weights words by their corpus counts, which "
             f"--vectors {args.vectors} does not contain (word2vec and GloVe "
-            "files have none); pass --feature mean or --feature tfidf, or a "
-            "gensim KeyedVectors file that stores counts"
+            "files have none); pass --feature mean or --feature tfidf, or as "
+            "--vectors an SGNS model from `embedsent pretrain --save-model` or "
+            "a gensim KeyedVectors file, which store counts"
         )
     if args.feature == "sif" and not np.any(vectors.counts):
         raise ValueError(

@@ -140,7 +140,9 @@ BUNDLE_KINDS = {
     SGNS_FORMAT: FileKind(
         "an SGNS pretraining model",
         "bundle",
-        use="Pass it to `embedsent pretrain --continue-from` to train it further.",
+        use="Pass it to `embedsent pretrain --continue-from` to train it "
+        "further, or to --vectors of `embedsent train` or `select` for its "
+        "vectors and word counts.",
         origin="`embedsent pretrain --save-model` writes an SGNS model.",
     ),
     CHECKPOINT_FORMAT: FileKind(

@@ -226,8 +226,9 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="a vectors file (word2vec text or binary, GloVe, gensim); "
-        "repeat for several, each named by its file stem",
+        help="a vectors file (word2vec text or binary, GloVe, gensim, or an "
+        "SGNS model from `pretrain --save-model`, which carries the word "
+        "counts of sif); repeat for several, each named by its file stem",
     )
     sources.add_argument(
         "--vectors-format",
@@ -435,8 +436,9 @@ def run_select(args: argparse.Namespace) -> int:
     if not candidates:
         raise ValueError(
             "no candidates to score: the sif feature needs word counts, which "
-            "the --vectors files lack; add mean or tfidf to --features, or add "
-            "--pretrain or --gensim"
+            "the --vectors files lack; add mean or tfidf to --features, add "
+            "--pretrain or --gensim, or pass an SGNS model from `embedsent "
+            "pretrain --save-model` to --vectors"
         )
     if args.out and all(candidate.fine_tune for candidate in candidates):
         raise ValueError(

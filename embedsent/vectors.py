@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedsent.file_kinds import (
+    BUNDLE_KINDS,
     GENSIM_VECTORS,
     NUL_BYTES_ADVICE,
+    SGNS_FORMAT,
     WORD_VECTORS,
     describe_mismatch,
     identify_file,
@@ -560,6 +562,11 @@ class WordVectors:
         1 whose first row is ``"<integer word> <integer value>"`` is mistaken
         for word2vec, so name the format for such files.
 
+        ``format="auto"`` also reads an SGNS model that ``SGNSModel.save``
+        (CLI: ``pretrain --save-model``) wrote. It gives the vectors that
+        ``pretrain --out`` writes from that model, with the word counts that
+        the ``sif`` feature needs, which word2vec and GloVe files lack.
+
         ``format="gensim"`` reads a file written by gensim's
         ``KeyedVectors.save`` (or a whole model's ``save``, whose ``wv`` is
         used). That format is a Python pickle, and unpickling can run
@@ -592,6 +599,8 @@ class WordVectors:
         reject_folder(source)
         if format != "gensim":
             check_codec(encoding, errors)
+        if format == "auto" and identify_file(source) == BUNDLE_KINDS[SGNS_FORMAT]:
+            return cls._from_sgns_model(source, limit)
         _check_file_kind(source, format)
         if format == "auto":
             format = detect_format(source, encoding)
@@ -625,6 +634,24 @@ class WordVectors:
             errors=errors,
             limit=limit,
         )
+
+    @classmethod
+    def _from_sgns_model(cls, source, limit: int | None) -> WordVectors:
+        """Return the exported vectors of an SGNS model, with its word counts.
+
+        The vectors are those that ``pretrain --out`` writes from the same
+        model, and the vocabulary is in decreasing order of count, so
+        ``limit`` keeps the most frequent words.
+        """
+        from embedsent.sgns_model import SGNSModel
+
+        if limit is not None:
+            check_limit(limit)
+        vectors = SGNSModel.load(source).word_vectors()
+        if limit is None or limit >= len(vectors.words):
+            return vectors
+        counts = None if vectors.counts is None else vectors.counts[:limit]
+        return cls(vectors.words[:limit], vectors.vectors[:limit], counts)
 
     # ----------------------------------------------------------------- gensim
 

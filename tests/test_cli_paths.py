@@ -173,7 +173,6 @@ def test_gensim_format_on_text_names_file(files, capsys):
     [
         ("train", "model", "an embedsent classifier model", "--model of"),
         ("select", "model", "an embedsent classifier model", "--model of"),
-        ("train", "sgns", "an SGNS pretraining model", "pretrain --continue-from"),
         ("train", "checkpoint", "an SGNS training checkpoint", "pretrain --checkpoint"),
         ("train", "labeled", "a .csv table", "to --data of `embedsent train`"),
         ("select", "labeled", "a .csv table", "to --data of `embedsent train`"),
@@ -237,6 +236,27 @@ def test_binary_vectors_file_names_kind_not_encoding(files, capsys, tmp_path):
     assert f"--vectors {image} is a binary file of unknown format" in err
     assert "It contains NUL bytes" in err
     assert "--vectors-encoding" not in err
+
+
+def test_train_reads_sgns_model_as_vectors_with_counts(files, tmp_path):
+    from embedsent.pipeline import TransferClassifier
+    from embedsent.sgns_model import SGNSModel
+
+    out = tmp_path / "sif.npz"
+    argv = ["train", "--vectors", files["sgns"], "--data", files["labeled"]]
+    assert main([*argv, "--feature", "sif", "--out", str(out)]) == 0
+    exported = SGNSModel.load(files["sgns"]).word_vectors()
+    model = TransferClassifier.load(out)
+    assert model.vectors.words == exported.words
+    np.testing.assert_array_equal(model.vectors.vectors, exported.vectors)
+    np.testing.assert_array_equal(model.vectors.counts, exported.counts)
+
+
+def test_sgns_model_with_named_vectors_format_rejected(files, capsys, tmp_path):
+    argv = ["train", "--vectors", files["sgns"], "--vectors-format", "word2vec"]
+    err = _error(capsys, [*argv, "--data", files["labeled"], "--out", "m.npz"])
+    assert f"--vectors {files['sgns']} is an SGNS pretraining model; pass " in err
+    assert "--vectors-format auto" in err
 
 
 def test_train_zip_data_names_kind(files, capsys):

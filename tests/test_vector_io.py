@@ -287,6 +287,28 @@ def test_gzip_file_rejected(tmp_path):
         WordVectors.load(path)
 
 
+def test_sgns_model_loads_as_exported_vectors_with_counts(tmp_path):
+    from embedsent.config import SGNSConfig, VocabConfig
+    from embedsent.sgns_model import SGNSModel
+    from embedsent.trainer import train_sgns
+
+    texts = [["good", "film", "great", "plot"], ["bad", "film", "dull", "plot"]] * 20
+    config = SGNSConfig(dim=8, epochs=1, batch_size=16, steps_per_call=2)
+    model = train_sgns(texts, config, VocabConfig(min_count=1))
+    path = tmp_path / "sgns.npz"
+    model.save(path)
+    loaded = WordVectors.load(path)
+    exported = SGNSModel.load(path).word_vectors()
+    assert loaded.words == exported.words
+    np.testing.assert_array_equal(loaded.vectors, exported.vectors)
+    assert loaded.counts.tolist() == [40, 40, 20, 20, 20, 20]
+    top = WordVectors.load(path, limit=2)
+    assert top.words == exported.words[:2]
+    assert top.counts.tolist() == [40, 40]
+    with pytest.raises(ValueError, match="is an SGNS pretraining model, not a"):
+        WordVectors.load(path, format="word2vec")
+
+
 PNG_START = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
 
 
