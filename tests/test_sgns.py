@@ -19,6 +19,7 @@ from embedsent.sgns import (
     train_chunk,
 )
 from embedsent.trainer import TrainingDiverged, check_memory, train_sgns
+from embedsent.vocab import Vocabulary
 
 SMALL = SGNSConfig(
     dim=16,
@@ -154,11 +155,19 @@ def test_one_shot_iterator_trains_every_epoch():
 
 
 def test_windows_never_cross_documents():
-    # One-token documents have no context pair, so nothing may change.
-    corpus = [[f"w{i % 7}"] for i in range(200)]
-    model = train_sgns(corpus, SMALL, NO_SAMPLING)
-    assert np.all(model.output_vectors == 0.0)
-    assert model.epoch_losses == [0.0] * SMALL.epochs
+    # One-token documents have no context pair, so their words never train
+    # as centers; only the last document, "x y", has pairs.
+    corpus = [[f"w{i % 7}"] for i in range(200)] + [["x", "y"]]
+    vocab = Vocabulary.build(corpus, NO_SAMPLING)
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(len(vocab), SMALL.dim)).astype(np.float32)
+    tables = (start, np.zeros_like(start))
+    model = train_sgns(corpus, SMALL, NO_SAMPLING, vocab=vocab, initial_tables=tables)
+    lonely = [vocab.index[f"w{i}"] for i in range(7)]
+    np.testing.assert_array_equal(model.input_vectors[lonely], start[lonely])
+    paired = [vocab.index["x"], vocab.index["y"]]
+    assert not np.array_equal(model.input_vectors[paired], start[paired])
+    assert all(loss > 0 for loss in model.epoch_losses)
 
 
 def test_step_compiles_once_across_corpus_sizes_and_rates():
