@@ -191,11 +191,20 @@ def test_fast_run_reloaded_model_matches(fast_runs):
     assert "identical class probabilities on 200 test reviews: True" in text, text
 
 
-def test_fast_run_writes_nothing_to_stderr(fast_runs):
+# The save cell scores the shipped test reviews, one of which has a single
+# known word, and the notebook explains the warning that this gives.
+SHORT_TEXT_WARNING = "in-vocabulary tokens of the shortest training text."
+
+
+def test_fast_run_writes_nothing_to_stderr_but_the_short_text_warning(fast_runs):
     for cell in fast_runs[0].cells:
         if cell.cell_type == "code":
-            stderr = _stream_text(cell, "stderr")
-            assert stderr == "", f"cell {cell.id!r} wrote to stderr:\n{stderr}"
+            lines = _stream_text(cell, "stderr").splitlines()
+            expected = [line for line in lines if SHORT_TEXT_WARNING in line]
+            if cell.id != "save":
+                expected = []
+            unexpected = "\n".join(line for line in lines if line not in expected)
+            assert unexpected == "", f"cell {cell.id!r} wrote to stderr:\n{unexpected}"
 
 
 def test_fast_rerun_prints_same_text(fast_runs):

@@ -543,45 +543,68 @@ def test_load_names_file_of_bad_config(model, tmp_path, section, key, value, mes
     assert message in str(raised.value)
 
 
-def test_fit_records_fewest_known_tokens_of_a_training_text(model):
+LONG_TEXTS = [
+    "great wonderful film great wonderful film great film",
+    "awful boring plot awful boring plot awful plot",
+    "wonderful story wonderful story great film great film",
+    "boring film boring plot awful film awful plot",
+]
+
+
+@pytest.fixture
+def long_model(vectors):
+    config = ClassifierConfig(hidden_size=4, epochs=50)
+    return TransferClassifier(vectors, classifier_config=config).fit(LONG_TEXTS, LABELS)
+
+
+def test_fit_records_fewest_known_tokens_of_a_training_text(model, long_model):
     # "wonderful story" and "boring film" have 2 known tokens each.
     assert model.min_known_tokens_ == 2
+    assert long_model.min_known_tokens_ == 8
 
 
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "prediction_records"])
-def test_text_shorter_than_training_texts_warns(model, caplog, method):
+def test_text_far_shorter_than_training_texts_warns(long_model, caplog, method):
+    texts = ["wonderful", "great wonderful", "great wonderful film", *UNKNOWN]
     with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
-        getattr(model, method)(["wonderful", "great wonderful film", *UNKNOWN])
+        getattr(long_model, method)(texts)
     messages = [r.getMessage() for r in _warnings(caplog)]
     short = [m for m in messages if "shortest training text" in m]
     assert len(short) == 1
+    # Only "wonderful": 1 token is under a quarter of 8, and 2 are not.
     assert short[0].startswith(
-        "1 of 5 texts have fewer in-vocabulary tokens than the 2 of the shortest "
-        "training text."
+        "1 of 6 texts have fewer than a quarter of the 8 in-vocabulary tokens of "
+        "the shortest training text."
     )
 
 
-def test_score_does_not_warn_of_short_texts(model, caplog):
+def test_texts_of_a_quarter_of_training_length_do_not_warn(model, caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
-        model.score(["wonderful", "awful"], ["pos", "neg"])
+        model.predict_proba(["wonderful", "great wonderful film"])
     assert "shortest training text" not in caplog.text
 
 
-def test_save_load_keeps_min_known_tokens(model, tmp_path, caplog):
+def test_score_does_not_warn_of_short_texts(long_model, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
+        long_model.score(["wonderful", "awful"], ["pos", "neg"])
+    assert "shortest training text" not in caplog.text
+
+
+def test_save_load_keeps_min_known_tokens(long_model, tmp_path, caplog):
     path = tmp_path / "model.npz"
-    model.save(path)
+    long_model.save(path)
     loaded = TransferClassifier.load(path)
-    assert loaded.min_known_tokens_ == 2
+    assert loaded.min_known_tokens_ == 8
     with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
         loaded.predict(["wonderful"])
-    assert "than the 2 of the shortest training text" in caplog.text
+    assert "a quarter of the 8 in-vocabulary tokens" in caplog.text
 
 
 def test_model_without_min_known_tokens_never_warns_of_short_texts(
-    model, tmp_path, caplog
+    long_model, tmp_path, caplog
 ):
     path = tmp_path / "old.npz"
-    model.save(path)
+    long_model.save(path)
     _rewrite_meta(path, lambda meta: meta.pop("min_known_tokens"))
     loaded = TransferClassifier.load(path)
     assert loaded.min_known_tokens_ is None
