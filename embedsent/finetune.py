@@ -39,6 +39,7 @@ from embedsent.classifier import (
     _init_params,
     _label_list,
     _standardization,
+    _untrained_loss,
 )
 from embedsent.config import (
     ClassifierConfig,
@@ -246,7 +247,9 @@ class FineTuneClassifier:
         Raises:
             ValueError: ``X`` is empty, ``len(y)`` differs from the number of
                 texts, or ``y`` has fewer than two classes.
-            FloatingPointError: The training loss became NaN or inf.
+            ClassifierDiverged: A FloatingPointError raised when the training
+                loss or a weight became NaN or inf, or an epoch's loss rose far
+                above the untrained model's.
         """
         counts = self.counts(X)
         labels = _label_list(y)
@@ -314,6 +317,9 @@ class FineTuneClassifier:
             len(classes),
             config.activation,
         )
+        untrained_loss = _untrained_loss(
+            head_params, (initial - mean) / scale, encoded, config.activation
+        )
         params = {"embeddings": jnp.asarray(table[used]), "head": head_params}
         params, losses = train_end_to_end(
             params,
@@ -337,10 +343,17 @@ class FineTuneClassifier:
             for name, value in values.items()
         }
         trained_rows = np.asarray(params["embeddings"])
+        # Either rate can blow training up; the error names the larger one.
+        if config.embedding_learning_rate > config.learning_rate:
+            rate, parameter = config.embedding_learning_rate, "embedding_learning_rate"
+        else:
+            rate, parameter = config.learning_rate, "learning_rate"
         _check_converged(
             losses,
             {**flat, "embeddings": trained_rows},
-            min(config.learning_rate, config.embedding_learning_rate),
+            rate,
+            untrained_loss,
+            parameter,
         )
         embeddings = table.copy()
         embeddings[used] = trained_rows

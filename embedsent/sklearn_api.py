@@ -585,7 +585,9 @@ class MLPHeadClassifier(ClassifierMixin, BaseEstimator):
             not finite, ``y`` contains None or NaN, is continuous or has fewer
             than two classes.
         FloatingPointError
-            If training diverged.
+            If training diverged: the loss or a weight became NaN or inf, or an
+            epoch's loss rose far above the untrained model's
+            (``embedsent.classifier.ClassifierDiverged``).
         """
         config = _classifier_config(self)
         _check_missing_labels(y)

@@ -13,6 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from embedsent.classifier import (
+    ClassifierDiverged,
     MLPClassifier,
     NotFittedError,
     _check_converged,
@@ -477,10 +478,68 @@ def test_predict_rejects_nan(fitted):
 def test_diverged_loss_raises():
     losses = np.array([0.7, 0.5, np.nan, np.nan])
     with pytest.raises(FloatingPointError, match="loss became nan at epoch 2"):
-        _check_converged(losses, {}, 0.01)
+        _check_converged(losses, {}, 0.01, 0.7)
     params = {"output_bias": np.array([0.0, np.inf])}
     with pytest.raises(FloatingPointError, match="output_bias contains NaN or inf"):
-        _check_converged(np.ones(4), params, 0.01)
+        _check_converged(np.ones(4), params, 0.01, 0.7)
+
+
+def test_finite_loss_blow_up_raises():
+    losses = np.array([0.7, 5000.0, 0.0, 0.0])
+    with pytest.raises(
+        ClassifierDiverged,
+        match=r"loss reached 5000 at epoch 1, far above the 0\.7 of the untrained "
+        r"model; lower learning_rate \(got 1000\)",
+    ):
+        _check_converged(losses, {}, 1000, 0.7)
+
+
+def test_loss_rise_is_measured_from_untrained_loss():
+    # Unscaled features can start far above ln(n_classes) without diverging.
+    _check_converged(np.array([3000.0, 3500.0, 10.0]), {}, 0.01, 3000.0)
+    with pytest.raises(ClassifierDiverged, match="far above the 3000"):
+        _check_converged(np.array([3000.0, 4100.0, 10.0]), {}, 0.01, 3000.0)
+
+
+@pytest.mark.parametrize(
+    ("hidden_size", "learning_rate"), [(64, 1000.0), (64, 1e6), (0, 1e6)]
+)
+def test_high_learning_rate_raises_diverged(hidden_size, learning_rate):
+    data = load_breast_cancer()
+    config = ClassifierConfig(
+        hidden_size=hidden_size,
+        learning_rate=learning_rate,
+        weight_decay=0.0,
+        epochs=30,
+    )
+    with pytest.raises(ClassifierDiverged) as raised:
+        MLPClassifier(config).fit(data.data[:100], data.target[:100])
+    assert raised.value.learning_rate == learning_rate
+    assert raised.value.parameter == "learning_rate"
+    assert f"lower learning_rate (got {learning_rate})" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        ClassifierConfig(),
+        ClassifierConfig(hidden_size=256, learning_rate=0.1, weight_decay=1e-3),
+        ClassifierConfig(hidden_size=0, learning_rate=0.03, weight_decay=30.0),
+    ],
+)
+def test_sensible_settings_do_not_diverge(config):
+    data = load_breast_cancer()
+    model = MLPClassifier(config).fit(data.data, data.target)
+    # The peak stays an order of magnitude below the rise that counts as diverged.
+    assert max(model.loss_curve_) < 100
+
+
+def test_unscaled_features_without_standardization_fit():
+    data = load_breast_cancer()
+    config = ClassifierConfig(standardize="none", epochs=30)
+    model = MLPClassifier(config).fit(100 * data.data[:100], data.target[:100])
+    # The untrained loss is above the rise limit, so only the rise is checked.
+    assert model.loss_curve_[0] > 1000
 
 
 def test_init_rejects_non_config():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from embedsent.classifier import MLPClassifier, NotFittedError
+from embedsent.classifier import ClassifierDiverged, MLPClassifier, NotFittedError
 from embedsent.finetune import FineTuneClassifier, FineTuneConfig, count_matrix
 from embedsent.vectors import WordVectors
 
@@ -200,3 +200,16 @@ def test_config_rejects_invalid_values(field, value, message):
 def test_config_rejects_non_bool_freeze():
     with pytest.raises(TypeError, match="freeze_embeddings must be True or False"):
         FineTuneConfig(freeze_embeddings=1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("learning_rate", 1000.0), ("embedding_learning_rate", 1e6)]
+)
+def test_high_learning_rate_raises_diverged(field, value):
+    texts, labels = _texts(32)
+    settings = {"epochs": 30, "batch_size": 8, "weight_decay": 0.0, field: value}
+    model = FineTuneClassifier(_vectors(), FineTuneConfig(**settings))
+    with pytest.raises(ClassifierDiverged) as raised:
+        model.fit(texts, labels)
+    assert raised.value.parameter == field
+    assert f"lower {field} (got {value})" in str(raised.value)

@@ -12,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from embedsent.classifier import ClassifierDiverged
 from embedsent.config import ClassifierConfig, TextConfig
 from embedsent.features import SentenceEncoder
 from embedsent.sklearn_api import (
@@ -375,6 +376,19 @@ def test_classifier_rejects_single_class():
 def test_classifier_rejects_length_mismatch():
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         _small_classifier().fit(TEXTS, LABELS[:-1])
+
+
+def test_head_high_learning_rate_raises_diverged():
+    X = SentenceEncoder(VECTORS).transform(tokenize_corpus(TEXTS))
+    head = MLPHeadClassifier(**{**SMALL_HEAD, "learning_rate": 1e6, "weight_decay": 0})
+    with pytest.raises(ClassifierDiverged, match=r"lower learning_rate \(got 1000000"):
+        head.fit(X, LABELS)
+
+
+def test_text_classifier_high_learning_rate_raises_diverged():
+    classifier = _small_classifier(learning_rate=1000.0, weight_decay=0.0)
+    with pytest.raises(ClassifierDiverged, match=r"lower learning_rate \(got 1000"):
+        classifier.fit(TEXTS, LABELS)
 
 
 @pytest.mark.parametrize(
