@@ -559,7 +559,7 @@ def aclimdb_review_files(folder: str | os.PathLike) -> list[Path]:
     A missing subfolder contributes no file; ``load_aclimdb`` names it.
 
     Raises:
-        FileNotFoundError: If ``folder`` holds no aclImdb layout.
+        FileNotFoundError: If ``folder`` contains no aclImdb layout.
     """
     root = _find_aclimdb_root(Path(folder))
     files = []

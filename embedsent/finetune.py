@@ -343,7 +343,7 @@ class FineTuneClassifier:
             for name, value in values.items()
         }
         trained_rows = np.asarray(params["embeddings"])
-        # Either rate can blow training up; the error names the larger one.
+        # Either rate can make training diverge, so the error names the larger.
         if config.embedding_learning_rate > config.learning_rate:
             rate, parameter = config.embedding_learning_rate, "embedding_learning_rate"
         else:

@@ -123,13 +123,14 @@ class TransferClassifier:
     Attributes:
         class_prior_: Float64 share of each class among the training labels,
             in ``classes_`` order; set by ``fit`` and ``load``.
-        min_known_tokens_: The fewest in-vocabulary tokens of a training text
-            that has any; set by ``fit`` and ``load`` (None for a model file
-            from an older embedsent). Predicting a text with at least one but
-            fewer than a quarter as many logs a warning. The spread of an
-            average of k word vectors shrinks as 1/sqrt(k), so such a text's
-            sentence vector varies twice as much as any the classifier saw,
-            and it often gets a probability near 0 or 1 whatever its label.
+        min_known_tokens_: The minimum number of in-vocabulary tokens in a
+            training text that has any; set by ``fit`` and ``load`` (None for a
+            model file from an older embedsent). Predicting a text with at
+            least one but fewer than a quarter as many logs a warning. The
+            spread of an average of k word vectors shrinks as 1/sqrt(k), so
+            such a text's sentence vector varies twice as much as any the
+            classifier saw, and it often gets a probability near 0 or 1
+            whatever its label.
     """
 
     def __init__(

@@ -164,12 +164,12 @@ class SGNSModel:
 def check_format(meta: dict, path, expected: str, version: int) -> None:
     found = meta.get("format")
     if found != expected:
-        what = (
+        detail = (
             "its __meta__ entry has no format field"
             if found is None
             else f"found format {found!r}"
         )
-        raise ValueError(f"{path} is not an {expected} file ({what})")
+        raise ValueError(f"{path} is not an {expected} file ({detail})")
     if meta.get("format_version") != version:
         raise ValueError(
             f"{path} has format_version {meta.get('format_version')!r}; this "

@@ -236,7 +236,7 @@ def _key(data) -> str:
     )
 
 
-def test_corpus_cache_key_follows_content_not_path_or_time(tmp_path):
+def test_cache_key_ignores_path_and_mtime(tmp_path):
     members = tiny_members()
     first = write_archive(tmp_path / "a.tar.gz", members)
     key = _key(first)
@@ -249,7 +249,7 @@ def test_corpus_cache_key_follows_content_not_path_or_time(tmp_path):
     assert _key(write_archive(tmp_path / "c.tar.gz", members)) != key
 
 
-def test_corpus_cache_key_of_folder_follows_reviews_only(tmp_path):
+def test_folder_cache_key_follows_reviews_only(tmp_path):
     write_tree(tmp_path / "one", tiny_members())
     write_tree(tmp_path / "two", tiny_members())
     key = _key(tmp_path / "one")
