@@ -147,18 +147,49 @@ class SGNSModel:
             path, kind="embedsent SGNS model", expected_format=SGNS_FORMAT
         )
         check_format(meta, path, SGNS_FORMAT, MODEL_FORMAT_VERSION)
-        return cls(
-            vocab=Vocabulary(meta["tokens"], arrays["counts"]),
-            input_vectors=arrays["input_vectors"],
-            output_vectors=arrays["output_vectors"],
-            # Files written before add_context_vectors existed exported the
-            # input vectors alone, and keep doing so.
-            config=config_from_dict(
-                SGNSConfig, {"add_context_vectors": False, **meta["config"]}
-            ),
-            vocab_config=config_from_dict(VocabConfig, meta["vocab_config"]),
-            epoch_losses=list(meta["epoch_losses"]),
-        )
+        try:
+            model = cls(
+                vocab=Vocabulary(meta["tokens"], arrays["counts"]),
+                input_vectors=arrays["input_vectors"],
+                output_vectors=arrays["output_vectors"],
+                # Files written before add_context_vectors existed exported
+                # the input vectors alone, and keep doing so.
+                config=config_from_dict(
+                    SGNSConfig, {"add_context_vectors": False, **meta["config"]}
+                ),
+                vocab_config=config_from_dict(VocabConfig, meta["vocab_config"]),
+                epoch_losses=list(meta["epoch_losses"]),
+            )
+            _check_table_shapes(model)
+        except KeyError as error:
+            raise ValueError(
+                f"{path} is damaged: it has no entry {error}; {SGNS_REBUILD_ADVICE}"
+            ) from error
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"{path} is damaged: {error}; {SGNS_REBUILD_ADVICE}"
+            ) from error
+        return model
+
+
+# Advice for a damaged SGNS model file, used in error messages.
+SGNS_REBUILD_ADVICE = (
+    "train it again with `embedsent pretrain --save-model`, or save it again "
+    "with SGNSModel.save"
+)
+
+
+def _check_table_shapes(model: SGNSModel) -> None:
+    """Raise ValueError unless both tables are float ``[len(vocab), dim]``."""
+    expected = (len(model.vocab), model.config.dim)
+    for name in ("input_vectors", "output_vectors"):
+        table = getattr(model, name)
+        if table.shape != expected or not np.issubdtype(table.dtype, np.floating):
+            raise ValueError(
+                f"its {name} are {table.dtype} of shape {table.shape}, but its "
+                f"{len(model.vocab)} words and dim {model.config.dim} need float "
+                f"of shape {expected}"
+            )
 
 
 def check_format(meta: dict, path, expected: str, version: int) -> None:

@@ -206,6 +206,43 @@ def test_check_format_names_what_the_file_has(meta, said):
     assert message == f"m.npz is not an embedsent-sgns file ({said})"
 
 
+def _rewrite_model_arrays(path, change):
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    change(arrays)
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda a: a.pop("output_vectors"), "it has no entry 'output_vectors'"),
+        (lambda a: a.pop("counts"), "it has no entry 'counts'"),
+        (
+            lambda a: a.update(counts=np.zeros_like(a["counts"])),
+            "every count must be >= 1",
+        ),
+        (
+            lambda a: a.update(input_vectors=a["input_vectors"][:-1]),
+            "its input_vectors are float32 of shape",
+        ),
+    ],
+    ids=["no-output", "no-counts", "zero-counts", "short-table"],
+)
+def test_damaged_model_load_names_file_and_fix(tmp_path, change, problem):
+    path = tmp_path / "model.npz"
+    train_sgns(corpus(), CONFIG, VOCAB).save(path)
+    _rewrite_model_arrays(path, change)
+    with pytest.raises(ValueError) as raised:
+        SGNSModel.load(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is damaged: {problem}")
+    assert message.endswith(
+        "train it again with `embedsent pretrain --save-model`, "
+        "or save it again with SGNSModel.save"
+    )
+
+
 def test_continued_training_grows_vocabulary():
     model = train_sgns(corpus(), CONFIG, VOCAB)
     grown = continue_training(model, corpus(seed=1, n_docs=60, prefix="new_"))
