@@ -185,6 +185,14 @@ def _add_sgns_options(
     )
 
 
+def _rate_limit_clause(weight_decay: float) -> str:
+    """Return the help clause that gives the default decay's highest learning rate."""
+    if weight_decay <= 0:
+        return ""
+    limit = 1 / weight_decay
+    return f", so with the default decay of {weight_decay:g} it must be below {limit:g}"
+
+
 def _add_classifier_options(parser: argparse.ArgumentParser, defaults) -> None:
     group = parser.add_argument_group("classifier")
     group.add_argument(
@@ -210,13 +218,16 @@ def _add_classifier_options(parser: argparse.ArgumentParser, defaults) -> None:
         "--learning-rate",
         type=config_value(ClassifierConfig, "learning_rate", float),
         default=defaults.learning_rate,
-        help="Adam learning rate (default: %(default)s)",
+        help=f"Adam learning rate; its product with --weight-decay must be "
+        f"below 1{_rate_limit_clause(defaults.weight_decay)} (default: %(default)s)",
     )
     group.add_argument(
         "--weight-decay",
         type=config_value(ClassifierConfig, "weight_decay", float),
         default=defaults.weight_decay,
-        help="AdamW weight decay (default: %(default)s)",
+        help="AdamW weight decay; each step shrinks the weights by the learning "
+        "rate times this, so the product must be below 1 (default: "
+        "%(default)s)",
     )
     group.add_argument(
         "--standardize",
@@ -289,11 +300,21 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def parse_args(self, args=None, namespace=None):
-        self._argv = list(sys.argv[1:] if args is None else args)
+        # Stored on the class, so that a subcommand's parser, which reports a
+        # missing required option, sees the command line too.
+        _Parser._argv = list(sys.argv[1:] if args is None else args)
         return super().parse_args(args, namespace)
 
     def error(self, message: str):
         prefix = "unrecognized arguments: "
+        if message.startswith("the following arguments are required: "):
+            known = set(_long_options(self)) | set(GLOBAL_OPTIONS)
+            unknown = [
+                word
+                for word in self._argv
+                if word.startswith("--") and word.split("=", 1)[0] not in known
+            ]
+            message += _suggestions(self, unknown)
         if message.startswith(prefix):
             words = message[len(prefix) :].split()
             late = []
@@ -326,7 +347,7 @@ class _Parser(argparse.ArgumentParser):
                         "COMMAND ..."
                     )
             else:
-                message += _suggest_options(self, self._argv, words)
+                message += _suggestions(_command_parser(self, self._argv), words)
         super().error(message)
 
 
@@ -343,20 +364,24 @@ def _command_parser(parser: argparse.ArgumentParser, argv: list[str]):
     return parser
 
 
-def _suggest_options(parser, argv: list[str], words: list[str]) -> str:
-    """Return "; did you mean ...?" naming options close to unknown ``words``.
-
-    An option is close when it starts with the unknown word, ends with it
-    after a hyphen (``--epochs`` for ``--classifier-epochs``), or is similar
-    by ``difflib``.
-    """
-    command = _command_parser(parser, argv)
-    known = [
+def _long_options(parser: argparse.ArgumentParser) -> list[str]:
+    return [
         option
-        for action in command._actions
+        for action in parser._actions
         for option in action.option_strings
         if option.startswith("--") and option != "--help"
     ]
+
+
+def _suggestions(command: argparse.ArgumentParser, words: list[str]) -> str:
+    """Return "; did you mean ...?" naming options close to each unknown word.
+
+    An option of ``command`` is close when it starts with the unknown word,
+    ends with it after a hyphen (``--epochs`` for ``--classifier-epochs``), or
+    is similar by ``difflib``.
+    """
+    known = _long_options(command)
+    hints = []
     for word in words:
         name = word.split("=", 1)[0]
         if not name.startswith("--") or len(name) < 4:
@@ -367,10 +392,15 @@ def _suggest_options(parser, argv: list[str], words: list[str]) -> str:
             if option.startswith(name) or option.endswith("-" + name[2:])
         ]
         close += difflib.get_close_matches(name, known, n=3, cutoff=0.75)
-        close = list(dict.fromkeys(close))[:4]
+        # The two most similar, so that "--vector" names --vectors alone
+        # rather than every option that starts with it.
+        close = sorted(
+            dict.fromkeys(close),
+            key=lambda option: -difflib.SequenceMatcher(None, name, option).ratio(),
+        )[:2]
         if close:
-            return f"; did you mean {' or '.join(close)} instead of {name}?"
-    return ""
+            hints.append(f"{' or '.join(close)} instead of {name}")
+    return f"; did you mean {', and '.join(hints)}?" if hints else ""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -144,6 +144,23 @@ def test_option_prefix_is_not_read_as_the_option(argv, prefix, capsys):
             "; did you mean --text-column instead of --text?",
         ),
         ([*TRANSFER, "--draw=3"], "did you mean --draws"),
+        (
+            ["predict", "--mod", "m.npz"],
+            "required: --model; did you mean --model instead of --mod?",
+        ),
+        (
+            ["diagnose", "--mdoel=m.npz", "--data", "default"],
+            "required: --model; did you mean --model instead of --mdoel?",
+        ),
+        (
+            [*TRANSFER, "--seeds", "1", "--max-per-clas", "5"],
+            "; did you mean --seed instead of --seeds, and --max-per-class instead "
+            "of --max-per-clas?",
+        ),
+        (
+            ["train", "--vector", "v.txt", "--data", "default", "--out", "m.npz"],
+            "did you mean --vectors or --vectors-format instead of --vector?",
+        ),
     ],
 )
 def test_unknown_option_suggests_close_options_of_its_command(argv, hint, capsys):
