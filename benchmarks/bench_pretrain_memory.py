@@ -254,8 +254,9 @@ def _format(results: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
+        allow_abbrev=False,
         description="Peak resident memory of pretraining word vectors from raw "
-        "texts, embedsent and gensim, each mode in a fresh process."
+        "texts, embedsent and gensim, each mode in a fresh process.",
     )
     parser.add_argument(
         "--data",

@@ -41,8 +41,9 @@ logger = logging.getLogger("bench_seeds")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        allow_abbrev=False,
         description="Transfer accuracy of JAX and gensim vectors over "
-        "pretraining seeds."
+        "pretraining seeds.",
     )
     parser.add_argument(
         "--data",

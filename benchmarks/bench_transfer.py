@@ -36,6 +36,7 @@ def _changed_options(parser: argparse.ArgumentParser, args) -> list[str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
+        allow_abbrev=False,
         prog="bench_transfer.py",
         description="Learning curves of transfer learning against baselines.",
     )

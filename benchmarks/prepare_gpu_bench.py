@@ -83,7 +83,9 @@ class PipDownloadError(RuntimeError):
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM, description=__doc__.split("\n\n")[0], allow_abbrev=False
+    )
     parser.add_argument(
         "--data",
         default="../shared/data/aclImdb-partial.tar.gz",

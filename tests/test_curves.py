@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from bench_scripts import load_script
 from fake_os import deny_write
 from test_datasets import tiny_members, write_archive, write_tree
 
@@ -1159,3 +1160,19 @@ def test_plot_without_series_rows_warns_nothing(tmp_path):
         warnings.simplefilter("error")
         plot_curves(runs, path, [("transfer", "sif")], "features")
     assert path.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("script", "argv", "prefix"),
+    [
+        ("bench_transfer", ["--report-only", "--docs", "x"], "--docs"),
+        ("bench_seeds", ["--seed", "0"], "--seed"),
+        ("bench_pretrain_memory", ["--epoch", "1"], "--epoch"),
+        ("prepare_gpu_bench", ["--no-wheel"], "--no-wheel"),
+    ],
+)
+def test_benchmark_scripts_reject_option_prefixes(script, argv, prefix, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        load_script(script).main(argv)
+    assert stopped.value.code == 2
+    assert f"unrecognized arguments: {prefix}" in capsys.readouterr().err
