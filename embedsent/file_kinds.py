@@ -162,7 +162,8 @@ WORD_VECTORS = FileKind(
     "a word-vector file",
     "vectors",
     use=_VECTORS_USE,
-    origin="`embedsent pretrain --out` writes word vectors.",
+    origin="`embedsent pretrain --out` writes word vectors, and `--save-model` "
+    "an SGNS model, which --vectors reads too.",
 )
 WORD2VEC_BINARY = FileKind(
     "word vectors in word2vec binary format", "vectors", use=_VECTORS_USE

@@ -141,7 +141,10 @@ def test_describe_mismatch_names_reader_and_origin(tmp_path):
     message = describe_mismatch(path, WORD_VECTORS, identify_file(path))
     assert message.startswith(f"{path} is an SGNS pretraining model, not a word-")
     assert "`embedsent pretrain --continue-from`" in message
-    assert message.endswith("`embedsent pretrain --out` writes word vectors.")
+    assert message.endswith(
+        "`embedsent pretrain --out` writes word vectors, and `--save-model` an "
+        "SGNS model, which --vectors reads too."
+    )
 
 
 def test_load_bundle_names_other_bundle_kind(tmp_path):
