@@ -123,6 +123,7 @@ def train_sgns(
     """
     config = config or SGNSConfig()
     vocab_config = vocab_config or VocabConfig()
+    vocab_given = vocab is not None
     documents = None
     if isinstance(corpus, EncodedCorpus):
         if vocab is None:
@@ -141,7 +142,7 @@ def train_sgns(
         longest = max(
             (sum(t in index for t in document) for document in documents), default=0
         )
-    _check_pairs_possible(longest, len(vocab))
+    _check_pairs_possible(longest, len(vocab), vocab_given)
     check_memory(len(vocab), config)
     _check_devices(config)
     _warn_high_alpha(config)
@@ -649,11 +650,13 @@ def _longest_document(encoded: EncodedCorpus) -> int:
     return int(lengths.max()) if lengths.size else 0
 
 
-def _check_pairs_possible(longest: int, vocab_size: int) -> None:
+def _check_pairs_possible(longest: int, vocab_size: int, vocab_given: bool) -> None:
     """Raise unless some text has two in-vocabulary tokens to pair.
 
     Out-of-vocabulary tokens are dropped before windows are drawn, so two
     in-vocabulary tokens of one text are always within each other's window.
+    ``vocab_given`` is True when the caller passed the vocabulary, as when
+    training continues, so the vocabulary settings cannot change it.
     """
     if longest == 0:
         raise ValueError(
@@ -661,12 +664,16 @@ def _check_pairs_possible(longest: int, vocab_size: int) -> None:
             "lower min_count"
         )
     if longest == 1:
+        fix = "pass longer texts"
+        if not vocab_given:
+            fix += (
+                ", lower --min-count (VocabConfig.min_count) or raise "
+                "--max-vocab-size (VocabConfig.max_vocab_size)"
+            )
         raise ValueError(
             f"no text has two in-vocabulary tokens, so there is no (center, "
             f"context) pair to train on (the vocabulary has {vocab_size} "
-            f"word{'' if vocab_size == 1 else 's'}); pass longer texts, lower "
-            "--min-count (VocabConfig.min_count) or raise --max-vocab-size "
-            "(VocabConfig.max_vocab_size)"
+            f"word{'' if vocab_size == 1 else 's'}); {fix}"
         )
 
 

@@ -867,6 +867,15 @@ def test_vocabulary_of_one_word_leaves_no_pair():
         train_sgns(texts, TINY_SGNS, VocabConfig(min_count=1, max_vocab_size=1))
 
 
+def test_given_vocabulary_gets_no_vocabulary_advice():
+    texts = [["great"], ["awful"]] * 10
+    vocab = Vocabulary.build(texts, VocabConfig(min_count=1))
+    with pytest.raises(ValueError) as raised:
+        train_sgns(texts, TINY_SGNS, VocabConfig(min_count=1), vocab=vocab)
+    message = str(raised.value)
+    assert message.endswith("(the vocabulary has 2 words); pass longer texts")
+
+
 def test_run_without_any_pair_warns_each_epoch_then_raises(caplog):
     texts = [["great", "awful"]] * 10
     with caplog.at_level(logging.WARNING, logger="embedsent.trainer"):
