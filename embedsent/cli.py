@@ -301,7 +301,7 @@ class _Parser(argparse.ArgumentParser):
 
     def parse_args(self, args=None, namespace=None):
         # Stored on the class, so that a subcommand's parser, which reports a
-        # missing required option, sees the command line too.
+        # missing required option, can read the command line too.
         _Parser._argv = list(sys.argv[1:] if args is None else args)
         return super().parse_args(args, namespace)
 

@@ -645,7 +645,7 @@ class _Run:
 
 
 def _longest_document(encoded: EncodedCorpus) -> int:
-    """Return the most in-vocabulary tokens of one document of ``encoded``."""
+    """Return the maximum number of in-vocabulary tokens in one document."""
     lengths = np.diff(encoded.doc_offsets)
     return int(lengths.max()) if lengths.size else 0
 
