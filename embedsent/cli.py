@@ -315,6 +315,16 @@ class _Parser(argparse.ArgumentParser):
                 if word.startswith("--") and word.split("=", 1)[0] not in known
             ]
             message += _suggestions(self, unknown)
+        if message.startswith("argument COMMAND: invalid choice: "):
+            # An unknown option before the command leaves its value to be
+            # read as the command, as in `embedsent --se 3 demo`.
+            known = set(_long_options(self))
+            unknown = [
+                word
+                for word in self._argv
+                if word.startswith("--") and word.split("=", 1)[0] not in known
+            ]
+            message += _suggestions(self, unknown)
         if message.startswith(prefix):
             words = message[len(prefix) :].split()
             late = []
@@ -347,7 +357,8 @@ class _Parser(argparse.ArgumentParser):
                         "COMMAND ..."
                     )
             else:
-                message += _suggestions(_command_parser(self, self._argv), words)
+                command = _command_parser(self, self._argv)
+                message += _suggestions(command, words, _long_options(self))
         super().error(message)
 
 
@@ -373,14 +384,17 @@ def _long_options(parser: argparse.ArgumentParser) -> list[str]:
     ]
 
 
-def _suggestions(command: argparse.ArgumentParser, words: list[str]) -> str:
+def _suggestions(
+    command: argparse.ArgumentParser, words: list[str], extra: list[str] = ()
+) -> str:
     """Return "; did you mean ...?" naming options close to each unknown word.
 
     An option of ``command`` is close when it starts with the unknown word,
     ends with it after a hyphen (``--epochs`` for ``--classifier-epochs``), or
-    is similar by ``difflib``.
+    is similar by ``difflib``. ``extra`` adds options from elsewhere, such as
+    embedsent's own options for a word given after the command.
     """
-    known = _long_options(command)
+    known = list(dict.fromkeys([*_long_options(command), *extra]))
     hints = []
     for word in words:
         name = word.split("=", 1)[0]

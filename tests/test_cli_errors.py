@@ -161,6 +161,17 @@ def test_option_prefix_is_not_read_as_the_option(argv, prefix, capsys):
             ["train", "--vector", "v.txt", "--data", "default", "--out", "m.npz"],
             "did you mean --vectors or --vectors-format instead of --vector?",
         ),
+        (
+            ["--se", "3", "demo"],
+            "invalid choice: '3' (choose from 'demo', 'pretrain', 'train', "
+            "'predict', 'compare', 'diagnose', 'select', 'bench', 'serve'); did "
+            "you mean --seed instead of --se?",
+        ),
+        (["--no-prog", "demo"], "did you mean --no-progress instead of --no-prog?"),
+        (
+            ["predict", "--model", "m.npz", "--no-compile"],
+            "did you mean --no-compile-cache instead of --no-compile?",
+        ),
     ],
 )
 def test_unknown_option_suggests_close_options_of_its_command(argv, hint, capsys):
