@@ -307,18 +307,12 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         prefix = "unrecognized arguments: "
-        if message.startswith("the following arguments are required: "):
+        if message.startswith(
+            ("the following arguments are required: ", "argument COMMAND: invalid")
+        ):
+            # A misspelled option leaves a required option missing, or, given
+            # before the command, its value read as the command (`--se 3 demo`).
             known = set(_long_options(self)) | set(GLOBAL_OPTIONS)
-            unknown = [
-                word
-                for word in self._argv
-                if word.startswith("--") and word.split("=", 1)[0] not in known
-            ]
-            message += _suggestions(self, unknown)
-        if message.startswith("argument COMMAND: invalid choice: "):
-            # An unknown option before the command leaves its value to be
-            # read as the command, as in `embedsent --se 3 demo`.
-            known = set(_long_options(self))
             unknown = [
                 word
                 for word in self._argv

@@ -20,7 +20,6 @@ import numpy as np
 from embedsent import __version__
 from embedsent.class_prior import (
     check_labeled_coverage,
-    known_text_mask,
     label_frequencies,
     log_prior_predictions,
     uniform_prior,
@@ -198,8 +197,8 @@ class TransferClassifier:
             labels = list(labels)
         tokens = tokenize_corpus(texts, self.text_config)
         _check_labels(len(tokens), labels)
-        known = known_text_mask(tokens, self.vectors)
-        check_labeled_coverage(known, tokens)
+        counts = known_token_counts(tokens, self.vectors)
+        check_labeled_coverage(counts > 0, tokens)
         fit_tokens = tokens
         if unlabeled is not None:
             if isinstance(unlabeled, str | bytes):
@@ -219,7 +218,6 @@ class TransferClassifier:
         self.encoder = encoder
         self.fit_report_ = encoder.last_report_
         self.class_prior_ = label_frequencies(labels, self.classifier.classes_)
-        counts = known_token_counts(tokens, self.vectors)
         self.min_known_tokens_ = int(counts[counts > 0].min())
         self._uniform_prior = False
         return self
@@ -233,10 +231,9 @@ class TransferClassifier:
             label.
         """
         self._check_fitted("predict")
-        tokens = self.tokenize(texts)
-        labels = self._predict_tokens(tokens, warn_empty=True)
-        self._warn_short_texts(tokens)
-        return labels
+        return self._predict_tokens(
+            self.tokenize(texts), warn_empty=True, warn_short=True
+        )
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Compute class probabilities of raw texts; see ``predict_proba_tokens``."""
@@ -252,18 +249,27 @@ class TransferClassifier:
             ``class_prior_``.
         """
         self._check_fitted("predict_proba_tokens")
-        features, known = self._encode(token_lists)
+        return self._probabilities_and_counts(token_lists)[0]
+
+    def _probabilities_and_counts(
+        self, token_lists: Sequence[Sequence[str]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``predict_proba_tokens`` and each text's in-vocabulary tokens."""
+        features, counts = self._encode(token_lists)
+        known = counts > 0
         probabilities = self.classifier.predict_proba(features)
         probabilities[~known] = self.class_prior_
         log_prior_predictions(known, self._prior_label(), uniform=self._uniform_prior)
-        self._warn_short_texts(token_lists)
-        return probabilities
+        self._warn_short_texts(counts)
+        return probabilities, counts
 
-    def _warn_short_texts(self, token_lists: Sequence[Sequence[str]]) -> None:
-        """Log how many texts are far shorter than every training text, if any."""
+    def _warn_short_texts(self, counts: np.ndarray) -> None:
+        """Log how many texts are far shorter than every training text, if any.
+
+        ``counts`` contains the number of in-vocabulary tokens of each text.
+        """
         if self.min_known_tokens_ is None:
             return
-        counts = known_token_counts(token_lists, self.vectors)
         short = (counts > 0) & (SHORT_TEXT_RATIO * counts < self.min_known_tokens_)
         if short.any():
             logger.warning(
@@ -290,8 +296,7 @@ class TransferClassifier:
           vector. With 0, the probabilities are ``class_prior_``.
         """
         self._check_fitted("prediction_records")
-        tokens = self.tokenize(texts)
-        probabilities = self.predict_proba_tokens(tokens)
+        probabilities, counts = self._probabilities_and_counts(self.tokenize(texts))
         # NumPy scalars become the Python values json.dumps can write.
         labels = [
             label.item() if isinstance(label, np.generic) else label
@@ -304,9 +309,9 @@ class TransferClassifier:
                 "probabilities": {
                     key: float(p) for key, p in zip(keys, row, strict=True)
                 },
-                "known_tokens": sum(word in self.vectors for word in words),
+                "known_tokens": int(count),
             }
-            for words, row in zip(tokens, probabilities, strict=True)
+            for count, row in zip(counts, probabilities, strict=True)
         ]
 
     def score(
@@ -345,14 +350,21 @@ class TransferClassifier:
         return label_accuracy(predicted, labels, self.classes_, "labels")
 
     def _predict_tokens(
-        self, token_lists: Sequence[Sequence[str]], *, warn_empty: bool
+        self,
+        token_lists: Sequence[Sequence[str]],
+        *,
+        warn_empty: bool,
+        warn_short: bool = False,
     ) -> np.ndarray:
         """Predict the label of each tokenised text.
 
         A text with no in-vocabulary token gets the prior label, and with
-        ``warn_empty`` one warning gives the number of such texts.
+        ``warn_empty`` one warning gives the number of such texts. With
+        ``warn_short``, texts far shorter than every training text get one
+        warning too.
         """
-        features, known = self._encode(token_lists)
+        features, counts = self._encode(token_lists)
+        known = counts > 0
         labels = self.classifier.predict(features)
         label = self._prior_label()
         # Row by row, so that NumPy stores a tuple label as one object.
@@ -360,18 +372,20 @@ class TransferClassifier:
             labels[row] = label
         if warn_empty:
             log_prior_predictions(known, label, uniform=self._uniform_prior)
+        if warn_short:
+            self._warn_short_texts(counts)
         return labels
 
     def _encode(
         self, token_lists: Sequence[Sequence[str]]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the sentence vectors of ``token_lists`` and which texts have an
-        in-vocabulary token."""
+        """Return the sentence vectors of ``token_lists`` and the number of
+        in-vocabulary tokens of each text."""
         token_lists = check_token_corpus(token_lists, name="token_lists")
         # Every text goes through the encoder, so its last_report_ counts them
         # all. The caller logs the texts with no known token, once.
         features = self.encoder.transform(token_lists, warn_empty=False)
-        return features, known_text_mask(token_lists, self.vectors)
+        return features, known_token_counts(token_lists, self.vectors)
 
     def _check_fitted(self, method: str) -> None:
         """Raise NotFittedError, before any tokenisation, if there is no model."""

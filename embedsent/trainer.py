@@ -129,20 +129,16 @@ def train_sgns(
         if vocab is None:
             raise ValueError("an EncodedCorpus needs the vocab it was encoded with")
         encoded = corpus
-        longest = _longest_document(encoded)
     elif vocab is None and not isinstance(corpus, Sequence):
         # A generator or other one-shot iterable is read once into ids, so
         # its token lists never exist all at once.
         vocab, encoded = build_and_encode(corpus, vocab_config)
-        longest = _longest_document(encoded)
     else:
         documents = check_token_corpus(corpus)
         vocab = vocab or Vocabulary.build(documents, vocab_config)
-        index = vocab.index
-        longest = max(
-            (sum(t in index for t in document) for document in documents), default=0
-        )
-    _check_pairs_possible(longest, len(vocab), vocab_given)
+    if documents is None:
+        # Token lists are checked once they are encoded, after compiling.
+        _check_pairs_possible(encoded, len(vocab), vocab_given)
     check_memory(len(vocab), config)
     _check_devices(config)
     _warn_high_alpha(config)
@@ -168,6 +164,7 @@ def train_sgns(
     if documents is not None:
         encoded = vocab.encode_corpus(documents)
         release_free_heap()
+        _check_pairs_possible(encoded, len(vocab), vocab_given)
     state = RunState(rng_state=np.random.default_rng(config.seed).bit_generator.state)
     fingerprint = corpus_fingerprint(encoded, vocab) if checkpoint else ""
     if checkpoint and checkpoint.resume and checkpoint.path.exists():
@@ -644,13 +641,9 @@ class _Run:
         state.rng_state = rng.bit_generator.state
 
 
-def _longest_document(encoded: EncodedCorpus) -> int:
-    """Return the maximum number of in-vocabulary tokens in one document."""
-    lengths = np.diff(encoded.doc_offsets)
-    return int(lengths.max()) if lengths.size else 0
-
-
-def _check_pairs_possible(longest: int, vocab_size: int, vocab_given: bool) -> None:
+def _check_pairs_possible(
+    encoded: EncodedCorpus, vocab_size: int, vocab_given: bool
+) -> None:
     """Raise unless some text has two in-vocabulary tokens to pair.
 
     Out-of-vocabulary tokens are dropped before windows are drawn, so two
@@ -658,6 +651,8 @@ def _check_pairs_possible(longest: int, vocab_size: int, vocab_given: bool) -> N
     ``vocab_given`` is True when the caller passed the vocabulary, as when
     training continues, so the vocabulary settings cannot change it.
     """
+    lengths = np.diff(encoded.doc_offsets)
+    longest = int(lengths.max()) if lengths.size else 0
     if longest == 0:
         raise ValueError(
             "the corpus has no in-vocabulary token to train on; pass more text or "

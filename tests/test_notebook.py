@@ -196,7 +196,7 @@ def test_fast_run_reloaded_model_matches(fast_runs):
 SHORT_TEXT_WARNING = "in-vocabulary tokens of the shortest training text."
 
 
-def test_fast_run_writes_nothing_to_stderr_but_the_short_text_warning(fast_runs):
+def test_fast_run_stderr_only_short_warning(fast_runs):
     for cell in fast_runs[0].cells:
         if cell.cell_type == "code":
             lines = _stream_text(cell, "stderr").splitlines()

@@ -557,7 +557,7 @@ def long_model(vectors):
     return TransferClassifier(vectors, classifier_config=config).fit(LONG_TEXTS, LABELS)
 
 
-def test_fit_records_fewest_known_tokens_of_a_training_text(model, long_model):
+def test_fit_records_min_known_tokens(model, long_model):
     # "wonderful story" and "boring film" have 2 known tokens each.
     assert model.min_known_tokens_ == 2
     assert long_model.min_known_tokens_ == 8
@@ -578,7 +578,7 @@ def test_text_far_shorter_than_training_texts_warns(long_model, caplog, method):
     )
 
 
-def test_texts_of_a_quarter_of_training_length_do_not_warn(model, caplog):
+def test_quarter_length_text_not_warned(model, caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent.pipeline"):
         model.predict_proba(["wonderful", "great wonderful film"])
     assert "shortest training text" not in caplog.text
@@ -600,9 +600,7 @@ def test_save_load_keeps_min_known_tokens(long_model, tmp_path, caplog):
     assert "a quarter of the 8 in-vocabulary tokens" in caplog.text
 
 
-def test_model_without_min_known_tokens_never_warns_of_short_texts(
-    long_model, tmp_path, caplog
-):
+def test_old_model_skips_short_warning(long_model, tmp_path, caplog):
     path = tmp_path / "old.npz"
     long_model.save(path)
     _rewrite_meta(path, lambda meta: meta.pop("min_known_tokens"))

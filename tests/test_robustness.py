@@ -876,7 +876,7 @@ def test_given_vocabulary_gets_no_vocabulary_advice():
     assert message.endswith("(the vocabulary has 2 words); pass longer texts")
 
 
-def test_run_without_any_pair_warns_each_epoch_then_raises(caplog):
+def test_pairless_run_warns_then_raises(caplog):
     texts = [["great", "awful"]] * 10
     with caplog.at_level(logging.WARNING, logger="embedsent.trainer"):
         with pytest.raises(ValueError) as raised:
