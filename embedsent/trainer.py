@@ -197,6 +197,10 @@ def train_sgns(
     # A trained pair always adds a positive loss, so an epoch's mean loss is
     # 0 only when it trained no pair.
     if all(loss == 0.0 for loss in model.epoch_losses):
+        # The checkpoint holds the same untrained tables, and resuming from it
+        # would only raise this error again.
+        if checkpoint:
+            checkpoint.path.unlink(missing_ok=True)
         raise ValueError(
             f"no epoch trained a (center, context) pair: subsampling kept about "
             f"{kept_per_epoch:.0f} of {len(encoded)} tokens per epoch, and no two "

@@ -889,6 +889,17 @@ def test_pairless_run_warns_then_raises(caplog):
     assert "Lower --sample (VocabConfig.sample" in message
 
 
+def test_pairless_run_leaves_no_checkpoint(tmp_path):
+    texts = [["great", "awful"]] * 10
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(ValueError, match="no epoch trained"):
+        train_sgns(
+            texts, TINY_SGNS, VocabConfig(min_count=1, sample=1e-9), checkpoint=path
+        )
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- Reproducibility ----------------------------------------------------------
 
 REPRODUCE_SCRIPT = textwrap.dedent(
