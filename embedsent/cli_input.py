@@ -360,34 +360,91 @@ def load_table_input(
         ) from error
     except ColumnNotFoundError as error:
         flags = {label_column: label_flag, text_column: text_flag}
+        roles = {label_column: "labels", text_column: "texts"}
+        columns = list(error.missing)
+        if len(columns) == 1:
+            names = f"column {columns[0]!r}"
+        else:
+            names = f"columns {' and '.join(repr(column) for column in columns)}"
         raise ValueError(
-            f"column {error.column!r} not found in {error.location} of "
-            f"{error.source}; columns found: {error.found}; "
-            f"{_missing_column_fix(error, flags.get(error.column))}"
+            f"{names} not found in {error.location} of {error.source}; columns "
+            f"found: {error.found}; {_missing_column_fix(error, flags, roles)}"
         ) from error
 
 
-def _missing_column_fix(error: ColumnNotFoundError, flag: str | None) -> str:
-    """Suggest a fix for a missing column, with the flag that names it, if any."""
-    matches = error.case_matches
-    if len(matches) == 1 and flag is not None:
-        return f"column names are case-sensitive; pass {flag} {shlex.quote(matches[0])}"
-    if len(matches) == 1:
-        return (
-            f"column names are case-sensitive; rename column {matches[0]!r} to "
-            f"{error.column!r}"
+def _missing_column_fix(
+    error: ColumnNotFoundError,
+    flags: dict[str | None, str | None],
+    roles: dict[str | None, str],
+) -> str:
+    """Suggest a fix for each missing column, with the flag that names it, if any.
+
+    ``flags`` maps each column to its flag, or to None for a command without
+    one, and ``roles`` maps it to "texts" or "labels".
+    """
+    fixes = []
+    case_fix = _case_fix(error.missing, flags)
+    if case_fix:
+        fixes.append(case_fix)
+    unmatched = [column for column, matches in error.missing.items() if not matches]
+    if unmatched and error.apparent_delimiter is not None:
+        fixes.append(error.delimiter_note())
+    elif unmatched:
+        fixes.append(_unmatched_column_fix(unmatched, flags, roles))
+    return "; ".join(fixes)
+
+
+def _case_fix(
+    missing: dict[str, list[str]], flags: dict[str | None, str | None]
+) -> str | None:
+    """Suggest the columns that differ from missing ones only in case, or None."""
+    passes = []
+    renames = []
+    ambiguous = []
+    for column, matches in missing.items():
+        flag = flags.get(column)
+        if len(matches) == 1 and flag is not None:
+            passes.append(f"{flag} {shlex.quote(matches[0])}")
+        elif len(matches) == 1:
+            renames.append(f"column {matches[0]!r} to {column!r}")
+        elif matches:
+            target = f"pass one of them with {flag}" if flag else "rename one of them"
+            ambiguous.append(f"{matches} differ from {column!r} only in case; {target}")
+    clauses = []
+    if passes:
+        clauses.append(f"pass {' '.join(passes)}")
+    if renames:
+        clauses.append(f"rename {' and '.join(renames)}")
+    if clauses:
+        return f"column names are case-sensitive; {'; '.join(clauses + ambiguous)}"
+    if ambiguous:
+        return f"column names are case-sensitive, and {'; '.join(ambiguous)}"
+    return None
+
+
+def _unmatched_column_fix(
+    columns: list[str],
+    flags: dict[str | None, str | None],
+    roles: dict[str | None, str],
+) -> str:
+    """Suggest the flag, or else the new name, for columns without a case match."""
+    flagged = [flags[column] for column in columns if flags.get(column)]
+    unflagged = [column for column in columns if not flags.get(column)]
+    fixes = []
+    if len(flagged) == 1:
+        fixes.append(f"pass the column's name with {flagged[0]}")
+    elif flagged:
+        fixes.append(f"pass the columns' names with {' and '.join(flagged)}")
+    if len(unflagged) == 1:
+        column = unflagged[0]
+        fixes.append(
+            f"rename the column that contains the {roles[column]} to {column!r}"
         )
-    if matches:
-        target = f"pass one of them with {flag}" if flag else "rename one of them"
-        return (
-            f"column names are case-sensitive, and {matches} differ from "
-            f"{error.column!r} only in case; {target}"
-        )
-    if error.apparent_delimiter is not None:
-        return error.delimiter_note()
-    if flag is None:
-        return f"rename the column that holds the texts to {error.column!r}"
-    return f"pass the column's name with {flag}"
+    elif unflagged:
+        contents = " and the ".join(roles[column] for column in unflagged)
+        names = " and ".join(repr(column) for column in unflagged)
+        fixes.append(f"rename the columns that contain the {contents} to {names}")
+    return "; ".join(fixes)
 
 
 def check_sample_size(labeled: LabeledTexts, size: int, flag: str) -> None:

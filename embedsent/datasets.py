@@ -26,7 +26,7 @@ import tarfile
 import threading
 import time
 import zlib
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -234,11 +234,11 @@ class TextDecodeError(ValueError):
 
 
 class ColumnNotFoundError(ValueError):
-    """A table without a requested column (or JSON key).
+    """A table without one or more requested columns (or JSON keys).
 
     Attributes:
         source: The table file.
-        column: The column that is missing.
+        column: The first missing column, in the order text, label.
         found: The columns (or keys) that the header (or record) contains.
         location: ``"the header"``, or the line of the JSON record.
         case_matches: The columns in ``found`` that equal ``column`` when case
@@ -246,6 +246,8 @@ class ColumnNotFoundError(ValueError):
         apparent_delimiter: For a CSV or TSV header of one column, a
             delimiter character that the column name contains, such as ";"
             for "text;label"; None otherwise.
+        missing: Every missing column, ``column`` first, mapped to its case
+            matches in ``found``.
     """
 
     def __init__(
@@ -258,6 +260,7 @@ class ColumnNotFoundError(ValueError):
         location: str,
         case_matches: Sequence[str] = (),
         apparent_delimiter: str | None = None,
+        missing: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(message)
         self.source = source
@@ -266,6 +269,9 @@ class ColumnNotFoundError(ValueError):
         self.location = location
         self.case_matches = list(case_matches)
         self.apparent_delimiter = apparent_delimiter
+        if missing is None:
+            missing = {column: case_matches}
+        self.missing = {name: list(matches) for name, matches in missing.items()}
 
     def delimiter_note(self) -> str:
         """Describe the apparent delimiter and the fix; empty when there is none."""
@@ -1131,52 +1137,117 @@ def _apparent_delimiter(header: list[str], delimiter: str) -> str | None:
     return likeliest if counts[likeliest] else None
 
 
+# The data that each load_table column parameter names, for error messages.
+_COLUMN_ROLES = {"text_column": "texts", "label_column": "labels"}
+
+
+def _requested_missing(
+    requested: Iterable[tuple[str | None, str]], found: Iterable[str]
+) -> list[tuple[str, str]]:
+    """Return the (column, parameter) pairs of ``requested`` absent from ``found``.
+
+    A column of None is not requested, so it is never missing.
+    """
+    present = set(found)
+    return [
+        (column, parameter)
+        for column, parameter in requested
+        if column is not None and column not in present
+    ]
+
+
+def _quoted_names(names: Sequence[str]) -> str:
+    """Join names as "'a'" or "'a' and 'b'" for a message."""
+    quoted = [repr(name) for name in names]
+    if len(quoted) == 1:
+        return quoted[0]
+    return f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
 def _column_not_found(
     path: Path,
-    column: str,
-    parameter: str,
+    missing: Sequence[tuple[str, str]],
     found: list[str],
     location: str,
     apparent_delimiter: str | None = None,
 ) -> ColumnNotFoundError:
-    """Build the error for ``column`` missing from ``found``.
+    """Build the error for the columns of ``missing`` that ``found`` lacks.
 
-    ``parameter`` is the ``load_table`` argument that names the column. The
-    message suggests a fix when a found column differs only in case or the
-    header seems to use another delimiter.
+    ``missing`` pairs each column with the ``load_table`` argument that names
+    it, text column first. The message names every missing column and
+    suggests a fix when a found column differs only in case or the header
+    seems to use another delimiter.
     """
-    folded = column.casefold()
-    case_matches = [name for name in found if name.casefold() == folded]
+    case_matches = {
+        column: [name for name in found if name.casefold() == column.casefold()]
+        for column, _ in missing
+    }
+    columns = [column for column, _ in missing]
+    names = "column" if len(columns) == 1 else "columns"
+    names += f" {_quoted_names(columns)}"
     if location == "the header":
-        message = f"column {column!r} not found in {path}. Columns found: {found}"
+        message = f"{names} not found in {path}. Columns found: {found}"
     else:
-        message = (
-            f"column {column!r} not found on {location} of {path}. Keys found: {found}"
-        )
-    if len(case_matches) == 1:
-        fix = f"Column names are case-sensitive; pass {parameter}={case_matches[0]!r}"
-    elif case_matches:
-        fix = (
-            f"Column names are case-sensitive, and {case_matches} differ from "
-            f"{column!r} only in case; pass one of them as {parameter}="
-        )
-    elif apparent_delimiter is not None:
+        message = f"{names} not found on {location} of {path}. Keys found: {found}"
+    fixes = []
+    case_fix = _case_fix(missing, case_matches)
+    if case_fix:
+        fixes.append(case_fix)
+    unmatched = [
+        (column, parameter) for column, parameter in missing if not case_matches[column]
+    ]
+    if unmatched and apparent_delimiter is not None:
         note = _delimiter_note(found[0], apparent_delimiter)
         fix = note[0].upper() + note[1:]
         if apparent_delimiter in _DELIMITER_SUFFIXES:
             table_format = _SUFFIX_FORMATS[_DELIMITER_SUFFIXES[apparent_delimiter]]
             fix += f", or pass format={table_format!r}"
+        fixes.append(fix)
+    elif len(unmatched) == len(missing):
+        fixes.append("Pass text_column= / label_column= to pick others")
     else:
-        fix = "Pass text_column= / label_column= to pick others"
+        fixes.extend(
+            f"Pass {parameter}= to name the column that contains the "
+            f"{_COLUMN_ROLES[parameter]}"
+            for _, parameter in unmatched
+        )
+    first = columns[0]
     return ColumnNotFoundError(
-        f"{message}. {fix}",
+        f"{message}. {'. '.join(fixes)}",
         source=str(path),
-        column=column,
+        column=first,
         found=found,
         location=location,
-        case_matches=case_matches,
+        case_matches=case_matches[first],
         apparent_delimiter=apparent_delimiter,
+        missing=case_matches,
     )
+
+
+def _case_fix(
+    missing: Sequence[tuple[str, str]], case_matches: Mapping[str, list[str]]
+) -> str | None:
+    """Suggest the found columns that differ from missing ones only in case.
+
+    Returns None when no missing column has such a match.
+    """
+    exact = [
+        f"{parameter}={case_matches[column][0]!r}"
+        for column, parameter in missing
+        if len(case_matches[column]) == 1
+    ]
+    ambiguous = [
+        f"{case_matches[column]} differ from {column!r} only in case; pass one of "
+        f"them as {parameter}="
+        for column, parameter in missing
+        if len(case_matches[column]) > 1
+    ]
+    if exact:
+        clauses = [f"pass {' and '.join(exact)}", *ambiguous]
+        return f"Column names are case-sensitive; {'. '.join(clauses)}"
+    if ambiguous:
+        return f"Column names are case-sensitive, and {'. '.join(ambiguous)}"
+    return None
 
 
 def _read_delimited(
@@ -1203,19 +1274,18 @@ def _read_delimited(
                 header = next(reader, None)
             if header is None:
                 raise ValueError(f"{path} is empty, but a header row is expected")
-            for column in (text_column, label_column):
-                if column is not None and column not in header:
-                    parameter = (
-                        "text_column" if column == text_column else "label_column"
-                    )
-                    raise _column_not_found(
-                        path,
-                        column,
-                        parameter,
-                        header,
-                        "the header",
-                        _apparent_delimiter(header, delimiter),
-                    )
+            missing = _requested_missing(
+                ((text_column, "text_column"), (label_column, "label_column")),
+                header,
+            )
+            if missing:
+                raise _column_not_found(
+                    path,
+                    missing,
+                    header,
+                    "the header",
+                    _apparent_delimiter(header, delimiter),
+                )
             for column in (text_column, label_column):
                 if column is not None and header.count(column) > 1:
                     raise ValueError(
@@ -1402,16 +1472,13 @@ def _read_jsonl(
                 "(JSON Lines)"
             )
         _check_duplicate_keys(object_pairs.pairs, read_columns, line_number, path)
-        for column in (text_column, label_column):
-            if column is not None and column not in record:
-                parameter = "text_column" if column == text_column else "label_column"
-                raise _column_not_found(
-                    path,
-                    column,
-                    parameter,
-                    sorted(record),
-                    f"line {line_number}",
-                )
+        missing = _requested_missing(
+            ((text_column, "text_column"), (label_column, "label_column")), record
+        )
+        if missing:
+            raise _column_not_found(
+                path, missing, sorted(record), f"line {line_number}"
+            )
         text = surrogates.replace(record[text_column], errors, line_number)
         _check_cell(
             text, text_column, where, path, is_text=True, empty_text=empty_texts

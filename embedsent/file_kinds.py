@@ -38,6 +38,9 @@ __all__ = [
     "MODEL_REBUILD_ADVICE",
     "NUL_BYTES_ADVICE",
     "SGNS_FORMAT",
+    "UNDECODABLE_BYTES_ADVICE",
+    "UNKNOWN_BINARY",
+    "VECTOR_FORMATS_ADVICE",
     "WORD2VEC_BINARY",
     "FileKind",
     "bundle_kind",
@@ -45,6 +48,7 @@ __all__ = [
     "describe_non_regular_file",
     "identify_bytes",
     "identify_file",
+    "starts_with_undecodable_bytes",
     "wide_text_encoding",
 ]
 
@@ -83,6 +87,10 @@ _BYTE_ORDER_MARKS = (
 )
 _UTF8_MARK = b"\xef\xbb\xbf"
 _WORD2VEC_HEADER = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n")
+# C0 control bytes other than ASCII whitespace and NUL, and DEL. Text in an
+# ASCII-compatible encoding, such as UTF-8 or Latin-1, does not contain them.
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")
+_ASCII_WHITESPACE = re.compile(rb"[ \t\n\v\f\r]")
 
 
 @dataclass(frozen=True)
@@ -185,11 +193,21 @@ METADATA_NOT_OBJECT = FileKind(
     "damaged",
 )
 EMPTY = FileKind("an empty file", "empty")
+UNKNOWN_BINARY = FileKind("a binary file of unknown format", "binary")
 # Word-vector readers parse ASCII digits and separators, so they take no text
 # in UTF-16 or UTF-32, whose characters contain NUL bytes.
 NUL_BYTES_ADVICE = (
     "It contains NUL bytes, which word-vector text never has; if it is UTF-16 "
     "or UTF-32 text, convert it to UTF-8 first."
+)
+# The reason, for error messages, that starts_with_undecodable_bytes returns True.
+UNDECODABLE_BYTES_ADVICE = (
+    "Its first bytes are neither UTF-8 text nor a word2vec header line."
+)
+VECTOR_FORMATS_ADVICE = (
+    "The word-vector readers take word2vec text or binary with a "
+    "'<number of words> <dimension>' header line, headerless GloVe text, or an "
+    "embedsent SGNS model (.npz)."
 )
 
 
@@ -339,13 +357,56 @@ def _identify_uncompressed(head: bytes) -> FileKind:
             "word vectors in word2vec text format", "vectors", use=_VECTORS_USE
         )
     if b"\0" in head:
-        return FileKind("a binary file of unknown format", "binary")
+        return UNKNOWN_BINARY
     fields = first_line.split()
     if len(fields) >= 2 and all(_is_number(field) for field in fields[1:]):
         return FileKind(
             "word vectors in GloVe text format", "vectors", use=_VECTORS_USE
         )
     return FileKind("a text file", "text")
+
+
+def starts_with_undecodable_bytes(path: str | os.PathLike) -> bool:
+    """Return whether the file at ``path`` starts with binary data, not text.
+
+    Such a file starts with bytes that are not valid UTF-8, and its first line
+    is neither a word2vec header nor a row that ends in a number, so no
+    word-vector reader takes it in any encoding. Its first 4096 bytes also
+    contain control bytes or no ASCII whitespace at all, which text in
+    Latin-1 or another ASCII-compatible encoding does not. Returns False for
+    a file that cannot be read and for anything but a regular file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return _is_undecodable(head, at_eof=len(head) < _SNIFF_BYTES)
+
+
+def _is_undecodable(head: bytes, *, at_eof: bool) -> bool:
+    # Before the end of the file, a UTF-8 sequence may be cut at the end of
+    # head, so an incomplete last sequence is not an error.
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=at_eof)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return False
+    first_line, newline, _ = head.partition(b"\n")
+    if _WORD2VEC_HEADER.fullmatch(first_line + b"\n"):
+        return False
+    fields = first_line.split()
+    if not newline and not at_eof:
+        # The first line continues after head, so its last field may be cut.
+        fields = fields[:-1]
+    if len(fields) >= 2 and _is_number(fields[-1]):
+        return False
+    return bool(_CONTROL_BYTES.search(head)) or not _ASCII_WHITESPACE.search(head)
 
 
 def _is_number(field: bytes) -> bool:

@@ -24,9 +24,13 @@ from embedsent.file_kinds import (
     GENSIM_VECTORS,
     NUL_BYTES_ADVICE,
     SGNS_FORMAT,
+    UNDECODABLE_BYTES_ADVICE,
+    UNKNOWN_BINARY,
+    VECTOR_FORMATS_ADVICE,
     WORD_VECTORS,
     describe_mismatch,
     identify_file,
+    starts_with_undecodable_bytes,
 )
 from embedsent.vector_checks import (
     as_word_list,
@@ -89,6 +93,18 @@ def _check_file_kind(source, format: str) -> None:
             if found.category == "binary":
                 message += f" {NUL_BYTES_ADVICE}"
             raise ValueError(message)
+        # A text file in another encoding, such as Latin-1, passes this check
+        # and gets the readers' decode error, which names the encoding flag.
+        if (
+            found.category == "text"
+            and found.encoding is None
+            and starts_with_undecodable_bytes(source)
+        ):
+            raise ValueError(
+                f"{source} is {UNKNOWN_BINARY.name}, not {WORD_VECTORS.name}. "
+                f"{UNDECODABLE_BYTES_ADVICE} {VECTOR_FORMATS_ADVICE} "
+                f"{WORD_VECTORS.origin}"
+            )
         return
     if found.category == "vectors":
         raise ValueError(

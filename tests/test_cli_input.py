@@ -47,7 +47,9 @@ def test_table_input_names_apparent_delimiter(
     with pytest.raises(ValueError) as caught:
         _load(path)
     message = str(caught.value)
-    assert message.startswith(f"column 'text' not found in the header of {path}")
+    assert message.startswith(
+        f"columns 'text' and 'label' not found in the header of {path}"
+    )
     assert f"so the file seems to use {delimiter} as its delimiter" in message
     assert "reads .csv files with ',' and .tsv files with a tab" in message
     assert message.endswith(fix)
@@ -142,3 +144,102 @@ def test_pretrain_text_column_case_names_flag(tmp_path: Path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "column names are case-sensitive; pass --text-column Text" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "location"),
+    [
+        ("reviews.csv", "review,sentiment\nok,pos\n", "the header"),
+        ("reviews.jsonl", '{"review": "ok", "sentiment": "pos"}\n', "line 1"),
+    ],
+    ids=["csv", "jsonl"],
+)
+def test_table_input_missing_both_columns_names_both(
+    tmp_path: Path, name: str, content: str, location: str
+):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        _load(path)
+    assert str(caught.value) == (
+        f"columns 'text' and 'label' not found in {location} of {path}; columns "
+        "found: ['review', 'sentiment']; pass the columns' names with "
+        "--text-column and --label-column"
+    )
+
+
+def test_table_input_missing_both_columns_without_flags(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("review,sentiment\nok,pos\n", encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        _load(path, text_flag=None)
+    message = str(caught.value)
+    assert message.endswith(
+        "rename the columns that contain the texts and the labels to 'text' and 'label'"
+    )
+
+
+def test_table_input_missing_label_column_without_flag(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,sentiment\nok,pos\n", encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        _load(path, text_flag=None)
+    message = str(caught.value)
+    assert message.startswith(f"column 'label' not found in the header of {path}")
+    assert message.endswith("rename the column that contains the labels to 'label'")
+
+
+def test_table_input_both_columns_differing_in_case(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("Text,Label\nok,pos\n", encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        _load(path)
+    message = str(caught.value)
+    assert message.startswith("columns 'text' and 'label' not found")
+    assert message.endswith(
+        "column names are case-sensitive; pass --text-column Text --label-column Label"
+    )
+
+
+def test_table_input_missing_columns_case_hint_and_flag(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("Text,sentiment\nok,pos\n", encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        _load(path)
+    message = str(caught.value)
+    assert message.startswith("columns 'text' and 'label' not found")
+    assert message.endswith(
+        "column names are case-sensitive; pass --text-column Text; "
+        "pass the column's name with --label-column"
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize(
+    ("columns", "names"),
+    [([], "'text' and 'label'"), (["--text-column", "body"], "'body' and 'label'")],
+    ids=["default-columns", "custom-text-column"],
+)
+def test_train_missing_both_columns_names_both(
+    tmp_path: Path, capsys, suffix: str, columns: list[str], names: str
+):
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("2 2\ngood 1 0\nbad 0 1\n", encoding="utf-8")
+    table = tmp_path / f"labeled{suffix}"
+    if suffix == ".csv":
+        table.write_text("review,sentiment\ngood,pos\nbad,neg\n", encoding="utf-8")
+    else:
+        table.write_text(
+            '{"review": "good", "sentiment": "pos"}\n'
+            '{"review": "bad", "sentiment": "neg"}\n',
+            encoding="utf-8",
+        )
+    model = tmp_path / "model.npz"
+    argv = ["train", "--vectors", str(vectors), "--data", str(table)]
+    assert main([*argv, "--out", str(model), *columns]) == 2
+    err = capsys.readouterr().err
+    assert f"columns {names} not found in" in err
+    assert "found: ['review', 'sentiment']" in err
+    assert "pass the columns' names with --text-column and --label-column" in err
+    assert "text_column=" not in err
+    assert not model.exists()

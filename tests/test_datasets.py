@@ -800,7 +800,9 @@ def test_table_one_column_header_names_delimiter(
     with pytest.raises(ColumnNotFoundError) as caught:
         load_table(path)
     message = str(caught.value)
-    assert message.startswith(f"column 'text' not found in {path}. Columns found: ")
+    assert message.startswith(
+        f"columns 'text' and 'label' not found in {path}. Columns found: "
+    )
     assert f"seems to use {delimiter!r} as its delimiter" in message
     assert "reads .csv files with ',' and .tsv files with a tab" in message
     assert message.endswith(fix)
@@ -873,6 +875,104 @@ def test_table_jsonl_key_differing_in_case_named(tmp_path: Path):
     message = str(caught.value)
     assert message.startswith(f"column 'text' not found on line 1 of {path}")
     assert message.endswith("Column names are case-sensitive; pass text_column='Text'")
+
+
+def test_table_one_missing_column_message(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,sentiment\nok,pos\n")
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    assert str(caught.value) == (
+        f"column 'label' not found in {path}. Columns found: ['text', 'sentiment']. "
+        "Pass text_column= / label_column= to pick others"
+    )
+    assert caught.value.column == "label"
+    assert caught.value.missing == {"label": []}
+
+
+def test_csv_missing_both_columns_names_both(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("review,sentiment\nok,pos\n")
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    assert str(caught.value) == (
+        f"columns 'text' and 'label' not found in {path}. Columns found: "
+        "['review', 'sentiment']. Pass text_column= / label_column= to pick others"
+    )
+    assert caught.value.column == "text"
+    assert caught.value.missing == {"text": [], "label": []}
+
+
+def test_csv_missing_custom_columns_named(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label\nok,pos\n")
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path, text_column="body", label_column="stars")
+    message = str(caught.value)
+    assert message.startswith(f"columns 'body' and 'stars' not found in {path}.")
+    assert message.endswith("Pass text_column= / label_column= to pick others")
+
+
+def test_jsonl_missing_both_keys_names_both(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text(
+        '{"text": "ok", "label": "pos"}\n{"body": "bad", "sentiment": "neg"}\n'
+    )
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    assert str(caught.value) == (
+        f"columns 'text' and 'label' not found on line 2 of {path}. Keys found: "
+        "['body', 'sentiment']. Pass text_column= / label_column= to pick others"
+    )
+    assert caught.value.location == "line 2"
+    assert caught.value.missing == {"text": [], "label": []}
+
+
+@pytest.mark.parametrize("name", ["reviews.csv", "reviews.jsonl"])
+def test_table_both_columns_differing_in_case_named(tmp_path: Path, name: str):
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("Text,Label\nok,pos\n")
+    else:
+        path.write_text('{"Text": "ok", "Label": "pos"}\n')
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    message = str(caught.value)
+    assert message.startswith("columns 'text' and 'label' not found")
+    assert message.endswith(
+        "Column names are case-sensitive; pass text_column='Text' and "
+        "label_column='Label'"
+    )
+    assert caught.value.missing == {"text": ["Text"], "label": ["Label"]}
+
+
+def test_table_missing_columns_case_hint_and_parameter(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("Text,sentiment\nok,pos\n")
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    message = str(caught.value)
+    assert message.startswith(f"columns 'text' and 'label' not found in {path}.")
+    assert message.endswith(
+        "Column names are case-sensitive; pass text_column='Text'. "
+        "Pass label_column= to name the column that contains the labels"
+    )
+    assert "label_column= to pick others" not in message
+
+
+def test_table_missing_columns_case_lists(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("Text,TEXT,Label,LABEL\nok,ok,pos,pos\n")
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_table(path)
+    message = str(caught.value)
+    assert "['Text', 'TEXT'] differ from 'text' only in case" in message
+    assert "pass one of them as text_column=" in message
+    assert message.endswith(
+        "['Label', 'LABEL'] differ from 'label' only in case; "
+        "pass one of them as label_column="
+    )
+    assert message.count("Column names are case-sensitive") == 1
 
 
 def test_table_csv_empty_text(tmp_path: Path):

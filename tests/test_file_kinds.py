@@ -23,6 +23,7 @@ from embedsent.file_kinds import (
     describe_non_regular_file,
     identify_bytes,
     identify_file,
+    starts_with_undecodable_bytes,
     wide_text_encoding,
 )
 from embedsent.storage import load_bundle, save_bundle
@@ -308,3 +309,31 @@ def test_non_regular_names_device_types(tmp_path, monkeypatch, file_type, name):
 )
 def test_wide_text_encoding_reads_byte_order_mark(head, expected):
     assert wide_text_encoding(head) == expected
+
+
+# (file content, whether it starts with undecodable binary data)
+UNDECODABLE_STARTS = [
+    (bytes(range(0x80, 0x100)) * 20, True),
+    (b"\xff\xd8\xff\xe1\x1c\x45Exif\x4d\x4d\x2a", True),
+    # A UTF-8 sequence cut at byte 4096, the end of the sniffed bytes.
+    (b"a" * 4095 + "\u00e9 1 2\n".encode() * 2, False),
+    (b"1 2\ngood \x81\x92\x8f\x3f\xa5\xb7\x5e\xbf\n", False),
+    (b"2 2\ncaf\xe9 1 2\nok 3 4\n", False),
+    (b"caf\xe9 1 2\nok 3 4\n", False),
+    (b"caf\xe9" + b" 0.123456789" * 500 + b"\n", False),
+    ("caf\xe9 tr\xe8s bien\n".encode("latin-1"), False),
+    ("caf\xe9 tr\xe8s bien\n".encode(), False),
+    (b"", False),
+]
+
+
+@pytest.mark.parametrize(("content", "expected"), UNDECODABLE_STARTS)
+def test_starts_with_undecodable_bytes(tmp_path, content, expected):
+    path = tmp_path / "data"
+    path.write_bytes(content)
+    assert starts_with_undecodable_bytes(path) is expected
+
+
+def test_undecodable_bytes_missing_or_folder(tmp_path):
+    assert starts_with_undecodable_bytes(tmp_path / "absent") is False
+    assert starts_with_undecodable_bytes(tmp_path) is False

@@ -19,6 +19,7 @@ from vector_samples import (
 )
 
 from embedsent import vector_io, vector_parse
+from embedsent.file_kinds import UNDECODABLE_BYTES_ADVICE, VECTOR_FORMATS_ADVICE
 from embedsent.vectors import FORMATS, WordVectors
 
 
@@ -324,6 +325,80 @@ def test_binary_file_rejected_before_decoding(tmp_path, format):
     if format != "gensim":
         assert "It contains NUL bytes" in message
     assert "latin-1" not in message
+
+
+# Binary files without a NUL byte in their first 4096 bytes, whose first
+# bytes are not valid UTF-8.
+UNDECODABLE_STARTS = {
+    "high-bytes": np.random.default_rng(0).integers(0x80, 0x100, 5000, np.uint8),
+    "jpeg-exif": b"\xff\xd8\xff\xe1\x1c\x45Exif\x4d\x4d" + bytes(range(0x80, 0x100)),
+}
+
+
+@pytest.mark.parametrize("name", ["data.bin", "data.txt"])
+@pytest.mark.parametrize("start", UNDECODABLE_STARTS, ids=list(UNDECODABLE_STARTS))
+@pytest.mark.parametrize("format", ["auto", "word2vec", "word2vec-binary", "glove"])
+def test_undecodable_binary_file_named_binary(tmp_path, name, start, format):
+    content = bytes(UNDECODABLE_STARTS[start])
+    assert b"\0" not in content
+    path = write_bytes(tmp_path / name, content)
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load(path, format=format)
+    message = str(raised.value)
+    assert message.startswith(
+        f"{path} is a binary file of unknown format, not a word-vector file. "
+    )
+    assert UNDECODABLE_BYTES_ADVICE in message
+    assert VECTOR_FORMATS_ADVICE in message
+    assert "word2vec text or binary" in message
+    assert "headerless GloVe text" in message
+    assert "SGNS model (.npz)" in message
+    assert "invalid word2vec header" not in message
+    assert "latin-1" not in message
+    assert "NUL" not in message
+
+
+def test_cli_train_names_undecodable_vectors(tmp_path, capsys):
+    from embedsent.cli import main
+
+    path = write_bytes(tmp_path / "vectors.bin", UNDECODABLE_STARTS["jpeg-exif"])
+    labeled = tmp_path / "labeled.csv"
+    labeled.write_text("text,label\ngood film,pos\nbad plot,neg\n", encoding="utf-8")
+    model = tmp_path / "model.npz"
+    argv = ["train", "--vectors", str(path), "--data", str(labeled)]
+    assert main([*argv, "--out", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert f"--vectors {path} is a binary file of unknown format" in err
+    assert UNDECODABLE_BYTES_ADVICE in err
+    assert not model.exists()
+
+
+# Latin-1 text: word2vec text, GloVe rows, a GloVe first row longer than the
+# 4096 bytes that are sniffed, and text that is not vectors at all.
+LATIN1_FILES = {
+    "word2vec": b"2 2\ncaf\xe9 1 2\nok 3 4\n",
+    "glove": b"caf\xe9 1 2\nok 3 4\n",
+    "long-glove-row": b"caf\xe9" + b" 0.123456789" * 500 + b"\n",
+    "prose": "caf\xe9 tr\xe8s bien\n".encode("latin-1"),
+}
+
+
+@pytest.mark.parametrize("kind", LATIN1_FILES, ids=list(LATIN1_FILES))
+def test_latin1_text_keeps_decode_error(tmp_path, kind):
+    path = write_bytes(tmp_path / "v.txt", LATIN1_FILES[kind])
+    with pytest.raises(vector_parse.VectorFileError) as raised:
+        WordVectors.load(path)
+    message = str(raised.value)
+    assert "is not valid utf-8" in message
+    assert "encoding='latin-1'" in message
+    assert "--vectors-encoding latin-1" in raised.value.cli_message
+    assert "binary file of unknown format" not in message
+
+
+def test_latin1_glove_loads_with_encoding(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", LATIN1_FILES["glove"])
+    loaded = WordVectors.load(path, encoding="latin-1")
+    assert loaded.words == ["café", "ok"]
 
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
