@@ -11,7 +11,14 @@ the seed. Each set is scored with the default classifier on the mean
 sentence vectors, on the same balanced draws per size
 (``embedsent.curves.draw_indices``) and on the whole test set. The table
 gives, per size, the mean and standard deviation over seeds of each seed's
-mean accuracy, and Welch's 95% interval of JAX minus gensim over seeds.
+mean accuracy, Welch's 95% interval of JAX minus gensim over seeds, and
+the t interval of the same difference paired by draw, with each draw's
+accuracy averaged over the seeds of each trainer.
+
+``--holdout N`` scores on N training texts instead of the test set. Those
+texts are left out of pretraining and of every draw, so, like the test
+texts, neither trainer has seen them, and the test set stays untouched
+while settings are compared.
 
 Vectors are cached in ``--cache-dir`` by the learning-curve benchmark's
 cache, so a rerun with more seeds trains only the new ones, and so does a
@@ -28,6 +35,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,6 +43,9 @@ TRAINERS = ("jax", "gensim")
 DEFAULT_DATA = "../shared/data/aclImdb-partial.tar.gz"
 # The range of SGNSConfig.seed.
 MAX_SEED = 2**32 - 1
+# Seed of numpy's default_rng that picks the --holdout texts, so every run
+# with the same --holdout holds out the same texts.
+HOLDOUT_SEED = 123
 
 logger = logging.getLogger("bench_seeds")
 
@@ -76,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="seed of the draws, the same for every vector set (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--holdout",
+        type=int,
+        default=0,
+        help="score on this many training texts, left out of pretraining and of "
+        "the draws, instead of the test texts (default: 0, the test texts)",
     )
     parser.add_argument(
         "--gensim-workers",
@@ -121,6 +139,8 @@ def check_args(args: argparse.Namespace) -> str | None:
         return f"--draws must be from 1 to {MAX_DRAWS}, got {args.draws}"
     if not 0 <= args.draw_seed <= MAX_SEED:
         return f"--draw-seed must be from 0 to {MAX_SEED}, got {args.draw_seed}"
+    if args.holdout < 0:
+        return f"--holdout must be >= 0, got {args.holdout}"
     if args.gensim_workers < 1:
         return f"--gensim-workers must be >= 1, got {args.gensim_workers}"
     if args.gensim_workers > MAX_GENSIM_WORKERS:
@@ -163,33 +183,102 @@ def welch_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     return difference, difference - half, difference + half
 
 
-def score_seed(corpus, vectors, sizes, draws, draw_seed) -> dict[int, list[float]]:
-    """Return the test accuracy of each draw per size for one vector set."""
+# A NamedTuple, because dataclasses need the module in sys.modules, which a
+# script loaded from its file path is not.
+class Split(NamedTuple):
+    """The texts of one run: what is pretrained on, drawn from and scored on."""
+
+    pretrain_tokens: list[list[str]]
+    pool_tokens: list[list[str]]
+    pool_labels: list[str]
+    scored_tokens: list[list[str]]
+    scored_labels: list[str]
+
+
+def split_corpus(corpus, holdout: int) -> Split:
+    """Return the test-set split, or with ``holdout`` > 0 the held-out one.
+
+    The held-out texts are ``holdout`` training texts picked with
+    ``default_rng(HOLDOUT_SEED)``. The other training texts are drawn from
+    and pretrained on, with the unlabeled texts. Test texts are never
+    pretrained on.
+    """
+    if holdout == 0:
+        return Split(
+            corpus.pretrain_tokens,
+            corpus.train_tokens,
+            corpus.train_labels,
+            corpus.test_tokens,
+            corpus.test_labels,
+        )
+    count = len(corpus.train_tokens)
+    held = np.sort(
+        np.random.default_rng(HOLDOUT_SEED).choice(count, holdout, replace=False)
+    )
+    kept = np.setdiff1d(np.arange(count), held)
+    pool_tokens = [corpus.train_tokens[i] for i in kept]
+    return Split(
+        corpus.unlabeled + pool_tokens,
+        pool_tokens,
+        [corpus.train_labels[i] for i in kept],
+        [corpus.train_tokens[i] for i in held],
+        [corpus.train_labels[i] for i in held],
+    )
+
+
+def score_seed(split: Split, vectors, sizes, draws, draw_seed) -> dict[int, list]:
+    """Return the accuracy of each draw per size for one vector set."""
     from embedsent.classifier import MLPClassifier
     from embedsent.config import ClassifierConfig
     from embedsent.curves import draw_indices
     from embedsent.features import SentenceEncoder
 
     encoder = SentenceEncoder(vectors, method="mean")
-    train = encoder.transform(corpus.train_tokens, warn_empty=False)
-    test = encoder.transform(corpus.test_tokens, warn_empty=False)
-    labels = np.asarray(corpus.train_labels)
+    pool = encoder.transform(split.pool_tokens, warn_empty=False)
+    scored = encoder.transform(split.scored_tokens, warn_empty=False)
+    labels = np.asarray(split.pool_labels)
     accuracies = {}
     for n in sizes:
         accuracies[n] = []
         for draw in range(draws):
-            picked = draw_indices(corpus.train_labels, n, draw_seed, draw)
+            picked = draw_indices(split.pool_labels, n, draw_seed, draw)
             model = MLPClassifier(ClassifierConfig())
-            model.fit(train[picked], list(labels[picked]))
-            accuracies[n].append(float(model.score(test, corpus.test_labels)))
+            model.fit(pool[picked], list(labels[picked]))
+            accuracies[n].append(float(model.score(scored, split.scored_labels)))
     return accuracies
+
+
+def paired_interval(runs: list[dict], n: int) -> tuple[float, float, float, int]:
+    """Return JAX − gensim paired by draw at size ``n``, with its 95% t interval.
+
+    Each draw's accuracy is first averaged over the seeds of each trainer.
+    Also returns the number of draws where JAX scored higher.
+    """
+    from scipy import stats
+
+    per_draw = {
+        trainer: np.mean(
+            [r["accuracies"] for r in runs if r["trainer"] == trainer and r["n"] == n],
+            axis=0,
+        )
+        for trainer in TRAINERS
+    }
+    differences = 100 * (per_draw["jax"] - per_draw["gensim"])
+    mean = float(differences.mean())
+    wins = int((differences > 0).sum())
+    if len(differences) < 2 or differences.std(ddof=1) == 0:
+        return mean, mean, mean, wins
+    error = differences.std(ddof=1) / np.sqrt(len(differences))
+    half = float(stats.t.ppf(0.975, len(differences) - 1)) * error
+    return mean, mean - half, mean + half, wins
 
 
 def format_table(runs: list[dict], sizes: list[int]) -> str:
     """Return the per-size Markdown table of ``runs``."""
     lines = [
-        "| n | JAX vectors | gensim vectors | JAX − gensim [95% Welch] |",
-        "| ---: | ---: | ---: | ---: |",
+        "| n | JAX vectors | gensim vectors | JAX − gensim [95% Welch] | "
+        "JAX − gensim, paired by draw [95%] | draws where JAX scored higher |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for n in sizes:
         means = {
@@ -204,10 +293,14 @@ def format_table(runs: list[dict], sizes: list[int]) -> str:
         }
         jax_means, gensim_means = means["jax"], means["gensim"]
         difference, low, high = welch_interval(jax_means, gensim_means)
+        paired, paired_low, paired_high, wins = paired_interval(runs, n)
+        draws = len(runs[0]["accuracies"])
         lines.append(
             f"| {n} | {jax_means.mean():.1f} ± {jax_means.std(ddof=1):.1f} | "
             f"{gensim_means.mean():.1f} ± {gensim_means.std(ddof=1):.1f} | "
-            f"{difference:+.1f} [{low:+.1f}, {high:+.1f}] |"
+            f"{difference:+.1f} [{low:+.1f}, {high:+.1f}] | "
+            f"{paired:+.1f} [{paired_low:+.1f}, {paired_high:+.1f}] | "
+            f"{wins} of {draws} |"
         )
     return "\n".join(lines)
 
@@ -262,18 +355,31 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         print(f"bench_seeds: error: --data {args.data}: {error}", file=sys.stderr)
         return 2
-    per_class = min(
-        corpus.train_labels.count(label) for label in set(corpus.train_labels)
-    )
-    largest = per_class * len(set(corpus.train_labels))
-    if max(args.sizes) > largest:
+    if args.holdout >= len(corpus.train_tokens):
         print(
-            f"bench_seeds: error: --sizes {max(args.sizes)} exceeds the "
-            f"{largest} balanced training texts of --data {args.data}; pass "
-            "smaller sizes",
+            f"bench_seeds: error: --holdout {args.holdout} leaves none of the "
+            f"{len(corpus.train_tokens)} training texts of --data {args.data} to "
+            "draw from; pass a smaller --holdout",
             file=sys.stderr,
         )
         return 2
+    split = split_corpus(corpus, args.holdout)
+    pool_labels = split.pool_labels
+    per_class = min(pool_labels.count(label) for label in set(pool_labels))
+    largest = per_class * len(set(pool_labels))
+    if max(args.sizes) > largest:
+        kept = " left by --holdout" if args.holdout else ""
+        print(
+            f"bench_seeds: error: --sizes {max(args.sizes)} exceeds the "
+            f"{largest} balanced training texts{kept} of --data {args.data}; "
+            "pass smaller sizes",
+            file=sys.stderr,
+        )
+        return 2
+    if args.holdout:
+        from embedsent.curve_data import cache_key
+
+        key = cache_key(corpus=key, holdout=args.holdout, holdout_seed=HOLDOUT_SEED)
     sizes = sorted(set(args.sizes))
     runs = []
     for seed in sorted(set(args.seeds)):
@@ -281,14 +387,14 @@ def run(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             vectors, _ = pretrained_vectors(
                 trainer,
-                corpus.pretrain_tokens,
+                split.pretrain_tokens,
                 sgns_config=SGNSConfig(seed=seed),
                 vocab_config=VocabConfig(),
                 corpus_key=key,
                 cache_dir=cache,
                 gensim_workers=args.gensim_workers,
             )
-            scores = score_seed(corpus, vectors, sizes, args.draws, args.draw_seed)
+            scores = score_seed(split, vectors, sizes, args.draws, args.draw_seed)
             runs += [
                 {"trainer": trainer, "seed": seed, "n": n, "accuracies": values}
                 for n, values in scores.items()
@@ -310,7 +416,9 @@ def run(args: argparse.Namespace) -> int:
             "draws": args.draws,
             "draw_seed": args.draw_seed,
             "gensim_workers": args.gensim_workers,
-            "test_texts": len(corpus.test_labels),
+            "holdout": args.holdout,
+            "holdout_seed": HOLDOUT_SEED if args.holdout else None,
+            "scored_texts": len(split.scored_labels),
         }
         report = {"settings": settings, "machine": machine_description(), "runs": runs}
         write_text_atomic(args.json, json.dumps(report))

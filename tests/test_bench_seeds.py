@@ -33,6 +33,61 @@ def test_seed_benchmark_scores_every_seed(bench, tmp_path, capsys):
     assert [row.split("|")[1].strip() for row in table[2:]] == ["4", "8"]
 
 
+def test_holdout_texts_left_out_of_pretraining_and_draws(bench):
+    from embedsent.curve_data import TokenizedCorpus
+
+    train = [[f"train{i}"] for i in range(10)]
+    corpus = TokenizedCorpus(
+        name="synthetic",
+        unlabeled=[["unlabeled"]],
+        train_tokens=train,
+        train_labels=["pos", "neg"] * 5,
+        test_tokens=[["test"]],
+        test_labels=["pos"],
+    )
+    split = bench.split_corpus(corpus, 4)
+    held = [tokens[0] for tokens in split.scored_tokens]
+    pool = [tokens[0] for tokens in split.pool_tokens]
+    pretrained = [tokens[0] for tokens in split.pretrain_tokens]
+    assert len(held) == 4
+    assert sorted(held + pool) == sorted(tokens[0] for tokens in train)
+    assert not set(held) & set(pretrained)
+    assert pretrained == ["unlabeled", *pool]
+    assert split.scored_labels == [corpus.train_labels[int(w[5:])] for w in held]
+    assert bench.split_corpus(corpus, 4) == split
+    assert bench.split_corpus(corpus, 0).scored_tokens == [["test"]]
+
+
+def test_holdout_run_scores_held_out_texts(bench, tmp_path, capsys):
+    out = tmp_path / "seeds.json"
+    argv = ["--data", "default", "--seeds", "0", "1", "--sizes", "2"]
+    argv += ["--draws", "3", "--gensim-workers", "1", "--holdout", "2"]
+    argv += ["--cache-dir", str(tmp_path / "cache"), "--json", str(out)]
+    assert bench.main(argv) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["settings"]["holdout"] == 2
+    assert report["settings"]["scored_texts"] == 2
+    # Accuracy on 2 held-out texts is 0, 0.5 or 1.
+    assert all(a in (0.0, 0.5, 1.0) for r in report["runs"] for a in r["accuracies"])
+    table = capsys.readouterr().out.splitlines()
+    assert "paired by draw" in table[0]
+    assert table[2].endswith("of 3 |")
+
+
+def test_paired_interval_averages_seeds_per_draw(bench):
+    runs = [
+        {"trainer": "jax", "seed": 0, "n": 8, "accuracies": [0.60, 0.70, 0.80]},
+        {"trainer": "jax", "seed": 1, "n": 8, "accuracies": [0.62, 0.72, 0.78]},
+        {"trainer": "gensim", "seed": 0, "n": 8, "accuracies": [0.60, 0.70, 0.70]},
+        {"trainer": "gensim", "seed": 1, "n": 8, "accuracies": [0.60, 0.72, 0.70]},
+    ]
+    mean, low, high, wins = bench.paired_interval(runs, 8)
+    differences = np.array([1.0, 0.0, 9.0])
+    assert mean == pytest.approx(differences.mean())
+    assert low < mean < high
+    assert wins == 2
+
+
 def test_welch_interval_matches_scipy(bench):
     from scipy import stats
 
@@ -60,6 +115,9 @@ def test_welch_interval_matches_scipy(bench):
         (["--gensim-workers", "0"], "--gensim-workers must be >= 1"),
         (["--data", "/nonexistent/acl"], "--data /nonexistent/acl: not found"),
         (["--data", "default", "--sizes", "64"], "exceeds the 8 balanced"),
+        (["--holdout", "-1"], "--holdout must be >= 0"),
+        (["--holdout", "8"], "--holdout 8 leaves none of the 8 training texts"),
+        (["--holdout", "6", "--sizes", "8"], "balanced training texts left by"),
     ],
 )
 def test_seed_benchmark_rejects_bad_options(bench, tmp_path, capsys, argv, message):
