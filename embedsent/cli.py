@@ -49,10 +49,15 @@ from embedsent.config import (
     SGNSConfig,
     VocabConfig,
 )
-from embedsent.console import INTERRUPTED_STATUS, release_deferred_sigterm
+from embedsent.console import (
+    INTERRUPTED_STATUS,
+    flush_output,
+    release_deferred_sigterm,
+)
 from embedsent.curve_cli import add_parser as curves_add_parser
 from embedsent.diagnose import add_parser as diagnose_add_parser
 from embedsent.diagnose import run as run_diagnose
+from embedsent.distributed import coordinator_address
 from embedsent.selection import add_parser as select_add_parser
 from embedsent.selection import run as run_select
 
@@ -252,6 +257,7 @@ def _add_process_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--coordinator-address",
+        type=coordinator_address,
         default=None,
         metavar="HOST:PORT",
         help="address where process 0 runs the JAX coordinator; every process "
@@ -892,10 +898,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             # Output still buffered would otherwise fail at interpreter exit,
             # outside this handler, with "Exception ignored ... BrokenPipeError".
-            sys.stdout.flush()
+            flush_output("the command's output")
     except BrokenPipeError:
         _discard_stdout()
         return BROKEN_PIPE_STATUS
+    except OSError as error:
+        # Only the flush raises OSError here: _run reports its own errors.
+        print(f"embedsent: error: {error}", file=sys.stderr)
+        return 2
 
 
 def _discard_stdout() -> None:

@@ -9,13 +9,16 @@ missing or unwritable folder, or names an existing file that is not writable
 or not a regular file, is rejected, because writing it would destroy that
 file or fail after the work. An output that writes an .npz bundle (a model,
 an SGNS model, a checkpoint) is rejected when its suffix, such as .txt or
-.csv, marks another kind of file.
+.csv, marks another kind of file. An output that names an existing file of
+another kind than the output, such as a labeled CSV given as ``--json``, is
+rejected, and one of the same kind is replaced.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import json
 import os
 from pathlib import Path
 
@@ -148,6 +151,16 @@ _BUNDLE_OUTPUTS = {
     ("pretrain", "save_model"): SGNS_FORMAT,
     ("pretrain", "checkpoint"): CHECKPOINT_FORMAT,
 }
+# Kinds of the outputs that are not embedsent bundles, for the check that an
+# existing output file is of the kind that its flag writes.
+JSON_REPORT = FileKind("a JSON report", "json")
+PLOT_IMAGE = FileKind("a PNG, PDF or SVG image", "image")
+PNG_IMAGE = FileKind("a PNG image", "image")
+MARKDOWN_TEXT = FileKind("a Markdown text file", "text")
+# The first bytes of the images that --plot and `bench transfer` write.
+_IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"%PDF-")
+# Suffixes that name an existing text file as a data file in messages.
+_DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".txt")
 # How to get a file for a flag that names a missing one.
 _MISSING_FIXES = {
     "vectors": WORD_VECTORS.origin,
@@ -332,6 +345,16 @@ def _check_predict_inputs(inputs: list, encoding: str) -> None:
             raise ValueError(
                 f"input {name} is a folder; {accepted}, so pass the files in it"
             )
+        file_type = describe_non_regular_file(path)
+        special = file_type not in (None, "a FIFO (named pipe)")
+        if special and not _is_null_device(path):
+            # The null device reads as an empty file. Other devices, such as
+            # /dev/zero, may never end.
+            raise ValueError(
+                f"input {name} is {file_type}, not a regular file; save the "
+                "texts to a file and pass that file, or pipe them to standard "
+                "input and pass -"
+            )
         _check_text_file(f"input {name}", path, encoding, f"{accepted}.")
 
 
@@ -363,7 +386,13 @@ def _check_data(
             f"--data {data}: file or folder not found{hint}; {accepted}"
         )
     if path.is_dir():
+        _check_data_folder(data, path, inputs, command)
         return
+    if _is_null_device(path):
+        raise ValueError(
+            f"--data {data} is the null device, which reads as an empty file, "
+            f"so it holds no texts; {accepted}"
+        )
 
     compressed = _compressed_text_suffix(path)
     suffix = compressed or path.suffix.lower()
@@ -435,6 +464,38 @@ def _check_data(
     if found.use:
         sentences.append(found.use)
     raise ValueError(" ".join(sentences))
+
+
+def _is_null_device(path: Path) -> bool:
+    try:
+        return path.samefile(os.devnull)
+    except OSError:
+        return False
+
+
+def _check_data_folder(
+    data: str, path: Path, inputs: tuple[str, ...], command: str
+) -> None:
+    """Reject a --data folder whose suffix makes the command read it as a file."""
+    suffix = path.suffix.lower()
+    as_table = suffix in TABLE_SUFFIXES and {"table", "text_table"} & set(inputs)
+    as_text = suffix == ".txt" and "txt" in inputs
+    if not (as_table or as_text):
+        return
+    kind = "table" if as_table else "text file with one text per line"
+    message = (
+        f"--data {data} is a folder, but `embedsent {command}` reads a --data "
+        f"path ending in {path.suffix} as a {kind}; pass the path of the file "
+        "itself"
+    )
+    if "aclimdb" in inputs:
+        message += (
+            ". A --data folder is read as an aclImdb folder, the one with "
+            "train/pos, train/neg and test/ subfolders of .txt reviews or its "
+            f"parent holding aclImdb/, so rename the folder without {path.suffix} "
+            "if it is one"
+        )
+    raise ValueError(message)
 
 
 def _compressed_text_suffix(path: Path) -> str | None:
@@ -662,8 +723,9 @@ def check_output_paths(args) -> None:
             names an input or another output, or lies in a missing folder,
             an output folder (``--out-dir``, ``--docs-dir``) is a file or
             lies below one, a bundle output (such as ``train --out``) has
-            a suffix that marks another kind of file, such as ``.txt``, or
-            ``--plot`` has a suffix other than .png, .pdf or .svg.
+            a suffix that marks another kind of file, such as ``.txt``,
+            ``--plot`` has a suffix other than .png, .pdf or .svg, or an
+            output names an existing file of another kind than it writes.
         PermissionError: If the folder of an output or of ``--checkpoint``
             is not writable, or the file exists and is not writable.
     """
@@ -692,13 +754,167 @@ def check_output_paths(args) -> None:
         value = getattr(args, name, None)
         if isinstance(value, str) and value:
             _check_output_file(name, value)
+            expected = _output_kind(args, name)
+            if expected is not None:
+                _check_existing_output(_flag(name), value, expected)
             _check_bundle_suffix(args, name, value)
+            _check_vectors_suffix(args, name, value)
             if name == "plot":
                 _check_plot_suffix(value)
     for name in _FOLDER_OUTPUT_FLAGS:
         value = getattr(args, name, None)
         if isinstance(value, str) and value:
             _check_output_folder(name, value)
+    if getattr(args, "command", None) == "bench":
+        _check_transfer_outputs(args)
+
+
+def _output_kind(args: argparse.Namespace, name: str) -> FileKind | None:
+    """Return the kind of file that output flag ``name`` writes, or None."""
+    command = getattr(args, "command", None)
+    bundle_format = _BUNDLE_OUTPUTS.get((command, name))
+    if bundle_format is not None:
+        return BUNDLE_KINDS[bundle_format]
+    if command == "pretrain" and name == "out":
+        return WORD_VECTORS
+    if name == "json":
+        return JSON_REPORT
+    if name == "plot":
+        return PLOT_IMAGE
+    return None
+
+
+def _read_head(path: Path) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4096)
+    except OSError:
+        return None
+
+
+def _is_json_document(head: bytes) -> bool:
+    """Return whether ``head``, a file's first bytes, starts one JSON value.
+
+    A JSON Lines file also starts with "{", but its first line is a whole
+    value with more lines after it.
+    """
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text.startswith((b"{", b"[")):
+        return False
+    first, _, rest = text.partition(b"\n")
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        # The value continues on the next lines or after the bytes read, or it
+        # nests too deeply to parse, which the file's reader then reports.
+        return True
+    return not rest.strip()
+
+
+def _is_image(head: bytes) -> bool:
+    if head.startswith(_IMAGE_MAGICS):
+        return True
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:256]
+    return start.startswith((b"<?xml", b"<svg")) and b"<svg" in head
+
+
+def _existing_kind(path: Path, expected: FileKind) -> FileKind | None:
+    """Return the kind of the file at ``path``, or None if ``expected`` fits it.
+
+    An empty file fits every kind, because replacing it loses nothing. So does
+    a file that cannot be read, because the writability check reports it.
+    """
+    found = identify_file(path)
+    if found.category in ("empty", "unreadable"):
+        return None
+    if expected in (PLOT_IMAGE, PNG_IMAGE, JSON_REPORT):
+        head = _read_head(path) or b""
+        if expected == JSON_REPORT and found.category == "text":
+            is_data = path.suffix.lower() in (".jsonl", ".ndjson")
+            if _is_json_document(head) and not is_data:
+                return None
+        elif expected == PNG_IMAGE and head.startswith(_IMAGE_MAGICS[0]):
+            return None
+        elif expected == PLOT_IMAGE and _is_image(head):
+            return None
+    elif expected == MARKDOWN_TEXT and found.category == "text":
+        return None
+    elif expected == WORD_VECTORS and found.category == "vectors":
+        return None
+    elif found == expected:
+        return None
+    if found.category == "text":
+        return FileKind(_text_file_name(path, found), "text")
+    if found.category == "binary" and _is_image(_read_head(path) or b""):
+        return FileKind("an image file", "image")
+    return found
+
+
+def _text_file_name(path: Path, found: FileKind) -> str:
+    """Name a text file by its suffix, such as "a .csv table (a text file)"."""
+    suffix = path.suffix.lower()
+    if suffix in _DATA_SUFFIXES and suffix != ".txt":
+        return f"a {suffix} table (a text file)"
+    if suffix == ".txt":
+        return "a .txt text file"
+    head = _read_head(path) or b""
+    if _is_json_document(head):
+        return "a JSON file"
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
+        return "a JSON Lines file (a text file)"
+    return found.name
+
+
+def _check_existing_output(
+    label: str, value: str, expected: FileKind, fix: str = "pass another path"
+) -> None:
+    """Reject an existing file at output ``value`` whose kind is not ``expected``.
+
+    Writing the output would replace the file. A file of the same kind is
+    replaced, so that a rerun writes its output again.
+    """
+    path = Path(value)
+    if not path.is_file():
+        return
+    found = _existing_kind(path, expected)
+    if found is None:
+        return
+    raise ValueError(
+        f"{label} {value} is {found.name}, not {expected.name}; {fix}, or "
+        "delete it first if you mean to replace it"
+    )
+
+
+def _check_transfer_outputs(args: argparse.Namespace) -> None:
+    """Check the existing files that `bench transfer` writes in its folders."""
+    from embedsent.curve_cli import (
+        CURVES_PLOT,
+        DOCS_FILE,
+        FEATURES_PLOT,
+        RESULTS_FILE,
+    )
+
+    if getattr(args, "target", None) != "transfer":
+        return
+    out_dir = getattr(args, "out_dir", None)
+    docs_dir = getattr(args, "docs_dir", None)
+    files = []
+    if isinstance(out_dir, str) and out_dir:
+        files.append(("--out-dir", out_dir, RESULTS_FILE, JSON_REPORT))
+    plot_flag, plot_dir = (
+        ("--docs-dir", docs_dir) if docs_dir else ("--out-dir", out_dir)
+    )
+    if isinstance(plot_dir, str) and plot_dir:
+        for plot in (CURVES_PLOT, FEATURES_PLOT):
+            files.append((plot_flag, plot_dir, plot, PNG_IMAGE))
+    if isinstance(docs_dir, str) and docs_dir:
+        files.append(("--docs-dir", docs_dir, DOCS_FILE, MARKDOWN_TEXT))
+    for flag, folder, name, expected in files:
+        path = Path(folder) / name
+        if path.is_file():
+            _check_existing_output(
+                f"{flag} {folder}: file", str(path), expected, f"pass another {flag}"
+            )
 
 
 def _check_plot_suffix(value: str) -> None:
@@ -763,6 +979,22 @@ def _check_bundle_suffix(args: argparse.Namespace, name: str, value: str) -> Non
                 "file to that name first."
             ) from error
         raise
+
+
+def _check_vectors_suffix(args: argparse.Namespace, name: str, value: str) -> None:
+    """Reject `pretrain --out` named .npz, because it writes word2vec files."""
+    if getattr(args, "command", None) != "pretrain" or name != "out":
+        return
+    if Path(value).suffix.lower() != ".npz":
+        return
+    suffix = ".bin" if getattr(args, "binary", False) else ".txt"
+    written = "binary" if getattr(args, "binary", False) else "text"
+    raise ValueError(
+        f"--out {value}: `embedsent pretrain --out` writes word vectors in "
+        f"word2vec {written} format, not an .npz file; give --out the suffix "
+        f"{suffix}, and pass --save-model {value} to save the SGNS model, which "
+        "--vectors reads too, as an .npz file"
+    )
 
 
 def _check_output_folder(name: str, value: str) -> None:

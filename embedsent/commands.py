@@ -486,6 +486,7 @@ def run_train(args) -> int:
 
 def run_predict(args) -> int:
     from embedsent.cli_input import read_predict_texts
+    from embedsent.console import flush_output, print_output
     from embedsent.pipeline import TransferClassifier
 
     model = TransferClassifier.load(args.model)
@@ -495,7 +496,8 @@ def run_predict(args) -> int:
             continue
         for text, record in zip(texts, model.prediction_records(texts), strict=True):
             record = {"text": text, **record}
-            print(json_line(record))
+            print_output(json_line(record), "the predictions")
+    flush_output("the predictions")
     return 0
 
 

@@ -62,7 +62,10 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
     ``EMBEDSENT_COMPILE_CACHE`` gives a folder, or ``off`` (also ``0``,
     ``false``, ``no``, ``none``) for none. Unset or empty, the folder is
     ``embedsent/xla`` under ``XDG_CACHE_HOME``, or under ``~/.cache`` when
-    that is unset too.
+    that is unset too. The XDG Base Directory Specification calls a relative
+    ``XDG_CACHE_HOME`` invalid and says to ignore it, so such a value, which
+    would put the cache in whatever folder a command runs in, gives
+    ``~/.cache`` and one warning per value.
     """
     environ = os.environ if environ is None else environ
     value = environ.get(ENV_VAR, "").strip()
@@ -71,8 +74,25 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
     if value:
         return Path(value).expanduser()
     base = environ.get("XDG_CACHE_HOME", "").strip()
-    root = Path(base) if base else Path.home() / ".cache"
+    root = Path.home() / ".cache"
+    if base and Path(base).is_absolute():
+        root = Path(base)
+    elif base and base not in _warned_relative_bases:
+        _warned_relative_bases.add(base)
+        logger.warning(
+            "ignoring XDG_CACHE_HOME=%s: the XDG Base Directory Specification "
+            "requires an absolute path, so the compile cache goes under %s; set "
+            "XDG_CACHE_HOME to an absolute path, or %s to the cache folder",
+            base,
+            root,
+            ENV_VAR,
+        )
     return root / "embedsent" / "xla"
+
+
+# The relative XDG_CACHE_HOME values that ``default_cache_dir`` has warned
+# about in this process.
+_warned_relative_bases: set[str] = set()
 
 
 def enable_compile_cache(

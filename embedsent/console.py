@@ -43,6 +43,8 @@ __all__ = [
     "INTERRUPTED_STATUS",
     "entry",
     "exit_at_once",
+    "flush_output",
+    "print_output",
     "release_deferred_sigterm",
     "sigterm_received",
 ]
@@ -234,6 +236,78 @@ def exit_at_once(code: int) -> NoReturn:
         except (OSError, ValueError, RuntimeError):
             pass  # A closed pipe or stream has nothing left to write.
     os._exit(code)
+
+
+def print_output(line: str, what: str) -> None:
+    """Print ``line`` to standard output, naming ``what`` if that fails.
+
+    Args:
+        line: The line, without its newline.
+        what: What the command writes, for the message, such as "the
+            predictions".
+
+    Raises:
+        BrokenPipeError: If the reader closed the pipe, unchanged, so that
+            ``embedsent.cli.main`` ends the command quietly with status 141.
+        OSError: If the write failed otherwise, such as on a full disk. The
+            message states that writing ``what`` to standard output failed,
+            why, and the fix; the original error is its cause, and its
+            ``errno`` is kept.
+    """
+    try:
+        print(line)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise _output_error(error, what) from error
+
+
+def flush_output(what: str) -> None:
+    """Flush standard output, naming ``what`` if that fails.
+
+    With buffered output, a full disk shows only when the buffer is flushed,
+    which for a short output is at the end. Raises as ``print_output`` does.
+    """
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise _output_error(error, what) from error
+
+
+def _output_error(error: OSError, what: str) -> OSError:
+    """Return an OSError stating that writing ``what`` to standard output failed.
+
+    Standard output's descriptor is pointed at os.devnull first, because
+    the data that could not be written stays in the buffer, and every later
+    flush, the one at interpreter exit among them, would fail again and
+    print a traceback.
+    """
+    from embedsent.storage import describe_write_failure
+
+    reason, fix = describe_write_failure(
+        error,
+        "the file system that standard output goes to",
+        "redirect standard output to a file on another file system",
+    )
+    message = f"writing {what} to standard output failed: {reason}"
+    if fix is not None:
+        message += f"; {fix}"
+    _discard_output()
+    described = OSError(message)
+    described.errno = error.errno
+    return described
+
+
+def _discard_output() -> None:
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # A replaced stream, such as io.StringIO, has no descriptor.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _reraise_interrupts(report_error, unraisable) -> None:

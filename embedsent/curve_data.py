@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from embedsent.config import SGNSConfig, TextConfig, VocabConfig
+from embedsent.json_nesting import JSONNestingError, parse_json
 from embedsent.sgns import SGNS_ALGORITHM_VERSION
 from embedsent.storage import (
     check_folder_path,
@@ -207,7 +208,17 @@ def load_tokenized_corpus(
         started = time.perf_counter()
         try:
             with gzip.open(path, "rt", encoding="utf-8") as handle:
-                stored = json.load(handle)
+                content = handle.read()
+            stored = parse_json(
+                content,
+                source=f"benchmark cache file {path}",
+                fix=(
+                    "delete it, and the next run tokenizes the corpus again and "
+                    "rewrites it"
+                ),
+            )
+        except JSONNestingError:
+            raise
         except (gzip.BadGzipFile, EOFError, zlib.error, ValueError) as error:
             # json.JSONDecodeError and UnicodeDecodeError are ValueErrors, and
             # a gzip stream cut short raises EOFError.

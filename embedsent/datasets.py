@@ -35,6 +35,8 @@ from typing import Any, BinaryIO, cast
 import numpy as np
 from tqdm.auto import tqdm
 
+from embedsent.json_nesting import parse_json
+
 __all__ = [
     "LabeledTexts",
     "SplitCorpus",
@@ -480,12 +482,32 @@ def _require_file(path: Path, description: str) -> None:
     if not path.exists():
         raise FileNotFoundError(f"{description} not found: {path}")
     # The readers of this module read a file once, from start to end, so a
-    # FIFO (named pipe), such as a shell process substitution, is read too.
-    if not path.is_file() and not path.is_fifo():
+    # FIFO (named pipe), such as a shell process substitution, is read too,
+    # and so is the null device, which reads as an empty file. Other devices,
+    # such as /dev/zero, may never end.
+    try:
+        is_null = path.samefile(os.devnull)
+    except OSError:
+        is_null = False
+    if path.is_file() or path.is_fifo() or is_null:
+        return
+    if path.is_dir():
         raise ValueError(
-            f"{description} must be a file or a FIFO, got a folder or another "
-            f"special file: {path}"
+            f"{description} {path} is a folder, not a file; pass the path of a "
+            "file in it"
         )
+    if path.is_char_device():
+        kind = "a character device"
+    elif path.is_block_device():
+        kind = "a block device"
+    elif path.is_socket():
+        kind = "a socket"
+    else:
+        kind = "a special file"
+    raise ValueError(
+        f"{description} {path} is {kind}, not a regular file or a FIFO; save "
+        "its content to a regular file and pass that file"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1421,6 +1443,13 @@ def _check_not_json_array(content: str, path: Path) -> None:
     )
 
 
+# The fix named in the error for a JSON Lines record nested too deeply to parse.
+_NESTING_FIX = (
+    "flatten that record or remove its deeply nested field; embedsent reads "
+    "only the text and label columns"
+)
+
+
 def _read_jsonl(
     content: str,
     path: Path,
@@ -1458,7 +1487,12 @@ def _read_jsonl(
             _check_lone_surrogate_escapes(line, line_number, path)
         object_pairs.pairs = None
         try:
-            record = json.loads(line, object_pairs_hook=object_pairs)
+            record = parse_json(
+                line,
+                source=f"line {line_number} of {path}",
+                fix=_NESTING_FIX,
+                object_pairs_hook=object_pairs,
+            )
         except json.JSONDecodeError as error:
             raise ValueError(
                 f"malformed JSON on line {line_number} of {path}: {error.msg} "
@@ -1868,7 +1902,11 @@ def read_table_columns(
         for line_number, line in enumerate(content.split("\n"), start=1):
             if line.strip():
                 try:
-                    record = json.loads(line)
+                    record = parse_json(
+                        line,
+                        source=f"line {line_number} of {source}",
+                        fix=_NESTING_FIX,
+                    )
                 except json.JSONDecodeError as error:
                     raise ValueError(
                         f"malformed JSON on line {line_number} of {source}: "

@@ -14,6 +14,7 @@ ask it before they write.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import logging
 import socket
@@ -28,6 +29,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 __all__ = [
     "DistributedConfig",
     "check_processes_agree",
+    "coordinator_address",
     "data_mesh",
     "initialize",
     "local_replica",
@@ -88,12 +90,32 @@ def _check_address(address) -> None:
             f"coordinator_address must be a str such as '10.0.0.1:1234', got "
             f"{address!r} ({type(address).__name__})"
         )
+    problem = _address_problem(address)
+    if problem is not None:
+        raise ValueError(f"coordinator_address {problem}")
+
+
+def _address_problem(address: str) -> str | None:
+    """Return what is wrong with the HOST:PORT ``address``, or None."""
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(
-            f"coordinator_address must be HOST:PORT with a port from 1 to 65535, "
-            f"such as '10.0.0.1:1234', got {address!r}"
+        return (
+            "must be HOST:PORT with a port from 1 to 65535, such as "
+            f"'10.0.0.1:1234', got {address!r}"
         )
+    return None
+
+
+def coordinator_address(text: str) -> str:
+    """Check the HOST:PORT value of ``--coordinator-address`` for argparse.
+
+    argparse names the flag in its message, where ``DistributedConfig``
+    names the field ``coordinator_address``.
+    """
+    problem = _address_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def initialize(config: DistributedConfig) -> None:

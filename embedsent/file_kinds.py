@@ -36,6 +36,7 @@ __all__ = [
     "METADATA_NOT_OBJECT",
     "MODEL_FORMAT",
     "MODEL_REBUILD_ADVICE",
+    "NESTED_METADATA",
     "NUL_BYTES_ADVICE",
     "SGNS_FORMAT",
     "UNDECODABLE_BYTES_ADVICE",
@@ -188,6 +189,11 @@ INVALID_METADATA = FileKind(
     "an .npz file whose __meta__ entry, the embedsent settings, is not valid JSON",
     "damaged",
 )
+NESTED_METADATA = FileKind(
+    "an .npz file whose __meta__ entry, the embedsent settings, nests JSON "
+    "arrays or objects too deeply to parse, which embedsent never writes",
+    "damaged",
+)
 METADATA_NOT_OBJECT = FileKind(
     "an .npz file whose __meta__ entry, the embedsent settings, is not a JSON object",
     "damaged",
@@ -327,6 +333,9 @@ def _identify_zip(file: Path | io.BytesIO, source: str) -> FileKind:
         return DAMAGED_ZIP
     try:
         meta = json.loads(meta_bytes.tobytes())
+    except RecursionError:
+        logger.debug("%s has a __meta__ entry that nests too deeply", source)
+        return NESTED_METADATA
     except ValueError as error:
         # json.JSONDecodeError and UnicodeDecodeError are ValueErrors.
         logger.debug("%s has a __meta__ entry that is not JSON: %s", source, error)

@@ -16,6 +16,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from embedsent.json_nesting import parse_json
 from embedsent.storage import write_text_atomic
 
 __all__ = ["RunStore", "environment"]
@@ -168,7 +169,16 @@ def _read_store(path: Path) -> dict:
     """Read a results file, with the defaults of settings added since version 1."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            content = handle.read()
+        data = parse_json(
+            content,
+            source=f"learning-curve results file {path}",
+            fix=(
+                "embedsent writes no such nesting, so the file was edited or "
+                "written by another program. Repair the JSON, or move the file "
+                "away or delete it to start over, which loses the runs stored in it"
+            ),
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         reason = (
             f"{error.msg} at line {error.lineno}, column {error.colno}"

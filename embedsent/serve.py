@@ -33,6 +33,7 @@ Python's start-up, still ends the process with status 143.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import json
@@ -44,7 +45,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NoReturn
@@ -59,6 +60,9 @@ from embedsent.pipeline import TransferClassifier
 __all__ = ["PredictionServer", "make_server", "serve"]
 
 logger = logging.getLogger(__name__)
+
+# The logger of TransferClassifier's short-text warning.
+_PIPELINE_LOGGER = logging.getLogger("embedsent.pipeline")
 
 # Methods allowed on each path. HEAD is allowed wherever GET is.
 _ENDPOINTS: dict[str, tuple[str, ...]] = {
@@ -95,6 +99,90 @@ class _RequestError(Exception):
         self.headers = headers or {}
 
 
+# Seconds between two short-text warnings of one server; see _ShortTextLimiter.
+SHORT_TEXT_WARNING_SECONDS = 60.0
+
+
+class _ShortTextLimiter(logging.Filter):
+    """Rate-limit the short-text warning of ``embedsent.pipeline`` in requests.
+
+    ``TransferClassifier`` warns of texts far shorter than every training
+    text on each call, which on a busy server would be once per request. In
+    a request thread (inside ``in_request``), the first such warning is
+    logged whole. Later ones within ``interval`` seconds of the last line
+    are counted instead, and the first one after that interval logs a
+    summary line with the count of requests and texts since the last line,
+    in place of the warning. ``flush`` logs the count still pending, as the
+    server does when it closes. Records from other threads, such as a
+    notebook calling ``predict`` while the server runs, pass unchanged.
+    """
+
+    def __init__(
+        self,
+        interval: float = SHORT_TEXT_WARNING_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.interval = interval
+        self.clock = clock
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._last_line: float | None = None
+        self._requests = 0
+        self._texts = 0
+
+    @contextlib.contextmanager
+    def in_request(self) -> Iterator[None]:
+        """Limit the warnings logged in this thread while the block runs."""
+        self._local.active = True
+        try:
+            yield
+        finally:
+            self._local.active = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(self._local, "active", False):
+            return True
+        if record.funcName != "_warn_short_texts":
+            return True
+        texts = record.args[0] if isinstance(record.args, tuple) else 0
+        with self._lock:
+            now = self.clock()
+            self._requests += 1
+            self._texts += texts if isinstance(texts, int) else 0
+            if self._last_line is None:
+                self._last_line = now
+                self._requests = self._texts = 0
+                record.msg += (
+                    "; while the server runs, this warning is repeated at most "
+                    f"once every {self.interval:g} s, as a count of requests"
+                )
+                return True
+            if now - self._last_line < self.interval:
+                return False
+            self._log_count(now)
+        return False
+
+    def flush(self) -> None:
+        """Log the count of warnings not logged since the last line, if any."""
+        with self._lock:
+            if self._requests:
+                self._log_count(self.clock())
+
+    def _log_count(self, now: float) -> None:
+        logger.warning(
+            "%d more requests had texts with fewer than a quarter of the "
+            "in-vocabulary tokens of the shortest training text (%d texts in "
+            "all) in the %.0f s since the last such line; their probabilities "
+            "are unreliable, so train on texts as short as these",
+            self._requests,
+            self._texts,
+            now - self._last_line,
+        )
+        self._last_line = now
+        self._requests = self._texts = 0
+
+
 class PredictionServer(ThreadingHTTPServer):
     """Threading HTTP server that serves prediction requests for one model.
 
@@ -128,9 +216,18 @@ class PredictionServer(ThreadingHTTPServer):
         # SentenceEncoder.transform stores a report on the encoder, so
         # concurrent predictions on one model would race without the lock.
         self.predict_lock = threading.Lock()
+        self.short_text_limiter = _ShortTextLimiter()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _PredictionHandler)
+        # Added once binding succeeded; server_close removes it.
+        _PIPELINE_LOGGER.addFilter(self.short_text_limiter)
+
+    def server_close(self) -> None:
+        """Close the socket and log the count of short-text warnings not logged."""
+        super().server_close()
+        _PIPELINE_LOGGER.removeFilter(self.short_text_limiter)
+        self.short_text_limiter.flush()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log an exception that escaped a request handler, with its traceback."""
@@ -229,7 +326,8 @@ class _PredictionHandler(BaseHTTPRequestHandler):
         if not texts:
             return {"predictions": []}
         model = self.server.model
-        with self.server.predict_lock:
+        limiter = self.server.short_text_limiter
+        with self.server.predict_lock, limiter.in_request():
             predictions = model.prediction_records(texts)
         return {"predictions": predictions}
 

@@ -10,7 +10,7 @@ than replaced. Bundles contain no pickled objects.
 
 from __future__ import annotations
 
-import io
+import errno
 import json
 import logging
 import os
@@ -31,6 +31,7 @@ from embedsent.file_kinds import (
     describe_non_regular_file,
     identify_file,
 )
+from embedsent.json_nesting import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ __all__ = [
     "check_bundle_suffix",
     "check_file_name",
     "check_folder_path",
+    "describe_write_failure",
     "first_dangling_link",
     "first_non_folder",
     "first_unwritable_folder",
@@ -132,6 +134,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         raise FileNotFoundError(
             f"cannot write {label}: folder {folder} does not exist; create it first"
         )
+    replacing = target.exists()
     try:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=folder
@@ -140,8 +143,13 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         # The error names the random temporary name, which the user never
         # passed, so the message names the destination and its folder.
         raise _write_error(
-            error, label, f"creating a temporary file in {folder} failed"
+            error,
+            label,
+            f"creating a temporary file in {folder} failed",
+            folder,
+            replacing,
         ) from error
+    step = f"writing the data to a temporary file in {folder} failed"
     try:
         # mkstemp creates the file with mode 0600. It gets the permissions of
         # the file it replaces, or those a plain open() gives a new file.
@@ -150,31 +158,120 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        try:
-            os.replace(temporary, target)
-        except OSError as error:
-            raise _write_error(
-                error, label, f"renaming a temporary file in {folder} to it failed"
-            ) from error
-    except BaseException:
+        step = f"renaming a temporary file in {folder} to it failed"
+        os.replace(temporary, target)
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            # Every failure before the rename leaves the destination as it
+            # was, so the message states that even when the cause is unknown.
+            writing = not step.startswith("renaming")
+            raise _write_error(
+                error, label, step, folder, replacing, always_explain=writing
+            ) from error
         raise
     _fsync_folder(folder)
 
 
-def _write_error(error: OSError, label: str, step: str) -> OSError:
-    """Return an error of the same class as ``error`` that names the file.
+# Reasons and fixes for the errors that a lack of room causes, where WHERE
+# names the file system. EFBIG is described by ``_file_too_large``, which
+# distinguishes a process limit from a file system limit.
+_NO_ROOM = {errno.ENOSPC: ("no space left on device", "free space on {where}")}
+if hasattr(errno, "EDQUOT"):  # Windows has no EDQUOT.
+    _NO_ROOM[errno.EDQUOT] = (
+        "disk quota exceeded",
+        "free space within your quota on {where}",
+    )
 
-    The message is "cannot write LABEL: STEP: [Errno N] reason". Only
-    ``errno`` is copied, because an OSError with ``strerror`` set prints
-    that instead of its message.
+
+def describe_write_failure(
+    error: OSError, where: str, elsewhere: str
+) -> tuple[str, str | None]:
+    """Return the reason for a failed write and its fix, or None for no fix.
+
+    A full disk, an exceeded quota and an exceeded file size limit have a
+    reason in words, such as "[Errno 28] no space left on device", and a
+    fix. Other errors keep Python's "[Errno N] strerror" and get no fix.
+
+    Args:
+        error: The OSError that the write raised.
+        where: The file system written to, for the fix, such as "the file
+            system of /data".
+        elsewhere: How to write somewhere else, for the fix, such as "pass a
+            path on another file system".
     """
     reason = str(error)
     if error.errno is not None and error.strerror:
         reason = f"[Errno {error.errno}] {error.strerror}"
-    described = type(error)(f"cannot write {label}: {step}: {reason}")
+    if error.errno == errno.EFBIG:
+        cause, fix = _file_too_large(where, elsewhere)
+        return f"[Errno {error.errno}] {cause}", fix
+    if error.errno in _NO_ROOM:
+        cause, fix = _NO_ROOM[error.errno]
+        return (
+            f"[Errno {error.errno}] {cause}",
+            f"{fix.format(where=where)}, or {elsewhere}",
+        )
+    return reason, None
+
+
+def _write_error(
+    error: OSError,
+    label: str,
+    step: str,
+    folder: Path,
+    replacing: bool,
+    *,
+    always_explain: bool = False,
+) -> OSError:
+    """Return an error of the same class as ``error`` that names the file.
+
+    The message is "cannot write LABEL: STEP: [Errno N] reason". For a full
+    disk, an exceeded quota or file size limit, and for any error when
+    ``always_explain`` is true, the state of the destination and the fix
+    follow. Only ``errno`` is copied, because an OSError with ``strerror``
+    set prints that instead of its message. The temporary file has been
+    removed when this is called, and the destination is replaced only by
+    the final rename, which either happens whole or not at all.
+    """
+    where = f"the file system of {folder}"
+    reason, fix = describe_write_failure(
+        error, where, "pass a path on another file system"
+    )
+    if fix is None and always_explain:
+        fix = f"check {where}, or pass another path"
+    message = f"cannot write {label}: {step}: {reason}"
+    if fix is not None:
+        if replacing:
+            message += "; the existing file was left unchanged"
+        else:
+            message += "; no file was created"
+        message += f" and no partial file remains; {fix}"
+    described = type(error)(message)
     described.errno = error.errno
     return described
+
+
+def _file_too_large(where: str, elsewhere: str) -> tuple[str, str]:
+    """Return the reason and the fix for EFBIG while writing to ``where``.
+
+    A process limit (``ulimit -f``, RLIMIT_FSIZE) makes writes past it fail
+    with EFBIG; Python ignores the SIGXFSZ signal that comes with it. Without
+    such a limit, the file system's largest file size was reached.
+    """
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):
+        limit = None
+    if limit is not None and limit != resource.RLIM_INFINITY:
+        return (
+            f"file size limit exceeded: ulimit -f allows {limit} bytes",
+            "raise the limit, for example with `ulimit -f unlimited` in the "
+            "shell that runs embedsent",
+        )
+    return f"file too large for {where}", elsewhere
 
 
 def first_non_folder(path: str | os.PathLike) -> Path | None:
@@ -464,8 +561,11 @@ def load_bundle(
             f"{path} has no embedsent metadata: it is {found.name}, not the "
             f"{kind} file that was expected"
         )
+    source = f"{path} is damaged or was not written by embedsent: its __meta__ entry"
     try:
-        meta = json.load(io.BytesIO(arrays.pop(META_KEY).tobytes()))
+        meta = parse_json(
+            arrays.pop(META_KEY).tobytes(), source=source, fix=damaged_fix
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(
             f"{path} is {INVALID_METADATA.name} ({error}), so it is damaged or "

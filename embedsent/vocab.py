@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embedsent.config import VocabConfig
+from embedsent.json_nesting import parse_json
 from embedsent.storage import write_text_atomic
 
 __all__ = [
@@ -415,7 +416,13 @@ class Vocabulary:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Vocabulary:
         with open(path, encoding="utf-8") as handle:
-            return cls.from_dict(json.load(handle))
+            content = handle.read()
+        data = parse_json(
+            content,
+            source=f"vocabulary file {path}",
+            fix="write it again with Vocabulary.save, which writes no such nesting",
+        )
+        return cls.from_dict(data)
 
 
 def build_and_encode(

@@ -1,0 +1,43 @@
+"""Parse JSON read from files, with a clear error for too deep nesting.
+
+Python's json module parses arrays and objects recursively, so a value nested
+about as deep as the interpreter's recursion limit (1,000 by default) raises
+RecursionError, whose message names neither the input nor a fix. The readers
+of data files, model metadata, results files and caches parse through
+:func:`parse_json`, which raises a ValueError that does.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["TOO_DEEP", "JSONNestingError", "parse_json"]
+
+TOO_DEEP = "nests JSON arrays or objects too deeply to parse"
+
+
+class JSONNestingError(ValueError):
+    """JSON input nests arrays or objects deeper than the parser can follow."""
+
+
+def parse_json(text: str | bytes, *, source: str, fix: str, **options: Any) -> Any:
+    """Return ``json.loads(text, **options)``.
+
+    Args:
+        text: The JSON document.
+        source: What ``text`` is, for the message, such as "line 3 of data.jsonl".
+        fix: What to do about a value nested too deeply, for the message.
+        options: Keyword arguments of ``json.loads``.
+
+    Raises:
+        JSONNestingError: If the value nests arrays or objects too deeply to
+            parse. The message is "<source> nests JSON arrays or objects too
+            deeply to parse; <fix>".
+        ValueError: As ``json.loads`` raises it, such as json.JSONDecodeError
+            and UnicodeDecodeError.
+    """
+    try:
+        return json.loads(text, **options)
+    except RecursionError as error:
+        raise JSONNestingError(f"{source} {TOO_DEEP}; {fix}") from error

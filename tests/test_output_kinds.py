@@ -1,0 +1,219 @@
+"""An output flag rejects an existing file of another kind before any work."""
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pytest
+
+from embedsent.cli import main
+from embedsent.cli_paths import check_output_paths
+
+_REPLACE_FIX = "pass another path, or delete it first if you mean to replace it"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, tiny_pretrained):
+    """Word vectors, an SGNS model, a labeled CSV and a classifier model."""
+    folder = tmp_path_factory.mktemp("output_kinds")
+    labeled = folder / "labeled.csv"
+    rows = ["good film,pos", "great film,pos", "awful film,neg", "bad plot,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    model = folder / "model.npz"
+    argv = ["train", "--vectors", str(tiny_pretrained["vectors"])]
+    argv += ["--data", str(labeled), "--out", str(model), "--classifier-epochs", "2"]
+    assert main(argv) == 0
+    return {
+        "vectors": Path(tiny_pretrained["vectors"]),
+        "sgns": Path(tiny_pretrained["sgns"]),
+        "labeled": labeled,
+        "model": model,
+    }
+
+
+def _copy(files, name: str, tmp_path: Path, new_name: str) -> Path:
+    copy = tmp_path / new_name
+    shutil.copyfile(files[name], copy)
+    return copy
+
+
+def _assert_rejected(capsys, argv, path: Path) -> str:
+    before = path.read_bytes()
+    assert main(argv) == 2
+    assert path.read_bytes() == before
+    err = capsys.readouterr().err
+    assert _REPLACE_FIX in err
+    return err
+
+
+def _pretrain(tmp_path, *extra):
+    out = str(tmp_path / "out.txt")
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", out]
+    return [*argv, *extra]
+
+
+def test_compare_json_over_csv(files, tmp_path, capsys):
+    csv = _copy(files, "labeled", tmp_path, "labeled.csv")
+    argv = ["--no-progress", "compare", "--sizes", "8", "--draws", "1"]
+    err = _assert_rejected(capsys, [*argv, "--json", str(csv)], csv)
+    assert f"--json {csv} is a .csv table (a text file), not a JSON report" in err
+
+
+def test_save_model_over_classifier(files, tmp_path, capsys):
+    model = _copy(files, "model", tmp_path, "model.npz")
+    err = _assert_rejected(
+        capsys, _pretrain(tmp_path, "--save-model", str(model)), model
+    )
+    assert (
+        f"--save-model {model} is an embedsent classifier model, not an SGNS "
+        "pretraining model" in err
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "found"),
+    [
+        ("model", "model.bin", "an embedsent classifier model"),
+        ("labeled", "labeled.csv", "a .csv table (a text file)"),
+        ("sgns", "sgns.bin", "an SGNS pretraining model"),
+    ],
+)
+def test_pretrain_out_over_other_kinds(files, tmp_path, capsys, source, name, found):
+    path = _copy(files, source, tmp_path, name)
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(path)]
+    err = _assert_rejected(capsys, argv, path)
+    assert f"--out {path} is {found}, not a word-vector file" in err
+
+
+def test_pretrain_out_over_classifier_npz(files, tmp_path, capsys):
+    model = _copy(files, "model", tmp_path, "model.npz")
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(model)]
+    err = _assert_rejected(capsys, argv, model)
+    assert "is an embedsent classifier model, not a word-vector file" in err
+
+
+def test_pretrain_out_npz_suffix(tmp_path, capsys):
+    out = tmp_path / "vectors.npz"
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "writes word vectors in word2vec text format, not an .npz file" in err
+    assert f"--save-model {out}" in err
+    assert not out.exists()
+    assert main([*argv, "--binary"]) == 2
+    assert "give --out the suffix .bin" in capsys.readouterr().err
+
+
+def test_train_out_over_sgns_model(files, tmp_path, capsys):
+    sgns = _copy(files, "sgns", tmp_path, "sgns.npz")
+    argv = ["train", "--vectors", str(files["vectors"]), "--data"]
+    argv += [str(files["labeled"]), "--out", str(sgns)]
+    err = _assert_rejected(capsys, argv, sgns)
+    assert (
+        f"--out {sgns} is an SGNS pretraining model, not an embedsent classifier "
+        "model" in err
+    )
+
+
+def test_select_json_over_csv(files, tmp_path, capsys):
+    csv = _copy(files, "labeled", tmp_path, "other.csv")
+    argv = ["select", "--vectors", str(files["vectors"]), "--data"]
+    argv += [str(files["labeled"]), "--json", str(csv)]
+    err = _assert_rejected(capsys, argv, csv)
+    assert "not a JSON report" in err
+
+
+def test_diagnose_json_and_plot_kinds(files, tmp_path, capsys):
+    vectors = _copy(files, "vectors", tmp_path, "vectors.json")
+    argv = ["diagnose", "--model", str(files["model"]), "--data"]
+    argv += [str(files["labeled"])]
+    err = _assert_rejected(capsys, [*argv, "--json", str(vectors)], vectors)
+    assert "is word vectors in word2vec text format, not a JSON report" in err
+    plot = _copy(files, "model", tmp_path, "plot.png")
+    err = _assert_rejected(capsys, [*argv, "--plot", str(plot)], plot)
+    assert "not a PNG, PDF or SVG image" in err
+
+
+def test_bench_sgns_json_over_csv(files, tmp_path):
+    csv = _copy(files, "labeled", tmp_path, "trials.csv")
+    args = argparse.Namespace(command="bench", target="sgns", json=str(csv))
+    with pytest.raises(ValueError, match="not a JSON report"):
+        check_output_paths(args)
+
+
+def test_bench_transfer_folder_files(files, tmp_path, capsys):
+    out_dir = tmp_path / "results"
+    out_dir.mkdir()
+    plot = out_dir / "transfer_curves.png"
+    shutil.copyfile(files["labeled"], plot)
+    argv = ["--no-progress", "bench", "transfer", "--data", "default"]
+    argv += ["--out-dir", str(out_dir)]
+    before = plot.read_bytes()
+    assert main(argv) == 2
+    assert plot.read_bytes() == before
+    err = capsys.readouterr().err
+    assert f"--out-dir {out_dir}: file {plot} is a text file, not a PNG image" in err
+    assert "pass another --out-dir, or delete it first" in err
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copyfile(files["model"], docs / "benchmarks.md")
+    plot.unlink()
+    assert main([*argv, "--docs-dir", str(docs)]) == 2
+    err = capsys.readouterr().err
+    assert "is an embedsent classifier model, not a Markdown text file" in err
+
+
+def test_checkpoint_over_classifier(files, tmp_path, capsys):
+    model = _copy(files, "model", tmp_path, "model.npz")
+    before = model.read_bytes()
+    assert main(_pretrain(tmp_path, "--checkpoint", str(model))) == 2
+    assert model.read_bytes() == before
+    assert "not an SGNS training checkpoint" in capsys.readouterr().err
+
+
+def test_same_kind_outputs_replaced(files, tmp_path, capsys):
+    vectors = _copy(files, "vectors", tmp_path, "vectors.txt")
+    sgns = _copy(files, "sgns", tmp_path, "sgns.npz")
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(vectors)]
+    argv += ["--save-model", str(sgns), "--dim", "8", "--epochs", "1"]
+    assert main(argv) == 0
+    model = _copy(files, "model", tmp_path, "model.npz")
+    report = tmp_path / "report.json"
+    report.write_text('{\n  "accuracy": 0.5\n}\n', encoding="utf-8")
+    plot = tmp_path / "plot.png"
+    plot.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    args = {
+        "command": "diagnose",
+        "out": None,
+        "save_model": None,
+        "json": str(report),
+        "plot": str(plot),
+    }
+    check_output_paths(argparse.Namespace(**args))
+    args = {"command": "train", "out": str(model), "json": None}
+    check_output_paths(argparse.Namespace(**args))
+    capsys.readouterr()
+
+
+def test_empty_output_replaced(tmp_path):
+    empty = tmp_path / "model.npz"
+    empty.write_bytes(b"")
+    check_output_paths(argparse.Namespace(command="train", out=str(empty)))
+
+
+def test_json_lines_not_json_report(tmp_path):
+    lines = tmp_path / "report.json"
+    lines.write_text('{"text": "a", "label": "pos"}\n{"text": "b"}\n', "utf-8")
+    args = argparse.Namespace(command="compare", json=str(lines))
+    with pytest.raises(
+        ValueError, match=r"is a JSON Lines file \(a text file\), not a JSON report"
+    ):
+        check_output_paths(args)
+    single = tmp_path / "one.jsonl"
+    single.write_text('{"text": "a", "label": "pos"}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"is a \.jsonl table"):
+        check_output_paths(argparse.Namespace(command="compare", json=str(single)))
+    compact = tmp_path / "compact.json"
+    compact.write_text('{"runs": []}\n', "utf-8")
+    check_output_paths(argparse.Namespace(command="compare", json=str(compact)))
