@@ -51,6 +51,7 @@ from embedsent.config import (
 )
 from embedsent.console import (
     INTERRUPTED_STATUS,
+    discard_output,
     flush_output,
     release_deferred_sigterm,
 )
@@ -900,23 +901,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # outside this handler, with "Exception ignored ... BrokenPipeError".
             flush_output("the command's output")
     except BrokenPipeError:
-        _discard_stdout()
+        discard_output()
         return BROKEN_PIPE_STATUS
     except OSError as error:
-        # Only the flush raises OSError here: _run reports its own errors.
+        # Only the flush raises OSError here, because _run reports its own errors.
         print(f"embedsent: error: {error}", file=sys.stderr)
         return 2
-
-
-def _discard_stdout() -> None:
-    """Point standard output's descriptor at os.devnull for the flush at exit."""
-    try:
-        descriptor = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        return  # A replaced stream, such as io.StringIO, has no descriptor.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, descriptor)
-    os.close(devnull)
 
 
 def _run(argv: Sequence[str] | None) -> int:

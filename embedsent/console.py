@@ -41,6 +41,7 @@ from typing import NoReturn
 
 __all__ = [
     "INTERRUPTED_STATUS",
+    "discard_output",
     "entry",
     "exit_at_once",
     "flush_output",
@@ -294,13 +295,14 @@ def _output_error(error: OSError, what: str) -> OSError:
     message = f"writing {what} to standard output failed: {reason}"
     if fix is not None:
         message += f"; {fix}"
-    _discard_output()
+    discard_output()
     described = OSError(message)
     described.errno = error.errno
     return described
 
 
-def _discard_output() -> None:
+def discard_output() -> None:
+    """Point standard output's descriptor at os.devnull for the flush at exit."""
     try:
         descriptor = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):

@@ -10,6 +10,7 @@ of data files, model metadata, results files and caches parse through
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 __all__ = ["TOO_DEEP", "JSONNestingError", "parse_json"]
@@ -34,10 +35,22 @@ def parse_json(text: str | bytes, *, source: str, fix: str, **options: Any) -> A
         JSONNestingError: If the value nests arrays or objects too deeply to
             parse. The message is "<source> nests JSON arrays or objects too
             deeply to parse; <fix>".
-        ValueError: As ``json.loads`` raises it, such as json.JSONDecodeError
-            and UnicodeDecodeError.
+        ValueError: If an integer has more digits than Python converts,
+            which is ``sys.get_int_max_str_digits()`` (4,300 by default). The
+            message names ``source``. Other ValueErrors, such as
+            json.JSONDecodeError and UnicodeDecodeError, pass unchanged.
     """
     try:
         return json.loads(text, **options)
     except RecursionError as error:
         raise JSONNestingError(f"{source} {TOO_DEEP}; {fix}") from error
+    except ValueError as error:
+        # json.loads lets int() raise this plain ValueError for a long integer.
+        if "integer string conversion" not in str(error):
+            raise
+        limit = sys.get_int_max_str_digits()
+        raise ValueError(
+            f"{source} contains a JSON integer of more than {limit:,} digits, "
+            "which Python does not convert; write it as a string in quotes, or "
+            "shorten it"
+        ) from error

@@ -224,3 +224,24 @@ def test_cli_pretrain_deep_checkpoint(tmp_path, capsys):
     argv += ["--out", str(tmp_path / "vectors.txt"), "--checkpoint", str(checkpoint)]
     assert main(argv) == 2
     _assert_cli_error(capsys, "pretrain", f"--checkpoint {checkpoint} is", TOO_DEEP)
+
+
+def test_long_integer_names_source():
+    digits = "9" * 5000
+    with pytest.raises(ValueError) as raised:
+        parse_json(f'{{"n": {digits}}}', source="line 2 of d.jsonl", fix="unused")
+    message = str(raised.value)
+    assert message.startswith("line 2 of d.jsonl contains a JSON integer of more")
+    assert "write it as a string in quotes" in message
+    assert not isinstance(raised.value, JSONNestingError)
+
+
+def test_long_integer_in_jsonl_names_line(tmp_path):
+    path = tmp_path / "long.jsonl"
+    path.write_text(
+        '{"text": "good", "label": "pos"}\n'
+        f'{{"text": "bad", "label": "neg", "n": {"1" * 5000}}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="line 2 of .*long.jsonl contains a JSON"):
+        load_table(path)

@@ -220,4 +220,4 @@ def test_help_to_full_device_names_standard_output():
 
 def test_discard_output_skips_stream_without_descriptor(monkeypatch):
     monkeypatch.setattr(sys, "stdout", io.StringIO())
-    console._discard_output()  # No descriptor, so nothing to redirect.
+    console.discard_output()  # No descriptor, so nothing to redirect.
