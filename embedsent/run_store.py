@@ -199,11 +199,54 @@ def _read_store(path: Path) -> dict:
         raise ValueError(
             f"{path} is not a learning-curve results file; pass another --out-dir"
         )
+    problem = _layout_problem(data)
+    if problem is not None:
+        raise ValueError(
+            f"learning-curve results file {path} is damaged: {problem}, which "
+            "embedsent never writes, so the file was edited or written by "
+            "another program. Repair it, or move the file away or delete it to "
+            "start over, which loses the runs stored in it"
+        )
     stored = data["settings"]
     # Runs stored before the export choice existed used input vectors.
     if isinstance(stored.get("sgns"), dict):
         stored["sgns"].setdefault("add_context_vectors", False)
     return data
+
+
+# Fields that identify a stored run, and its result.
+_RUN_FIELDS = ("method", "feature", "n", "draw", "accuracy")
+_SECTION_TYPES = {"settings": dict, "sessions": list, "runs": list, "extras": dict}
+
+
+def _layout_problem(data: dict) -> str | None:
+    """Describe the first part of a results file with the wrong layout, or None."""
+    for name, kind in _SECTION_TYPES.items():
+        if not isinstance(data.get(name), kind):
+            return f"its {name!r} entry is missing or not a JSON {_JSON_NAMES[kind]}"
+    for index, run in enumerate(data["runs"]):
+        if not isinstance(run, dict):
+            return f"run {index} is a JSON {_json_type(run)}, not an object"
+        missing = [field for field in _RUN_FIELDS if field not in run]
+        if missing:
+            return f"run {index} has no {', '.join(repr(f) for f in missing)} field"
+    return None
+
+
+_JSON_NAMES = {dict: "object", list: "array"}
+
+
+def _json_type(value) -> str:
+    """Return the JSON name of a parsed value's type, such as "string"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return _JSON_NAMES.get(type(value), type(value).__name__)
 
 
 def _changed_settings(stored: dict, current: dict, prefix: str = "") -> list[str]:

@@ -440,6 +440,32 @@ def test_store_rejects_other_settings(tmp_path):
         RunStore(tmp_path / "runs.json", {"seed": 1})
 
 
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda data: data.update(runs={}), "its 'runs' entry is missing or not a"),
+        (lambda data: data.pop("settings"), "its 'settings' entry is missing"),
+        (lambda data: data["runs"].append(3), "run 1 is a JSON number, not an"),
+        (lambda data: data["runs"].append(None), "run 1 is a JSON null, not an"),
+        (lambda data: data["runs"][0].pop("draw"), "run 0 has no 'draw' field"),
+    ],
+)
+def test_store_rejects_damaged_layout(tmp_path, change, problem):
+    path = tmp_path / "runs.json"
+    RunStore(path, {}).add(
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
+    )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        RunStore.read(path)
+    message = str(raised.value)
+    assert message.startswith(f"learning-curve results file {path} is damaged")
+    assert problem in message
+    assert "move the file away or delete it to start over" in message
+
+
 def test_store_rejects_duplicate_run(tmp_path):
     store = RunStore(tmp_path / "runs.json", {})
     run = {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
