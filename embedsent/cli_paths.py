@@ -11,7 +11,9 @@ file or fail after the work. An output that writes an .npz bundle (a model,
 an SGNS model, a checkpoint) is rejected when its suffix, such as .txt or
 .csv, marks another kind of file. An output that names an existing file of
 another kind than the output, such as a labeled CSV given as ``--json``, is
-rejected, and one of the same kind is replaced.
+rejected, and one of the same kind is replaced. A JSON report or a plot is
+replaced only when embedsent wrote it: the report starts with
+``storage.REPORT_KEY``, and the image names matplotlib.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import codecs
 import json
 import os
+import re
 from pathlib import Path
 
 from embedsent.file_kinds import (
@@ -40,6 +43,7 @@ from embedsent.file_kinds import (
     identify_file,
 )
 from embedsent.storage import (
+    REPORT_KEY,
     check_bundle_suffix,
     check_file_name,
     check_folder_path,
@@ -153,7 +157,7 @@ _BUNDLE_OUTPUTS = {
 }
 # Kinds of the outputs that are not embedsent bundles, for the check that an
 # existing output file is of the kind that its flag writes.
-JSON_REPORT = FileKind("a JSON report", "json")
+JSON_REPORT = FileKind("an embedsent JSON report", "json")
 PLOT_IMAGE = FileKind("a PNG, PDF or SVG image", "image")
 PNG_IMAGE = FileKind("a PNG image", "image")
 MARKDOWN_TEXT = FileKind("a Markdown text file", "text")
@@ -818,6 +822,27 @@ def _is_image(head: bytes) -> bool:
     return start.startswith((b"<?xml", b"<svg")) and b"<svg" in head
 
 
+# The start of a JSON report that embedsent wrote (storage.REPORT_KEY first).
+_REPORT_START = re.compile(rb'\s*\{\s*"' + REPORT_KEY.encode() + rb'"\s*:')
+
+
+def _written_by_matplotlib(path: Path, head: bytes) -> bool:
+    """Return whether an image file names matplotlib, which draws every plot.
+
+    matplotlib 3 names itself near the start of a PNG (a Software text
+    chunk) or an SVG (a comment), and in the information dictionary at the
+    end of a PDF, so the last bytes are read too.
+    """
+    if b"matplotlib" in head.lower():
+        return True
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(path.stat().st_size - 4096, 0))
+            return b"matplotlib" in handle.read(4096).lower()
+    except OSError:
+        return False
+
+
 def _existing_kind(path: Path, expected: FileKind) -> FileKind | None:
     """Return the kind of the file at ``path``, or None if ``expected`` fits it.
 
@@ -830,13 +855,16 @@ def _existing_kind(path: Path, expected: FileKind) -> FileKind | None:
     if expected in (PLOT_IMAGE, PNG_IMAGE, JSON_REPORT):
         head = _read_head(path) or b""
         if expected == JSON_REPORT and found.category == "text":
-            is_data = path.suffix.lower() in (".jsonl", ".ndjson")
-            if _is_json_document(head) and not is_data:
+            if _REPORT_START.match(head.removeprefix(b"\xef\xbb\xbf")):
                 return None
         elif expected == PNG_IMAGE and head.startswith(_IMAGE_MAGICS[0]):
-            return None
+            if _written_by_matplotlib(path, head):
+                return None
+            return FileKind("a PNG image that embedsent did not write", "image")
         elif expected == PLOT_IMAGE and _is_image(head):
-            return None
+            if _written_by_matplotlib(path, head):
+                return None
+            return FileKind("an image that embedsent did not write", "image")
     elif expected == MARKDOWN_TEXT and found.category == "text":
         return None
     elif expected == WORD_VECTORS and found.category == "vectors":
@@ -858,10 +886,13 @@ def _text_file_name(path: Path, found: FileKind) -> str:
     if suffix == ".txt":
         return "a .txt text file"
     head = _read_head(path) or b""
-    if _is_json_document(head):
-        return "a JSON file"
     if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
+        if _is_json_document(head):
+            return "a JSON file"
         return "a JSON Lines file (a text file)"
+    # A "[" also starts INI and TOML sections, so only the suffix tells.
+    if suffix == ".json" and _is_json_document(head):
+        return "a JSON file"
     return found.name
 
 

@@ -560,7 +560,7 @@ def run_compare(args) -> int:
     # The file is written before anything is printed, so a reader that closes
     # the pipe early, such as `| head`, does not lose it.
     if args.json:
-        from embedsent.storage import write_text_atomic
+        from embedsent.storage import as_report, write_text_atomic
 
         paired = []
         for method, reference in pairs:
@@ -574,7 +574,7 @@ def run_compare(args) -> int:
             "similarity": result.similarity,
             "timings": result.timings,
         }
-        write_text_atomic(args.json, comparison_json(payload))
+        write_text_atomic(args.json, comparison_json(as_report("compare", payload)))
     print(f"test accuracy (%) on {result.test_size} test texts, mean +/- std (draws)")
     print(result.format_table())
     print()
@@ -622,7 +622,7 @@ def run_bench(args) -> int:
 
         return run_curves(args)
     from embedsent.bench import BenchConfig, format_summary, run_benchmark
-    from embedsent.storage import write_text_atomic
+    from embedsent.storage import as_report, write_text_atomic
 
     config = BenchConfig(
         data=None if args.tokens else args.data,
@@ -651,5 +651,7 @@ def run_bench(args) -> int:
     report = run_benchmark(config, progress=show)
     print(format_summary(report))
     if args.json:
-        write_text_atomic(args.json, json.dumps(report, indent=2))
+        write_text_atomic(
+            args.json, json.dumps(as_report("bench sgns", report), indent=2)
+        )
     return 0

@@ -402,7 +402,7 @@ def _load_unlabeled_file(args) -> list[str]:
 
 def run_select(args: argparse.Namespace) -> int:
     """Run ``embedsent select``; print the ranking and return 0."""
-    from embedsent.storage import write_text_atomic
+    from embedsent.storage import as_report, write_text_atomic
 
     seed = getattr(args, "seed", 0)
     if args.fine_tune == "tuned" and "mean" not in args.features:
@@ -496,7 +496,7 @@ def run_select(args: argparse.Namespace) -> int:
         payload["tied_at_top"] = (
             [score.candidate.name for score in tied] if len(tied) > 1 else []
         )
-        write_text_atomic(args.json, json.dumps(payload, indent=2))
+        write_text_atomic(args.json, json.dumps(as_report("select", payload), indent=2))
     if args.out:
         best = next(s for s in result.scores if not s.candidate.fine_tune)
         chosen = best.candidate
@@ -561,7 +561,7 @@ def add_diagnose_parser(subparsers) -> argparse.ArgumentParser:
 
 def run_diagnose(args: argparse.Namespace) -> int:
     """Run ``embedsent diagnose``; print the report and return 0."""
-    from embedsent.storage import write_text_atomic
+    from embedsent.storage import as_report, write_text_atomic
 
     seed = getattr(args, "seed", 0)
     model = TransferClassifier.load(args.model)
@@ -579,7 +579,8 @@ def run_diagnose(args: argparse.Namespace) -> int:
     print(report.format_text())
     # The JSON report goes first, so a failed plot write does not lose it.
     if args.json:
-        write_text_atomic(args.json, json.dumps(report.to_dict(), indent=2))
+        report_json = json.dumps(as_report("diagnose", report.to_dict()), indent=2)
+        write_text_atomic(args.json, report_json)
     if args.plot:
         plot_reliability(report.calibration, args.plot)
         print(f"wrote reliability diagram to {args.plot}")

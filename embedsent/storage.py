@@ -40,6 +40,8 @@ __all__ = [
     "check_bundle_suffix",
     "check_file_name",
     "check_folder_path",
+    "REPORT_KEY",
+    "as_report",
     "describe_write_failure",
     "first_dangling_link",
     "first_non_folder",
@@ -51,6 +53,15 @@ __all__ = [
 ]
 
 META_KEY = "__meta__"
+# First key of every JSON report that a command writes with --json, naming
+# the command. The command-line output checks overwrite an existing JSON
+# file only when it starts with this key, so --json keeps other JSON files.
+REPORT_KEY = "embedsent_report"
+
+
+def as_report(command: str, payload: dict) -> dict:
+    """Return ``payload`` with ``REPORT_KEY`` first, naming ``command``."""
+    return {REPORT_KEY: command, **payload}
 
 
 class InvalidStateError(ValueError):

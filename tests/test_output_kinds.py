@@ -1,6 +1,7 @@
 """An output flag rejects an existing file of another kind before any work."""
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 
 from embedsent.cli import main
 from embedsent.cli_paths import check_output_paths
+from embedsent.storage import as_report
 
 _REPLACE_FIX = "pass another path, or delete it first if you mean to replace it"
 
@@ -56,7 +58,8 @@ def test_compare_json_over_csv(files, tmp_path, capsys):
     csv = _copy(files, "labeled", tmp_path, "labeled.csv")
     argv = ["--no-progress", "compare", "--sizes", "8", "--draws", "1"]
     err = _assert_rejected(capsys, [*argv, "--json", str(csv)], csv)
-    assert f"--json {csv} is a .csv table (a text file), not a JSON report" in err
+    kind = "a .csv table (a text file), not an embedsent JSON report"
+    assert f"--json {csv} is {kind}" in err
 
 
 def test_save_model_over_classifier(files, tmp_path, capsys):
@@ -120,7 +123,7 @@ def test_select_json_over_csv(files, tmp_path, capsys):
     argv = ["select", "--vectors", str(files["vectors"]), "--data"]
     argv += [str(files["labeled"]), "--json", str(csv)]
     err = _assert_rejected(capsys, argv, csv)
-    assert "not a JSON report" in err
+    assert "not an embedsent JSON report" in err
 
 
 def test_diagnose_json_and_plot_kinds(files, tmp_path, capsys):
@@ -128,7 +131,8 @@ def test_diagnose_json_and_plot_kinds(files, tmp_path, capsys):
     argv = ["diagnose", "--model", str(files["model"]), "--data"]
     argv += [str(files["labeled"])]
     err = _assert_rejected(capsys, [*argv, "--json", str(vectors)], vectors)
-    assert "is word vectors in word2vec text format, not a JSON report" in err
+    kind = "word vectors in word2vec text format, not an embedsent JSON report"
+    assert f"is {kind}" in err
     plot = _copy(files, "model", tmp_path, "plot.png")
     err = _assert_rejected(capsys, [*argv, "--plot", str(plot)], plot)
     assert "not a PNG, PDF or SVG image" in err
@@ -137,7 +141,7 @@ def test_diagnose_json_and_plot_kinds(files, tmp_path, capsys):
 def test_bench_sgns_json_over_csv(files, tmp_path):
     csv = _copy(files, "labeled", tmp_path, "trials.csv")
     args = argparse.Namespace(command="bench", target="sgns", json=str(csv))
-    with pytest.raises(ValueError, match="not a JSON report"):
+    with pytest.raises(ValueError, match="not an embedsent JSON report"):
         check_output_paths(args)
 
 
@@ -180,9 +184,12 @@ def test_same_kind_outputs_replaced(files, tmp_path, capsys):
     assert main(argv) == 0
     model = _copy(files, "model", tmp_path, "model.npz")
     report = tmp_path / "report.json"
-    report.write_text('{\n  "accuracy": 0.5\n}\n', encoding="utf-8")
+    report.write_text(
+        json.dumps(as_report("diagnose", {"accuracy": 0.5}), indent=2),
+        encoding="utf-8",
+    )
     plot = tmp_path / "plot.png"
-    plot.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    plot.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR tEXtSoftware Matplotlib")
     args = {
         "command": "diagnose",
         "out": None,
@@ -207,7 +214,8 @@ def test_json_lines_not_json_report(tmp_path):
     lines.write_text('{"text": "a", "label": "pos"}\n{"text": "b"}\n', "utf-8")
     args = argparse.Namespace(command="compare", json=str(lines))
     with pytest.raises(
-        ValueError, match=r"is a JSON Lines file \(a text file\), not a JSON report"
+        ValueError,
+        match=r"is a JSON Lines file \(a text file\), not an embedsent JSON report",
     ):
         check_output_paths(args)
     single = tmp_path / "one.jsonl"
@@ -215,5 +223,57 @@ def test_json_lines_not_json_report(tmp_path):
     with pytest.raises(ValueError, match=r"is a \.jsonl table"):
         check_output_paths(argparse.Namespace(command="compare", json=str(single)))
     compact = tmp_path / "compact.json"
-    compact.write_text('{"runs": []}\n', "utf-8")
+    compact.write_text('{"embedsent_report": "compare", "runs": []}\n', "utf-8")
     check_output_paths(argparse.Namespace(command="compare", json=str(compact)))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("one.json", '{"text": "great film", "label": "pos"}\n', "a JSON file"),
+        ("package.json", '{"name": "x", "version": "1.0"}', "a JSON file"),
+        ("arr.json", '[{"text": "a"}, {"text": "b"}]', "a JSON file"),
+        ("nb.ipynb", '{\n "cells": [],\n "nbformat": 4\n}\n', "a JSON file"),
+        ("pyproject.toml", '[project]\nname = "x"\n', "a text file"),
+        ("config.ini", "[core]\n\tbare = false\n", "a text file"),
+    ],
+)
+def test_json_output_keeps_other_json(tmp_path, name, content, kind):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    args = argparse.Namespace(command="diagnose", json=str(path), plot=None)
+    with pytest.raises(ValueError) as raised:
+        check_output_paths(args)
+    message = str(raised.value)
+    assert f"is {kind}, not an embedsent JSON report" in message
+    assert "delete it first if you mean to replace it" in message
+    assert path.read_text(encoding="utf-8") == content
+
+
+def test_report_key_comes_first():
+    text = json.dumps(as_report("select", {"winner": "mean"}), indent=2)
+    assert text.startswith('{\n  "embedsent_report": "select",')
+    assert list(json.loads(text)) == ["embedsent_report", "winner"]
+
+
+def test_plot_output_keeps_other_images(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paper = tmp_path / "paper.pdf"
+    paper.write_bytes(b"%PDF-1.5\n%some paper\n")
+    args = argparse.Namespace(command="diagnose", json=None, plot=str(paper))
+    with pytest.raises(ValueError, match="is an image that embedsent did not write"):
+        check_output_paths(args)
+    assert paper.read_bytes() == b"%PDF-1.5\n%some paper\n"
+    figure = plt.figure()
+    try:
+        for suffix in ("pdf", "png", "svg"):
+            drawn = tmp_path / f"drawn.{suffix}"
+            figure.savefig(drawn)
+            args = argparse.Namespace(command="diagnose", json=None, plot=str(drawn))
+            check_output_paths(args)
+    finally:
+        plt.close(figure)
