@@ -101,13 +101,28 @@ class _RequestError(Exception):
 
 # Seconds between two short-text warnings of one server; see _ShortTextLimiter.
 SHORT_TEXT_WARNING_SECONDS = 60.0
+_CLASS_PRIOR_LOGGER = logging.getLogger("embedsent.class_prior")
+_SHORT_TEXT_COUNT = (
+    "%d more requests had texts with fewer than a quarter of the "
+    "in-vocabulary tokens of the shortest training text (%d texts in all) in "
+    "the %.0f s since the last such line; their probabilities are unreliable, "
+    "so train on texts as short as these"
+)
+_NO_KNOWN_TOKEN_COUNT = (
+    "%d more requests had texts with no in-vocabulary token (%d texts in all) "
+    "in the %.0f s since the last such line; those texts got the class prior"
+)
 
 
 class _ShortTextLimiter(logging.Filter):
-    """Rate-limit the short-text warning of ``embedsent.pipeline`` in requests.
+    """Rate-limit a per-call warning in requests, by default the short-text one.
 
     ``TransferClassifier`` warns of texts far shorter than every training
-    text on each call, which on a busy server would be once per request. In
+    text on each call (``function``, the name of the function that logs it),
+    and ``embedsent.class_prior`` of texts without a known token, which on a
+    busy server would be once per request. ``count_message`` formats the
+    summary from the requests, the texts and the seconds since the last
+    line, and the warning's first argument is its number of texts. In
     a request thread (inside ``in_request``), the first such warning is
     logged whole. Later ones within ``interval`` seconds of the last line
     are counted instead, and the first one after that interval logs a
@@ -121,10 +136,14 @@ class _ShortTextLimiter(logging.Filter):
         self,
         interval: float = SHORT_TEXT_WARNING_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        function: str = "_warn_short_texts",
+        count_message: str = _SHORT_TEXT_COUNT,
     ) -> None:
         super().__init__()
         self.interval = interval
         self.clock = clock
+        self.function = function
+        self.count_message = count_message
         self._local = threading.local()
         self._lock = threading.Lock()
         self._last_line: float | None = None
@@ -143,7 +162,7 @@ class _ShortTextLimiter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(self._local, "active", False):
             return True
-        if record.funcName != "_warn_short_texts":
+        if record.funcName != self.function:
             return True
         texts = record.args[0] if isinstance(record.args, tuple) else 0
         with self._lock:
@@ -171,10 +190,7 @@ class _ShortTextLimiter(logging.Filter):
 
     def _log_count(self, now: float) -> None:
         logger.warning(
-            "%d more requests had texts with fewer than a quarter of the "
-            "in-vocabulary tokens of the shortest training text (%d texts in "
-            "all) in the %.0f s since the last such line; their probabilities "
-            "are unreliable, so train on texts as short as these",
+            self.count_message,
             self._requests,
             self._texts,
             now - self._last_line,
@@ -217,17 +233,23 @@ class PredictionServer(ThreadingHTTPServer):
         # concurrent predictions on one model would race without the lock.
         self.predict_lock = threading.Lock()
         self.short_text_limiter = _ShortTextLimiter()
+        self.prior_limiter = _ShortTextLimiter(
+            function="log_prior_predictions", count_message=_NO_KNOWN_TOKEN_COUNT
+        )
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _PredictionHandler)
         # Added once binding succeeded; server_close removes it.
         _PIPELINE_LOGGER.addFilter(self.short_text_limiter)
+        _CLASS_PRIOR_LOGGER.addFilter(self.prior_limiter)
 
     def server_close(self) -> None:
-        """Close the socket and log the count of short-text warnings not logged."""
+        """Close the socket and log the counts of warnings not logged yet."""
         super().server_close()
         _PIPELINE_LOGGER.removeFilter(self.short_text_limiter)
+        _CLASS_PRIOR_LOGGER.removeFilter(self.prior_limiter)
         self.short_text_limiter.flush()
+        self.prior_limiter.flush()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log an exception that escaped a request handler, with its traceback."""
@@ -326,8 +348,12 @@ class _PredictionHandler(BaseHTTPRequestHandler):
         if not texts:
             return {"predictions": []}
         model = self.server.model
-        limiter = self.server.short_text_limiter
-        with self.server.predict_lock, limiter.in_request():
+        server = self.server
+        with (
+            server.predict_lock,
+            server.short_text_limiter.in_request(),
+            server.prior_limiter.in_request(),
+        ):
             predictions = model.prediction_records(texts)
         return {"predictions": predictions}
 

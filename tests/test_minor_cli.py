@@ -179,3 +179,29 @@ def test_server_logs_short_text_warning_once(long_model, caplog):
     assert counts[0].startswith("4 more requests had texts")
     assert "(4 texts in all)" in counts[0]
     assert len(short) == 4
+
+
+def test_server_logs_no_known_token_warning_once(long_model, caplog):
+    server = make_server(long_model, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.WARNING):
+            for _ in range(5):
+                _post(server, ["zzzz", "qqqq", "great wonderful film"])
+    finally:
+        server.shutdown()
+        with caplog.at_level(logging.WARNING):
+            server.server_close()
+        thread.join(timeout=5)
+    messages = [
+        r.getMessage() for r in caplog.records if r.name == "embedsent.class_prior"
+    ]
+    counts = [m for m in caplog.messages if "no in-vocabulary token (" in m]
+    assert len(messages) == 1
+    assert messages[0].startswith("2 of 3 texts have no in-vocabulary token")
+    assert messages[0].endswith("once every 60 s, as a count of requests")
+    assert len(counts) == 1
+    assert counts[0].startswith("4 more requests had texts with no in-vocabulary")
+    assert "(8 texts in all)" in counts[0]
+    assert counts[0].endswith("those texts got the class prior")
