@@ -1093,7 +1093,8 @@ def _check_cell(
     if is_text and not isinstance(value, str):
         raise TypeError(
             f"{where} of {path}: column {column!r} must be a string, got "
-            f"{type(value).__name__} {value!r:.60}"
+            f"{type(value).__name__} {value!r:.60}; put the text in quotes, "
+            "or pass text_column= (--text-column) to name the column of texts"
         )
     if isinstance(value, str) and not value.strip() and not (is_text and empty_text):
         raise ValueError(f"{where} of {path}: empty value in column {column!r}. {fix}")
@@ -1184,6 +1185,12 @@ def _quoted_names(names: Sequence[str]) -> str:
     if len(quoted) == 1:
         return quoted[0]
     return f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+_NO_ROWS_FIX = (
+    "add one text per row (CSV or TSV, after the header) or per line "
+    "(JSON Lines), or pass another file"
+)
 
 
 def _column_not_found(
@@ -1860,7 +1867,7 @@ def load_table(
             content, source, resolved, text_column, label_column, empty_texts
         )
     if not texts:
-        raise ValueError(f"{source} contains no rows")
+        raise ValueError(f"{source} contains no rows; {_NO_ROWS_FIX}")
     logger.info(
         "Loaded %d rows from %s in %.1f s",
         len(texts),
@@ -1918,7 +1925,7 @@ def read_table_columns(
                         f"{type(record).__name__}, expected an object"
                     )
                 return list(record)
-        raise ValueError(f"{source} contains no rows")
+        raise ValueError(f"{source} contains no rows; {_NO_ROWS_FIX}")
     delimiter = "\t" if resolved == "tsv" else ","
     with io.StringIO(content, newline="") as handle, _unlimited_csv_fields():
         reader = csv.reader(handle, delimiter=delimiter, strict=True)

@@ -253,7 +253,7 @@ def _parse_header(raw: bytes, path: Path) -> tuple[int, int]:
     count, dim = int(fields[0]), int(fields[1])
     if count < 1 or dim < 1:
         raise ValueError(
-            f"{path}: the header {quote_bytes(raw)} declares {count} words of "
+            f"{path}: the header {quote_bytes(raw)} declares {_words(count)} of "
             f"dimension {dim}; both must be >= 1"
         )
     return count, dim
@@ -306,14 +306,14 @@ def read_word2vec(
             extra_where = f"line {extra}"
     if len(words) < expected_rows:
         raise ValueError(
-            f"{source}: the header declares {count} words but only "
+            f"{source}: the header declares {_words(count)} but only "
             f"{len(words)} were found; the file is truncated or its header "
             "is wrong"
         )
     if limit is None and extra is not None:
         problem = (
-            f"{source}: the header declares {count} words but more rows follow "
-            f"at {extra_where}"
+            f"{source}: the header declares {_words(count)} but more rows "
+            f"follow at {extra_where}"
         )
         # The command line has no flag that sets limit.
         raise VectorFileError(
@@ -445,3 +445,8 @@ def _write_rows(
     for start in range(0, len(words), _WRITE_CHUNK_ROWS):
         stop = start + _WRITE_CHUNK_ROWS
         handle.write(format_rows(words[start:stop], vectors[start:stop]))
+
+
+def _words(count: int) -> str:
+    """Return "1 word" or "N words" for a message."""
+    return "1 word" if count == 1 else f"{count} words"

@@ -1010,7 +1010,7 @@ def test_table_empty_file(tmp_path: Path):
 def test_table_header_only(tmp_path: Path):
     path = tmp_path / "reviews.csv"
     path.write_text("text,label\n")
-    with pytest.raises(ValueError, match="contains no rows"):
+    with pytest.raises(ValueError, match="contains no rows; add one text per row"):
         load_table(path)
 
 
@@ -1153,8 +1153,9 @@ def test_table_jsonl_empty_text(tmp_path: Path):
 def test_table_jsonl_non_string_text(tmp_path: Path):
     path = tmp_path / "reviews.jsonl"
     path.write_text('{"text": 5, "label": "pos"}\n')
-    with pytest.raises(TypeError, match="line 1 .* must be a string, got int"):
+    with pytest.raises(TypeError, match="line 1 .* must be a string, got int") as err:
         load_table(path)
+    assert "put the text in quotes, or pass text_column=" in str(err.value)
 
 
 def test_table_jsonl_unhashable_label(tmp_path: Path):

@@ -160,6 +160,12 @@ def test_glove_word_without_values(tmp_path):
 # ---------------------------------------------------------------- damaged files
 
 
+def test_header_of_one_word_in_singular(tmp_path):
+    path = write_bytes(tmp_path / "v.txt", b"1 2\n")
+    with pytest.raises(ValueError, match="declares 1 word but only 0 were found"):
+        WordVectors.load_word2vec(path)
+
+
 def test_text_fewer_rows_than_declared(tmp_path):
     path = write_bytes(tmp_path / "v.txt", b"3 2\na 1 2\nb 3 4\n")
     with pytest.raises(ValueError, match="declares 3 words but only 2 were found"):
