@@ -42,6 +42,7 @@ from embedsent.file_kinds import (
     identify_bytes,
     identify_file,
 )
+from embedsent.run_store import STORE_FORMAT
 from embedsent.storage import (
     REPORT_KEY,
     check_bundle_suffix,
@@ -158,6 +159,7 @@ _BUNDLE_OUTPUTS = {
 # Kinds of the outputs that are not embedsent bundles, for the check that an
 # existing output file is of the kind that its flag writes.
 JSON_REPORT = FileKind("an embedsent JSON report", "json")
+RESULTS_STORE = FileKind("an embedsent learning-curve results file", "json")
 PLOT_IMAGE = FileKind("a PNG, PDF or SVG image", "image")
 PNG_IMAGE = FileKind("a PNG image", "image")
 MARKDOWN_TEXT = FileKind("a Markdown text file", "text")
@@ -824,6 +826,10 @@ def _is_image(head: bytes) -> bool:
 
 # The start of a JSON report that embedsent wrote (storage.REPORT_KEY first).
 _REPORT_START = re.compile(rb'\s*\{\s*"' + REPORT_KEY.encode() + rb'"\s*:')
+# The start of a learning-curve results file, whose first key is its format.
+_RESULTS_START = re.compile(
+    rb'\s*\{\s*"format"\s*:\s*"' + re.escape(STORE_FORMAT.encode()) + rb'"'
+)
 
 
 def _written_by_matplotlib(path: Path, head: bytes) -> bool:
@@ -852,10 +858,11 @@ def _existing_kind(path: Path, expected: FileKind) -> FileKind | None:
     found = identify_file(path)
     if found.category in ("empty", "unreadable"):
         return None
-    if expected in (PLOT_IMAGE, PNG_IMAGE, JSON_REPORT):
+    if expected in (PLOT_IMAGE, PNG_IMAGE, JSON_REPORT, RESULTS_STORE):
         head = _read_head(path) or b""
-        if expected == JSON_REPORT and found.category == "text":
-            if _REPORT_START.match(head.removeprefix(b"\xef\xbb\xbf")):
+        start = _REPORT_START if expected == JSON_REPORT else _RESULTS_START
+        if expected in (JSON_REPORT, RESULTS_STORE) and found.category == "text":
+            if start.match(head.removeprefix(b"\xef\xbb\xbf")):
                 return None
         elif expected == PNG_IMAGE and head.startswith(_IMAGE_MAGICS[0]):
             if _written_by_matplotlib(path, head):
@@ -931,7 +938,7 @@ def _check_transfer_outputs(args: argparse.Namespace) -> None:
     docs_dir = getattr(args, "docs_dir", None)
     files = []
     if isinstance(out_dir, str) and out_dir:
-        files.append(("--out-dir", out_dir, RESULTS_FILE, JSON_REPORT))
+        files.append(("--out-dir", out_dir, RESULTS_FILE, RESULTS_STORE))
     plot_flag, plot_dir = (
         ("--docs-dir", docs_dir) if docs_dir else ("--out-dir", out_dir)
     )

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-__all__ = ["TOO_DEEP", "JSONNestingError", "parse_json"]
+__all__ = ["TOO_DEEP", "JSONNestingError", "json_type_name", "parse_json"]
 
 TOO_DEEP = "nests JSON arrays or objects too deeply to parse"
 
@@ -54,3 +54,18 @@ def parse_json(text: str | bytes, *, source: str, fix: str, **options: Any) -> A
             "which Python does not convert; write it as a string in quotes, or "
             "shorten it"
         ) from error
+
+
+def json_type_name(value: Any) -> str:
+    """Return the JSON type name of a value parsed by ``json.loads``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

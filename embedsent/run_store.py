@@ -16,12 +16,13 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from embedsent.json_nesting import parse_json
+from embedsent.json_nesting import json_type_name, parse_json
 from embedsent.storage import write_text_atomic
 
-__all__ = ["RunStore", "environment"]
+__all__ = ["STORE_FORMAT", "RunStore", "environment"]
 
-_STORE_FORMAT = "embedsent.learning-curves"
+# The "format" value, and first key, of every results file.
+STORE_FORMAT = "embedsent.learning-curves"
 _STORE_VERSION = 1
 _PACKAGES = (
     "embedsent",
@@ -103,7 +104,7 @@ class RunStore:
             self.data = data
         else:
             self.data = {
-                "format": _STORE_FORMAT,
+                "format": STORE_FORMAT,
                 "version": _STORE_VERSION,
                 "settings": settings,
                 "sessions": [],
@@ -195,7 +196,7 @@ def _read_store(path: Path) -> dict:
             "the JSON, or move the file away or delete it to start over, which "
             "loses the runs stored in it"
         ) from error
-    if not isinstance(data, dict) or data.get("format") != _STORE_FORMAT:
+    if not isinstance(data, dict) or data.get("format") != STORE_FORMAT:
         raise ValueError(
             f"{path} is not a learning-curve results file; pass another --out-dir"
         )
@@ -223,30 +224,15 @@ def _layout_problem(data: dict) -> str | None:
     """Describe the first part of a results file with the wrong layout, or None."""
     for name, kind in _SECTION_TYPES.items():
         if not isinstance(data.get(name), kind):
-            return f"its {name!r} entry is missing or not a JSON {_JSON_NAMES[kind]}"
+            wanted = "object" if kind is dict else "array"
+            return f"its {name!r} entry is missing or not a JSON {wanted}"
     for index, run in enumerate(data["runs"]):
         if not isinstance(run, dict):
-            return f"run {index} is a JSON {_json_type(run)}, not an object"
+            return f"run {index} is a JSON {json_type_name(run)}, not an object"
         missing = [field for field in _RUN_FIELDS if field not in run]
         if missing:
             return f"run {index} has no {', '.join(repr(f) for f in missing)} field"
     return None
-
-
-_JSON_NAMES = {dict: "object", list: "array"}
-
-
-def _json_type(value) -> str:
-    """Return the JSON name of a parsed value's type, such as "string"."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return _JSON_NAMES.get(type(value), type(value).__name__)
 
 
 def _changed_settings(stored: dict, current: dict, prefix: str = "") -> list[str]:

@@ -55,6 +55,7 @@ import numpy as np
 
 from embedsent import __version__
 from embedsent.console import sigterm_received
+from embedsent.json_nesting import json_type_name
 from embedsent.pipeline import TransferClassifier
 
 __all__ = ["PredictionServer", "make_server", "serve"]
@@ -559,21 +560,6 @@ def _encode_json(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
-def _json_type(value: Any) -> str:
-    """Return the JSON type name of a value parsed by ``json.loads``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _parse_json(body: bytes) -> Any:
     if not body.strip():
         raise _RequestError(
@@ -656,7 +642,7 @@ def _parse_texts(document: Any, max_texts: int) -> list[str]:
         raise _RequestError(
             HTTPStatus.BAD_REQUEST,
             "request body must be a JSON object such as "
-            f'{{"texts": ["a great film"]}}, got a JSON {_json_type(document)}',
+            f'{{"texts": ["a great film"]}}, got a JSON {json_type_name(document)}',
         )
     # A misspelt key, such as "txts" next to "texts", would otherwise be
     # ignored without a sign that the request was not what the client meant.
@@ -681,7 +667,7 @@ def _parse_texts(document: Any, max_texts: int) -> list[str]:
         if not isinstance(text, str):
             raise _RequestError(
                 HTTPStatus.BAD_REQUEST,
-                f'"text" must be a string, got a JSON {_json_type(text)}; send '
+                f'"text" must be a string, got a JSON {json_type_name(text)}; send '
                 'several texts as "texts", a list of strings',
             )
         _check_characters(text, '"text"')
@@ -697,7 +683,8 @@ def _parse_texts(document: Any, max_texts: int) -> list[str]:
     if not isinstance(texts, list):
         raise _RequestError(
             HTTPStatus.BAD_REQUEST,
-            f'"texts" must be a JSON array of strings, got a JSON {_json_type(texts)}',
+            '"texts" must be a JSON array of strings, got a JSON '
+            f"{json_type_name(texts)}",
         )
     if len(texts) > max_texts:
         raise _RequestError(
@@ -709,7 +696,7 @@ def _parse_texts(document: Any, max_texts: int) -> list[str]:
         if not isinstance(text, str):
             raise _RequestError(
                 HTTPStatus.BAD_REQUEST,
-                f'"texts"[{index}] is a JSON {_json_type(text)}, but every item of '
+                f'"texts"[{index}] is a JSON {json_type_name(text)}, but every item of '
                 '"texts" must be a string',
             )
         _check_characters(text, f'"texts"[{index}]')

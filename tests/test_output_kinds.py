@@ -168,6 +168,28 @@ def test_bench_transfer_folder_files(files, tmp_path, capsys):
     assert "is an embedsent classifier model, not a Markdown text file" in err
 
 
+def test_bench_transfer_keeps_results_file(tmp_path, capsys):
+    from embedsent.run_store import RunStore
+
+    out_dir = tmp_path / "results"
+    out_dir.mkdir()
+    results = out_dir / "transfer_curves.json"
+    RunStore(results, {"seed": 0}).add(
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
+    )
+    args = argparse.Namespace(
+        command="bench", target="transfer", out_dir=str(out_dir), docs_dir=None
+    )
+    check_output_paths(args)  # A results file of its own is resumed.
+    other = '{"a": 1}\n'
+    results.write_text(other, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        check_output_paths(args)
+    message = str(raised.value)
+    assert "is a JSON file, not an embedsent learning-curve results file" in message
+    assert results.read_text(encoding="utf-8") == other
+
+
 def test_checkpoint_over_classifier(files, tmp_path, capsys):
     model = _copy(files, "model", tmp_path, "model.npz")
     before = model.read_bytes()
