@@ -212,17 +212,17 @@ def split_corpus(corpus, holdout: int) -> Split:
             corpus.test_labels,
         )
     count = len(corpus.train_tokens)
-    held = np.sort(
+    held_out = np.sort(
         np.random.default_rng(HOLDOUT_SEED).choice(count, holdout, replace=False)
     )
-    kept = np.setdiff1d(np.arange(count), held)
-    pool_tokens = [corpus.train_tokens[i] for i in kept]
+    pool = np.setdiff1d(np.arange(count), held_out)
+    pool_tokens = [corpus.train_tokens[i] for i in pool]
     return Split(
         corpus.unlabeled + pool_tokens,
         pool_tokens,
-        [corpus.train_labels[i] for i in kept],
-        [corpus.train_tokens[i] for i in held],
-        [corpus.train_labels[i] for i in held],
+        [corpus.train_labels[i] for i in pool],
+        [corpus.train_tokens[i] for i in held_out],
+        [corpus.train_labels[i] for i in held_out],
     )
 
 
@@ -368,10 +368,10 @@ def run(args: argparse.Namespace) -> int:
     per_class = min(pool_labels.count(label) for label in set(pool_labels))
     largest = per_class * len(set(pool_labels))
     if max(args.sizes) > largest:
-        kept = " left by --holdout" if args.holdout else ""
+        left = " left by --holdout" if args.holdout else ""
         print(
             f"bench_seeds: error: --sizes {max(args.sizes)} exceeds the "
-            f"{largest} balanced training texts{kept} of --data {args.data}; "
+            f"{largest} balanced training texts{left} of --data {args.data}; "
             "pass smaller sizes",
             file=sys.stderr,
         )

@@ -849,6 +849,16 @@ def _written_by_matplotlib(path: Path, head: bytes) -> bool:
         return False
 
 
+# Existing JSON files that a JSON output replaces start with these.
+_JSON_STARTS = {JSON_REPORT: _REPORT_START, RESULTS_STORE: _RESULTS_START}
+# What an image output names an existing image of its type that matplotlib,
+# and so embedsent, did not draw.
+_FOREIGN_IMAGES = {
+    PNG_IMAGE: FileKind("a PNG image that embedsent did not write", "image"),
+    PLOT_IMAGE: FileKind("an image that embedsent did not write", "image"),
+}
+
+
 def _existing_kind(path: Path, expected: FileKind) -> FileKind | None:
     """Return the kind of the file at ``path``, or None if ``expected`` fits it.
 
@@ -858,46 +868,51 @@ def _existing_kind(path: Path, expected: FileKind) -> FileKind | None:
     found = identify_file(path)
     if found.category in ("empty", "unreadable"):
         return None
-    if expected in (PLOT_IMAGE, PNG_IMAGE, JSON_REPORT, RESULTS_STORE):
-        head = _read_head(path) or b""
-        start = _REPORT_START if expected == JSON_REPORT else _RESULTS_START
-        if expected in (JSON_REPORT, RESULTS_STORE) and found.category == "text":
-            if start.match(head.removeprefix(b"\xef\xbb\xbf")):
-                return None
-        elif expected == PNG_IMAGE and head.startswith(_IMAGE_MAGICS[0]):
-            if _written_by_matplotlib(path, head):
-                return None
-            return FileKind("a PNG image that embedsent did not write", "image")
-        elif expected == PLOT_IMAGE and _is_image(head):
-            if _written_by_matplotlib(path, head):
-                return None
-            return FileKind("an image that embedsent did not write", "image")
-    elif expected == MARKDOWN_TEXT and found.category == "text":
-        return None
-    elif expected == WORD_VECTORS and found.category == "vectors":
-        return None
+    head = _read_head(path) or b""
+    if expected in _FOREIGN_IMAGES:
+        if expected == PNG_IMAGE:
+            is_image = head.startswith(_IMAGE_MAGICS[0])
+        else:
+            is_image = _is_image(head)
+        if is_image and _written_by_matplotlib(path, head):
+            return None
+        if is_image:
+            return _FOREIGN_IMAGES[expected]
+    elif expected in _JSON_STARTS:
+        if found.category == "text" and _JSON_STARTS[expected].match(
+            head.removeprefix(b"\xef\xbb\xbf")
+        ):
+            return None
+    elif expected == MARKDOWN_TEXT:
+        if found.category == "text":
+            return None
+    elif expected == WORD_VECTORS:
+        if found.category == "vectors":
+            return None
     elif found == expected:
         return None
     if found.category == "text":
-        return FileKind(_text_file_name(path, found), "text")
-    if found.category == "binary" and _is_image(_read_head(path) or b""):
+        return FileKind(_text_file_name(path, head, found), "text")
+    if found.category == "binary" and _is_image(head):
         return FileKind("an image file", "image")
     return found
 
 
-def _text_file_name(path: Path, found: FileKind) -> str:
-    """Name a text file by its suffix, such as "a .csv table (a text file)"."""
+def _text_file_name(path: Path, head: bytes, found: FileKind) -> str:
+    """Name a text file by its suffix, such as "a .csv table (a text file)".
+
+    ``head`` contains the file's first bytes.
+    """
     suffix = path.suffix.lower()
     if suffix in _DATA_SUFFIXES and suffix != ".txt":
         return f"a {suffix} table (a text file)"
     if suffix == ".txt":
         return "a .txt text file"
-    head = _read_head(path) or b""
     if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
         if _is_json_document(head):
             return "a JSON file"
         return "a JSON Lines file (a text file)"
-    # A "[" also starts INI and TOML sections, so only the suffix tells.
+    # A "[" also starts INI and TOML sections, so only the suffix identifies JSON.
     if suffix == ".json" and _is_json_document(head):
         return "a JSON file"
     return found.name

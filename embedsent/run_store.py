@@ -224,8 +224,8 @@ def _layout_problem(data: dict) -> str | None:
     """Describe the first part of a results file with the wrong layout, or None."""
     for name, kind in _SECTION_TYPES.items():
         if not isinstance(data.get(name), kind):
-            wanted = "object" if kind is dict else "array"
-            return f"its {name!r} entry is missing or not a JSON {wanted}"
+            expected_type = "object" if kind is dict else "array"
+            return f"its {name!r} entry is missing or not a JSON {expected_type}"
     for index, run in enumerate(data["runs"]):
         if not isinstance(run, dict):
             return f"run {index} is a JSON {json_type_name(run)}, not an object"

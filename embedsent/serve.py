@@ -100,8 +100,8 @@ class _RequestError(Exception):
         self.headers = headers or {}
 
 
-# Seconds between two short-text warnings of one server; see _ShortTextLimiter.
-SHORT_TEXT_WARNING_SECONDS = 60.0
+# Seconds between two lines of one per-request warning; see _WarningLimiter.
+WARNING_COUNT_SECONDS = 60.0
 _CLASS_PRIOR_LOGGER = logging.getLogger("embedsent.class_prior")
 _SHORT_TEXT_COUNT = (
     "%d more requests had texts with fewer than a quarter of the "
@@ -115,7 +115,7 @@ _NO_KNOWN_TOKEN_COUNT = (
 )
 
 
-class _ShortTextLimiter(logging.Filter):
+class _WarningLimiter(logging.Filter):
     """Rate-limit a per-call warning in requests, by default the short-text one.
 
     ``TransferClassifier`` warns of texts far shorter than every training
@@ -135,7 +135,7 @@ class _ShortTextLimiter(logging.Filter):
 
     def __init__(
         self,
-        interval: float = SHORT_TEXT_WARNING_SECONDS,
+        interval: float = WARNING_COUNT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         function: str = "_warn_short_texts",
         count_message: str = _SHORT_TEXT_COUNT,
@@ -233,8 +233,8 @@ class PredictionServer(ThreadingHTTPServer):
         # SentenceEncoder.transform stores a report on the encoder, so
         # concurrent predictions on one model would race without the lock.
         self.predict_lock = threading.Lock()
-        self.short_text_limiter = _ShortTextLimiter()
-        self.prior_limiter = _ShortTextLimiter(
+        self.short_text_limiter = _WarningLimiter()
+        self.prior_limiter = _WarningLimiter(
             function="log_prior_predictions", count_message=_NO_KNOWN_TOKEN_COUNT
         )
         if ":" in address[0]:

@@ -36,12 +36,12 @@ from embedsent.json_nesting import parse_json
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "REPORT_KEY",
     "InvalidStateError",
+    "as_report",
     "check_bundle_suffix",
     "check_file_name",
     "check_folder_path",
-    "REPORT_KEY",
-    "as_report",
     "describe_write_failure",
     "first_dangling_link",
     "first_non_folder",
@@ -161,6 +161,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             replacing,
         ) from error
     step = f"writing the data to a temporary file in {folder} failed"
+    renaming = False
     try:
         # mkstemp creates the file with mode 0600. It gets the permissions of
         # the file it replaces, or those a plain open() gives a new file.
@@ -170,15 +171,15 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             stream.flush()
             os.fsync(stream.fileno())
         step = f"renaming a temporary file in {folder} to it failed"
+        renaming = True
         os.replace(temporary, target)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
             # Every failure before the rename leaves the destination as it
             # was, so the message states that even when the cause is unknown.
-            writing = not step.startswith("renaming")
             raise _write_error(
-                error, label, step, folder, replacing, always_explain=writing
+                error, label, step, folder, replacing, always_explain=not renaming
             ) from error
         raise
     _fsync_folder(folder)

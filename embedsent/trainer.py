@@ -197,7 +197,7 @@ def train_sgns(
     # A trained pair always adds a positive loss, so an epoch's mean loss is
     # 0 only when it trained no pair.
     if all(loss == 0.0 for loss in model.epoch_losses):
-        # The checkpoint holds the same untrained tables, and resuming from it
+        # The checkpoint contains the same untrained tables, and resuming from it
         # would only raise this error again.
         if checkpoint:
             checkpoint.path.unlink(missing_ok=True)

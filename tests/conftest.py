@@ -57,3 +57,23 @@ def tiny_pretrained(tmp_path_factory) -> dict[str, Path]:
     argv += ["--dim", "8", "--epochs", "1", "--min-count", "2"]
     assert main(argv) == 0
     return {"vectors": vectors, "sgns": sgns}
+
+
+@pytest.fixture(scope="session")
+def tiny_model_files(tmp_path_factory, tiny_pretrained) -> dict[str, Path]:
+    """The ``tiny_pretrained`` files, a 4-row labeled CSV and a model trained on it.
+
+    Returns the paths under "vectors", "sgns", "labeled" and "model". Tests
+    must not change them.
+    """
+    from embedsent.cli import main
+
+    folder = tmp_path_factory.mktemp("tiny_model")
+    labeled = folder / "labeled.csv"
+    rows = ["good film,pos", "great film,pos", "awful film,neg", "bad plot,neg"]
+    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    model = folder / "model.npz"
+    argv = ["train", "--vectors", str(tiny_pretrained["vectors"])]
+    argv += ["--data", str(labeled), "--out", str(model), "--classifier-epochs", "2"]
+    assert main(argv) == 0
+    return {**tiny_pretrained, "labeled": labeled, "model": model}

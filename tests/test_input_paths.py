@@ -15,21 +15,8 @@ _needs_devices = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory, tiny_pretrained):
-    """Word vectors, a labeled CSV and a classifier model."""
-    folder = tmp_path_factory.mktemp("input_paths")
-    labeled = folder / "labeled.csv"
-    rows = ["good film,pos", "great film,pos", "awful film,neg", "bad plot,neg"]
-    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    model = folder / "model.npz"
-    argv = ["train", "--vectors", str(tiny_pretrained["vectors"])]
-    argv += ["--data", str(labeled), "--out", str(model), "--classifier-epochs", "2"]
-    assert main(argv) == 0
-    return {
-        "vectors": str(tiny_pretrained["vectors"]),
-        "labeled": str(labeled),
-        "model": str(model),
-    }
+def files(tiny_model_files):
+    return tiny_model_files
 
 
 def _error(capsys, argv) -> str:
@@ -40,7 +27,7 @@ def _error(capsys, argv) -> str:
 def test_train_data_csv_folder(files, tmp_path, capsys):
     folder = tmp_path / "adir.csv"
     folder.mkdir()
-    argv = ["train", "--vectors", files["vectors"], "--data", str(folder)]
+    argv = ["train", "--vectors", str(files["vectors"]), "--data", str(folder)]
     err = _error(capsys, [*argv, "--out", str(tmp_path / "m.npz")])
     assert (
         f"--data {folder} is a folder, but `embedsent train` reads a --data path "
@@ -70,13 +57,13 @@ def test_compare_data_csv_folder(tmp_path, capsys):
 
 @_needs_devices
 def test_predict_null_device_empty(files, capsys):
-    assert main(["predict", "--model", files["model"], os.devnull]) == 0
+    assert main(["predict", "--model", str(files["model"]), os.devnull]) == 0
     assert capsys.readouterr().out == ""
 
 
 @_needs_devices
 def test_predict_zero_device_rejected(files, capsys):
-    err = _error(capsys, ["predict", "--model", files["model"], "/dev/zero"])
+    err = _error(capsys, ["predict", "--model", str(files["model"]), "/dev/zero"])
     assert (
         "input /dev/zero is a character device, not a regular file; save the "
         "texts to a file and pass that file, or pipe them to standard input "

@@ -14,7 +14,7 @@ from embedsent.compile_cache import default_cache_dir
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.distributed import DistributedConfig
 from embedsent.pipeline import TransferClassifier, pretrain
-from embedsent.serve import _ShortTextLimiter, make_server
+from embedsent.serve import _WarningLimiter, make_server
 
 
 def test_cli_names_coordinator_address_flag(tmp_path, capsys):
@@ -73,7 +73,7 @@ def _short_text_record(short=1, total=2):
 
 def test_limiter_logs_first_then_one_count_per_interval(caplog):
     now = [0.0]
-    limiter = _ShortTextLimiter(interval=60.0, clock=lambda: now[0])
+    limiter = _WarningLimiter(interval=60.0, clock=lambda: now[0])
     passed = []
     with caplog.at_level(logging.WARNING, logger="embedsent.serve"):
         with limiter.in_request():
@@ -103,7 +103,7 @@ def test_limiter_logs_first_then_one_count_per_interval(caplog):
 
 
 def test_limiter_ignores_other_records():
-    limiter = _ShortTextLimiter()
+    limiter = _WarningLimiter()
     other = logging.LogRecord(
         "embedsent.pipeline", logging.WARNING, "p.py", 1, "other", None, None
     )

@@ -15,22 +15,8 @@ _REPLACE_FIX = "pass another path, or delete it first if you mean to replace it"
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory, tiny_pretrained):
-    """Word vectors, an SGNS model, a labeled CSV and a classifier model."""
-    folder = tmp_path_factory.mktemp("output_kinds")
-    labeled = folder / "labeled.csv"
-    rows = ["good film,pos", "great film,pos", "awful film,neg", "bad plot,neg"]
-    labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    model = folder / "model.npz"
-    argv = ["train", "--vectors", str(tiny_pretrained["vectors"])]
-    argv += ["--data", str(labeled), "--out", str(model), "--classifier-epochs", "2"]
-    assert main(argv) == 0
-    return {
-        "vectors": Path(tiny_pretrained["vectors"]),
-        "sgns": Path(tiny_pretrained["sgns"]),
-        "labeled": labeled,
-        "model": model,
-    }
+def files(tiny_model_files):
+    return tiny_model_files
 
 
 def _copy(files, name: str, tmp_path: Path, new_name: str) -> Path:
