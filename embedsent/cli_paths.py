@@ -851,8 +851,8 @@ def _written_by_matplotlib(path: Path, head: bytes) -> bool:
 
 # Existing JSON files that a JSON output replaces start with these.
 _JSON_STARTS = {JSON_REPORT: _REPORT_START, RESULTS_STORE: _RESULTS_START}
-# What an image output names an existing image of its type that matplotlib,
-# and so embedsent, did not draw.
+# Kinds for an existing image of an output's type that matplotlib, and so
+# embedsent, did not draw.
 _FOREIGN_IMAGES = {
     PNG_IMAGE: FileKind("a PNG image that embedsent did not write", "image"),
     PLOT_IMAGE: FileKind("an image that embedsent did not write", "image"),
