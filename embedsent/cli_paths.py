@@ -23,6 +23,7 @@ import codecs
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 from embedsent.file_kinds import (
@@ -1069,3 +1070,18 @@ def _check_writable(name: str, value: str, path: Path, folder: Path) -> None:
             f"{_flag(name)} {value}: the file exists and is not writable; make "
             f"it writable, or pass another {_flag(name)} path"
         )
+    # The permission bits can allow what the file system refuses: a read-only
+    # mount seen by root, or a kernel folder such as /sys/kernel. Creating
+    # and removing a file now finds that before the work instead of after.
+    try:
+        handle, probe = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".probe", dir=folder
+        )
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise PermissionError(
+            f"{_flag(name)} {value}: cannot create a file in folder {folder} "
+            f"({reason}); pass a {_flag(name)} path in a writable folder",
+        ) from error
+    os.close(handle)
+    os.unlink(probe)

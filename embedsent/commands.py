@@ -250,7 +250,15 @@ def run_pretrain(args) -> int:
     vectors = model.word_vectors()
     vectors.save_word2vec(args.out, binary=args.binary)
     if args.save_model:
-        model.save(args.save_model)
+        try:
+            model.save(args.save_model)
+        except OSError as error:
+            raise OSError(
+                error.errno,
+                f"{error}. The word vectors were saved to {args.out}; only the "
+                "--save-model file is missing, and writing it needs another "
+                "pretraining run",
+            ) from error
     summary = f"wrote {len(vectors)} word vectors of dim {vectors.dim} to {args.out}"
     if resumed_at is not None:
         summary += f", resumed from {args.checkpoint} at {resumed_at}"

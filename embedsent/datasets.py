@@ -35,7 +35,7 @@ from typing import Any, BinaryIO, cast
 import numpy as np
 from tqdm.auto import tqdm
 
-from embedsent.json_nesting import parse_json
+from embedsent.json_nesting import json_type_name, parse_json
 
 __all__ = [
     "LabeledTexts",
@@ -1436,9 +1436,15 @@ def _check_not_json_array(content: str, path: Path) -> None:
     """Raise ValueError when ``content`` is a JSON array instead of JSON Lines.
 
     A pretty-printed array fails to parse line by line, and the parse error
-    of its first line ("Expecting value") does not say what is wrong.
+    of its first line ("Expecting value") does not say what is wrong. A first
+    line that is a whole array on its own, with more records after it, is a
+    JSON Lines record of the wrong type, which the line reader reports.
     """
-    if not content.lstrip("\ufeff").lstrip().startswith("["):
+    # Split as the line reader does: only on "\n".
+    lines = [line for line in content.lstrip("\ufeff").split("\n") if line.strip()]
+    if not lines or not lines[0].lstrip().startswith("["):
+        return
+    if len(lines) > 1 and _is_whole_json(lines[0]):
         return
     converted = path.with_suffix(".jsonl")
     if converted == path:
@@ -1448,6 +1454,21 @@ def _check_not_json_array(content: str, path: Path) -> None:
         f"{path} is a JSON array, but table files must be JSON Lines, one object "
         f"per line; convert it first, for example with `{command}`"
     )
+
+
+def _is_whole_json(line: str) -> bool:
+    """Return whether ``line`` parses as one JSON value on its own.
+
+    A line nested too deeply to parse counts as whole, so that the line
+    reader reports the nesting with its line number.
+    """
+    try:
+        json.loads(line)
+    except RecursionError:
+        return True
+    except ValueError:
+        return False
+    return True
 
 
 # The fix named in the error for a JSON Lines record nested too deeply to parse.
@@ -1508,9 +1529,10 @@ def _read_jsonl(
             ) from error
         if not isinstance(record, dict):
             raise ValueError(
-                f"line {line_number} of {path} is a JSON "
-                f"{type(record).__name__}, expected one object per line "
-                "(JSON Lines)"
+                f"line {line_number} of {path} is a JSON {json_type_name(record)}, "
+                "but JSON Lines table files hold one object per line; write that "
+                f"record as an object with a {text_column!r} key"
+                + ("" if label_column is None else f" and a {label_column!r} key")
             )
         _check_duplicate_keys(object_pairs.pairs, read_columns, line_number, path)
         missing = _requested_missing(
@@ -1922,7 +1944,9 @@ def read_table_columns(
                 if not isinstance(record, dict):
                     raise ValueError(
                         f"line {line_number} of {source} is a JSON "
-                        f"{type(record).__name__}, expected an object"
+                        f"{json_type_name(record)}, but JSON Lines table files "
+                        "hold one object per line; write each record as an "
+                        "object whose keys are the column names"
                     )
                 return list(record)
         raise ValueError(f"{source} contains no rows; {_NO_ROWS_FIX}")

@@ -1,5 +1,6 @@
 """Missing inputs and inputs of the wrong kind are named with their flag."""
 
+import errno
 import gzip
 import io
 import os
@@ -355,6 +356,33 @@ def test_writable_output_paths_pass_check(monkeypatch, tmp_path):
     argv = ["pretrain", "--data", "default", "--out", str(existing)]
     assert main([*argv, "--save-model", str(tmp_path / "m.npz")]) == 0
     assert ran == ["pretrain"]
+    # The check leaves no file of its own behind.
+    assert [entry.name for entry in tmp_path.iterdir()] == ["v.txt"]
+
+
+def test_folder_the_file_system_refuses_is_rejected_before_work(
+    capsys, monkeypatch, tmp_path
+):
+    """Permission bits can allow a write that the file system refuses."""
+    import tempfile
+
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    refused = tmp_path / "refused"
+    refused.mkdir()
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if Path(dir) == refused:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    target = refused / "v.txt"
+    err = _error(capsys, ["pretrain", "--data", "default", "--out", str(target)])
+    assert err.strip().endswith(
+        f"--out {target}: cannot create a file in folder {refused} (Read-only "
+        "file system); pass a --out path in a writable folder"
+    )
 
 
 def test_report_only_does_not_check_data(tmp_path):

@@ -1074,9 +1074,29 @@ def test_table_malformed_json(tmp_path: Path):
 def test_table_json_list_line(tmp_path: Path):
     path = tmp_path / "reviews.jsonl"
     path.write_text('{"text": "ok", "label": "pos"}\n[1, 2]\n')
-    with pytest.raises(
-        ValueError, match="line 2 .* is a JSON list, expected one object"
-    ):
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    assert str(raised.value) == (
+        f"line 2 of {path} is a JSON array, but JSON Lines table files hold one "
+        "object per line; write that record as an object with a 'text' key and "
+        "a 'label' key"
+    )
+
+
+def test_table_first_record_an_array_is_named_as_a_record(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('["ok", "pos"]\n{"text": "no", "label": "neg"}\n')
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert message.startswith(f"line 1 of {path} is a JSON array, but JSON Lines")
+    assert "jq" not in message
+
+
+def test_table_one_line_array_suggests_jq(tmp_path: Path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('[{"text": "ok", "label": "pos"}, {"text": "no", "label": "neg"}]')
+    with pytest.raises(ValueError, match="is a JSON array, but table files .* `jq -c"):
         load_table(path)
 
 
@@ -1125,6 +1145,20 @@ def test_table_columns_json_array_suggests_jq(tmp_path: Path):
     message = str(raised.value)
     assert message.startswith(f"{path} is a JSON array")
     assert "jq -c '.[]'" in message
+
+
+def test_table_columns_names_a_record_that_is_no_object(tmp_path: Path):
+    from embedsent.datasets import read_table_columns
+
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('"just a string"\n{"text": "ok"}\n', encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        read_table_columns(path)
+    assert str(raised.value) == (
+        f"line 1 of {path} is a JSON string, but JSON Lines table files hold one "
+        "object per line; write each record as an object whose keys are the "
+        "column names"
+    )
 
 
 def test_table_jsonl_missing_key(tmp_path: Path):

@@ -221,3 +221,27 @@ def test_help_to_full_device_names_standard_output():
 def test_discard_output_skips_stream_without_descriptor(monkeypatch):
     monkeypatch.setattr(sys, "stdout", io.StringIO())
     console.discard_output()  # No descriptor, so nothing to redirect.
+
+
+def test_failed_save_model_says_the_vectors_were_written(tmp_path, capsys, monkeypatch):
+    from embedsent.cli import main
+    from embedsent.sgns_model import SGNSModel
+
+    vectors = tmp_path / "vectors.txt"
+    model = tmp_path / "sgns.npz"
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(vectors)]
+    argv += ["--save-model", str(model), "--dim", "8", "--epochs", "1"]
+
+    def fail(self, path):
+        raise OSError(errno.ENOSPC, f"cannot write {path}: no space left on device")
+
+    monkeypatch.setattr(SGNSModel, "save", fail)
+    status = main(argv)
+    message = capsys.readouterr().err
+    assert status == 2
+    assert f"cannot write {model}: no space left on device" in message
+    assert f"The word vectors were saved to {vectors}; only the --save-model" in (
+        message
+    )
+    assert vectors.read_text(encoding="utf-8").split()[1] == "8"
+    assert not model.exists()
