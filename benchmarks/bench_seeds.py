@@ -96,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
         "the draws, instead of the test texts (default: 0, the test texts)",
     )
     parser.add_argument(
+        "--jax-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set one SGNSConfig field that only the JAX trainer reads, such as "
+        "batch_size=32 or repeat_damping=0.25; VALUE is JSON, so null means None; "
+        "repeat for more fields (default: none, the SGNSConfig defaults)",
+    )
+    parser.add_argument(
         "--gensim-workers",
         type=int,
         default=2,
@@ -141,6 +150,10 @@ def check_args(args: argparse.Namespace) -> str | None:
         return f"--draw-seed must be from 0 to {MAX_SEED}, got {args.draw_seed}"
     if args.holdout < 0:
         return f"--holdout must be >= 0, got {args.holdout}"
+    try:
+        jax_settings(args.jax_setting)
+    except ValueError as error:
+        return str(error)
     if args.gensim_workers < 1:
         return f"--gensim-workers must be >= 1, got {args.gensim_workers}"
     if args.gensim_workers > MAX_GENSIM_WORKERS:
@@ -149,6 +162,45 @@ def check_args(args: argparse.Namespace) -> str | None:
             f"{args.gensim_workers}; gensim starts one thread per worker"
         )
     return check_data(args.data)
+
+
+def jax_settings(pairs: list[str]) -> dict:
+    """Parse ``--jax-setting`` values into SGNSConfig fields, checked.
+
+    Only fields that gensim ignores are accepted, so both trainers still
+    train on the same hyperparameters.
+
+    Raises:
+        ValueError: naming the value and the fix.
+    """
+    from embedsent.config import SGNSConfig
+    from embedsent.curve_data import GENSIM_IGNORED_FIELDS
+
+    settings = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        if not equals:
+            raise ValueError(
+                f"--jax-setting {pair!r} has no '='; pass NAME=VALUE, such as "
+                "batch_size=32"
+            )
+        if name not in GENSIM_IGNORED_FIELDS:
+            raise ValueError(
+                f"--jax-setting {pair!r}: {name!r} is not a field that only the "
+                f"JAX trainer reads; pass one of {', '.join(GENSIM_IGNORED_FIELDS)}"
+            )
+        try:
+            settings[name] = json.loads(text)
+        except ValueError:
+            raise ValueError(
+                f"--jax-setting {pair!r}: {text!r} is not JSON; pass a number, "
+                "true, false or null"
+            ) from None
+    try:
+        SGNSConfig(**settings)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"--jax-setting: {error}") from None
+    return settings
 
 
 def check_data(data: str) -> str | None:
@@ -381,6 +433,7 @@ def run(args: argparse.Namespace) -> int:
 
         key = cache_key(corpus=key, holdout=args.holdout, holdout_seed=HOLDOUT_SEED)
     sizes = sorted(set(args.sizes))
+    overrides = jax_settings(args.jax_setting)
     runs = []
     for seed in sorted(set(args.seeds)):
         for trainer in TRAINERS:
@@ -388,7 +441,9 @@ def run(args: argparse.Namespace) -> int:
             vectors, _ = pretrained_vectors(
                 trainer,
                 split.pretrain_tokens,
-                sgns_config=SGNSConfig(seed=seed),
+                sgns_config=SGNSConfig(
+                    seed=seed, **(overrides if trainer == "jax" else {})
+                ),
                 vocab_config=VocabConfig(),
                 corpus_key=key,
                 cache_dir=cache,
@@ -408,7 +463,7 @@ def run(args: argparse.Namespace) -> int:
             )
     print(format_table(runs, sizes))
     if args.json:
-        from embedsent.storage import write_text_atomic
+        from embedsent.storage import as_report, write_text_atomic
 
         settings = {
             "data": args.data,
@@ -417,11 +472,14 @@ def run(args: argparse.Namespace) -> int:
             "draw_seed": args.draw_seed,
             "gensim_workers": args.gensim_workers,
             "holdout": args.holdout,
+            "jax_settings": overrides,
             "holdout_seed": HOLDOUT_SEED if args.holdout else None,
             "scored_texts": len(split.scored_labels),
         }
         report = {"settings": settings, "machine": machine_description(), "runs": runs}
-        write_text_atomic(args.json, json.dumps(report))
+        # The report key lets a rerun replace this file, as the output check
+        # replaces only embedsent reports.
+        write_text_atomic(args.json, json.dumps(as_report("bench_seeds", report)))
     return 0
 
 

@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 _TOKENS_FORMAT = "embedsent.curve-tokens"
 _VECTORS_FORMAT = "embedsent.curve-vectors"
 _CACHE_VERSION = 1
-_GENSIM_IGNORED_FIELDS = (
+GENSIM_IGNORED_FIELDS = (
     "batch_size",
     "shared_negatives",
     "negative_group",
@@ -306,7 +306,7 @@ def pretrained_vectors(
         # gensim ignores the batching, device, repeat-damping and export
         # fields, so they stay out of its key and changing them does not
         # retrain the gensim vectors.
-        for name in _GENSIM_IGNORED_FIELDS:
+        for name in GENSIM_IGNORED_FIELDS:
             sgns.pop(name)
         sgns["workers"] = gensim_workers
     else:

@@ -19,6 +19,7 @@ def test_seed_benchmark_scores_every_seed(bench, tmp_path, capsys):
     argv += ["--cache-dir", str(tmp_path / "cache"), "--json", str(out)]
     assert bench.main(argv) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
+    assert next(iter(report)) == "embedsent_report"
     runs = report["runs"]
     assert report["machine"]["cpu_model"]
     assert set(report["machine"]["versions"]) >= {"embedsent", "gensim", "jax"}
@@ -74,6 +75,26 @@ def test_holdout_run_scores_held_out_texts(bench, tmp_path, capsys):
     assert table[2].endswith("of 3 |")
 
 
+def test_jax_setting_changes_only_the_jax_vectors(bench, tmp_path):
+    out = tmp_path / "seeds.json"
+    cache = tmp_path / "cache"
+    argv = ["--data", "default", "--seeds", "0", "1", "--sizes", "4"]
+    argv += ["--draws", "2", "--gensim-workers", "1", "--cache-dir", str(cache)]
+    assert bench.main([*argv, "--json", str(out)]) == 0
+    first = sorted(path.name for path in cache.iterdir())
+    argv += ["--jax-setting", "repeat_damping=0.25", "--jax-setting", "batch_size=16"]
+    assert bench.main([*argv, "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["settings"]["jax_settings"] == {
+        "repeat_damping": 0.25,
+        "batch_size": 16,
+    }
+    added = sorted(set(path.name for path in cache.iterdir()) - set(first))
+    # Two new JAX vector sets; the gensim vectors came from the cache.
+    assert len(added) == 2
+    assert all(name.startswith("vectors-jax-") for name in added)
+
+
 def test_paired_interval_averages_seeds_per_draw(bench):
     runs = [
         {"trainer": "jax", "seed": 0, "n": 8, "accuracies": [0.60, 0.70, 0.80]},
@@ -118,6 +139,10 @@ def test_welch_interval_matches_scipy(bench):
         (["--holdout", "-1"], "--holdout must be >= 0"),
         (["--holdout", "8"], "--holdout 8 leaves none of the 8 training texts"),
         (["--holdout", "6", "--sizes", "8"], "balanced training texts left by"),
+        (["--jax-setting", "batch_size"], "has no '='; pass NAME=VALUE"),
+        (["--jax-setting", "dim=50"], "'dim' is not a field that only the JAX"),
+        (["--jax-setting", "batch_size=six"], "'six' is not JSON; pass a number"),
+        (["--jax-setting", "batch_size=0"], "batch_size must be >= 1, got 0"),
     ],
 )
 def test_seed_benchmark_rejects_bad_options(bench, tmp_path, capsys, argv, message):
