@@ -28,6 +28,7 @@ from embedsent.cli_types import (
     add_encoding_options,
     bounded,
     config_value,
+    gensim_workers,
     host_name,
     labeled_size,
     sgns_epochs,
@@ -663,14 +664,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--gensim-workers",
-        type=bounded(int, 1),
+        type=gensim_workers,
         default=2,
         help="gensim threads; only 1 is bit-reproducible (default: %(default)s)",
     )
     compare.add_argument(
         "--json",
         default=None,
-        help="also write every run and the summary to this JSON file",
+        help="also write every run and the summary to this JSON file (default: "
+        "no JSON file)",
     )
     _add_sgns_options(compare, SGNSConfig())
     _add_classifier_options(compare, ClassifierConfig())
@@ -727,7 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_sgns.add_argument(
         "--gensim-workers",
-        type=bounded(int, 1),
+        type=gensim_workers,
         nargs="+",
         default=[1, 2],
         help="gensim thread counts to time (default: 1 2)",
@@ -780,7 +782,9 @@ def build_parser() -> argparse.ArgumentParser:
         "0 to 1 (default: %(default)s, as in pretrain)",
     )
     bench_sgns.add_argument(
-        "--json", default=None, help="write every trial and the summary here"
+        "--json",
+        default=None,
+        help="write every trial and the summary here (default: no JSON file)",
     )
 
     serve = commands.add_parser(

@@ -13,6 +13,7 @@ import codecs
 from collections.abc import Callable
 from typing import Any
 
+from embedsent.bench import MAX_GENSIM_WORKERS
 from embedsent.config import SGNSConfig
 
 __all__ = [
@@ -31,6 +32,9 @@ __all__ = [
 MAX_SGNS_EPOCHS = 10_000
 MAX_DRAWS = 1_000
 DRAWS_REASON = "each draw fits every method once more"
+GENSIM_WORKERS_REASON = "gensim starts one thread per worker"
+# Cross-validation repetitions of select and diagnose; each repeats every fold.
+MAX_CV_REPEATS = 100
 
 # The default of --text-column, the column of a table file that contains texts.
 DEFAULT_TEXT_COLUMN = "text"
@@ -64,6 +68,7 @@ def config_value(
     def parse(text: str) -> Any:
         # A ValueError here makes argparse report "invalid int value: 'x'".
         value = convert(text)
+        _reject_nan(value)
         if minimum is not None and not value >= minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}{hint}")
         if maximum is not None and not value <= maximum:
@@ -92,6 +97,13 @@ sgns_epochs = config_value(
 )
 
 
+def _reject_nan(value: Any) -> None:
+    # NaN fails every comparison, so a range message would read "must be >= 0,
+    # got nan", as if a larger NaN could pass.
+    if value != value:
+        raise argparse.ArgumentTypeError("must be a number, got nan")
+
+
 def bounded(
     convert: Callable[[str], Any],
     minimum: float,
@@ -100,11 +112,12 @@ def bounded(
 ) -> Callable[[str], Any]:
     """Return an argparse type for a number from ``minimum`` to ``maximum``.
 
-    NaN fails both comparisons, so it is rejected too.
+    NaN is rejected as not a number.
     """
 
     def parse(text: str) -> Any:
         value = convert(text)
+        _reject_nan(value)
         too_large = maximum is not None and not value <= maximum
         if not value >= minimum or too_large:
             upper = "" if maximum is None else f" and <= {maximum}"
@@ -115,6 +128,14 @@ def bounded(
 
     parse.__name__ = convert.__name__
     return parse
+
+
+# The argparse type of every --gensim-workers flag.
+gensim_workers = bounded(int, 1, MAX_GENSIM_WORKERS, hint=f"; {GENSIM_WORKERS_REASON}")
+# The argparse type of --repeats in select and diagnose.
+cv_repeats = bounded(
+    int, 1, MAX_CV_REPEATS, hint="; each repetition runs every fold again"
+)
 
 
 def labeled_size(text: str) -> str:

@@ -322,7 +322,9 @@ class ClassifierConfig:
                 f"activation must be 'relu' or 'tanh', got {self.activation!r}"
             )
         _check_float("learning_rate", self.learning_rate, 0.0, inclusive_min=False)
+        _check_float32("learning_rate", self.learning_rate, positive=True)
         _check_float("weight_decay", self.weight_decay, 0.0)
+        _check_float32("weight_decay", self.weight_decay)
         _check_int("epochs", self.epochs, 1)
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, 1)

@@ -29,6 +29,7 @@ from embedsent.cli_types import (
     MAX_DRAWS,
     bounded,
     config_value,
+    gensim_workers,
     sgns_epochs,
 )
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
@@ -223,7 +224,7 @@ def _add_method_options(parser) -> None:
         default=SGNSConfig().add_context_vectors,
         help="give each word of the JAX vectors the sum of its input and "
         "output (context) vectors; --no-add-context-vectors keeps the input "
-        "vector alone, as word2vec and gensim do (default: %(default)s)",
+        "vector alone, as word2vec and gensim do (default: on)",
     )
     parser.add_argument(
         "--min-count",
@@ -233,7 +234,7 @@ def _add_method_options(parser) -> None:
     )
     parser.add_argument(
         "--gensim-workers",
-        type=bounded(int, 1),
+        type=gensim_workers,
         default=2,
         help="gensim threads; only 1 is bit-reproducible (default: %(default)s)",
     )

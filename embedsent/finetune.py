@@ -45,6 +45,7 @@ from embedsent.config import (
     ClassifierConfig,
     _check_bool,
     _check_float,
+    _check_float32,
     _check_int,
     standardize_mode,
 )
@@ -104,7 +105,12 @@ class FineTuneConfig:
             0.0,
             inclusive_min=False,
         )
+        _check_float32("learning_rate", self.learning_rate, positive=True)
+        _check_float32(
+            "embedding_learning_rate", self.embedding_learning_rate, positive=True
+        )
         _check_float("weight_decay", self.weight_decay, 0.0)
+        _check_float32("weight_decay", self.weight_decay)
         if self.learning_rate * self.weight_decay >= 1.0:
             raise ValueError(
                 f"learning_rate * weight_decay is "

@@ -29,6 +29,8 @@ from embedsent.cli_types import (
     add_encoding_options,
     bounded,
     config_value,
+    cv_repeats,
+    gensim_workers,
     sgns_epochs,
     vectors_codec_name,
 )
@@ -294,7 +296,7 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
     )
     sources.add_argument(
         "--gensim-workers",
-        type=bounded(int, 1),
+        type=gensim_workers,
         default=1,
         help="gensim threads; only 1 is bit-reproducible (default: %(default)s)",
     )
@@ -336,9 +338,13 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "--out",
         default=None,
         help="fit the best frozen-vector candidate on all labeled texts and "
-        "save it here as a model file (.npz)",
+        "save it here as a model file (.npz) (default: no model is saved)",
     )
-    parser.add_argument("--json", default=None, help="write every score as JSON here")
+    parser.add_argument(
+        "--json",
+        default=None,
+        help="write every score as JSON here (default: no JSON file)",
+    )
     return parser
 
 
@@ -551,10 +557,12 @@ def add_diagnose_parser(subparsers) -> argparse.ArgumentParser:
         "--plot",
         default=None,
         help="write a reliability diagram here, as PNG, PDF or SVG by the "
-        "suffix .png, .pdf or .svg",
+        "suffix .png, .pdf or .svg (default: no diagram)",
     )
     parser.add_argument(
-        "--json", default=None, help="also write the whole report as JSON here"
+        "--json",
+        default=None,
+        help="also write the whole report as JSON here (default: no JSON file)",
     )
     return parser
 
@@ -598,7 +606,7 @@ def _add_cv_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--repeats",
-        type=bounded(int, 1),
+        type=cv_repeats,
         default=DEFAULT_REPEATS,
         help="cross-validation repetitions (default: %(default)s)",
     )

@@ -76,7 +76,7 @@ PARSE_ERRORS = [
     ([*COMPARE, "--classifier-epochs", "0"], "argument --classifier-epochs: must"),
     ([*SELECT, "--max-labeled", "0"], "argument --max-labeled: must be >= 1"),
     ([*SELECT, "--folds", "1"], "argument --folds: must be >= 2, got 1"),
-    ([*SELECT, "--repeats", "0"], "argument --repeats: must be >= 1, got 0"),
+    ([*SELECT, "--repeats", "0"], "argument --repeats: must be >= 1 and <= 100"),
     ([*SELECT, "--dim", "0"], "argument --dim: must be >= 1"),
     ([*SELECT, "--sgns-epochs", "0"], "argument --sgns-epochs: must be >= 1"),
     ([*SELECT, "--min-count", "0"], "argument --min-count: must be >= 1"),
@@ -102,6 +102,20 @@ PARSE_ERRORS = [
     ),
     ([*SERVE, "--max-body-bytes", "0"], "argument --max-body-bytes: must be >= 1"),
     ([*SERVE, "--max-texts", "0"], "argument --max-texts: must be >= 1"),
+    ([*PRETRAIN, "--alpha", "nan"], "argument --alpha: must be a number, got nan"),
+    (
+        [*PRETRAIN, "--checkpoint-every", "nan"],
+        "argument --checkpoint-every: must be a number, got nan",
+    ),
+    (
+        [*TRAIN, "--learning-rate", "1e300"],
+        "argument --learning-rate: must be at most 3.4028235e+38 because training "
+        "computes in float32, got 1e+300",
+    ),
+    (
+        [*TRAIN, "--weight-decay", "1e300"],
+        "argument --weight-decay: must be at most 3.4028235e+38",
+    ),
 ]
 
 
@@ -411,6 +425,26 @@ HUGE = str(10**12)
             "fits every method",
         ),
         ([*BENCH_SGNS, "--repeats", HUGE], "--repeats", 100, "every trainer again"),
+        (
+            [*COMPARE, "--gensim-workers", HUGE],
+            "--gensim-workers",
+            1024,
+            "one thread per worker",
+        ),
+        (
+            [*SELECT, "--gensim-workers", HUGE],
+            "--gensim-workers",
+            1024,
+            "one thread per worker",
+        ),
+        (
+            ["bench", "transfer", "--data", "default", "--gensim-workers", HUGE],
+            "--gensim-workers",
+            1024,
+            "one thread per worker",
+        ),
+        ([*SELECT, "--repeats", HUGE], "--repeats", 100, "runs every fold again"),
+        ([*DIAGNOSE, "--repeats", HUGE], "--repeats", 100, "runs every fold again"),
     ],
     ids=[
         "pretrain batch-size",
@@ -424,6 +458,11 @@ HUGE = str(10**12)
         "compare draws",
         "bench transfer draws",
         "bench sgns repeats",
+        "compare gensim-workers",
+        "select gensim-workers",
+        "bench transfer gensim-workers",
+        "select repeats",
+        "diagnose repeats",
     ],
 )
 def test_flag_above_limit_rejected(argv, flag, limit, reason, capsys):

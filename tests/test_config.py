@@ -49,6 +49,16 @@ from embedsent.config import (
         (ClassifierConfig, {"activation": "gelu"}, "'relu' or 'tanh'"),
         (ClassifierConfig, {"dropout": 0.99}, "dropout must be"),
         (ClassifierConfig, {"batch_size": 0}, "batch_size must be >= 1"),
+        (
+            ClassifierConfig,
+            {"learning_rate": 1e300},
+            r"^learning_rate must be at most 3\.4028235e\+38 because training",
+        ),
+        (
+            ClassifierConfig,
+            {"learning_rate": 1e-50},
+            r"^learning_rate must be at least 1\.4e-45 because training",
+        ),
         (TextConfig, {"lowercase": 1}, "lowercase must be True or False"),
         (TextConfig, {"min_token_length": 0}, "min_token_length must be >= 1"),
     ],

@@ -213,3 +213,18 @@ def test_high_learning_rate_raises_diverged(field, value):
         model.fit(texts, labels)
     assert raised.value.parameter == field
     assert f"lower {field} (got {value})" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"learning_rate": 1e300}, r"^learning_rate must be at most 3\.4028235e\+38"),
+        (
+            {"embedding_learning_rate": 1e-50},
+            r"^embedding_learning_rate must be at least 1\.4e-45",
+        ),
+    ],
+)
+def test_rates_outside_float32_rejected(values, message):
+    with pytest.raises(ValueError, match=message):
+        FineTuneConfig(**values)
