@@ -22,6 +22,7 @@ __all__ = [
     "known_text_mask",
     "label_frequencies",
     "log_prior_predictions",
+    "prior_is_tied",
     "uniform_prior",
 ]
 
@@ -68,8 +69,18 @@ def known_text_mask(token_lists: Sequence[Sequence[str]], vectors) -> np.ndarray
     )
 
 
+def prior_is_tied(prior: np.ndarray) -> bool:
+    """Return True when several classes share the largest share of ``prior``."""
+    prior = np.asarray(prior)
+    return bool(np.count_nonzero(prior == prior.max()) > 1)
+
+
 def log_prior_predictions(
-    known: np.ndarray, label: Hashable, *, uniform: bool = False
+    known: np.ndarray,
+    label: Hashable,
+    *,
+    uniform: bool = False,
+    tied: bool = False,
 ) -> None:
     """Log a warning with the number of texts that get the class prior.
 
@@ -79,6 +90,9 @@ def log_prior_predictions(
         uniform: True when the prior is the uniform fallback of a model that
             stores no training label frequencies, so ``label`` is the first
             class.
+        tied: True when several training labels are the most frequent (see
+            ``prior_is_tied``), so ``label`` is the first of them in class
+            order.
     """
     n_unknown = int(np.count_nonzero(~known))
     if not n_unknown:
@@ -91,6 +105,15 @@ def log_prior_predictions(
             "%d of %d texts have no in-vocabulary token, so they get equal class "
             "probabilities and the first class %r, because the model stores no "
             "training label frequencies",
+            n_unknown,
+            len(known),
+            label,
+        )
+    elif tied:
+        logger.warning(
+            "%d of %d texts have no in-vocabulary token; they get the class prior "
+            "(the training label frequencies) and the label %r, the first (in "
+            "class order) of the training labels tied as the most frequent",
             n_unknown,
             len(known),
             label,

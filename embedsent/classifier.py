@@ -113,6 +113,13 @@ class NotFittedError(ValueError):
 
 def _as_feature_matrix(X: ArrayLike, *, allow_empty: bool) -> np.ndarray:
     """Convert ``X`` to a finite float64 matrix of shape (n, d) or raise."""
+    if X is None:
+        # np.asarray(None) is a 0-d object array, which the dtype check below
+        # would report as "dtype object".
+        raise TypeError(
+            "X must be an array of features of shape (n_samples, n_features), "
+            "got None; pass the feature matrix, e.g. a list of equal-length rows"
+        )
     if hasattr(X, "toarray"):
         raise TypeError(
             f"X is a sparse matrix ({type(X).__name__}); MLPClassifier needs a "

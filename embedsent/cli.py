@@ -600,7 +600,8 @@ def build_parser() -> argparse.ArgumentParser:
         "label, the class probabilities and "
         "known_tokens, the number of the text's tokens that have a word vector. "
         "A text with known_tokens 0 gets the class prior: the training label "
-        "frequencies and the most frequent training label (equal "
+        "frequencies and the most frequent training label, the first in class "
+        "order on a tie (equal "
         "probabilities and the first class for a model file from an older "
         "embedsent, which stores no label frequencies).",
     )

@@ -1094,7 +1094,8 @@ def _check_cell(
         raise TypeError(
             f"{where} of {path}: column {column!r} must be a string, got "
             f"{type(value).__name__} {value!r:.60}; put the text in quotes, "
-            "or pass text_column= (--text-column) to name the column of texts"
+            "or name the column that holds the texts (--text-column on the "
+            "command line, text_column= in Python)"
         )
     if isinstance(value, str) and not value.strip() and not (is_text and empty_text):
         raise ValueError(f"{where} of {path}: empty value in column {column!r}. {fix}")

@@ -22,6 +22,7 @@ from embedsent.class_prior import (
     check_labeled_coverage,
     label_frequencies,
     log_prior_predictions,
+    prior_is_tied,
     uniform_prior,
 )
 from embedsent.classifier import MLPClassifier, NotFittedError, label_accuracy
@@ -192,10 +193,16 @@ class TransferClassifier:
                 one, a warning gives their number and they are fitted as zero
                 vectors.
         """
-        if not isinstance(labels, Sequence | np.ndarray):
-            # Read a one-shot iterator once, for the classifier and the prior.
-            labels = list(labels)
         tokens = tokenize_corpus(texts, self.text_config)
+        if not isinstance(labels, Sequence | np.ndarray):
+            try:
+                # Read a one-shot iterator once, for the classifier and the prior.
+                labels = list(labels)
+            except TypeError:
+                raise TypeError(
+                    f"labels must be a sequence of labels, got "
+                    f"{type(labels).__name__}; pass one label per text"
+                ) from None
         _check_labels(len(tokens), labels)
         counts = known_token_counts(tokens, self.vectors)
         check_labeled_coverage(counts > 0, tokens)
@@ -259,7 +266,12 @@ class TransferClassifier:
         known = counts > 0
         probabilities = self.classifier.predict_proba(features)
         probabilities[~known] = self.class_prior_
-        log_prior_predictions(known, self._prior_label(), uniform=self._uniform_prior)
+        log_prior_predictions(
+            known,
+            self._prior_label(),
+            uniform=self._uniform_prior,
+            tied=prior_is_tied(self.class_prior_),
+        )
         self._warn_short_texts(counts)
         return probabilities, counts
 
@@ -371,7 +383,12 @@ class TransferClassifier:
         for row in np.flatnonzero(~known):
             labels[row] = label
         if warn_empty:
-            log_prior_predictions(known, label, uniform=self._uniform_prior)
+            log_prior_predictions(
+                known,
+                label,
+                uniform=self._uniform_prior,
+                tied=prior_is_tied(self.class_prior_),
+            )
         if warn_short:
             self._warn_short_texts(counts)
         return labels

@@ -376,6 +376,18 @@ class _PredictionHandler(BaseHTTPRequestHandler):
                 f"Content-Type {_shorten(content_type)!r} is not supported; send the "
                 "body as application/json",
             )
+        charset = self.headers.get_content_charset()
+        # RFC 8259, section 8.1, requires UTF-8 for JSON exchanged between
+        # systems. json.loads picks the encoding of a bytes body from its first
+        # bytes and ignores the declared charset. "utf8" is not the registered
+        # name (that is "UTF-8"), but Python's codecs take it as UTF-8, so it
+        # is accepted.
+        if charset is not None and charset not in ("utf-8", "utf8"):
+            raise _RequestError(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                f"charset {_shorten(charset)!r} in Content-Type is not supported; "
+                "send the JSON body encoded as UTF-8 (charset=utf-8, or no charset)",
+            )
         limit = self.server.max_body_bytes
         if length > limit:
             raise _RequestError(

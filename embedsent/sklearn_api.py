@@ -79,6 +79,7 @@ from embedsent.class_prior import (
     known_text_mask,
     label_frequencies,
     log_prior_predictions,
+    prior_is_tied,
     uniform_prior,
 )
 from embedsent.classifier import MLPClassifier
@@ -847,8 +848,15 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         # Validate the classifier parameters and labels before the slower
         # tokenisation.
         _classifier_config(classifier)
+        texts = _check_texts(X)
+        if y is None:
+            # scikit-learn's estimator checks expect this ValueError wording.
+            raise ValueError(
+                "This EmbeddingClassifier estimator requires y to be passed, but "
+                "the target y is None; pass one label per text"
+            )
         _check_missing_labels(y)
-        tokens = vectorizer._fit_tokens(_check_texts(X))
+        tokens = vectorizer._fit_tokens(texts)
         check_labeled_coverage(known_text_mask(tokens, vectorizer.vectors_), tokens)
         # check_labeled_coverage has reported the texts with no known token.
         features = vectorizer.encoder_.transform(tokens, warn_empty=False)
@@ -883,7 +891,12 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         # all. The class-prior warning below is the one report of those texts.
         features = vectorizer.encoder_.transform(tokens, warn_empty=False)
         uniform = getattr(self, "_uniform_prior", False)
-        log_prior_predictions(known, self._prior_label(), uniform=uniform)
+        log_prior_predictions(
+            known,
+            self._prior_label(),
+            uniform=uniform,
+            tied=prior_is_tied(self.class_prior_),
+        )
         return known, features[known]
 
     def _prior_label(self) -> Any:

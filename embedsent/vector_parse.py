@@ -258,17 +258,26 @@ def read_text_rows(
                 rows = _RowBuffer(len(values), capacity)
             expected = rows.rows.shape[1]
             if len(values) != expected:
-                python_hint, cli_hint = _binary_hints(raw)
                 if glove and len(words) == 1 and expected == 1 and words[0].isdigit():
-                    header = "; line 1 looks like a word2vec header, so "
-                    python_hint = (
-                        f"{header}read the file with load_word2vec() or "
-                        "load(format='auto') (CLI: --vectors-format word2vec)"
+                    # A word2vec text file starts with "<word count> <dim>",
+                    # which parses as a GloVe row with one value.
+                    header = f"{words[0]} {rows.rows[0, 0]:g}"
+                    problem = (
+                        f"{path}: line {line_of_word[words[0]]} ({header!r}) looks "
+                        "like a word2vec header (word count and dimension), so "
+                        "this is a word2vec text file, not GloVe"
                     )
-                    cli_hint = f"{header}pass --vectors-format word2vec"
+                    raise VectorFileError(
+                        f"{problem}; read it with load_word2vec() or "
+                        "load(format='auto') (CLI: --vectors-format word2vec)",
+                        f"{problem}; pass --vectors-format word2vec",
+                    )
+                python_hint, cli_hint = _binary_hints(raw)
+                values_word = "value" if len(values) == 1 else "values"
+                verb = "was" if expected == 1 else "were"
                 problem = (
                     f"{path}: line {line_no} (word {word!r}) has {len(values)} "
-                    f"values but {expected} were expected"
+                    f"{values_word} but {expected} {verb} expected"
                 )
                 raise VectorFileError(f"{problem}{python_hint}", f"{problem}{cli_hint}")
             first_line = line_of_word.get(word)

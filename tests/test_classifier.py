@@ -427,6 +427,25 @@ def test_fit_rejects_non_numeric_x():
         MLPClassifier().fit([["a", "b"], ["c", "d"]], [0, 1])
 
 
+@pytest.mark.parametrize("y", [None, [0, 1]])
+def test_fit_names_none_features(y):
+    with pytest.raises(TypeError, match="X must be an array of features .* got None"):
+        MLPClassifier().fit(None, y)
+
+
+def test_predict_names_none_features(blobs):
+    X, index = blobs
+    model = MLPClassifier(SHORT).fit(X, index)
+    with pytest.raises(TypeError, match="X must be an array of features .* got None"):
+        model.predict(None)
+
+
+def test_fit_names_none_labels(blobs):
+    X, _ = blobs
+    with pytest.raises(TypeError, match="y must be a sequence of labels, got NoneType"):
+        MLPClassifier(SHORT).fit(X, None)
+
+
 def test_fit_rejects_unhashable_labels(blobs):
     X, index = blobs
     labels = [[int(i)] for i in index]

@@ -1184,12 +1184,15 @@ def test_table_jsonl_empty_text(tmp_path: Path):
         load_table(path)
 
 
-def test_table_jsonl_non_string_text(tmp_path: Path):
+def test_jsonl_number_text_names_both_options(tmp_path: Path):
     path = tmp_path / "reviews.jsonl"
     path.write_text('{"text": 5, "label": "pos"}\n')
     with pytest.raises(TypeError, match="line 1 .* must be a string, got int") as err:
         load_table(path)
-    assert "put the text in quotes, or pass text_column=" in str(err.value)
+    assert str(err.value).endswith(
+        "put the text in quotes, or name the column that holds the texts "
+        "(--text-column on the command line, text_column= in Python)"
+    )
 
 
 def test_table_jsonl_unhashable_label(tmp_path: Path):

@@ -254,6 +254,27 @@ def test_balanced_prior_tie_goes_to_first_class(model):
     assert model.predict(UNKNOWN).tolist() == ["neg"] * len(UNKNOWN)
 
 
+def test_tied_prior_warning_says_the_label_is_first_of_the_tie(model, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        model.predict_proba(UNKNOWN)
+        model.predict(UNKNOWN)
+    assert caplog.text.count("the label 'neg', the first (in class order) of") == 2
+    assert "the most frequent training label" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "message"),
+    [
+        (None, None, "texts must be an iterable of str, got NoneType"),
+        (["a good film"], None, "labels must be a sequence of labels, got NoneType"),
+        (["a good film"], 3, "labels must be a sequence of labels, got int"),
+    ],
+)
+def test_fit_names_missing_texts_or_labels(vectors, texts, labels, message):
+    with pytest.raises(TypeError, match=message):
+        TransferClassifier(vectors).fit(texts, labels)
+
+
 def test_unknown_text_prior_logged(unbalanced_model, caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
         unbalanced_model.predict(["wonderful film", *UNKNOWN])

@@ -232,6 +232,32 @@ def test_predict_accepts_json_charset(server):
     assert len(payload["predictions"]) == 1
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=UTF-8",
+        "application/json; charset=utf8",
+        'application/json; charset="utf-8"',
+    ],
+)
+def test_predict_accepts_utf8_spellings(server, content_type):
+    headers = {"Content-Type": content_type}
+    status, payload, _ = call(server, "POST", "/predict", b'{"text": "a"}', headers)
+    assert status == 200
+    assert len(payload["predictions"]) == 1
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "UTF-16", "latin-1"])
+def test_predict_rejects_other_charset(server, charset):
+    headers = {"Content-Type": f"application/json; charset={charset}"}
+    status, payload, _ = call(server, "POST", "/predict", b'{"text": "a"}', headers)
+    assert status == 415
+    assert payload == {
+        "error": f"charset {charset.lower()!r} in Content-Type is not supported; "
+        "send the JSON body encoded as UTF-8 (charset=utf-8, or no charset)"
+    }
+
+
 JSON = {"Content-Type": "application/json"}
 
 BAD_REQUESTS = [

@@ -429,6 +429,20 @@ def test_classifier_rejects_single_string():
         _small_classifier().fit("a great film", ["pos"])
 
 
+def test_classifier_fit_none_texts():
+    with pytest.raises(TypeError, match="X must be a list of texts, got NoneType"):
+        _small_classifier().fit(None, None)
+
+
+def test_classifier_fit_none_labels():
+    with pytest.raises(ValueError) as raised:
+        _small_classifier().fit(TEXTS, None)
+    assert str(raised.value) == (
+        "This EmbeddingClassifier estimator requires y to be passed, but the "
+        "target y is None; pass one label per text"
+    )
+
+
 @pytest.mark.parametrize(
     "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
 )
@@ -550,6 +564,18 @@ def test_prior_warning_shows_plain_label(unbalanced, caplog):
         unbalanced.predict(UNKNOWN_TEXTS)
     assert "the most frequent training label 'pos'" in caplog.text
     assert "np.str_" not in caplog.text
+
+
+def test_prior_warning_tied_labels(caplog):
+    tied_labels = ["neg" if i % 2 == 0 else "pos" for i in range(len(TEXTS))]
+    classifier = _small_classifier().fit(TEXTS, tied_labels)
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        assert classifier.predict(UNKNOWN_TEXTS).tolist() == ["neg"] * 3
+    assert (
+        "the label 'neg', the first (in class order) of the training labels "
+        "tied as the most frequent"
+    ) in caplog.text
+    assert "the most frequent training label" not in caplog.text
 
 
 def test_vectorizer_still_warns_of_empty_texts(caplog):

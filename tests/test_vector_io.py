@@ -140,7 +140,22 @@ def test_glove_dimension_mismatch_names_line(tmp_path):
 
 def test_glove_detects_word2vec_header(tmp_path):
     path = write_bytes(tmp_path / "g.txt", b"2 3\na 1 2 3\nb 1 2 3\n")
-    with pytest.raises(ValueError, match="line 1 looks like a word2vec header"):
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load_glove(path)
+    problem = (
+        f"{path}: line 1 ('2 3') looks like a word2vec header (word count and "
+        "dimension), so this is a word2vec text file, not GloVe"
+    )
+    assert str(raised.value) == (
+        f"{problem}; read it with load_word2vec() or load(format='auto') "
+        "(CLI: --vectors-format word2vec)"
+    )
+    assert raised.value.cli_message == f"{problem}; pass --vectors-format word2vec"
+
+
+def test_glove_one_value_mismatch_grammar(tmp_path):
+    path = write_bytes(tmp_path / "g.txt", b"a 1\nb 1 2\n")
+    with pytest.raises(ValueError, match=r"\(word 'b'\) has 2 values but 1 was exp"):
         WordVectors.load_glove(path)
 
 
