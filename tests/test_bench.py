@@ -507,10 +507,17 @@ def test_config_needs_data_or_tokens():
 
 def test_cli_bounds_gensim_workers(tokens_file, capsys):
     argv = ["--no-progress", "bench", "sgns", "--tokens", str(tokens_file)]
-    assert main([*argv, *ONE_TRIAL, "--gensim-workers", "100000"]) == 2
+    with pytest.raises(SystemExit) as stopped:
+        main([*argv, *ONE_TRIAL, "--gensim-workers", "1", "100000"])
+    assert stopped.value.code == 2
     err = capsys.readouterr().err
-    assert "(--gensim-workers) 100000 exceeds 1024" in err
-    assert len(err.strip().splitlines()) == 1
+    assert "argument --gensim-workers: must be >= 1 and <= 1024, got 100000" in err
+    assert "gensim starts one thread per worker" in err
+
+
+def test_config_bounds_gensim_workers(tokens_file):
+    with pytest.raises(ValueError, match=r"gensim_workers \(--gensim-workers\) 2000"):
+        bench.BenchConfig(tokens=str(tokens_file), data=None, gensim_workers=(2000,))
 
 
 def test_machine_names_cpu_model_and_versions():
