@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="set one SGNSConfig field that only the JAX trainer reads, such as "
-        "batch_size=32 or repeat_damping=0.25; VALUE is JSON, so null means None; "
+        "batch_size=32 or repeat_damping=0.25; VALUE is JSON, so null means None "
+        "for the fields that take it, such as shared_negatives; "
         "repeat for more fields (default: none, the SGNSConfig defaults)",
     )
     parser.add_argument(
@@ -183,6 +184,10 @@ def jax_settings(pairs: list[str]) -> dict:
             raise ValueError(
                 f"--jax-setting {pair!r} has no '='; pass NAME=VALUE, such as "
                 "batch_size=32"
+            )
+        if name in settings:
+            raise ValueError(
+                f"--jax-setting {pair!r}: {name} is set twice; pass each field once"
             )
         if name not in GENSIM_IGNORED_FIELDS:
             raise ValueError(

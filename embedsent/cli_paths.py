@@ -1057,9 +1057,23 @@ def _check_output_folder(name: str, value: str) -> None:
     check_folder_path(value, _flag(name))
 
 
+def _read_only_mount(folder: Path) -> bool:
+    """Return whether ``folder`` is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        # Windows has no statvfs; the write probe still finds the failure.
+        return False
+
+
 def _check_writable(name: str, value: str, path: Path, folder: Path) -> None:
     # Saves write a temporary file in the folder and rename it over the
     # output, so they need write and search permission on the folder.
+    if _read_only_mount(folder):
+        raise PermissionError(
+            f"{_flag(name)} {value}: folder {folder} is on a read-only file "
+            f"system; pass a {_flag(name)} path on a writable file system"
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise PermissionError(
             f"{_flag(name)} {value}: folder {folder} is not writable; pass a "

@@ -253,12 +253,13 @@ def run_pretrain(args) -> int:
         try:
             model.save(args.save_model)
         except OSError as error:
-            raise OSError(
-                error.errno,
-                f"{error}. The word vectors were saved to {args.out}; only the "
-                "--save-model file is missing, and writing it needs another "
-                "pretraining run",
-            ) from error
+            failure = OSError(
+                f"--save-model {args.save_model}: {error}. The word vectors were "
+                f"saved to {args.out}; only the --save-model file is missing, and "
+                "writing it needs another pretraining run"
+            )
+            failure.errno = error.errno
+            raise failure from error
     summary = f"wrote {len(vectors)} word vectors of dim {vectors.dim} to {args.out}"
     if resumed_at is not None:
         summary += f", resumed from {args.checkpoint} at {resumed_at}"

@@ -1447,6 +1447,16 @@ def _check_not_json_array(content: str, path: Path) -> None:
         return
     if len(lines) > 1 and _is_whole_json(lines[0]):
         return
+    try:
+        json.loads(content.lstrip("\ufeff"))
+    except RecursionError:
+        pass  # nested too deeply to check; the jq hint may still fit
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{path} starts with '[' like a JSON array, but is not valid JSON: "
+            f"{error.msg} at line {error.lineno}, column {error.colno}; table files "
+            "must be JSON Lines, one object per line, so repair or rewrite it"
+        ) from error
     converted = path.with_suffix(".jsonl")
     if converted == path:
         converted = path.with_name(f"{path.stem}.lines.jsonl")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict
 
 import numpy as np
@@ -194,6 +194,18 @@ class TransferClassifier:
                 vectors.
         """
         tokens = tokenize_corpus(texts, self.text_config)
+        if isinstance(labels, Mapping) or (
+            isinstance(labels, np.ndarray) and labels.ndim != 1
+        ):
+            shape = (
+                "a mapping"
+                if isinstance(labels, Mapping)
+                else (f"an array of shape {labels.shape}")
+            )
+            raise TypeError(
+                f"labels must be a flat sequence of labels, got {shape}; pass one "
+                "label per text, such as a list"
+            )
         if not isinstance(labels, Sequence | np.ndarray):
             try:
                 # Read a one-shot iterator once, for the classifier and the prior.

@@ -100,17 +100,20 @@ class _RequestError(Exception):
         self.headers = headers or {}
 
 
+# Declared charsets whose bodies are UTF-8: ASCII is a subset of it.
+_UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+
 # Seconds between two lines of one per-request warning; see _WarningLimiter.
 WARNING_COUNT_SECONDS = 60.0
 _CLASS_PRIOR_LOGGER = logging.getLogger("embedsent.class_prior")
 _SHORT_TEXT_COUNT = (
-    "%d more requests had texts with fewer than a quarter of the "
-    "in-vocabulary tokens of the shortest training text (%d texts in all) in "
+    "%s had texts with fewer than a quarter of the "
+    "in-vocabulary tokens of the shortest training text (%s in all) in "
     "the %.0f s since the last such line; their probabilities are unreliable, "
     "so train on texts as short as these"
 )
 _NO_KNOWN_TOKEN_COUNT = (
-    "%d more requests had texts with no in-vocabulary token (%d texts in all) "
+    "%s had texts with no in-vocabulary token (%s in all) "
     "in the %.0f s since the last such line; those texts got the class prior"
 )
 
@@ -190,10 +193,12 @@ class _WarningLimiter(logging.Filter):
                 self._log_count(self.clock())
 
     def _log_count(self, now: float) -> None:
+        requests = "request" if self._requests == 1 else "requests"
+        texts = "text" if self._texts == 1 else "texts"
         logger.warning(
             self.count_message,
-            self._requests,
-            self._texts,
+            f"{self._requests} more {requests}",
+            f"{self._texts} {texts}",
             now - self._last_line,
         )
         self._last_line = now
@@ -382,7 +387,7 @@ class _PredictionHandler(BaseHTTPRequestHandler):
         # bytes and ignores the declared charset. "utf8" is not the registered
         # name (that is "UTF-8"), but Python's codecs take it as UTF-8, so it
         # is accepted.
-        if charset is not None and charset not in ("utf-8", "utf8"):
+        if charset is not None and charset not in _UTF8_CHARSETS:
             raise _RequestError(
                 HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                 f"charset {_shorten(charset)!r} in Content-Type is not supported; "

@@ -140,6 +140,10 @@ def test_welch_interval_matches_scipy(bench):
         (["--holdout", "8"], "--holdout 8 leaves none of the 8 training texts"),
         (["--holdout", "6", "--sizes", "8"], "balanced training texts left by"),
         (["--jax-setting", "batch_size"], "has no '='; pass NAME=VALUE"),
+        (
+            ["--jax-setting", "batch_size=16", "--jax-setting", "batch_size=32"],
+            "batch_size is set twice; pass each field once",
+        ),
         (["--jax-setting", "dim=50"], "'dim' is not a field that only the JAX"),
         (["--jax-setting", "batch_size=six"], "'six' is not JSON; pass a number"),
         (["--jax-setting", "batch_size=0"], "batch_size must be >= 1, got 0"),

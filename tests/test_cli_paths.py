@@ -360,6 +360,27 @@ def test_writable_output_paths_pass_check(monkeypatch, tmp_path):
     assert [entry.name for entry in tmp_path.iterdir()] == ["v.txt"]
 
 
+def test_read_only_file_system_is_named_before_work(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    mounted = tmp_path / "mounted"
+    mounted.mkdir()
+    real_statvfs = os.statvfs
+
+    class ReadOnly:
+        f_flag = os.ST_RDONLY
+
+    def statvfs(path):
+        return ReadOnly() if Path(path) == mounted else real_statvfs(path)
+
+    monkeypatch.setattr(os, "statvfs", statvfs)
+    target = mounted / "v.txt"
+    err = _error(capsys, ["pretrain", "--data", "default", "--out", str(target)])
+    assert err.strip().endswith(
+        f"--out {target}: folder {mounted} is on a read-only file system; pass a "
+        "--out path on a writable file system"
+    )
+
+
 def test_folder_the_file_system_refuses_is_rejected_before_work(
     capsys, monkeypatch, tmp_path
 ):

@@ -1093,6 +1093,19 @@ def test_table_first_record_an_array_is_named_as_a_record(tmp_path: Path):
     assert "jq" not in message
 
 
+@pytest.mark.parametrize(
+    "content", ['[{"text": "ok", "label": "pos"},\n', '[\n{"text": "ok"}\n']
+)
+def test_table_broken_array_gets_parse_error_not_jq(tmp_path: Path, content):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} starts with '[' like a JSON array, but is not")
+    assert "jq" not in message
+
+
 def test_table_one_line_array_suggests_jq(tmp_path: Path):
     path = tmp_path / "reviews.jsonl"
     path.write_text('[{"text": "ok", "label": "pos"}, {"text": "no", "label": "neg"}]')

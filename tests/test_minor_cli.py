@@ -98,7 +98,7 @@ def test_limiter_logs_first_then_one_count_per_interval(caplog):
         "tokens of the shortest training text (7 texts in all) in the 61 s since "
         "the last such line"
     )
-    assert messages[1].startswith("1 more requests had texts with fewer ")
+    assert messages[1].startswith("1 more request had texts with fewer ")
     assert "(5 texts in all) in the 19 s since" in messages[1]
 
 

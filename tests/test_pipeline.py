@@ -268,6 +268,8 @@ def test_tied_prior_warning_says_the_label_is_first_of_the_tie(model, caplog):
         (None, None, "texts must be an iterable of str, got NoneType"),
         (["a good film"], None, "labels must be a sequence of labels, got NoneType"),
         (["a good film"], 3, "labels must be a sequence of labels, got int"),
+        (["a good film"], np.array("pos"), r"got an array of shape \(\)"),
+        (["a good film"], {"pos": 1}, "got a mapping; pass one label per text"),
     ],
 )
 def test_fit_names_missing_texts_or_labels(vectors, texts, labels, message):

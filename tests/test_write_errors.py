@@ -233,13 +233,17 @@ def test_failed_save_model_says_the_vectors_were_written(tmp_path, capsys, monke
     argv += ["--save-model", str(model), "--dim", "8", "--epochs", "1"]
 
     def fail(self, path):
-        raise OSError(errno.ENOSPC, f"cannot write {path}: no space left on device")
+        # The form of storage.write_atomic's errors: the message, with errno set.
+        error = OSError(f"cannot write {path}: no space left on device")
+        error.errno = errno.ENOSPC
+        raise error
 
     monkeypatch.setattr(SGNSModel, "save", fail)
     status = main(argv)
     message = capsys.readouterr().err
     assert status == 2
-    assert f"cannot write {model}: no space left on device" in message
+    assert f"--save-model {model}: cannot write {model}: no space left" in message
+    assert "[Errno" not in message
     assert f"The word vectors were saved to {vectors}; only the --save-model" in (
         message
     )
