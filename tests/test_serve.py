@@ -238,6 +238,7 @@ def test_predict_accepts_json_charset(server):
         "application/json; charset=UTF-8",
         "application/json; charset=utf8",
         'application/json; charset="utf-8"',
+        "application/json; charset=US-ASCII",
     ],
 )
 def test_predict_accepts_utf8_spellings(server, content_type):
