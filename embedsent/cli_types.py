@@ -33,7 +33,8 @@ MAX_SGNS_EPOCHS = 10_000
 MAX_DRAWS = 1_000
 DRAWS_REASON = "each draw fits every method once more"
 GENSIM_WORKERS_REASON = "gensim starts one thread per worker"
-# Cross-validation repetitions of select and diagnose; each repeats every fold.
+# The largest --repeats of select and diagnose. Each repetition runs every
+# fold again.
 MAX_CV_REPEATS = 100
 
 # The default of --text-column, the column of a table file that contains texts.

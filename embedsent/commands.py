@@ -253,7 +253,7 @@ def run_pretrain(args) -> int:
         try:
             model.save(args.save_model)
         except OSError as error:
-            failure = OSError(
+            failure = type(error)(
                 f"--save-model {args.save_model}: {error}. The word vectors were "
                 f"saved to {args.out}; only the --save-model file is missing, and "
                 "writing it needs another pretraining run"

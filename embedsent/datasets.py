@@ -1441,16 +1441,20 @@ def _check_not_json_array(content: str, path: Path) -> None:
     line that is a whole array on its own, with more records after it, is a
     JSON Lines record of the wrong type, which the line reader reports.
     """
-    # Split as the line reader does: only on "\n".
-    lines = [line for line in content.lstrip("\ufeff").split("\n") if line.strip()]
-    if not lines or not lines[0].lstrip().startswith("["):
+    body = content.lstrip("\ufeff")
+    text = body.lstrip()
+    if not text.startswith("["):
         return
-    if len(lines) > 1 and _is_whole_json(lines[0]):
+    # The line reader splits only on "\n", so the first line ends there too.
+    end = text.find("\n")
+    more_lines = end >= 0 and _NON_SPACE.search(text, end) is not None
+    if more_lines and _is_whole_json(text[:end]):
         return
     try:
-        json.loads(content.lstrip("\ufeff"))
+        # Parse the whole body, so that the error gives the file's line numbers.
+        json.loads(body)
     except RecursionError:
-        pass  # nested too deeply to check; the jq hint may still fit
+        pass  # Too deeply nested to check, so the jq hint below is given.
     except json.JSONDecodeError as error:
         raise ValueError(
             f"{path} starts with '[' like a JSON array, but is not valid JSON: "
@@ -1465,6 +1469,9 @@ def _check_not_json_array(content: str, path: Path) -> None:
         f"{path} is a JSON array, but table files must be JSON Lines, one object "
         f"per line; convert it first, for example with `{command}`"
     )
+
+
+_NON_SPACE = re.compile(r"\S")
 
 
 def _is_whole_json(line: str) -> bool:
@@ -1539,11 +1546,13 @@ def _read_jsonl(
                 f"object per line"
             ) from error
         if not isinstance(record, dict):
+            keys = f"a {text_column!r} key"
+            if label_column is not None:
+                keys += f" and a {label_column!r} key"
             raise ValueError(
                 f"line {line_number} of {path} is a JSON {json_type_name(record)}, "
                 "but JSON Lines table files hold one object per line; write that "
-                f"record as an object with a {text_column!r} key"
-                + ("" if label_column is None else f" and a {label_column!r} key")
+                f"record as an object with {keys}"
             )
         _check_duplicate_keys(object_pairs.pairs, read_columns, line_number, path)
         missing = _requested_missing(

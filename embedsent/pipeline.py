@@ -194,18 +194,11 @@ class TransferClassifier:
                 vectors.
         """
         tokens = tokenize_corpus(texts, self.text_config)
-        if isinstance(labels, Mapping) or (
-            isinstance(labels, np.ndarray) and labels.ndim != 1
-        ):
-            shape = (
-                "a mapping"
-                if isinstance(labels, Mapping)
-                else (f"an array of shape {labels.shape}")
-            )
-            raise TypeError(
-                f"labels must be a flat sequence of labels, got {shape}; pass one "
-                "label per text, such as a list"
-            )
+        if isinstance(labels, Mapping):
+            # list() of a mapping would silently give its keys.
+            _reject_label_container("a mapping")
+        if isinstance(labels, np.ndarray) and labels.ndim != 1:
+            _reject_label_container(f"an array of shape {labels.shape}")
         if not isinstance(labels, Sequence | np.ndarray):
             try:
                 # Read a one-shot iterator once, for the classifier and the prior.
@@ -573,6 +566,14 @@ def _load_class_prior(
             f"probabilities that sum to 1, one per class; {MODEL_REBUILD_ADVICE}"
         )
     return prior
+
+
+def _reject_label_container(kind: str) -> None:
+    """Raise TypeError for labels passed as ``kind`` instead of a flat sequence."""
+    raise TypeError(
+        f"labels must be a flat sequence of labels, got {kind}; pass one label "
+        "per text, such as a list"
+    )
 
 
 def _check_labels(n_texts: int, labels: Sequence[Hashable]) -> None:

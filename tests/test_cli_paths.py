@@ -381,9 +381,7 @@ def test_read_only_file_system_is_named_before_work(capsys, monkeypatch, tmp_pat
     )
 
 
-def test_folder_the_file_system_refuses_is_rejected_before_work(
-    capsys, monkeypatch, tmp_path
-):
+def test_output_folder_failed_probe_rejected(capsys, monkeypatch, tmp_path):
     """Permission bits can allow a write that the file system refuses."""
     import tempfile
 

@@ -1083,7 +1083,7 @@ def test_table_json_list_line(tmp_path: Path):
     )
 
 
-def test_table_first_record_an_array_is_named_as_a_record(tmp_path: Path):
+def test_table_array_first_record_named_per_line(tmp_path: Path):
     path = tmp_path / "reviews.jsonl"
     path.write_text('["ok", "pos"]\n{"text": "no", "label": "neg"}\n')
     with pytest.raises(ValueError) as raised:
@@ -1094,15 +1094,20 @@ def test_table_first_record_an_array_is_named_as_a_record(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
-    "content", ['[{"text": "ok", "label": "pos"},\n', '[\n{"text": "ok"}\n']
+    ("content", "where"),
+    [
+        ('[{"text": "ok", "label": "pos"},\n', "line 2, column 1"),
+        ('\n\n[\n{"text": "ok"}\n', "line 5, column 1"),
+    ],
 )
-def test_table_broken_array_gets_parse_error_not_jq(tmp_path: Path, content):
+def test_table_broken_array_gets_parse_error(tmp_path: Path, content, where):
     path = tmp_path / "reviews.jsonl"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ValueError) as raised:
         load_table(path)
     message = str(raised.value)
     assert message.startswith(f"{path} starts with '[' like a JSON array, but is not")
+    assert f"at {where};" in message
     assert "jq" not in message
 
 
@@ -1160,7 +1165,7 @@ def test_table_columns_json_array_suggests_jq(tmp_path: Path):
     assert "jq -c '.[]'" in message
 
 
-def test_table_columns_names_a_record_that_is_no_object(tmp_path: Path):
+def test_table_columns_non_object_record(tmp_path: Path):
     from embedsent.datasets import read_table_columns
 
     path = tmp_path / "reviews.jsonl"

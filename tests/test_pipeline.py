@@ -254,7 +254,7 @@ def test_balanced_prior_tie_goes_to_first_class(model):
     assert model.predict(UNKNOWN).tolist() == ["neg"] * len(UNKNOWN)
 
 
-def test_tied_prior_warning_says_the_label_is_first_of_the_tie(model, caplog):
+def test_tied_prior_warning_names_tie(model, caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
         model.predict_proba(UNKNOWN)
         model.predict(UNKNOWN)
