@@ -23,7 +23,10 @@ __all__ = [
     "label_frequencies",
     "log_prior_predictions",
     "prior_is_tied",
+    "prior_label",
+    "texts_have",
     "uniform_prior",
+    "warn_prior_predictions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -75,6 +78,49 @@ def prior_is_tied(prior: np.ndarray) -> bool:
     return bool(np.count_nonzero(prior == prior.max()) > 1)
 
 
+def prior_label(classes: Sequence[Hashable], prior: np.ndarray) -> Hashable:
+    """Return the class with the largest share of ``prior``, the first on a tie."""
+    return classes[int(np.argmax(prior))]
+
+
+def texts_have(count: int, total: int, noun: str = "text") -> str:
+    """Return the noun and verb that follow "{count} of {total}" in a message.
+
+    For example "text has" for 1 of 1, "texts has" for 1 of 5 and "texts
+    have" for 2 of 5.
+    """
+    nouns = noun if total == 1 else f"{noun}s"
+    verb = "has" if count == 1 else "have"
+    return f"{nouns} {verb}"
+
+
+def warn_prior_predictions(
+    known: np.ndarray,
+    classes: Sequence[Hashable],
+    prior: np.ndarray,
+    *,
+    uniform: bool = False,
+) -> None:
+    """Log the warning of ``log_prior_predictions`` for a fitted model.
+
+    The label is ``prior_label(classes, prior)``, and the warning names a tie
+    when ``prior_is_tied(prior)``.
+
+    Args:
+        known: Bool array, True for each text with an in-vocabulary token.
+        classes: The model's classes, in the order of ``prior``.
+        prior: The class prior that texts without a known token get.
+        uniform: True when ``prior`` is the uniform fallback of a model that
+            stores no training label frequencies.
+    """
+    log_prior_predictions(
+        known,
+        prior_label(classes, prior),
+        uniform=uniform,
+        tied=prior_is_tied(prior),
+    )
+
+
 def log_prior_predictions(
     known: np.ndarray,
     label: Hashable,
@@ -102,29 +148,32 @@ def log_prior_predictions(
         label = label.item()
     if uniform:
         logger.warning(
-            "%d of %d texts have no in-vocabulary token, so they get equal class "
+            "%d of %d %s no in-vocabulary token, so they get equal class "
             "probabilities and the first class %r, because the model stores no "
             "training label frequencies",
             n_unknown,
             len(known),
+            texts_have(n_unknown, len(known)),
             label,
         )
     elif tied:
         logger.warning(
-            "%d of %d texts have no in-vocabulary token; they get the class prior "
+            "%d of %d %s no in-vocabulary token; they get the class prior "
             "(the training label frequencies) and the label %r, the first (in "
             "class order) of the training labels tied as the most frequent",
             n_unknown,
             len(known),
+            texts_have(n_unknown, len(known)),
             label,
         )
     else:
         logger.warning(
-            "%d of %d texts have no in-vocabulary token; they get the class prior "
+            "%d of %d %s no in-vocabulary token; they get the class prior "
             "(the training label frequencies) and the most frequent training "
             "label %r",
             n_unknown,
             len(known),
+            texts_have(n_unknown, len(known)),
             label,
         )
 
@@ -151,11 +200,11 @@ def check_labeled_coverage(
         return
     if n_unknown < n_texts:
         logger.warning(
-            "%d of %d labeled texts have no in-vocabulary token, so they are "
-            "fitted as zero sentence vectors, which carry no information about "
-            "their labels",
+            "%d of %d %s no in-vocabulary token, so they are fitted as zero "
+            "sentence vectors, which carry no information about their labels",
             n_unknown,
             n_texts,
+            texts_have(n_unknown, n_texts, "labeled text"),
         )
         return
     examples = list(dict.fromkeys(token for tokens in token_lists for token in tokens))

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from embedsent.bench import TrialError
 from embedsent.cli_checks import check_flag_combinations, warn_ignored_flags
 from embedsent.cli_paths import (
+    check_compile_cache_path,
     check_input_paths,
     check_output_paths,
     describe_data_stream,
@@ -928,6 +929,7 @@ def _run(argv: Sequence[str] | None) -> int:
     _configure_logging(args.verbose)
     try:
         check_flag_combinations(args)
+        check_compile_cache_path(args)
         check_input_paths(args)
         check_output_paths(args)
         warn_ignored_flags(args)

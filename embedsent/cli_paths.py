@@ -54,6 +54,7 @@ from embedsent.storage import (
 from embedsent.vector_io import wide_text_error
 
 __all__ = [
+    "check_compile_cache_path",
     "check_input_paths",
     "check_output_paths",
     "check_text_content",
@@ -208,6 +209,34 @@ def _path_values(args: argparse.Namespace, name: str) -> list:
     # A flag such as `select --vectors A B` contains a list of paths.
     value = getattr(args, name, None)
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def check_compile_cache_path(args: argparse.Namespace) -> None:
+    """Reject a ``--compile-cache`` folder that cannot be created or written.
+
+    ``--compile-cache`` is an option of ``embedsent`` itself, so every command
+    takes it, and this check runs before any input of the command is read.
+    ``enable_compile_cache`` checks the folder again when it starts the
+    cache. The messages end with the same fix as that check's.
+
+    Raises:
+        ValueError: If the path is empty, or it or one of its parents is a
+            file, a link to a missing target or a loop of links.
+        PermissionError: If the folder, or its closest existing parent, is
+            not writable.
+    """
+    value = getattr(args, "compile_cache", None)
+    if value is None:
+        return
+    # enable_compile_cache expands "~" too, as the shell does not in
+    # --compile-cache=~/cache.
+    path = os.path.expanduser(value)
+    try:
+        check_folder_path(path, "--compile-cache")
+    except PermissionError as error:
+        raise PermissionError(f"{error}, or pass --no-compile-cache") from error
+    except ValueError as error:
+        raise ValueError(f"{error}, or pass --no-compile-cache") from error
 
 
 def check_input_paths(args: argparse.Namespace) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -69,12 +70,12 @@ def config_value(
     def parse(text: str) -> Any:
         # A ValueError here makes argparse report "invalid int value: 'x'".
         value = convert(text)
-        _reject_nan(value)
+        _reject_nan(value, text)
         if minimum is not None and not value >= minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}{hint}")
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {text}{hint}")
         if maximum is not None and not value <= maximum:
             raise argparse.ArgumentTypeError(
-                f"must be <= {maximum}, got {value}; {maximum_reason}"
+                f"must be <= {maximum}, got {text}; {maximum_reason}"
             )
         try:
             config_class(**{field: value})
@@ -82,6 +83,7 @@ def config_value(
             message = str(error)
             # Config messages start with the field name: "min_count must be ...".
             message = message.removeprefix(f"{field} ")
+            message = _echo_typed_value(message, value, text)
             raise argparse.ArgumentTypeError(f"{message}{hint}") from None
         return value
 
@@ -98,11 +100,22 @@ sgns_epochs = config_value(
 )
 
 
-def _reject_nan(value: Any) -> None:
+def _echo_typed_value(message: str, value: Any, text: str) -> str:
+    """Replace "got <value>" in a config message with the flag's text.
+
+    The config prints the converted value, which can differ from what the
+    user typed: ``float("1E-320")`` prints as 1e-320, and ``int("007")`` as
+    7.
+    """
+    pattern = rf"got {re.escape(str(value))}(?![\w.+-])"
+    return re.sub(pattern, lambda _: f"got {text}", message, count=1)
+
+
+def _reject_nan(value: Any, text: str) -> None:
     # NaN fails every comparison, so a range message would read "must be >= 0,
     # got nan", as if a larger NaN could pass.
     if value != value:
-        raise argparse.ArgumentTypeError("must be a number, got nan")
+        raise argparse.ArgumentTypeError(f"must be a number, got {text}")
 
 
 def bounded(
@@ -118,12 +131,12 @@ def bounded(
 
     def parse(text: str) -> Any:
         value = convert(text)
-        _reject_nan(value)
+        _reject_nan(value, text)
         too_large = maximum is not None and not value <= maximum
         if not value >= minimum or too_large:
             upper = "" if maximum is None else f" and <= {maximum}"
             raise argparse.ArgumentTypeError(
-                f"must be >= {minimum}{upper}, got {value}{hint}"
+                f"must be >= {minimum}{upper}, got {text}{hint}"
             )
         return value
 

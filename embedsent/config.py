@@ -59,12 +59,22 @@ def _check_float(
 # nonzero one.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 FLOAT32_SMALLEST_POSITIVE = float(np.finfo(np.float32).smallest_subnormal)
+# The effect of weight_decay=0, for the message that rejects a nonzero weight
+# decay that rounds to 0 in float32.
+WEIGHT_DECAY_ZERO_MEANS = "turns weight decay off"
 
 
-def _check_float32(name: str, value: float, *, positive: bool = False):
+def _check_float32(
+    name: str, value: float, *, positive: bool = False, zero_means: str = ""
+):
     """Raise ValueError if ``value`` overflows float32.
 
-    With ``positive``, also raise if ``value`` rounds to 0 in float32.
+    With ``positive``, also raise if ``value`` rounds to 0 in float32. With
+    ``zero_means``, the effect of 0 on a field where 0 is valid (such as
+    "turns weight decay off"), raise if a nonzero ``value`` rounds to 0, so
+    that it does not act as 0 without a sign. Messages show ``value`` with
+    ``str``, which prints a float as it is typed, such as 1e-320, where
+    ``:g`` would print the float64 subnormal as 9.99989e-321.
     """
     # The cast is the check itself, so numpy's overflow warning is silenced.
     with np.errstate(over="ignore"):
@@ -72,12 +82,18 @@ def _check_float32(name: str, value: float, *, positive: bool = False):
     if np.isinf(cast):
         raise ValueError(
             f"{name} must be at most {FLOAT32_MAX:.8g} because training computes "
-            f"in float32, got {value:g}"
+            f"in float32, got {value}"
         )
     if positive and cast == 0:
         raise ValueError(
             f"{name} must be at least {FLOAT32_SMALLEST_POSITIVE:.2g} because "
-            f"training computes in float32, where it would round to 0, got {value:g}"
+            f"training computes in float32, where it would round to 0, got {value}"
+        )
+    if zero_means and value != 0 and cast == 0:
+        raise ValueError(
+            f"{name} must be 0, which {zero_means}, or at least "
+            f"{FLOAT32_SMALLEST_POSITIVE:.2g} because training computes in "
+            f"float32, where it would round to 0, got {value}"
         )
 
 
@@ -286,7 +302,8 @@ class ClassifierConfig:
             the defaults, which keeps the weights small however few the
             labels. The default 10 scored best among 0.001 to 30 in validation
             on the IMDB training texts left out of each draw, for n = 8 to
-            2,048 (docs/benchmarks.md).
+            2,048 (docs/benchmarks.md). 0 turns decay off, and a nonzero
+            value must be at least 1.4e-45, the smallest positive float32.
         epochs: Passes over the labeled set.
         batch_size: Examples per step; ``None`` trains on the whole set at once.
         dropout: Dropout rate on the input features during training.
@@ -324,7 +341,9 @@ class ClassifierConfig:
         _check_float("learning_rate", self.learning_rate, 0.0, inclusive_min=False)
         _check_float32("learning_rate", self.learning_rate, positive=True)
         _check_float("weight_decay", self.weight_decay, 0.0)
-        _check_float32("weight_decay", self.weight_decay)
+        _check_float32(
+            "weight_decay", self.weight_decay, zero_means=WEIGHT_DECAY_ZERO_MEANS
+        )
         _check_int("epochs", self.epochs, 1)
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, 1)

@@ -42,6 +42,7 @@ from embedsent.classifier import (
     _untrained_loss,
 )
 from embedsent.config import (
+    WEIGHT_DECAY_ZERO_MEANS,
     ClassifierConfig,
     _check_bool,
     _check_float,
@@ -110,7 +111,9 @@ class FineTuneConfig:
             "embedding_learning_rate", self.embedding_learning_rate, positive=True
         )
         _check_float("weight_decay", self.weight_decay, 0.0)
-        _check_float32("weight_decay", self.weight_decay)
+        _check_float32(
+            "weight_decay", self.weight_decay, zero_means=WEIGHT_DECAY_ZERO_MEANS
+        )
         if self.learning_rate * self.weight_decay >= 1.0:
             raise ValueError(
                 f"learning_rate * weight_decay is "

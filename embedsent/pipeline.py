@@ -21,9 +21,10 @@ from embedsent import __version__
 from embedsent.class_prior import (
     check_labeled_coverage,
     label_frequencies,
-    log_prior_predictions,
-    prior_is_tied,
+    prior_label,
+    texts_have,
     uniform_prior,
+    warn_prior_predictions,
 )
 from embedsent.classifier import MLPClassifier, NotFittedError, label_accuracy
 from embedsent.config import (
@@ -271,11 +272,8 @@ class TransferClassifier:
         known = counts > 0
         probabilities = self.classifier.predict_proba(features)
         probabilities[~known] = self.class_prior_
-        log_prior_predictions(
-            known,
-            self._prior_label(),
-            uniform=self._uniform_prior,
-            tied=prior_is_tied(self.class_prior_),
+        warn_prior_predictions(
+            known, self.classes_, self.class_prior_, uniform=self._uniform_prior
         )
         self._warn_short_texts(counts)
         return probabilities, counts
@@ -289,14 +287,16 @@ class TransferClassifier:
             return
         short = (counts > 0) & (SHORT_TEXT_RATIO * counts < self.min_known_tokens_)
         if short.any():
+            n_short = int(np.count_nonzero(short))
             logger.warning(
-                "%d of %d texts have fewer than a quarter of the %d in-vocabulary "
+                "%d of %d %s fewer than a quarter of the %d in-vocabulary "
                 "tokens of the shortest training text. An average of so few word "
                 "vectors varies more than any the classifier saw, and such texts "
                 "often get a probability near 0 or 1 whatever their label; train "
                 "on texts as short as these to score them reliably",
-                int(np.count_nonzero(short)),
+                n_short,
                 len(counts),
+                texts_have(n_short, len(counts)),
                 self.min_known_tokens_,
             )
 
@@ -388,11 +388,8 @@ class TransferClassifier:
         for row in np.flatnonzero(~known):
             labels[row] = label
         if warn_empty:
-            log_prior_predictions(
-                known,
-                label,
-                uniform=self._uniform_prior,
-                tied=prior_is_tied(self.class_prior_),
+            warn_prior_predictions(
+                known, self.classes_, self.class_prior_, uniform=self._uniform_prior
             )
         if warn_short:
             self._warn_short_texts(counts)
@@ -420,7 +417,7 @@ class TransferClassifier:
 
     def _prior_label(self) -> Hashable:
         """Return the most frequent training label, the first class on a tie."""
-        return self.classes_[int(np.argmax(self.class_prior_))]
+        return prior_label(self.classes_, self.class_prior_)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the whole model to one ``.npz`` file, atomically.

@@ -13,7 +13,9 @@ language with an HTTP client can request predictions. Endpoints:
   word vector) are those of ``embedsent predict``.
 
 Errors are JSON objects ``{"error": "..."}`` with a 4xx or 5xx status code,
-and the server keeps serving after them. A body with NaN or Infinity, which
+and the server keeps serving after them. Each rejected request is logged at
+DEBUG level, and their count as a warning at most once a minute and at
+shutdown (see ``embedsent.serve_rejections``). A body with NaN or Infinity, which
 are not JSON, or with a key repeated in one object, gets a 400 error. Each
 connection carries one request (HTTP/1.0), and each request runs in its own
 thread.
@@ -34,6 +36,7 @@ Python's start-up, still ends the process with status 143.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import errno
 import ipaddress
 import json
@@ -57,6 +60,7 @@ from embedsent import __version__
 from embedsent.console import sigterm_received
 from embedsent.json_nesting import json_type_name
 from embedsent.pipeline import TransferClassifier
+from embedsent.serve_rejections import RejectionCounter
 
 __all__ = ["PredictionServer", "make_server", "serve"]
 
@@ -242,6 +246,7 @@ class PredictionServer(ThreadingHTTPServer):
         self.prior_limiter = _WarningLimiter(
             function="log_prior_predictions", count_message=_NO_KNOWN_TOKEN_COUNT
         )
+        self.rejections = RejectionCounter()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _PredictionHandler)
@@ -256,6 +261,7 @@ class PredictionServer(ThreadingHTTPServer):
         _CLASS_PRIOR_LOGGER.removeFilter(self.prior_limiter)
         self.short_text_limiter.flush()
         self.prior_limiter.flush()
+        self.rejections.flush()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log an exception that escaped a request handler, with its traceback."""
@@ -284,13 +290,10 @@ class _PredictionHandler(BaseHTTPRequestHandler):
             status, payload = HTTPStatus.OK, self._route(path)
             body = _encode_json(payload)
         except _RequestError as error:
-            logger.warning(
-                "%s %s from %s: %d %s",
-                self.command,
-                _shorten(path),
-                _peer(self),
+            self.server.rejections.record(
                 error.status,
-                error.message,
+                f"{self.command} {_shorten(path)} from {_peer(self)}: "
+                f"{error.status:d} {error.message}",
             )
             status, headers = error.status, error.headers
             body = _encode_json({"error": error.message})
@@ -381,6 +384,7 @@ class _PredictionHandler(BaseHTTPRequestHandler):
                 f"Content-Type {_shorten(content_type)!r} is not supported; send the "
                 "body as application/json",
             )
+        _reject_differing_charsets(content_type, self.headers.get_params(failobj=[]))
         charset = self.headers.get_content_charset()
         # RFC 8259, section 8.1, requires UTF-8 for JSON exchanged between
         # systems. json.loads picks the encoding of a bytes body from its first
@@ -506,12 +510,15 @@ class _PredictionHandler(BaseHTTPRequestHandler):
         """Send a JSON error response for a request that ``http.server`` rejected.
 
         ``http.server`` calls this for a malformed request line or headers, an
-        over-long URL and an unsupported method.
+        over-long URL and an unsupported method (status 501). These are
+        counted with the other rejected requests.
         """
         text = message or HTTPStatus(code).phrase
         if explain:
             text = f"{text}: {explain}"
-        logger.warning("request from %s: %d %s", _peer(self), code, text)
+        self.server.rejections.record(
+            code, f"request from {_peer(self)}: {code:d} {text}"
+        )
         self.close_connection = True
         body = _encode_json({"error": text})
         self.send_response(code)
@@ -555,6 +562,39 @@ def _content_length_values(fields: list[str]) -> list[str]:
             if digits not in values:
                 values.append(digits)
     return values
+
+
+def _reject_differing_charsets(
+    content_type: str | None, params: list[tuple[str, Any]]
+) -> None:
+    """Raise a 400 error for a Content-Type whose charset parameters differ.
+
+    ``params`` is ``Message.get_params()`` of the headers, with lowercase
+    names. ``get_content_charset`` returns the first charset only, so the
+    server would decode the body as one charset while the client may mean
+    the other. The status is 400, not 415, because the header contradicts
+    itself: 415 would tell the client that a charset is not supported,
+    when each one alone may be. A charset repeated with the same value
+    (compared case-insensitively) leaves no doubt and is accepted, as
+    repeated equal Content-Length values are.
+    """
+    charsets = [
+        str(email.utils.collapse_rfc2231_value(value)).lower()
+        for name, value in params[1:]
+        if name == "charset"
+    ]
+    distinct = list(dict.fromkeys(charsets))
+    if len(distinct) < 2:
+        return
+    listed = ", ".join(repr(_shorten(charset, 40)) for charset in distinct[:5])
+    if len(distinct) > 5:
+        listed += ", ..."
+    raise _RequestError(
+        HTTPStatus.BAD_REQUEST,
+        f"Content-Type {_shorten(content_type or '')!r} has charset parameters "
+        f"that differ ({listed}), so the body encoding is unknown; send one "
+        "charset=utf-8, or no charset",
+    )
 
 
 def _body_bytes_bound(value: str) -> int:

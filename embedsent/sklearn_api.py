@@ -78,9 +78,9 @@ from embedsent.class_prior import (
     check_labeled_coverage,
     known_text_mask,
     label_frequencies,
-    log_prior_predictions,
-    prior_is_tied,
+    prior_label,
     uniform_prior,
+    warn_prior_predictions,
 )
 from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig, TextConfig
@@ -891,17 +891,12 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         # all. The class-prior warning below is the one report of those texts.
         features = vectorizer.encoder_.transform(tokens, warn_empty=False)
         uniform = getattr(self, "_uniform_prior", False)
-        log_prior_predictions(
-            known,
-            self._prior_label(),
-            uniform=uniform,
-            tied=prior_is_tied(self.class_prior_),
-        )
+        warn_prior_predictions(known, self.classes_, self.class_prior_, uniform=uniform)
         return known, features[known]
 
     def _prior_label(self) -> Any:
         """Return the most frequent training label, the first class on a tie."""
-        return self.classes_[int(np.argmax(self.class_prior_))]
+        return prior_label(self.classes_, self.class_prior_)
 
     def _prior_rows(self, known: np.ndarray, row: Any) -> np.ndarray:
         """Return ``row`` repeated once per text, to be overwritten where known."""

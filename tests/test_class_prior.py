@@ -3,7 +3,13 @@ import logging
 import numpy as np
 import pytest
 
-from embedsent.class_prior import log_prior_predictions, prior_is_tied
+from embedsent.class_prior import (
+    check_labeled_coverage,
+    log_prior_predictions,
+    prior_is_tied,
+    texts_have,
+    warn_prior_predictions,
+)
 
 KNOWN = np.array([False, True])
 
@@ -24,7 +30,7 @@ def test_prior_is_tied_cases(prior, tied):
 def test_prior_warning_names_tie(caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
         log_prior_predictions(KNOWN, "neg", tied=True)
-    assert "1 of 2 texts have no in-vocabulary token" in caplog.text
+    assert "1 of 2 texts has no in-vocabulary token" in caplog.text
     assert (
         "the label 'neg', the first (in class order) of the training labels "
         "tied as the most frequent"
@@ -37,3 +43,62 @@ def test_prior_warning_without_tie(caplog):
         log_prior_predictions(KNOWN, "pos")
     assert "the most frequent training label 'pos'" in caplog.text
     assert "tied" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("count", "total", "words"),
+    [
+        (1, 1, "text has"),
+        (1, 5, "texts has"),
+        (2, 5, "texts have"),
+        (0, 3, "texts have"),
+    ],
+)
+def test_texts_have_agrees_in_number(count, total, words):
+    assert texts_have(count, total) == words
+
+
+def test_prior_warning_single_text_singular(caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        log_prior_predictions(np.array([False]), "pos")
+    assert caplog.messages[0].startswith("1 of 1 text has no in-vocabulary token")
+
+
+@pytest.mark.parametrize("uniform", [False, True])
+def test_prior_warning_plural_count(caplog, uniform):
+    known = np.array([False, False, True, True, True])
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        log_prior_predictions(known, "pos", uniform=uniform)
+    assert caplog.messages[0].startswith("2 of 5 texts have no in-vocabulary token")
+
+
+def test_labeled_coverage_warning_singular(caplog):
+    known = np.array([False, True])
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        check_labeled_coverage(known, [[], ["good"]])
+    assert caplog.messages[0].startswith(
+        "1 of 2 labeled texts has no in-vocabulary token"
+    )
+
+
+def test_warn_prior_predictions_names_tie(caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        warn_prior_predictions(KNOWN, ["neg", "pos"], np.array([0.5, 0.5]))
+    assert "the label 'neg', the first (in class order)" in caplog.text
+    # The server's rate limiter matches the warning by this function name.
+    assert caplog.records[0].funcName == "log_prior_predictions"
+
+
+def test_warn_prior_predictions_picks_majority(caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        warn_prior_predictions(KNOWN, ["neg", "pos"], np.array([0.25, 0.75]))
+    assert "the most frequent training label 'pos'" in caplog.text
+    assert "tied" not in caplog.text
+
+
+def test_warn_prior_predictions_uniform(caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        warn_prior_predictions(
+            KNOWN, ["neg", "pos"], np.array([0.5, 0.5]), uniform=True
+        )
+    assert "equal class probabilities and the first class 'neg'" in caplog.text

@@ -102,7 +102,7 @@ def test_predict_unknown_line_gets_class_prior(tmp_path, capsys, caplog):
     assert unknown["probabilities"] == pytest.approx({"neg": 1 / 3, "pos": 2 / 3})
     assert known["known_tokens"] == 2
     assert known["probabilities"] != pytest.approx({"neg": 1 / 3, "pos": 2 / 3})
-    assert "1 of 2 texts have no in-vocabulary token" in caplog.text
+    assert "1 of 2 texts has no in-vocabulary token" in caplog.text
     assert "the most frequent training label 'pos'" in caplog.text
 
 
@@ -279,7 +279,7 @@ def test_train_warns_once_of_unknown_texts(tmp_path, caplog):
         assert main([*argv, *out]) == 0
     unknown = [r.message for r in caplog.records if "in-vocabulary" in r.message]
     assert len(unknown) == 1
-    assert "1 of 3 labeled texts have no in-vocabulary token" in unknown[0]
+    assert "1 of 3 labeled texts has no in-vocabulary token" in unknown[0]
     assert "get zero vectors" not in caplog.text
     assert "class prior" not in caplog.text
 
@@ -982,7 +982,7 @@ def test_unknown_text_warning_logged_once(tmp_path, caplog):
     rows = ["good film,pos", "good,pos", "good good,pos"]
     rows += ["bad film,neg", "bad,neg", "qwerty,neg"]
     labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    message = "1 of 6 texts have no in-vocabulary token and get zero vectors"
+    message = "1 of 6 texts has no in-vocabulary token and get zero vectors"
     argv = ["--no-progress", "select", "--data", str(labeled)]
     argv += ["--vectors", str(vectors), "--fine-tune", "frozen", "--repeats", "2"]
     with caplog.at_level(logging.WARNING):

@@ -110,11 +110,36 @@ PARSE_ERRORS = [
     (
         [*TRAIN, "--learning-rate", "1e300"],
         "argument --learning-rate: must be at most 3.4028235e+38 because training "
-        "computes in float32, got 1e+300",
+        "computes in float32, got 1e300",
     ),
     (
         [*TRAIN, "--weight-decay", "1e300"],
         "argument --weight-decay: must be at most 3.4028235e+38",
+    ),
+    # A float64 subnormal; the message shows it as typed, not as 9.99989e-321.
+    (
+        [*TRAIN, "--learning-rate", "1e-320"],
+        "argument --learning-rate: must be at least 1.4e-45 because training "
+        "computes in float32, where it would round to 0, got 1e-320",
+    ),
+    (
+        [*TRAIN, "--learning-rate", "1E-320"],
+        "where it would round to 0, got 1E-320",
+    ),
+    (
+        [*TRAIN, "--learning-rate", "0"],
+        "argument --learning-rate: must be > 0.0, got 0",
+    ),
+    ([*PRETRAIN, "--alpha", "NaN"], "argument --alpha: must be a number, got NaN"),
+    (
+        [*TRAIN, "--weight-decay", "1e-320"],
+        "argument --weight-decay: must be 0, which turns weight decay off, or at "
+        "least 1.4e-45 because training computes in float32, where it would round "
+        "to 0, got 1e-320",
+    ),
+    (
+        [*TRAIN, "--weight-decay", "-0.50"],
+        "argument --weight-decay: must be >= 0.0, got -0.50",
     ),
 ]
 

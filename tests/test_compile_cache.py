@@ -189,6 +189,57 @@ def test_cache_turned_off_rejects_default_folder(monkeypatch):
         enable_compile_cache()
 
 
+# A command line of each command whose inputs are all missing, so a command
+# that checked its inputs before --compile-cache would report those instead.
+COMMANDS_WITH_MISSING_INPUTS = [
+    ["demo"],
+    ["pretrain", "--data", "missing.txt", "--out", "vectors.txt"],
+    ["train", "--vectors", "missing.txt", "--data", "missing.csv", "--out", "m.npz"],
+    ["predict", "--model", "missing.npz"],
+    ["compare", "--data", "missing"],
+    ["diagnose", "--model", "missing.npz", "--data", "missing.csv"],
+    ["select", "--data", "missing.csv"],
+    ["bench", "sgns", "--data", "missing"],
+    ["bench", "transfer", "--data", "missing"],
+    ["serve", "--model", "missing.npz"],
+]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    COMMANDS_WITH_MISSING_INPUTS,
+    ids=[" ".join(a[:2]) for a in COMMANDS_WITH_MISSING_INPUTS],
+)
+def test_cli_rejects_file_as_cache_before_inputs(argv, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    blocking = tmp_path / "cache"
+    blocking.write_text("x")
+    assert main(["--compile-cache", str(blocking), *argv]) == 2
+    error = capsys.readouterr().err
+    assert f"--compile-cache {blocking} is a file, not a folder" in error
+    assert "pass another --compile-cache path" in error
+    assert "or pass --no-compile-cache" in error
+    assert "not found" not in error
+    assert blocking.read_text() == "x"
+
+
+def test_cli_rejects_cache_below_file(tmp_path, capsys):
+    blocking = tmp_path / "cache"
+    blocking.write_text("x")
+    argv = ["--compile-cache", str(blocking / "xla"), "predict", "--model", "m.npz"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert f"{blocking} is a file, so no folder can be created below it" in error
+    assert "or pass --no-compile-cache" in error
+
+
+def test_cli_rejects_empty_cache_path(capsys):
+    assert main(["--compile-cache", "", "predict", "--model", "missing.npz"]) == 2
+    error = capsys.readouterr().err
+    assert "--compile-cache: the folder path is empty" in error
+    assert "or pass --no-compile-cache" in error
+
+
 def test_cli_rejects_file_as_cache(tmp_path, capsys):
     blocking = tmp_path / "cache"
     blocking.write_text("x")

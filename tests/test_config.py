@@ -5,12 +5,14 @@ import pytest
 
 from embedsent.config import (
     FLOAT32_MAX,
+    FLOAT32_SMALLEST_POSITIVE,
     ClassifierConfig,
     SGNSConfig,
     TextConfig,
     VocabConfig,
     config_from_dict,
 )
+from embedsent.finetune import FineTuneConfig
 
 
 @pytest.mark.parametrize(
@@ -116,7 +118,41 @@ def test_cli_alpha_overflow_is_usage_error(tmp_path, capsys):
     assert "usage: embedsent pretrain" in err
     assert (
         "argument --alpha: must be at most 3.4028235e+38 because training "
-        "computes in float32, got 1e+300" in err
+        "computes in float32, got 1e300" in err
     )
     assert "Traceback" not in err
     assert not out.exists()
+
+
+WEIGHT_DECAY_ROUNDS_TO_ZERO = (
+    r"^weight_decay must be 0, which turns weight decay off, or at least "
+    r"1\.4e-45 because training computes in float32, where it would round to 0, "
+    r"got 1e-320$"
+)
+
+
+@pytest.mark.parametrize("value", [1e-320, np.float64(1e-320)])
+@pytest.mark.parametrize("cls", [ClassifierConfig, FineTuneConfig])
+def test_weight_decay_rounding_to_zero_rejected(cls, value):
+    with pytest.raises(ValueError, match=WEIGHT_DECAY_ROUNDS_TO_ZERO):
+        cls(weight_decay=value)
+
+
+@pytest.mark.parametrize("cls", [ClassifierConfig, FineTuneConfig])
+def test_weight_decay_float32_limits_accepted(cls):
+    assert cls(weight_decay=0.0).weight_decay == 0.0
+    smallest = cls(weight_decay=FLOAT32_SMALLEST_POSITIVE)
+    assert np.float32(smallest.weight_decay) > 0
+
+
+@pytest.mark.parametrize(
+    ("cls", "field"),
+    [
+        (ClassifierConfig, "learning_rate"),
+        (FineTuneConfig, "learning_rate"),
+        (FineTuneConfig, "embedding_learning_rate"),
+    ],
+)
+def test_subnormal_rate_message_shows_value_as_typed(cls, field):
+    with pytest.raises(ValueError, match=r"round to 0, got 1e-320$"):
+        cls(**{field: 1e-320})

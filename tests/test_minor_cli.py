@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from embedsent.class_prior import texts_have
 from embedsent.cli import main
 from embedsent.compile_cache import default_cache_dir
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
@@ -63,8 +64,8 @@ def _short_text_record(short=1, total=2):
         logging.WARNING,
         "pipeline.py",
         1,
-        "%d of %d texts have fewer than a quarter of the %d in-vocabulary tokens",
-        (short, total, 8),
+        "%d of %d %s fewer than a quarter of the %d in-vocabulary tokens",
+        (short, total, texts_have(short, total), 8),
         None,
         func="_warn_short_texts",
     )
@@ -167,12 +168,12 @@ def test_server_logs_short_text_warning_once(long_model, caplog):
         thread.join(timeout=5)
     short = [r for r in caplog.records if "shortest training text" in r.getMessage()]
     first, *rest = [r.getMessage() for r in short]
-    assert first.startswith("1 of 2 texts have fewer than a quarter")
+    assert first.startswith("1 of 2 texts has fewer than a quarter")
     assert first.endswith(
         "; while the server runs, this warning is repeated at most once every "
         "60 s, as a count of requests"
     )
-    direct = [m for m in rest if m.startswith("1 of 1 texts")]
+    direct = [m for m in rest if m.startswith("1 of 1 text has")]
     assert len(direct) == 2
     counts = [m for m in rest if "more requests" in m]
     assert len(counts) == 1

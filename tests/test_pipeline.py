@@ -488,7 +488,7 @@ def test_fit_warns_once_of_unknown_texts(vectors, caplog):
         model.fit([*TEXTS, "qwerty zxcvb"], [*LABELS, "neg"])
     warnings = _warnings(caplog)
     assert len(warnings) == 1
-    assert "1 of 5 labeled texts have no in-vocabulary token" in warnings[0].message
+    assert "1 of 5 labeled texts has no in-vocabulary token" in warnings[0].message
     assert model.fit_report_.n_empty == 1
 
 
@@ -596,7 +596,7 @@ def test_text_far_shorter_than_training_texts_warns(long_model, caplog, method):
     assert len(short) == 1
     # Only "wonderful": 1 token is under a quarter of 8, and 2 are not.
     assert short[0].startswith(
-        "1 of 6 texts have fewer than a quarter of the 8 in-vocabulary tokens of "
+        "1 of 6 texts has fewer than a quarter of the 8 in-vocabulary tokens of "
         "the shortest training text."
     )
 

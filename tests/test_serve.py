@@ -19,6 +19,7 @@ from embedsent.cli import main
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.pipeline import TransferClassifier, pretrain
 from embedsent.serve import PredictionServer, _bind_error_message, make_server, serve
+from embedsent.serve_rejections import RejectionCounter
 
 UNLABELED = [
     "a great film with a wonderful cast",
@@ -257,6 +258,32 @@ def test_predict_rejects_other_charset(server, charset):
         "error": f"charset {charset.lower()!r} in Content-Type is not supported; "
         "send the JSON body encoded as UTF-8 (charset=utf-8, or no charset)"
     }
+
+
+@pytest.mark.parametrize(
+    ("content_type", "listed"),
+    [
+        ("application/json; charset=utf-8; charset=latin-1", "'utf-8', 'latin-1'"),
+        ("application/json; charset=latin-1; charset=utf-8", "'latin-1', 'utf-8'"),
+        ('application/json; charset="UTF-8"; CHARSET=utf-16', "'utf-8', 'utf-16'"),
+    ],
+)
+def test_predict_rejects_differing_charsets(server, content_type, listed):
+    headers = {"Content-Type": content_type}
+    status, payload, _ = call(server, "POST", "/predict", b'{"text": "a"}', headers)
+    assert status == 400
+    assert payload == {
+        "error": f"Content-Type {content_type!r} has charset parameters that "
+        f"differ ({listed}), so the body encoding is unknown; send one "
+        "charset=utf-8, or no charset"
+    }
+
+
+def test_predict_accepts_repeated_equal_charset(server):
+    headers = {"Content-Type": "application/json; charset=utf-8; charset=UTF-8"}
+    status, payload, _ = call(server, "POST", "/predict", b'{"text": "a"}', headers)
+    assert status == 200
+    assert len(payload["predictions"]) == 1
 
 
 JSON = {"Content-Type": "application/json"}
@@ -528,12 +555,91 @@ def test_model_failure_gets_500(server, model, monkeypatch):
 
 
 def test_request_errors_logged_without_texts(server, caplog):
-    caplog.set_level(logging.WARNING, logger="embedsent.serve")
+    caplog.set_level(logging.DEBUG, logger="embedsent.serve")
     body = {"texts": ["secret review text", 7]}
     assert call(server, "POST", "/predict", body)[0] == 400
     messages = [record.getMessage() for record in caplog.records]
     assert any('400 "texts"[1]' in message for message in messages)
     assert not any("secret" in message for message in messages)
+
+
+def _serve_records(caplog, level):
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "embedsent.serve" and record.levelno == level
+    ]
+
+
+def test_rejection_counter_logs_once_per_interval(caplog):
+    now = [0.0]
+    counter = RejectionCounter(interval=60.0, clock=lambda: now[0])
+    caplog.set_level(logging.DEBUG, logger="embedsent.serve")
+    counter.record(400, "POST /predict from 127.0.0.1: 400 bad")
+    first = _serve_records(caplog, logging.WARNING)
+    assert len(first) == 1
+    assert first[0].startswith(
+        "rejected 1 request since the server started (1 with status 400); the "
+        "latest: POST /predict from 127.0.0.1: 400 bad."
+    )
+    assert first[0].endswith("and this count at most once every 60 s")
+    for second, status in [(1, 404), (2, 400), (59, 415)]:
+        now[0] = second
+        counter.record(status, f"request {second}: {status}")
+    assert len(_serve_records(caplog, logging.WARNING)) == 1
+    now[0] = 61.0
+    counter.record(400, "request 61: 400")
+    warnings = _serve_records(caplog, logging.WARNING)
+    assert len(warnings) == 2
+    assert warnings[1].startswith(
+        "rejected 4 requests in the 61 s since the last such line (2 with status "
+        "400, 1 with status 404, 1 with status 415); the latest: request 61: 400."
+    )
+    assert len(_serve_records(caplog, logging.DEBUG)) == 5
+
+
+def test_rejection_counter_flush_logs_pending(caplog):
+    now = [0.0]
+    counter = RejectionCounter(interval=60.0, clock=lambda: now[0])
+    caplog.set_level(logging.WARNING, logger="embedsent.serve")
+    counter.record(400, "first")
+    counter.flush()
+    assert len(caplog.records) == 1
+    now[0] = 5.0
+    counter.record(413, "second")
+    counter.record(413, "third")
+    counter.flush()
+    assert len(caplog.records) == 2
+    assert (
+        caplog.records[1]
+        .getMessage()
+        .startswith(
+            "rejected 2 requests in the 5 s since the last such line (2 with status "
+            "413); the latest: third."
+        )
+    )
+    counter.flush()
+    assert len(caplog.records) == 2
+
+
+def test_server_logs_rejections_as_one_warning(model, caplog):
+    caplog.set_level(logging.DEBUG, logger="embedsent.serve")
+    server, thread = start(model)
+    try:
+        for _ in range(4):
+            assert call(server, "GET", "/nowhere")[0] == 404
+        assert call(server, "POST", "/predict", {"txts": ["a"]})[0] == 400
+        during = _serve_records(caplog, logging.WARNING)
+    finally:
+        stop(server, thread)
+    debug = [m for m in _serve_records(caplog, logging.DEBUG) if ": 40" in m]
+    assert len(debug) == 5
+    assert len(during) == 1
+    assert during[0].startswith("rejected 1 request since the server started")
+    after = _serve_records(caplog, logging.WARNING)
+    assert len(after) == 2
+    assert after[1].startswith("rejected 4 requests in the ")
+    assert "(1 with status 400, 3 with status 404)" in after[1]
 
 
 def test_concurrent_requests_get_own_answers(server, model):

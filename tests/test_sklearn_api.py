@@ -608,7 +608,7 @@ def test_fit_warns_once_of_unknown_texts(caplog):
         _small_classifier(epochs=5).fit([*TEXTS, "qwerty"], [*LABELS, "neg"])
     warnings = _warnings(caplog)
     assert len(warnings) == 1
-    expected = f"1 of {len(TEXTS) + 1} labeled texts have no in-vocabulary token"
+    expected = f"1 of {len(TEXTS) + 1} labeled texts has no in-vocabulary token"
     assert expected in warnings[0].message
 
 
