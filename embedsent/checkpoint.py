@@ -120,7 +120,7 @@ def describe_progress(state: RunState, config) -> str:
 
 # SGNSConfig fields added after checkpoints were first written, with the
 # value that reproduces the behaviour of the code that wrote those files.
-_SETTINGS_BEFORE_THEY_EXISTED = {"repeat_damping": 0.0}
+_SETTINGS_BEFORE_THEY_EXISTED = {"repeat_damping": 0.0, "input_role": "center"}
 
 # SGNSConfig fields that choose what a trained model exports, not how it trains.
 _EXPORT_SETTINGS = ("add_context_vectors",)

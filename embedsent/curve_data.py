@@ -57,6 +57,7 @@ GENSIM_IGNORED_FIELDS = (
     "max_memory_gb",
     "repeat_damping",
     "add_context_vectors",
+    "input_role",
 )
 
 

@@ -171,13 +171,73 @@ def _sgns_gradients(center_vectors, span_vectors, context_mask, noise_vectors, w
     d_negative = jax.nn.sigmoid(negative) * weight
 
     d_center = jnp.einsum("gik,gkd->gid", d_negative, noise_vectors).reshape(-1, dim)
-    d_span = jnp.zeros_like(span_vectors)
+    d_center, d_span = _add_positive_gradients(
+        d_center, jnp.zeros_like(span_vectors), d_positive, center_vectors, span_vectors
+    )
+    d_noise = jnp.einsum("gik,gid->gkd", d_negative, grouped)
+    return loss, d_center, d_span, d_noise
+
+
+def _add_positive_gradients(d_center, d_span, d_positive, center_vectors, span_vectors):
+    """Add the gradients of the (center, context) terms to both sides."""
+    batch = center_vectors.shape[0]
+    window = (span_vectors.shape[0] - batch) // 2
     for column, offset in enumerate(context_offsets(window)):
         scale = d_positive[:, column, None]
         d_center = d_center + scale * _shifted(span_vectors, offset, window, batch)
         start = window + offset
         d_span = d_span.at[start : start + batch].add(scale * center_vectors)
-    d_noise = jnp.einsum("gik,gid->gkd", d_negative, grouped)
+    return d_center, d_span
+
+
+def context_input_loss(
+    center_vectors: jax.Array,
+    span_vectors: jax.Array,
+    context_mask: jax.Array,
+    noise_vectors: jax.Array,
+    noise_weight: jax.Array,
+) -> jax.Array:
+    """Compute the summed SGNS loss with the context word as the input.
+
+    This is the role assignment of word2vec's C code and gensim: the input
+    vector belongs to the context word, and the noise words stand in for the
+    center, so each span position draws its own noise words.
+
+    Args:
+        center_vectors: ``float32[B, d]`` output vectors of the centers.
+        span_vectors: ``float32[B + 2 * window, d]`` input vectors of the span.
+        context_mask: ``float32[B, 2 * window]`` as in ``sgns_loss``.
+        noise_vectors: ``float32[B + 2 * window, K, d]`` output vectors of the
+            noise words of each span position.
+        noise_weight: ``float32[B + 2 * window, K]`` weight of each (span
+            position, noise word) term.
+
+    Returns:
+        Scalar ``-sum(log sigmoid(u_c . v_o)) - sum(w_ok * log sigmoid(-u_k . v_o))``.
+    """
+    window = (span_vectors.shape[0] - center_vectors.shape[0]) // 2
+    positive = _positive_scores(center_vectors, span_vectors, window)
+    negative = jnp.einsum("sd,skd->sk", span_vectors, noise_vectors)
+    return -jnp.sum(jax.nn.log_sigmoid(positive) * context_mask) - jnp.sum(
+        jax.nn.log_sigmoid(-negative) * noise_weight
+    )
+
+
+def _context_input_gradients(center_vectors, span_vectors, context_mask, noise, w):
+    """Return ``context_input_loss`` and its gradients, written out by hand."""
+    window = (span_vectors.shape[0] - center_vectors.shape[0]) // 2
+    positive = _positive_scores(center_vectors, span_vectors, window)
+    negative = jnp.einsum("sd,skd->sk", span_vectors, noise)
+    loss = -jnp.sum(jax.nn.log_sigmoid(positive) * context_mask) - jnp.sum(
+        jax.nn.log_sigmoid(-negative) * w
+    )
+    d_positive = (jax.nn.sigmoid(positive) - 1.0) * context_mask
+    d_negative = jax.nn.sigmoid(negative) * w
+    d_span = jnp.einsum("sk,skd->sd", d_negative, noise)
+    d_center, d_span = _add_positive_gradients(
+        jnp.zeros_like(center_vectors), d_span, d_positive, center_vectors, span_vectors
+    )
+    d_noise = d_negative[..., None] * span_vectors[:, None, :]
     return loss, d_center, d_span, d_noise
 
 
@@ -192,6 +252,7 @@ class StepShape:
     negative_group: int
     steps_per_call: int
     repeat_damping: float = 0.0
+    input_role: str = "center"
 
     @classmethod
     def from_config(cls, config: SGNSConfig) -> StepShape:
@@ -203,6 +264,7 @@ class StepShape:
             negative_group=config.negative_group,
             steps_per_call=config.steps_per_call,
             repeat_damping=config.repeat_damping,
+            input_role=config.input_role,
         )
 
     @property
@@ -229,13 +291,37 @@ def noise_weights(contexts, mask, noise, scale):
     return jnp.sum(mask[:, :, None] * differs, axis=1) * scale
 
 
+def context_noise_weights(centers, mask, noise, scale):
+    """Return the ``float32[B + 2 * window, K]`` weight of each span noise word.
+
+    The mirror of ``noise_weights`` for the context-input role: a span
+    position that is the context of ``n`` centers weights each of its ``K``
+    noise words ``n * negative / K``, less the pairs whose center equals
+    the noise word.
+
+    Args:
+        centers: ``int32[B]`` center ids.
+        mask: ``float32[B, 2 * window]``, 1 for a real pair.
+        noise: ``int32[B + 2 * window, K]`` noise ids of each span position.
+        scale: ``negative / K``.
+    """
+    batch = centers.shape[0]
+    window = (noise.shape[0] - batch) // 2
+    weight = jnp.zeros(noise.shape, jnp.float32)
+    for column, offset in enumerate(context_offsets(window)):
+        start = window + offset
+        differs = noise[start : start + batch] != centers[:, None]
+        weight = weight.at[start : start + batch].add(mask[:, column, None] * differs)
+    return weight * scale
+
+
 def _batch_updates(shape: StepShape, tables, chunk, step, key):
     """Compute the row updates of the ``step``-th batch of a chunk.
 
     Returns:
-        ``(rows, deltas, loss, pair_count)`` where ``rows`` is
-        ``(centers, span, noise)`` and ``deltas`` the matching gradients,
-        before scaling by the learning rate.
+        ``(rows, deltas, loss, pair_count)`` where ``rows`` is ``(input_rows,
+        output_rows)``, the ids of the rows of each table, and ``deltas`` the
+        matching gradients, before scaling by the learning rate.
     """
     input_table, output_table = tables
     ids, doc_ids, n_valid, noise_table = chunk
@@ -262,6 +348,25 @@ def _batch_updates(shape: StepShape, tables, chunk, step, key):
     )
     mask = (jnp.abs(offsets)[None, :] <= reduced) & same_doc & center_valid[:, None]
     mask = mask.astype(jnp.float32)
+    scale = shape.negative / shape.shared_negatives
+
+    if shape.input_role == "context":
+        noise = sample_noise(
+            noise_key, noise_table, (span.shape[0], shape.shared_negatives)
+        )
+        loss, d_center, d_span, d_noise = _context_input_gradients(
+            output_table[centers],
+            input_table[span],
+            mask,
+            output_table[noise],
+            context_noise_weights(centers, mask, noise, scale),
+        )
+        rows = (span, jnp.concatenate([centers, noise.reshape(-1)]))
+        deltas = (
+            d_span,
+            jnp.concatenate([d_center, d_noise.reshape(-1, d_span.shape[-1])]),
+        )
+        return rows, deltas, loss, mask.sum()
 
     groups = batch // shape.negative_group
     noise = sample_noise(noise_key, noise_table, (groups, shape.shared_negatives))
@@ -270,12 +375,8 @@ def _batch_updates(shape: StepShape, tables, chunk, step, key):
         axis=1,
     )
     noise_weight = noise_weights(
-        contexts,
-        mask,
-        jnp.repeat(noise, shape.negative_group, axis=0),
-        shape.negative / shape.shared_negatives,
+        contexts, mask, jnp.repeat(noise, shape.negative_group, axis=0), scale
     )
-
     loss, d_center, d_span, d_noise = _sgns_gradients(
         input_table[centers],
         output_table[span],
@@ -283,7 +384,12 @@ def _batch_updates(shape: StepShape, tables, chunk, step, key):
         output_table[noise],
         noise_weight,
     )
-    return (centers, span, noise), (d_center, d_span, d_noise), loss, mask.sum()
+    rows = (centers, jnp.concatenate([span, noise.reshape(-1)]))
+    deltas = (
+        d_center,
+        jnp.concatenate([d_span, d_noise.reshape(-1, d_span.shape[-1])]),
+    )
+    return rows, deltas, loss, mask.sum()
 
 
 def repeat_counts(ids: jax.Array, tally: jax.Array):
@@ -306,13 +412,14 @@ def repeat_counts(ids: jax.Array, tally: jax.Array):
 def damp_repeats(rows, steps, damping: float, tally: jax.Array):
     """Return ``steps`` with the steps of repeated rows scaled down.
 
-    A row that occurs ``c`` times among one table's rows of a batch gets
-    each of its steps divided by ``c**damping``, so their sum is ``c**(1 -
-    damping)`` single steps. Sequential SGD would apply those steps one
-    after another, each from a fresher row, so the later ones shrink as the
-    first ones take effect. A batch computes all of them from the same row,
-    and damping makes up for that. Span and noise rows both go to the
-    output table, so they are counted together.
+    ``rows`` is ``(input_rows, output_rows)`` and ``steps`` the matching
+    ``(input_steps, output_steps)``. A row that occurs ``c`` times among
+    one table's rows of a batch gets each of its steps divided by
+    ``c**damping``, so their sum is ``c**(1 - damping)`` single steps.
+    Sequential SGD would apply those steps one after another, each from a
+    fresher row, so the later ones shrink as the first ones take effect. A
+    batch computes all of them from the same row, and damping makes up for
+    that.
 
     ``tally`` is the running vector of ``repeat_counts``.
 
@@ -321,21 +428,13 @@ def damp_repeats(rows, steps, damping: float, tally: jax.Array):
     """
     if damping == 0.0:
         return steps, tally
-    centers, span, noise = rows
-    step_center, step_span, step_noise = steps
-    output_rows = jnp.concatenate([span, noise.reshape(-1)])
-    center_counts, tally = repeat_counts(centers, tally)
-    output_counts, tally = repeat_counts(output_rows, tally)
-    center_scale = center_counts.astype(step_center.dtype) ** -damping
-    output_scale = output_counts.astype(step_span.dtype) ** -damping
-    span_scale = output_scale[: span.shape[0]]
-    noise_scale = output_scale[span.shape[0] :].reshape(noise.shape)
-    damped = (
-        step_center * center_scale[:, None],
-        step_span * span_scale[:, None],
-        step_noise * noise_scale[..., None],
-    )
-    return damped, tally
+    damped = []
+    for table_rows, table_steps in zip(rows, steps, strict=True):
+        counts, tally = repeat_counts(table_rows, tally)
+        damped.append(
+            table_steps * counts.astype(table_steps.dtype)[:, None] ** -damping
+        )
+    return tuple(damped), tally
 
 
 def _apply_updates(tables, rows, steps):
@@ -345,15 +444,10 @@ def _apply_updates(tables, rows, steps):
     could not prove the noise rows were read before the first write, and it
     copied the whole table every step.
     """
-    input_table, output_table = tables
-    centers, span, noise = rows
-    step_center, step_span, step_noise = steps
-    dim = step_span.shape[-1]
-    output_rows = jnp.concatenate([span, noise.reshape(-1)])
-    output_steps = jnp.concatenate([step_span, step_noise.reshape(-1, dim)])
-    input_table = input_table.at[centers].add(-step_center)
-    output_table = output_table.at[output_rows].add(-output_steps)
-    return input_table, output_table
+    return tuple(
+        table.at[table_rows].add(-table_steps)
+        for table, table_rows, table_steps in zip(tables, rows, steps, strict=True)
+    )
 
 
 def _run_steps(shape: StepShape, tables, chunk, key, learning_rates, combine):

@@ -8,8 +8,11 @@ from embedsent.sgns import (
     ALIAS_SCALE,
     INIT_BLOCK_ROWS,
     _apply_updates,
+    _context_input_gradients,
     _sgns_gradients,
     build_noise_table,
+    context_input_loss,
+    context_noise_weights,
     damp_repeats,
     init_tables,
     noise_weights,
@@ -112,6 +115,59 @@ def test_hand_gradient_matches_autodiff():
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
+def random_context_batch(seed=0, batch=8, window=2, noise=3, dim=6):
+    rng = np.random.default_rng(seed)
+    center, span, mask, _, _ = random_batch(seed, batch, window, 1, noise, dim)
+    noise_vectors = rng.normal(size=(span.shape[0], noise, dim)) * 0.5
+    weight = rng.uniform(0.1, 2.0, size=(span.shape[0], noise))
+    return center, span, mask, noise_vectors, weight
+
+
+def numpy_context_loss(center, span, mask, noise_vectors, weight):
+    """Reference context-input loss written as explicit loops in float64."""
+    batch = center.shape[0]
+    window = (span.shape[0] - batch) // 2
+    offsets = [*range(-window, 0), *range(1, window + 1)]
+    total = 0.0
+    for b in range(batch):
+        for column, offset in enumerate(offsets):
+            score = center[b] @ span[window + b + offset]
+            total -= mask[b, column] * np.log(1.0 / (1.0 + np.exp(-score)))
+    for position in range(span.shape[0]):
+        for k in range(noise_vectors.shape[1]):
+            score = span[position] @ noise_vectors[position, k]
+            total -= weight[position, k] * np.log(1.0 / (1.0 + np.exp(score)))
+    return total
+
+
+def test_context_input_loss_matches_numpy_loops():
+    arrays = random_context_batch()
+    got = context_input_loss(*(jnp.asarray(a, jnp.float32) for a in arrays))
+    assert float(got) == pytest.approx(numpy_context_loss(*arrays), rel=1e-5)
+
+
+def test_context_input_hand_gradient_matches_autodiff():
+    arrays = [jnp.asarray(a, jnp.float32) for a in random_context_batch(seed=3)]
+    autodiff = jax.grad(context_input_loss, argnums=(0, 1, 3))(*arrays)
+    loss, *analytic = _context_input_gradients(*arrays)
+    assert float(loss) == pytest.approx(float(context_input_loss(*arrays)), rel=1e-6)
+    for got, expected in zip(analytic, autodiff, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_context_noise_word_equal_to_center_is_skipped():
+    # Two centers with window 1: span positions 0..3, centers at 1 and 2.
+    centers = jnp.array([5, 6], jnp.int32)
+    mask = jnp.array([[1, 1], [1, 0]], jnp.float32)
+    noise = jnp.array([[5, 1], [6, 1], [5, 6], [6, 2]], jnp.int32)
+    weights = np.asarray(context_noise_weights(centers, mask, noise, 0.5))
+    # Position 0 is the left context of center 5 only, so noise 5 is skipped.
+    # Position 1 (center 5) is the left context of center 6; position 2
+    # (center 6) is the right context of center 5. Position 3 is the right
+    # context of center 6, but that pair is masked.
+    np.testing.assert_allclose(weights, [[0, 0.5], [0, 0.5], [0, 0.5], [0, 0]])
+
+
 def topic_gap(model):
     """Return mean cosine within a topic minus mean cosine across topics."""
     vectors = model.input_vectors / np.linalg.norm(
@@ -127,6 +183,25 @@ def topic_gap(model):
 def test_training_separates_topics():
     model = train_sgns(topic_corpus(), SMALL, NO_SAMPLING)
     assert topic_gap(model) > 0.3
+
+
+def test_context_input_role_separates_topics():
+    context = SGNSConfig(
+        **{**SMALL.__dict__, "input_role": "context", "negative_group": 1}
+    )
+    model = train_sgns(topic_corpus(), context, NO_SAMPLING)
+    assert model.epoch_losses[-1] < model.epoch_losses[0]
+    assert topic_gap(model) > 0.3
+
+
+def test_context_input_role_needs_one_center_per_noise_group():
+    with pytest.raises(ValueError, match="negative_group must be 1, got 8"):
+        SGNSConfig(**{**SMALL.__dict__, "input_role": "context"})
+
+
+def test_unknown_input_role_is_rejected():
+    with pytest.raises(ValueError, match="input_role must be one of .*'word'"):
+        SGNSConfig(input_role="word")
 
 
 def test_loss_decreases_over_epochs():
@@ -264,14 +339,13 @@ def test_repeated_rows_get_damped_sum(damping):
     tables = (jnp.zeros((5, dim)), jnp.zeros((5, dim)))
     rows = (
         jnp.asarray([1, 1, 2], jnp.int32),
-        jnp.asarray([0, 4, 4, 4], jnp.int32),
-        jnp.asarray([[4, 3]], jnp.int32),
+        jnp.asarray([0, 4, 4, 4, 4, 3], jnp.int32),
     )
-    steps = (jnp.ones((3, dim)), jnp.ones((4, dim)), jnp.ones((1, 2, dim)))
+    steps = (jnp.ones((3, dim)), jnp.ones((6, dim)))
     damped, _ = damp_repeats(rows, steps, damping, jnp.zeros(5, jnp.int32))
     input_table, output_table = _apply_updates(tables, rows, damped)
-    # Row 1 occurs twice among the centers. Row 4 occurs four times among the
-    # output rows (three span positions and one noise word).
+    # Row 1 occurs twice among the input rows and row 4 four times among the
+    # output rows.
     np.testing.assert_allclose(input_table[1], -np.full(dim, 2 / 2**damping))
     np.testing.assert_allclose(input_table[2], -np.ones(dim))
     np.testing.assert_allclose(output_table[4], -np.full(dim, 4 / 4**damping))

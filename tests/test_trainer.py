@@ -115,10 +115,10 @@ def test_checkpoint_without_sampling_resumes_with_warning(tmp_path, caplog):
     np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
 
 
-def _checkpoint_without_damping(tmp_path, config):
-    """Return an interrupted run's checkpoint without a repeat_damping field.
+def _checkpoint_without(tmp_path, config, field="repeat_damping"):
+    """Return an interrupted run's checkpoint without the config ``field``.
 
-    The trainer wrote checkpoints that way before damping existed.
+    The trainer wrote checkpoints that way before the field existed.
     """
     from embedsent.storage import load_bundle, save_bundle
 
@@ -132,14 +132,14 @@ def _checkpoint_without_damping(tmp_path, config):
             on_chunk=interrupt_at(1, 0),
         )
     meta, arrays = load_bundle(checkpointing.path)
-    del meta["config"]["repeat_damping"]
+    del meta["config"][field]
     save_bundle(checkpointing.path, meta, arrays)
     return checkpointing
 
 
 def test_checkpoint_before_damping_resumes_undamped(tmp_path):
     undamped = SGNSConfig(**{**CONFIG.__dict__, "repeat_damping": 0.0})
-    checkpointing = _checkpoint_without_damping(tmp_path, undamped)
+    checkpointing = _checkpoint_without(tmp_path, undamped)
     resumed = train_sgns(corpus(), undamped, VOCAB, checkpoint=checkpointing)
     uninterrupted = train_sgns(corpus(), undamped, VOCAB)
     np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
@@ -147,9 +147,25 @@ def test_checkpoint_before_damping_resumes_undamped(tmp_path):
 
 def test_checkpoint_before_damping_rejects_damped_resume(tmp_path):
     undamped = SGNSConfig(**{**CONFIG.__dict__, "repeat_damping": 0.0})
-    checkpointing = _checkpoint_without_damping(tmp_path, undamped)
+    checkpointing = _checkpoint_without(tmp_path, undamped)
     with pytest.raises(ValueError, match="repeat_damping=0.0 there, 0.5 now"):
         train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+
+
+def test_checkpoint_before_input_role_resumes_with_center_role(tmp_path):
+    checkpointing = _checkpoint_without(tmp_path, CONFIG, "input_role")
+    resumed = train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+    uninterrupted = train_sgns(corpus(), CONFIG, VOCAB)
+    np.testing.assert_array_equal(resumed.input_vectors, uninterrupted.input_vectors)
+
+
+def test_checkpoint_before_input_role_rejects_context_role(tmp_path):
+    checkpointing = _checkpoint_without(tmp_path, CONFIG, "input_role")
+    context = SGNSConfig(
+        **{**CONFIG.__dict__, "input_role": "context", "negative_group": 1}
+    )
+    with pytest.raises(ValueError, match="input_role='center' there, 'context' now"):
+        train_sgns(corpus(), context, VOCAB, checkpoint=checkpointing)
 
 
 def test_checkpoint_from_other_corpus_rejected(tmp_path):
@@ -374,7 +390,7 @@ from embedsent.trainer import train_sgns
 
 out = {{}}
 for n in (1, 2, 2):
-    config = SGNSConfig(**{{**SMALL.__dict__, "n_devices": n}})
+    config = SGNSConfig(**{{**SMALL.__dict__, "n_devices": n, **{settings}}})
     model = train_sgns(topic_corpus(), config, NO_SAMPLING)
     unit = model.input_vectors / np.linalg.norm(model.input_vectors, axis=1,
                                                 keepdims=True)
@@ -390,14 +406,17 @@ print(json.dumps(out))
 """
 
 
-def test_two_devices_match_one_device_quality():
+@pytest.mark.parametrize(
+    "settings", [{}, {"input_role": "context", "negative_group": 1}]
+)
+def test_two_devices_match_one_device_quality(settings):
     import json
     import subprocess
     import sys
     from pathlib import Path
 
     tests = str(Path(__file__).resolve().parent)
-    script = MULTI_DEVICE_SCRIPT.format(tests=tests)
+    script = MULTI_DEVICE_SCRIPT.format(tests=tests, settings=settings)
     completed = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
