@@ -495,7 +495,10 @@ def check_json(args: argparse.Namespace) -> str | None:
     from embedsent.cli_paths import check_output_paths
 
     try:
-        check_output_paths(argparse.Namespace(data=args.data, json=args.json))
+        # The command names the report that --json may replace.
+        check_output_paths(
+            argparse.Namespace(command="bench_seeds", data=args.data, json=args.json)
+        )
     except (OSError, ValueError) as error:
         return str(error)
     return None

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence, Set
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import asdict
 from functools import partial
 from typing import Any
@@ -38,7 +39,13 @@ from numpy.typing import ArrayLike
 from embedsent.config import ClassifierConfig, config_from_dict, standardize_mode
 from embedsent.storage import InvalidStateError
 
-__all__ = ["ClassifierDiverged", "MLPClassifier", "NotFittedError"]
+__all__ = [
+    "ClassifierDiverged",
+    "MLPClassifier",
+    "NotFittedError",
+    "check_label_types",
+    "check_one_label_kind",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +277,78 @@ def _label_type_name(label: Hashable) -> str | None:
     if isinstance(label, str):
         return "str"
     return None
+
+
+def _unsupported_label_message(subject: str, label: object) -> str:
+    """Return the error for ``label``, which a saved model cannot store.
+
+    ``subject`` names the label, such as "y[3] = (1, 2)".
+    """
+    return (
+        f"{subject} has type {type(label).__name__}, which cannot be saved "
+        "because saved models store labels as JSON; supported label types are "
+        "str, int, float and bool: map the labels to one of them before fit"
+    )
+
+
+def check_label_types(labels: Iterable[Hashable], name: str) -> None:
+    """Raise for labels of ``fit`` that a saved model could not store.
+
+    The rule is the one of :meth:`MLPClassifier.get_state`: each label is a
+    str, int, float or bool, or a NumPy scalar of these. str labels may not
+    be mixed with other labels either (see :func:`check_one_label_kind`).
+    None and NaN labels are left to the fit's own check, which names their
+    position. ``name`` names the labels in messages, such as "y".
+
+    Raises:
+        ValueError: If str labels are mixed with numbers or bytes.
+        TypeError: If a label has another type.
+    """
+    labels = list(labels)
+    present = [label for label in labels if not _is_missing_label(label)]
+    check_one_label_kind(present, name)
+    for position, label in enumerate(labels):
+        if label is not None and _label_type_name(label) is None:
+            subject = f"{name}[{position}] = {label!r}"
+            raise TypeError(_unsupported_label_message(subject, label))
+
+
+def _is_missing_label(label: Hashable) -> bool:
+    if isinstance(label, float | np.floating):
+        return math.isnan(label)
+    return label is None
+
+
+def check_one_label_kind(labels: Sequence[Hashable], name: str) -> None:
+    """Raise ValueError when ``labels`` mixes str labels with numbers or bytes.
+
+    numpy turns a list such as ``[1, "pos"]`` into the strings ``"1"`` and
+    ``"pos"``, so predictions of a scikit-learn estimator would come back as
+    ``"1"``, not ``1``, and ``b"pos"`` would merge with ``"pos"``.
+    """
+    text = next((label for label in labels if isinstance(label, str)), None)
+    if text is None:
+        return
+    other = next(
+        (
+            label
+            for label in labels
+            if isinstance(label, numbers.Number | np.bool_ | bytes)
+        ),
+        None,
+    )
+    if other is None:
+        return
+    if isinstance(other, bytes):
+        became = f"which numpy would turn into the str {other.decode('latin-1')!r}"
+        kind = "bytes"
+    else:
+        became = f"which a numpy array of the labels turns into the str {str(other)!r}"
+        kind = "numbers"
+    raise ValueError(
+        f"{name} mixes str labels such as {text!r} with {kind} such as {other!r}, "
+        f"{became}; map every label to one type first"
+    )
 
 
 # NumPy dtype kinds that give back the Python type of each label type.
@@ -897,10 +976,7 @@ class MLPClassifier:
             type_name = _label_type_name(label)
             if type_name is None:
                 raise TypeError(
-                    f"class label {label!r} has type {type(label).__name__}, which "
-                    "cannot be saved because saved models store labels as JSON; "
-                    "supported label types are str, int, float and bool: map the "
-                    "labels to one of them before fit"
+                    _unsupported_label_message(f"class label {label!r}", label)
                 )
             class_types.append(type_name)
             class_values.append(_LABEL_TYPES[type_name](label))

@@ -13,7 +13,8 @@ an SGNS model, a checkpoint) is rejected when its suffix, such as .txt or
 another kind than the output, such as a labeled CSV given as ``--json``, is
 rejected, and one of the same kind is replaced. A JSON report or a plot is
 replaced only when embedsent wrote it: the report starts with
-``storage.REPORT_KEY``, and the image names matplotlib.
+``storage.REPORT_KEY``, and the image names matplotlib. A JSON report is
+replaced only by a report of the command that wrote it, which that key names.
 """
 
 from __future__ import annotations
@@ -793,6 +794,8 @@ def check_output_paths(args) -> None:
             expected = _output_kind(args, name)
             if expected is not None:
                 _check_existing_output(_flag(name), value, expected)
+            if expected == JSON_REPORT:
+                _check_report_command(args, value)
             _check_bundle_suffix(args, name, value)
             _check_vectors_suffix(args, name, value)
             if name == "plot":
@@ -856,6 +859,13 @@ def _is_image(head: bytes) -> bool:
 
 # The start of a JSON report that embedsent wrote (storage.REPORT_KEY first).
 _REPORT_START = re.compile(rb'\s*\{\s*"' + REPORT_KEY.encode() + rb'"\s*:')
+# The value of that key, a JSON string, when the head contains all of it.
+_REPORT_COMMAND = re.compile(
+    rb'\s*\{\s*"' + REPORT_KEY.encode() + rb'"\s*:\s*("(?:[^"\\]|\\.)*")'
+)
+# Report names, as storage.as_report records them, that are not embedsent
+# commands, with the program that writes each.
+_REPORT_PROGRAMS = {"bench_seeds": "benchmarks/bench_seeds.py"}
 # The start of a learning-curve results file, whose first key is its format.
 _RESULTS_START = re.compile(
     rb'\s*\{\s*"format"\s*:\s*"' + re.escape(STORE_FORMAT.encode()) + rb'"'
@@ -965,6 +975,55 @@ def _check_existing_output(
     raise ValueError(
         f"{label} {value} is {found.name}, not {expected.name}; {fix}, or "
         "delete it first if you mean to replace it"
+    )
+
+
+def _report_command(args: argparse.Namespace) -> str | None:
+    """Return the report name that the command of ``args`` writes, or None.
+
+    The name is the one that storage.as_report records, such as "compare" or
+    "bench sgns". ``args.command`` is None for a caller that names no command.
+    """
+    command = getattr(args, "command", None)
+    if not isinstance(command, str):
+        return None
+    target = getattr(args, "target", None)
+    if command == "bench" and isinstance(target, str):
+        return f"bench {target}"
+    return command
+
+
+def _describe_report_writer(name: str) -> str:
+    return _REPORT_PROGRAMS.get(name, f"`embedsent {name}`")
+
+
+def _check_report_command(args: argparse.Namespace, value: str) -> None:
+    """Reject an existing JSON report at ``--json`` that another command wrote.
+
+    Such a report can take much longer to produce than the run that would
+    replace it, so only a rerun of the same command replaces it.
+    """
+    command = _report_command(args)
+    path = Path(value)
+    if command is None or not path.is_file():
+        return
+    match = _REPORT_COMMAND.match(
+        (_read_head(path) or b"").removeprefix(b"\xef\xbb\xbf")
+    )
+    if match is None:
+        return
+    try:
+        written_by = json.loads(match.group(1))
+    except ValueError:
+        return
+    if written_by == command:
+        return
+    writer = _describe_report_writer(str(written_by))
+    raise ValueError(
+        f"--json {value} is the JSON report of {writer}, "
+        f"and {_describe_report_writer(command)} would replace it with its own "
+        "report; pass another --json path, or delete the file first if you mean "
+        "to replace it"
     )
 
 

@@ -92,6 +92,10 @@ _WORD2VEC_HEADER = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n")
 # ASCII-compatible encoding, such as UTF-8 or Latin-1, does not contain them.
 _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")
 _ASCII_WHITESPACE = re.compile(rb"[ \t\n\v\f\r]")
+_ASCII_WHITESPACE_BYTES = frozenset(b" \t\n\v\f\r")
+# Rows after the first line that the word-vector check parses, within the
+# 4096 bytes read. Prose that starts with numbers fails on its second line.
+_CHECKED_ROWS = 5
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,7 @@ def _identify_head(head: bytes) -> FileKind:
     """Return the kind of a file or stream that starts with ``head``, not a zip."""
     if not head:
         return EMPTY
+    at_eof = len(head) < _SNIFF_BYTES
     # Pickle protocol 2 and later start with the PROTO opcode and its number.
     if len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return FileKind(
@@ -289,13 +294,13 @@ def _identify_head(head: bytes) -> FileKind:
         if head.startswith(mark):
             return _marked_text(label, codec, readers)
     if head.startswith(_UTF8_MARK):
-        found = _identify_uncompressed(head[len(_UTF8_MARK) :])
+        found = _identify_uncompressed(head[len(_UTF8_MARK) :], at_eof=at_eof)
         # Word-vector readers drop the mark themselves, so only plain text
         # is named by its mark.
         if found.category == "text":
             return _marked_text("UTF-8", "utf-8", ("utf-8", "utf-8-sig"))
         return found
-    return _identify_uncompressed(head)
+    return _identify_uncompressed(head, at_eof=at_eof)
 
 
 def wide_text_encoding(head: bytes) -> str | None:
@@ -355,24 +360,115 @@ def _foreign_zip(names: list[str]) -> FileKind:
     )
 
 
-def _identify_uncompressed(head: bytes) -> FileKind:
+def _identify_uncompressed(head: bytes, *, at_eof: bool) -> FileKind:
+    """Return the kind of a file that starts with ``head``, checking its first rows.
+
+    A first line alone does not make a word-vector file, because text such as
+    "Chapter 1" or "2024 12" starts like a GloVe row or a word2vec header. So
+    the rows after it must parse as the vector readers parse them.
+    ``at_eof`` is True when ``head`` contains the whole file.
+    """
     first_line, _, rest = head.partition(b"\n")
-    if _WORD2VEC_HEADER.fullmatch(first_line + b"\n"):
-        dim = int(first_line.split()[1])
-        at_eof = len(head) < _SNIFF_BYTES
+    is_header = bool(_WORD2VEC_HEADER.fullmatch(first_line + b"\n"))
+    if is_header:
+        count, dim = (int(field) for field in first_line.split())
         if find_binary_evidence(rest, dim, at_eof=at_eof) is not None:
-            return WORD2VEC_BINARY
-        return FileKind(
-            "word vectors in word2vec text format", "vectors", use=_VECTORS_USE
-        )
+            if _is_word2vec_binary(rest, count, dim, at_eof=at_eof):
+                return WORD2VEC_BINARY
+        elif _is_word2vec_text(rest, count, dim, at_eof=at_eof):
+            return FileKind(
+                "word vectors in word2vec text format", "vectors", use=_VECTORS_USE
+            )
     if b"\0" in head:
         return UNKNOWN_BINARY
     fields = first_line.split()
-    if len(fields) >= 2 and all(_is_number(field) for field in fields[1:]):
+    # The vector readers take a first line of two whole numbers as a word2vec
+    # header, so such a file is never read as GloVe.
+    if (
+        not is_header
+        and len(fields) >= 2
+        and _rows_have_values(head, len(fields) - 1, at_eof=at_eof)
+    ):
         return FileKind(
             "word vectors in GloVe text format", "vectors", use=_VECTORS_USE
         )
     return FileKind("a text file", "text")
+
+
+def _rows_have_values(body: bytes, dim: int, *, at_eof: bool) -> bool:
+    """Return whether the first rows of ``body`` are each a word and ``dim`` numbers.
+
+    Up to ``_CHECKED_ROWS`` non-blank lines are checked, as the text readers
+    parse them. Unless ``at_eof``, the last line of ``body`` may be cut, so
+    only its fields before the last are checked, and only when fewer complete
+    rows were found.
+    """
+    lines = body.split(b"\n")
+    cut_line = b"" if at_eof else lines.pop()
+    rows = [line.split() for line in lines if line.strip()][:_CHECKED_ROWS]
+    for fields in rows:
+        if len(fields) != dim + 1:
+            return False
+        if not all(_is_number(field) for field in fields[1:]):
+            return False
+    cut_fields = cut_line.split()
+    if len(rows) == _CHECKED_ROWS or not cut_fields:
+        return True
+    if len(cut_fields) > dim + 1:
+        return False
+    return all(_is_number(field) for field in cut_fields[1:-1])
+
+
+def _is_word2vec_text(body: bytes, count: int, dim: int, *, at_eof: bool) -> bool:
+    """Return whether ``body``, the rows after a word2vec header, are text rows."""
+    if not _rows_have_values(body, dim, at_eof=at_eof):
+        return False
+    if not at_eof:
+        return True
+    # The reader rejects a file whose row count differs from its header. A
+    # file with only a header is a vector file when the header declares 0 words.
+    rows = sum(1 for line in body.split(b"\n") if line.strip())
+    return rows == count
+
+
+def _is_word2vec_binary(body: bytes, count: int, dim: int, *, at_eof: bool) -> bool:
+    """Return whether the first records of ``body`` parse as binary word2vec.
+
+    ``body`` contains the bytes after the header. Each record is a word
+    without whitespace, a space and ``dim`` finite little-endian float32
+    values, as embedsent.vector_parse reads it. Up to ``_CHECKED_ROWS``
+    records are checked, or, when ``at_eof``, all of them, whose number must
+    be ``count``.
+
+    NOTE: Any finite float32 is a valid value, so a text file longer than the
+    bytes read whose first line is a word2vec header and whose next bytes are
+    not ASCII can still pass.
+    """
+    position = 0
+    records = 0
+    while at_eof or records < _CHECKED_ROWS:
+        while position < len(body) and body[position] in _ASCII_WHITESPACE_BYTES:
+            position += 1
+        if position >= len(body):
+            break
+        space = body.find(b" ", position)
+        if space == -1:
+            # A word cut by the end of the bytes read, or trailing text.
+            return not at_eof
+        if _ASCII_WHITESPACE.search(body, position, space):
+            return False
+        start = space + 1
+        end = start + 4 * dim
+        if end > len(body):
+            if at_eof:
+                return False
+            end = start + (len(body) - start) // 4 * 4
+        values = np.frombuffer(body[start:end], dtype="<f4")
+        if not np.all(np.isfinite(values)):
+            return False
+        records += 1
+        position = end
+    return not at_eof or records == count
 
 
 def starts_with_undecodable_bytes(path: str | os.PathLike) -> bool:

@@ -26,7 +26,12 @@ from embedsent.class_prior import (
     uniform_prior,
     warn_prior_predictions,
 )
-from embedsent.classifier import MLPClassifier, NotFittedError, label_accuracy
+from embedsent.classifier import (
+    MLPClassifier,
+    NotFittedError,
+    check_label_types,
+    label_accuracy,
+)
 from embedsent.config import (
     ClassifierConfig,
     SGNSConfig,
@@ -180,7 +185,9 @@ class TransferClassifier:
 
         Args:
             texts: Labeled raw texts.
-            labels: One label per text, any hashable type.
+            labels: One label per text, each a str, int, float or bool (the
+                types a saved model stores). str labels cannot be mixed with
+                numbers.
             unlabeled: Extra raw texts to fit corpus statistics of the
                 ``tfidf`` and ``sif`` features on (the labeled texts are used
                 as well).
@@ -189,10 +196,12 @@ class TransferClassifier:
 
         Raises:
             ValueError: if ``texts`` is empty, ``texts`` and ``labels`` differ
-                in length, ``labels`` has fewer than two classes, or no text
-                has a token in the word vectors. When only some texts lack
-                one, a warning gives their number and they are fitted as zero
-                vectors.
+                in length, ``labels`` has fewer than two classes or mixes str
+                labels with numbers, or no text has a token in the word
+                vectors. When only some texts lack one, a warning gives their
+                number and they are fitted as zero vectors.
+            TypeError: if a label has a type other than str, int, float or
+                bool.
         """
         tokens = tokenize_corpus(texts, self.text_config)
         if isinstance(labels, Mapping):
@@ -210,6 +219,8 @@ class TransferClassifier:
                     f"{type(labels).__name__}; pass one label per text"
                 ) from None
         _check_labels(len(tokens), labels)
+        # EmbeddingClassifier.fit applies the same rule.
+        check_label_types(labels, "labels")
         counts = known_token_counts(tokens, self.vectors)
         check_labeled_coverage(counts > 0, tokens)
         fit_tokens = tokens

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 import os
 from collections.abc import Hashable, Sequence
 from dataclasses import fields
@@ -82,7 +81,11 @@ from embedsent.class_prior import (
     uniform_prior,
     warn_prior_predictions,
 )
-from embedsent.classifier import MLPClassifier
+from embedsent.classifier import (
+    MLPClassifier,
+    check_label_types,
+    check_one_label_kind,
+)
 from embedsent.config import ClassifierConfig, TextConfig
 from embedsent.features import FEATURE_METHODS, SentenceEncoder
 from embedsent.text import tokenize_corpus
@@ -206,11 +209,11 @@ def _check_texts(X: Any) -> list[str]:
     return texts
 
 
-def _check_missing_labels(y: Any) -> None:
-    """Raise ValueError naming the first label of ``y`` that is None or NaN.
+def _label_array(y: Any) -> np.ndarray | None:
+    """Return ``y`` as a 1-D array of labels, or None if it is not one.
 
-    scikit-learn's own checks turn None into the label type "unknown" and NaN
-    among str labels into the string 'nan'.
+    A column of shape (n, 1) is flattened. validate_data reports the other
+    shapes and input that is not an array.
     """
     if isinstance(y, np.ndarray):
         labels = y
@@ -219,10 +222,22 @@ def _check_missing_labels(y: Any) -> None:
             # dtype=object keeps None and NaN as they are among str labels.
             labels = np.asarray(y, dtype=object)
         except (TypeError, ValueError):
-            return  # validate_data reports input that is not an array.
+            return None
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels.ravel()
     if labels.ndim != 1:
+        return None
+    return labels
+
+
+def _check_missing_labels(y: Any) -> None:
+    """Raise ValueError naming the first label of ``y`` that is None or NaN.
+
+    scikit-learn's own checks turn None into the label type "unknown" and NaN
+    among str labels into the string 'nan'.
+    """
+    labels = _label_array(y)
+    if labels is None:
         return
     if labels.dtype.kind == "f":
         missing = np.flatnonzero(np.isnan(labels))
@@ -234,39 +249,7 @@ def _check_missing_labels(y: Any) -> None:
                 raise ValueError(_missing_label_message(position, "None"))
             if isinstance(label, float | np.floating) and math.isnan(label):
                 raise ValueError(_missing_label_message(position, "NaN"))
-        _check_one_label_kind(labels)
-
-
-def _check_one_label_kind(labels: np.ndarray) -> None:
-    """Raise ValueError when ``labels`` mixes str labels with numbers or bytes.
-
-    numpy turns a list such as ``[1, "pos"]`` into the strings ``"1"`` and
-    ``"pos"``, so predictions would come back as ``"1"``, not ``1``, and
-    ``b"pos"`` would merge with ``"pos"``.
-    """
-    text = next((label for label in labels if isinstance(label, str)), None)
-    if text is None:
-        return
-    other = next(
-        (
-            label
-            for label in labels
-            if isinstance(label, numbers.Number | np.bool_ | bytes)
-        ),
-        None,
-    )
-    if other is None:
-        return
-    if isinstance(other, bytes):
-        became = f"which numpy would turn into the str {other.decode('latin-1')!r}"
-        kind = "bytes"
-    else:
-        became = f"which would become the str {str(other)!r}"
-        kind = "numbers"
-    raise ValueError(
-        f"y mixes str labels such as {text!r} with {kind} such as {other!r}, "
-        f"{became}; map every label to one type first"
-    )
+        check_one_label_kind(labels, "y")
 
 
 def _missing_label_message(position: int, value: str) -> str:
@@ -827,12 +810,14 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
         Raises
         ------
         TypeError
-            If ``X`` is a single str or contains a non-str, or a parameter has
-            the wrong type.
+            If ``X`` is a single str or contains a non-str, a label is not a
+            str, int, float or bool (the label types that a saved
+            TransferClassifier stores), or a parameter has the wrong type.
         ValueError
             If a parameter has an invalid value, ``X`` is empty, ``X`` and
-            ``y`` differ in length, ``y`` contains None or NaN or has fewer
-            than two classes, or no text has a token in the word vectors.
+            ``y`` differ in length, ``y`` contains None or NaN, mixes str
+            labels with numbers or has fewer than two classes, or no text has
+            a token in the word vectors.
             When only some texts lack one, a warning gives their number and
             they are fitted as zero vectors.
         """
@@ -856,6 +841,10 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
                 "the target y is None; pass one label per text"
             )
         _check_missing_labels(y)
+        labels = _label_array(y)
+        if labels is not None:
+            # TransferClassifier.fit applies the same rule.
+            check_label_types(labels, "y")
         tokens = vectorizer._fit_tokens(texts)
         check_labeled_coverage(known_text_mask(tokens, vectorizer.vectors_), tokens)
         # check_labeled_coverage has reported the texts with no known token.

@@ -3,9 +3,11 @@
 Every file embedsent writes goes through a temporary file in the destination
 folder, is synced to disk, then renamed over the destination. A crash or a
 full disk therefore leaves either the old file or the new one, never half of
-one. A symbolic link is followed, so its target gets the new content, and a
-destination that is not a regular file (a FIFO, a device) is rejected rather
-than replaced. Bundles contain no pickled objects.
+one. The temporary file of a killed process stays until the next save to the
+same destination deletes it (embedsent.temporary_files). A symbolic link is
+followed, so its target gets the new content, and a destination that is not a
+regular file (a FIFO, a device) is rejected rather than replaced. Bundles
+contain no pickled objects.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import json
 import logging
 import os
 import stat
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,7 @@ from embedsent.file_kinds import (
     identify_file,
 )
 from embedsent.json_nesting import parse_json
+from embedsent.temporary_files import create_locked_temporary, remove_stale_temporaries
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +148,9 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             f"cannot write {label}: folder {folder} does not exist; create it first"
         )
     replacing = target.exists()
+    remove_stale_temporaries(target)
     try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=folder
-        )
+        handle, lock, temporary = create_locked_temporary(target)
     except OSError as error:
         # The error names the random temporary name, which the user never
         # passed, so the message names the destination and its folder.
@@ -182,6 +183,9 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
                 error, label, step, folder, replacing, always_explain=not renaming
             ) from error
         raise
+    finally:
+        if lock is not None:
+            os.close(lock)
     _fsync_folder(folder)
 
 
@@ -357,13 +361,15 @@ def check_folder_path(path: str | os.PathLike, flag: str | None = None) -> Path:
     subject = f"{option}{folder}"
     blocking = first_non_folder(folder)
     if blocking == folder:
+        kind = describe_non_regular_file(folder) or "a file"
         raise ValueError(
-            f"{subject} is a file, not a folder; {fix}, or a path that does not "
+            f"{subject} is {kind}, not a folder; {fix}, or a path that does not "
             "exist yet"
         )
     if blocking is not None:
+        kind = describe_non_regular_file(blocking) or "a file"
         raise ValueError(
-            f"{subject}: {blocking} is a file, so no folder can be created "
+            f"{subject}: {blocking} is {kind}, so no folder can be created "
             f"below it; {fix} with no file among its parents"
         )
     # Path.mkdir fails with "File exists" on a link whose target is missing.

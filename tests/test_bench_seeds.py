@@ -1,10 +1,13 @@
 """The pretraining-seed benchmark script, on the shipped corpus."""
 
+import argparse
 import json
 
 import numpy as np
 import pytest
 from bench_scripts import load_script
+
+from embedsent.storage import as_report
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +158,18 @@ def test_seed_benchmark_rejects_bad_options(bench, tmp_path, capsys, argv, messa
         argv += ["--data", "default"]
     assert bench.main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_json_keeps_other_command_report(bench, tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(as_report("bench_seeds", {})), encoding="utf-8")
+    args = argparse.Namespace(data="default", json=str(report))
+    assert bench.check_json(args) is None
+    report.write_text(json.dumps(as_report("compare", {})), encoding="utf-8")
+    problem = bench.check_json(args)
+    assert problem is not None
+    assert "is the JSON report of `embedsent compare`" in problem
+    assert "benchmarks/bench_seeds.py would replace it" in problem
 
 
 def test_data_folder_without_aclimdb_rejected(bench, tmp_path, capsys):

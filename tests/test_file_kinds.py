@@ -18,6 +18,7 @@ from embedsent.file_kinds import (
     METADATA_NOT_OBJECT,
     MODEL_FORMAT,
     SGNS_FORMAT,
+    WORD2VEC_BINARY,
     WORD_VECTORS,
     describe_mismatch,
     describe_non_regular_file,
@@ -51,7 +52,7 @@ def _zip_bytes(name: str) -> bytes:
 CONTENTS = [
     (b"", "empty", "an empty file"),
     (b"2 3\ngood 1 0 0\nbad 0 1 0\n", "vectors", "word2vec text format"),
-    (b"2 3\ngood \x00\x00\x80\x3f", "vectors", "word2vec binary format"),
+    (b"1 2\ngood \x00\x00\x80\x3f\x00\x00\x00\x00", "vectors", "binary format"),
     # Binary rows without NUL bytes: control bytes, then only bytes >= 0x80.
     (b"1 2\ngood \x01\x02\x8f\x3f\x1b\x9c\x5e\xbf\n", "vectors", "binary format"),
     (b"1 2\ngood \x81\x92\x8f\x3f\xa5\xb7\x5e\xbf\n", "vectors", "binary format"),
@@ -134,6 +135,72 @@ def test_identify_file_ignores_suffix(tmp_path):
     path = tmp_path / "model.npz"
     path.write_text("2 1\ngood 1\nbad 0\n", encoding="utf-8")
     assert identify_file(path).category == "vectors"
+
+
+# Text whose first line reads as a GloVe row or a word2vec header, but whose
+# next lines are prose.
+PROSE_WITH_NUMERIC_FIRST_LINE = [
+    b"Chapter 1\nIt was a dark and stormy night.\n",
+    b"Rating 8 10\nA thoughtful film that I will watch again.\n",
+    b"2024 12\nDear diary, today I watched a good movie.\nIt was great.\n",
+    # Non-ASCII text after a header line looks binary to find_binary_evidence.
+    "2024 12\nCher journal, j'ai regardé un très bon film.\n".encode(),
+    # The header declares 2024 rows, and the file ends after it.
+    b"2024 12\n",
+]
+
+
+@pytest.mark.parametrize("content", PROSE_WITH_NUMERIC_FIRST_LINE)
+def test_prose_with_numeric_first_line_is_text(tmp_path, content):
+    path = tmp_path / "notes"
+    path.write_bytes(content)
+    assert identify_file(path).category == "text"
+
+
+def _save_glove(path, dim: int) -> None:
+    rng = np.random.default_rng(0)
+    rows = [
+        f"w{index}é " + " ".join(f"{value:.6f}" for value in vector) + "\n"
+        for index, vector in enumerate(rng.normal(size=(20, dim)))
+    ]
+    path.write_text("".join(rows), encoding="utf-8")
+
+
+@pytest.mark.parametrize("dim", [1, 3, 300, 1000])
+def test_real_vector_files_keep_kind(tmp_path, dim):
+    from embedsent.vectors import WordVectors
+
+    rng = np.random.default_rng(dim)
+    words = [f"w{index}é" for index in range(20)]
+    vectors = WordVectors(words, rng.normal(size=(20, dim)).astype(np.float32))
+    text = tmp_path / "vectors.txt"
+    vectors.save_word2vec(text)
+    assert "word2vec text format" in identify_file(text).name
+    binary = tmp_path / "vectors.bin"
+    vectors.save_word2vec(binary, binary=True)
+    assert identify_file(binary) == WORD2VEC_BINARY
+    glove = tmp_path / "glove.txt"
+    _save_glove(glove, dim)
+    assert "GloVe text format" in identify_file(glove).name
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"0 50\n", b"0 50\r\n\n", b"1 2\n\ngood 0.5 -1\n", b"good 1e-3 2\n"],
+)
+def test_header_only_and_short_vectors_kept(tmp_path, content):
+    path = tmp_path / "vectors.txt"
+    path.write_bytes(content)
+    assert identify_file(path).category == "vectors"
+
+
+def test_vector_rows_checked_past_first(tmp_path):
+    path = tmp_path / "vectors.txt"
+    rows = "".join(f"w{index} 0.1 0.2\n" for index in range(4))
+    path.write_text(f"6 2\n{rows}the end\nw5 0.1 0.2\n", encoding="utf-8")
+    assert identify_file(path).category == "text"
+    path.write_text(f"{rows}w4 0.1 0.2 0.3\n", encoding="utf-8")
+    assert identify_file(path).category == "text"
 
 
 def test_describe_mismatch_names_reader_and_origin(tmp_path):

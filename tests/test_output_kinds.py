@@ -258,6 +258,50 @@ def test_json_output_keeps_other_json(tmp_path, name, content, kind):
     assert path.read_text(encoding="utf-8") == content
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"Chapter 1\nIt was a dark and stormy night.\n",
+        b"Rating 8 10\nA thoughtful film that I will watch again.\n",
+        b"2024 12\nDear diary, today I watched a good movie.\nIt was great.\n",
+    ],
+)
+def test_pretrain_out_keeps_numeric_prose(tmp_path, capsys, content):
+    novel = tmp_path / "novel.txt"
+    novel.write_bytes(content)
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(novel)]
+    err = _assert_rejected(capsys, argv, novel)
+    assert f"--out {novel} is a .txt text file, not a word-vector file" in err
+
+
+def test_json_report_of_other_command_kept(tmp_path):
+    report = tmp_path / "cmp.json"
+    content = json.dumps(as_report("compare", {"runs": []}), indent=2)
+    report.write_text(content, encoding="utf-8")
+    args = argparse.Namespace(command="diagnose", json=str(report), plot=None)
+    with pytest.raises(ValueError) as raised:
+        check_output_paths(args)
+    message = str(raised.value)
+    assert f"--json {report} is the JSON report of `embedsent compare`" in message
+    assert "`embedsent diagnose` would replace it" in message
+    assert "pass another --json path, or delete the file first" in message
+    assert report.read_text(encoding="utf-8") == content
+    bench = argparse.Namespace(command="bench", target="sgns", json=str(report))
+    with pytest.raises(ValueError, match="`embedsent bench sgns` would replace"):
+        check_output_paths(bench)
+
+
+def test_json_report_of_same_command_replaced(tmp_path):
+    report = tmp_path / "sgns.json"
+    report.write_text(json.dumps(as_report("bench sgns", {})), encoding="utf-8")
+    bench = argparse.Namespace(command="bench", target="sgns", json=str(report))
+    check_output_paths(bench)
+    seeds = tmp_path / "seeds.json"
+    seeds.write_text(json.dumps(as_report("bench_seeds", {})), encoding="utf-8")
+    with pytest.raises(ValueError, match="report of benchmarks/bench_seeds.py"):
+        check_output_paths(argparse.Namespace(command="select", json=str(seeds)))
+
+
 def test_report_key_comes_first():
     text = json.dumps(as_report("select", {"winner": "mean"}), indent=2)
     assert text.startswith('{\n  "embedsent_report": "select",')

@@ -277,6 +277,34 @@ def test_fit_names_missing_texts_or_labels(vectors, texts, labels, message):
         TransferClassifier(vectors).fit(texts, labels)
 
 
+@pytest.mark.parametrize(
+    ("labels", "error", "message"),
+    [
+        (
+            [(1, 2), (3, 4), (1, 2), (3, 4)],
+            TypeError,
+            r"labels\[0\] = \(1, 2\) has type tuple, which cannot be saved",
+        ),
+        (
+            [b"pos", b"neg", b"pos", b"neg"],
+            TypeError,
+            r"labels\[0\] = b'pos' has type bytes, which cannot be saved",
+        ),
+        (
+            ["a", 1, "a", 1],
+            ValueError,
+            r"labels mixes str labels such as 'a' with numbers such as 1",
+        ),
+    ],
+)
+def test_fit_rejects_labels_save_rejects(vectors, labels, error, message):
+    model = TransferClassifier(vectors)
+    with pytest.raises(error, match=message):
+        model.fit(TEXTS, labels)
+    with pytest.raises(NotFittedError):
+        model.predict(TEXTS)
+
+
 def test_unknown_text_prior_logged(unbalanced_model, caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
         unbalanced_model.predict(["wonderful film", *UNKNOWN])

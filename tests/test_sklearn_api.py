@@ -12,9 +12,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from embedsent.classifier import ClassifierDiverged
+from embedsent.classifier import ClassifierDiverged, MLPClassifier
 from embedsent.config import ClassifierConfig, TextConfig
 from embedsent.features import SentenceEncoder
+from embedsent.pipeline import TransferClassifier
 from embedsent.sklearn_api import (
     EmbeddingClassifier,
     MLPHeadClassifier,
@@ -403,9 +404,47 @@ def test_classifier_names_missing_label(missing, name):
 
 
 @pytest.mark.parametrize(
+    "labels",
+    [
+        [b"pos", b"neg"] * 15,
+        np.array([b"pos", b"neg"] * 15),
+        ["pos", 1] * 15,
+    ],
+)
+def test_label_check_matches_transfer_classifier(labels):
+    with pytest.raises((TypeError, ValueError)) as sklearn_error:
+        _small_classifier().fit(TEXTS, labels)
+    with pytest.raises((TypeError, ValueError)) as transfer_error:
+        TransferClassifier(VECTORS).fit(TEXTS, labels)
+    assert type(sklearn_error.value) is type(transfer_error.value)
+    sklearn_message = str(sklearn_error.value)
+    transfer_message = str(transfer_error.value)
+    assert sklearn_message.startswith("y")
+    assert transfer_message.startswith("labels")
+    assert sklearn_message.removeprefix("y") == transfer_message.removeprefix("labels")
+
+
+def test_fit_label_error_matches_save_error():
+    labels = [b"pos", b"neg"] * 15
+    with pytest.raises(TypeError) as fit_error:
+        _small_classifier().fit(TEXTS, labels)
+    features = np.ones((len(labels), 2))
+    unsaved = MLPClassifier(ClassifierConfig(hidden_size=0, epochs=1))
+    unsaved.fit(features, labels)
+    with pytest.raises(TypeError) as save_error:
+        unsaved.get_state()
+    suffix = "has type bytes, which cannot be saved because saved models store"
+    assert f"y[0] = b'pos' {suffix}" in str(fit_error.value)
+    assert f"class label b'neg' {suffix}" in str(save_error.value)
+    fit_reason = str(fit_error.value).partition(" has type ")[2]
+    save_reason = str(save_error.value).partition(" has type ")[2]
+    assert fit_reason == save_reason
+
+
+@pytest.mark.parametrize(
     ("first", "message"),
     [
-        (1, r"with numbers such as 1, which would become the str '1'"),
+        (1, r"with numbers such as 1, which a numpy array .* the str '1'"),
         (np.True_, r"with numbers such as np\.True_, .* the str 'True'"),
         (b"pos", r"with bytes such as b'pos', which numpy would turn into"),
     ],

@@ -19,6 +19,7 @@ from embedsent.storage import (
     write_atomic,
     write_text_atomic,
 )
+from embedsent.temporary_files import remove_stale_temporaries
 
 
 def test_write_atomic_creates_file(tmp_path):
@@ -26,6 +27,55 @@ def test_write_atomic_creates_file(tmp_path):
     write_text_atomic(path, "new")
     assert path.read_text(encoding="utf-8") == "new"
     assert [entry.name for entry in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_save_deletes_stale_temporary_files(tmp_path, caplog):
+    fcntl = pytest.importorskip("fcntl")
+    target = tmp_path / "ck.npz"
+    stale = tmp_path / ".ck.npz.jjz8este.tmp"
+    stale.write_bytes(b"left by a killed save")
+    # Names of another pattern or another target stay.
+    other_names = [
+        ".ck.npz.backup.tmp",
+        ".other.npz.abcdefgh.tmp",
+        "ck.npz.abcdefgh.tmp",
+    ]
+    for name in other_names:
+        (tmp_path / name).write_bytes(b"keep")
+    # A temporary file whose lock a live save holds stays too.
+    live = tmp_path / ".ck.npz.live_123.tmp"
+    live.write_bytes(b"being written")
+    with open(live, "rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with caplog.at_level("INFO", logger="embedsent.temporary_files"):
+            write_text_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "new"
+    assert not stale.exists()
+    assert live.exists()
+    for name in other_names:
+        assert (tmp_path / name).exists(), name
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [
+        f"deleted .ck.npz.jjz8este.tmp in {tmp_path}, left by an interrupted "
+        "save of ck.npz"
+    ]
+
+
+def test_save_keeps_own_temporary_file(tmp_path):
+    pytest.importorskip("fcntl")
+    target = tmp_path / "report.json"
+    seen = []
+
+    def write(stream):
+        # The cleanup of a second save to the same target runs during this one.
+        seen.extend(remove_stale_temporaries(target))
+        seen.extend(path.name for path in tmp_path.iterdir())
+        stream.write(b"{}")
+
+    write_atomic(target, write)
+    assert len(seen) == 1
+    assert seen[0].startswith(".report.json.")
+    assert target.read_bytes() == b"{}"
 
 
 def test_write_atomic_follows_link(tmp_path):
