@@ -26,6 +26,7 @@ from embedsent.cli_types import (
     DEFAULT_TEXT_COLUMN,
     DRAWS_REASON,
     MAX_DRAWS,
+    OutputPathAction,
     add_encoding_options,
     bounded,
     config_value,
@@ -337,21 +338,13 @@ class _Parser(argparse.ArgumentParser):
                 ):
                     late.append((position, word))
             if late:
-                position, first = late[0]
-                # The example keeps the value of an option given as two words.
-                example = first
-                if first in _GLOBAL_OPTIONS_WITH_VALUE:
-                    # The value may have been read as a positional argument, so
-                    # it is looked up in the command line itself.
-                    argv = self._argv
-                    after = argv.index(first) + 1 if first in argv else len(argv)
-                    if after < len(argv):
-                        example += f" {argv[after]}"
                 names = [word for _, word in late]
+                example = " ".join(_with_values(names, self._argv))
                 if len(names) == 1:
                     message += (
-                        f"; {first} is an option of embedsent itself, so put it "
-                        f"before the command, as in: embedsent {example} COMMAND ..."
+                        f"; {names[0]} is an option of embedsent itself, so put "
+                        f"it before the command, as in: embedsent {example} "
+                        "COMMAND ..."
                     )
                 else:
                     message += (
@@ -363,6 +356,22 @@ class _Parser(argparse.ArgumentParser):
                 command = _command_parser(self, self._argv)
                 message += _suggestions(command, words, _long_options(self))
         super().error(message)
+
+
+def _with_values(options: list[str], argv: list[str]) -> list[str]:
+    """Return ``options`` with the value that follows each that takes one.
+
+    The value may have been read as a positional argument, so it is looked up
+    in the command line ``argv`` itself.
+    """
+    words = []
+    for option in options:
+        words.append(option)
+        if option in _GLOBAL_OPTIONS_WITH_VALUE and option in argv:
+            after = argv.index(option) + 1
+            if after < len(argv):
+                words.append(argv[after])
+    return words
 
 
 def _command_parser(parser: argparse.ArgumentParser, argv: list[str]):
@@ -485,7 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
         "per line, a .csv/.jsonl file with a text column, or "
         "'default'",
     )
-    pretrain.add_argument("--out", required=True, help="output vectors file")
+    pretrain.add_argument(
+        "--out", required=True, action=OutputPathAction, help="output vectors file"
+    )
     pretrain.add_argument(
         "--max-texts",
         type=bounded(int, 1),
@@ -499,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument(
         "--checkpoint",
         default=None,
+        action=OutputPathAction,
         help="checkpoint file, written every --checkpoint-every seconds and at "
         "each epoch end; a rerun with the same settings resumes from it "
         "(default: no checkpoints)",
@@ -512,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument(
         "--save-model",
         default=None,
+        action=OutputPathAction,
         help="also write the full SGNS model (both tables, vocabulary counts) "
         "to this .npz file, so training can continue later (default: not saved)",
     )
@@ -589,7 +602,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )
     add_encoding_options(train, "a .csv or .jsonl --data file")
-    train.add_argument("--out", required=True, help="output model file (.npz)")
+    train.add_argument(
+        "--out",
+        required=True,
+        action=OutputPathAction,
+        help="output model file (.npz)",
+    )
     _add_classifier_options(train, ClassifierConfig())
 
     predict = commands.add_parser(
@@ -673,6 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--json",
         default=None,
+        action=OutputPathAction,
         help="also write every run and the summary to this JSON file (default: "
         "no JSON file)",
     )
@@ -786,6 +805,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sgns.add_argument(
         "--json",
         default=None,
+        action=OutputPathAction,
         help="write every trial and the summary here (default: no JSON file)",
     )
 
@@ -934,7 +954,12 @@ def _run(argv: Sequence[str] | None) -> int:
         check_output_paths(args)
         warn_ignored_flags(args)
         args.compile_cache = _start_compile_cache(args)
-        return COMMANDS[args.command](args)
+        if args.compile_cache is None:
+            return COMMANDS[args.command](args)
+        from embedsent.compile_cache import log_cache_warnings
+
+        with log_cache_warnings(args.compile_cache, "pass --no-compile-cache"):
+            return COMMANDS[args.command](args)
     except BrokenPipeError:
         raise  # BrokenPipeError is an OSError, but main ends it quietly.
     except KeyboardInterrupt:

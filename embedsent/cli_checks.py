@@ -10,11 +10,16 @@ command still does what the other flags ask.
 from __future__ import annotations
 
 import argparse
+import codecs
 import logging
 from pathlib import Path
 
 from embedsent.cli_paths import TABLE_SUFFIXES
-from embedsent.cli_types import DEFAULT_TEXT_COLUMN
+from embedsent.cli_types import (
+    DEFAULT_ENCODING,
+    DEFAULT_TEXT_COLUMN,
+    REPEATED_VALUES_ATTRIBUTE,
+)
 from embedsent.config import ClassifierConfig
 
 __all__ = ["check_devices_flag", "check_flag_combinations", "warn_ignored_flags"]
@@ -32,6 +37,8 @@ def check_flag_combinations(args: argparse.Namespace) -> None:
 def warn_ignored_flags(args: argparse.Namespace) -> None:
     """Log a warning for each passed flag that no input of the command reads."""
     _warn_unread_text_column(args)
+    _warn_unread_encoding(args)
+    _warn_repeated_output_flags(args)
 
 
 def _warn_unread_text_column(args: argparse.Namespace) -> None:
@@ -68,6 +75,62 @@ def _warn_unread_text_column(args: argparse.Namespace) -> None:
         text_column,
         unread,
     )
+
+
+def _warn_unread_encoding(args: argparse.Namespace) -> None:
+    # --encoding decodes a .txt or table --data file and any --unlabeled file.
+    # The shipped corpus and aclImdb reviews are always read as UTF-8, and
+    # `predict` reads every input and stdin with it, so it is not checked.
+    if getattr(args, "command", None) == "predict" or not hasattr(args, "encoding"):
+        return
+    passed = []
+    if codecs.lookup(args.encoding).name != codecs.lookup(DEFAULT_ENCODING).name:
+        passed.append(f"--encoding {args.encoding}")
+    if getattr(args, "encoding_errors", "strict") != "strict":
+        passed.append(f"--encoding-errors {args.encoding_errors}")
+    if not passed:
+        return
+
+    if getattr(args, "unlabeled", None) is not None:
+        return
+    data = getattr(args, "data", None)
+    if not isinstance(data, str):
+        return
+    if data != "default" and Path(data).suffix.lower() in (".txt", *TABLE_SUFFIXES):
+        return
+    corpus = "the shipped corpus" if data == "default" else "an aclImdb corpus"
+    # Only `pretrain` reads a .txt --data file.
+    files = ".csv/.tsv/.jsonl"
+    if getattr(args, "command", None) == "pretrain":
+        files = ".txt/" + files
+    logger.warning(
+        "%s %s ignored, because --data %s is %s, which is always read as "
+        "UTF-8; drop %s, or pass a %s file",
+        " and ".join(passed),
+        "is" if len(passed) == 1 else "are",
+        data,
+        corpus,
+        "them" if len(passed) > 1 else "it",
+        files,
+    )
+
+
+def _warn_repeated_output_flags(args: argparse.Namespace) -> None:
+    # OutputPathAction records every value of an output flag, and argparse
+    # keeps the last one.
+    for flag, values in getattr(args, REPEATED_VALUES_ATTRIBUTE, {}).items():
+        if len(values) < 2:
+            continue
+        listed = ", ".join(repr(value) for value in values)
+        logger.warning(
+            "%s was given %d times (%s), so only the last value, %r, is used; "
+            "pass %s once",
+            flag,
+            len(values),
+            listed,
+            values[-1],
+            flag,
+        )
 
 
 def _check_process_id(args: argparse.Namespace) -> None:

@@ -10,6 +10,7 @@ that were loaded.
 
 from __future__ import annotations
 
+import json
 import logging
 import shlex
 import sys
@@ -48,6 +49,7 @@ __all__ = [
     "read_predict_texts",
     "read_texts",
     "read_unlabeled_file",
+    "warn_about_predict_input",
 ]
 
 
@@ -119,14 +121,17 @@ def read_texts(path: str, *, encoding: str, errors: str) -> list[str]:
 def load_vectors_file(path: str, args) -> WordVectors:
     """Load a ``--vectors`` file with the ``--vectors-*`` flags of ``args``.
 
+    Logs a warning when every word vector is zero.
+
     Raises:
         ValueError: As ``WordVectors.load``, with the message starting with
             ``--vectors`` and naming flags in place of Python parameters.
     """
+    from embedsent.vector_checks import describe_all_zero_vectors
     from embedsent.vectors import WordVectors
 
     try:
-        return WordVectors.load(
+        vectors = WordVectors.load(
             path,
             format=args.vectors_format,
             encoding=args.vectors_encoding,
@@ -136,6 +141,15 @@ def load_vectors_file(path: str, args) -> WordVectors:
         raise ValueError(f"--vectors {error.cli_message}") from error
     except ValueError as error:
         raise ValueError(f"--vectors {error}") from error
+    problem = describe_all_zero_vectors(vectors.vectors)
+    if problem is not None:
+        logger.warning(
+            "--vectors %s: %s; pass vectors that `embedsent pretrain` wrote, or "
+            "other trained vectors",
+            path,
+            problem,
+        )
+    return vectors
 
 
 def read_unlabeled_file(path: str | Path, args) -> list[str]:
@@ -160,6 +174,57 @@ def read_predict_texts(name: str, args) -> list[str]:
     if name != "-" and _is_table_path(name):
         return _read_text_column(name, args)
     return read_lines(name, encoding=args.encoding, errors=args.encoding_errors)
+
+
+# The number of lines that are parsed as JSON to tell whether a line input is
+# JSON Lines. The other lines are only checked to start with "{" and end
+# with "}", so a large input is not parsed twice.
+_JSON_LINES_SAMPLE = 100
+
+
+def warn_about_predict_input(name: str, texts: Sequence[str]) -> None:
+    """Log a warning when a `predict` input has no texts or looks like JSON Lines.
+
+    ``texts`` are the texts that ``read_predict_texts`` read from ``name``.
+    An input read as one text per line whose non-empty lines are all JSON
+    objects is most likely JSON Lines, whose records would be scored as texts.
+    """
+    source = "standard input" if name == "-" else f"input {name}"
+    if not texts:
+        logger.warning("%s contains no texts, so it has no predictions", source)
+        return
+    if name != "-" and _is_table_path(name):
+        return
+    if not _looks_like_json_lines(texts):
+        return
+    if name == "-":
+        fix = "save the records to a .jsonl file and pass its path instead"
+    else:
+        fix = "rename the file to end in .jsonl"
+    logger.warning(
+        "every non-empty line of %s is a JSON object, but %s is read as one "
+        "text per line, so each whole record is scored as a text; to score "
+        "the --text-column field of each record, %s",
+        source,
+        source,
+        fix,
+    )
+
+
+def _looks_like_json_lines(texts: Sequence[str]) -> bool:
+    lines = [text.strip() for text in texts if text.strip()]
+    if not lines:
+        return False
+    if not all(line.startswith("{") and line.endswith("}") for line in lines):
+        return False
+    for line in lines[:_JSON_LINES_SAMPLE]:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(record, dict):
+            return False
+    return True
 
 
 def _is_table_path(path: str | Path) -> bool:

@@ -18,7 +18,10 @@ from embedsent.bench import MAX_GENSIM_WORKERS
 from embedsent.config import SGNSConfig
 
 __all__ = [
+    "DEFAULT_ENCODING",
     "DEFAULT_TEXT_COLUMN",
+    "REPEATED_VALUES_ATTRIBUTE",
+    "OutputPathAction",
     "add_encoding_options",
     "bounded",
     "codec_name",
@@ -40,6 +43,7 @@ MAX_CV_REPEATS = 100
 
 # The default of --text-column, the column of a table file that contains texts.
 DEFAULT_TEXT_COLUMN = "text"
+DEFAULT_ENCODING = "utf-8"
 
 
 def config_value(
@@ -217,7 +221,7 @@ def add_encoding_options(parser: argparse.ArgumentParser, inputs: str) -> None:
     parser.add_argument(
         "--encoding",
         type=codec_name,
-        default="utf-8",
+        default=DEFAULT_ENCODING,
         help=f"text encoding of {inputs}, a Python codec name such as latin-1 "
         "(default: %(default)s)",
     )
@@ -228,3 +232,26 @@ def add_encoding_options(parser: argparse.ArgumentParser, inputs: str) -> None:
         help="what to do with bytes that do not decode: stop with an error, "
         "replace them with U+FFFD, or drop them (default: %(default)s)",
     )
+
+
+# The namespace attribute in which OutputPathAction records, per flag, every
+# value that the command line gave it.
+REPEATED_VALUES_ATTRIBUTE = "output_flag_values"
+
+
+class OutputPathAction(argparse.Action):
+    """Store an output path, as ``store`` does, and record each value given.
+
+    argparse keeps the last of repeated values, so ``--out a --out b`` writes
+    only ``b``. ``embedsent.cli_checks.warn_ignored_flags`` reads the record
+    and warns about the values that were dropped.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        record = getattr(namespace, REPEATED_VALUES_ATTRIBUTE, None)
+        if record is None:
+            record = {}
+            setattr(namespace, REPEATED_VALUES_ATTRIBUTE, record)
+        flag = self.option_strings[-1] if self.option_strings else self.dest
+        record.setdefault(flag, []).append(values)

@@ -494,13 +494,14 @@ def run_train(args) -> int:
 
 
 def run_predict(args) -> int:
-    from embedsent.cli_input import read_predict_texts
+    from embedsent.cli_input import read_predict_texts, warn_about_predict_input
     from embedsent.console import flush_output, print_output
     from embedsent.pipeline import TransferClassifier
 
     model = TransferClassifier.load(args.model)
     for name in args.inputs:
         texts = read_predict_texts(name, args)
+        warn_about_predict_input(name, texts)
         if not texts:
             continue
         for text, record in zip(texts, model.prediction_records(texts), strict=True):

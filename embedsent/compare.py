@@ -28,6 +28,7 @@ from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
 from embedsent.datasets import LabeledTexts, SplitCorpus, balanced_sample
 from embedsent.evaluate import (
+    MIN_SIMILARITY_PAIRS,
     SIMILARITY_FILES,
     WordPairs,
     paired_difference,
@@ -502,16 +503,36 @@ def format_similarity(similarity: dict[str, dict[str, float]]) -> str:
 
     A score that could not be measured (NaN) is shown as ``n/a``, with the
     number of pairs that have both words in the vocabulary when it is known,
-    for example ``n/a (1 pair)``.
+    for example ``n/a (1 pair)``. A score on fewer than
+    ``MIN_SIMILARITY_PAIRS`` pairs is marked ``*``, and a note under the
+    table says that it is noisy.
     """
     lines = [f"{'vectors':<18} {'WordSim353 (pairs)':>20} {'SimLex-999 (pairs)':>20}"]
+    noisy = False
     for name, quality in similarity.items():
         cells = []
         for dataset in ("wordsim353", "simlex999"):
-            cell = _similarity_cell(quality[dataset], quality.get(f"{dataset}_pairs"))
+            spearman = quality[dataset]
+            pairs = quality.get(f"{dataset}_pairs")
+            cell = _similarity_cell(spearman, pairs)
+            if _is_noisy(spearman, pairs):
+                cell += "*"
+                noisy = True
             cells.append(f"{cell:>20}")
         lines.append(f"{name:<18} " + " ".join(cells))
+    if noisy:
+        lines.append(
+            f"* measured on fewer than {MIN_SIMILARITY_PAIRS} pairs with both "
+            "words in the vocabulary, so the Spearman is too noisy to judge the "
+            "vectors by"
+        )
     return "\n".join(lines)
+
+
+def _is_noisy(spearman: float, pairs: int | None) -> bool:
+    return (
+        math.isfinite(spearman) and pairs is not None and pairs < MIN_SIMILARITY_PAIRS
+    )
 
 
 def _similarity_cell(spearman: float, pairs: int | None) -> str:

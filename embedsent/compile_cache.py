@@ -20,11 +20,14 @@ The command line enables the cache by default. Python code enables it with
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
+import re
 import stat
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from embedsent.storage import check_folder_path
@@ -35,6 +38,7 @@ __all__ = [
     "default_cache_dir",
     "disable_compile_cache",
     "enable_compile_cache",
+    "log_cache_warnings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -311,6 +315,56 @@ def _remove_unreadable_entries(folder: Path) -> list[Path]:
             entry.unlink(missing_ok=True)
             removed.append(entry)
     return removed
+
+
+# The warning that jax._src.compiler (JAX 0.10.2) issues when it cannot read
+# or write a cache entry. JAX then compiles the program as if the cache were
+# empty, or keeps the compiled program in memory only.
+_JAX_CACHE_WARNING = re.compile(
+    r"Error (?P<operation>reading|writing) persistent compilation cache entry "
+    r"for '(?P<name>[^']*)': (?P<error>.*)",
+    re.DOTALL,
+)
+
+
+@contextlib.contextmanager
+def log_cache_warnings(folder: str | os.PathLike, fix: str) -> Iterator[None]:
+    """Log JAX's warnings about unreadable or unwritable cache entries.
+
+    Inside the block, each such warning becomes one logged warning that names
+    ``folder`` and ends with ``fix``, such as ``"pass --no-compile-cache"``.
+    A failure already logged with the same error text is logged at DEBUG,
+    because JAX warns once per program. Other warnings are shown as before.
+    The block replaces ``warnings.showwarning``, so it is not thread-safe, as
+    ``warnings.catch_warnings`` is not.
+    """
+    logged: set[tuple[str, str]] = set()
+    with warnings.catch_warnings():
+        show_other = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            match = _JAX_CACHE_WARNING.fullmatch(str(message))
+            if match is None:
+                show_other(message, category, filename, lineno, file, line)
+                return
+            operation, error = match["operation"], match["error"]
+            first = (operation, error) not in logged
+            logged.add((operation, error))
+            done = "compiled" if operation == "reading" else "not stored"
+            logger.log(
+                logging.WARNING if first else logging.DEBUG,
+                "compile cache %s: %s program %s failed (%s), so it is %s and "
+                "the command continues; to run without the cache, %s",
+                folder,
+                operation,
+                match["name"],
+                error,
+                done,
+                fix,
+            )
+
+        warnings.showwarning = show
+        yield
 
 
 def disable_compile_cache() -> None:

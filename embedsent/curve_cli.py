@@ -27,6 +27,7 @@ from pathlib import Path
 from embedsent.cli_types import (
     DRAWS_REASON,
     MAX_DRAWS,
+    OutputPathAction,
     bounded,
     config_value,
     gensim_workers,
@@ -271,6 +272,7 @@ def _add_output_options(parser, subcommand: bool) -> None:
     parser.add_argument(
         "--out-dir",
         default="benchmarks/results",
+        action=OutputPathAction,
         help="folder of the JSON results, the cached tokens and vectors, and "
         "the PNG plots unless --docs-dir is given (default: %(default)s)",
     )
@@ -281,6 +283,7 @@ def _add_output_options(parser, subcommand: bool) -> None:
     parser.add_argument(
         "--docs-dir",
         default=None if subcommand else DEFAULT_DOCS_DIR,
+        action=OutputPathAction,
         metavar="DIR",
         help="write the PNG plots and the 'Transfer learning curves' section "
         "of DIR/benchmarks.md here, replacing that section if the file has it "

@@ -33,7 +33,7 @@ from embedsent.crossval import (
     repeat_accuracies,
     wilson_interval,
 )
-from embedsent.evaluate import word_similarity
+from embedsent.evaluate import MIN_SIMILARITY_PAIRS, word_similarity
 from embedsent.features import FeatureReport, SentenceEncoder
 from embedsent.parameters import (
     ParameterCounts,
@@ -63,10 +63,6 @@ logger = logging.getLogger(__name__)
 
 PROBE_WORDS = ("good", "bad", "great", "awful", "boring", "excellent")
 NEIGHBOURS = 5
-# Below this many word pairs in the vocabulary a Spearman correlation is too
-# noisy to judge vectors. The standard error of its Fisher z-transform is
-# about 1 / sqrt(n - 3), which is 0.15 at 50 pairs.
-MIN_SIMILARITY_PAIRS = 50
 
 
 # ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from embedsent.stats import (
 from embedsent.vectors import WordVectors
 
 __all__ = [
+    "MIN_SIMILARITY_PAIRS",
     "SimilarityResult",
     "AnalogyResult",
     "WordPairs",
@@ -45,6 +46,10 @@ logger = logging.getLogger(__name__)
 # Word-pair files shipped in gensim's wheel under gensim/test/test_data.
 SIMILARITY_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
 ANALOGY_FILE = "questions-words.txt"
+# Below this many word pairs in the vocabulary a Spearman correlation is too
+# noisy to judge vectors. The standard error of its Fisher z-transform is
+# about 1 / sqrt(n - 3), which is 0.15 at 50 pairs.
+MIN_SIMILARITY_PAIRS = 50
 
 # Analogy questions scored per matrix product. A batch of 512 against 30,000
 # rows takes 61 MB of float32 scores.

@@ -26,6 +26,7 @@ from embedsent.cli_input import (
 from embedsent.cli_paths import TABLE_SUFFIXES
 from embedsent.cli_types import (
     DEFAULT_TEXT_COLUMN,
+    OutputPathAction,
     add_encoding_options,
     bounded,
     config_value,
@@ -337,12 +338,14 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--out",
         default=None,
+        action=OutputPathAction,
         help="fit the best frozen-vector candidate on all labeled texts and "
         "save it here as a model file (.npz) (default: no model is saved)",
     )
     parser.add_argument(
         "--json",
         default=None,
+        action=OutputPathAction,
         help="write every score as JSON here (default: no JSON file)",
     )
     return parser
@@ -556,12 +559,14 @@ def add_diagnose_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--plot",
         default=None,
+        action=OutputPathAction,
         help="write a reliability diagram here, as PNG, PDF or SVG by the "
         "suffix .png, .pdf or .svg (default: no diagram)",
     )
     parser.add_argument(
         "--json",
         default=None,
+        action=OutputPathAction,
         help="also write the whole report as JSON here (default: no JSON file)",
     )
     return parser

@@ -20,6 +20,7 @@ __all__ = [
     "check_finite_rows",
     "check_vectors",
     "check_words",
+    "describe_all_zero_vectors",
 ]
 
 
@@ -101,6 +102,23 @@ def check_finite_rows(vectors: np.ndarray, words: list[str]) -> None:
             f"the vector of word {words[row]!r} (row {row}) contains NaN or "
             "infinity in float32; remove the word or fix its vector"
         )
+
+
+def describe_all_zero_vectors(vectors: np.ndarray) -> str | None:
+    """Describe why vectors that are all zero cannot separate classes, or None.
+
+    Returns None when ``vectors`` has no rows or any nonzero value. The mean,
+    SIF and TF-IDF sentence vectors of zero word vectors are all zero, so a
+    classifier trained on them can only learn the class prior.
+    """
+    array = np.asarray(vectors)
+    if array.size == 0 or np.any(array):
+        return None
+    return (
+        f"every one of the {array.shape[0]:,} word vectors is zero, so every "
+        "text gets the same zero sentence vector and the classifier can only "
+        "learn the label frequencies of the training data"
+    )
 
 
 def check_counts(counts: np.ndarray, size: int, *, name: str = "counts") -> np.ndarray:

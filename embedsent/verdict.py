@@ -156,6 +156,11 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+def _points(value: float) -> str:
+    """Format a difference of two accuracies, in percentage points."""
+    return f"{100 * value:.1f} percentage points"
+
+
 def _embedding_findings(evidence: Evidence, limits: VerdictThresholds):
     pretrain_more = (
         "pretrain on more unlabeled text from the same domain, tokenised like "
@@ -218,7 +223,7 @@ def _pretraining_gain_message(evidence: Evidence, limits: VerdictThresholds) -> 
     return (
         f"{start}, {-difference:.1f} percentage points below the pretrained "
         f"{_percent(pretrained)}, under the minimum gain of "
-        f"{100 * limits.min_pretraining_gain:.1f} points"
+        f"{_points(limits.min_pretraining_gain)}"
     )
 
 
@@ -230,7 +235,7 @@ def _classifier_findings(evidence: Evidence, limits: VerdictThresholds):
             "classifier",
             f"training accuracy {_percent(evidence.train_accuracy)} exceeds "
             f"cross-validated {_percent(evidence.cv_accuracy)} by more than "
-            f"{_percent(limits.max_generalization_gap)}",
+            f"{_points(limits.max_generalization_gap)}",
             "retrain with a smaller head (--hidden-size 0 or 16; "
             "ClassifierConfig.hidden_size) or 10 times the --weight-decay",
         )
@@ -242,7 +247,7 @@ def _classifier_findings(evidence: Evidence, limits: VerdictThresholds):
             "underfitting",
             "classifier",
             f"training accuracy {_percent(evidence.train_accuracy)} is within "
-            f"{_percent(limits.max_close_gap)} of cross-validated "
+            f"{_points(limits.max_close_gap)} of cross-validated "
             f"{_percent(evidence.cv_accuracy)} and below "
             f"{_percent(limits.min_train_accuracy)}",
             "retrain with a larger head (double --hidden-size; "
@@ -256,8 +261,8 @@ def _label_findings(evidence: Evidence, limits: VerdictThresholds):
             "wide_interval",
             "labels",
             f"the cross-validated accuracy is uncertain by +/- "
-            f"{_percent(evidence.cv_half_width)} (limit "
-            f"{_percent(limits.max_interval_half_width)})",
+            f"{_points(evidence.cv_half_width)} (limit "
+            f"{_points(limits.max_interval_half_width)})",
             "label more texts",
         )
     if evidence.curve_gain is not None and evidence.curve_gain > limits.min_curve_gain:
@@ -265,8 +270,8 @@ def _label_findings(evidence: Evidence, limits: VerdictThresholds):
             "rising_curve",
             "labels",
             f"doubling the training texts raised cross-validated accuracy by "
-            f"{_percent(evidence.curve_gain)} (limit "
-            f"{_percent(limits.min_curve_gain)})",
+            f"{_points(evidence.curve_gain)} (limit "
+            f"{_points(limits.min_curve_gain)})",
             "label more texts",
         )
 

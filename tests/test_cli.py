@@ -202,12 +202,75 @@ def test_predict_text_column_warns_without_table(tmp_path, caplog):
     assert f"input {lines} is not one" in caplog.text
 
 
+def _predict_input_warnings(name, texts, caplog):
+    from embedsent.cli_input import warn_about_predict_input
+
+    with caplog.at_level(logging.WARNING, logger="embedsent.cli_input"):
+        warn_about_predict_input(name, texts)
+    return caplog.text
+
+
+def test_predict_stdin_of_json_objects_warns(caplog):
+    texts = ['{"text": "good film", "label": "pos"}', "", ' {"text": "bad"} ']
+    text = _predict_input_warnings("-", texts, caplog)
+    assert "every non-empty line of standard input is a JSON object" in text
+    assert "save the records to a .jsonl file" in text
+
+
+def test_predict_txt_of_json_objects_warns(caplog):
+    text = _predict_input_warnings("records.txt", ['{"text": "good"}'], caplog)
+    assert "every non-empty line of input records.txt is a JSON object" in text
+    assert "rename the file to end in .jsonl" in text
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ['{"text": "good film"}', "a plain review"],
+        ["{not json}"],
+        ["[1, 2]"],
+        ["", "  "],
+    ],
+)
+def test_predict_stdin_of_other_lines_does_not_warn(texts, caplog):
+    assert _predict_input_warnings("-", texts, caplog) == ""
+
+
+def test_predict_empty_input_warns(tmp_path, caplog, capsys):
+    model = _train_small_model(tmp_path)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    capsys.readouterr()
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        assert main(["predict", "--model", str(model), str(empty)]) == 0
+    assert capsys.readouterr().out == ""
+    assert f"input {empty} contains no texts, so it has no predictions" in caplog.text
+
+
 def _write_train_inputs(tmp_path, rows):
     vectors = tmp_path / "vectors.txt"
     vectors.write_text("3 2\ngood 1 0\nbad 0 1\nfilm 0.5 0.5\n", encoding="utf-8")
     labeled = tmp_path / "labeled.csv"
     labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return ["train", "--vectors", str(vectors), "--data", str(labeled)]
+
+
+@pytest.mark.parametrize(
+    ("vectors", "warned"),
+    [
+        ("2 3\ngood 0 0 0\nbad 0 0 0\n", True),
+        ("2 3\ngood 0 0 0\nbad 0 0.1 0\n", False),
+    ],
+)
+def test_train_all_zero_vectors_warn(tmp_path, caplog, vectors, warned):
+    argv = _write_train_inputs(tmp_path, ["good film,pos", "bad film,neg"])
+    path = tmp_path / "vectors.txt"
+    path.write_text(vectors, encoding="utf-8")
+    argv += ["--out", str(tmp_path / "model.npz"), "--classifier-epochs", "2"]
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        assert main(argv) == 0
+    expected = f"--vectors {path}: every one of the 2 word vectors is zero"
+    assert (expected in caplog.text) is warned
 
 
 def test_train_single_class_names_label_column(tmp_path, capsys):
@@ -784,6 +847,63 @@ def test_corpus_and_txt_with_text_column_warn(caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent.cli_checks"):
         warn_ignored_flags(args)
     assert "neither --data default nor --unlabeled texts.txt is one" in caplog.text
+
+
+def _warnings_for(argv, caplog):
+    from embedsent.cli_checks import warn_ignored_flags
+
+    args = build_parser().parse_args(argv)
+    with caplog.at_level(logging.WARNING, logger="embedsent.cli_checks"):
+        warn_ignored_flags(args)
+    return caplog.text
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["pretrain", "--data", "default", "--out", "v.txt", "--encoding", "utf-16"],
+            "--encoding utf-16 is ignored, because --data default is the shipped "
+            "corpus",
+        ),
+        (
+            ["train", "--vectors", "v.txt", "--data", "aclImdb", "--out", "m.npz"]
+            + ["--encoding-errors", "replace"],
+            "--encoding-errors replace is ignored, because --data aclImdb is an "
+            "aclImdb corpus",
+        ),
+    ],
+)
+def test_encoding_without_text_file_warns(argv, expected, caplog):
+    assert expected in _warnings_for(argv, caplog)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["pretrain", "--data", "texts.txt", "--out", "v.txt", "--encoding", "latin-1"],
+        ["train", "--vectors", "v.txt", "--data", "l.csv", "--out", "m.npz"]
+        + ["--encoding", "latin-1"],
+        ["select", "--data", "default", "--unlabeled", "texts.txt"]
+        + ["--vectors", "v.txt", "--encoding", "latin-1"],
+        ["train", "--vectors", "v.txt", "--data", "default", "--out", "m.npz"]
+        + ["--encoding", "UTF8"],
+    ],
+)
+def test_encoding_read_by_input_does_not_warn(argv, caplog):
+    assert _warnings_for(argv, caplog) == ""
+
+
+def test_repeated_output_flag_warns(caplog):
+    argv = ["train", "--vectors", "v.txt", "--data", "default"]
+    text = _warnings_for([*argv, "--out", "a.npz", "--out", "b.npz"], caplog)
+    assert "--out was given 2 times ('a.npz', 'b.npz')" in text
+    assert "only the last value, 'b.npz', is used" in text
+
+
+def test_single_output_flag_does_not_warn(caplog):
+    argv = ["train", "--vectors", "v.txt", "--data", "default", "--out", "a.npz"]
+    assert _warnings_for(argv, caplog) == ""
 
 
 def _interrupt_after_first_epoch(monkeypatch):

@@ -626,6 +626,11 @@ def test_train_sif_with_zero_counts_names_flags(files, capsys):
             ["demo", "--seed", "3", "--no-compile-cache"],
             "--seed, --no-compile-cache are options of embedsent itself",
         ),
+        (["demo", "--no-progress", "-v"], "as in: embedsent --no-progress -v COMMAND"),
+        (
+            ["demo", "--seed", "3", "--no-compile-cache"],
+            "as in: embedsent --seed 3 --no-compile-cache COMMAND",
+        ),
     ],
 )
 def test_global_option_after_command_is_named(argv, expected, capsys):

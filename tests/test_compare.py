@@ -357,6 +357,34 @@ def test_similarity_table_shows_na_with_pair_count():
     assert len({len(line) for line in lines}) == 1
 
 
+def test_similarity_on_few_pairs_is_marked_noisy():
+    from embedsent.compare import format_similarity
+
+    similarity = {
+        "transfer": {
+            "wordsim353": 0.41,
+            "wordsim353_pairs": 120,
+            "simlex999": -0.6,
+            "simlex999_pairs": 5,
+        },
+    }
+    lines = format_similarity(similarity).splitlines()
+    assert lines[1].split() == ["transfer", "0.410", "(120)", "-0.600", "(5)*"]
+    assert len(lines) == 3
+    assert lines[2].startswith("* measured on fewer than 50 pairs")
+    assert "too noisy" in lines[2]
+
+
+def test_similarity_on_enough_pairs_has_no_note():
+    from embedsent.compare import format_similarity
+
+    similarity = {"transfer": {"wordsim353": 0.41, "wordsim353_pairs": 50}}
+    similarity["transfer"] |= {"simlex999": float("nan"), "simlex999_pairs": 3}
+    lines = format_similarity(similarity).splitlines()
+    assert len(lines) == 2
+    assert "*" not in lines[1]
+
+
 def test_unmeasured_similarity_stores_pair_count(caplog):
     # "love" and "sex" make one WordSim353 pair, too few for a correlation,
     # and no SimLex-999 pair.

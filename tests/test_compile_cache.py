@@ -1,7 +1,9 @@
 import json
+import logging
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import jax
@@ -14,6 +16,7 @@ from embedsent.compile_cache import (
     CompileCacheError,
     default_cache_dir,
     enable_compile_cache,
+    log_cache_warnings,
 )
 
 # Compiles one program with the cache in sys.argv[1] and prints how many
@@ -233,6 +236,20 @@ def test_cli_rejects_cache_below_file(tmp_path, capsys):
     assert "or pass --no-compile-cache" in error
 
 
+def test_cli_names_device_given_as_cache(capsys):
+    argv = ["--compile-cache", "/dev/null", "predict", "--model", "m.npz"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "--compile-cache /dev/null is a character device, not a folder" in error
+
+
+def test_cli_names_device_above_cache(capsys):
+    argv = ["--compile-cache", "/dev/null/xla", "predict", "--model", "m.npz"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "/dev/null is a character device, so no folder can be created" in error
+
+
 def test_cli_rejects_empty_cache_path(capsys):
     assert main(["--compile-cache", "", "predict", "--model", "missing.npz"]) == 2
     error = capsys.readouterr().err
@@ -311,3 +328,51 @@ def test_cached_programs_train_identical_vectors(tmp_path):
     assert len(steps) == 1
     assert pretrain("cached.txt") == compiled
     assert steps[0].exists()
+
+
+JAX_WRITE_WARNING = (
+    "Error writing persistent compilation cache entry for 'jit_step': "
+    "OSError: [Errno 27] File too large"
+)
+
+
+def test_cache_warning_becomes_one_log_line(tmp_path, caplog, recwarn):
+    before = warnings.showwarning
+    with caplog.at_level(logging.DEBUG, logger="embedsent.compile_cache"):
+        with log_cache_warnings(tmp_path, "pass --no-compile-cache"):
+            warnings.warn(JAX_WRITE_WARNING, stacklevel=1)
+            warnings.warn(
+                JAX_WRITE_WARNING.replace("jit_step", "jit_other"), stacklevel=1
+            )
+            warnings.warn("an unrelated warning", stacklevel=1)
+    logged = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(logged) == 1
+    message = logged[0].getMessage()
+    assert f"compile cache {tmp_path}: writing program jit_step failed" in message
+    assert "OSError: [Errno 27] File too large" in message
+    assert message.endswith("to run without the cache, pass --no-compile-cache")
+    assert "jit_other" in caplog.records[-1].getMessage()
+    assert [str(warning.message) for warning in recwarn] == ["an unrelated warning"]
+    assert warnings.showwarning is before
+
+
+def test_jax_cache_write_failure_is_logged(tmp_path, monkeypatch, caplog, recwarn):
+    import jax.numpy as jnp
+    from jax._src import compilation_cache as jax_cache
+
+    def fail_to_write(*args, **kwargs):
+        raise OSError(27, "File too large")
+
+    monkeypatch.setattr(jax_cache, "put_executable_and_time", fail_to_write)
+    min_seconds = jax.config.jax_persistent_cache_min_compile_time_secs
+    folder = enable_compile_cache(tmp_path / "xla", min_compile_seconds=0)
+    try:
+        with caplog.at_level(logging.WARNING, logger="embedsent.compile_cache"):
+            with log_cache_warnings(folder, "pass --no-compile-cache"):
+                step = jax.jit(lambda x: jnp.sin(x) * 7.0 - 2.0)
+                step(jnp.arange(5.0)).block_until_ready()
+    finally:
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", min_seconds)
+    assert f"compile cache {folder}: writing program" in caplog.text
+    assert "File too large" in caplog.text
+    assert len(recwarn) == 0

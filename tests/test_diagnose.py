@@ -273,6 +273,33 @@ def test_verdict_skipped_similarity_does_not_fire():
     assert _rules(dataclasses.replace(HEALTHY, similarity={})) == []
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"train_accuracy": 1.0},
+            "exceeds cross-validated 86.0% by more than 10.0 percentage points",
+        ),
+        (
+            {"train_accuracy": 0.72, "cv_accuracy": 0.70, "untrained_cv_accuracy": 0.5},
+            "is within 5.0 percentage points of cross-validated 70.0%",
+        ),
+        (
+            {"cv_half_width": 0.20},
+            "uncertain by +/- 20.0 percentage points (limit 5.0 percentage points)",
+        ),
+        (
+            {"curve_gain": 0.087},
+            "raised cross-validated accuracy by 8.7 percentage points (limit 2.0 "
+            "percentage points)",
+        ),
+    ],
+)
+def test_verdict_differences_in_percentage_points(change, expected):
+    verdict = decide(dataclasses.replace(HEALTHY, **change))
+    assert expected in verdict.findings[0].message
+
+
 def test_verdict_embedding_outranks_classifier_and_labels():
     evidence = dataclasses.replace(
         HEALTHY, oov_rate=0.5, train_accuracy=1.0, cv_half_width=0.3
@@ -321,7 +348,7 @@ def test_pretraining_gain_untrained_equal():
 def test_pretraining_gain_untrained_within_minimum():
     message = _pretraining_message(cv_accuracy=0.71, untrained_cv_accuracy=0.70)
     assert "1.0 percentage points below the pretrained 71.0%" in message
-    assert "under the minimum gain of 2.0 points" in message
+    assert "under the minimum gain of 2.0 percentage points" in message
     assert "above" not in message
 
 
