@@ -435,10 +435,10 @@ def _is_word2vec_binary(body: bytes, count: int, dim: int, *, at_eof: bool) -> b
     """Return whether the first records of ``body`` parse as binary word2vec.
 
     ``body`` contains the bytes after the header. Each record is a word
-    without whitespace, a space and ``dim`` finite little-endian float32
-    values, as embedsent.vector_parse reads it. Up to ``_CHECKED_ROWS``
-    records are checked, or, when ``at_eof``, all of them, whose number must
-    be ``count``.
+    without whitespace, a space and ``dim`` little-endian float32 values, as
+    embedsent.vector_parse reads it. Up to ``_CHECKED_ROWS`` records are
+    checked, and their values must be finite, or, when ``at_eof``, all of
+    them, whose number must be ``count``.
 
     NOTE: Any finite float32 is a valid value, so a text file longer than the
     bytes read whose first line is a word2vec header and whose next bytes are
@@ -464,7 +464,10 @@ def _is_word2vec_binary(body: bytes, count: int, dim: int, *, at_eof: bool) -> b
                 return False
             end = start + (len(body) - start) // 4 * 4
         values = np.frombuffer(body[start:end], dtype="<f4")
-        if not np.all(np.isfinite(values)):
+        # Bytes of non-ASCII text can read as NaN or infinity. When the whole
+        # file was read, the record count decides, so that a vector file with
+        # a NaN is identified and its reader names the bad word.
+        if not at_eof and not np.all(np.isfinite(values)):
             return False
         records += 1
         position = end
