@@ -1,4 +1,5 @@
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +8,14 @@ import pytest
 IMDB_ARCHIVE = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "aclImdb-partial.tar.gz"
 )
+
+
+# A shell without job control starts background jobs with SIGINT ignored,
+# and child processes inherit that, so the tests that interrupt a child would
+# wait for a signal that never arrives. A handler, unlike "ignored", is reset
+# to the default in each child.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)
