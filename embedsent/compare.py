@@ -505,7 +505,7 @@ def format_similarity(similarity: dict[str, dict[str, float]]) -> str:
     number of pairs that have both words in the vocabulary when it is known,
     for example ``n/a (1 pair)``. A score on fewer than
     ``MIN_SIMILARITY_PAIRS`` pairs is marked ``*``, and a note under the
-    table says that it is noisy.
+    table calls it noisy.
     """
     lines = [f"{'vectors':<18} {'WordSim353 (pairs)':>20} {'SimLex-999 (pairs)':>20}"]
     noisy = False

@@ -102,7 +102,8 @@ def _check_bool(name: str, value: Any):
         raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
-# Which word of a skip-gram pair trains its input vector (SGNSConfig).
+# Roles of the word of a skip-gram pair whose input vector is trained
+# (SGNSConfig.input_role).
 INPUT_ROLES = ("center", "context")
 
 

@@ -44,7 +44,7 @@ def _prefix(target: Path) -> str:
 def create_locked_temporary(target: Path) -> tuple[int, int | None, str]:
     """Create a temporary file for a save to ``target``, in its folder.
 
-    Returns the descriptor to write, a second descriptor that holds the lock
+    Returns the descriptor to write, a second descriptor that keeps the lock
     (None when the file could not be locked), and the file's path. Close the
     second descriptor only after the file is renamed or deleted.
 

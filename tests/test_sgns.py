@@ -194,7 +194,7 @@ def test_context_input_role_separates_topics():
     assert topic_gap(model) > 0.3
 
 
-def test_context_input_role_needs_one_center_per_noise_group():
+def test_context_role_needs_group_of_one():
     with pytest.raises(ValueError, match="negative_group must be 1, got 8"):
         SGNSConfig(**{**SMALL.__dict__, "input_role": "context"})
 
