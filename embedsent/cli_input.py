@@ -127,7 +127,7 @@ def load_vectors_file(path: str, args) -> WordVectors:
         ValueError: As ``WordVectors.load``, with the message starting with
             ``--vectors`` and naming flags in place of Python parameters.
     """
-    from embedsent.vector_checks import describe_all_zero_vectors
+    from embedsent.vector_checks import warn_all_zero_vectors
     from embedsent.vectors import WordVectors
 
     try:
@@ -141,14 +141,12 @@ def load_vectors_file(path: str, args) -> WordVectors:
         raise ValueError(f"--vectors {error.cli_message}") from error
     except ValueError as error:
         raise ValueError(f"--vectors {error}") from error
-    problem = describe_all_zero_vectors(vectors.vectors)
-    if problem is not None:
-        logger.warning(
-            "--vectors %s: %s; pass vectors that `embedsent pretrain` wrote, or "
-            "other trained vectors",
-            path,
-            problem,
-        )
+    warn_all_zero_vectors(
+        vectors.vectors,
+        logger,
+        f"--vectors {path}",
+        "pass vectors that `embedsent pretrain` wrote, or other trained vectors",
+    )
     return vectors
 
 

@@ -49,6 +49,7 @@ from embedsent.storage import (
 )
 from embedsent.text import iter_tokenize, tokenize_corpus
 from embedsent.trainer import train_sgns
+from embedsent.vector_checks import warn_all_zero_vectors
 from embedsent.vectors import WordVectors
 from embedsent.vocab import check_token_corpus
 
@@ -199,7 +200,8 @@ class TransferClassifier:
                 in length, ``labels`` has fewer than two classes or mixes str
                 labels with numbers, or no text has a token in the word
                 vectors. When only some texts lack one, a warning gives their
-                number and they are fitted as zero vectors.
+                number and they are fitted as zero vectors. A warning also
+                says when every word vector is zero.
             TypeError: if a label has a type other than str, int, float or
                 bool.
         """
@@ -221,6 +223,12 @@ class TransferClassifier:
         _check_labels(len(tokens), labels)
         # EmbeddingClassifier.fit applies the same rule.
         check_label_types(labels, "labels")
+        warn_all_zero_vectors(
+            self.vectors.vectors,
+            logger,
+            "the word vectors of this TransferClassifier",
+            "pass vectors from pretrain(texts) or other trained vectors",
+        )
         counts = known_token_counts(tokens, self.vectors)
         check_labeled_coverage(counts > 0, tokens)
         fit_tokens = tokens

@@ -89,6 +89,7 @@ from embedsent.classifier import (
 from embedsent.config import ClassifierConfig, TextConfig
 from embedsent.features import FEATURE_METHODS, SentenceEncoder
 from embedsent.text import tokenize_corpus
+from embedsent.vector_checks import warn_all_zero_vectors
 from embedsent.vectors import WordVectors
 
 __all__ = [
@@ -819,7 +820,8 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
             labels with numbers or has fewer than two classes, or no text has
             a token in the word vectors.
             When only some texts lack one, a warning gives their number and
-            they are fitted as zero vectors.
+            they are fitted as zero vectors. A warning also says when every
+            word vector is zero.
         """
         vectorizer = SentenceVectorizer(
             self.vectors,
@@ -846,6 +848,12 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
             # TransferClassifier.fit applies the same rule.
             check_label_types(labels, "y")
         tokens = vectorizer._fit_tokens(texts)
+        warn_all_zero_vectors(
+            vectorizer.vectors_.vectors,
+            logger,
+            "the word vectors of this EmbeddingClassifier",
+            "pass vectors from embedsent.pipeline.pretrain or other trained vectors",
+        )
         check_labeled_coverage(known_text_mask(tokens, vectorizer.vectors_), tokens)
         # check_labeled_coverage has reported the texts with no known token.
         features = vectorizer.encoder_.transform(tokens, warn_empty=False)

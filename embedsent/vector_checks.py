@@ -7,6 +7,8 @@ or its position.
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -21,7 +23,14 @@ __all__ = [
     "check_vectors",
     "check_words",
     "describe_all_zero_vectors",
+    "warn_all_zero_vectors",
 ]
+
+# The word-vector arrays whose all-zero warning has been logged, by id. Weak
+# values let an array be freed, and a reused id then maps to nothing.
+_ZERO_WARNED: weakref.WeakValueDictionary[int, np.ndarray] = (
+    weakref.WeakValueDictionary()
+)
 
 
 def check_words(words: Sequence[str]) -> list[str]:
@@ -119,6 +128,29 @@ def describe_all_zero_vectors(vectors: np.ndarray) -> str | None:
         "text gets the same zero sentence vector and the classifier can only "
         "learn the label frequencies of the training data"
     )
+
+
+def warn_all_zero_vectors(
+    vectors: np.ndarray, log: logging.Logger, source: str, fix: str
+) -> None:
+    """Log a warning, once per array, when every word vector is zero.
+
+    Loading a ``--vectors`` file and fitting on its vectors both check, and
+    the user sees one warning, from whichever comes first.
+
+    Args:
+        vectors: The word-vector matrix.
+        log: The logger of the caller.
+        source: What the vectors are, at the start of the message.
+        fix: What to do instead, at the end of the message.
+    """
+    if not isinstance(vectors, np.ndarray) or _ZERO_WARNED.get(id(vectors)) is vectors:
+        return
+    problem = describe_all_zero_vectors(vectors)
+    if problem is None:
+        return
+    _ZERO_WARNED[id(vectors)] = vectors
+    log.warning("%s: %s; %s", source, problem, fix)
 
 
 def check_counts(counts: np.ndarray, size: int, *, name: str = "counts") -> np.ndarray:

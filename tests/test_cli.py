@@ -271,6 +271,8 @@ def test_train_all_zero_vectors_warn(tmp_path, caplog, vectors, warned):
         assert main(argv) == 0
     expected = f"--vectors {path}: every one of the 2 word vectors is zero"
     assert (expected in caplog.text) is warned
+    # Fitting on the loaded vectors does not repeat the warning.
+    assert caplog.text.count("word vectors is zero") == int(warned)
 
 
 def test_train_single_class_names_label_column(tmp_path, capsys):

@@ -9,6 +9,7 @@ from embedsent.classifier import NotFittedError
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.pipeline import TransferClassifier, pretrain, random_vectors
 from embedsent.storage import META_KEY
+from embedsent.vectors import WordVectors
 
 UNLABELED = [
     "a great film with a wonderful cast",
@@ -669,3 +670,19 @@ def test_load_rejects_damaged_min_known_tokens(model, tmp_path, value):
     _rewrite_meta(path, lambda meta: meta.update(min_known_tokens=value))
     with pytest.raises(ValueError, match="is damaged: min_known_tokens must be"):
         TransferClassifier.load(path)
+
+
+def test_fit_on_all_zero_vectors_warns_once(vectors, caplog):
+    zero = WordVectors(vectors.words, np.zeros_like(vectors.vectors))
+    config = ClassifierConfig(hidden_size=4, epochs=2)
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        TransferClassifier(zero, classifier_config=config).fit(TEXTS, LABELS)
+        TransferClassifier(zero, classifier_config=config).fit(TEXTS, LABELS)
+    expected = "the word vectors of this TransferClassifier: every one of the"
+    assert caplog.text.count(expected) == 1
+
+
+def test_fit_on_trained_vectors_does_not_warn_of_zero_vectors(model, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        model.fit(TEXTS, LABELS)
+    assert "is zero" not in caplog.text

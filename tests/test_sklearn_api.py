@@ -682,3 +682,12 @@ def test_grid_search_over_hidden_size_and_method():
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.best_params_.keys() == grid.keys()
     assert search.score(TEST_TEXTS, TEST_LABELS) >= 0.8
+
+
+def test_fit_on_all_zero_vectors_warns(caplog):
+    zero = WordVectors(VECTORS.words, np.zeros_like(VECTORS.vectors))
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        EmbeddingClassifier(zero, **SMALL_HEAD).fit(TEXTS, LABELS)
+    assert "the word vectors of this EmbeddingClassifier: every one of the" in (
+        caplog.text
+    )
