@@ -13,9 +13,10 @@ language with an HTTP client can request predictions. Endpoints:
   word vector) are those of ``embedsent predict``.
 
 Errors are JSON objects ``{"error": "..."}`` with a 4xx or 5xx status code,
-and the server keeps serving after them. Each rejected request is logged at
-DEBUG level, and their count as a warning at most once a minute and at
-shutdown (see ``embedsent.serve_rejections``). A body with NaN or Infinity, which
+and the server keeps serving after them. Each rejected request, and each
+connection that sends no request line within 30 seconds (status 408), is
+logged at DEBUG level, and their count as a warning at most once a minute
+and at shutdown (see ``embedsent.serve_rejections``). A body with NaN or Infinity, which
 are not JSON, or with a key repeated in one object, gets a 400 error. Each
 connection carries one request (HTTP/1.0), and each request runs in its own
 thread.
@@ -534,7 +535,14 @@ class _PredictionHandler(BaseHTTPRequestHandler):
         logger.debug("%s %s", _peer(self), format % args)
 
     def log_error(self, format: str, *args: Any) -> None:
-        logger.warning("%s %s", _peer(self), format % args)
+        # http.server calls this only when a connection times out before its
+        # request line arrives, because send_error is replaced above. Idle
+        # connections are counted with the rejected requests, so that a
+        # client that opens many does not fill the log.
+        self.server.rejections.record(
+            HTTPStatus.REQUEST_TIMEOUT,
+            f"connection from {_peer(self)}: {format % args}",
+        )
 
 
 def _content_length_values(fields: list[str]) -> list[str]:

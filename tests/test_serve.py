@@ -18,7 +18,13 @@ from embedsent import __version__
 from embedsent.cli import main
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
 from embedsent.pipeline import TransferClassifier, pretrain
-from embedsent.serve import PredictionServer, _bind_error_message, make_server, serve
+from embedsent.serve import (
+    PredictionServer,
+    _bind_error_message,
+    _PredictionHandler,
+    make_server,
+    serve,
+)
 from embedsent.serve_rejections import RejectionCounter
 
 UNLABELED = [
@@ -938,3 +944,25 @@ def test_cli_serve_sigterm_before_listening(model_path):
     assert text.endswith("embedsent serve: stopped\n")
     assert "press Ctrl-C to stop" not in text
     assert "Traceback" not in text
+
+
+def test_idle_connection_timeouts_are_counted(model, caplog, monkeypatch):
+    monkeypatch.setattr(_PredictionHandler, "timeout", 0.2)
+    caplog.set_level(logging.DEBUG, logger="embedsent.serve")
+    server, thread = start(model)
+    try:
+        host, port = server.server_address[:2]
+        idle = [socket.create_connection((host, port), timeout=5) for _ in range(3)]
+        for connection in idle:
+            # The server closes the connection when its request line times out.
+            assert connection.recv(1) == b""
+            connection.close()
+    finally:
+        stop(server, thread)
+    timeouts = [
+        m for m in _serve_records(caplog, logging.DEBUG) if "Request timed out" in m
+    ]
+    assert len(timeouts) == 3
+    warnings = _serve_records(caplog, logging.WARNING)
+    assert len(warnings) == 2
+    assert "(2 with status 408)" in warnings[1]
