@@ -15,6 +15,8 @@ rejected, and one of the same kind is replaced. A JSON report or a plot is
 replaced only when embedsent wrote it: the report starts with
 ``storage.REPORT_KEY``, and the image names matplotlib. A JSON report is
 replaced only by a report of the command that wrote it, which that key names.
+The check of an existing file's kind is embedsent.output_kinds, which the
+Python saves call too.
 """
 
 from __future__ import annotations
@@ -44,7 +46,15 @@ from embedsent.file_kinds import (
     identify_bytes,
     identify_file,
 )
-from embedsent.run_store import STORE_FORMAT
+from embedsent.output_kinds import (
+    JSON_REPORT,
+    MARKDOWN_TEXT,
+    PLOT_IMAGE,
+    PNG_IMAGE,
+    RESULTS_STORE,
+    check_replaceable,
+    read_head,
+)
 from embedsent.storage import (
     REPORT_KEY,
     check_bundle_suffix,
@@ -159,17 +169,6 @@ _BUNDLE_OUTPUTS = {
     ("pretrain", "save_model"): SGNS_FORMAT,
     ("pretrain", "checkpoint"): CHECKPOINT_FORMAT,
 }
-# Kinds of the outputs that are not embedsent bundles, for the check that an
-# existing output file is of the kind that its flag writes.
-JSON_REPORT = FileKind("an embedsent JSON report", "json")
-RESULTS_STORE = FileKind("an embedsent learning-curve results file", "json")
-PLOT_IMAGE = FileKind("a PNG, PDF or SVG image", "image")
-PNG_IMAGE = FileKind("a PNG image", "image")
-MARKDOWN_TEXT = FileKind("a Markdown text file", "text")
-# The first bytes of the images that --plot and `bench transfer` write.
-_IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"%PDF-")
-# Suffixes that name an existing text file as a data file in messages.
-_DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".txt")
 # How to get a file for a flag that names a missing one.
 _MISSING_FIXES = {
     "vectors": WORD_VECTORS.origin,
@@ -793,7 +792,7 @@ def check_output_paths(args) -> None:
             _check_output_file(name, value)
             expected = _output_kind(args, name)
             if expected is not None:
-                _check_existing_output(_flag(name), value, expected)
+                check_replaceable(value, expected, _flag(name))
             if expected == JSON_REPORT:
                 _check_report_command(args, value)
             _check_bundle_suffix(args, name, value)
@@ -823,159 +822,14 @@ def _output_kind(args: argparse.Namespace, name: str) -> FileKind | None:
     return None
 
 
-def _read_head(path: Path) -> bytes | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4096)
-    except OSError:
-        return None
-
-
-def _is_json_document(head: bytes) -> bool:
-    """Return whether ``head``, a file's first bytes, starts one JSON value.
-
-    A JSON Lines file also starts with "{", but its first line is a whole
-    value with more lines after it.
-    """
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not text.startswith((b"{", b"[")):
-        return False
-    first, _, rest = text.partition(b"\n")
-    try:
-        json.loads(first)
-    except (ValueError, RecursionError):
-        # The value continues on the next lines or after the bytes read, or it
-        # nests too deeply to parse, which the file's reader then reports.
-        return True
-    return not rest.strip()
-
-
-def _is_image(head: bytes) -> bool:
-    if head.startswith(_IMAGE_MAGICS):
-        return True
-    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:256]
-    return start.startswith((b"<?xml", b"<svg")) and b"<svg" in head
-
-
-# The start of a JSON report that embedsent wrote (storage.REPORT_KEY first).
-_REPORT_START = re.compile(rb'\s*\{\s*"' + REPORT_KEY.encode() + rb'"\s*:')
-# The value of that key, a JSON string, when the head contains all of it.
+# The value of storage.REPORT_KEY, a JSON string, at the start of a JSON
+# report, when the bytes read contain all of it.
 _REPORT_COMMAND = re.compile(
     rb'\s*\{\s*"' + REPORT_KEY.encode() + rb'"\s*:\s*("(?:[^"\\]|\\.)*")'
 )
 # Report names, as storage.as_report records them, that are not embedsent
 # commands, with the program that writes each.
 _REPORT_PROGRAMS = {"bench_seeds": "benchmarks/bench_seeds.py"}
-# The start of a learning-curve results file, whose first key is its format.
-_RESULTS_START = re.compile(
-    rb'\s*\{\s*"format"\s*:\s*"' + re.escape(STORE_FORMAT.encode()) + rb'"'
-)
-
-
-def _written_by_matplotlib(path: Path, head: bytes) -> bool:
-    """Return whether an image file names matplotlib, which draws every plot.
-
-    matplotlib 3 names itself near the start of a PNG (a Software text
-    chunk) or an SVG (a comment), and in the information dictionary at the
-    end of a PDF, so the last bytes are read too.
-    """
-    if b"matplotlib" in head.lower():
-        return True
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(max(path.stat().st_size - 4096, 0))
-            return b"matplotlib" in handle.read(4096).lower()
-    except OSError:
-        return False
-
-
-# Existing JSON files that a JSON output replaces start with these.
-_JSON_STARTS = {JSON_REPORT: _REPORT_START, RESULTS_STORE: _RESULTS_START}
-# Kinds for an existing image of an output's type that matplotlib, and so
-# embedsent, did not draw.
-_FOREIGN_IMAGES = {
-    PNG_IMAGE: FileKind("a PNG image that embedsent did not write", "image"),
-    PLOT_IMAGE: FileKind("an image that embedsent did not write", "image"),
-}
-
-
-def _existing_kind(path: Path, expected: FileKind) -> FileKind | None:
-    """Return the kind of the file at ``path``, or None if ``expected`` fits it.
-
-    An empty file fits every kind, because replacing it loses nothing. So does
-    a file that cannot be read, because the writability check reports it.
-    """
-    found = identify_file(path)
-    if found.category in ("empty", "unreadable"):
-        return None
-    head = _read_head(path) or b""
-    if expected in _FOREIGN_IMAGES:
-        if expected == PNG_IMAGE:
-            is_image = head.startswith(_IMAGE_MAGICS[0])
-        else:
-            is_image = _is_image(head)
-        if is_image and _written_by_matplotlib(path, head):
-            return None
-        if is_image:
-            return _FOREIGN_IMAGES[expected]
-    elif expected in _JSON_STARTS:
-        if found.category == "text" and _JSON_STARTS[expected].match(
-            head.removeprefix(b"\xef\xbb\xbf")
-        ):
-            return None
-    elif expected == MARKDOWN_TEXT:
-        if found.category == "text":
-            return None
-    elif expected == WORD_VECTORS:
-        if found.category == "vectors":
-            return None
-    elif found == expected:
-        return None
-    if found.category == "text":
-        return FileKind(_text_file_name(path, head, found), "text")
-    if found.category == "binary" and _is_image(head):
-        return FileKind("an image file", "image")
-    return found
-
-
-def _text_file_name(path: Path, head: bytes, found: FileKind) -> str:
-    """Name a text file by its suffix, such as "a .csv table (a text file)".
-
-    ``head`` contains the file's first bytes.
-    """
-    suffix = path.suffix.lower()
-    if suffix in _DATA_SUFFIXES and suffix != ".txt":
-        return f"a {suffix} table (a text file)"
-    if suffix == ".txt":
-        return "a .txt text file"
-    if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
-        if _is_json_document(head):
-            return "a JSON file"
-        return "a JSON Lines file (a text file)"
-    # A "[" also starts INI and TOML sections, so only the suffix identifies JSON.
-    if suffix == ".json" and _is_json_document(head):
-        return "a JSON file"
-    return found.name
-
-
-def _check_existing_output(
-    label: str, value: str, expected: FileKind, fix: str = "pass another path"
-) -> None:
-    """Reject an existing file at output ``value`` whose kind is not ``expected``.
-
-    Writing the output would replace the file. A file of the same kind is
-    replaced, so that a rerun writes its output again.
-    """
-    path = Path(value)
-    if not path.is_file():
-        return
-    found = _existing_kind(path, expected)
-    if found is None:
-        return
-    raise ValueError(
-        f"{label} {value} is {found.name}, not {expected.name}; {fix}, or "
-        "delete it first if you mean to replace it"
-    )
 
 
 def _report_command(args: argparse.Namespace) -> str | None:
@@ -1008,7 +862,7 @@ def _check_report_command(args: argparse.Namespace, value: str) -> None:
     if command is None or not path.is_file():
         return
     match = _REPORT_COMMAND.match(
-        (_read_head(path) or b"").removeprefix(b"\xef\xbb\xbf")
+        (read_head(path) or b"").removeprefix(b"\xef\xbb\xbf")
     )
     if match is None:
         return
@@ -1054,8 +908,8 @@ def _check_transfer_outputs(args: argparse.Namespace) -> None:
     for flag, folder, name, expected in files:
         path = Path(folder) / name
         if path.is_file():
-            _check_existing_output(
-                f"{flag} {folder}: file", str(path), expected, f"pass another {flag}"
+            check_replaceable(
+                path, expected, f"{flag} {folder}: file", f"pass another {flag}"
             )
 
 

@@ -40,7 +40,8 @@ from embedsent.config import (
     config_from_dict,
 )
 from embedsent.features import SentenceEncoder
-from embedsent.file_kinds import MODEL_FORMAT, MODEL_REBUILD_ADVICE
+from embedsent.file_kinds import BUNDLE_KINDS, MODEL_FORMAT, MODEL_REBUILD_ADVICE
+from embedsent.output_kinds import check_replaceable
 from embedsent.storage import (
     InvalidStateError,
     check_bundle_suffix,
@@ -441,12 +442,18 @@ class TransferClassifier:
     def save(self, path: str | os.PathLike) -> None:
         """Write the whole model to one ``.npz`` file, atomically.
 
+        An existing classifier model at ``path`` is replaced, and so is an
+        empty file.
+
         Raises:
             ValueError: If ``path`` ends with a suffix that marks another kind
-                of file, such as ``.txt`` or ``.csv``.
+                of file, such as ``.txt`` or ``.csv``, or is an existing file
+                of another kind, such as an SGNS model, a checkpoint or a CSV
+                file. Such a file is left as it is.
         """
         self._check_fitted("save")
         check_bundle_suffix(path, "an embedsent classifier model")
+        check_replaceable(path, BUNDLE_KINDS[MODEL_FORMAT], "path")
         encoder_meta, encoder_arrays = self.encoder.get_state()
         classifier_meta, classifier_arrays = self.classifier.get_state()
         meta = {

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from embedsent.config import SGNSConfig, VocabConfig, config_from_dict
-from embedsent.file_kinds import SGNS_FORMAT
+from embedsent.file_kinds import BUNDLE_KINDS, SGNS_FORMAT
+from embedsent.output_kinds import check_replaceable
 from embedsent.storage import load_bundle, save_bundle
 from embedsent.vocab import Vocabulary
 
@@ -125,7 +126,17 @@ class SGNSModel:
         )
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the vocabulary, both tables and the settings to one file."""
+        """Write the vocabulary, both tables and the settings to one file.
+
+        The file is an ``.npz`` bundle, written atomically. An existing SGNS
+        model at ``path`` is replaced, and so is an empty file.
+
+        Raises:
+            ValueError: If ``path`` is an existing file of another kind, such
+                as a classifier model, a checkpoint or word vectors. Such a
+                file is left as it is.
+        """
+        check_replaceable(path, BUNDLE_KINDS[SGNS_FORMAT], "path")
         meta = {
             "format": SGNS_FORMAT,
             "format_version": MODEL_FORMAT_VERSION,

@@ -32,6 +32,7 @@ from embedsent.file_kinds import (
     identify_file,
     starts_with_undecodable_bytes,
 )
+from embedsent.output_kinds import check_replaceable
 from embedsent.vector_checks import (
     as_word_list,
     build_index,
@@ -427,13 +428,20 @@ class WordVectors:
             path: Destination file. Its folder must exist.
             binary: Write the binary format instead of text.
 
+        An existing word-vector file at ``path``, in any format, is replaced,
+        and so is an empty file.
+
         Raises:
-            ValueError: If a word cannot be encoded as UTF-8.
+            TypeError: If ``binary`` is not a bool.
+            ValueError: If a word cannot be encoded as UTF-8, or ``path`` is
+                an existing file of another kind, such as a CSV table or a
+                model. Such a file is left as it is.
             OSError: If the file cannot be written.
         """
         if not isinstance(binary, bool):
             raise TypeError(f"binary must be True or False, got {binary!r}")
         destination = as_path(path)
+        check_replaceable(path, WORD_VECTORS, "path")
         write_word2vec(destination, self.words, self.vectors, binary=binary)
         logger.info(
             "saved %d x %d word vectors to %s (word2vec %s)",
@@ -446,16 +454,20 @@ class WordVectors:
     def save_glove(self, path: str | os.PathLike[str]) -> None:
         """Write the vectors as headerless GloVe text, one ``word v1 ... vd`` line.
 
-        The write is atomic in the same way as :meth:`save_word2vec`.
+        The write is atomic in the same way as :meth:`save_word2vec`, and
+        replaces the same files.
 
         Raises:
             ValueError: If a word cannot be encoded as UTF-8, or the first word
                 starts with U+FEFF, which readers of the headerless file take
                 for a byte-order mark; save such words with
-                :meth:`save_word2vec`.
+                :meth:`save_word2vec`. Also if ``path`` is an existing file of
+                another kind, such as a CSV table or a model, which is left as
+                it is.
             OSError: If the file cannot be written.
         """
         destination = as_path(path)
+        check_replaceable(path, WORD_VECTORS, "path")
         write_glove(destination, self.words, self.vectors)
         logger.info(
             "saved %d x %d word vectors to %s (GloVe)", len(self), self.dim, destination

@@ -18,6 +18,7 @@ import numpy as np
 
 from embedsent.config import VocabConfig
 from embedsent.json_nesting import parse_json
+from embedsent.output_kinds import VOCABULARY_FILE, check_replaceable
 from embedsent.storage import write_text_atomic
 
 __all__ = [
@@ -410,7 +411,17 @@ class Vocabulary:
         return cls(data["tokens"], data["counts"])
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the vocabulary as JSON, atomically."""
+        """Write the vocabulary as JSON, atomically.
+
+        An existing vocabulary file at ``path`` is replaced, and so is an
+        empty file.
+
+        Raises:
+            ValueError: If ``path`` is an existing file of another kind, such
+                as a CSV table, another JSON file or a model. Such a file is
+                left as it is.
+        """
+        check_replaceable(path, VOCABULARY_FILE, "path")
         write_text_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False))
 
     @classmethod

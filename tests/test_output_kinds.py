@@ -9,7 +9,9 @@ import pytest
 
 from embedsent.cli import main
 from embedsent.cli_paths import check_output_paths
-from embedsent.storage import as_report
+from embedsent.file_kinds import CHECKPOINT_FORMAT, MODEL_FORMAT
+from embedsent.sgns_model import SGNSModel
+from embedsent.storage import as_report, save_bundle
 
 _REPLACE_FIX = "pass another path, or delete it first if you mean to replace it"
 
@@ -317,7 +319,7 @@ def test_plot_output_keeps_other_images(tmp_path):
     paper = tmp_path / "paper.pdf"
     paper.write_bytes(b"%PDF-1.5\n%some paper\n")
     args = argparse.Namespace(command="diagnose", json=None, plot=str(paper))
-    with pytest.raises(ValueError, match="is an image that embedsent did not write"):
+    with pytest.raises(ValueError, match="is a PDF file that matplotlib did not draw"):
         check_output_paths(args)
     assert paper.read_bytes() == b"%PDF-1.5\n%some paper\n"
     figure = plt.figure()
@@ -329,3 +331,56 @@ def test_plot_output_keeps_other_images(tmp_path):
             check_output_paths(args)
     finally:
         plt.close(figure)
+
+
+def test_plot_output_names_foreign_png(tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (4, 4), "red").save(photo)
+    before = photo.read_bytes()
+    args = argparse.Namespace(command="diagnose", json=None, plot=str(photo))
+    with pytest.raises(ValueError) as raised:
+        check_output_paths(args)
+    message = str(raised.value)
+    assert f"--plot {photo} is a PNG image that matplotlib did not draw" in message
+    assert "not a PNG" not in message
+    assert _REPLACE_FIX in message
+    assert photo.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "kind"),
+    [
+        (
+            "model.npz",
+            lambda path: save_bundle(path, {"format": MODEL_FORMAT}, {}),
+            "an embedsent classifier model",
+        ),
+        (
+            "run.ckpt",
+            lambda path: save_bundle(path, {"format": CHECKPOINT_FORMAT}, {}),
+            "an SGNS training checkpoint",
+        ),
+        ("labeled", lambda path: path.write_text("text,label\n"), "a text file"),
+    ],
+)
+def test_sgns_save_keeps_file_of_other_kind(files, tmp_path, name, write, kind):
+    path = tmp_path / name
+    write(path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError) as raised:
+        SGNSModel.load(files["sgns"]).save(path)
+    message = str(raised.value)
+    assert f"path {path} is {kind}, not an SGNS pretraining model; " in message
+    assert _REPLACE_FIX in message
+    assert path.read_bytes() == before
+
+
+def test_sgns_save_replaces_own_and_empty_file(files, tmp_path):
+    path = tmp_path / "sgns.npz"
+    path.write_bytes(b"")
+    model = SGNSModel.load(files["sgns"])
+    model.save(path)
+    model.save(path)
+    assert SGNSModel.load(path).vocab.tokens == model.vocab.tokens

@@ -7,8 +7,9 @@ import pytest
 
 from embedsent.classifier import NotFittedError
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
+from embedsent.file_kinds import CHECKPOINT_FORMAT, SGNS_FORMAT
 from embedsent.pipeline import TransferClassifier, pretrain, random_vectors
-from embedsent.storage import META_KEY
+from embedsent.storage import META_KEY, save_bundle
 from embedsent.vectors import WordVectors
 
 UNLABELED = [
@@ -119,6 +120,45 @@ def test_save_replaces_file_atomically(model, tmp_path, monkeypatch):
         model.save(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def _write_savez(path):
+    with open(path, "wb") as handle:
+        np.savez(handle, weights=np.ones(3))
+
+
+@pytest.mark.parametrize(
+    ("write", "kind"),
+    [
+        (_write_savez, "a NumPy .npz archive that embedsent did not write"),
+        (
+            lambda path: save_bundle(path, {"format": SGNS_FORMAT}, {}),
+            "an SGNS pretraining model",
+        ),
+        (
+            lambda path: save_bundle(path, {"format": CHECKPOINT_FORMAT}, {}),
+            "an SGNS training checkpoint",
+        ),
+        (lambda path: path.write_text("text,label\ngood,pos\n"), "a text file"),
+    ],
+)
+def test_save_keeps_file_of_other_kind(model, tmp_path, write, kind):
+    path = tmp_path / "existing"
+    write(path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError) as raised:
+        model.save(path)
+    message = str(raised.value)
+    assert f"path {path} is {kind}, not an embedsent classifier model" in message
+    assert "pass another path, or delete it first" in message
+    assert path.read_bytes() == before
+
+
+def test_save_replaces_empty_file(model, tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"")
+    model.save(path)
+    assert TransferClassifier.load(path).classes_ == model.classes_
 
 
 def test_load_rejects_truncated_file(model, tmp_path):

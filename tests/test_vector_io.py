@@ -19,7 +19,13 @@ from vector_samples import (
 )
 
 from embedsent import vector_io, vector_parse
-from embedsent.file_kinds import UNDECODABLE_BYTES_ADVICE, VECTOR_FORMATS_ADVICE
+from embedsent.file_kinds import (
+    MODEL_FORMAT,
+    SGNS_FORMAT,
+    UNDECODABLE_BYTES_ADVICE,
+    VECTOR_FORMATS_ADVICE,
+)
+from embedsent.storage import save_bundle
 from embedsent.vectors import FORMATS, WordVectors
 
 
@@ -745,7 +751,8 @@ def test_gensim_load_rejects_folder(tmp_path):
 )
 def test_failed_save_keeps_previous_file(tmp_path, monkeypatch, toy, save):
     path = tmp_path / "v"
-    path.write_bytes(b"previous content")
+    previous = b"1 2\nold 0.5 0.25\n"
+    path.write_bytes(previous)
     calls = []
 
     def fail_on_second_chunk(words, vectors):
@@ -760,8 +767,59 @@ def test_failed_save_keeps_previous_file(tmp_path, monkeypatch, toy, save):
     with pytest.raises(RuntimeError, match="disk full"):
         save(toy, path)
     assert len(calls) == 2
-    assert path.read_bytes() == b"previous content"
+    assert path.read_bytes() == previous
     assert os.listdir(tmp_path) == ["v"]
+
+
+_SAVES = [
+    lambda wv, path: wv.save_word2vec(path),
+    lambda wv, path: wv.save_word2vec(path, binary=True),
+    lambda wv, path: wv.save_glove(path),
+]
+_SAVE_IDS = ["text", "binary", "glove"]
+
+
+@pytest.mark.parametrize("save", _SAVES, ids=_SAVE_IDS)
+@pytest.mark.parametrize(
+    ("name", "write", "kind"),
+    [
+        (
+            "labeled.csv",
+            lambda path: path.write_text("text,label\ngood,pos\n"),
+            "a .csv table (a text file)",
+        ),
+        (
+            "model.npz",
+            lambda path: save_bundle(path, {"format": MODEL_FORMAT}, {}),
+            "an embedsent classifier model",
+        ),
+        (
+            "sgns.npz",
+            lambda path: save_bundle(path, {"format": SGNS_FORMAT}, {}),
+            "an SGNS pretraining model",
+        ),
+    ],
+)
+def test_save_keeps_file_of_other_kind(tmp_path, toy, save, name, write, kind):
+    path = tmp_path / name
+    write(path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError) as raised:
+        save(toy, path)
+    message = str(raised.value)
+    assert f"path {path} is {kind}, not a word-vector file" in message
+    assert "pass another path, or delete it first" in message
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("save", _SAVES, ids=_SAVE_IDS)
+def test_save_replaces_vectors_of_any_format(tmp_path, random_vectors, save):
+    path = tmp_path / "v"
+    path.write_bytes(b"")
+    for previous in _SAVES:
+        previous(random_vectors, path)
+        save(random_vectors, path)
+        assert WordVectors.load(path).words == random_vectors.words
 
 
 def test_failed_fsync_leaves_no_temporary_file(tmp_path, monkeypatch, toy):
@@ -776,7 +834,7 @@ def test_failed_fsync_leaves_no_temporary_file(tmp_path, monkeypatch, toy):
 
 def test_save_overwrites_without_leftovers(tmp_path, toy):
     path = tmp_path / "v.txt"
-    path.write_text("old", encoding="utf-8")
+    path.write_text("1 2\nold 0.5 0.25\n", encoding="utf-8")
     toy.save_word2vec(path)
     assert os.listdir(tmp_path) == ["v.txt"]
     assert path.read_text(encoding="utf-8").startswith("7 4\n")
@@ -833,7 +891,7 @@ def test_text_file_read_as_binary_is_rejected(tmp_path):
 def test_save_through_symlink_writes_target(tmp_path):
     target = tmp_path / "real" / "vectors.txt"
     target.parent.mkdir()
-    target.write_text("old\n", encoding="utf-8")
+    target.write_text("1 2\nold 0.5 0.25\n", encoding="utf-8")
     link = tmp_path / "link.txt"
     link.symlink_to(target)
     vectors = WordVectors(["good", "bad"], np.eye(2, dtype=np.float32))

@@ -104,6 +104,33 @@ def test_vocab_save_load_round_trip(tmp_path):
     assert loaded.counts.tolist() == vocab.counts.tolist()
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("labeled.csv", "text,label\ngood,pos\n", "a .csv table (a text file)"),
+        ("settings.json", '{"epochs": 5}', "a JSON file"),
+    ],
+)
+def test_vocab_save_keeps_file_of_other_kind(tmp_path, name, content, kind):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    vocab = Vocabulary.build(CORPUS, VocabConfig(min_count=1))
+    with pytest.raises(ValueError) as raised:
+        vocab.save(path)
+    message = str(raised.value)
+    assert f"path {path} is {kind}, not an embedsent vocabulary file" in message
+    assert path.read_text(encoding="utf-8") == content
+
+
+def test_vocab_save_replaces_own_and_empty_file(tmp_path):
+    path = tmp_path / "vocab.json"
+    path.write_text("", encoding="utf-8")
+    Vocabulary.build(CORPUS, VocabConfig(min_count=1)).save(path)
+    vocab = Vocabulary.build(CORPUS, VocabConfig(min_count=2))
+    vocab.save(path)
+    assert Vocabulary.load(path).tokens == vocab.tokens
+
+
 def test_vocab_load_rejects_unknown_version(tmp_path):
     (tmp_path / "vocab.json").write_text('{"format_version": 99}')
     with pytest.raises(ValueError, match="format_version 99"):

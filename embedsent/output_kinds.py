@@ -1,0 +1,246 @@
+"""Checks that an existing file may be replaced by an output of a given kind.
+
+Every save writes a temporary file and renames it over its path, so an
+existing file at that path is lost. :func:`check_replaceable` rejects the
+save when that file is of another kind than the output, such as a labeled
+CSV given as the path of a model. A file of the same kind is replaced, so
+that a rerun writes its output again, and so is an empty file. A JSON report
+is replaced only when embedsent wrote it, which the report shows by starting
+with ``storage.REPORT_KEY``. A plot image is replaced only when matplotlib,
+which draws every embedsent plot, wrote it.
+
+The command-line checks (embedsent.cli_paths) and the Python saves of
+models, SGNS models, word vectors and vocabularies share these checks, so
+both reject the same files with the same messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from embedsent.file_kinds import WORD_VECTORS, FileKind, identify_file
+from embedsent.run_store import STORE_FORMAT
+from embedsent.storage import REPORT_KEY
+
+__all__ = [
+    "JSON_REPORT",
+    "MARKDOWN_TEXT",
+    "PLOT_IMAGE",
+    "PNG_IMAGE",
+    "RESULTS_STORE",
+    "VOCABULARY_FILE",
+    "check_replaceable",
+    "read_head",
+]
+
+# Kinds of the outputs that identify_file does not name, because they are
+# text or images that only their first bytes set apart.
+JSON_REPORT = FileKind("an embedsent JSON report", "json")
+RESULTS_STORE = FileKind("an embedsent learning-curve results file", "json")
+VOCABULARY_FILE = FileKind("an embedsent vocabulary file", "json")
+PLOT_IMAGE = FileKind("a PNG, PDF or SVG image", "image")
+PNG_IMAGE = FileKind("a PNG image", "image")
+MARKDOWN_TEXT = FileKind("a Markdown text file", "text")
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PDF_MAGIC = b"%PDF-"
+_UTF8_MARK = b"\xef\xbb\xbf"
+# Suffixes that name an existing text file as a data file in messages.
+_DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".txt")
+# The bytes of a file that the checks read, as identify_file does.
+_HEAD_BYTES = 4096
+
+# The start of a JSON report that embedsent wrote (storage.REPORT_KEY first).
+_REPORT_START = re.compile(rb'\s*\{\s*"' + REPORT_KEY.encode() + rb'"\s*:')
+# The start of a learning-curve results file, whose first key is its format.
+_RESULTS_START = re.compile(
+    rb'\s*\{\s*"format"\s*:\s*"' + re.escape(STORE_FORMAT.encode()) + rb'"'
+)
+# The start of a file that Vocabulary.save wrote, with the keys of
+# Vocabulary.to_dict in their order.
+_VOCABULARY_START = re.compile(
+    rb'\s*\{\s*"format_version"\s*:\s*[0-9]+\s*,\s*"tokens"\s*:'
+)
+# Existing JSON files that a JSON output replaces start with these.
+_JSON_STARTS = {
+    JSON_REPORT: _REPORT_START,
+    RESULTS_STORE: _RESULTS_START,
+    VOCABULARY_FILE: _VOCABULARY_START,
+}
+# Image outputs, which replace only an image that matplotlib drew.
+_IMAGE_OUTPUTS = (PNG_IMAGE, PLOT_IMAGE)
+
+
+def check_replaceable(
+    path: str | os.PathLike,
+    expected: FileKind,
+    label: str,
+    fix: str = "pass another path",
+) -> None:
+    """Reject an existing file at ``path`` whose kind is not ``expected``.
+
+    Writing an output of kind ``expected`` to ``path`` would replace the file.
+    A file of the same kind is replaced, so that a rerun writes its output
+    again. An empty file is replaced too, because replacing it loses nothing.
+    So is a file that cannot be read, which the write then reports if it
+    fails. A path that does not exist, or is not a regular file, passes,
+    because the writer rejects a folder, a FIFO or a device itself.
+
+    At most the first and last 4096 bytes of the file are read, and the
+    metadata entry of an ``.npz`` bundle.
+
+    Args:
+        path: The path that the output would be written to. A symbolic link
+            is followed, as storage.write_atomic follows it.
+        expected: The kind of file that the output is, such as
+            ``file_kinds.BUNDLE_KINDS[MODEL_FORMAT]`` or ``WORD_VECTORS``.
+        label: What gave ``path``, for the message, such as ``"--out"`` or
+            ``"path"``.
+        fix: What to do instead of replacing the file, for the message.
+
+    Raises:
+        ValueError: If ``path`` is an existing file of another kind. The
+            message names ``label``, ``path``, the kind found and ``fix``.
+    """
+    value = os.fspath(path)
+    file = Path(value)
+    if not file.is_file():
+        return
+    found = _describe_other_kind(file, expected)
+    if found is None:
+        return
+    raise ValueError(
+        f"{label} {value} is {found}; {fix}, or delete it first if you mean to "
+        "replace it"
+    )
+
+
+def read_head(path: Path) -> bytes | None:
+    """Return the first 4096 bytes of the file at ``path``, or None if unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(_HEAD_BYTES)
+    except OSError:
+        return None
+
+
+def _describe_other_kind(path: Path, expected: FileKind) -> str | None:
+    """Describe the file at ``path`` when an output of ``expected`` may not replace it.
+
+    Returns None when the file may be replaced, and otherwise its kind
+    followed by the reason, such as "a .csv table (a text file), not an
+    embedsent JSON report".
+    """
+    found = identify_file(path)
+    if found.category in ("empty", "unreadable"):
+        return None
+    head = read_head(path) or b""
+    if expected in _IMAGE_OUTPUTS:
+        image = _image_name(head)
+        # A PNG output replaces only a PNG image, so other images are named
+        # below, with the output's kind.
+        if expected == PNG_IMAGE and not head.startswith(_PNG_MAGIC):
+            image = None
+        if image is not None:
+            if _written_by_matplotlib(path, head):
+                return None
+            return (
+                f"{image} that matplotlib did not draw, so embedsent did not write it"
+            )
+    elif expected in _JSON_STARTS:
+        if found.category == "text" and _JSON_STARTS[expected].match(
+            head.removeprefix(_UTF8_MARK)
+        ):
+            return None
+    elif expected == MARKDOWN_TEXT:
+        if found.category == "text":
+            return None
+    elif expected == WORD_VECTORS:
+        if found.category == "vectors":
+            return None
+    elif found == expected:
+        return None
+    return f"{_name_found(path, head, found)}, not {expected.name}"
+
+
+def _name_found(path: Path, head: bytes, found: FileKind) -> str:
+    """Name the file at ``path``, which identify_file named ``found``."""
+    if found.category == "text":
+        return _text_file_name(path, head, found)
+    if found.category == "binary" and _image_name(head) is not None:
+        return "an image file"
+    return found.name
+
+
+def _image_name(head: bytes) -> str | None:
+    """Name the image format of a file that starts with ``head``, or return None.
+
+    The formats are those that matplotlib writes for embedsent's plots.
+    """
+    if head.startswith(_PNG_MAGIC):
+        return "a PNG image"
+    if head.startswith(_PDF_MAGIC):
+        return "a PDF file"
+    start = head.removeprefix(_UTF8_MARK).lstrip()[:256]
+    if start.startswith((b"<?xml", b"<svg")) and b"<svg" in head:
+        return "an SVG image"
+    return None
+
+
+def _written_by_matplotlib(path: Path, head: bytes) -> bool:
+    """Return whether an image file names matplotlib, which draws every plot.
+
+    matplotlib 3 names itself near the start of a PNG (a Software text
+    chunk) or an SVG (a comment), and in the information dictionary at the
+    end of a PDF, so the last bytes are read too.
+    """
+    if b"matplotlib" in head.lower():
+        return True
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(path.stat().st_size - _HEAD_BYTES, 0))
+            return b"matplotlib" in handle.read(_HEAD_BYTES).lower()
+    except OSError:
+        return False
+
+
+def _text_file_name(path: Path, head: bytes, found: FileKind) -> str:
+    """Name a text file by its suffix, such as "a .csv table (a text file)".
+
+    ``head`` contains the file's first bytes.
+    """
+    suffix = path.suffix.lower()
+    if suffix in _DATA_SUFFIXES and suffix != ".txt":
+        return f"a {suffix} table (a text file)"
+    if suffix == ".txt":
+        return "a .txt text file"
+    if head.removeprefix(_UTF8_MARK).lstrip().startswith(b"{"):
+        if _is_json_document(head):
+            return "a JSON file"
+        return "a JSON Lines file (a text file)"
+    # A "[" also starts INI and TOML sections, so only the suffix identifies JSON.
+    if suffix == ".json" and _is_json_document(head):
+        return "a JSON file"
+    return found.name
+
+
+def _is_json_document(head: bytes) -> bool:
+    """Return whether ``head``, a file's first bytes, starts one JSON value.
+
+    A JSON Lines file also starts with "{", but its first line is a whole
+    value with more lines after it.
+    """
+    text = head.removeprefix(_UTF8_MARK).lstrip()
+    if not text.startswith((b"{", b"[")):
+        return False
+    first, _, rest = text.partition(b"\n")
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        # The value continues on the next lines or after the bytes read, or it
+        # nests too deeply to parse, which the file's reader then reports.
+        return True
+    return not rest.strip()
