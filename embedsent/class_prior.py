@@ -18,6 +18,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 __all__ = [
+    "agree",
     "check_labeled_coverage",
     "known_text_mask",
     "label_frequencies",
@@ -94,6 +95,16 @@ def texts_have(count: int, total: int, noun: str = "text") -> str:
     return f"{nouns} {verb}"
 
 
+def agree(count: int, singular: str, plural: str) -> str:
+    """Return ``singular`` for a count of 1 and ``plural`` for any other count.
+
+    Messages that start with ``texts_have`` use it for the clauses that
+    follow, such as "it gets" or "they get", so that every verb agrees with
+    the count.
+    """
+    return singular if count == 1 else plural
+
+
 def warn_prior_predictions(
     known: np.ndarray,
     classes: Sequence[Hashable],
@@ -148,32 +159,35 @@ def log_prior_predictions(
         label = label.item()
     if uniform:
         logger.warning(
-            "%d of %d %s no in-vocabulary token, so they get equal class "
+            "%d of %d %s no in-vocabulary token, so %s equal class "
             "probabilities and the first class %r, because the model stores no "
             "training label frequencies",
             n_unknown,
             len(known),
             texts_have(n_unknown, len(known)),
+            agree(n_unknown, "it gets", "they get"),
             label,
         )
     elif tied:
         logger.warning(
-            "%d of %d %s no in-vocabulary token; they get the class prior "
+            "%d of %d %s no in-vocabulary token; %s the class prior "
             "(the training label frequencies) and the label %r, the first (in "
             "class order) of the training labels tied as the most frequent",
             n_unknown,
             len(known),
             texts_have(n_unknown, len(known)),
+            agree(n_unknown, "it gets", "they get"),
             label,
         )
     else:
         logger.warning(
-            "%d of %d %s no in-vocabulary token; they get the class prior "
+            "%d of %d %s no in-vocabulary token; %s the class prior "
             "(the training label frequencies) and the most frequent training "
             "label %r",
             n_unknown,
             len(known),
             texts_have(n_unknown, len(known)),
+            agree(n_unknown, "it gets", "they get"),
             label,
         )
 
@@ -200,11 +214,17 @@ def check_labeled_coverage(
         return
     if n_unknown < n_texts:
         logger.warning(
-            "%d of %d %s no in-vocabulary token, so they are fitted as zero "
-            "sentence vectors, which carry no information about their labels",
+            "%d of %d %s no in-vocabulary token, so %s",
             n_unknown,
             n_texts,
             texts_have(n_unknown, n_texts, "labeled text"),
+            agree(
+                n_unknown,
+                "it is fitted as a zero sentence vector, which carries no "
+                "information about its label",
+                "they are fitted as zero sentence vectors, which carry no "
+                "information about their labels",
+            ),
         )
         return
     examples = list(dict.fromkeys(token for tokens in token_lists for token in tokens))

@@ -23,6 +23,28 @@ __all__ = [
 ]
 
 
+def _plain_numbers(config: Any) -> None:
+    """Store the NumPy number fields of a frozen ``config`` as int and float.
+
+    Parameter grids built with arrays pass NumPy scalars such as
+    ``np.int64(3)``. An integer scalar in an int or float field becomes an
+    int, and a floating scalar in a float field becomes a float, so that the
+    config is JSON-serialisable and equal to one built from Python numbers.
+    Other NumPy values, such as ``np.float64(3.0)`` in an int field or
+    ``np.bool_``, stay as they are for the checks to reject.
+    """
+    for field in fields(config):
+        value = getattr(config, field.name)
+        # The annotation is a string such as "int | None", because the
+        # modules that define configs use ``from __future__ import annotations``.
+        annotation = str(field.type)
+        numeric = "int" in annotation or "float" in annotation
+        if isinstance(value, np.integer) and numeric:
+            object.__setattr__(config, field.name, int(value))
+        elif isinstance(value, np.floating) and "float" in annotation:
+            object.__setattr__(config, field.name, float(value))
+
+
 def _check_int(name: str, value: Any, minimum: int, maximum: int | None = None):
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(
@@ -163,6 +185,7 @@ class TextConfig:
     min_token_length: int = 1
 
     def __post_init__(self):
+        _plain_numbers(self)
         for field in fields(self):
             if field.type == "bool":
                 _check_bool(field.name, getattr(self, field.name))
@@ -189,6 +212,7 @@ class VocabConfig:
     noise_power: float = 0.75
 
     def __post_init__(self):
+        _plain_numbers(self)
         _check_int("min_count", self.min_count, 1)
         if self.max_vocab_size is not None:
             _check_int("max_vocab_size", self.max_vocab_size, 1)
@@ -276,6 +300,7 @@ class SGNSConfig:
     max_memory_gb: float = 8.0
 
     def __post_init__(self):
+        _plain_numbers(self)
         _check_int("dim", self.dim, 1, 10_000)
         _check_int("window", self.window, 1, 100)
         _check_int("negative", self.negative, 1, 100)
@@ -359,6 +384,7 @@ class ClassifierConfig:
     seed: int = 0
 
     def __post_init__(self):
+        _plain_numbers(self)
         _check_int("hidden_size", self.hidden_size, 0, 100_000)
         if self.activation not in ("relu", "tanh"):
             raise ValueError(

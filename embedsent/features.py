@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from embedsent.class_prior import texts_have
+from embedsent.class_prior import agree, texts_have
 from embedsent.storage import InvalidStateError
 from embedsent.vector_checks import check_counts
 from embedsent.vocab import check_token_corpus
@@ -187,10 +187,11 @@ class SentenceEncoder:
         if report.n_empty:
             logger.log(
                 logging.WARNING if warn_empty else logging.DEBUG,
-                "%d of %d %s no in-vocabulary token and get zero vectors",
+                "%d of %d %s no in-vocabulary token and %s",
                 report.n_empty,
                 report.n_texts,
                 texts_have(report.n_empty, report.n_texts),
+                agree(report.n_empty, "gets a zero vector", "get zero vectors"),
             )
         return features.astype(np.float32)
 

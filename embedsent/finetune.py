@@ -48,6 +48,7 @@ from embedsent.config import (
     _check_float,
     _check_float32,
     _check_int,
+    _plain_numbers,
     standardize_mode,
 )
 from embedsent.finetune_train import mean_weights, padded_slots, train_end_to_end
@@ -94,6 +95,7 @@ class FineTuneConfig:
     seed: int = 0
 
     def __post_init__(self):
+        _plain_numbers(self)
         _check_int("hidden_size", self.hidden_size, 0, 100_000)
         if self.activation not in ("relu", "tanh"):
             raise ValueError(

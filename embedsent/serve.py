@@ -47,6 +47,7 @@ import os
 import re
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -636,6 +637,7 @@ def _parse_json(body: bytes) -> Any:
         return json.loads(
             body,
             parse_constant=_reject_constant,
+            parse_int=_parse_int,
             object_pairs_hook=_object_without_duplicate_keys,
         )
     except UnicodeDecodeError as error:
@@ -656,14 +658,23 @@ def _parse_json(body: bytes) -> Any:
             'request body nests JSON arrays or objects too deeply; send {"texts": '
             "[...]} with a flat list of strings",
         ) from error
-    except ValueError as error:
-        # Python limits the digits of an int it converts from text (4,300 by
-        # default), and json.loads raises ValueError beyond that.
+
+
+def _parse_int(digits: str) -> int:
+    """Convert a JSON integer, rejecting one longer than Python converts.
+
+    Python limits the digits of an int it converts from text to
+    ``sys.get_int_max_str_digits()``, 4,300 by default and no limit when 0.
+    Its ValueError advises raising that limit, which a client cannot do.
+    """
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("-")) > limit:
         raise _RequestError(
             HTTPStatus.BAD_REQUEST,
-            f"request body has a JSON number that cannot be read ({error}); send "
-            'only {"texts": [...]} with a list of strings',
-        ) from error
+            f"request body contains an integer of more than {limit} digits, which "
+            "the server does not parse; send numbers with fewer digits",
+        )
+    return int(digits)
 
 
 def _reject_constant(name: str) -> Any:

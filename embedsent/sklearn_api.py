@@ -162,11 +162,25 @@ def _check_sif_a(sif_a: Any) -> float:
     return float(sif_a)
 
 
+def _missing_vectors_message(vectors: str | os.PathLike) -> str:
+    """Return the message for a ``vectors`` path that names no file."""
+    where = ""
+    if not os.path.isabs(vectors):
+        where = f" in the working directory {os.getcwd()}"
+    return (
+        f"vectors {os.fspath(vectors)!r} was not found{where}; pass the path of "
+        "a word-vector file (word2vec text or binary, GloVe text, or an embedsent "
+        "SGNS model .npz), or a WordVectors object"
+    )
+
+
 def _load_vectors(vectors: Any) -> WordVectors:
     """Return ``vectors`` itself, or the vectors read from the file it names."""
     if isinstance(vectors, WordVectors):
         return vectors
     if isinstance(vectors, str | os.PathLike):
+        if not os.path.exists(vectors):
+            raise FileNotFoundError(_missing_vectors_message(vectors))
         loaded = WordVectors.load(vectors)
         logger.debug("loaded %r from %s", loaded, vectors)
         return loaded

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from embedsent.class_prior import (
+    agree,
     check_labeled_coverage,
     log_prior_predictions,
     prior_is_tied,
@@ -102,3 +103,47 @@ def test_warn_prior_predictions_uniform(caplog):
             KNOWN, ["neg", "pos"], np.array([0.5, 0.5]), uniform=True
         )
     assert "equal class probabilities and the first class 'neg'" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("count", "words"), [(0, "they get"), (1, "it gets"), (2, "they get")]
+)
+def test_agree_picks_form_by_count(count, words):
+    assert agree(count, "it gets", "they get") == words
+
+
+SINGLE_UNKNOWN = np.array([False, True, True])
+DOUBLE_UNKNOWN = np.array([False, False, True])
+
+
+@pytest.mark.parametrize(
+    ("tied", "uniform", "clause"),
+    [
+        (False, False, "; {} the class prior (the training label frequencies)"),
+        (True, False, "; {} the class prior (the training label frequencies)"),
+        (False, True, ", so {} equal class probabilities"),
+    ],
+)
+def test_prior_warning_verbs_agree_with_count(caplog, tied, uniform, clause):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        log_prior_predictions(SINGLE_UNKNOWN, "pos", tied=tied, uniform=uniform)
+        log_prior_predictions(DOUBLE_UNKNOWN, "pos", tied=tied, uniform=uniform)
+    single, double = caplog.messages
+    assert single.startswith(
+        "1 of 3 texts has no in-vocabulary token" + clause.format("it gets")
+    )
+    assert double.startswith(
+        "2 of 3 texts have no in-vocabulary token" + clause.format("they get")
+    )
+
+
+def test_labeled_coverage_warning_verbs_agree_with_count(caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.class_prior"):
+        check_labeled_coverage(SINGLE_UNKNOWN, [[], ["good"], ["bad"]])
+        check_labeled_coverage(DOUBLE_UNKNOWN, [[], [], ["bad"]])
+    assert caplog.messages == [
+        "1 of 3 labeled texts has no in-vocabulary token, so it is fitted as a "
+        "zero sentence vector, which carries no information about its label",
+        "2 of 3 labeled texts have no in-vocabulary token, so they are fitted as "
+        "zero sentence vectors, which carry no information about their labels",
+    ]

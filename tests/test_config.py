@@ -1,3 +1,4 @@
+import json
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from embedsent.config import (
     TextConfig,
     VocabConfig,
     config_from_dict,
+    config_to_dict,
 )
 from embedsent.finetune import FineTuneConfig
 
@@ -156,3 +158,73 @@ def test_weight_decay_float32_limits_accepted(cls):
 def test_subnormal_rate_message_shows_value_as_typed(cls, field):
     with pytest.raises(ValueError, match=r"round to 0, got 1e-320$"):
         cls(**{field: 1e-320})
+
+
+# Each config with one int field and one float field (None where it has none).
+NUMPY_FIELDS = [
+    (TextConfig, "min_token_length", None),
+    (VocabConfig, "min_count", "sample"),
+    (VocabConfig, "max_vocab_size", "noise_power"),
+    (SGNSConfig, "window", "alpha"),
+    (SGNSConfig, "shared_negatives", "max_memory_gb"),
+    (ClassifierConfig, "hidden_size", "learning_rate"),
+    (ClassifierConfig, "batch_size", "weight_decay"),
+    (FineTuneConfig, "epochs", "embedding_learning_rate"),
+    (FineTuneConfig, "batch_size", "learning_rate"),
+]
+
+
+@pytest.mark.parametrize(("cls", "int_field", "float_field"), NUMPY_FIELDS)
+@pytest.mark.parametrize("int_type", [np.int64, np.int32, np.uint8])
+def test_numpy_integer_stored_as_int(cls, int_field, float_field, int_type):
+    config = cls(**{int_field: int_type(3)})
+    value = getattr(config, int_field)
+    assert type(value) is int
+    assert config == cls(**{int_field: 3})
+    json.dumps(config_to_dict(config))
+    if float_field is not None:
+        # An integer is a valid number for a float field, as a Python int is.
+        config = cls(**{float_field: int_type(1)})
+        assert type(getattr(config, float_field)) is int
+        assert config == cls(**{float_field: 1})
+
+
+@pytest.mark.parametrize(
+    ("cls", "float_field"),
+    [(cls, float_field) for cls, _, float_field in NUMPY_FIELDS if float_field],
+)
+@pytest.mark.parametrize("float_type", [np.float64, np.float32, np.float16])
+def test_numpy_floating_stored_as_float(cls, float_field, float_type):
+    config = cls(**{float_field: float_type(0.5)})
+    assert type(getattr(config, float_field)) is float
+    assert config == cls(**{float_field: 0.5})
+    json.dumps(config_to_dict(config))
+
+
+@pytest.mark.parametrize(("cls", "int_field", "float_field"), NUMPY_FIELDS)
+@pytest.mark.parametrize(
+    "value", [True, np.bool_(True), 3.0, np.float64(3.0), np.float32(3.0)]
+)
+def test_bool_and_float_rejected_for_int_field(cls, int_field, float_field, value):
+    with pytest.raises(TypeError, match=rf"^{int_field} must be an int, got "):
+        cls(**{int_field: value})
+
+
+def test_numpy_float_int_field_message():
+    with pytest.raises(
+        TypeError, match=r"^window must be an int, got np\.float64\(3\.0\) \(float64\)$"
+    ):
+        SGNSConfig(window=np.float64(3.0))
+
+
+@pytest.mark.parametrize("value", [np.bool_(True), True])
+def test_bool_rejected_for_float_field(value):
+    with pytest.raises(TypeError, match=r"^alpha must be a number, got "):
+        SGNSConfig(alpha=value)
+
+
+def test_numpy_values_checked_after_conversion():
+    with pytest.raises(ValueError, match=r"^window must be >= 1 and <= 100, got 0$"):
+        SGNSConfig(window=np.int64(0))
+    with pytest.raises(ValueError, match=r"^alpha must be finite, got nan$"):
+        SGNSConfig(alpha=np.float32("nan"))

@@ -41,6 +41,28 @@ def test_text_without_known_token_gets_zero_vector(vectors, caplog):
     assert "2 of 2 texts have no in-vocabulary token" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("token_lists", "message"),
+    [
+        (
+            [["unknown"], ["good"], ["film"]],
+            "1 of 3 texts has no in-vocabulary token and gets a zero vector",
+        ),
+        (
+            [["unknown"], [], ["good"]],
+            "2 of 3 texts have no in-vocabulary token and get zero vectors",
+        ),
+        ([[]], "1 of 1 text has no in-vocabulary token and gets a zero vector"),
+    ],
+)
+def test_empty_text_warning_verbs_agree_with_count(
+    vectors, caplog, token_lists, message
+):
+    with caplog.at_level(logging.WARNING, logger="embedsent.features"):
+        SentenceEncoder(vectors).transform(token_lists)
+    assert caplog.messages == [message]
+
+
 def test_quiet_transform_logs_empty_at_debug(vectors, caplog):
     encoder = SentenceEncoder(vectors)
     with caplog.at_level(logging.DEBUG, logger="embedsent.features"):

@@ -3,8 +3,10 @@ import errno
 import http.client
 import json
 import logging
+import re
 import shlex
 import socket
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -771,14 +773,58 @@ def test_make_server_reports_unknown_host(model, monkeypatch):
     assert "port" not in message.split("could not be resolved")[1]
 
 
-def test_overlong_json_number_is_bad_request():
+OVERLONG_INTEGER = (
+    r"^request body contains an integer of more than 4300 digits, which the "
+    r"server does not parse; send numbers with fewer digits$"
+)
+
+
+@pytest.mark.parametrize("sign", [b"", b"-"])
+def test_overlong_json_number_is_bad_request(sign):
     from embedsent.serve import _parse_json, _RequestError
 
     # Longer than Python's default limit of 4,300 digits per int.
-    with pytest.raises(_RequestError) as raised:
-        _parse_json(b'{"texts": ["a"], "n": ' + b"9" * 5000 + b"}")
+    with pytest.raises(_RequestError, match=OVERLONG_INTEGER) as raised:
+        _parse_json(b'{"texts": ["a"], "n": ' + sign + b"9" * 5000 + b"}")
     assert raised.value.status == HTTPStatus.BAD_REQUEST
-    assert "JSON number that cannot be read" in str(raised.value)
+
+
+def test_json_integer_at_digit_limit_is_parsed():
+    from embedsent.serve import _parse_json
+
+    document = _parse_json(b'{"n": -' + b"9" * 4300 + b"}")
+    assert document["n"] == -(10**4300 - 1)
+
+
+def test_overlong_json_number_message_names_current_limit():
+    from embedsent.serve import _parse_json, _RequestError
+
+    default = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(5000)
+    try:
+        assert _parse_json(b"[" + b"9" * 5000 + b"]") == [10**5000 - 1]
+        with pytest.raises(_RequestError, match="more than 5000 digits"):
+            _parse_json(b"[" + b"9" * 5001 + b"]")
+    finally:
+        sys.set_int_max_str_digits(default)
+
+
+def test_overlong_json_number_over_http(model):
+    server, thread = start(model, max_body_bytes=10_000)
+    try:
+        body = b'{"texts": ["a"], "n": 1' + b"0" * 5000 + b"}"
+        status, payload = raw_call(
+            server,
+            "POST",
+            "/predict",
+            body,
+            {"Content-Type": "application/json", "Content-Length": str(len(body))},
+        )
+    finally:
+        stop(server, thread)
+    assert status == HTTPStatus.BAD_REQUEST
+    assert re.match(OVERLONG_INTEGER, payload["error"])
+    assert "set_int_max_str_digits" not in payload["error"]
 
 
 @pytest.mark.parametrize("host", ["", "  "])

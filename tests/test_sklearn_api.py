@@ -200,6 +200,30 @@ def test_invalid_set_params_raises_at_fit(params, error, match):
         estimator.fit(TEXTS, LABELS)
 
 
+@pytest.mark.parametrize("estimator_class", [EmbeddingClassifier, SentenceVectorizer])
+def test_missing_vectors_file_names_parameter_and_fix(
+    estimator_class, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError) as raised:
+        estimator_class("nope.txt").fit(TEXTS, LABELS)
+    message = str(raised.value)
+    assert message.startswith(
+        f"vectors 'nope.txt' was not found in the working directory {tmp_path}; "
+        "pass the path of a word-vector file (word2vec text or binary, GloVe text"
+    )
+    assert message.endswith("or a WordVectors object")
+    assert "Errno" not in message
+
+
+def test_missing_vectors_file_with_absolute_path(tmp_path):
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(FileNotFoundError, match=r"^vectors '.*nope\.txt' was not "):
+        EmbeddingClassifier(missing).fit(TEXTS, LABELS)
+    with pytest.raises(FileNotFoundError, match="not found; pass the path"):
+        EmbeddingClassifier(str(missing)).fit(TEXTS, LABELS)
+
+
 def test_set_params_does_not_validate():
     estimator = _small_classifier().set_params(hidden_size=-1, method="max")
     assert estimator.hidden_size == -1
