@@ -88,6 +88,26 @@ _ARCHIVE_FIX = (
     "an aclImdb archive is read as data, not as a token file, and "
     "benchmarks/prepare_gpu_bench.py --data ARCHIVE writes a token file from it"
 )
+_VECTORS_FIX = (
+    "word vectors are read by --vectors of `embedsent train` and `embedsent "
+    f"select`, not by the benchmark; {_TOKEN_FILE_FORMAT}"
+)
+_TABLE_FIX = (
+    "tables are read by --data of `embedsent pretrain` and `embedsent train`, "
+    f"not by the benchmark; {_TOKEN_FILE_FORMAT}"
+)
+# Suffixes of the tables that `embedsent pretrain` and `train` read, as
+# embedsent.cli_paths.TABLE_SUFFIXES lists them, with the delimiter of a
+# header line, or None for JSON, whose first line starts with "{" or "[".
+_TABLE_DELIMITERS = {
+    ".csv": ",",
+    ".tsv": "\t",
+    ".jsonl": None,
+    ".ndjson": None,
+    ".json": None,
+}
+# Characters of a header line that an error message quotes.
+_QUOTED_HEADER_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -409,7 +429,8 @@ def read_tokens(path: str | os.PathLike, repeat: int = 1) -> list[list[str]]:
     Returns one token list per line, the whole file ``repeat`` times.
 
     Raises:
-        TokenFileError: If the file is of a binary format, is gzip-compressed
+        TokenFileError: If the file is of a binary format, is a word-vector
+            file or a .csv, .tsv or JSON Lines table, is gzip-compressed
             without a name that ends in ``.gz`` or the reverse, is a damaged
             gzip file, or is not valid UTF-8.
     """
@@ -466,7 +487,10 @@ def _check_token_file_kind(path: str | os.PathLike, compressed: bool) -> None:
         _check_decompressed_head(path)
         return
     found = identify_file(path)
+    if found.category == "vectors":
+        raise TokenFileError(path, f"is {found.name}, not a token file", _VECTORS_FIX)
     if found.category not in _BINARY_KINDS:
+        _check_not_table(path, Path(path), head)
         return
     fix = _TOKEN_FILE_FORMAT
     if found.category == "tar":
@@ -496,6 +520,41 @@ def _check_decompressed_head(path: str | os.PathLike) -> None:
             "contains NUL bytes after decompression, so it is binary, not a token file",
             _TOKEN_FILE_FORMAT,
         )
+    # The table suffix of a compressed file comes before .gz, as in "a.csv.gz".
+    _check_not_table(path, Path(str(path)[: -len(".gz")]), head)
+
+
+def _check_not_table(path: str | os.PathLike, name: Path, head: bytes) -> None:
+    """Raise TokenFileError when ``head`` starts a table that ``name`` names.
+
+    ``name`` is ``path`` without a .gz suffix, and ``head`` contains the first
+    bytes of the file's text. A .csv or .tsv file whose first non-blank line
+    contains its delimiter, or a .jsonl, .ndjson or .json file whose first
+    non-blank line starts with "{" or "[", is taken for a table. The
+    tokenizer drops punctuation, so the token files that embedsent writes
+    have no such line.
+    """
+    suffix = name.suffix.lower()
+    if suffix not in _TABLE_DELIMITERS:
+        return
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = _TABLE_DELIMITERS[suffix]
+    if delimiter is None:
+        start = first.lstrip()[:1]
+        if start not in ("{", "["):
+            return
+        kind = "a JSON Lines table" if start == "{" else "a JSON file"
+        problem = f"is {kind} (its first line starts with {start!r})"
+    else:
+        if delimiter not in first:
+            return
+        quoted = first[:_QUOTED_HEADER_CHARS]
+        if len(first) > len(quoted):
+            quoted += "..."
+        kind = "CSV" if suffix == ".csv" else "TSV"
+        problem = f"is a {kind} table with the header line {quoted!r}"
+    raise TokenFileError(path, f"{problem}, not a token file", _TABLE_FIX)
 
 
 def _damaged_gzip_error(path: str | os.PathLike, error: Exception) -> TokenFileError:
@@ -1034,7 +1093,9 @@ def _max_added(runs: list[dict], peak: str, base: str) -> float | None:
 
 
 # Header and width of each column of the summary table. The trainer column is
-# left-aligned and the others right-aligned, headers and cells alike.
+# left-aligned and the others right-aligned, headers and cells alike. Two
+# spaces separate the columns, so that headers of two words, such as "RSS MB",
+# read as one header.
 _SUMMARY_COLUMNS = (
     ("trainer", 12),
     ("epochs", 6),
@@ -1053,6 +1114,7 @@ _SUMMARY_COLUMNS = (
     # Wide enough for all 19,544 questions of questions-words.txt.
     ("questions", 11),
 )
+_COLUMN_GAP = "  "
 
 
 def format_summary(report: dict) -> str:
@@ -1130,13 +1192,16 @@ def _summary_cells(row: dict) -> list[str]:
 
 
 def _format_columns(cells: list[str]) -> str:
-    """Pad ``cells`` to the widths of ``_SUMMARY_COLUMNS`` and join them."""
+    """Pad ``cells`` to the widths of ``_SUMMARY_COLUMNS`` and join them.
+
+    Trailing spaces, from the padding of empty cells at the end, are removed.
+    """
     padded = []
     for position, (cell, (_, width)) in enumerate(
         zip(cells, _SUMMARY_COLUMNS, strict=True)
     ):
         padded.append(f"{cell:<{width}}" if position == 0 else f"{cell:>{width}}")
-    return " ".join(padded)
+    return _COLUMN_GAP.join(padded).rstrip()
 
 
 def _format_count(row: dict, scored: str, total: str) -> str:

@@ -26,6 +26,7 @@ from embedsent.cli_types import (
     DEFAULT_TEXT_COLUMN,
     DRAWS_REASON,
     MAX_DRAWS,
+    TABLE_FILES,
     OutputPathAction,
     add_encoding_options,
     bounded,
@@ -491,8 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--data",
         required=True,
         help="aclImdb folder or .tar.gz, a .txt file with one text "
-        "per line, a .csv/.jsonl file with a text column, or "
-        "'default'",
+        f"per line, a {TABLE_FILES} file with a text column, or 'default'",
     )
     pretrain.add_argument(
         "--out", required=True, action=OutputPathAction, help="output vectors file"
@@ -542,7 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="column (CSV/TSV header) or key (JSONL) that contains the texts in "
         "a table --data file (default: %(default)s)",
     )
-    add_encoding_options(pretrain, "a .txt, .csv or .jsonl --data file")
+    add_encoding_options(pretrain, f"a .txt or {TABLE_FILES} --data file")
     # --continue-from warns only of the --dim, --min-count and --sample values
     # that the user passed, so these flags default to None here.
     _add_sgns_options(pretrain, SGNSConfig(), none_when_unset=True)
@@ -585,8 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data",
         required=True,
-        help=".csv/.tsv/.jsonl with text and label columns, an aclImdb "
-        "folder or .tar.gz (its train split), or 'default'",
+        help=f"a {TABLE_FILES} file with text and label columns, an "
+        "aclImdb folder or .tar.gz (its train split), or 'default'",
     )
     train.add_argument(
         "--text-column",
@@ -601,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
         "a table --data file; it needs at least two distinct labels "
         "(default: %(default)s)",
     )
-    add_encoding_options(train, "a .csv or .jsonl --data file")
+    add_encoding_options(train, f"a {TABLE_FILES} --data file")
     train.add_argument(
         "--out",
         required=True,
@@ -732,8 +732,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="token file to use instead of --data, so not with --data: one "
         "document per line, tokens separated by spaces, gzip when the name "
-        "ends in .gz; benchmarks/prepare_gpu_bench.py writes one (default: "
-        "tokenise --data)",
+        "ends in .gz, not a table or word-vector file; "
+        "benchmarks/prepare_gpu_bench.py writes one (default: tokenise --data)",
     )
     bench_sgns.add_argument(
         "--bench-epochs",
@@ -972,7 +972,7 @@ def _run(argv: Sequence[str] | None) -> int:
                 f" before the first checkpoint was written to {checkpoint}, so "
                 "a rerun starts over"
             )
-        print(f"embedsent {args.command}: interrupted{hint}", file=sys.stderr)
+        print(f"embedsent {_command_label(args)}: interrupted{hint}", file=sys.stderr)
         return INTERRUPTED_STATUS
     except (
         ValueError,
@@ -983,11 +983,11 @@ def _run(argv: Sequence[str] | None) -> int:
         pickle.UnpicklingError,  # a file given as gensim KeyedVectors that is not
     ) as error:
         message = _describe_error(error, args)
-        print(f"embedsent {args.command}: error: {message}", file=sys.stderr)
+        print(f"embedsent {_command_label(args)}: error: {message}", file=sys.stderr)
         return 2
     except TrialError as error:
         print(
-            f"embedsent {args.command}: error: {error}; rerun with -vv to log "
+            f"embedsent {_command_label(args)}: error: {error}; rerun with -vv to log "
             "the trial's standard error",
             file=sys.stderr,
         )
@@ -997,11 +997,17 @@ def _run(argv: Sequence[str] | None) -> int:
         if "RESOURCE_EXHAUSTED" not in str(error):
             raise
         print(
-            f"embedsent {args.command}: error: out of memory ({error}); lower "
+            f"embedsent {_command_label(args)}: error: out of memory ({error}); lower "
             "--dim, raise --min-count or set --max-vocab-size",
             file=sys.stderr,
         )
         return 2
+
+
+def _command_label(args: argparse.Namespace) -> str:
+    """Return the command as the user typed it, such as "bench sgns"."""
+    target = getattr(args, "target", None)
+    return f"{args.command} {target}" if target else args.command
 
 
 def _describe_error(error: BaseException, args) -> str:

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from embedsent.bench import MAX_GENSIM_WORKERS
+from embedsent.cli_paths import TABLE_SUFFIXES
 from embedsent.config import SGNSConfig
 
 __all__ = [
     "DEFAULT_ENCODING",
     "DEFAULT_TEXT_COLUMN",
     "REPEATED_VALUES_ATTRIBUTE",
+    "TABLE_FILES",
     "OutputPathAction",
     "add_encoding_options",
     "bounded",
@@ -44,6 +46,9 @@ MAX_CV_REPEATS = 100
 # The default of --text-column, the column of a table file that contains texts.
 DEFAULT_TEXT_COLUMN = "text"
 DEFAULT_ENCODING = "utf-8"
+# The suffixes of the table files that --data and --unlabeled read, for help
+# texts: ".csv/.tsv/.jsonl/.ndjson/.json".
+TABLE_FILES = "/".join(TABLE_SUFFIXES)
 
 
 def config_value(

@@ -26,6 +26,7 @@ import numpy as np
 from embedsent.baseline import TfidfLogisticRegression, train_gensim_word2vec
 from embedsent.classifier import MLPClassifier
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
+from embedsent.console import format_signed
 from embedsent.datasets import LabeledTexts, SplitCorpus, balanced_sample
 from embedsent.evaluate import (
     MIN_SIMILARITY_PAIRS,
@@ -204,7 +205,8 @@ class CompareResult:
             return ""
         lines = [f"{method} - {reference}, paired by draw (points, 95% interval)"]
         for row in rows:
-            line = f"  n={row['n']:>6}: {100 * row['mean_difference']:+5.1f} "
+            mean = format_signed(100 * row["mean_difference"], 1, 5)
+            line = f"  n={row['n']:>6}: {mean} "
             if row["p_value"] is None:
                 # paired_difference leaves the interval and p-value undefined
                 # when every draw gives the same difference. The n/a cells
@@ -215,7 +217,8 @@ class CompareResult:
                 )
             else:
                 line += (
-                    f"[{100 * row['low']:+5.1f}, {100 * row['high']:+5.1f}], "
+                    f"[{format_signed(100 * row['low'], 1, 5)}, "
+                    f"{format_signed(100 * row['high'], 1, 5)}], "
                     f"p={row['p_value']:.3f}, {row['n_pairs']} draws"
                 )
             lines.append(line)

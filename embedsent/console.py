@@ -45,6 +45,7 @@ __all__ = [
     "entry",
     "exit_at_once",
     "flush_output",
+    "format_signed",
     "print_output",
     "release_deferred_sigterm",
     "sigterm_received",
@@ -352,3 +353,15 @@ def _redeliver_interrupt() -> None:
         )
     timer.daemon = True
     timer.start()
+
+
+def format_signed(value: float, digits: int = 1, width: int = 0) -> str:
+    """Format ``value`` with a sign and ``digits`` decimals, padded to ``width``.
+
+    A value that rounds to zero, such as -0.0 or -0.04 with one decimal,
+    reads "+0.0", never "-0.0".
+    """
+    text = f"{value:+{width}.{digits}f}"
+    if float(text) == 0.0:
+        return f"{0.0:+{width}.{digits}f}"
+    return text

@@ -21,6 +21,7 @@ import logging
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -370,6 +371,34 @@ def _has_runs(path: Path) -> bool:
         return False
 
 
+def _typed_sizes(sizes: Sequence[int]) -> str:
+    """Return ``--sizes`` values as the command line gives them, 0 as "all"."""
+    return " ".join("all" if size == 0 else str(size) for size in sizes)
+
+
+def _warn_few_sizes(sizes: Sequence[int], n_train: int, stored: Sequence[dict]) -> None:
+    """Log a warning when the runs will cover fewer than 3 labeled sizes.
+
+    ``sizes`` are the ``--sizes`` values, ``n_train`` the number of training
+    texts, which caps every size, and ``stored`` the runs already in the
+    results file, whose sizes the curve fits use too.
+    """
+    measured = {min(size, n_train) if size else n_train for size in sizes}
+    measured |= {run["n"] for run in stored}
+    if len(measured) >= 3:
+        return
+    logger.warning(
+        "--sizes %s: --data has %d training texts, which caps every size, so "
+        "the runs cover %d size(s) (%s), and a learning curve needs 3 or more "
+        "to be fitted; pass 3 or more sizes up to %d",
+        _typed_sizes(sizes),
+        n_train,
+        len(measured),
+        ", ".join(map(str, sorted(measured))),
+        n_train,
+    )
+
+
 def run(args) -> int:
     """Run ``embedsent bench transfer`` with parsed ``args``; return the exit code."""
     if not 0.0 < args.target_accuracy < 1.0:
@@ -420,6 +449,7 @@ def run(args) -> int:
             f"--data {args.data} changed while the benchmark was starting "
             f"(cache key {corpus_key}, then {loaded_key}); run it again"
         )
+    _warn_few_sizes(args.sizes, len(corpus.train_labels), store.runs)
     vectors, timings = _load_vectors(args, configs, corpus, corpus_key, cache_dir)
     inputs = CurveInputs(
         corpus=corpus,

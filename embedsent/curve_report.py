@@ -11,6 +11,7 @@ import logging
 import statistics
 from collections.abc import Sequence
 
+from embedsent.console import format_signed
 from embedsent.curve_stats import (
     check_targets,
     fit_all,
@@ -199,14 +200,15 @@ _COMPARISONS = (
 def _paired_cell(result: dict | None) -> str:
     if result is None:
         return ""
-    text = f"{100 * result['mean_difference']:+.1f} "
+    text = f"{format_signed(100 * result['mean_difference'])} "
     if result["p_value"] is None:
         # Every draw gives the same difference, so there is no t interval or
         # t-test, though the signed-rank test may still have a p-value.
         text += "[no spread]"
     else:
         text += (
-            f"[{100 * result['low']:+.1f}, {100 * result['high']:+.1f}] "
+            f"[{format_signed(100 * result['low'])}, "
+            f"{format_signed(100 * result['high'])}] "
             f"p={result['p_value']:.2g}"
         )
     if result["wilcoxon_p"] is not None:

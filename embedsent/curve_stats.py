@@ -168,8 +168,9 @@ def fit_learning_curve(ns: Sequence[float], accuracies: Sequence[float]) -> Curv
             f"and {y.shape}"
         )
     if len(np.unique(x)) < 3:
+        measured = ", ".join(f"{size:g}" for size in np.unique(x))
         raise ValueError(
-            f"a learning curve needs runs at 3 or more sizes, got {np.unique(x)}"
+            f"a learning curve needs runs at 3 or more sizes, got {measured}"
         )
     if (x <= 0).any():
         raise ValueError(f"sizes must be > 0, got {x.min()}")

@@ -26,6 +26,7 @@ from embedsent.cli_input import (
 from embedsent.cli_paths import TABLE_SUFFIXES
 from embedsent.cli_types import (
     DEFAULT_TEXT_COLUMN,
+    TABLE_FILES,
     OutputPathAction,
     add_encoding_options,
     bounded,
@@ -36,6 +37,7 @@ from embedsent.cli_types import (
     vectors_codec_name,
 )
 from embedsent.config import ClassifierConfig, SGNSConfig, VocabConfig
+from embedsent.console import format_signed
 from embedsent.crossval import DEFAULT_FOLDS, DEFAULT_REPEATS, cross_validation_plan
 from embedsent.datasets import LabeledTexts, balanced_sample
 from embedsent.diagnose import count_noun, diagnose
@@ -60,7 +62,7 @@ logger = logging.getLogger(__name__)
 
 def add_labeled_options(
     parser: argparse.ArgumentParser,
-    encoding_inputs: str = "a .csv/.tsv/.jsonl --data file",
+    encoding_inputs: str = f"a {TABLE_FILES} --data file",
 ) -> None:
     """Add ``--data``, the column names, the encoding and ``--max-labeled``.
 
@@ -70,7 +72,7 @@ def add_labeled_options(
     parser.add_argument(
         "--data",
         required=True,
-        help="labeled texts: a .csv/.tsv/.jsonl file with text and label "
+        help=f"labeled texts: a {TABLE_FILES} file with text and label "
         "columns, an aclImdb folder or .tar.gz (its train split), or 'default' "
         "for the shipped corpus's training texts",
     )
@@ -267,7 +269,7 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "--unlabeled",
         default=None,
         help="texts for --pretrain and --gensim: a .txt file with one text "
-        "per line, or a .csv/.tsv/.jsonl file whose --text-column column is "
+        f"per line, or a {TABLE_FILES} file whose --text-column column is "
         "read, without labels (default: the unlabeled and training texts of "
         "--data when it is a corpus)",
     )
@@ -493,10 +495,11 @@ def run_select(args: argparse.Namespace) -> int:
         if margin["low"] is None:
             spread = "(the same on every text, so no interval)"
         else:
-            spread = f"[{100 * margin['low']:+.1f}, {100 * margin['high']:+.1f}]"
+            low, high = (format_signed(100 * margin[end]) for end in ("low", "high"))
+            spread = f"[{low}, {high}]"
         print(
             f"winner minus runner-up, paired by text: "
-            f"{100 * margin['mean_difference']:+.1f} points {spread}"
+            f"{format_signed(100 * margin['mean_difference'])} points {spread}"
         )
     if args.json:
         # tied_at_top names the candidates that share the winner's mean, in

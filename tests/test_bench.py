@@ -228,6 +228,29 @@ def test_summary_columns_align_with_header():
     assert header.split()[-2:] == ["analogy", "questions"]
 
 
+def test_summary_headers_separate_and_align():
+    # Quality scores are None when the trials ran without evaluation files.
+    trial = _record("embedsent", 372.0, 349.0, 163.0, 214.0, 72.0)
+    baseline = _record("gensim-w1", 273678.0, 109.0, 106.0, 68.0, 65.0)
+    for record in (trial, baseline):
+        record["quality"] = {"wordsim353": None, "simlex999": None, "analogy": None}
+    report = {
+        "machine": {"processor": "x86", "cpu_count": 2, "platform": "L", "jax": "0"},
+        "summary": summarize([trial, baseline]),
+        "sweeps": {},
+    }
+    lines = format_summary(report).splitlines()
+    header, rows = lines[2], lines[3:5]
+    # Two or more spaces separate the headers, so "RSS MB" and "+RSS" are two.
+    assert re.split(r" {2,}", header) == [name for name, _ in bench._SUMMARY_COLUMNS]
+    # The embedsent row has no ratio, so its cells end under 7 headers.
+    for row, cells in zip(rows, (7, 8), strict=True):
+        assert row == row.rstrip()
+        edges = _right_edges(row)
+        assert len(edges) == cells
+        assert set(edges) <= set(_right_edges(header))
+
+
 def test_summary_reports_analogy_coverage():
     trials = [_record("embedsent", 300.0, 900.0, 700.0) for _ in range(2)]
     for trial, scored in zip(trials, (5123, 5120), strict=True):
@@ -317,7 +340,7 @@ def test_cli_names_devices_flag_for_missing_devices(tmp_path, monkeypatch, capsy
     argv += ["--bench-epochs", "1", "--repeats", "1", "--gensim-workers", "1"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "embedsent bench: error: --devices 2: JAX lists 1 cpu device(s)" in err
+    assert "embedsent bench sgns: error: --devices 2: JAX lists 1 cpu device(s)" in err
     assert "pass --devices 1 or fewer (0 uses every device)" in err
     assert "n_devices" not in err
     assert "Traceback" not in err
@@ -339,7 +362,9 @@ def test_cli_missing_gpu_backend_one_line(tmp_path, capsys):
     argv = ["--no-progress", "bench", "sgns", "--data", str(root), *ONE_TRIAL]
     assert main([*argv, "--platform", "gpu"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("embedsent bench: error: --platform gpu: JAX finds no gpu")
+    assert err.startswith(
+        "embedsent bench sgns: error: --platform gpu: JAX finds no gpu"
+    )
     assert "install a CUDA build of jax (docs/devices.md)" in err
     assert err.rstrip().endswith("or pass --platform cpu")
     assert "JAX_PLATFORMS" not in err
@@ -352,7 +377,7 @@ def test_cli_too_few_reviews_names_max_docs(tmp_path, capsys):
     argv = ["--no-progress", "bench", "sgns", "--data", str(root), *ONE_TRIAL]
     assert main([*argv, "--max-docs", "1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("embedsent bench: error: --max-docs 1: no word occurs 5")
+    assert err.startswith("embedsent bench sgns: error: --max-docs 1: no word occurs 5")
     # 1 review whose most frequent word occurs once: 5 reviews give 5.
     assert "pass --max-docs 5 or more" in err
     assert "min_count=" not in err
@@ -364,7 +389,7 @@ def test_cli_too_small_corpus_names_data(tmp_path, capsys):
     argv = ["--no-progress", "bench", "sgns", "--data", str(root), *ONE_TRIAL]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"embedsent bench: error: --data {root}: no word occurs")
+    assert err.startswith(f"embedsent bench sgns: error: --data {root}: no word occurs")
     assert "--max-docs" not in err
 
 
@@ -377,7 +402,7 @@ def test_cli_failed_trial_one_line(tmp_path, monkeypatch, capsys, caplog):
         assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith(
-        "embedsent bench: error: benchmark trial embedsent, 1 epoch(s) failed: "
+        "embedsent bench sgns: error: benchmark trial embedsent, 1 epoch(s) failed: "
         "embedsent.vocab.MinCountError: every token is below min_count=5"
     )
     assert "rerun with -vv" in err
@@ -595,6 +620,50 @@ BAD_TOKEN_FILES = {
         "is not valid UTF-8 (invalid continuation byte at byte 3, line 1)",
         "token files are UTF-8",
     ),
+    "CSV table": (
+        "labeled.csv",
+        lambda path: path.write_text(
+            'text,label\n"a good movie, great fun",1\n', encoding="utf-8"
+        ),
+        "is a CSV table with the header line 'text,label', not a token file",
+        "tables are read by --data of `embedsent pretrain` and `embedsent train`",
+    ),
+    "TSV table": (
+        "labeled.tsv",
+        lambda path: path.write_text("text\tlabel\ngood\t1\n", encoding="utf-8"),
+        "is a TSV table with the header line 'text\\tlabel', not a token file",
+        "tables are read by --data",
+    ),
+    "JSON Lines table": (
+        "labeled.jsonl",
+        lambda path: path.write_text('{"text": "good", "label": 1}\n'),
+        "is a JSON Lines table (its first line starts with '{'), not a token file",
+        "tables are read by --data",
+    ),
+    "gzip CSV table": (
+        "labeled.csv.gz",
+        lambda path: _write_gzip(path, b"text,label\ngood,1\n"),
+        "is a CSV table with the header line 'text,label', not a token file",
+        "tables are read by --data",
+    ),
+    "word2vec text": (
+        "vectors.txt",
+        lambda path: path.write_text("2 2\nthe 0.1 0.2\ncat 0.3 0.4\n"),
+        "is word vectors in word2vec text format, not a token file",
+        "word vectors are read by --vectors",
+    ),
+    "GloVe text": (
+        "vectors.txt",
+        lambda path: path.write_text("the 0.1 0.2\ncat 0.3 0.4\ndog 0.5 0.6\n"),
+        "is word vectors in GloVe text format, not a token file",
+        "word vectors are read by --vectors",
+    ),
+    "npz archive": (
+        "model.npz",
+        lambda path: np.savez(path, weights=np.zeros(3)),
+        "is a NumPy .npz archive that embedsent did not write, not a token file",
+        "a token file is UTF-8 text",
+    ),
     "aclImdb archive": (
         "aclImdb.tar.gz",
         lambda path: path.write_bytes(_tar_gz(path.parent).read_bytes()),
@@ -625,10 +694,35 @@ def test_cli_bad_token_file_one_line(tmp_path, capsys, case):
     argv = ["--no-progress", "bench", "sgns", "--tokens", str(path), *ONE_TRIAL]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"embedsent bench: error: --tokens {path} {problem}")
+    assert err.startswith(f"embedsent bench sgns: error: --tokens {path} {problem}")
     assert "prepare_gpu_bench.py" in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_rejects_csv_table_as_tokens(tmp_path, capsys):
+    path = tmp_path / "labeled.csv"
+    BAD_TOKEN_FILES["CSV table"][1](path)
+    argv = ["--no-progress", "bench", "sgns", "--tokens", str(path), *ONE_TRIAL]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"embedsent bench sgns: error: --tokens {path} is a CSV table with the "
+        "header line 'text,label', not a token file; tables are read by --data"
+    )
+    assert "one document per line" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["tokens.csv", "tokens.jsonl"])
+def test_token_file_with_table_suffix_reads(tmp_path, name):
+    path = tmp_path / name
+    # The first line has no comma and does not start with "{" or "[".
+    path.write_text("good film great fun\nbad plot , {\n", encoding="utf-8")
+    assert bench.read_tokens(path) == [
+        ["good", "film", "great", "fun"],
+        ["bad", "plot", ",", "{"],
+    ]
 
 
 @pytest.mark.parametrize("content", ["", "\n \n"], ids=["empty", "blank lines"])
@@ -639,7 +733,7 @@ def test_cli_empty_token_file_names_file(tmp_path, capsys, content):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        f"embedsent bench: error: --tokens {path} contains no tokens (it is "
+        f"embedsent bench sgns: error: --tokens {path} contains no tokens (it is "
         "empty or has only blank lines)"
     )
     assert "--data" not in err
@@ -652,7 +746,9 @@ def test_cli_small_token_file_names_tokens(tmp_path, capsys):
     argv = ["--no-progress", "bench", "sgns", "--tokens", str(path), *ONE_TRIAL]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"embedsent bench: error: --tokens {path}: no word occurs")
+    assert err.startswith(
+        f"embedsent bench sgns: error: --tokens {path}: no word occurs"
+    )
     assert err.rstrip().endswith("pass a token file with more documents")
     assert "--data" not in err
 

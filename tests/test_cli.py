@@ -1,3 +1,4 @@
+import argparse
 import json
 import logging
 import subprocess
@@ -6,8 +7,10 @@ import sys
 import pytest
 
 from embedsent.cli import build_parser, main
+from embedsent.cli_paths import TABLE_SUFFIXES
 from embedsent.commands import configs
 from embedsent.config import ClassifierConfig
+from embedsent.console import format_signed
 
 TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "64"]
 
@@ -345,6 +348,7 @@ def test_train_warns_once_of_unknown_texts(tmp_path, caplog):
     unknown = [r.message for r in caplog.records if "in-vocabulary" in r.message]
     assert len(unknown) == 1
     assert "1 of 3 labeled texts has no in-vocabulary token" in unknown[0]
+    assert "gets a zero vector" not in caplog.text
     assert "get zero vectors" not in caplog.text
     assert "class prior" not in caplog.text
 
@@ -1104,7 +1108,7 @@ def test_unknown_text_warning_logged_once(tmp_path, caplog):
     rows = ["good film,pos", "good,pos", "good good,pos"]
     rows += ["bad film,neg", "bad,neg", "qwerty,neg"]
     labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    message = "1 of 6 texts has no in-vocabulary token and get zero vectors"
+    message = "1 of 6 texts has no in-vocabulary token and gets a zero vector"
     argv = ["--no-progress", "select", "--data", str(labeled)]
     argv += ["--vectors", str(vectors), "--fine-tune", "frozen", "--repeats", "2"]
     with caplog.at_level(logging.WARNING):
@@ -1152,3 +1156,43 @@ def test_predict_escapes_unicode_line_breaks(tmp_path, capsys):
     assert first["text"] == "good\u2028film"
     assert second["text"] == "bad\x85plot \u2029 é"
     assert "é" in output
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "width", "expected"),
+    [
+        (-0.0, 1, 0, "+0.0"),
+        (-0.04, 1, 0, "+0.0"),
+        (0.04, 1, 0, "+0.0"),
+        (-0.05001, 1, 0, "-0.1"),
+        (2.345, 2, 0, "+2.35"),
+        (-0.001, 1, 5, " +0.0"),
+        (-12.34, 1, 6, " -12.3"),
+    ],
+)
+def test_format_signed_no_negative_zero(value, digits, width, expected):
+    assert format_signed(value, digits, width) == expected
+
+
+def _parsers(parser, name="embedsent"):
+    """Yield each parser of the command line with its command, subcommands too."""
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command, subparser in action.choices.items():
+                yield from _parsers(subparser, f"{name} {command}")
+
+
+def test_help_lists_every_table_suffix():
+    checked = []
+    for name, parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if action.help and ".csv" in action.help:
+                missing = [s for s in TABLE_SUFFIXES if s not in action.help]
+                assert not missing, (name, action.option_strings, missing)
+                checked.append((name, action.dest))
+    # The --encoding help of pretrain and train mentions tables too.
+    assert {("embedsent pretrain", "encoding"), ("embedsent train", "encoding")} <= set(
+        checked
+    )
+    assert ("embedsent select", "unlabeled") in checked

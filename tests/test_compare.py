@@ -401,3 +401,11 @@ def test_unmeasured_similarity_stores_pair_count(caplog):
     loaded = _strict_loads(comparison_json({"similarity": quality}))
     assert loaded["similarity"]["transfer"]["wordsim353"] is None
     assert loaded["similarity"]["transfer"]["wordsim353_pairs"] == 1
+
+
+def test_format_paired_never_prints_negative_zero():
+    pairs = {8: [(0.8, 0.8002), (0.7, 0.7001), (0.6, 0.6)]}
+    text = _paired_result(pairs).format_paired("transfer", "scratch")
+    row = text.splitlines()[1]
+    assert row.startswith("  n=     8:  +0.0 [")
+    assert "-0.0" not in row

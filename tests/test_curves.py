@@ -14,7 +14,7 @@ from bench_scripts import load_script
 from fake_os import deny_write
 from test_datasets import tiny_members, write_archive, write_tree
 
-from embedsent import baseline, curve_cli, curves, trainer
+from embedsent import baseline, curve_cli, curve_report, curves, trainer
 from embedsent.cli import build_parser
 from embedsent.cli import main as cli_main
 from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
@@ -579,8 +579,26 @@ def test_labels_needed_above_asymptote_is_none():
 
 
 def test_curve_fit_needs_three_sizes():
-    with pytest.raises(ValueError, match="3 or more sizes"):
+    with pytest.raises(ValueError, match="3 or more sizes") as raised:
         fit_learning_curve([8, 8, 16], [0.6, 0.62, 0.7])
+    # The sizes read as numbers, not as the repr of a NumPy array.
+    assert str(raised.value).endswith("got 8, 16")
+
+
+def test_warns_fewer_than_three_sizes(caplog):
+    caplog.set_level(logging.WARNING, logger="embedsent.curve_cli")
+    curve_cli._warn_few_sizes([8, 0], 8, [])
+    assert (
+        "--sizes 8 all: --data has 8 training texts, which caps every size, so "
+        "the runs cover 1 size(s) (8), and a learning curve needs 3 or more"
+    ) in caplog.text
+    assert "[8.]" not in caplog.text
+
+
+def test_no_size_warning_with_stored_sizes(caplog):
+    caplog.set_level(logging.WARNING, logger="embedsent.curve_cli")
+    curve_cli._warn_few_sizes([8, 0], 100, [{"n": 16}])
+    assert caplog.text == ""
 
 
 def _runs(method, feature, accuracies):
@@ -659,6 +677,17 @@ def test_report_zero_differences_have_no_test():
     section = _paired_report(runs)
     paired_row = next(line for line in section.splitlines() if "+0.0" in line)
     assert paired_row.endswith("| +0.0 [no spread] |")
+
+
+def test_paired_cell_rounded_zero_positive():
+    result = {
+        "mean_difference": -0.0004,
+        "low": -0.01,
+        "high": 0.0003,
+        "p_value": 0.5,
+        "wilcoxon_p": None,
+    }
+    assert curve_report._paired_cell(result) == "+0.0 [-1.0, +0.0] p=0.5"
 
 
 def test_plot_equal_draws_leaves_band_gap(tmp_path):
@@ -1070,7 +1099,7 @@ def test_bench_transfer_rejects_unwritable_out_dir_parent(
     out_dir = locked / "sub"
     line = _bench_error(capsys, _bench_argv("--out-dir", str(out_dir)))
     assert line == (
-        f"embedsent bench: error: --out-dir {out_dir}: folder {locked} is not "
+        f"embedsent bench transfer: error: --out-dir {out_dir}: folder {locked} is not "
         "writable; make it writable, or pass another --out-dir path"
     )
 
@@ -1082,7 +1111,7 @@ def test_bench_transfer_rejects_unwritable_out_dir(tmp_path, monkeypatch, capsys
     deny_write(monkeypatch, locked)
     line = _bench_error(capsys, _bench_argv("--out-dir", str(locked)))
     assert line == (
-        f"embedsent bench: error: --out-dir {locked}: folder {locked} is not "
+        f"embedsent bench transfer: error: --out-dir {locked}: folder {locked} is not "
         "writable; make it writable, or pass another --out-dir path"
     )
     assert not (locked / "cache").exists()
@@ -1095,7 +1124,7 @@ def test_bench_transfer_rejects_unwritable_cache(tmp_path, monkeypatch, capsys):
     deny_write(monkeypatch, cache)
     line = _bench_error(capsys, _bench_argv("--out-dir", str(cache.parent)))
     assert line == (
-        f"embedsent bench: error: --out-dir {cache}: folder {cache} is not "
+        f"embedsent bench transfer: error: --out-dir {cache}: folder {cache} is not "
         "writable; make it writable, or pass another --out-dir path"
     )
 
@@ -1109,7 +1138,7 @@ def test_bench_transfer_rejects_unwritable_docs_dir(tmp_path, monkeypatch, capsy
     argv = _bench_argv("--out-dir", str(tmp_path / "results"), "--docs-dir", str(docs))
     line = _bench_error(capsys, argv)
     assert line == (
-        f"embedsent bench: error: --docs-dir {docs}: folder {locked} is not "
+        f"embedsent bench transfer: error: --docs-dir {docs}: folder {locked} is not "
         "writable; make it writable, or pass another --docs-dir path"
     )
     assert not (tmp_path / "results").exists()

@@ -653,7 +653,9 @@ def test_cli_select_help_describes_unlabeled_tables(capsys):
     with pytest.raises(SystemExit):
         _parse(["select", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "a .csv/.tsv/.jsonl file whose --text-column column is read" in text
+    assert (
+        "a .csv/.tsv/.jsonl/.ndjson/.json file whose --text-column column is read"
+    ) in text
 
 
 def test_cli_select_rejects_unique_labels(tmp_path, vectors):
