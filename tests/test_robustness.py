@@ -1007,7 +1007,7 @@ FUZZ_TEXTS = st.one_of(FUZZ_PIECES, LONG_FUZZ_TEXTS)
 
 
 @settings(
-    max_examples=300,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
