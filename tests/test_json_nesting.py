@@ -214,7 +214,7 @@ def test_cli_bench_transfer_deep_results(tmp_path, capsys):
     argv += ["--out-dir", str(out_dir), "--report-only"]
     assert main(argv) == 2
     _assert_cli_error(
-        capsys, "bench", f"learning-curve results file {results} {TOO_DEEP}"
+        capsys, "bench transfer", f"learning-curve results file {results} {TOO_DEEP}"
     )
 
 
