@@ -141,7 +141,13 @@ def format_summary(runs: Sequence[dict], target: float, check: bool) -> str:
     lines.append(
         f"labeled texts needed for {100 * target:.0f}% test accuracy (fitted):"
     )
-    for fit in fit_all(runs, target):
+    fits = fit_all(runs, target)
+    errors = {fit.get("error") for fit in fits}
+    if len(fits) > 1 and len(errors) == 1 and None not in errors:
+        # Too few sizes fail every fit with the same error, given once.
+        lines.append(f"  {'every method':<26} not fitted: {errors.pop()}")
+        fits = []
+    for fit in fits:
         name = f"{fit['method']}/{fit['feature']}"
         if "error" in fit:
             lines.append(f"  {name:<26} not fitted: {fit['error']}")

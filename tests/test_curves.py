@@ -1231,3 +1231,13 @@ def test_benchmark_scripts_reject_option_prefixes(script, argv, prefix, capsys):
         load_script(script).main(argv)
     assert stopped.value.code == 2
     assert f"unrecognized arguments: {prefix}" in capsys.readouterr().err
+
+
+def test_summary_gives_shared_fit_error_once():
+    runs = _runs("transfer", "mean", [0.7, 0.72]) + _runs(
+        "tfidf_lr", "ngrams", [0.6, 0.61]
+    )
+    lines = format_summary(runs, 0.8, check=False).splitlines()
+    failed = [line for line in lines if "not fitted" in line]
+    assert len(failed) == 1
+    assert failed[0].startswith("  every method")
