@@ -168,9 +168,12 @@ def fit_learning_curve(ns: Sequence[float], accuracies: Sequence[float]) -> Curv
             f"and {y.shape}"
         )
     if len(np.unique(x)) < 3:
-        measured = ", ".join(f"{size:g}" for size in np.unique(x))
+        sizes = np.unique(x)
+        listed = ", ".join(f"{size:g}" for size in sizes)
+        noun = "size" if len(sizes) == 1 else "sizes"
         raise ValueError(
-            f"a learning curve needs runs at 3 or more sizes, got {measured}"
+            f"a learning curve needs runs at 3 or more sizes, got {len(sizes)} "
+            f"({noun} {listed})"
         )
     if (x <= 0).any():
         raise ValueError(f"sizes must be > 0, got {x.min()}")

@@ -582,7 +582,13 @@ def test_curve_fit_needs_three_sizes():
     with pytest.raises(ValueError, match="3 or more sizes") as raised:
         fit_learning_curve([8, 8, 16], [0.6, 0.62, 0.7])
     # The sizes read as numbers, not as the repr of a NumPy array.
-    assert str(raised.value).endswith("got 8, 16")
+    assert str(raised.value).endswith("got 2 (sizes 8, 16)")
+
+
+def test_curve_fit_error_counts_one_size():
+    with pytest.raises(ValueError) as raised:
+        fit_learning_curve([4, 4], [0.6, 0.62])
+    assert str(raised.value).endswith("got 1 (size 4)")
 
 
 def test_warns_fewer_than_three_sizes(caplog):
