@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embedsent.output_kinds import PLOT_METADATA
 from embedsent.storage import write_atomic
 
 __all__ = [
@@ -163,5 +164,8 @@ def plot_reliability(calibration: Calibration, path: str | os.PathLike) -> None:
     axes.set_title(f"reliability, out-of-fold (ECE {calibration.ece:.3f})")
     axes.legend(loc="upper left")
     write_atomic(
-        path, lambda stream: figure.savefig(stream, format=image_format, dpi=100)
+        path,
+        lambda stream: figure.savefig(
+            stream, format=image_format, dpi=100, metadata=PLOT_METADATA
+        ),
     )

@@ -20,6 +20,7 @@ __all__ = [
     "RunState",
     "corpus_fingerprint",
     "describe_progress",
+    "has_checkpoint",
     "load_checkpoint",
     "save_checkpoint",
 ]
@@ -133,6 +134,20 @@ _SAMPLING_SETTINGS = ("sample", "noise_power")
 
 def _sampling_settings(vocab_config) -> dict:
     return {name: getattr(vocab_config, name) for name in _SAMPLING_SETTINGS}
+
+
+def has_checkpoint(path: Path) -> bool:
+    """Return whether ``path`` is a file with a checkpoint to resume from.
+
+    A missing file has none, and neither has an empty one, such as a file
+    that ``touch`` or ``: >`` created. The run then starts fresh and
+    overwrites it, as every output replaces an empty file.
+    """
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        # As with Path.exists, a file that cannot be reached counts as missing.
+        return False
 
 
 def load_checkpoint(checkpointing, config, fingerprint, *, vocab_config=None):

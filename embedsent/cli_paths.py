@@ -13,7 +13,8 @@ an SGNS model, a checkpoint) is rejected when its suffix, such as .txt or
 another kind than the output, such as a labeled CSV given as ``--json``, is
 rejected, and one of the same kind is replaced. A JSON report or a plot is
 replaced only when embedsent wrote it: the report starts with
-``storage.REPORT_KEY``, and the image names matplotlib. A JSON report is
+``storage.REPORT_KEY``, and the image carries the creator tag
+``output_kinds.PLOT_CREATOR``. A JSON report is
 replaced only by a report of the command that wrote it, which that key names.
 The check of an existing file's kind is embedsent.output_kinds, which the
 Python saves call too.
@@ -26,6 +27,7 @@ import codecs
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -60,6 +62,7 @@ from embedsent.storage import (
     check_bundle_suffix,
     check_file_name,
     check_folder_path,
+    describe_descriptor_path,
     first_non_folder,
 )
 from embedsent.vector_io import wide_text_error
@@ -267,6 +270,10 @@ def check_input_paths(args: argparse.Namespace) -> None:
     for name, expected_format in _BUNDLE_FLAGS.items():
         value = getattr(args, name, None)
         if isinstance(value, str) and Path(value).is_file():
+            # An empty --checkpoint holds no checkpoint yet, so the run starts
+            # fresh and overwrites it (checkpoint.has_checkpoint).
+            if name == "checkpoint" and Path(value).stat().st_size == 0:
+                continue
             _check_bundle(name, Path(value), expected_format)
     _check_vectors_files(args)
     _check_text_inputs(args, encoding)
@@ -923,10 +930,30 @@ def _check_plot_suffix(value: str) -> None:
 
 
 def _check_output_file(name: str, value: str) -> None:
+    if value == "-":
+        # No output flag writes to standard output, so "-" would otherwise
+        # name a file called "-".
+        raise ValueError(
+            f"{_flag(name)} - would write a file named '-', not standard "
+            "output; pass a file path (use ./- for a file of that name)"
+        )
     try:
         check_file_name(value)
     except ValueError as error:
         raise ValueError(f"{_flag(name)}: {error}") from error
+    stream = describe_descriptor_path(value)
+    if stream is not None:
+        raise ValueError(
+            f"{_flag(name)} {value} is {stream}; embedsent writes {_flag(name)} "
+            "by renaming a new file over the path, which would replace the file "
+            "behind it; pass a file path"
+        )
+    if _is_standard_output_file(value):
+        raise ValueError(
+            f"{_flag(name)} {value} is the file that standard output or standard "
+            "error is redirected to, so writing it would lose the text written "
+            f"there; pass another {_flag(name)}"
+        )
     path = Path(value)
     file_type = describe_non_regular_file(path)
     if file_type == "a folder":
@@ -958,6 +985,24 @@ def _check_output_file(name: str, value: str) -> None:
             f"{_flag(name)} {label}: folder {folder} does not exist; create it first"
         )
     _check_writable(name, label, path, folder)
+
+
+def _is_standard_output_file(value: str) -> bool:
+    """Return whether ``value`` is the regular file behind standard output or error."""
+    try:
+        output = os.stat(value)
+    except OSError:
+        return False
+    if not stat.S_ISREG(output.st_mode):
+        return False
+    for descriptor in (1, 2):
+        try:
+            stream = os.fstat(descriptor)
+        except OSError:
+            continue
+        if (stream.st_dev, stream.st_ino) == (output.st_dev, output.st_ino):
+            return True
+    return False
 
 
 def _check_bundle_suffix(args: argparse.Namespace, name: str, value: str) -> None:

@@ -296,10 +296,10 @@ def _checkpoint_progress(path: Path, config) -> str | None:
     Returns None when there is no checkpoint to resume from. Only the
     metadata is read, not the tables.
     """
-    from embedsent.checkpoint import RunState, describe_progress
+    from embedsent.checkpoint import RunState, describe_progress, has_checkpoint
     from embedsent.storage import META_KEY
 
-    if not path.is_file():
+    if not has_checkpoint(path):
         return None
     # check_input_paths has checked the file's format. A checkpoint that
     # train_sgns cannot resume from makes it raise before the summary line.

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from embedsent.curve_report import SECTION_TITLE
 from embedsent.curve_stats import check_targets, fit_all, summarize_runs
+from embedsent.output_kinds import PLOT_METADATA
 from embedsent.storage import write_atomic, write_text_atomic
 
 __all__ = ["format_summary", "plot_curves", "write_section"]
@@ -79,7 +80,10 @@ def plot_curves(
         axes.legend(loc="lower right", fontsize="small")
     figure.tight_layout()
     # An atomic write keeps an existing plot intact when the write fails.
-    write_atomic(path, lambda stream: figure.savefig(stream, format="png"))
+    write_atomic(
+        path,
+        lambda stream: figure.savefig(stream, format="png", metadata=PLOT_METADATA),
+    )
     logger.info("wrote %s", path)
 
 

@@ -6,8 +6,9 @@ save when that file is of another kind than the output, such as a labeled
 CSV given as the path of a model. A file of the same kind is replaced, so
 that a rerun writes its output again, and so is an empty file. A JSON report
 is replaced only when embedsent wrote it, which the report shows by starting
-with ``storage.REPORT_KEY``. A plot image is replaced only when matplotlib,
-which draws every embedsent plot, wrote it.
+with ``storage.REPORT_KEY``. A plot image is replaced only when embedsent
+drew it, which the image shows by the creator tag ``PLOT_METADATA`` that
+every embedsent ``savefig`` call writes into it.
 
 The command-line checks (embedsent.cli_paths) and the Python saves of
 models, SGNS models, word vectors and vocabularies share these checks, so
@@ -21,14 +22,21 @@ import os
 import re
 from pathlib import Path
 
-from embedsent.file_kinds import WORD_VECTORS, FileKind, identify_file
+from embedsent.file_kinds import (
+    WORD2VEC_BINARY,
+    WORD_VECTORS,
+    FileKind,
+    identify_file,
+)
 from embedsent.run_store import STORE_FORMAT
 from embedsent.storage import REPORT_KEY
 
 __all__ = [
     "JSON_REPORT",
     "MARKDOWN_TEXT",
+    "PLOT_CREATOR",
     "PLOT_IMAGE",
+    "PLOT_METADATA",
     "PNG_IMAGE",
     "RESULTS_STORE",
     "VOCABULARY_FILE",
@@ -50,6 +58,9 @@ _PDF_MAGIC = b"%PDF-"
 _UTF8_MARK = b"\xef\xbb\xbf"
 # Suffixes that name an existing text file as a data file in messages.
 _DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".txt")
+# Suffixes of tables and JSON files, which a word-vector output keeps even
+# when their rows read as word vectors.
+_TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 # The bytes of a file that the checks read, as identify_file does.
 _HEAD_BYTES = 4096
 
@@ -70,8 +81,24 @@ _JSON_STARTS = {
     RESULTS_STORE: _RESULTS_START,
     VOCABULARY_FILE: _VOCABULARY_START,
 }
-# Image outputs, which replace only an image that matplotlib drew.
+# Image outputs, which replace only an image that embedsent drew.
 _IMAGE_OUTPUTS = (PNG_IMAGE, PLOT_IMAGE)
+
+# The creator tag that every embedsent plot carries. Every ``savefig`` call in
+# embedsent passes ``metadata=PLOT_METADATA``. matplotlib writes the "Creator"
+# key as a PNG tEXt chunk, as the <dc:creator> agent of an SVG and as the
+# /Creator entry of a PDF's information dictionary.
+PLOT_CREATOR = "embedsent"
+PLOT_METADATA = {"Creator": PLOT_CREATOR}
+_CREATOR_BYTES = PLOT_CREATOR.encode("ascii")
+_PNG_CREATOR_TEXT = b"Creator\x00" + _CREATOR_BYTES
+# A PNG chunk starts with its data length (4 bytes, big-endian) and type, so
+# the length rules out a longer value that starts with the tag.
+_PNG_CREATOR = len(_PNG_CREATOR_TEXT).to_bytes(4, "big") + b"tEXt" + _PNG_CREATOR_TEXT
+_SVG_CREATOR = re.compile(
+    rb"<dc:creator>\s*<cc:Agent>\s*<dc:title>" + _CREATOR_BYTES + rb"</dc:title>"
+)
+_PDF_CREATOR = re.compile(rb"/Creator\s*\(" + _CREATOR_BYTES + rb"\)")
 
 
 def check_replaceable(
@@ -145,25 +172,64 @@ def _describe_other_kind(path: Path, expected: FileKind) -> str | None:
         if expected == PNG_IMAGE and not head.startswith(_PNG_MAGIC):
             image = None
         if image is not None:
-            if _written_by_matplotlib(path, head):
+            if _drawn_by_embedsent(path, head):
                 return None
+            # A plot that embedsent drew before it wrote PLOT_METADATA names
+            # only matplotlib, as any matplotlib figure does, so it is kept:
+            # replacing it could destroy a figure that the user drew.
             return (
-                f"{image} that matplotlib did not draw, so embedsent did not write it"
+                f"{image} that embedsent did not draw (it lacks the creator tag "
+                f"{PLOT_CREATOR!r} that embedsent writes into its plots)"
             )
     elif expected in _JSON_STARTS:
         if found.category == "text" and _JSON_STARTS[expected].match(
             head.removeprefix(_UTF8_MARK)
         ):
-            return None
+            if _is_json_document(head):
+                return None
+            # embedsent writes each of these files as one JSON document, so a
+            # JSON Lines file whose first record looks like one is kept.
+            return (
+                f"a JSON Lines file (a text file), not {expected.name}: its first "
+                "line is a whole JSON value, and more lines follow"
+            )
     elif expected == MARKDOWN_TEXT:
         if found.category == "text":
             return None
     elif expected == WORD_VECTORS:
         if found.category == "vectors":
-            return None
+            return _describe_vectors_table(path, head, found)
     elif found == expected:
         return None
     return f"{_name_found(path, head, found)}, not {expected.name}"
+
+
+def _describe_vectors_table(path: Path, head: bytes, found: FileKind) -> str | None:
+    """Describe a file that reads as word vectors but that embedsent did not write.
+
+    Returns None for a file that a word-vector save may replace. A headerless
+    table of words and numbers reads as GloVe vectors, so a file whose suffix
+    marks a table or JSON is kept, and so is a text file with a tab in its
+    rows: embedsent and GloVe separate fields with spaces, although the
+    reader (embedsent.vector_parse) splits fields on any ASCII whitespace. A
+    ``.txt`` file of space-separated numbers cannot be told apart from GloVe
+    vectors, so it is replaced.
+    """
+    suffix = path.suffix.lower()
+    if suffix in _TABLE_SUFFIXES:
+        return (
+            f"a {suffix} file, not {WORD_VECTORS.name} that embedsent wrote: its "
+            f"rows read as word vectors, but the suffix {suffix} marks a table"
+        )
+    # The rows of a word2vec binary file hold raw floats, whose bytes may be
+    # 0x09, so only its text header line is searched for a tab.
+    text = head.split(b"\n", 1)[0] if found == WORD2VEC_BINARY else head
+    if b"\t" in text:
+        return (
+            f"a tab-separated table (a text file), not {WORD_VECTORS.name} that "
+            "embedsent wrote: embedsent and GloVe separate fields with spaces"
+        )
+    return None
 
 
 def _name_found(path: Path, head: bytes, found: FileKind) -> str:
@@ -190,19 +256,21 @@ def _image_name(head: bytes) -> str | None:
     return None
 
 
-def _written_by_matplotlib(path: Path, head: bytes) -> bool:
-    """Return whether an image file names matplotlib, which draws every plot.
+def _drawn_by_embedsent(path: Path, head: bytes) -> bool:
+    """Return whether an image file carries embedsent's creator tag.
 
-    matplotlib 3 names itself near the start of a PNG (a Software text
-    chunk) or an SVG (a comment), and in the information dictionary at the
-    end of a PDF, so the last bytes are read too.
+    matplotlib writes the tag near the start of a PNG (a tEXt chunk before
+    the image data) or an SVG (its metadata element). In a PDF it writes the
+    tag in the information dictionary at the end, so the last bytes are read.
     """
-    if b"matplotlib" in head.lower():
-        return True
+    if head.startswith(_PNG_MAGIC):
+        return _PNG_CREATOR in head
+    if not head.startswith(_PDF_MAGIC):
+        return _SVG_CREATOR.search(head) is not None
     try:
         with open(path, "rb") as handle:
             handle.seek(max(path.stat().st_size - _HEAD_BYTES, 0))
-            return b"matplotlib" in handle.read(_HEAD_BYTES).lower()
+            return _PDF_CREATOR.search(handle.read(_HEAD_BYTES)) is not None
     except OSError:
         return False
 

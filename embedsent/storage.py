@@ -16,6 +16,7 @@ import errno
 import json
 import logging
 import os
+import re
 import stat
 import zipfile
 from collections.abc import Callable
@@ -44,6 +45,7 @@ __all__ = [
     "check_bundle_suffix",
     "check_file_name",
     "check_folder_path",
+    "describe_descriptor_path",
     "describe_write_failure",
     "first_dangling_link",
     "first_non_folder",
@@ -120,7 +122,9 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         ValueError: If ``path`` is empty, ends with a path separator or a
             ``.`` or ``..`` component (which name a folder), or exists and is
             not a regular file, such as a folder, a FIFO or a device like
-            ``/dev/null``. The rename would replace that entry with a regular
+            ``/dev/null``, or names an open file descriptor, such as
+            ``/dev/stdout`` or ``/proc/self/fd/1``. The rename would replace
+            that entry, or the file behind the descriptor, with a regular
             file instead of writing into it, so nothing is written.
         FileNotFoundError: If the folder of ``path`` (of its target, for a
             link) does not exist.
@@ -130,6 +134,12 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
     raw = os.fspath(path)
     if not raw:
         raise ValueError("cannot write to an empty path; pass a file path")
+    stream = describe_descriptor_path(raw)
+    if stream is not None:
+        raise ValueError(
+            f"cannot write {raw}: it is {stream}, and renaming a file over it "
+            "would replace the file behind that descriptor; pass a file path"
+        )
     requested = Path(path)
     target = Path(os.path.realpath(requested))
     label = str(requested)
@@ -392,6 +402,53 @@ def check_folder_path(path: str | os.PathLike, flag: str | None = None) -> Path:
             f"writable, or {fix}"
         )
     return folder
+
+
+# Paths that name an open file descriptor of the process, which the kernel
+# resolves to the file behind it, such as the file that a shell's `>` gave
+# standard output. /dev/stdout links to /proc/self/fd/1.
+_DESCRIPTOR_PATH = re.compile(
+    r"/dev/(?:std(?:in|out|err)|fd/[0-9]+)"
+    r"|/proc/(?:self|thread-self|[0-9]+)(?:/task/[0-9]+)?/fd/[0-9]+"
+)
+_STANDARD_STREAMS = {
+    "0": "standard input",
+    "1": "standard output",
+    "2": "standard error",
+    "stdin": "standard input",
+    "stdout": "standard output",
+    "stderr": "standard error",
+}
+# Symbolic links followed before giving up, as the kernel's limit (40).
+_MAX_LINK_HOPS = 40
+
+
+def describe_descriptor_path(raw: str | os.PathLike) -> str | None:
+    """Describe a path that names an open file descriptor, or return None.
+
+    Such a path is /dev/stdout, /dev/stderr, /dev/stdin, /dev/fd/N or
+    /proc/self/fd/N, or a symbolic link that leads to one. It resolves to the
+    file behind the descriptor, such as the file that a shell redirected
+    standard output to, so a save that renames a file over it would replace
+    that file and lose what the process wrote to it. The result is such as
+    "standard output", "file descriptor 5" or "a link to /dev/stdout, which
+    is standard output".
+    """
+    start = os.path.abspath(os.fspath(raw))
+    current = start
+    for _ in range(_MAX_LINK_HOPS):
+        if _DESCRIPTOR_PATH.fullmatch(current):
+            last = current.rsplit("/", 1)[1]
+            stream = _STANDARD_STREAMS.get(last, f"file descriptor {last}")
+            if current == start:
+                return stream
+            return f"a link to {current}, which is {stream}"
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return None
+        current = os.path.abspath(os.path.join(os.path.dirname(current), link))
+    return None
 
 
 def check_file_name(raw: str) -> None:

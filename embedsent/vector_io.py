@@ -360,6 +360,8 @@ def write_word2vec(
     destination: Path, words: Sequence[str], vectors: np.ndarray, *, binary: bool
 ) -> None:
     """Write a word2vec text or binary file atomically."""
+    if not binary:
+        _check_text_words(words)
     header = f"{len(words)} {vectors.shape[1]}\n".encode("ascii")
     format_rows = _format_binary_rows if binary else _format_text_rows
 
@@ -384,10 +386,29 @@ def write_glove(destination: Path, words: Sequence[str], vectors: np.ndarray) ->
             "first, or rename the word"
         )
 
+    _check_text_words(words)
+
     def write_body(handle: BinaryIO) -> None:
         _write_rows(handle, words, vectors, _format_text_rows)
 
     write_atomic(destination, write_body)
+
+
+def _check_text_words(words: Sequence[str]) -> None:
+    """Reject a word that a text vectors file cannot hold, before any write.
+
+    A NUL byte marks a binary file to embedsent's readers, which then reject
+    the text file, and to its existing-output check, which then keeps it.
+    The word2vec binary format stores such a word.
+    """
+    for position, word in enumerate(words):
+        if "\x00" in word:
+            raise ValueError(
+                f"words[{position}] = {word!r} contains a NUL character, which "
+                "marks a binary file to readers of word-vector text; remove it "
+                "from the word, or save the vectors with "
+                "save_word2vec(path, binary=True)"
+            )
 
 
 def _format_text_rows(words: Sequence[str], vectors: np.ndarray) -> bytes:

@@ -433,9 +433,11 @@ class WordVectors:
 
         Raises:
             TypeError: If ``binary`` is not a bool.
-            ValueError: If a word cannot be encoded as UTF-8, or ``path`` is
-                an existing file of another kind, such as a CSV table or a
-                model. Such a file is left as it is.
+            ValueError: If a word cannot be encoded as UTF-8, a word contains
+                NUL and ``binary`` is False, or ``path`` is an existing file of
+                another kind. Such a file, such as a CSV table, a model, or a
+                table of words and numbers with a table suffix or with tabs
+                between fields, is left as it is.
             OSError: If the file cannot be written.
         """
         if not isinstance(binary, bool):
@@ -458,7 +460,8 @@ class WordVectors:
         replaces the same files.
 
         Raises:
-            ValueError: If a word cannot be encoded as UTF-8, or the first word
+            ValueError: If a word cannot be encoded as UTF-8 or contains NUL,
+                or the first word
                 starts with U+FEFF, which readers of the headerless file take
                 for a byte-order mark; save such words with
                 :meth:`save_word2vec`. Also if ``path`` is an existing file of

@@ -375,8 +375,12 @@ def test_tiny_run_records_versions_and_machine(tiny_run):
 
 def test_tiny_run_writes_plots(tiny_run):
     tmp_path, _ = tiny_run
+    from embedsent.output_kinds import PNG_IMAGE, check_replaceable
+
     for name in ("transfer_curves.png", "transfer_features.png"):
         assert (tmp_path / "docs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        # The creator tag lets a rerun replace the plot.
+        check_replaceable(tmp_path / "docs" / name, PNG_IMAGE, "--docs-dir")
 
 
 def test_tiny_run_writes_markdown_section(tiny_run):

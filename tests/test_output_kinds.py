@@ -199,7 +199,7 @@ def test_same_kind_outputs_replaced(files, tmp_path, capsys):
         encoding="utf-8",
     )
     plot = tmp_path / "plot.png"
-    plot.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR tEXtSoftware Matplotlib")
+    plot.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x11tEXtCreator\x00embedsent")
     args = {
         "command": "diagnose",
         "out": None,
@@ -304,6 +304,23 @@ def test_json_report_of_same_command_replaced(tmp_path):
         check_output_paths(argparse.Namespace(command="select", json=str(seeds)))
 
 
+def test_json_report_keeps_json_lines_of_reports(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    lines = [json.dumps(as_report("diagnose", {"run": i})) for i in range(3)]
+    runs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = runs.read_bytes()
+    args = argparse.Namespace(command="diagnose", json=str(runs), plot=None)
+    with pytest.raises(ValueError) as raised:
+        check_output_paths(args)
+    message = str(raised.value)
+    assert f"--json {runs} is a JSON Lines file (a text file)" in message
+    assert "delete it first if you mean to replace it" in message
+    assert runs.read_bytes() == before
+    # A report on one line, as json.dumps writes it, is still replaced.
+    runs.write_text(lines[0] + "\n", encoding="utf-8")
+    check_output_paths(args)
+
+
 def test_report_key_comes_first():
     text = json.dumps(as_report("select", {"winner": "mean"}), indent=2)
     assert text.startswith('{\n  "embedsent_report": "select",')
@@ -311,26 +328,59 @@ def test_report_key_comes_first():
 
 
 def test_plot_output_keeps_other_images(tmp_path):
+    paper = tmp_path / "paper.pdf"
+    paper.write_bytes(b"%PDF-1.5\n%some paper\n")
+    args = argparse.Namespace(command="diagnose", json=None, plot=str(paper))
+    with pytest.raises(ValueError, match="is a PDF file that embedsent did not draw"):
+        check_output_paths(args)
+    assert paper.read_bytes() == b"%PDF-1.5\n%some paper\n"
+
+
+@pytest.mark.parametrize("suffix", ["pdf", "png", "svg"])
+def test_plot_output_replaces_only_images_embedsent_drew(tmp_path, suffix):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    paper = tmp_path / "paper.pdf"
-    paper.write_bytes(b"%PDF-1.5\n%some paper\n")
-    args = argparse.Namespace(command="diagnose", json=None, plot=str(paper))
-    with pytest.raises(ValueError, match="is a PDF file that matplotlib did not draw"):
-        check_output_paths(args)
-    assert paper.read_bytes() == b"%PDF-1.5\n%some paper\n"
+    from embedsent.output_kinds import PLOT_METADATA
+
+    own = tmp_path / f"reliability.{suffix}"
+    thesis = tmp_path / f"thesis_fig3.{suffix}"
     figure = plt.figure()
     try:
-        for suffix in ("pdf", "png", "svg"):
-            drawn = tmp_path / f"drawn.{suffix}"
-            figure.savefig(drawn)
-            args = argparse.Namespace(command="diagnose", json=None, plot=str(drawn))
-            check_output_paths(args)
+        figure.add_subplot().plot([1, 2])
+        figure.savefig(own, metadata=PLOT_METADATA)
+        # A user's own figure, and a plot of an embedsent version before
+        # PLOT_METADATA, name only matplotlib.
+        figure.savefig(thesis)
     finally:
         plt.close(figure)
+    check_output_paths(argparse.Namespace(command="diagnose", json=None, plot=own))
+    args = argparse.Namespace(command="diagnose", json=None, plot=str(thesis))
+    with pytest.raises(ValueError) as raised:
+        check_output_paths(args)
+    message = str(raised.value)
+    assert "that embedsent did not draw" in message
+    assert _REPLACE_FIX in message
+
+
+def test_embedsent_plots_carry_creator_tag(tmp_path):
+    from embedsent.calibration import Calibration, plot_reliability
+    from embedsent.output_kinds import PLOT_IMAGE, check_replaceable
+
+    calibration = Calibration(
+        edges=[0.0, 0.5, 1.0],
+        accuracy=[0.2, 0.9],
+        confidence=[0.3, 0.8],
+        counts=[3, 4],
+        ece=0.1,
+    )
+    for suffix in ("png", "svg", "pdf"):
+        path = tmp_path / f"plot.{suffix}"
+        plot_reliability(calibration, path)
+        plot_reliability(calibration, path)
+        check_replaceable(path, PLOT_IMAGE, "--plot")
 
 
 def test_plot_output_names_foreign_png(tmp_path):
@@ -343,7 +393,7 @@ def test_plot_output_names_foreign_png(tmp_path):
     with pytest.raises(ValueError) as raised:
         check_output_paths(args)
     message = str(raised.value)
-    assert f"--plot {photo} is a PNG image that matplotlib did not draw" in message
+    assert f"--plot {photo} is a PNG image that embedsent did not draw" in message
     assert "not a PNG" not in message
     assert _REPLACE_FIX in message
     assert photo.read_bytes() == before
@@ -384,3 +434,51 @@ def test_sgns_save_replaces_own_and_empty_file(files, tmp_path):
     model.save(path)
     model.save(path)
     assert SGNSModel.load(path).vocab.tokens == model.vocab.tokens
+
+
+def test_output_rejects_dash_and_standard_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for value, message in [
+        ("-", "--json - would write a file named '-', not standard output"),
+        ("/dev/stdout", "--json /dev/stdout is standard output"),
+    ]:
+        args = argparse.Namespace(command="diagnose", json=value, plot=None)
+        with pytest.raises(ValueError, match="pass a file path") as raised:
+            check_output_paths(args)
+        assert message in str(raised.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_rejects_file_behind_redirected_stdout(tmp_path):
+    import subprocess
+    import sys
+
+    log = tmp_path / "o2"
+    script = (
+        "import argparse, sys\n"
+        "from embedsent.cli_paths import check_output_paths\n"
+        "print('text report', flush=True)\n"
+        "args = argparse.Namespace(command='diagnose', json=sys.argv[1], plot=None)\n"
+        "check_output_paths(args)\n"
+    )
+    with open(log, "w", encoding="utf-8") as stdout:
+        completed = subprocess.run(
+            [sys.executable, "-c", script, str(log)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert completed.returncode != 0
+    assert "is the file that standard output or standard error" in completed.stderr
+    assert log.read_text(encoding="utf-8") == "text report\n"
+
+
+def test_empty_checkpoint_starts_fresh_run(tmp_path, capsys):
+    checkpoint = tmp_path / "ck.npz"
+    checkpoint.write_bytes(b"")
+    out = tmp_path / "x.txt"
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(out)]
+    argv += ["--checkpoint", str(checkpoint), "--dim", "8", "--epochs", "1"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert out.stat().st_size > 0
+    assert checkpoint.read_bytes()[:2] == b"PK"

@@ -394,3 +394,21 @@ def test_check_bundle_suffix_rejects_other_kind(
 @pytest.mark.parametrize("name", ["model.npz", "MODEL.NPZ", "model", "run.ckpt"])
 def test_check_bundle_suffix_accepts_bundle_names(tmp_path, name):
     check_bundle_suffix(tmp_path / name)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+def test_write_atomic_keeps_file_behind_descriptor(tmp_path):
+    # /dev/stdout resolves to the file that a shell's `>` opened, which a
+    # rename would replace.
+    behind = tmp_path / "o2"
+    with open(behind, "w", encoding="utf-8") as handle:
+        handle.write("report text\n")
+        handle.flush()
+        link = tmp_path / "out.json"
+        link.symlink_to(f"/proc/self/fd/{handle.fileno()}")
+        for path in (f"/dev/fd/{handle.fileno()}", "/dev/stdout", link):
+            with pytest.raises(ValueError, match="pass a file path"):
+                write_text_atomic(path, "{}")
+        with pytest.raises(ValueError, match="a link to /proc/self/fd/"):
+            write_text_atomic(link, "{}")
+    assert behind.read_text(encoding="utf-8") == "report text\n"

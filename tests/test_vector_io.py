@@ -822,6 +822,51 @@ def test_save_replaces_vectors_of_any_format(tmp_path, random_vectors, save):
         assert WordVectors.load(path).words == random_vectors.words
 
 
+@pytest.mark.parametrize("save", _SAVES, ids=_SAVE_IDS)
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("lexicon.tsv", "good\t0.9\nbad\t-0.8\nawful\t-1\n", "a .tsv file"),
+        ("scores.csv", "good 0.9\nbad -0.8\n", "a .csv file"),
+        ("lexicon.txt", "good\t0.9\nbad\t-0.8\n", "a tab-separated table"),
+    ],
+)
+def test_save_keeps_numeric_table(tmp_path, toy, save, name, content, kind):
+    # These tables read as GloVe vectors, but embedsent never writes them.
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        save(toy, path)
+    message = str(raised.value)
+    assert f"path {path} is {kind}" in message
+    assert "pass another path, or delete it first" in message
+    assert path.read_text(encoding="utf-8") == content
+
+
+def test_save_replaces_space_separated_txt(tmp_path, toy):
+    path = tmp_path / "old.txt"
+    path.write_text("good 0.9\nbad -0.8\n", encoding="utf-8")
+    toy.save_glove(path)
+    assert WordVectors.load(path).words == toy.words
+
+
+@pytest.mark.parametrize("save", _SAVES[::2], ids=["text", "glove"])
+def test_text_save_rejects_word_with_nul(tmp_path, save):
+    wv = WordVectors(["ok", "\x00nul"], np.ones((2, 2)))
+    with pytest.raises(ValueError) as raised:
+        save(wv, tmp_path / "v.txt")
+    assert "words[1] = '\\x00nul' contains a NUL character" in str(raised.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_binary_save_keeps_word_with_nul(tmp_path):
+    wv = WordVectors(["ok", "\x00nul"], np.ones((2, 2)))
+    path = tmp_path / "v.bin"
+    wv.save_word2vec(path, binary=True)
+    wv.save_word2vec(path, binary=True)
+    assert WordVectors.load(path).words == ["ok", "\x00nul"]
+
+
 def test_failed_fsync_leaves_no_temporary_file(tmp_path, monkeypatch, toy):
     def fail(descriptor):
         raise OSError("fsync failed")
