@@ -749,7 +749,8 @@ class MLPClassifier:
         Raises:
             ValueError: ``X`` is not 2-D, is empty or contains NaN or inf,
                 ``len(y) != len(X)``, ``y`` has fewer than two classes or a NaN
-                label, or ``learning_rate * weight_decay >= 1``.
+                label. ``ClassifierConfig`` itself rejects
+                ``learning_rate * weight_decay >= 1``.
             TypeError: ``X`` is not numeric or a label is unhashable.
             ClassifierDiverged: A FloatingPointError raised when the training
                 loss or a weight became NaN or inf, or an epoch's loss rose far
@@ -765,13 +766,6 @@ class MLPClassifier:
         classes, encoded = _encode_labels(labels)
 
         config = self.config
-        decay_per_step = config.learning_rate * config.weight_decay
-        if decay_per_step >= 1.0:
-            raise ValueError(
-                f"learning_rate * weight_decay is {decay_per_step:g}, but AdamW "
-                "multiplies the weights by (1 - learning_rate * weight_decay) each "
-                "step, so it must be below 1; lower weight_decay"
-            )
         n_rows, n_features = features.shape
         mean, scale = _standardization(features, config.standardize)
         if not (np.isfinite(mean).all() and np.isfinite(scale).all()):

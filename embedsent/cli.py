@@ -48,6 +48,7 @@ from embedsent.commands import (
 )
 from embedsent.compile_cache import ENV_VAR
 from embedsent.config import (
+    MAX_SGNS_BATCH_SIZE,
     STANDARDIZE_MODES,
     ClassifierConfig,
     SGNSConfig,
@@ -70,9 +71,8 @@ __all__ = ["main", "build_parser"]
 
 logger = logging.getLogger("embedsent.cli")
 
-# Upper limits that only the command line applies. The configs accept larger
-# values, but from a flag they are most likely typos such as 10**12.
-MAX_SGNS_BATCH_SIZE = 65_536
+# Upper limits of flags, whose larger values are most likely typos such as
+# 10**12. SGNSConfig applies the same batch-size limit.
 SGNS_BATCH_SIZE_REASON = (
     "a larger batch needs more memory per step and makes fewer updates per "
     f"epoch (default {SGNSConfig().batch_size})"

@@ -16,7 +16,7 @@ from typing import Any
 
 from embedsent.bench import MAX_GENSIM_WORKERS
 from embedsent.cli_paths import TABLE_SUFFIXES
-from embedsent.config import SGNSConfig
+from embedsent.config import FLOAT32_SMALLEST_POSITIVE, SGNSConfig
 
 __all__ = [
     "DEFAULT_ENCODING",
@@ -49,6 +49,15 @@ DEFAULT_ENCODING = "utf-8"
 # The suffixes of the table files that --data and --unlabeled read, for help
 # texts: ".csv/.tsv/.jsonl/.ndjson/.json".
 TABLE_FILES = "/".join(TABLE_SUFFIXES)
+
+
+# ClassifierConfig and FineTuneConfig reject learning_rate * weight_decay >= 1.
+# A flag is checked with its partner at a value that allows any other, and
+# cli_checks checks the pair after parsing.
+_NEUTRAL_PARTNERS = {
+    "learning_rate": {"weight_decay": 0.0},
+    "weight_decay": {"learning_rate": FLOAT32_SMALLEST_POSITIVE},
+}
 
 
 def config_value(
@@ -86,8 +95,9 @@ def config_value(
             raise argparse.ArgumentTypeError(
                 f"must be <= {maximum}, got {text}; {maximum_reason}"
             )
+        partner = _NEUTRAL_PARTNERS.get(field, {})
         try:
-            config_class(**{field: value})
+            config_class(**{field: value, **partner})
         except (TypeError, ValueError) as error:
             message = str(error)
             # Config messages start with the field name: "min_count must be ...".

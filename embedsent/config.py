@@ -20,6 +20,7 @@ __all__ = [
     "SGNSConfig",
     "ClassifierConfig",
     "config_from_dict",
+    "check_config_type",
 ]
 
 
@@ -119,9 +120,111 @@ def _check_float32(
         )
 
 
-def _check_bool(name: str, value: Any):
+def check_decay_per_step(learning_rate: float, weight_decay: float) -> None:
+    """Raise ValueError unless ``learning_rate * weight_decay`` is below 1.
+
+    AdamW multiplies the weight matrices by ``1 - learning_rate *
+    weight_decay`` each step; at 1 or above that zeroes them or flips their
+    sign every step.
+    """
+    decay_per_step = learning_rate * weight_decay
+    if decay_per_step >= 1.0:
+        raise ValueError(
+            f"learning_rate * weight_decay is {decay_per_step:g} "
+            f"(learning_rate={learning_rate:g}, weight_decay={weight_decay:g}), but "
+            "AdamW multiplies the weights by (1 - learning_rate * weight_decay) "
+            "each step, so it must be below 1; lower learning_rate below "
+            f"{1 / weight_decay:g} or weight_decay below {1 / learning_rate:g}"
+        )
+
+
+def _check_bool(config: Any, name: str):
+    """Check the bool field ``name`` of ``config`` and store it as a Python bool.
+
+    NumPy booleans, which parameter grids built with arrays pass, become
+    ``True`` or ``False``.
+    """
+    value = getattr(config, name)
+    if isinstance(value, np.bool_):
+        value = bool(value)
+        object.__setattr__(config, name, value)
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def _article(name: str) -> str:
+    # Class names are read letter by letter where they start with an
+    # abbreviation: "an SGNSConfig", "a TextConfig".
+    return "an" if name[0] in "AEFHILMNORSX" else "a"
+
+
+def check_config_type(
+    name: str, value: Any, expected: type, swapped: dict[type, str] | None = None
+) -> None:
+    """Raise TypeError unless ``value`` is an ``expected`` config or None.
+
+    Args:
+        name: The parameter that received ``value``, such as ``"sgns_config"``.
+        value: The argument passed.
+        expected: The config class the parameter takes.
+        swapped: The other config parameters of the same call, by class, such
+            as ``{VocabConfig: "vocab_config"}``; receiving one of these
+            classes suggests that two arguments were swapped.
+    """
+    if value is None or isinstance(value, expected):
+        return
+    received = type(value).__name__
+    message = (
+        f"{name} must be {_article(expected.__name__)} {expected.__name__}, "
+        f"got {received}"
+    )
+    other = (swapped or {}).get(type(value))
+    if other is not None:
+        message += f"; did you swap {name} and {other}?"
+    elif isinstance(value, dict):
+        message += f"; build one from the dict with {expected.__name__}(**d)"
+    else:
+        message += (
+            f"; build one with embedsent.config.{expected.__name__}(...) or pass None "
+            "for the defaults"
+        )
+    raise TypeError(message)
+
+
+# Upper limits of SGNSConfig's counts. The command line applies the same ones
+# to its flags. Above them a value is most likely a typo such as 10**12, which
+# would run for days or fail deep inside NumPy or JAX while allocating.
+MAX_SGNS_DIM = 10_000
+MAX_SGNS_WINDOW = 100
+MAX_SGNS_NEGATIVE = 100
+MAX_SGNS_EPOCHS = 10_000
+MAX_SGNS_BATCH_SIZE = 65_536
+# Noise words one group of centers may share: 100 times the largest negative.
+MAX_SGNS_SHARED_NEGATIVES = 10_000
+MAX_SGNS_STEPS_PER_CALL = 10_000
+MAX_SGNS_N_DEVICES = 4096
+SGNS_BOUND_REASONS = {
+    "epochs": "each epoch is one pass over every pretraining text",
+    "batch_size": "a larger batch needs more memory per step and makes fewer "
+    "updates per epoch",
+    "shared_negatives": "each center's pairs are scored against every shared "
+    "noise word, so memory per step grows with it",
+    "negative_group": "negative_group divides batch_size",
+    "steps_per_call": "each compiled call holds the ids of "
+    "batch_size * steps_per_call centers",
+}
+
+
+def _check_sgns_int(name: str, value: Any, minimum: int, maximum: int) -> None:
+    """Check an SGNSConfig count, explaining its upper limit."""
+    _check_int(name, value, minimum)
+    if value > maximum:
+        reason = SGNS_BOUND_REASONS.get(name)
+        because = f" because {reason}" if reason else ""
+        raise ValueError(
+            f"{name} must be <= {maximum}{because}, got {value}; pass a value from "
+            f"{minimum} to {maximum}"
+        )
 
 
 # Roles of the word of a skip-gram pair whose input vector is trained
@@ -188,7 +291,7 @@ class TextConfig:
         _plain_numbers(self)
         for field in fields(self):
             if field.type == "bool":
-                _check_bool(field.name, getattr(self, field.name))
+                _check_bool(self, field.name)
         _check_int("min_token_length", self.min_token_length, 1, 100)
 
 
@@ -279,7 +382,9 @@ class SGNSConfig:
             JAX lists, which in a multi-process run means every device of
             every process. Each step then covers ``n_devices`` batches.
         max_memory_gb: Refuse to allocate the two embedding tables when they
-            would need more than this many GiB.
+            would need more than this many GiB, and refuse to train when the
+            buffers of one compiled call on one device would
+            (``embedsent.trainer.check_step_memory``).
     """
 
     dim: int = 100
@@ -301,10 +406,10 @@ class SGNSConfig:
 
     def __post_init__(self):
         _plain_numbers(self)
-        _check_int("dim", self.dim, 1, 10_000)
-        _check_int("window", self.window, 1, 100)
-        _check_int("negative", self.negative, 1, 100)
-        _check_int("epochs", self.epochs, 1)
+        _check_int("dim", self.dim, 1, MAX_SGNS_DIM)
+        _check_int("window", self.window, 1, MAX_SGNS_WINDOW)
+        _check_int("negative", self.negative, 1, MAX_SGNS_NEGATIVE)
+        _check_sgns_int("epochs", self.epochs, 1, MAX_SGNS_EPOCHS)
         _check_float("alpha", self.alpha, 0.0, inclusive_min=False)
         _check_float32("alpha", self.alpha, positive=True)
         _check_float("min_alpha", self.min_alpha, 0.0)
@@ -313,18 +418,25 @@ class SGNSConfig:
             raise ValueError(
                 f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})"
             )
-        _check_int("batch_size", self.batch_size, 1)
+        _check_sgns_int("batch_size", self.batch_size, 1, MAX_SGNS_BATCH_SIZE)
         if self.shared_negatives is not None:
-            _check_int("shared_negatives", self.shared_negatives, 1)
-        _check_int("negative_group", self.negative_group, 1)
+            _check_sgns_int(
+                "shared_negatives",
+                self.shared_negatives,
+                1,
+                MAX_SGNS_SHARED_NEGATIVES,
+            )
+        _check_sgns_int("negative_group", self.negative_group, 1, MAX_SGNS_BATCH_SIZE)
         if self.batch_size % self.negative_group:
             raise ValueError(
                 f"batch_size ({self.batch_size}) must be a multiple of "
                 f"negative_group ({self.negative_group})"
             )
-        _check_int("steps_per_call", self.steps_per_call, 1)
+        _check_sgns_int(
+            "steps_per_call", self.steps_per_call, 1, MAX_SGNS_STEPS_PER_CALL
+        )
         _check_float("repeat_damping", self.repeat_damping, 0.0, 1.0)
-        _check_bool("add_context_vectors", self.add_context_vectors)
+        _check_bool(self, "add_context_vectors")
         if self.input_role not in INPUT_ROLES:
             raise ValueError(
                 f"input_role must be one of {', '.join(map(repr, INPUT_ROLES))}, "
@@ -336,7 +448,7 @@ class SGNSConfig:
                 f"so negative_group must be 1, got {self.negative_group}"
             )
         _check_int("seed", self.seed, 0, 2**32 - 1)
-        _check_int("n_devices", self.n_devices, 0, 4096)
+        _check_int("n_devices", self.n_devices, 0, MAX_SGNS_N_DEVICES)
         _check_float("max_memory_gb", self.max_memory_gb, 0.0, inclusive_min=False)
 
 
@@ -396,6 +508,7 @@ class ClassifierConfig:
         _check_float32(
             "weight_decay", self.weight_decay, zero_means=WEIGHT_DECAY_ZERO_MEANS
         )
+        check_decay_per_step(self.learning_rate, self.weight_decay)
         _check_int("epochs", self.epochs, 1)
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, 1)

@@ -49,6 +49,7 @@ from embedsent.config import (
     _check_float32,
     _check_int,
     _plain_numbers,
+    check_decay_per_step,
     standardize_mode,
 )
 from embedsent.finetune_train import mean_weights, padded_slots, train_end_to_end
@@ -116,17 +117,11 @@ class FineTuneConfig:
         _check_float32(
             "weight_decay", self.weight_decay, zero_means=WEIGHT_DECAY_ZERO_MEANS
         )
-        if self.learning_rate * self.weight_decay >= 1.0:
-            raise ValueError(
-                f"learning_rate * weight_decay is "
-                f"{self.learning_rate * self.weight_decay:g}, but AdamW multiplies "
-                "the weights by (1 - learning_rate * weight_decay) each step, so "
-                "it must be below 1; lower weight_decay"
-            )
+        check_decay_per_step(self.learning_rate, self.weight_decay)
         _check_int("epochs", self.epochs, 1)
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, 1)
-        _check_bool("freeze_embeddings", self.freeze_embeddings)
+        _check_bool(self, "freeze_embeddings")
         object.__setattr__(
             self, "standardize", standardize_mode("standardize", self.standardize)
         )

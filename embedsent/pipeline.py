@@ -37,6 +37,7 @@ from embedsent.config import (
     SGNSConfig,
     TextConfig,
     VocabConfig,
+    check_config_type,
     config_from_dict,
 )
 from embedsent.features import SentenceEncoder
@@ -97,6 +98,15 @@ def pretrain(
         order (most frequent first): each word's input plus output vector,
         or its input vector alone with ``add_context_vectors=False``.
     """
+    names = {
+        SGNSConfig: "sgns_config",
+        VocabConfig: "vocab_config",
+        TextConfig: "text_config",
+    }
+    values = (sgns_config, vocab_config, text_config)
+    for (cls, name), value in zip(names.items(), values, strict=True):
+        others = {other: n for other, n in names.items() if other is not cls}
+        check_config_type(name, value, cls, others)
     tokens = iter_tokenize(texts, text_config, progress=progress)
     model = train_sgns(tokens, sgns_config, vocab_config, progress=progress)
     return model.word_vectors()
@@ -154,6 +164,18 @@ class TransferClassifier:
                 f"vectors must be WordVectors, got {type(vectors).__name__}; load "
                 "a file with WordVectors.load(path) or train with pretrain(texts)"
             )
+        check_config_type(
+            "text_config",
+            text_config,
+            TextConfig,
+            {ClassifierConfig: "classifier_config"},
+        )
+        check_config_type(
+            "classifier_config",
+            classifier_config,
+            ClassifierConfig,
+            {TextConfig: "text_config"},
+        )
         self.vectors = vectors
         self.text_config = text_config or TextConfig()
         self.encoder = SentenceEncoder(vectors, feature_method)

@@ -28,10 +28,11 @@ from embedsent.checkpoint import (
     Checkpointing,
     RunState,
     corpus_fingerprint,
+    has_checkpoint,
     load_checkpoint,
     save_checkpoint,
 )
-from embedsent.config import SGNSConfig, VocabConfig
+from embedsent.config import SGNSConfig, VocabConfig, check_config_type
 from embedsent.epoch_stream import EpochStream
 from embedsent.memory import release_free_heap
 from embedsent.sgns import (
@@ -63,6 +64,7 @@ __all__ = [
     "SGNSModel",
     "TrainingDiverged",
     "check_memory",
+    "check_step_memory",
     "continue_training",
     "estimate_table_bytes",
     "train_sgns",
@@ -113,14 +115,19 @@ def train_sgns(
         The trained tables, vocabulary and per-epoch statistics.
 
     Raises:
-        TypeError: if the corpus contains raw strings instead of token lists.
+        TypeError: if the corpus contains raw strings instead of token lists,
+            or ``config`` or ``vocab_config`` is not of its config class.
         ValueError: if no token reaches ``min_count``, the corpus is empty, or
             a checkpoint belongs to other settings or another corpus.
-        MemoryError: if the tables would not fit (see ``check_memory``).
+        MemoryError: if the tables would not fit (see ``check_memory``), or
+            one compiled call's buffers would exceed ``max_memory_gb`` (see
+            ``check_step_memory``).
         TrainingDiverged: if the loss becomes NaN, infinite or far above that
             of untrained vectors, after any compiled call or on the final
             tables, or if the final tables contain NaN or inf.
     """
+    check_config_type("config", config, SGNSConfig, {VocabConfig: "vocab_config"})
+    check_config_type("vocab_config", vocab_config, VocabConfig, {SGNSConfig: "config"})
     config = config or SGNSConfig()
     vocab_config = vocab_config or VocabConfig()
     vocab_given = vocab is not None
@@ -140,6 +147,7 @@ def train_sgns(
         # Token lists are checked once they are encoded, after compiling.
         _check_pairs_possible(encoded, len(vocab), vocab_given)
     check_memory(len(vocab), config)
+    check_step_memory(config)
     _check_devices(config)
     _warn_high_alpha(config)
     if checkpoint is not None and not isinstance(checkpoint, Checkpointing):
@@ -167,7 +175,7 @@ def train_sgns(
         _check_pairs_possible(encoded, len(vocab), vocab_given)
     state = RunState(rng_state=np.random.default_rng(config.seed).bit_generator.state)
     fingerprint = corpus_fingerprint(encoded, vocab) if checkpoint else ""
-    if checkpoint and checkpoint.resume and checkpoint.path.exists():
+    if checkpoint and checkpoint.resume and has_checkpoint(checkpoint.path):
         tables, state = load_checkpoint(
             checkpoint, config, fingerprint, vocab_config=vocab_config
         )
@@ -224,6 +232,48 @@ def train_sgns(
 # optax counts schedule steps in int32. Longer runs decay over this many
 # steps, each covering several centers.
 SCHEDULE_STEPS = 1 << 30
+
+
+def estimate_step_bytes(config: SGNSConfig) -> int:
+    """Return the bytes of the largest buffers of one compiled call on one device.
+
+    Three kinds of buffer are counted. The ids of a call's centers and their
+    span are held twice, as word ids and document ids, in int32. The noise
+    words' output vectors and their gradient are float32 ``[rows, K, dim]``
+    each. ``rows`` is one per group of centers, or one per span position
+    with ``input_role="context"``. The pair-by-noise-word weights are float32
+    ``[batch_size, 2 * window, K]``.
+    """
+    shape = StepShape.from_config(config)
+    width = shape.chunk_centers + 2 * shape.window
+    if shape.input_role == "context":
+        rows = shape.batch_size + 2 * shape.window
+    else:
+        rows = shape.batch_size // shape.negative_group
+    noise = rows * shape.shared_negatives * config.dim
+    pairs = shape.batch_size * 2 * shape.window * shape.shared_negatives
+    return 4 * (2 * width + 2 * noise + pairs)
+
+
+def check_step_memory(config: SGNSConfig) -> None:
+    """Raise MemoryError when one compiled call's buffers exceed max_memory_gb.
+
+    The check runs before anything is allocated, with the estimate of
+    ``estimate_step_bytes`` and the fields that set it.
+    """
+    needed = estimate_step_bytes(config)
+    limit = config.max_memory_gb * 2**30
+    if needed > limit:
+        raise MemoryError(
+            f"one training call needs about {needed / 2**30:.3g} GiB per device "
+            f"for batch_size={config.batch_size}, steps_per_call="
+            f"{config.steps_per_call}, window={config.window}, noise words "
+            f"{config.shared_negatives or config.negative}, negative_group="
+            f"{config.negative_group}, dim={config.dim} and input_role="
+            f"{config.input_role!r}, above max_memory_gb={config.max_memory_gb}; "
+            "lower batch_size, steps_per_call, shared_negatives or dim, or raise "
+            "max_memory_gb"
+        )
 
 
 def _learning_rate_schedule(config: SGNSConfig, expected_centers: float) -> Callable:
@@ -741,6 +791,7 @@ def continue_training(
     Returns:
         A new model; ``model`` is left unchanged.
     """
+    check_config_type("config", config, SGNSConfig)
     config = config or model.config
     dim = model.input_vectors.shape[1]
     if config.dim != dim:
@@ -769,6 +820,7 @@ def continue_training(
     )
     # Raise MemoryError before the grown tables below are allocated.
     check_memory(len(vocab), config)
+    check_step_memory(config)
     grow_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), len(old))
     fresh_input, fresh_output = init_tables(grow_key, len(new_words), dim)
     tables = (

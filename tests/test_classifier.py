@@ -461,11 +461,13 @@ def test_fit_rejects_nan_label(blobs):
         MLPClassifier().fit(X, labels)
 
 
-def test_fit_rejects_too_large_weight_decay(blobs):
-    X, index = blobs
-    config = ClassifierConfig(learning_rate=0.1, weight_decay=10.0)
-    with pytest.raises(ValueError, match="learning_rate \\* weight_decay is 1"):
-        MLPClassifier(config).fit(X, index)
+def test_config_rejects_too_large_weight_decay_before_fit():
+    with pytest.raises(
+        ValueError,
+        match="learning_rate \\* weight_decay is 1 .*lower learning_rate below 0.1 "
+        "or weight_decay below 10",
+    ):
+        ClassifierConfig(learning_rate=0.1, weight_decay=10.0)
 
 
 def test_fit_rejects_2d_labels(blobs):

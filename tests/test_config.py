@@ -167,7 +167,10 @@ NUMPY_FIELDS = [
     (VocabConfig, "max_vocab_size", "noise_power"),
     (SGNSConfig, "window", "alpha"),
     (SGNSConfig, "shared_negatives", "max_memory_gb"),
-    (ClassifierConfig, "hidden_size", "learning_rate"),
+    # learning_rate 1 or 0.5 times the default weight_decay 10 is at least 1,
+    # which ClassifierConfig rejects; test_numpy_learning_rate_stored_as_float
+    # covers that field.
+    (ClassifierConfig, "hidden_size", None),
     (ClassifierConfig, "batch_size", "weight_decay"),
     (FineTuneConfig, "epochs", "embedding_learning_rate"),
     (FineTuneConfig, "batch_size", "learning_rate"),
@@ -228,3 +231,78 @@ def test_numpy_values_checked_after_conversion():
         SGNSConfig(window=np.int64(0))
     with pytest.raises(ValueError, match=r"^alpha must be finite, got nan$"):
         SGNSConfig(alpha=np.float32("nan"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "bound"),
+    [
+        ("batch_size", 10**30, 65_536),
+        ("steps_per_call", 10**30, 10_000),
+        ("shared_negatives", 10**6, 10_000),
+        ("epochs", 10**6, 10_000),
+        ("negative_group", 2**17, 65_536),
+    ],
+)
+def test_sgns_config_rejects_counts_above_the_cli_bound(field, value, bound):
+    with pytest.raises(ValueError, match=rf"{field} must be <= {bound}.*got {value}"):
+        SGNSConfig(**{field: value})
+
+
+def test_sgns_config_bounds_match_cli_flags():
+    from embedsent import cli, cli_types
+
+    assert SGNSConfig(batch_size=cli.MAX_SGNS_BATCH_SIZE).batch_size == 65_536
+    assert SGNSConfig(epochs=cli_types.MAX_SGNS_EPOCHS).epochs == 10_000
+    with pytest.raises(ValueError, match="batch_size must be <= "):
+        SGNSConfig(batch_size=cli.MAX_SGNS_BATCH_SIZE + 1)
+    with pytest.raises(ValueError, match="epochs must be <= "):
+        SGNSConfig(epochs=cli_types.MAX_SGNS_EPOCHS + 1)
+
+
+@pytest.mark.parametrize(
+    ("cls", "field"),
+    [
+        (TextConfig, "lowercase"),
+        (TextConfig, "remove_stopwords"),
+        (SGNSConfig, "add_context_vectors"),
+        (FineTuneConfig, "freeze_embeddings"),
+    ],
+)
+@pytest.mark.parametrize("value", [np.True_, np.False_])
+def test_bool_fields_accept_numpy_bools_as_python_bools(cls, field, value):
+    config = cls(**{field: value})
+    stored = getattr(config, field)
+    assert type(stored) is bool
+    assert stored is bool(value)
+    assert config == cls(**{field: bool(value)})
+
+
+@pytest.mark.parametrize("value", [np.True_, np.False_])
+def test_standardize_reads_numpy_bools_as_python_bools(value):
+    assert ClassifierConfig(standardize=value) == ClassifierConfig(
+        standardize=bool(value)
+    )
+
+
+def test_learning_rate_times_default_weight_decay_of_one_fails_on_construction():
+    with pytest.raises(
+        ValueError,
+        match=r"learning_rate \* weight_decay is 20.*lower learning_rate below 0\.1 "
+        r"or weight_decay below 0\.5",
+    ):
+        ClassifierConfig(learning_rate=2.0)
+    assert ClassifierConfig(learning_rate=2.0, weight_decay=0.0).learning_rate == 2.0
+
+
+def test_finetune_config_suggests_lowering_either_rate():
+    with pytest.raises(
+        ValueError, match="lower learning_rate below .* or weight_decay"
+    ):
+        FineTuneConfig(learning_rate=2.0, weight_decay=1.0)
+
+
+@pytest.mark.parametrize("float_type", [np.float64, np.float32, np.float16])
+def test_numpy_learning_rate_stored_as_float(float_type):
+    config = ClassifierConfig(learning_rate=float_type(0.0625))
+    assert type(config.learning_rate) is float
+    assert config == ClassifierConfig(learning_rate=0.0625)

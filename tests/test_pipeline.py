@@ -726,3 +726,32 @@ def test_fit_on_trained_vectors_does_not_warn_of_zero_vectors(model, caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent"):
         model.fit(TEXTS, LABELS)
     assert "is zero" not in caplog.text
+
+
+def test_pretrain_names_swapped_configs():
+    with pytest.raises(
+        TypeError,
+        match="sgns_config must be an SGNSConfig, got VocabConfig; did you swap "
+        "sgns_config and vocab_config",
+    ):
+        pretrain(["a b c"], sgns_config=VocabConfig(), vocab_config=SGNSConfig())
+
+
+def test_pretrain_names_a_dict_config_and_the_fix():
+    with pytest.raises(
+        TypeError, match=r"sgns_config must be an SGNSConfig, got dict; .*\(\*\*d\)"
+    ):
+        pretrain(["a b c"], sgns_config={"dim": 10})
+
+
+def test_transfer_classifier_names_swapped_configs(vectors):
+    with pytest.raises(
+        TypeError,
+        match="text_config must be a TextConfig, got ClassifierConfig; did you "
+        "swap text_config and classifier_config",
+    ):
+        TransferClassifier(vectors, text_config=ClassifierConfig())
+    with pytest.raises(
+        TypeError, match="classifier_config must be a ClassifierConfig, got dict"
+    ):
+        TransferClassifier(vectors, classifier_config={"hidden_size": 0})

@@ -634,3 +634,55 @@ def test_resume_after_last_call_checks_final_loss(tmp_path):
         )
     with pytest.raises(trainer.TrainingDiverged, match="on the final tables"):
         train_sgns(corpus(n_docs=4), exploding, NO_SAMPLING, checkpoint=checkpointing)
+
+
+def test_train_sgns_names_a_dict_config_and_the_fix():
+    with pytest.raises(
+        TypeError,
+        match=r"config must be an SGNSConfig, got dict; .*SGNSConfig\(\*\*d\)",
+    ):
+        train_sgns(corpus(), {"dim": 10}, VocabConfig(min_count=1))
+
+
+def test_train_sgns_names_swapped_configs():
+    with pytest.raises(
+        TypeError,
+        match="config must be an SGNSConfig, got VocabConfig; did you swap config "
+        "and vocab_config",
+    ):
+        train_sgns(corpus(), VocabConfig(), SGNSConfig())
+
+
+def test_continue_training_names_a_wrong_config_type():
+    model = train_sgns(corpus(), CONFIG, VocabConfig(min_count=1))
+    with pytest.raises(TypeError, match="config must be an SGNSConfig, got dict"):
+        continue_training(model, corpus(), {"dim": CONFIG.dim})
+
+
+def test_step_buffers_over_max_memory_gb_fail_before_compiling(monkeypatch):
+    config = SGNSConfig(
+        dim=1000, batch_size=65_536, shared_negatives=10_000, max_memory_gb=8.0
+    )
+
+    def fail(*args, **kwargs):
+        raise AssertionError("compiled before the memory check")
+
+    monkeypatch.setattr(trainer, "_compile_step", fail)
+    with pytest.raises(
+        MemoryError,
+        match=r"one training call needs about .*GiB.*"
+        r"above max_memory_gb=8\.0; lower batch_size",
+    ):
+        train_sgns(corpus(), config, VocabConfig(min_count=1))
+
+
+def test_step_memory_estimate_grows_with_every_size():
+    base = trainer.estimate_step_bytes(SGNSConfig())
+    for field, value in [
+        ("batch_size", 512),
+        ("steps_per_call", 256),
+        ("window", 10),
+        ("shared_negatives", 50),
+        ("dim", 200),
+    ]:
+        assert trainer.estimate_step_bytes(SGNSConfig(**{field: value})) > base
