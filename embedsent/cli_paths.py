@@ -270,7 +270,7 @@ def check_input_paths(args: argparse.Namespace) -> None:
     for name, expected_format in _BUNDLE_FLAGS.items():
         value = getattr(args, name, None)
         if isinstance(value, str) and Path(value).is_file():
-            # An empty --checkpoint holds no checkpoint yet, so the run starts
+            # An empty --checkpoint contains no checkpoint yet, so the run starts
             # fresh and overwrites it (checkpoint.has_checkpoint).
             if name == "checkpoint" and Path(value).stat().st_size == 0:
                 continue

@@ -212,7 +212,7 @@ def _describe_vectors_table(path: Path, head: bytes, found: FileKind) -> str | N
     marks a table or JSON is kept, and so is a text file with a tab in its
     rows: embedsent and GloVe separate fields with spaces, although the
     reader (embedsent.vector_parse) splits fields on any ASCII whitespace. A
-    ``.txt`` file of space-separated numbers cannot be told apart from GloVe
+    ``.txt`` file of space-separated numbers is indistinguishable from GloVe
     vectors, so it is replaced.
     """
     suffix = path.suffix.lower()

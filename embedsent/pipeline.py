@@ -223,8 +223,8 @@ class TransferClassifier:
                 in length, ``labels`` has fewer than two classes or mixes str
                 labels with numbers, or no text has a token in the word
                 vectors. When only some texts lack one, a warning gives their
-                number and they are fitted as zero vectors. A warning also
-                says when every word vector is zero.
+                number and they are fitted as zero vectors. Another warning
+                is logged when every word vector is zero.
             TypeError: if a label has a type other than str, int, float or
                 bool.
         """

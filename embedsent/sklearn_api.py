@@ -834,8 +834,8 @@ keep_negations, remove_punctuation, keep_emoji : bool, default=True
             labels with numbers or has fewer than two classes, or no text has
             a token in the word vectors.
             When only some texts lack one, a warning gives their number and
-            they are fitted as zero vectors. A warning also says when every
-            word vector is zero.
+            they are fitted as zero vectors. Another warning is logged when
+            every word vector is zero.
         """
         vectorizer = SentenceVectorizer(
             self.vectors,

@@ -243,7 +243,7 @@ def test_numpy_values_checked_after_conversion():
         ("negative_group", 2**17, 65_536),
     ],
 )
-def test_sgns_config_rejects_counts_above_the_cli_bound(field, value, bound):
+def test_sgns_config_rejects_above_cli_bound(field, value, bound):
     with pytest.raises(ValueError, match=rf"{field} must be <= {bound}.*got {value}"):
         SGNSConfig(**{field: value})
 
@@ -269,7 +269,7 @@ def test_sgns_config_bounds_match_cli_flags():
     ],
 )
 @pytest.mark.parametrize("value", [np.True_, np.False_])
-def test_bool_fields_accept_numpy_bools_as_python_bools(cls, field, value):
+def test_bool_fields_accept_numpy_bools(cls, field, value):
     config = cls(**{field: value})
     stored = getattr(config, field)
     assert type(stored) is bool
@@ -284,7 +284,7 @@ def test_standardize_reads_numpy_bools_as_python_bools(value):
     )
 
 
-def test_learning_rate_times_default_weight_decay_of_one_fails_on_construction():
+def test_decay_per_step_checked_at_construction():
     with pytest.raises(
         ValueError,
         match=r"learning_rate \* weight_decay is 20.*lower learning_rate below 0\.1 "

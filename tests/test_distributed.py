@@ -106,8 +106,8 @@ def finish(process: subprocess.Popen) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
-# Two JAX processes take both cores for about 30 s, so the default run leaves
-# this test to `make test-slow`; the one-process two-device tests stay in it.
+# Two JAX processes take both cores for about 30 s, so this test runs only in
+# `make test-slow`. The one-process two-device tests stay in the default run.
 @pytest.mark.slow
 def test_two_processes_match_two_devices(tmp_path):
     port = free_port()

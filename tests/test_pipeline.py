@@ -722,7 +722,7 @@ def test_fit_on_all_zero_vectors_warns_once(vectors, caplog):
     assert caplog.text.count(expected) == 1
 
 
-def test_fit_on_trained_vectors_does_not_warn_of_zero_vectors(model, caplog):
+def test_fit_trained_vectors_no_zero_warning(model, caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent"):
         model.fit(TEXTS, LABELS)
     assert "is zero" not in caplog.text
@@ -737,7 +737,7 @@ def test_pretrain_names_swapped_configs():
         pretrain(["a b c"], sgns_config=VocabConfig(), vocab_config=SGNSConfig())
 
 
-def test_pretrain_names_a_dict_config_and_the_fix():
+def test_pretrain_rejects_dict_config():
     with pytest.raises(
         TypeError, match=r"sgns_config must be an SGNSConfig, got dict; .*\(\*\*d\)"
     ):

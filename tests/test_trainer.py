@@ -636,7 +636,7 @@ def test_resume_after_last_call_checks_final_loss(tmp_path):
         train_sgns(corpus(n_docs=4), exploding, NO_SAMPLING, checkpoint=checkpointing)
 
 
-def test_train_sgns_names_a_dict_config_and_the_fix():
+def test_train_sgns_rejects_dict_config():
     with pytest.raises(
         TypeError,
         match=r"config must be an SGNSConfig, got dict; .*SGNSConfig\(\*\*d\)",
@@ -659,7 +659,7 @@ def test_continue_training_names_a_wrong_config_type():
         continue_training(model, corpus(), {"dim": CONFIG.dim})
 
 
-def test_step_buffers_over_max_memory_gb_fail_before_compiling(monkeypatch):
+def test_step_memory_limit_checked_first(monkeypatch):
     config = SGNSConfig(
         dim=1000, batch_size=65_536, shared_negatives=10_000, max_memory_gb=8.0
     )
@@ -676,7 +676,7 @@ def test_step_buffers_over_max_memory_gb_fail_before_compiling(monkeypatch):
         train_sgns(corpus(), config, VocabConfig(min_count=1))
 
 
-def test_step_memory_estimate_grows_with_every_size():
+def test_step_memory_estimate_grows():
     base = trainer.estimate_step_bytes(SGNSConfig())
     for field, value in [
         ("batch_size", 512),
