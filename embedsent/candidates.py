@@ -16,10 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedsent.config import ClassifierConfig
-from embedsent.evaluate import mean_interval
-from embedsent.features import FEATURE_METHODS
-from embedsent.stats import has_spread
+from embedsent.config import FEATURE_METHODS, ClassifierConfig
 from embedsent.vectors import WordVectors
 
 __all__ = [
@@ -263,6 +260,11 @@ class SelectionResult:
             has the same difference, such as two candidates that agree on
             every text, because a t interval needs a spread.
         """
+        # Imported here because these modules import SciPy, and the command
+        # line's parser reads SelectionGrid's defaults from this module.
+        from embedsent.evaluate import mean_interval
+        from embedsent.stats import has_spread
+
         runner_up = self.runner_up
         if runner_up is None:
             return None

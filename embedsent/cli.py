@@ -1,6 +1,9 @@
 """Command-line interface: the `embedsent` command and its subcommands.
 
-This is the only module that configures logging handlers.
+This is the only module that configures logging handlers. Building the
+parser imports none of JAX, optax, SciPy, scikit-learn, gensim, matplotlib
+and nltk, so `--help` and argument errors return quickly. Each command
+imports the libraries it needs when it runs.
 """
 
 from __future__ import annotations
@@ -41,8 +44,10 @@ from embedsent.commands import (
     run_bench,
     run_compare,
     run_demo,
+    run_diagnose,
     run_predict,
     run_pretrain,
+    run_select,
     run_serve,
     run_train,
 )
@@ -60,12 +65,9 @@ from embedsent.console import (
     flush_output,
     release_deferred_sigterm,
 )
-from embedsent.curve_cli import add_parser as curves_add_parser
-from embedsent.diagnose import add_parser as diagnose_add_parser
-from embedsent.diagnose import run as run_diagnose
-from embedsent.distributed import coordinator_address
-from embedsent.selection import add_parser as select_add_parser
-from embedsent.selection import run as run_select
+from embedsent.curve_args import add_parser as curves_add_parser
+from embedsent.distributed_config import coordinator_address
+from embedsent.model_options import add_diagnose_parser, add_select_parser
 
 __all__ = ["main", "build_parser"]
 
@@ -698,8 +700,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sgns_options(compare, SGNSConfig())
     _add_classifier_options(compare, ClassifierConfig())
 
-    diagnose_add_parser(commands)
-    select_add_parser(commands)
+    add_diagnose_parser(commands)
+    add_select_parser(commands)
 
     bench = commands.add_parser(
         "bench",
@@ -1020,7 +1022,6 @@ def _describe_error(error: BaseException, args) -> str:
         TokenFileError,
         platform_fix,
     )
-    from embedsent.classifier import ClassifierDiverged
     from embedsent.datasets import ArchiveReadError
     from embedsent.sgns_model import TableMemoryError, TrainingDiverged
     from embedsent.vocab import MinCountError
@@ -1032,7 +1033,14 @@ def _describe_error(error: BaseException, args) -> str:
             f"is {error.largest_count}; pass --min-count {error.largest_count} or "
             "lower, or add more text"
         )
-    if isinstance(error, ClassifierDiverged) and hasattr(args, "learning_rate"):
+    # Only a command that imported the classifier module can raise its error,
+    # and importing it here would import JAX to describe an input error.
+    classifier = sys.modules.get("embedsent.classifier")
+    if (
+        classifier is not None
+        and isinstance(error, classifier.ClassifierDiverged)
+        and hasattr(args, "learning_rate")
+    ):
         return (
             f"classifier training diverged: {error.reason}; pass a lower "
             f"--learning-rate (now {error.learning_rate})"

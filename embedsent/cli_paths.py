@@ -890,7 +890,7 @@ def _check_report_command(args: argparse.Namespace, value: str) -> None:
 
 def _check_transfer_outputs(args: argparse.Namespace) -> None:
     """Check the existing files that `bench transfer` writes in its folders."""
-    from embedsent.curve_cli import (
+    from embedsent.curve_args import (
         CURVES_PLOT,
         DOCS_FILE,
         FEATURES_PLOT,

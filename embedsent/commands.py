@@ -597,6 +597,18 @@ def run_compare(args) -> int:
     return 0
 
 
+def run_diagnose(args) -> int:
+    from embedsent.diagnose import run
+
+    return run(args)
+
+
+def run_select(args) -> int:
+    from embedsent.selection import run
+
+    return run(args)
+
+
 def run_serve(args) -> int:
     from embedsent.serve import serve
 

@@ -240,6 +240,11 @@ INPUT_ROLES = ("center", "context")
 #   "none"    leaves the features as given.
 STANDARDIZE_MODES = ("global", "feature", "none")
 
+# Sentence-vector weightings of embedsent.features.SentenceEncoder: the plain
+# mean, the IDF-weighted mean and SIF. The command line offers them too, so
+# they are defined here, in a module that imports neither SciPy nor JAX.
+FEATURE_METHODS = ("mean", "tfidf", "sif")
+
 
 def standardize_mode(name: str, value: Any) -> str:
     """Return the scaling mode that ``value`` names.

@@ -4,8 +4,9 @@ Ctrl-C raises KeyboardInterrupt in the main thread wherever Python happens to
 be. Inside a gc callback (JAX registers one) or a ``__del__`` finalizer,
 Python prints "Exception ignored" and carries on, so the command would not
 stop. While the script runs, such a dropped interrupt is raised again. This
-module imports only the standard library until that hook is in place,
-because importing the command line (JAX among it) takes about two seconds.
+module imports only the standard library until that hook is in place. The
+command line itself imports JAX and the other numeric libraries only when a
+command runs, which takes seconds.
 
 After an interrupt the process ends with ``os._exit(130)``, skipping the
 interpreter's shutdown and atexit handlers, because the shutdown after a
@@ -128,8 +129,8 @@ def _defer_sigterm_for_serve(argv: list[str]) -> None:
     """Record SIGTERM instead of dying while ``embedsent serve`` starts.
 
     SIGTERM is the normal way to stop a server, so ``serve`` exits with
-    status 0 after it. Until its own handler is in place, after the import
-    of the command line (about two seconds on a CPU-only machine), this
+    status 0 after it. Until its own handler is in place, after the imports
+    of the command line and of the serve command, which load JAX, this
     handler records the signal, and ``serve`` stops as soon as it starts.
     The arguments are parsed only after that import, so any argument equal
     to ``serve`` installs it, and ``release_deferred_sigterm`` undoes it for

@@ -1,7 +1,7 @@
 """``embedsent bench transfer``: learning curves of transfer against baselines.
 
-:func:`add_parser` adds the ``transfer`` subcommand to an argparse
-subparsers object and :func:`run` executes parsed arguments. One run
+:func:`run` executes the options that ``embedsent.curve_args`` defines, and
+this module re-exports its :func:`add_parser` and :func:`add_arguments`. One run
 tokenises the corpus, pretrains (or loads cached) JAX and gensim vectors,
 measures every missing (method, feature, n, draw), runs the shipped-corpus
 split experiment, and rewrites the JSON results and the PNG plots in
@@ -15,7 +15,6 @@ regenerates the published figures, defaults ``--docs-dir`` to ``docs``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shlex
@@ -25,16 +24,23 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from embedsent.cli_types import (
-    DRAWS_REASON,
-    MAX_DRAWS,
-    OutputPathAction,
-    bounded,
-    config_value,
-    gensim_workers,
-    sgns_epochs,
+from embedsent.config import (
+    FEATURE_METHODS,
+    ClassifierConfig,
+    SGNSConfig,
+    TextConfig,
+    VocabConfig,
 )
-from embedsent.config import ClassifierConfig, SGNSConfig, TextConfig, VocabConfig
+from embedsent.curve_args import (
+    CURVES_PLOT,
+    DEFAULT_DATA,
+    DEFAULT_DOCS_DIR,
+    DOCS_FILE,
+    FEATURES_PLOT,
+    RESULTS_FILE,
+    add_arguments,
+    add_parser,
+)
 from embedsent.curve_data import (
     corpus_cache_key,
     ensure_folder,
@@ -44,26 +50,18 @@ from embedsent.curve_data import (
 from embedsent.curve_output import format_summary, plot_curves, write_section
 from embedsent.curve_report import describe_setup, render_section
 from embedsent.curves import (
-    METHODS,
     CurveConfig,
     CurveInputs,
     run_learning_curves,
     settings_record,
 )
-from embedsent.features import FEATURE_METHODS
 from embedsent.finetune import FineTuneConfig
 from embedsent.run_store import RunStore
 
-__all__ = ["add_arguments", "add_parser", "run"]
+__all__ = ["DEFAULT_DATA", "DEFAULT_DOCS_DIR", "add_arguments", "add_parser", "run"]
 
 logger = logging.getLogger(__name__)
 
-RESULTS_FILE = "transfer_curves.json"
-CURVES_PLOT = "transfer_curves.png"
-FEATURES_PLOT = "transfer_features.png"
-DOCS_FILE = "benchmarks.md"
-DEFAULT_DATA = "../shared/data/aclImdb-partial.tar.gz"
-DEFAULT_DOCS_DIR = "docs"
 # Keys of the results file's extras that a measuring run writes for the
 # report: corpus sizes and vocabulary size, and pretraining seconds by trainer.
 CORPUS_EXTRA = "corpus"
@@ -78,253 +76,6 @@ TIMINGS_EXTRA = "pretraining_seconds"
 # or within a point of the best everywhere, so both use it.
 FINETUNE_EMBEDDING_LR = 1e-3
 SCRATCH_EMBEDDING_LR = 1e-3
-
-
-def _size(value: str) -> int:
-    if value == "all":
-        return 0
-    try:
-        size = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"size {value!r} is not an int or 'all'; pass e.g. 8 16 32 all"
-        ) from None
-    if size < 0:
-        raise argparse.ArgumentTypeError(
-            f"size must be >= 0 or 'all', got {size}; 0 and 'all' use every "
-            "training text"
-        )
-    return size
-
-
-class _MergeRepeats(argparse.Action):
-    """Store a list option's values with repeats merged, in first-seen order.
-
-    ``--methods scratch scratch`` then runs ``scratch`` once, as
-    ``--sizes 4 4`` measures size 4 once.
-    """
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, list(dict.fromkeys(values)))
-
-
-def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
-    """Add the options of ``embedsent bench transfer`` to ``parser``.
-
-    With ``subcommand``, ``--seed`` and ``--no-progress`` default to the
-    values of the global ``embedsent`` options of the same name, which a
-    subparser default would otherwise override, and ``--docs-dir`` defaults
-    to none, so a user's run never rewrites the project's docs. Without it,
-    ``--docs-dir`` defaults to ``docs``.
-    """
-    _add_data_options(parser.add_argument_group("data and draws"))
-    _add_method_options(parser.add_argument_group("methods and pretraining"))
-    _add_output_options(parser.add_argument_group("report and output"), subcommand)
-
-
-def _add_data_options(parser) -> None:
-    parser.add_argument(
-        "--data",
-        default=DEFAULT_DATA,
-        help="aclImdb folder or .tar.gz, or 'default' for the shipped corpus "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--sizes",
-        nargs="+",
-        action=_MergeRepeats,
-        type=_size,
-        default=list(CurveConfig().sizes),
-        metavar="N",
-        help="labeled training sizes; 'all' or 0 uses every training text "
-        "(default: 8 16 32 64 128 256 512 1024 2048 all)",
-    )
-    parser.add_argument(
-        "--draws",
-        type=config_value(
-            CurveConfig, "draws", maximum=MAX_DRAWS, maximum_reason=DRAWS_REASON
-        ),
-        default=10,
-        help="balanced random draws per size below --large-size (default: 10)",
-    )
-    parser.add_argument(
-        "--large-draws",
-        type=config_value(
-            CurveConfig,
-            "large_draws",
-            maximum=MAX_DRAWS,
-            maximum_reason=DRAWS_REASON,
-        ),
-        default=3,
-        help="draws per size from --large-size on; 'all' gets 1 (default: 3)",
-    )
-    parser.add_argument(
-        "--large-size",
-        type=config_value(CurveConfig, "large_size"),
-        default=1024,
-        help="first size that gets --large-draws draws (default: 1024)",
-    )
-    parser.add_argument(
-        "--max-per-class",
-        type=bounded(int, 1),
-        default=None,
-        help="labeled texts kept per class and split, drawn at random with "
-        "--seed (default: all)",
-    )
-    parser.add_argument(
-        "--max-unlabeled",
-        type=bounded(int, 0),
-        default=None,
-        help="unlabeled texts kept for pretraining, drawn at random with "
-        "--seed; 0 pretrains on the training texts alone (default: all)",
-    )
-
-
-def _add_method_options(parser) -> None:
-    parser.add_argument(
-        "--methods",
-        nargs="+",
-        action=_MergeRepeats,
-        choices=METHODS,
-        default=list(METHODS),
-        metavar="METHOD",
-        help=f"methods to run, of {', '.join(METHODS)} (default: all)",
-    )
-    parser.add_argument(
-        "--features",
-        nargs="+",
-        action=_MergeRepeats,
-        choices=FEATURE_METHODS,
-        default=list(FEATURE_METHODS),
-        metavar="FEATURE",
-        help="sentence features of the frozen-vector methods, of "
-        f"{', '.join(FEATURE_METHODS)} (default: all)",
-    )
-    parser.add_argument(
-        "--epochs",
-        type=sgns_epochs,
-        default=SGNSConfig().epochs,
-        help="pretraining epochs of both SGNS trainers (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--dim",
-        type=config_value(SGNSConfig, "dim"),
-        default=SGNSConfig().dim,
-        help="word vector dimension (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--repeat-damping",
-        type=config_value(SGNSConfig, "repeat_damping", float),
-        default=SGNSConfig().repeat_damping,
-        help="in JAX pretraining, divide the updates of a word that a step "
-        "updates c times by c**this, 0 to 1; 0 adds them at full size, and "
-        "gensim has no such setting (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--add-context-vectors",
-        action=argparse.BooleanOptionalAction,
-        default=SGNSConfig().add_context_vectors,
-        help="give each word of the JAX vectors the sum of its input and "
-        "output (context) vectors; --no-add-context-vectors keeps the input "
-        "vector alone, as word2vec and gensim do (default: on)",
-    )
-    parser.add_argument(
-        "--min-count",
-        type=config_value(VocabConfig, "min_count", hint="; 1 keeps every word"),
-        default=VocabConfig().min_count,
-        help="drop words seen fewer times in pretraining (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--gensim-workers",
-        type=gensim_workers,
-        default=2,
-        help="gensim threads; only 1 is bit-reproducible (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--finetune-max-n",
-        type=_size,
-        default=None,
-        help="largest size at which the end-to-end methods (scratch, "
-        "transfer_finetune) run (default: every size)",
-    )
-    parser.add_argument(
-        "--finetune-steps",
-        type=config_value(CurveConfig, "finetune_steps"),
-        default=1000,
-        help="cap on the optimizer steps of an end-to-end fit, reached by "
-        "lowering its epochs (default: %(default)s)",
-    )
-
-
-def _add_output_options(parser, subcommand: bool) -> None:
-    parser.add_argument(
-        "--target-accuracy",
-        type=float,
-        default=0.8,
-        help="accuracy for which the labels needed are estimated (default: 0.8)",
-    )
-    parser.add_argument(
-        "--toy-splits",
-        type=int,
-        default=200,
-        help="random splits of the shipped corpus experiment; 0 skips it "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--out-dir",
-        default="benchmarks/results",
-        action=OutputPathAction,
-        help="folder of the JSON results, the cached tokens and vectors, and "
-        "the PNG plots unless --docs-dir is given (default: %(default)s)",
-    )
-    if subcommand:
-        docs_default = "none, so no Markdown is written"
-    else:
-        docs_default = DEFAULT_DOCS_DIR
-    parser.add_argument(
-        "--docs-dir",
-        default=None if subcommand else DEFAULT_DOCS_DIR,
-        action=OutputPathAction,
-        metavar="DIR",
-        help="write the PNG plots and the 'Transfer learning curves' section "
-        "of DIR/benchmarks.md here, replacing that section if the file has it "
-        f"(default: {docs_default})",
-    )
-    parser.add_argument(
-        "--report-only",
-        action="store_true",
-        help="redraw the plots, and with --docs-dir the docs section, from the "
-        "JSON without running; the corpus and vectors are not read, and the "
-        "report gives the settings stored in the JSON, whatever the run options",
-    )
-    parser.add_argument(
-        "--seed",
-        type=config_value(SGNSConfig, "seed"),
-        default=argparse.SUPPRESS if subcommand else 0,
-        help="seed (default: 0, or embedsent's global --seed)",
-    )
-    parser.add_argument(
-        "--no-progress",
-        action="store_true",
-        default=argparse.SUPPRESS if subcommand else False,
-        help="hide the progress bars",
-    )
-
-
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``transfer`` subcommand to ``subparsers`` and return its parser."""
-    parser = subparsers.add_parser(
-        "transfer",
-        help="learning curves of transfer learning against baselines",
-        description="Score scratch, TF-IDF + logistic regression, frozen JAX "
-        "and gensim vectors (mean, tfidf and sif features) and fine-tuned "
-        "vectors on the same balanced draws of n labeled texts; write JSON "
-        "and PNG plots to --out-dir. With --docs-dir DIR, write the plots and "
-        "the 'Transfer learning curves' section of DIR/benchmarks.md there "
-        "instead. Reruns skip the runs already in the JSON.",
-    )
-    add_arguments(parser, subcommand=True)
-    return parser
 
 
 def _configs(args) -> dict:

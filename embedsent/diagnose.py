@@ -428,7 +428,7 @@ def diagnose(
 
 def add_parser(subparsers):
     """Add the ``diagnose`` subcommand to an ``argparse`` subparsers object."""
-    from embedsent.model_commands import add_diagnose_parser
+    from embedsent.model_options import add_diagnose_parser
 
     return add_diagnose_parser(subparsers)
 

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from embedsent.class_prior import agree, texts_have
+from embedsent.config import FEATURE_METHODS
 from embedsent.storage import InvalidStateError
 from embedsent.vector_checks import check_counts
 from embedsent.vocab import check_token_corpus
@@ -32,8 +33,6 @@ from embedsent.vocab import check_token_corpus
 __all__ = ["FEATURE_METHODS", "FeatureReport", "SentenceEncoder"]
 
 logger = logging.getLogger(__name__)
-
-FEATURE_METHODS = ("mean", "tfidf", "sif")
 
 
 @dataclass(frozen=True)

@@ -361,7 +361,7 @@ class _FeatureProvider:
 
 def add_parser(subparsers):
     """Add the ``select`` subcommand to an ``argparse`` subparsers object."""
-    from embedsent.model_commands import add_select_parser
+    from embedsent.model_options import add_select_parser
 
     return add_select_parser(subparsers)
 

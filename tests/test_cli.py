@@ -1196,3 +1196,121 @@ def test_help_lists_every_table_suffix():
         checked
     )
     assert ("embedsent select", "unlabeled") in checked
+
+
+# Libraries that only running a command may import. The parser, --help and
+# argument errors must not, because importing them takes seconds.
+NUMERIC_LIBRARIES = (
+    "jax",
+    "jaxlib",
+    "optax",
+    "gensim",
+    "sklearn",
+    "scipy",
+    "matplotlib",
+    "nltk",
+)
+
+# Builds the parser and parses each command line given as JSON, then prints
+# the numeric libraries that were imported, as JSON.
+PARSE_ONLY_SCRIPT = """
+import json
+import sys
+
+from embedsent.cli import build_parser
+
+parser = build_parser()
+for argv in json.loads(sys.argv[1]):
+    parser.parse_args(argv)
+print(json.dumps(sorted(set(json.loads(sys.argv[2])) & set(sys.modules))))
+"""
+
+# Runs main on each command line given as JSON, such as `COMMAND --help` or an
+# invalid one, in one process. Then prints the exit statuses and the numeric
+# libraries that were imported, as JSON. No command runs, so none writes a file.
+HELP_AND_ERRORS_SCRIPT = """
+import contextlib
+import io
+import json
+import sys
+
+from embedsent.cli import main
+
+codes = []
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()):
+            try:
+                codes.append(main(argv))
+            except SystemExit as stop:
+                codes.append(stop.code)
+print(json.dumps(codes))
+print(json.dumps(sorted(set(json.loads(sys.argv[2])) & set(sys.modules))))
+"""
+
+PARSED_COMMAND_LINES = [
+    ["pretrain", "--data", "default", "--out", "x.txt"],
+    ["pretrain", "--data", "d", "--out", "x", "--coordinator-address", "h:1"],
+    ["train", "--vectors", "v.txt", "--data", "default", "--out", "m.npz"],
+    ["predict", "--model", "m.npz", "texts.txt"],
+    ["compare", "--sizes", "8", "all"],
+    ["diagnose", "--model", "m.npz", "--data", "default"],
+    ["select", "--data", "default", "--pretrain", "--features", "mean"],
+    ["bench", "sgns", "--bench-epochs", "1"],
+    ["bench", "transfer", "--methods", "scratch", "--sizes", "8"],
+    ["serve", "--model", "m.npz"],
+    ["demo"],
+]
+
+COMMANDS_WITH_HELP = [
+    [],
+    ["demo"],
+    ["pretrain"],
+    ["train"],
+    ["predict"],
+    ["compare"],
+    ["diagnose"],
+    ["select"],
+    ["serve"],
+    ["bench"],
+    ["bench", "sgns"],
+    ["bench", "transfer"],
+]
+
+
+def _run_script(script: str, argvs: list[list[str]]) -> list[str]:
+    """Run ``script`` on ``argvs`` in a fresh interpreter; return its output lines."""
+    arguments = [json.dumps(argvs), json.dumps(NUMERIC_LIBRARIES)]
+    result = subprocess.run(
+        [sys.executable, "-c", script, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_parser_imports_no_numeric_libraries():
+    lines = _run_script(PARSE_ONLY_SCRIPT, PARSED_COMMAND_LINES)
+    assert json.loads(lines[-1]) == []
+
+
+def test_help_and_errors_import_no_numeric_libraries():
+    help_lines = [[*command, "--help"] for command in COMMANDS_WITH_HELP]
+    invalid_lines = [
+        ["pretrain", "--dat", "x"],
+        ["pretrain", "--data", "x", "--out", "y", "--coordinator-address", "bad"],
+        ["bench", "transfer", "--sizes", "x"],
+        ["select", "--features", "bogus"],
+        ["diagnose"],
+        ["compare", "--draws", "0"],
+        # Rejected after parsing, by the check of the input paths.
+        ["train", "--vectors", "/no/such/vectors.txt", "--data", "default"]
+        + ["--out", "model.npz"],
+    ]
+    lines = _run_script(HELP_AND_ERRORS_SCRIPT, help_lines + invalid_lines)
+    codes = json.loads(lines[-2])
+    assert codes == [0] * len(help_lines) + [2] * len(invalid_lines)
+    assert json.loads(lines[-1]) == []

@@ -205,7 +205,7 @@ def test_interrupt_dropped_in_finalizer_stops_command():
 
 def test_interrupt_while_importing_exits_130():
     # A KeyboardInterrupt raised by the import of the command line simulates
-    # a Ctrl-C during the two seconds that importing JAX takes.
+    # a Ctrl-C before the arguments are parsed.
     script = textwrap.dedent(
         """
         import sys
@@ -228,6 +228,33 @@ def test_interrupt_while_importing_exits_130():
     )
     assert result.returncode == INTERRUPTED_STATUS, result.stderr[-3000:]
     assert result.stderr == "embedsent: interrupted\n"
+
+
+def test_interrupt_while_command_imports_jax_exits_130():
+    # The command line imports JAX only when a command runs, so a Ctrl-C
+    # during that import, which takes seconds, interrupts the command.
+    script = textwrap.dedent(
+        """
+        import sys
+
+        class InterruptImport:
+            def find_spec(self, name, path=None, target=None):
+                if name == "jax":
+                    raise KeyboardInterrupt
+                return None
+
+        sys.meta_path.insert(0, InterruptImport())
+        sys.argv = ["embedsent", "--no-compile-cache", "demo"]
+        from embedsent.console import entry
+
+        entry()
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == INTERRUPTED_STATUS, result.stderr[-3000:]
+    assert result.stderr == "embedsent demo: interrupted\n"
 
 
 @pytest.mark.parametrize("leave", [False, True])
@@ -413,8 +440,9 @@ def _sigterm_during_import(argv: list[str], cwd: Path) -> tuple[int, str]:
     """Run the console script with ``argv`` and send SIGTERM once it catches it.
 
     The console script installs its SIGTERM handler before it imports the
-    command line, which takes about two seconds, so the signal arrives during
-    that import. Returns the exit status and standard error.
+    command line, and this function sends the signal as soon as /proc shows
+    the handler, so the signal arrives during that import. Returns the exit
+    status and standard error.
     """
     script = textwrap.dedent(
         """
