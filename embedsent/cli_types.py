@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "TABLE_FILES",
     "OutputPathAction",
     "add_encoding_options",
+    "ascii_number",
     "bounded",
     "codec_name",
     "config_value",
@@ -86,6 +88,7 @@ def config_value(
     """
 
     def parse(text: str) -> Any:
+        _reject_non_ascii_digits(text)
         # A ValueError here makes argparse report "invalid int value: 'x'".
         value = convert(text)
         _reject_nan(value, text)
@@ -130,6 +133,43 @@ def _echo_typed_value(message: str, value: Any, text: str) -> str:
     return re.sub(pattern, lambda _: f"got {text}", message, count=1)
 
 
+def _reject_non_ascii_digits(text: str) -> None:
+    """Reject a number typed with digits other than ASCII 0-9.
+
+    ``int()`` and ``float()`` accept every Unicode decimal digit, so without
+    this check ``--epochs １２`` (full-width digits) would run 12 epochs.
+    argparse prefixes the message with the flag.
+    """
+    for character in text:
+        if character.isascii() or not character.isdecimal():
+            continue
+        typed = "".join(
+            str(unicodedata.decimal(symbol)) if symbol.isdecimal() else symbol
+            for symbol in text
+        )
+        name = unicodedata.name(character, "a non-ASCII digit")
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: {character!r} (U+{ord(character):04X} "
+            f"{name}) is not an ASCII digit; type the number with ASCII digits, "
+            f"such as {typed}"
+        )
+
+
+def ascii_number(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Return an argparse type that applies ``convert`` to ASCII digits only.
+
+    For a flag whose range the command checks later, with a message of its
+    own.
+    """
+
+    def parse(text: str) -> Any:
+        _reject_non_ascii_digits(text)
+        return convert(text)
+
+    parse.__name__ = convert.__name__
+    return parse
+
+
 def _reject_nan(value: Any, text: str) -> None:
     # NaN fails every comparison, so a range message would read "must be >= 0,
     # got nan", as if a larger NaN could pass.
@@ -149,6 +189,7 @@ def bounded(
     """
 
     def parse(text: str) -> Any:
+        _reject_non_ascii_digits(text)
         value = convert(text)
         _reject_nan(value, text)
         too_large = maximum is not None and not value <= maximum
@@ -178,6 +219,7 @@ def labeled_size(text: str) -> str:
     """
     if text == "all":
         return text
+    _reject_non_ascii_digits(text)
     try:
         size = int(text)
     except ValueError:

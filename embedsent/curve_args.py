@@ -15,6 +15,7 @@ from embedsent.cli_types import (
     DRAWS_REASON,
     MAX_DRAWS,
     OutputPathAction,
+    ascii_number,
     bounded,
     config_value,
     gensim_workers,
@@ -47,7 +48,7 @@ def _size(value: str) -> int:
     if value == "all":
         return 0
     try:
-        size = int(value)
+        size = ascii_number(int)(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"size {value!r} is not an int or 'all'; pass e.g. 8 16 32 all"
@@ -222,13 +223,13 @@ def _add_method_options(parser) -> None:
 def _add_output_options(parser, subcommand: bool) -> None:
     parser.add_argument(
         "--target-accuracy",
-        type=float,
+        type=ascii_number(float),
         default=0.8,
         help="accuracy for which the labels needed are estimated (default: 0.8)",
     )
     parser.add_argument(
         "--toy-splits",
-        type=int,
+        type=ascii_number(int),
         default=200,
         help="random splits of the shipped corpus experiment; 0 skips it "
         "(default: %(default)s)",

@@ -306,3 +306,76 @@ def test_numpy_learning_rate_stored_as_float(float_type):
     config = ClassifierConfig(learning_rate=float_type(0.0625))
     assert type(config.learning_rate) is float
     assert config == ClassifierConfig(learning_rate=0.0625)
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag", "text", "ascii_text"),
+    [
+        (["--epochs", "１２"], "--epochs", "１２", "12"),
+        (["--dim", "٣٢"], "--dim", "٣٢", "32"),
+        (["--sample", "０.５"], "--sample", "０.５", "0.5"),
+        (["--alpha", "1e-٣"], "--alpha", "1e-٣", "1e-3"),
+        (["--max-texts", "２"], "--max-texts", "２", "2"),
+        (["--checkpoint-every", "６０"], "--checkpoint-every", "６０", "60"),
+    ],
+)
+def test_cli_rejects_non_ascii_digits(capsys, tmp_path, argv, flag, text, ascii_text):
+    from embedsent.cli import main
+
+    out = str(tmp_path / "vectors.txt")
+    with pytest.raises(SystemExit) as raised:
+        main(["pretrain", "--data", "default", "--out", out, *argv])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: invalid value {text!r}: " in err
+    assert "is not an ASCII digit" in err
+    assert f"type the number with ASCII digits, such as {ascii_text}" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [("--target-accuracy", "０.8"), ("--toy-splits", "２００"), ("--sizes", "８")],
+)
+def test_bench_transfer_rejects_non_ascii_digits(capsys, tmp_path, flag, text):
+    from embedsent.cli import main
+
+    out_dir = tmp_path / "results"
+    with pytest.raises(SystemExit) as raised:
+        main(["bench", "transfer", "--out-dir", str(out_dir), flag, text])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: invalid value {text!r}: " in err
+    assert "is not an ASCII digit" in err
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize("text", ["１２", "1２", "٣"])
+def test_parsers_reject_non_ascii_digits(text):
+    import argparse
+
+    from embedsent.cli_types import (
+        ascii_number,
+        bounded,
+        config_value,
+        labeled_size,
+    )
+
+    parsers = [
+        bounded(int, 0),
+        config_value(SGNSConfig, "epochs"),
+        labeled_size,
+        ascii_number(int),
+    ]
+    for parse in parsers:
+        with pytest.raises(argparse.ArgumentTypeError, match="not an ASCII digit"):
+            parse(text)
+
+
+def test_ascii_digits_still_accepted():
+    from embedsent.cli_types import bounded, config_value, labeled_size
+
+    assert bounded(int, 0)("12") == 12
+    assert bounded(float, 0.0)("1.5e-3") == 1.5e-3
+    assert config_value(SGNSConfig, "epochs")(" 7 ") == 7
+    assert labeled_size("16") == "16"
