@@ -1,11 +1,16 @@
 """Temporary files of atomic saves, and removal of those that killed saves left.
 
 An atomic save writes a temporary file next to its destination and renames it
-over the destination. A process killed by SIGKILL or a power loss leaves that
-temporary file behind. A save holds an exclusive ``flock`` on its temporary
-file until the rename, and the kernel drops the lock when the process dies. So
-a temporary file whose lock can be taken belongs to no live save, and the
-next save to the same destination deletes it. A process ID in the name would
+over the destination. For a destination named NAME the temporary file is named
+``.NAME.embedsent-XXXXXXXX.tmp``, where XXXXXXXX is random. The ``embedsent-``
+marker keeps a user's own files of the form ``.NAME.XXXXXXXX.tmp`` from being
+taken for temporary files of a save.
+
+A process killed by SIGKILL or a power loss leaves its temporary file behind.
+A save holds an exclusive ``flock`` on its temporary file until the rename,
+and the kernel drops the lock when the process dies. So a marked temporary
+file whose lock can be taken belongs to no live save, and the next save to the
+same destination deletes it. A process ID in the name would
 not tell this for a folder that processes of other hosts or PID namespaces
 also write to, and an age limit would not for a slow save.
 
@@ -38,7 +43,7 @@ _RANDOM_PART = "[a-z0-9_]{8}"
 
 
 def _prefix(target: Path) -> str:
-    return f".{target.name}."
+    return f".{target.name}.embedsent-"
 
 
 def create_locked_temporary(target: Path) -> tuple[int, int | None, str]:
@@ -90,7 +95,8 @@ def remove_stale_temporaries(target: Path) -> list[str]:
     """Delete the temporary files of earlier saves to ``target`` that are unlocked.
 
     Only names of the exact form that :func:`create_locked_temporary` gives,
-    ``.NAME.XXXXXXXX.tmp`` for a target named NAME, are considered. Logs one
+    ``.NAME.embedsent-XXXXXXXX.tmp`` for a target named NAME, are considered,
+    so a file without the ``embedsent-`` marker is never deleted. Logs one
     INFO line naming the deleted files, and returns their names. Errors are
     not raised, because the save itself does not depend on them.
     """

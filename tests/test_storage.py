@@ -32,18 +32,19 @@ def test_write_atomic_creates_file(tmp_path):
 def test_save_deletes_stale_temporary_files(tmp_path, caplog):
     fcntl = pytest.importorskip("fcntl")
     target = tmp_path / "ck.npz"
-    stale = tmp_path / ".ck.npz.jjz8este.tmp"
+    stale = tmp_path / ".ck.npz.embedsent-jjz8este.tmp"
     stale.write_bytes(b"left by a killed save")
     # Names of another pattern or another target stay.
     other_names = [
         ".ck.npz.backup.tmp",
-        ".other.npz.abcdefgh.tmp",
-        "ck.npz.abcdefgh.tmp",
+        ".ck.npz.embedsent-backup.tmp",
+        ".other.npz.embedsent-abcdefgh.tmp",
+        "ck.npz.embedsent-abcdefgh.tmp",
     ]
     for name in other_names:
         (tmp_path / name).write_bytes(b"keep")
     # A temporary file whose lock a live save holds stays too.
-    live = tmp_path / ".ck.npz.live_123.tmp"
+    live = tmp_path / ".ck.npz.embedsent-live_123.tmp"
     live.write_bytes(b"being written")
     with open(live, "rb") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -56,9 +57,23 @@ def test_save_deletes_stale_temporary_files(tmp_path, caplog):
         assert (tmp_path / name).exists(), name
     messages = [record.getMessage() for record in caplog.records]
     assert messages == [
-        f"deleted .ck.npz.jjz8este.tmp in {tmp_path}, left by an interrupted "
-        "save of ck.npz"
+        f"deleted .ck.npz.embedsent-jjz8este.tmp in {tmp_path}, left by an "
+        "interrupted save of ck.npz"
     ]
+
+
+def test_save_keeps_user_file_of_old_temporary_form(tmp_path):
+    pytest.importorskip("fcntl")
+    target = tmp_path / "ck.npz"
+    # Names without the embedsent- marker belong to the user or another
+    # program, even when they look like temporary files of a save.
+    user_file = tmp_path / ".ck.npz.abcdefgh.tmp"
+    user_file.write_bytes(b"the user's own file")
+    stale = tmp_path / ".ck.npz.embedsent-abcdefgh.tmp"
+    stale.write_bytes(b"left by a killed save")
+    write_text_atomic(target, "new")
+    assert user_file.read_bytes() == b"the user's own file"
+    assert not stale.exists()
 
 
 def test_save_keeps_own_temporary_file(tmp_path):
@@ -74,7 +89,8 @@ def test_save_keeps_own_temporary_file(tmp_path):
 
     write_atomic(target, write)
     assert len(seen) == 1
-    assert seen[0].startswith(".report.json.")
+    assert seen[0].startswith(".report.json.embedsent-")
+    assert seen[0].endswith(".tmp")
     assert target.read_bytes() == b"{}"
 
 
@@ -211,9 +227,9 @@ def test_write_atomic_failure_keeps_old_content(tmp_path):
 
 
 def test_write_atomic_temporary_failure_names_destination(tmp_path):
-    # The temporary name adds 14 characters (two dots, 8 random characters
-    # and ".tmp"), so a name of 245 characters fits in NAME_MAX (255 bytes on
-    # Linux file systems) but its temporary file does not.
+    # The temporary name adds 24 characters (two dots, "embedsent-", 8 random
+    # characters and ".tmp"), so a name of 245 characters fits in NAME_MAX
+    # (255 bytes on Linux file systems) but its temporary file does not.
     path = tmp_path / ("x" * 245)
     with pytest.raises(OSError) as raised:
         write_text_atomic(path, "new")
