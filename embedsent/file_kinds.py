@@ -47,8 +47,10 @@ __all__ = [
     "bundle_kind",
     "describe_mismatch",
     "describe_non_regular_file",
+    "describe_text_file",
     "identify_bytes",
     "identify_file",
+    "is_json_document",
     "starts_with_undecodable_bytes",
     "wide_text_encoding",
 ]
@@ -87,6 +89,8 @@ _BYTE_ORDER_MARKS = (
     (b"\xfe\xff", "UTF-16", "utf-16", ("utf-16", "utf-16-be")),
 )
 _UTF8_MARK = b"\xef\xbb\xbf"
+# Suffixes that name an existing text file as a data file in messages.
+_DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".txt")
 _WORD2VEC_HEADER = re.compile(rb"[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*\r?\n")
 # C0 control bytes other than ASCII whitespace and NUL, and DEL. Text in an
 # ASCII-compatible encoding, such as UTF-8 or Latin-1, does not contain them.
@@ -111,6 +115,9 @@ class FileKind:
             None when no embedsent command reads it.
         origin: A sentence saying how to get a file of this kind, used when
             this kind was expected, or None.
+        python_use: ``use`` for a Python caller, naming the function that
+            reads this kind instead of a command and flag, or None.
+        python_origin: ``origin`` for a Python caller, or None.
         encoding: The Python codec that a byte-order mark at the start of a
             text file names, such as ``"utf-16"``, or None.
         mark_readers: The codecs, as ``codecs.lookup`` names them, that read
@@ -124,6 +131,8 @@ class FileKind:
     origin: str | None = None
     encoding: str | None = None
     mark_readers: tuple[str, ...] = ()
+    python_use: str | None = None
+    python_origin: str | None = None
 
     def reads_with(self, encoding: str) -> bool:
         """Return whether codec ``encoding`` reads this file's text correctly.
@@ -142,6 +151,7 @@ class FileKind:
 
 
 _VECTORS_USE = "Pass it to `embedsent train --vectors` or `embedsent select --vectors`."
+_VECTORS_PYTHON_USE = "Load it with WordVectors.load."
 
 BUNDLE_KINDS = {
     MODEL_FORMAT: FileKind(
@@ -149,6 +159,8 @@ BUNDLE_KINDS = {
         "bundle",
         use="Pass it to --model of `embedsent predict`, `serve` or `diagnose`.",
         origin="`embedsent train --out` writes a classifier model.",
+        python_use="Load it with TransferClassifier.load.",
+        python_origin="TransferClassifier.save writes a classifier model.",
     ),
     SGNS_FORMAT: FileKind(
         "an SGNS pretraining model",
@@ -157,6 +169,10 @@ BUNDLE_KINDS = {
         "further, or to --vectors of `embedsent train` or `select` for its "
         "vectors and word counts.",
         origin="`embedsent pretrain --save-model` writes an SGNS model.",
+        python_use="Load it with SGNSModel.load to train it further with "
+        "continue_training, or with WordVectors.load for its vectors and word "
+        "counts.",
+        python_origin="SGNSModel.save writes an SGNS model.",
     ),
     CHECKPOINT_FORMAT: FileKind(
         "an SGNS training checkpoint",
@@ -164,6 +180,9 @@ BUNDLE_KINDS = {
         use="Pass it to `embedsent pretrain --checkpoint` to resume its run.",
         origin="Pass a path that does not exist yet, and the run writes its "
         "checkpoint there.",
+        python_use="Pass its path as the checkpoint of train_sgns to resume its run.",
+        python_origin="Pass a path that does not exist yet as the checkpoint of "
+        "train_sgns, and the run writes its checkpoint there.",
     ),
 }
 # Advice for a damaged classifier model file, used in error messages.
@@ -177,14 +196,22 @@ WORD_VECTORS = FileKind(
     use=_VECTORS_USE,
     origin="`embedsent pretrain --out` writes word vectors, and `--save-model` "
     "an SGNS model, which --vectors reads too.",
+    python_use=_VECTORS_PYTHON_USE,
+    python_origin="WordVectors.save_word2vec and WordVectors.save_glove write "
+    "word vectors, and SGNSModel.save an SGNS model, which WordVectors.load "
+    "reads too.",
 )
 WORD2VEC_BINARY = FileKind(
-    "word vectors in word2vec binary format", "vectors", use=_VECTORS_USE
+    "word vectors in word2vec binary format",
+    "vectors",
+    use=_VECTORS_USE,
+    python_use=_VECTORS_PYTHON_USE,
 )
 GENSIM_VECTORS = FileKind(
     "a gensim KeyedVectors file (a Python pickle)",
     "pickle",
     origin="gensim's KeyedVectors.save writes one.",
+    python_origin="gensim's KeyedVectors.save writes one.",
 )
 DAMAGED_ZIP = FileKind("a damaged or truncated zip (.npz) file", "damaged")
 # Bundles whose zip archive reads but whose metadata entry does not. The file
@@ -277,16 +304,23 @@ def _identify_head(head: bytes) -> FileKind:
             "pickle",
             use="If it is a gensim KeyedVectors file that you trust, pass it to "
             "`embedsent train --vectors` with --vectors-format gensim.",
+            python_use="If it is a gensim KeyedVectors file that you trust, load "
+            "it with WordVectors.load(path, format='gensim').",
         )
     if head.startswith(_COMPRESSED_MAGIC) or _BZIP2_PREFIX.match(head):
         return FileKind(
             "a gzip, bzip2 or xz compressed file",
             "compressed",
             use="Pass an aclImdb .tar.gz to --data, and decompress other files first.",
+            python_use="Read an aclImdb .tar.gz with load_aclimdb, and decompress "
+            "other files first.",
         )
     if head[_TAR_MAGIC_OFFSET:].startswith(_TAR_MAGICS):
         return FileKind(
-            "a tar archive", "tar", use="Pass an aclImdb tar archive to --data."
+            "a tar archive",
+            "tar",
+            use="Pass an aclImdb tar archive to --data.",
+            python_use="Read an aclImdb tar archive with load_aclimdb.",
         )
     if head.startswith(_NPY_MAGIC):
         return FileKind("a NumPy .npy array file", "npy")
@@ -377,7 +411,10 @@ def _identify_uncompressed(head: bytes, *, at_eof: bool) -> FileKind:
                 return WORD2VEC_BINARY
         elif _is_word2vec_text(rest, count, dim, at_eof=at_eof):
             return FileKind(
-                "word vectors in word2vec text format", "vectors", use=_VECTORS_USE
+                "word vectors in word2vec text format",
+                "vectors",
+                use=_VECTORS_USE,
+                python_use=_VECTORS_PYTHON_USE,
             )
     if b"\0" in head:
         return UNKNOWN_BINARY
@@ -390,7 +427,10 @@ def _identify_uncompressed(head: bytes, *, at_eof: bool) -> FileKind:
         and _rows_have_values(head, len(fields) - 1, at_eof=at_eof)
     ):
         return FileKind(
-            "word vectors in GloVe text format", "vectors", use=_VECTORS_USE
+            "word vectors in GloVe text format",
+            "vectors",
+            use=_VECTORS_USE,
+            python_use=_VECTORS_PYTHON_USE,
         )
     return FileKind("a text file", "text")
 
@@ -525,19 +565,77 @@ def _is_number(field: bytes) -> bool:
     return True
 
 
+def describe_text_file(path: Path, head: bytes, found: FileKind) -> str:
+    """Name a text file by its suffix, such as "a .csv table (a text file)".
+
+    ``head`` contains the file's first bytes.
+    """
+    suffix = path.suffix.lower()
+    if suffix in _DATA_SUFFIXES and suffix != ".txt":
+        return f"a {suffix} table (a text file)"
+    if suffix == ".txt":
+        return "a .txt text file"
+    if head.removeprefix(_UTF8_MARK).lstrip().startswith(b"{"):
+        if is_json_document(head):
+            return "a JSON file"
+        return "a JSON Lines file (a text file)"
+    # A "[" also starts INI and TOML sections, so only the suffix identifies JSON.
+    if suffix == ".json" and is_json_document(head):
+        return "a JSON file"
+    return found.name
+
+
+def is_json_document(head: bytes) -> bool:
+    """Return whether ``head``, a file's first bytes, starts one JSON value.
+
+    A JSON Lines file also starts with "{", but its first line is a whole
+    value with more lines after it.
+    """
+    text = head.removeprefix(_UTF8_MARK).lstrip()
+    if not text.startswith((b"{", b"[")):
+        return False
+    first, _, rest = text.partition(b"\n")
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        # The value continues on the next lines or after the bytes read, or it
+        # nests too deeply to parse, which the file's reader then reports.
+        return True
+    return not rest.strip()
+
+
 def describe_mismatch(
-    path: str | os.PathLike, expected: FileKind, found: FileKind
+    path: str | os.PathLike,
+    expected: FileKind,
+    found: FileKind,
+    *,
+    python: bool = False,
 ) -> str:
     """Return an error message for ``path``, a ``found`` file given as ``expected``.
 
     The message names both kinds, the command that reads the file found and
-    how to get a file of the expected kind.
+    how to get a file of the expected kind. With ``python`` true, the message
+    names the Python functions and methods instead of commands and flags, for
+    an error that a Python call raises. A text file is named by its
+    suffix and first bytes (:func:`describe_text_file`), so a CSV table is
+    "a .csv table (a text file)".
     """
-    sentences = [f"{path} is {found.name}, not {expected.name}."]
-    if found.use:
-        sentences.append(found.use)
-    if expected.origin:
-        sentences.append(expected.origin)
+    name = found.name
+    if found.category == "text":
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(_SNIFF_BYTES)
+        except OSError:
+            head = b""
+        name = describe_text_file(Path(path), head, found)
+    sentences = [f"{path} is {name}, not {expected.name}."]
+    use, origin = found.use, expected.origin
+    if python:
+        use, origin = found.python_use, expected.python_origin
+    if use:
+        sentences.append(use)
+    if origin:
+        sentences.append(origin)
     return " ".join(sentences)
 
 

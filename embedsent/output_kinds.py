@@ -17,7 +17,6 @@ both reject the same files with the same messages.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -26,7 +25,9 @@ from embedsent.file_kinds import (
     WORD2VEC_BINARY,
     WORD_VECTORS,
     FileKind,
+    describe_text_file,
     identify_file,
+    is_json_document,
 )
 from embedsent.run_store import STORE_FORMAT
 from embedsent.storage import REPORT_KEY
@@ -56,8 +57,6 @@ MARKDOWN_TEXT = FileKind("a Markdown text file", "text")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PDF_MAGIC = b"%PDF-"
 _UTF8_MARK = b"\xef\xbb\xbf"
-# Suffixes that name an existing text file as a data file in messages.
-_DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".txt")
 # Suffixes of tables and JSON files, which a word-vector output keeps even
 # when their rows read as word vectors.
 _TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
@@ -185,7 +184,7 @@ def _describe_other_kind(path: Path, expected: FileKind) -> str | None:
         if found.category == "text" and _JSON_STARTS[expected].match(
             head.removeprefix(_UTF8_MARK)
         ):
-            if _is_json_document(head):
+            if is_json_document(head):
                 return None
             # embedsent writes each of these files as one JSON document, so a
             # JSON Lines file whose first record looks like one is kept.
@@ -235,7 +234,7 @@ def _describe_vectors_table(path: Path, head: bytes, found: FileKind) -> str | N
 def _name_found(path: Path, head: bytes, found: FileKind) -> str:
     """Name the file at ``path``, which identify_file named ``found``."""
     if found.category == "text":
-        return _text_file_name(path, head, found)
+        return describe_text_file(path, head, found)
     if found.category == "binary" and _image_name(head) is not None:
         return "an image file"
     return found.name
@@ -273,42 +272,3 @@ def _drawn_by_embedsent(path: Path, head: bytes) -> bool:
             return _PDF_CREATOR.search(handle.read(_HEAD_BYTES)) is not None
     except OSError:
         return False
-
-
-def _text_file_name(path: Path, head: bytes, found: FileKind) -> str:
-    """Name a text file by its suffix, such as "a .csv table (a text file)".
-
-    ``head`` contains the file's first bytes.
-    """
-    suffix = path.suffix.lower()
-    if suffix in _DATA_SUFFIXES and suffix != ".txt":
-        return f"a {suffix} table (a text file)"
-    if suffix == ".txt":
-        return "a .txt text file"
-    if head.removeprefix(_UTF8_MARK).lstrip().startswith(b"{"):
-        if _is_json_document(head):
-            return "a JSON file"
-        return "a JSON Lines file (a text file)"
-    # A "[" also starts INI and TOML sections, so only the suffix identifies JSON.
-    if suffix == ".json" and _is_json_document(head):
-        return "a JSON file"
-    return found.name
-
-
-def _is_json_document(head: bytes) -> bool:
-    """Return whether ``head``, a file's first bytes, starts one JSON value.
-
-    A JSON Lines file also starts with "{", but its first line is a whole
-    value with more lines after it.
-    """
-    text = head.removeprefix(_UTF8_MARK).lstrip()
-    if not text.startswith((b"{", b"[")):
-        return False
-    first, _, rest = text.partition(b"\n")
-    try:
-        json.loads(first)
-    except (ValueError, RecursionError):
-        # The value continues on the next lines or after the bytes read, or it
-        # nests too deeply to parse, which the file's reader then reports.
-        return True
-    return not rest.strip()

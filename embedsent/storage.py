@@ -596,7 +596,7 @@ def load_bundle(
         ValueError: if ``path`` is empty or is not a regular file, such as a
             folder. Also if the file is damaged, has no metadata, or is of
             another kind. The message then names the kind found and the
-            command that reads it.
+            Python function that reads it.
     """
     if not os.fspath(path):
         raise ValueError(f"the {kind} path is empty; pass the {kind} file")
@@ -627,11 +627,13 @@ def load_bundle(
             raise ValueError(
                 f"{path} is {found.name}, not the {kind} file that was expected"
             ) from error
-        raise ValueError(describe_mismatch(path, expected, found)) from error
+        raise ValueError(
+            describe_mismatch(path, expected, found, python=True)
+        ) from error
     if META_KEY not in arrays:
         found = identify_file(path)
         if expected is not None:
-            raise ValueError(describe_mismatch(path, expected, found))
+            raise ValueError(describe_mismatch(path, expected, found, python=True))
         raise ValueError(
             f"{path} has no embedsent metadata: it is {found.name}, not the "
             f"{kind} file that was expected"
@@ -653,5 +655,5 @@ def load_bundle(
         )
     if expected is not None and meta.get("format") != expected_format:
         found = bundle_kind(meta.get("format"))
-        raise ValueError(describe_mismatch(path, expected, found))
+        raise ValueError(describe_mismatch(path, expected, found, python=True))
     return meta, arrays

@@ -90,10 +90,12 @@ def _check_file_kind(source, format: str) -> None:
                 message,
             )
         if found.category in _NOT_TEXT_VECTORS:
-            message = describe_mismatch(source, WORD_VECTORS, found)
+            message = describe_mismatch(source, WORD_VECTORS, found, python=True)
+            cli_message = describe_mismatch(source, WORD_VECTORS, found)
             if found.category == "binary":
                 message += f" {NUL_BYTES_ADVICE}"
-            raise ValueError(message)
+                cli_message += f" {NUL_BYTES_ADVICE}"
+            raise VectorFileError(message, cli_message)
         # A text file in another encoding, such as Latin-1, passes this check
         # and gets the readers' decode error, which names the encoding flag.
         if (
@@ -101,10 +103,13 @@ def _check_file_kind(source, format: str) -> None:
             and found.encoding is None
             and starts_with_undecodable_bytes(source)
         ):
-            raise ValueError(
+            problem = (
                 f"{source} is {UNKNOWN_BINARY.name}, not {WORD_VECTORS.name}. "
-                f"{UNDECODABLE_BYTES_ADVICE} {VECTOR_FORMATS_ADVICE} "
-                f"{WORD_VECTORS.origin}"
+                f"{UNDECODABLE_BYTES_ADVICE} {VECTOR_FORMATS_ADVICE}"
+            )
+            raise VectorFileError(
+                f"{problem} {WORD_VECTORS.python_origin}",
+                f"{problem} {WORD_VECTORS.origin}",
             )
         return
     if found.category == "vectors":
@@ -113,7 +118,10 @@ def _check_file_kind(source, format: str) -> None:
             "format='auto' (CLI: --vectors-format auto)"
         )
     if found.category in _NOT_GENSIM:
-        raise ValueError(describe_mismatch(source, GENSIM_VECTORS, found))
+        raise VectorFileError(
+            describe_mismatch(source, GENSIM_VECTORS, found, python=True),
+            describe_mismatch(source, GENSIM_VECTORS, found),
+        )
 
 
 class WordVectors:

@@ -1175,3 +1175,24 @@ def test_diagnose_plot_other_suffix_rejected(
     assert "pass a name ending in .png, .pdf or .svg" in err
     assert ran == []
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("run.csv", "text,label\ngood film,pos\n", "a .csv table (a text file)"),
+        ("run.tsv", "text\tlabel\ngood film\tpos\n", "a .tsv table (a text file)"),
+        (
+            "run.jsonl",
+            '{"text": "good film", "label": "pos"}\n',
+            "a .jsonl table (a text file)",
+        ),
+    ],
+)
+def test_checkpoint_table_named_as_table(files, capsys, tmp_path, name, content, kind):
+    table = tmp_path / name
+    table.write_text(content, encoding="utf-8")
+    err = _error(capsys, _pretrain(files, "--checkpoint", str(table)))
+    assert f"--checkpoint {table} is {kind}, not an SGNS training checkpoint." in err
+    assert "a text file," not in err
+    assert table.read_text(encoding="utf-8") == content

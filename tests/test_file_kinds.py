@@ -404,3 +404,101 @@ def test_starts_with_undecodable_bytes(tmp_path, content, expected):
 def test_undecodable_bytes_missing_or_folder(tmp_path):
     assert starts_with_undecodable_bytes(tmp_path / "absent") is False
     assert starts_with_undecodable_bytes(tmp_path) is False
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("reviews.csv", b"text,label\ngood film,pos\n", "a .csv table (a text file)"),
+        ("reviews.jsonl", b'{"text": "good"}\n{"text": "bad"}\n', "a .jsonl table"),
+        ("notes.txt", b"a good film\n", "a .txt text file"),
+        ("settings", b'{"dim": 10}\n', "a JSON file"),
+        ("readme", b"a good film\n", "a text file"),
+    ],
+)
+def test_mismatch_names_text_file_by_suffix(tmp_path, name, content, kind):
+    path = tmp_path / name
+    path.write_bytes(content)
+    expected = BUNDLE_KINDS[CHECKPOINT_FORMAT]
+    message = describe_mismatch(path, expected, identify_file(path))
+    assert message.startswith(f"{path} is {kind}")
+    assert f", not {expected.name}." in message
+
+
+def test_bundle_load_names_csv_table(tmp_path):
+    path = tmp_path / "model.csv"
+    path.write_text("text,label\ngood film,pos\n", encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_bundle(path, kind="embedsent model", expected_format=MODEL_FORMAT)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is a .csv table (a text file), not an ")
+
+
+def _python_loaders():
+    from embedsent.pipeline import TransferClassifier
+    from embedsent.sgns_model import SGNSModel
+    from embedsent.vectors import WordVectors
+
+    return {
+        "TransferClassifier.load": TransferClassifier.load,
+        "SGNSModel.load": SGNSModel.load,
+        "WordVectors.load": WordVectors.load,
+    }
+
+
+# Each loader with the bundle kinds it does not read.
+@pytest.mark.parametrize(
+    ("loader", "format_name"),
+    [
+        ("TransferClassifier.load", SGNS_FORMAT),
+        ("TransferClassifier.load", CHECKPOINT_FORMAT),
+        ("SGNSModel.load", MODEL_FORMAT),
+        ("SGNSModel.load", CHECKPOINT_FORMAT),
+        ("WordVectors.load", MODEL_FORMAT),
+        ("WordVectors.load", CHECKPOINT_FORMAT),
+    ],
+)
+def test_python_load_mismatch_names_no_flags(tmp_path, loader, format_name):
+    path = tmp_path / "existing.npz"
+    save_bundle(path, {"format": format_name}, {})
+    with pytest.raises(ValueError) as raised:
+        _python_loaders()[loader](path)
+    message = str(raised.value)
+    assert f"{path} is {BUNDLE_KINDS[format_name].name}, not " in message
+    assert "--" not in message
+    assert "`embedsent" not in message
+
+
+@pytest.mark.parametrize(
+    ("format_name", "advice"),
+    [
+        (MODEL_FORMAT, "Load it with TransferClassifier.load."),
+        (SGNS_FORMAT, "Load it with SGNSModel.load"),
+        (CHECKPOINT_FORMAT, "as the checkpoint of train_sgns to resume its run."),
+    ],
+)
+def test_python_mismatch_names_reader(tmp_path, format_name, advice):
+    path = tmp_path / "existing.npz"
+    save_bundle(path, {"format": format_name}, {})
+    expected = (
+        WORD_VECTORS if format_name != SGNS_FORMAT else BUNDLE_KINDS[MODEL_FORMAT]
+    )
+    message = describe_mismatch(path, expected, identify_file(path), python=True)
+    assert advice in message
+    assert "--" not in message
+
+
+def test_python_mismatch_names_writer_method(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label\ngood film,pos\n", encoding="utf-8")
+    found = identify_file(path)
+    model = describe_mismatch(path, BUNDLE_KINDS[MODEL_FORMAT], found, python=True)
+    assert model.endswith("TransferClassifier.save writes a classifier model.")
+    sgns = describe_mismatch(path, BUNDLE_KINDS[SGNS_FORMAT], found, python=True)
+    assert sgns.endswith("SGNSModel.save writes an SGNS model.")
+    vectors = describe_mismatch(path, WORD_VECTORS, found, python=True)
+    assert "WordVectors.save_word2vec" in vectors
+    for message in (model, sgns, vectors):
+        assert "--" not in message
+    cli = describe_mismatch(path, BUNDLE_KINDS[MODEL_FORMAT], found)
+    assert cli.endswith("`embedsent train --out` writes a classifier model.")
