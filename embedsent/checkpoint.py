@@ -10,9 +10,9 @@ from pathlib import Path
 import jax.numpy as jnp
 
 from embedsent.distributed import replica_to_numpy, writes_files
-from embedsent.file_kinds import CHECKPOINT_FORMAT
+from embedsent.file_kinds import BUNDLE_KINDS, CHECKPOINT_FORMAT
 from embedsent.sgns_model import check_format
-from embedsent.storage import load_bundle, save_bundle
+from embedsent.storage import check_bundle_suffix, load_bundle, save_bundle
 from embedsent.vocab import EncodedCorpus, Vocabulary
 
 __all__ = [
@@ -57,11 +57,19 @@ class Checkpointing:
             writes one after every compiled call. A checkpoint is also
             written at the end of every epoch.
         resume: Continue from ``path`` when it exists.
+
+    Raises:
+        ValueError: If ``path`` ends with a suffix that marks another kind of
+            file, such as ``.txt`` or ``.csv``, because the checkpoint is a
+            zip (.npz) file.
     """
 
     path: Path
     every_seconds: float = 300.0
     resume: bool = True
+
+    def __post_init__(self):
+        check_bundle_suffix(self.path, BUNDLE_KINDS[CHECKPOINT_FORMAT].name)
 
 
 def corpus_fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 from embedsent.config import SGNSConfig, VocabConfig, config_from_dict
 from embedsent.file_kinds import BUNDLE_KINDS, SGNS_FORMAT
 from embedsent.output_kinds import check_replaceable
-from embedsent.storage import load_bundle, save_bundle
+from embedsent.storage import check_bundle_suffix, load_bundle, save_bundle
 from embedsent.vocab import Vocabulary
 
 __all__ = [
@@ -86,7 +86,8 @@ class SGNSModel:
         vocab_config: Vocabulary settings used to build ``vocab``.
         epoch_losses: Mean loss per (center, context) pair for each epoch.
         words_per_second: Raw tokens per second for each epoch, compile time
-            excluded.
+            excluded. It is 0 for an epoch in which no call was timed, such as
+            one that the checkpoint of a resumed run already contained whole.
         compile_seconds: Time of the first compiled call (0 when it was
             already compiled in this process).
     """
@@ -132,10 +133,12 @@ class SGNSModel:
         model at ``path`` is replaced, and so is an empty file.
 
         Raises:
-            ValueError: If ``path`` is an existing file of another kind, such
-                as a classifier model, a checkpoint or word vectors. Such a
-                file is left as it is.
+            ValueError: If ``path`` ends with a suffix that marks another kind
+                of file, such as ``.txt`` or ``.csv``, or is an existing file
+                of another kind, such as a classifier model, a checkpoint or
+                word vectors. Such a file is left as it is.
         """
+        check_bundle_suffix(path, BUNDLE_KINDS[SGNS_FORMAT].name)
         check_replaceable(path, BUNDLE_KINDS[SGNS_FORMAT], "path")
         meta = {
             "format": SGNS_FORMAT,

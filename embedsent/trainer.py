@@ -439,6 +439,9 @@ class _Run:
         bar = _progress_bar(len(stream), state.chunk, state.epoch, self.progress)
         started = time.perf_counter()
         last_checkpoint = started
+        # A run that resumes from a checkpoint written after the epoch's last
+        # call starts at the end of the epoch and makes no call in it.
+        first_chunk = state.chunk
         trained_tokens = 0
         pending = None
         # The latest call that trained at least one pair, as (first, group,
@@ -500,12 +503,20 @@ class _Run:
             tables = self._check_final_loss(
                 tables, state, epoch_key, stream, last_trained
             )
+        untimed = None
+        if len(stream) == 0:
+            untimed = "subsampling kept no token in this epoch"
+        elif first_chunk >= len(stream):
+            untimed = "every chunk was trained before the checkpoint was written"
+        elif trained_tokens == 0:
+            untimed = "every call of the epoch compiled the training step"
         self._finish_epoch(
             state,
             rng,
             model,
             elapsed,
             trained_tokens / max(stream.kept_tokens, 1),
+            untimed,
         )
         if self.checkpoint:
             save_checkpoint(
@@ -663,7 +674,15 @@ class _Run:
         state.pair_sum += pairs
         return pairs
 
-    def _finish_epoch(self, state, rng, model, elapsed, share_trained) -> None:
+    def _finish_epoch(
+        self, state, rng, model, elapsed, share_trained, untimed=None
+    ) -> None:
+        """Log the epoch's loss and speed, and reset ``state`` for the next epoch.
+
+        ``untimed`` is the reason why no call of the epoch was timed, or None.
+        Such an epoch's log line gives the reason instead of a speed, and its
+        ``model.words_per_second`` entry is 0.
+        """
         if state.pair_sum == 0:
             logger.warning(
                 "epoch %d/%d trained no (center, context) pair, so its loss is "
@@ -679,15 +698,28 @@ class _Run:
         mean_loss = state.loss_sum / max(state.pair_sum, 1.0)
         speed = self.encoded.raw_token_count * share_trained / max(elapsed, 1e-9)
         state.epoch_losses.append(mean_loss)
+        if untimed is not None:
+            speed = 0.0
         model.words_per_second.append(speed)
-        logger.info(
-            "epoch %d/%d: loss %.4f per pair, %.0f words/s, lr %.5f",
-            state.epoch + 1,
-            self.config.epochs,
-            mean_loss,
-            speed,
-            float(self.schedule(state.done)),
-        )
+        if untimed is None:
+            logger.info(
+                "epoch %d/%d: loss %.4f per pair, %.0f words/s, lr %.5f",
+                state.epoch + 1,
+                self.config.epochs,
+                mean_loss,
+                speed,
+                float(self.schedule(state.done)),
+            )
+        else:
+            logger.info(
+                "epoch %d/%d: loss %.4f per pair, lr %.5f; no speed is reported "
+                "because %s",
+                state.epoch + 1,
+                self.config.epochs,
+                mean_loss,
+                float(self.schedule(state.done)),
+                untimed,
+            )
         state.epoch += 1
         state.chunk = 0
         state.loss_sum = 0.0

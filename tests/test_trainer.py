@@ -686,3 +686,73 @@ def test_step_memory_estimate_grows():
         ("dim", 200),
     ]:
         assert trainer.estimate_step_bytes(SGNSConfig(**{field: value})) > base
+
+
+def test_sgns_save_rejects_csv_suffix(tmp_path):
+    model = train_sgns(corpus(n_docs=4), ONE_STEP, NO_SAMPLING)
+    path = tmp_path / "new.csv"
+    with pytest.raises(ValueError) as raised:
+        model.save(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: the suffix .csv marks a table")
+    assert "an SGNS pretraining model is a zip (.npz) file" in message
+    assert message.endswith(f"Save it as {tmp_path / 'new.npz'} instead.")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["run.txt", "run.csv", "run.jsonl"])
+def test_checkpointing_rejects_other_kind_suffix(tmp_path, name):
+    path = tmp_path / name
+    with pytest.raises(ValueError) as raised:
+        Checkpointing(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: the suffix ")
+    assert "an SGNS training checkpoint is a zip (.npz) file" in message
+    assert message.endswith(f"Save it as {tmp_path / 'run.npz'} instead.")
+
+
+def test_train_sgns_rejects_checkpoint_suffix(tmp_path):
+    path = tmp_path / "run.txt"
+    with pytest.raises(ValueError, match=r"run\.txt: the suffix \.txt marks"):
+        train_sgns(corpus(n_docs=4), ONE_STEP, NO_SAMPLING, checkpoint=path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_checkpointing_accepts_bundle_names(tmp_path):
+    for name in ["run.npz", "run.ckpt", "run"]:
+        assert Checkpointing(tmp_path / name).path == tmp_path / name
+
+
+def _epoch_log_lines(records):
+    return [
+        record.getMessage()
+        for record in records
+        if record.name == "embedsent.trainer"
+        and record.getMessage().startswith("epoch ")
+    ]
+
+
+def test_resume_of_complete_epoch_logs_no_speed(tmp_path, caplog):
+    # Every compiled call writes a checkpoint, so an interrupt after the
+    # epoch's last call leaves a checkpoint whose first epoch is complete.
+    calls = []
+    train_sgns(corpus(), CONFIG, VOCAB, on_chunk=lambda e, c: calls.append((e, c)))
+    last_call = max(chunk for epoch, chunk in calls if epoch == 0)
+    checkpointing = Checkpointing(tmp_path / "run.ckpt", every_seconds=0.0)
+    with pytest.raises(Interrupt):
+        train_sgns(
+            corpus(),
+            CONFIG,
+            VOCAB,
+            checkpoint=checkpointing,
+            on_chunk=interrupt_at(0, last_call),
+        )
+    with caplog.at_level("INFO", logger="embedsent.trainer"):
+        model = train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+    lines = _epoch_log_lines(caplog.records)
+    assert len(lines) == 3
+    assert "words/s" not in lines[0]
+    assert "trained before the checkpoint was written" in lines[0]
+    assert "words/s" in lines[1]
+    assert "words/s" in lines[2]
+    assert model.words_per_second[0] == 0.0
