@@ -406,8 +406,17 @@ print(json.dumps(out))
 """
 
 
+# The default settings run in every test run. The variant with context-role
+# vectors and per-center noise words takes another 20 s, so it runs with the
+# slow tests.
 @pytest.mark.parametrize(
-    "settings", [{}, {"input_role": "context", "negative_group": 1}]
+    "settings",
+    [
+        {},
+        pytest.param(
+            {"input_role": "context", "negative_group": 1}, marks=pytest.mark.slow
+        ),
+    ],
 )
 def test_two_devices_match_one_device_quality(settings):
     import json
