@@ -14,7 +14,7 @@ import codecs
 import logging
 from pathlib import Path
 
-from embedsent.cli_paths import TABLE_SUFFIXES
+from embedsent.cli_paths import TABLE_FILES, TABLE_SUFFIXES
 from embedsent.cli_types import (
     DEFAULT_ENCODING,
     DEFAULT_TEXT_COLUMN,
@@ -70,9 +70,10 @@ def _warn_unread_text_column(args: argparse.Namespace) -> None:
     else:
         unread = f"neither {' nor '.join(inputs)} is one"
     logger.warning(
-        "--text-column %r is ignored, because it names a column of a "
-        ".csv/.tsv/.jsonl file and %s; drop --text-column, or pass a table file",
+        "--text-column %r is ignored, because it names a column of a %s file "
+        "and %s; drop --text-column, or pass a table file",
         text_column,
+        TABLE_FILES,
         unread,
     )
 
@@ -100,7 +101,7 @@ def _warn_unread_encoding(args: argparse.Namespace) -> None:
         return
     corpus = "the shipped corpus" if data == "default" else "an aclImdb corpus"
     # Only `pretrain` reads a .txt --data file.
-    files = ".csv/.tsv/.jsonl"
+    files = TABLE_FILES
     if getattr(args, "command", None) == "pretrain":
         files = ".txt/" + files
     logger.warning(

@@ -88,20 +88,22 @@ _INPUT_FLAGS = (
 _OUTPUT_FLAGS = ("out", "save_model", "json", "plot")
 # Flags that name a folder that a command creates and writes files into.
 _FOLDER_OUTPUT_FLAGS = ("out_dir", "docs_dir")
+# Suffixes that the commands read as tables. Other --data files are read as
+# aclImdb tar archives, except .txt files for `pretrain`.
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+# The table suffixes as messages and help texts list them.
+TABLE_FILES = "/".join(TABLE_SUFFIXES)
 # Input flags that take files, never folders, with the file each one takes.
 _FILE_INPUTS = {
     "tokens": "a token file with one document per line",
     "vectors": "a word-vector file",
     "model": "an embedsent classifier model file",
-    "unlabeled": "a .txt file with one text per line, or a .csv/.tsv/.jsonl "
+    "unlabeled": f"a .txt file with one text per line, or a {TABLE_FILES} "
     "file with a text column",
     "continue_from": "an SGNS model file",
     "checkpoint": "a checkpoint file, or a path that does not exist yet",
 }
 
-# Suffixes that the commands read as tables. Other --data files are read as
-# aclImdb tar archives, except .txt files for `pretrain`.
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 
 # Suffixes of --data files that the commands read as text.
 _TEXT_SUFFIXES = (".txt", *TABLE_SUFFIXES)
@@ -124,8 +126,8 @@ _BINARY_CATEGORIES = frozenset(
 _DATA_INPUTS = {
     "aclimdb": "an aclImdb folder or its .tar.gz archive",
     "txt": "a .txt file with one text per line",
-    "text_table": "a .csv/.tsv/.jsonl file with a text column",
-    "table": "a .csv/.tsv/.jsonl file with text and label columns",
+    "text_table": f"a {TABLE_FILES} file with a text column",
+    "table": f"a {TABLE_FILES} file with text and label columns",
     "default": "'default' for the shipped corpus",
 }
 _LABELED_INPUTS = ("table", "aclimdb", "default")
@@ -177,7 +179,7 @@ _MISSING_FIXES = {
     "vectors": WORD_VECTORS.origin,
     "model": BUNDLE_KINDS[MODEL_FORMAT].origin,
     "continue_from": BUNDLE_KINDS[SGNS_FORMAT].origin,
-    "unlabeled": "Pass a .txt file with one text per line, or a .csv/.tsv/.jsonl "
+    "unlabeled": f"Pass a .txt file with one text per line, or a {TABLE_FILES} "
     "file with a text column.",
     "tokens": "benchmarks/prepare_gpu_bench.py writes one from an aclImdb archive.",
 }
@@ -373,7 +375,7 @@ def _check_empty_inputs(
 def _check_predict_inputs(inputs: list, encoding: str) -> None:
     accepted = (
         "`embedsent predict` reads text files with one text per line and "
-        ".csv/.tsv/.jsonl tables with a text column"
+        f"{TABLE_FILES} tables with a text column"
     )
     for name in inputs:
         if name == "-":
@@ -453,7 +455,7 @@ def _check_data(
     if suffix in TABLE_SUFFIXES and not {"table", "text_table"} & set(inputs):
         raise ValueError(
             f"--data {data}: `embedsent {command}` cannot read a "
-            f".csv/.tsv/.jsonl table; {accepted}"
+            f"{TABLE_FILES} table; {accepted}"
         )
     if compressed:
         _reject_compressed_text(data, path, compressed)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from embedsent.bench import MAX_GENSIM_WORKERS
-from embedsent.cli_paths import TABLE_SUFFIXES
+from embedsent.cli_paths import TABLE_FILES
 from embedsent.config import FLOAT32_SMALLEST_POSITIVE, SGNSConfig
 
 __all__ = [
@@ -48,10 +48,6 @@ MAX_CV_REPEATS = 100
 # The default of --text-column, the column of a table file that contains texts.
 DEFAULT_TEXT_COLUMN = "text"
 DEFAULT_ENCODING = "utf-8"
-# The suffixes of the table files that --data and --unlabeled read, for help
-# texts: ".csv/.tsv/.jsonl/.ndjson/.json".
-TABLE_FILES = "/".join(TABLE_SUFFIXES)
-
 
 # ClassifierConfig and FineTuneConfig reject learning_rate * weight_decay >= 1.
 # A flag is checked with its partner at a value that allows any other, and

@@ -225,7 +225,7 @@ def test_train_unlabeled_txt_lists_inputs(files, capsys):
     err = _error(capsys, argv)
     assert f"--data {files['unlabeled']}" in err
     assert "texts without labels" in err
-    assert "a .csv/.tsv/.jsonl file with text and label columns" in err
+    assert "a .csv/.tsv/.jsonl/.ndjson/.json file with text and label columns" in err
     assert "tar archive" not in err
 
 
@@ -1005,7 +1005,9 @@ def test_compare_compressed_table_names_table(capsys, tmp_path):
     path = tmp_path / "labeled.csv.gz"
     path.write_bytes(gzip.compress(b"text,label\ngood,pos\n"))
     err = _error(capsys, ["compare", "--data", str(path)])
-    assert "`embedsent compare` cannot read a .csv/.tsv/.jsonl table" in err
+    assert (
+        "`embedsent compare` cannot read a .csv/.tsv/.jsonl/.ndjson/.json table" in err
+    )
 
 
 @pytest.mark.parametrize("command", ["train", "pretrain"])
