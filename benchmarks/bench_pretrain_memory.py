@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 from embedsent.bench import MAX_GENSIM_WORKERS
-from embedsent.cli_types import MAX_SGNS_EPOCHS
+from embedsent.cli_types import MAX_SGNS_EPOCHS, ascii_number
 from embedsent.console import INTERRUPTED_STATUS
 
 MODES = ("embedsent-stream", "embedsent-lists", "gensim-lists", "gensim-stream")
@@ -267,13 +267,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--epochs",
-        type=int,
+        type=ascii_number(int),
         default=1,
         help=f"SGNS epochs, at most {MAX_SGNS_EPOCHS} (default: %(default)s)",
     )
     parser.add_argument(
         "--gensim-workers",
-        type=int,
+        type=ascii_number(int),
         default=2,
         help="gensim threads (default: %(default)s)",
     )

@@ -39,6 +39,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from embedsent.cli_types import ascii_number
+
 TRAINERS = ("jax", "gensim")
 DEFAULT_DATA = "../shared/data/aclImdb-partial.tar.gz"
 # The range of SGNSConfig.seed.
@@ -64,33 +66,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seeds",
-        type=int,
+        type=ascii_number(int),
         nargs="+",
         default=[0, 1, 2, 3],
         help="pretraining seeds of each trainer, at least 2 (default: 0 1 2 3)",
     )
     parser.add_argument(
         "--sizes",
-        type=int,
+        type=ascii_number(int),
         nargs="+",
         default=[8, 16, 32, 64, 128, 512],
         help="labeled training sizes (default: 8 16 32 64 128 512)",
     )
     parser.add_argument(
         "--draws",
-        type=int,
+        type=ascii_number(int),
         default=10,
         help="balanced draws of labeled texts per size (default: %(default)s)",
     )
     parser.add_argument(
         "--draw-seed",
-        type=int,
+        type=ascii_number(int),
         default=0,
         help="seed of the draws, the same for every vector set (default: %(default)s)",
     )
     parser.add_argument(
         "--holdout",
-        type=int,
+        type=ascii_number(int),
         default=0,
         help="score on this many training texts, left out of pretraining and of "
         "the draws, instead of the test texts (default: 0, the test texts)",
@@ -107,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--gensim-workers",
-        type=int,
+        type=ascii_number(int),
         default=2,
         help="gensim worker threads (default: %(default)s)",
     )
