@@ -450,8 +450,12 @@ def _apply_updates(tables, rows, steps):
     )
 
 
-def _run_steps(shape: StepShape, tables, chunk, key, learning_rates, combine):
-    """Run every step of a chunk; ``combine`` merges updates across devices.
+def _run_steps(shape: StepShape, tables, chunk, key, learning_rates, combine, n_steps):
+    """Run the first ``n_steps`` steps of a chunk.
+
+    ``combine`` merges the updates of one step across devices. A step whose centers all lie beyond the chunk's real centers would
+    change nothing, so callers pass the number of steps that hold real
+    centers, and the last chunk of an epoch costs only its real steps.
 
     Each device scales its gradients by its own learning rate, and damps
     the rows repeated within its own batch, before ``combine``, so every
@@ -478,8 +482,14 @@ def _run_steps(shape: StepShape, tables, chunk, key, learning_rates, combine):
     slots = tables[0].shape[0] if shape.repeat_damping else 1
     tally = jnp.zeros((slots,), jnp.int32)
     carry = (tables, zero, zero, tally)
-    tables, loss_sum, pairs, _ = jax.lax.fori_loop(0, shape.steps_per_call, body, carry)
+    tables, loss_sum, pairs, _ = jax.lax.fori_loop(0, n_steps, body, carry)
     return tables, loss_sum, pairs
+
+
+def _steps_with_centers(shape: StepShape, n_valid):
+    """Return how many steps of a chunk with ``n_valid`` real centers hold any."""
+    steps = (n_valid + shape.batch_size - 1) // shape.batch_size
+    return jnp.clip(steps, 0, shape.steps_per_call)
 
 
 def _single_device(rows, deltas, loss, pairs):
@@ -506,7 +516,10 @@ def train_chunk(shape: StepShape, tables, chunk, key, learning_rates):
     Returns:
         ``(tables, loss_sum, pair_count)`` after the steps.
     """
-    return _run_steps(shape, tables, chunk, key, learning_rates, _single_device)
+    n_steps = _steps_with_centers(shape, chunk[2])
+    return _run_steps(
+        shape, tables, chunk, key, learning_rates, _single_device, n_steps
+    )
 
 
 AXIS = "data"
@@ -547,8 +560,11 @@ def sharded_train_chunk(shape: StepShape, n_devices: int):
     def body(tables, ids, doc_ids, n_valid, noise_table, keys, learning_rates):
         device_key = keys[0]
         chunk = (ids[0], doc_ids[0], n_valid[0], noise_table)
+        # Every device runs as many steps as the fullest chunk needs, because
+        # each step gathers the updates of all devices.
+        n_steps = _steps_with_centers(shape, jax.lax.pmax(n_valid[0], AXIS))
         return _run_steps(
-            shape, tables, chunk, device_key, learning_rates[0], _all_devices
+            shape, tables, chunk, device_key, learning_rates[0], _all_devices, n_steps
         )
 
     mapped = jax.shard_map(

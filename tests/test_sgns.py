@@ -7,6 +7,7 @@ from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.sgns import (
     ALIAS_SCALE,
     INIT_BLOCK_ROWS,
+    StepShape,
     _apply_updates,
     _context_input_gradients,
     _sgns_gradients,
@@ -416,3 +417,45 @@ def test_init_tables_accept_no_rows():
     input_table, output_table = init_tables(jax.random.PRNGKey(0), 0, 8)
     assert input_table.shape == (0, 8)
     assert output_table.shape == (0, 8)
+
+
+@pytest.mark.parametrize("n_valid", [0, 1, 37, 64, 65, 128])
+def test_steps_without_centers_are_skipped_exactly(n_valid):
+    from embedsent.sgns import _run_steps, _single_device, _steps_with_centers
+
+    shape = StepShape(
+        batch_size=16,
+        window=2,
+        negative=3,
+        shared_negatives=3,
+        negative_group=1,
+        steps_per_call=8,
+        repeat_damping=0.5,
+    )
+    vocab_size, width = 50, shape.chunk_centers + 2 * shape.window
+    rng = np.random.default_rng(n_valid)
+    ids = rng.integers(0, vocab_size, width).astype(np.int32)
+    doc_ids = np.zeros(width, np.int32)
+    doc_ids[shape.window + n_valid :] = -1
+    noise = jnp.asarray(build_noise_table(np.full(vocab_size, 1.0 / vocab_size)))
+    chunk = (jnp.asarray(ids), jnp.asarray(doc_ids), jnp.int32(n_valid), noise)
+    tables = init_tables(jax.random.PRNGKey(0), vocab_size, 8)
+    rates = jnp.full(shape.steps_per_call, 0.05, jnp.float32)
+    key = jax.random.PRNGKey(1)
+
+    def full(tables):
+        # Every step of the chunk, also those without centers.
+        return _run_steps(
+            shape, tables, chunk, key, rates, _single_device, shape.steps_per_call
+        )
+
+    expected = jax.jit(full)(tables)
+    skipped = train_chunk(shape, tuple(jnp.copy(t) for t in tables), chunk, key, rates)
+    assert int(_steps_with_centers(shape, n_valid)) == min(-(-n_valid // 16), 8)
+    leaves = zip(jax.tree.leaves(expected), jax.tree.leaves(skipped), strict=True)
+    # The two programs fuse differently, so float32 rounding may differ.
+    for want, got in leaves:
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-4)
+    # The output table starts at zero, so the first step changes only it.
+    changed = not np.array_equal(np.asarray(skipped[0][1]), np.asarray(tables[1]))
+    assert changed == (n_valid > 0)
