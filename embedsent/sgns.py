@@ -453,9 +453,10 @@ def _apply_updates(tables, rows, steps):
 def _run_steps(shape: StepShape, tables, chunk, key, learning_rates, combine, n_steps):
     """Run the first ``n_steps`` steps of a chunk.
 
-    ``combine`` merges the updates of one step across devices. A step whose centers all lie beyond the chunk's real centers would
-    change nothing, so callers pass the number of steps that hold real
-    centers, and the last chunk of an epoch costs only its real steps.
+    ``combine`` merges the updates of one step across devices. A step whose
+    centers all lie beyond the chunk's real centers would change nothing, so
+    callers pass the number of steps that hold real centers, and the last
+    chunk of an epoch costs only its real steps.
 
     Each device scales its gradients by its own learning rate, and damps
     the rows repeated within its own batch, before ``combine``, so every
