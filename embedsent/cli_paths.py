@@ -62,6 +62,7 @@ from embedsent.storage import (
     check_bundle_suffix,
     check_file_name,
     check_folder_path,
+    check_vectors_suffix,
     describe_descriptor_path,
     first_non_folder,
 )
@@ -1025,13 +1026,15 @@ def _check_bundle_suffix(args: argparse.Namespace, name: str, value: str) -> Non
 
 
 def _check_vectors_suffix(args: argparse.Namespace, name: str, value: str) -> None:
-    """Reject `pretrain --out` named .npz, because it writes word2vec files."""
+    """Reject a `pretrain --out` suffix of another kind, as .npz or .csv."""
     if getattr(args, "command", None) != "pretrain" or name != "out":
         return
+    binary = bool(getattr(args, "binary", False))
     if Path(value).suffix.lower() != ".npz":
+        check_vectors_suffix(value, binary=binary, flag="--out")
         return
-    suffix = ".bin" if getattr(args, "binary", False) else ".txt"
-    written = "binary" if getattr(args, "binary", False) else "text"
+    suffix = ".bin" if binary else ".txt"
+    written = "binary" if binary else "text"
     raise ValueError(
         f"--out {value}: `embedsent pretrain --out` writes word vectors in "
         f"word2vec {written} format, not an .npz file; give --out the suffix "

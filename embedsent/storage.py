@@ -43,6 +43,7 @@ __all__ = [
     "InvalidStateError",
     "as_report",
     "check_bundle_suffix",
+    "check_vectors_suffix",
     "check_file_name",
     "check_folder_path",
     "describe_descriptor_path",
@@ -519,6 +520,69 @@ def check_bundle_suffix(
     raise ValueError(
         f"{flag} {raw}: {found}, but {flag} writes {kind}, which is a zip (.npz) "
         f"file. Pass {flag} {suggested} instead."
+    )
+
+
+# Suffixes that mark a file other than text or binary word vectors, with the
+# kind each marks. Word vectors are written uncompressed.
+_NOT_VECTORS_SUFFIXES = {
+    **{
+        suffix: kind
+        for suffix, kind in _OTHER_KIND_SUFFIXES.items()
+        if suffix not in (".txt", ".vec", ".bin")
+    },
+    ".npz": "a NumPy zip (.npz) file, such as an embedsent model",
+    ".npy": "a NumPy array file",
+}
+
+
+def check_vectors_suffix(
+    path: str | os.PathLike, binary: bool = False, flag: str | None = None
+) -> None:
+    """Reject a word-vector output whose suffix marks another kind of file.
+
+    Word vectors are saved as uncompressed word2vec text or binary, or GloVe
+    text. Under a name such as ``vectors.csv`` or ``vectors.txt.gz``, the
+    readers of tables and compressed files would take them for that kind,
+    and a later save to the same path would refuse to replace it. Names
+    without a suffix, ``.txt``, ``.vec``, ``.bin`` and other suffixes pass.
+
+    Args:
+        path: The path that the vectors would be written to.
+        binary: Whether the vectors are written in word2vec binary format,
+            which names the suggested suffix (.bin instead of .txt).
+        flag: The command-line flag that gave ``path``, such as ``"--out"``;
+            None words the message for a Python caller.
+
+    Raises:
+        ValueError: If ``path`` ends with a suffix of ``_NOT_VECTORS_SUFFIXES``,
+            in any letter case. The message names the same path with the
+            suffix of the format written in place of every such suffix.
+    """
+    raw = os.fspath(path)
+    name = os.path.basename(raw)
+    other_kinds = _NOT_VECTORS_SUFFIXES
+    stem = name
+    while Path(stem).suffix.lower() in other_kinds:
+        stem = stem[: -len(Path(stem).suffix)]
+    if stem == name:
+        return
+    suffix = name[len(stem) :]
+    other_kind = other_kinds.get(suffix.lower(), other_kinds[Path(name).suffix.lower()])
+    written = "word2vec binary format" if binary else "text format"
+    wanted = ".bin" if binary else ".txt"
+    if not stem.lower().endswith((".txt", ".vec", ".bin")):
+        stem += wanted
+    suggested = raw[: len(raw) - len(name)] + stem
+    found = f"the suffix {suffix} marks {other_kind}"
+    if flag is None:
+        raise ValueError(
+            f"path {raw}: {found}, but word vectors are saved uncompressed in "
+            f"{written}. Save them as {suggested} instead."
+        )
+    raise ValueError(
+        f"{flag} {raw}: {found}, but {flag} writes word vectors uncompressed in "
+        f"{written}. Pass {flag} {suggested} instead."
     )
 
 

@@ -33,6 +33,7 @@ from embedsent.file_kinds import (
     starts_with_undecodable_bytes,
 )
 from embedsent.output_kinds import check_replaceable
+from embedsent.storage import check_file_name, check_vectors_suffix
 from embedsent.vector_checks import (
     as_word_list,
     build_index,
@@ -442,8 +443,10 @@ class WordVectors:
         Raises:
             TypeError: If ``binary`` is not a bool.
             ValueError: If a word cannot be encoded as UTF-8, a word contains
-                NUL and ``binary`` is False, or ``path`` is an existing file of
-                another kind. Such a file, such as a CSV table, a model, or a
+                NUL and ``binary`` is False, ``path`` ends with a separator or
+                with a suffix that marks another kind of file, such as .csv,
+                .npz or .gz, or ``path`` is an existing file of another kind.
+                Such a file, such as a CSV table, a model, or a
                 table of words and numbers with a table suffix or with tabs
                 between fields, is left as it is.
             OSError: If the file cannot be written.
@@ -451,7 +454,9 @@ class WordVectors:
         if not isinstance(binary, bool):
             raise TypeError(f"binary must be True or False, got {binary!r}")
         destination = as_path(path)
+        check_file_name(os.fspath(path))
         check_replaceable(path, WORD_VECTORS, "path")
+        check_vectors_suffix(path, binary=binary)
         write_word2vec(destination, self.words, self.vectors, binary=binary)
         logger.info(
             "saved %d x %d word vectors to %s (word2vec %s)",
@@ -472,13 +477,16 @@ class WordVectors:
                 or the first word
                 starts with U+FEFF, which readers of the headerless file take
                 for a byte-order mark; save such words with
-                :meth:`save_word2vec`. Also if ``path`` is an existing file of
-                another kind, such as a CSV table or a model, which is left as
-                it is.
+                :meth:`save_word2vec`. Also if ``path`` ends with a separator
+                or with a suffix that marks another kind of file, or is an
+                existing file of another kind, such as a CSV table or a model,
+                which is left as it is.
             OSError: If the file cannot be written.
         """
         destination = as_path(path)
+        check_file_name(os.fspath(path))
         check_replaceable(path, WORD_VECTORS, "path")
+        check_vectors_suffix(path)
         write_glove(destination, self.words, self.vectors)
         logger.info(
             "saved %d x %d word vectors to %s (GloVe)", len(self), self.dim, destination

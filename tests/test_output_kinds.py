@@ -95,6 +95,75 @@ def test_pretrain_out_npz_suffix(tmp_path, capsys):
     assert "give --out the suffix .bin" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("name", "marks", "suggested"),
+    [
+        ("vectors.csv", "the suffix .csv marks a table", "vectors.txt"),
+        ("vectors.txt.gz", "the suffix .gz marks a gzip", "vectors.txt"),
+        ("vectors.json", "the suffix .json marks a JSON file", "vectors.txt"),
+        ("vectors.npy", "the suffix .npy marks a NumPy array", "vectors.txt"),
+    ],
+)
+def test_pretrain_out_other_kind_suffix(tmp_path, capsys, name, marks, suggested):
+    out = tmp_path / name
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: {marks}" in err
+    assert f"Pass --out {tmp_path / suggested} instead." in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("save", "name", "marks", "suggested"),
+    [
+        ("text", "v.csv", "the suffix .csv marks a table", "v.txt"),
+        ("text", "v.tsv.xz", "the suffix .tsv.xz marks", "v.txt"),
+        ("binary", "v.npz", "the suffix .npz marks a NumPy zip", "v.bin"),
+        ("glove", "v.txt.gz", "the suffix .gz marks a gzip", "v.txt"),
+        ("glove", "v.jsonl", "the suffix .jsonl marks a table", "v.txt"),
+    ],
+)
+def test_vector_saves_reject_other_kind_suffix(tmp_path, save, name, marks, suggested):
+    from embedsent.vectors import WordVectors
+
+    vectors = WordVectors(["good", "bad"], [[1.0, 0.0], [0.0, 1.0]])
+    writers = {
+        "text": vectors.save_word2vec,
+        "binary": lambda path: vectors.save_word2vec(path, binary=True),
+        "glove": vectors.save_glove,
+    }
+    path = tmp_path / name
+    with pytest.raises(ValueError) as raised:
+        writers[save](path)
+    message = str(raised.value)
+    assert message.startswith(f"path {path}: {marks}")
+    assert message.endswith(f"Save them as {tmp_path / suggested} instead.")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("save", ["save_word2vec", "save_glove"])
+def test_vector_saves_reject_trailing_separator(tmp_path, save):
+    from embedsent.vectors import WordVectors
+
+    vectors = WordVectors(["good", "bad"], [[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="names a folder, not a file"):
+        getattr(vectors, save)(f"{tmp_path / 'v.txt'}/")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "binary"),
+    [("v.txt", False), ("v.vec", False), ("vectors", False), ("v.bin", True)],
+)
+def test_vector_saves_accept_vector_names(tmp_path, name, binary):
+    from embedsent.vectors import WordVectors
+
+    vectors = WordVectors(["good", "bad"], [[1.0, 0.0], [0.0, 1.0]])
+    vectors.save_word2vec(tmp_path / name, binary=binary)
+    assert WordVectors.load(tmp_path / name).words == ["good", "bad"]
+
+
 def test_train_out_over_sgns_model(files, tmp_path, capsys):
     sgns = _copy(files, "sgns", tmp_path, "sgns.npz")
     argv = ["train", "--vectors", str(files["vectors"]), "--data"]
