@@ -66,7 +66,7 @@ from embedsent.console import (
     release_deferred_sigterm,
 )
 from embedsent.curve_args import add_parser as curves_add_parser
-from embedsent.distributed_config import coordinator_address
+from embedsent.distributed_config import MAX_INITIALIZATION_TIMEOUT, coordinator_address
 from embedsent.model_options import add_diagnose_parser, add_select_parser
 
 __all__ = ["main", "build_parser"]
@@ -286,7 +286,12 @@ def _add_process_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--coordinator-timeout",
-        type=bounded(int, 1),
+        type=bounded(
+            int,
+            1,
+            MAX_INITIALIZATION_TIMEOUT,
+            hint="; the limit is one week, and a longer wait is most likely a typo",
+        ),
         default=300,
         help="seconds to wait for every process to connect (default: %(default)s)",
     )

@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-__all__ = ["DistributedConfig", "coordinator_address"]
+__all__ = ["MAX_INITIALIZATION_TIMEOUT", "DistributedConfig", "coordinator_address"]
+
+# The longest wait for the other processes, one week. JAX takes the timeout
+# as a 32-bit count of seconds, and a longer wait is most likely a typo.
+MAX_INITIALIZATION_TIMEOUT = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,8 @@ class DistributedConfig:
         process_id: This process's index, from 0 to ``num_processes - 1``.
             Each index belongs to exactly one process.
         initialization_timeout: Seconds to wait for every process to connect
-            before ``initialize`` fails.
+            before ``initialize`` fails, at most ``MAX_INITIALIZATION_TIMEOUT``
+            (one week).
     """
 
     coordinator_address: str
@@ -38,6 +43,12 @@ class DistributedConfig:
         _check_address(self.coordinator_address)
         _check_int("num_processes", self.num_processes, 1)
         _check_int("initialization_timeout", self.initialization_timeout, 1)
+        if self.initialization_timeout > MAX_INITIALIZATION_TIMEOUT:
+            raise ValueError(
+                f"initialization_timeout must be <= {MAX_INITIALIZATION_TIMEOUT} "
+                f"s (one week), got {self.initialization_timeout}; pass the "
+                "seconds to wait for the other processes"
+            )
         _check_int("process_id", self.process_id, 0)
         if self.process_id >= self.num_processes:
             raise ValueError(

@@ -255,11 +255,24 @@ def test_cli_process_options_need_coordinator(tmp_path):
         (("10.0.0.1:1234", 2, -1), ValueError, "process_id must be >= 0"),
         (("10.0.0.1:1234", 2, 2), ValueError, "process_id must be < num_processes"),
         (("10.0.0.1:1234", 2, "1"), TypeError, "process_id must be an int"),
+        (("10.0.0.1:1234", 2, 0, 2**31), ValueError, "must be <= 604800 s"),
     ],
 )
 def test_distributed_config_rejects(arguments, error, message):
     with pytest.raises(error, match=message):
         DistributedConfig(*arguments)
+
+
+def test_cli_rejects_coordinator_timeout_over_a_week(capsys):
+    from embedsent.cli import main
+
+    argv = ["pretrain", "--data", "default", "--out", "unused.txt"]
+    with pytest.raises(SystemExit) as raised:
+        main([*argv, "--coordinator-timeout", "2147483648"])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert "--coordinator-timeout: must be >= 1 and <= 604800" in err
+    assert "the limit is one week" in err
 
 
 def test_distributed_config_accepts_ipv6():
