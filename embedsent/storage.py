@@ -474,6 +474,24 @@ def check_file_name(raw: str) -> None:
         )
 
 
+def _trailing_suffixes(name: str, kinds: dict[str, str]) -> tuple[str, str, str] | None:
+    """Split the suffixes of file ``name`` that ``kinds`` lists from its stem.
+
+    Returns ``(stem, suffixes, kind)``, where ``kind`` is what ``kinds`` says
+    of the suffixes, or None when ``name`` ends with none of them. A chain
+    such as ".csv.gz" that ``kinds`` does not list whole is named by its last
+    suffix.
+    """
+    stem = name
+    while Path(stem).suffix.lower() in kinds:
+        stem = stem[: -len(Path(stem).suffix)]
+    if stem == name:
+        return None
+    suffix = name[len(stem) :]
+    kind = kinds.get(suffix.lower(), kinds[Path(name).suffix.lower()])
+    return stem, suffix, kind
+
+
 def check_bundle_suffix(
     path: str | os.PathLike, kind: str = "an embedsent bundle", flag: str | None = None
 ) -> None:
@@ -498,16 +516,10 @@ def check_bundle_suffix(
     """
     raw = os.fspath(path)
     name = os.path.basename(raw)
-    stem = name
-    while Path(stem).suffix.lower() in _OTHER_KIND_SUFFIXES:
-        stem = stem[: -len(Path(stem).suffix)]
-    if stem == name:
+    found_suffix = _trailing_suffixes(name, _OTHER_KIND_SUFFIXES)
+    if found_suffix is None:
         return
-    suffix = name[len(stem) :]
-    other_kind = _OTHER_KIND_SUFFIXES.get(suffix.lower())
-    if other_kind is None:
-        # A chain such as ".csv.gz" is named by its last suffix.
-        other_kind = _OTHER_KIND_SUFFIXES[Path(name).suffix.lower()]
+    stem, suffix, other_kind = found_suffix
     if not stem.lower().endswith(".npz"):
         stem += ".npz"
     suggested = raw[: len(raw) - len(name)] + stem
@@ -561,14 +573,10 @@ def check_vectors_suffix(
     """
     raw = os.fspath(path)
     name = os.path.basename(raw)
-    other_kinds = _NOT_VECTORS_SUFFIXES
-    stem = name
-    while Path(stem).suffix.lower() in other_kinds:
-        stem = stem[: -len(Path(stem).suffix)]
-    if stem == name:
+    found_suffix = _trailing_suffixes(name, _NOT_VECTORS_SUFFIXES)
+    if found_suffix is None:
         return
-    suffix = name[len(stem) :]
-    other_kind = other_kinds.get(suffix.lower(), other_kinds[Path(name).suffix.lower()])
+    stem, suffix, other_kind = found_suffix
     written = "word2vec binary format" if binary else "text format"
     wanted = ".bin" if binary else ".txt"
     if not stem.lower().endswith((".txt", ".vec", ".bin")):
