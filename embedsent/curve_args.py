@@ -61,6 +61,22 @@ def _size(value: str) -> int:
     return size
 
 
+def _target_accuracy(text: str) -> float:
+    value = ascii_number(float)(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"must be between 0 and 1, got {text}; pass e.g. 0.8 for 80%"
+        )
+    return value
+
+
+def _toy_splits(text: str) -> int:
+    value = ascii_number(int)(text)
+    if value < 0 or value == 1:
+        raise argparse.ArgumentTypeError(f"must be 0 (skip) or at least 2, got {text}")
+    return value
+
+
 class _MergeRepeats(argparse.Action):
     """Store a list option's values with repeats merged, in first-seen order.
 
@@ -223,13 +239,13 @@ def _add_method_options(parser) -> None:
 def _add_output_options(parser, subcommand: bool) -> None:
     parser.add_argument(
         "--target-accuracy",
-        type=ascii_number(float),
+        type=_target_accuracy,
         default=0.8,
         help="accuracy for which the labels needed are estimated (default: 0.8)",
     )
     parser.add_argument(
         "--toy-splits",
-        type=ascii_number(int),
+        type=_toy_splits,
         default=200,
         help="random splits of the shipped corpus experiment; 0 skips it "
         "(default: %(default)s)",

@@ -1251,3 +1251,25 @@ def test_summary_gives_shared_fit_error_once():
     failed = [line for line in lines if "not fitted" in line]
     assert len(failed) == 1
     assert failed[0].startswith("  every method")
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--target-accuracy", "5", "must be between 0 and 1, got 5"),
+        ("--target-accuracy", "0", "must be between 0 and 1, got 0"),
+        ("--toy-splits", "1", "must be 0 (skip) or at least 2, got 1"),
+        ("--toy-splits", "-1", "must be 0 (skip) or at least 2, got -1"),
+    ],
+)
+def test_bench_transfer_range_errors_while_parsing(
+    tmp_path, capsys, flag, value, message
+):
+    from embedsent.cli import main
+
+    out_dir = tmp_path / "results"
+    with pytest.raises(SystemExit) as raised:
+        main(["bench", "transfer", "--out-dir", str(out_dir), flag, value])
+    assert raised.value.code == 2
+    assert f"argument {flag}: {message}" in capsys.readouterr().err
+    assert not out_dir.exists()
