@@ -88,7 +88,8 @@ class InvalidStateError(ValueError):
 # Suffixes that mark another kind of file than an .npz bundle, with that kind.
 # embedsent commands choose the reader of a --data file by these suffixes
 # (tables, .txt, tar archives) and read a .bin vectors file as word2vec
-# binary. .vec is the usual suffix of fastText vectors in text format.
+# binary. .vec is the usual suffix of fastText vectors in text format. Other
+# programs open NumPy arrays, pickles and images by these suffixes.
 _OTHER_KIND_SUFFIXES = {
     ".txt": "a text file",
     ".vec": "word vectors in text format",
@@ -108,6 +109,12 @@ _OTHER_KIND_SUFFIXES = {
     ".gz": "a gzip-compressed file",
     ".bz2": "a bzip2-compressed file",
     ".xz": "an xz-compressed file",
+    ".npy": "a NumPy array file",
+    ".pkl": "a Python pickle",
+    ".pickle": "a Python pickle",
+    ".png": "a PNG image",
+    ".svg": "an SVG image",
+    ".pdf": "a PDF document",
 }
 
 
@@ -526,7 +533,7 @@ def check_bundle_suffix(
     found = f"the suffix {suffix} marks {other_kind}"
     if flag is None:
         raise ValueError(
-            f"{raw}: {found}, but {kind} is a zip (.npz) file. Save it as "
+            f"path {raw}: {found}, but {kind} is a zip (.npz) file. Save it as "
             f"{suggested} instead."
         )
     raise ValueError(
@@ -544,7 +551,6 @@ _NOT_VECTORS_SUFFIXES = {
         if suffix not in (".txt", ".vec", ".bin")
     },
     ".npz": "a NumPy zip (.npz) file, such as an embedsent model",
-    ".npy": "a NumPy array file",
 }
 
 

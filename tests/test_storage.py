@@ -393,6 +393,9 @@ def test_load_bundle_rejects_folder(tmp_path):
             "word vectors in word2vec binary format",
             "model.v2.npz",
         ),
+        ("model.npy", ".npy", "a NumPy array file", "model.npz"),
+        ("model.pkl", ".pkl", "a Python pickle", "model.npz"),
+        ("model.png", ".png", "a PNG image", "model.npz"),
     ],
 )
 def test_check_bundle_suffix_rejects_other_kind(
@@ -402,7 +405,7 @@ def test_check_bundle_suffix_rejects_other_kind(
     with pytest.raises(ValueError) as raised:
         check_bundle_suffix(path, "an embedsent classifier model")
     message = str(raised.value)
-    assert message.startswith(f"{path}: the suffix {suffix} marks {kind}, ")
+    assert message.startswith(f"path {path}: the suffix {suffix} marks {kind}, ")
     assert "but an embedsent classifier model is a zip (.npz) file." in message
     assert message.endswith(f"Save it as {tmp_path / suggested} instead.")
 

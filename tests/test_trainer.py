@@ -703,7 +703,7 @@ def test_sgns_save_rejects_csv_suffix(tmp_path):
     with pytest.raises(ValueError) as raised:
         model.save(path)
     message = str(raised.value)
-    assert message.startswith(f"{path}: the suffix .csv marks a table")
+    assert message.startswith(f"path {path}: the suffix .csv marks a table")
     assert "an SGNS pretraining model is a zip (.npz) file" in message
     assert message.endswith(f"Save it as {tmp_path / 'new.npz'} instead.")
     assert list(tmp_path.iterdir()) == []
@@ -715,7 +715,7 @@ def test_checkpointing_rejects_other_kind_suffix(tmp_path, name):
     with pytest.raises(ValueError) as raised:
         Checkpointing(path)
     message = str(raised.value)
-    assert message.startswith(f"{path}: the suffix ")
+    assert message.startswith(f"path {path}: the suffix ")
     assert "an SGNS training checkpoint is a zip (.npz) file" in message
     assert message.endswith(f"Save it as {tmp_path / 'run.npz'} instead.")
 
