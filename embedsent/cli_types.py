@@ -130,25 +130,46 @@ def _echo_typed_value(message: str, value: Any, text: str) -> str:
 
 
 def _reject_non_ascii_digits(text: str) -> None:
-    """Reject a number typed with digits other than ASCII 0-9.
+    """Reject a number typed with characters other than ASCII.
 
-    ``int()`` and ``float()`` accept every Unicode decimal digit, so without
-    this check ``--epochs １２`` (full-width digits) would run 12 epochs.
-    argparse prefixes the message with the flag.
+    ``int()`` and ``float()`` accept every Unicode decimal digit and strip
+    Unicode spaces, so without this check ``--epochs １２`` (full-width
+    digits) would run 12 epochs. A Unicode minus sign would get argparse's
+    bare "invalid int value". argparse prefixes the message with the flag.
     """
     for character in text:
-        if character.isascii() or not character.isdecimal():
+        if character.isascii():
             continue
-        typed = "".join(
-            str(unicodedata.decimal(symbol)) if symbol.isdecimal() else symbol
-            for symbol in text
-        )
-        name = unicodedata.name(character, "a non-ASCII digit")
+        name = unicodedata.name(character, "a non-ASCII character")
+        found = f"{character!r} (U+{ord(character):04X} {name})"
+        typed = "".join(_ascii_form(symbol) for symbol in text).strip()
+        if character.isdecimal():
+            problem = f"{found} is not an ASCII digit"
+        elif character.isspace():
+            problem = f"{found} is not an ASCII space"
+        else:
+            problem = f"{found} is not an ASCII character"
+        such_as = ""
+        if typed.isascii() and typed:
+            such_as = f", such as {typed}"
         raise argparse.ArgumentTypeError(
-            f"invalid value {text!r}: {character!r} (U+{ord(character):04X} "
-            f"{name}) is not an ASCII digit; type the number with ASCII digits, "
-            f"such as {typed}"
+            f"invalid value {text!r}: {problem}; type the number with ASCII "
+            f"digits{such_as}"
         )
+
+
+def _ascii_form(symbol: str) -> str:
+    """Return the ASCII character that ``symbol`` stands for in a number."""
+    if symbol.isascii():
+        return symbol
+    if symbol.isdecimal():
+        return str(unicodedata.decimal(symbol))
+    if symbol.isspace():
+        return ""
+    if unicodedata.category(symbol) == "Pd" or symbol == "\u2212":
+        # Dashes and the minus sign (U+2212) stand for "-".
+        return "-"
+    return symbol
 
 
 def ascii_number(convert: Callable[[str], Any]) -> Callable[[str], Any]:

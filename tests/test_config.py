@@ -379,3 +379,27 @@ def test_ascii_digits_still_accepted():
     assert bounded(float, 0.0)("1.5e-3") == 1.5e-3
     assert config_value(SGNSConfig, "epochs")(" 7 ") == 7
     assert labeled_size("16") == "16"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "typed"),
+    [
+        ("\u00a05", "(U+00A0 NO-BREAK SPACE) is not an ASCII space", "5"),
+        ("\u22125", "(U+2212 MINUS SIGN) is not an ASCII character", "-5"),
+        ("\u00bd", "(U+00BD VULGAR FRACTION ONE HALF) is not an ASCII", None),
+    ],
+)
+def test_parsers_name_non_ascii_characters(text, problem, typed):
+    import argparse
+
+    from embedsent.cli_types import ascii_number, bounded
+
+    for parse in (bounded(float, -10), ascii_number(int)):
+        with pytest.raises(argparse.ArgumentTypeError) as raised:
+            parse(text)
+        message = str(raised.value)
+        assert problem in message
+        if typed is None:
+            assert message.endswith("type the number with ASCII digits")
+        else:
+            assert message.endswith(f"with ASCII digits, such as {typed}")
