@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,12 @@ import jax.numpy as jnp
 from embedsent.distributed import replica_to_numpy, writes_files
 from embedsent.file_kinds import BUNDLE_KINDS, CHECKPOINT_FORMAT
 from embedsent.sgns_model import check_format
-from embedsent.storage import check_bundle_suffix, load_bundle, save_bundle
+from embedsent.storage import (
+    check_bundle_suffix,
+    check_file_name,
+    load_bundle,
+    save_bundle,
+)
 from embedsent.vocab import EncodedCorpus, Vocabulary
 
 __all__ = [
@@ -69,6 +75,7 @@ class Checkpointing:
     resume: bool = True
 
     def __post_init__(self):
+        check_file_name(os.fspath(self.path))
         check_bundle_suffix(self.path, BUNDLE_KINDS[CHECKPOINT_FORMAT].name)
 
 

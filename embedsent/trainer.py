@@ -49,6 +49,7 @@ from embedsent.sgns_model import (
     check_memory,
     estimate_table_bytes,
 )
+from embedsent.storage import check_file_name
 from embedsent.vocab import (
     EncodedCorpus,
     Vocabulary,
@@ -151,6 +152,8 @@ def train_sgns(
     _check_devices(config)
     _warn_high_alpha(config)
     if checkpoint is not None and not isinstance(checkpoint, Checkpointing):
+        # Path() would drop a trailing separator, which names a folder.
+        check_file_name(os.fspath(checkpoint))
         checkpoint = Checkpointing(Path(checkpoint))
 
     root_key = jax.random.PRNGKey(config.seed)

@@ -765,3 +765,14 @@ def test_resume_of_complete_epoch_logs_no_speed(tmp_path, caplog):
     assert "words/s" in lines[1]
     assert "words/s" in lines[2]
     assert model.words_per_second[0] == 0.0
+
+
+@pytest.mark.parametrize("path", ["sub/", "run.npz/"])
+def test_checkpoint_path_with_trailing_separator_rejected(tmp_path, path):
+    with pytest.raises(ValueError, match="names a folder, not a file"):
+        Checkpointing(f"{tmp_path}/{path}")
+    with pytest.raises(ValueError, match="names a folder, not a file"):
+        train_sgns(
+            corpus(n_docs=4), ONE_STEP, NO_SAMPLING, checkpoint=f"{tmp_path}/{path}"
+        )
+    assert list(tmp_path.iterdir()) == []
