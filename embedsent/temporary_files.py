@@ -42,8 +42,26 @@ _SUFFIX = ".tmp"
 _RANDOM_PART = "[a-z0-9_]{8}"
 
 
+# The longest file name most file systems allow, in bytes.
+_NAME_MAX_BYTES = 255
+# Bytes of a temporary name besides the target's name: the leading ".", the
+# ".embedsent-" marker, the random part and the suffix.
+_OVERHEAD_BYTES = len(".") + len(".embedsent-") + 8 + len(_SUFFIX)
+
+
 def _prefix(target: Path) -> str:
-    return f".{target.name}.embedsent-"
+    """Return the prefix of the temporary names for ``target``.
+
+    A target name too long to fit in a temporary name of at most 255 bytes
+    is cut, at a character boundary, so that a save to a long but legal
+    name does not fail.
+    """
+    name = target.name
+    encoded = os.fsencode(name)
+    room = _NAME_MAX_BYTES - _OVERHEAD_BYTES
+    if len(encoded) > room:
+        name = encoded[:room].decode("utf-8", "ignore")
+    return f".{name}.embedsent-"
 
 
 def create_locked_temporary(target: Path) -> tuple[int, int | None, str]:

@@ -226,11 +226,16 @@ def test_write_atomic_failure_keeps_old_content(tmp_path):
     assert [entry.name for entry in tmp_path.iterdir()] == ["out.txt"]
 
 
-def test_write_atomic_temporary_failure_names_destination(tmp_path):
-    # The temporary name adds 24 characters (two dots, "embedsent-", 8 random
-    # characters and ".tmp"), so a name of 245 characters fits in NAME_MAX
-    # (255 bytes on Linux file systems) but its temporary file does not.
-    path = tmp_path / ("x" * 245)
+def test_write_atomic_temporary_failure_names_destination(tmp_path, monkeypatch):
+    def too_long(*args, **kwargs):
+        raise OSError(
+            errno.ENAMETOOLONG,
+            "File name too long",
+            str(tmp_path / ".out.txt.embedsent-abcdefgh.tmp"),
+        )
+
+    monkeypatch.setattr(tempfile, "mkstemp", too_long)
+    path = tmp_path / "out.txt"
     with pytest.raises(OSError) as raised:
         write_text_atomic(path, "new")
     message = str(raised.value)
@@ -431,3 +436,14 @@ def test_write_atomic_keeps_file_behind_descriptor(tmp_path):
         with pytest.raises(ValueError, match="a link to /proc/self/fd/"):
             write_text_atomic(link, "{}")
     assert behind.read_text(encoding="utf-8") == "report text\n"
+
+
+@pytest.mark.parametrize("name", ["x" * 240 + ".txt", "é" * 125 + ".txt"])
+def test_save_to_long_legal_name(tmp_path, name):
+    # The temporary name adds about 25 bytes, which must not push a legal
+    # name over the 255-byte limit of most file systems.
+    target = tmp_path / name
+    write_text_atomic(target, "first")
+    write_text_atomic(target, "second")
+    assert target.read_text() == "second"
+    assert [path.name for path in tmp_path.iterdir()] == [name]
