@@ -290,10 +290,11 @@ def _add_process_options(parser: argparse.ArgumentParser) -> None:
             int,
             1,
             MAX_INITIALIZATION_TIMEOUT,
-            hint="; the limit is one week, and a longer wait is most likely a typo",
+            hint="; wait from 1 s up to one week",
         ),
         default=300,
-        help="seconds to wait for every process to connect (default: %(default)s)",
+        help="seconds to wait for every process to connect, at most "
+        f"{MAX_INITIALIZATION_TIMEOUT} (one week) (default: %(default)s)",
     )
 
 

@@ -272,7 +272,7 @@ def test_cli_rejects_coordinator_timeout_over_a_week(capsys):
     assert raised.value.code == 2
     err = capsys.readouterr().err
     assert "--coordinator-timeout: must be >= 1 and <= 604800" in err
-    assert "the limit is one week" in err
+    assert "wait from 1 s up to one week" in err
 
 
 def test_distributed_config_accepts_ipv6():
