@@ -84,7 +84,7 @@ def config_value(
     """
 
     def parse(text: str) -> Any:
-        _reject_non_ascii_digits(text)
+        _reject_non_ascii(text)
         # A ValueError here makes argparse report "invalid int value: 'x'".
         value = convert(text)
         _reject_nan(value, text)
@@ -129,7 +129,7 @@ def _echo_typed_value(message: str, value: Any, text: str) -> str:
     return re.sub(pattern, lambda _: f"got {text}", message, count=1)
 
 
-def _reject_non_ascii_digits(text: str) -> None:
+def _reject_non_ascii(text: str) -> None:
     """Reject a number typed with characters other than ASCII.
 
     ``int()`` and ``float()`` accept every Unicode decimal digit and strip
@@ -180,7 +180,7 @@ def ascii_number(convert: Callable[[str], Any]) -> Callable[[str], Any]:
     """
 
     def parse(text: str) -> Any:
-        _reject_non_ascii_digits(text)
+        _reject_non_ascii(text)
         return convert(text)
 
     parse.__name__ = convert.__name__
@@ -206,7 +206,7 @@ def bounded(
     """
 
     def parse(text: str) -> Any:
-        _reject_non_ascii_digits(text)
+        _reject_non_ascii(text)
         value = convert(text)
         _reject_nan(value, text)
         too_large = maximum is not None and not value <= maximum
@@ -236,7 +236,7 @@ def labeled_size(text: str) -> str:
     """
     if text == "all":
         return text
-    _reject_non_ascii_digits(text)
+    _reject_non_ascii(text)
     try:
         size = int(text)
     except ValueError:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 __all__ = ["MAX_INITIALIZATION_TIMEOUT", "DistributedConfig", "coordinator_address"]
 
-# The longest wait for the other processes, one week. JAX takes the timeout
+# Maximum wait for the other processes: one week. JAX takes the timeout
 # as a 32-bit count of seconds, and a longer wait is most likely a typo.
 MAX_INITIALIZATION_TIMEOUT = 7 * 24 * 3600
 

@@ -484,8 +484,8 @@ def check_file_name(raw: str) -> None:
 def _trailing_suffixes(name: str, kinds: dict[str, str]) -> tuple[str, str, str] | None:
     """Split the suffixes of file ``name`` that ``kinds`` lists from its stem.
 
-    Returns ``(stem, suffixes, kind)``, where ``kind`` is what ``kinds`` says
-    of the suffixes, or None when ``name`` ends with none of them. A chain
+    Returns ``(stem, suffixes, kind)``, where ``kind`` is the entry of ``kinds``
+    for the suffixes, or None when ``name`` ends with none of them. A chain
     such as ".csv.gz" that ``kinds`` does not list whole is named by its last
     suffix.
     """
@@ -584,9 +584,9 @@ def check_vectors_suffix(
         return
     stem, suffix, other_kind = found_suffix
     written = "word2vec binary format" if binary else "text format"
-    wanted = ".bin" if binary else ".txt"
+    format_suffix = ".bin" if binary else ".txt"
     if not stem.lower().endswith((".txt", ".vec", ".bin")):
-        stem += wanted
+        stem += format_suffix
     suggested = raw[: len(raw) - len(name)] + stem
     found = f"the suffix {suffix} marks {other_kind}"
     if flag is None:

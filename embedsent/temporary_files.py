@@ -42,7 +42,7 @@ _SUFFIX = ".tmp"
 _RANDOM_PART = "[a-z0-9_]{8}"
 
 
-# The longest file name most file systems allow, in bytes.
+# Maximum length of a file name on most file systems, in bytes.
 _NAME_MAX_BYTES = 255
 # Bytes of a temporary name besides the target's name: the leading ".", the
 # ".embedsent-" marker, the random part and the suffix.
