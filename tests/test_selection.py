@@ -10,7 +10,9 @@ import pytest
 
 from embedsent.candidates import (
     Candidate,
+    CandidateScore,
     SelectionGrid,
+    SelectionResult,
     build_candidates,
 )
 from embedsent.config import SGNSConfig, VocabConfig
@@ -232,10 +234,37 @@ def test_select_reports_winner_and_runner_up(eight_label_result):
     assert winner.mean >= runner_up.mean
 
 
+def test_margin_interval_pairs_texts():
+    first, second = build_candidates(SMALL_GRID, ["jax"])[:2]
+    scores = tuple(
+        CandidateScore(candidate, mean, 0.0, 1.0, (mean,), np.asarray(texts))
+        for candidate, mean, texts in (
+            (first, 0.75, [1.0, 1.0, 0.5, 0.5]),
+            (second, 0.5, [1.0, 0.0, 0.5, 0.5]),
+        )
+    )
+    result = SelectionResult(scores, SCHEME_KFOLD, 2, 1, 4, 0, 0.0)
+    margin = result.margin()
+    # Differences 0, 1, 0, 0: mean 0.25, t interval 0.25 +- 3.182 * 0.25.
+    assert margin["n"] == 4
+    assert margin["mean_difference"] == pytest.approx(0.25)
+    assert margin["low"] == pytest.approx(0.25 - 3.182446 * 0.25)
+    assert margin["high"] == pytest.approx(0.25 + 3.182446 * 0.25)
+
+
 def test_select_margin_is_paired_by_text(eight_label_result):
-    margin = eight_label_result.margin()
+    result = eight_label_result
+    margin = result.margin()
+    differences = result.winner.text_accuracies - result.runner_up.text_accuracies
     assert margin["n"] == 8
-    assert margin["low"] <= margin["mean_difference"] <= margin["high"]
+    assert margin["mean_difference"] == pytest.approx(np.mean(differences))
+    # Candidates that agree on every text leave the differences no spread,
+    # and then no t interval.
+    if np.ptp(differences) == 0:
+        assert margin["low"] is None
+        assert margin["high"] is None
+    else:
+        assert margin["low"] <= margin["mean_difference"] <= margin["high"]
 
 
 def test_select_result_serialises(eight_label_result):
