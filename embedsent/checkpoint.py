@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jax.numpy as jnp
@@ -75,8 +76,17 @@ class Checkpointing:
     resume: bool = True
 
     def __post_init__(self):
-        check_file_name(os.fspath(self.path))
-        check_bundle_suffix(self.path, BUNDLE_KINDS[CHECKPOINT_FORMAT].name)
+        check_checkpoint_path(self.path)
+
+
+def check_checkpoint_path(path: str | os.PathLike) -> None:
+    """Raise ValueError unless ``path`` can name a checkpoint file.
+
+    Call it before ``Path(path)``, which would drop a trailing separator.
+    """
+    kind = BUNDLE_KINDS[CHECKPOINT_FORMAT].name
+    check_file_name(os.fspath(path), partial(check_bundle_suffix, kind=kind))
+    check_bundle_suffix(path, kind)
 
 
 def corpus_fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:

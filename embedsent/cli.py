@@ -1033,11 +1033,15 @@ def _describe_error(error: BaseException, args) -> str:
     from embedsent.vocab import MinCountError
 
     if isinstance(error, MinCountError) and hasattr(args, "min_count"):
+        # --min-count accepts no value below 1, which keeps every word.
+        if error.largest_count <= 1:
+            fix = "pass --min-count 1, which keeps every word, or add more text"
+        else:
+            fix = f"pass --min-count {error.largest_count} or lower, or add more text"
         return (
             f"--min-count {error.min_count}: no word occurs that often; the "
             f"corpus has {error.token_types} token types and the largest count "
-            f"is {error.largest_count}; pass --min-count {error.largest_count} or "
-            "lower, or add more text"
+            f"is {error.largest_count}; {fix}"
         )
     # Only a command that imported the classifier module can raise its error,
     # and importing it here would import JAX to describe an input error.

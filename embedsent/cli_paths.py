@@ -29,6 +29,8 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from embedsent.file_kinds import (
@@ -65,6 +67,7 @@ from embedsent.storage import (
     check_vectors_suffix,
     describe_descriptor_path,
     first_non_folder,
+    strip_trailing_separators,
 )
 from embedsent.vector_io import wide_text_error
 
@@ -799,16 +802,13 @@ def check_output_paths(args) -> None:
     for name in (*_OUTPUT_FLAGS, "checkpoint"):
         value = getattr(args, name, None)
         if isinstance(value, str) and value:
-            _check_output_file(name, value)
+            _check_output_file(name, value, partial(_check_output_suffix, args, name))
             expected = _output_kind(args, name)
             if expected is not None:
                 check_replaceable(value, expected, _flag(name))
             if expected == JSON_REPORT:
                 _check_report_command(args, value)
-            _check_bundle_suffix(args, name, value)
-            _check_vectors_suffix(args, name, value)
-            if name == "plot":
-                _check_plot_suffix(value)
+            _check_output_suffix(args, name, value)
     for name in _FOLDER_OUTPUT_FLAGS:
         value = getattr(args, name, None)
         if isinstance(value, str) and value:
@@ -923,6 +923,14 @@ def _check_transfer_outputs(args: argparse.Namespace) -> None:
             )
 
 
+def _check_output_suffix(args: argparse.Namespace, name: str, value: str) -> None:
+    """Reject an output file name whose suffix marks another kind of file."""
+    _check_bundle_suffix(args, name, value)
+    _check_vectors_suffix(args, name, value)
+    if name == "plot":
+        _check_plot_suffix(value)
+
+
 def _check_plot_suffix(value: str) -> None:
     from embedsent.calibration import plot_format
 
@@ -932,7 +940,15 @@ def _check_plot_suffix(value: str) -> None:
         raise ValueError(f"--plot {error}") from error
 
 
-def _check_output_file(name: str, value: str) -> None:
+def _check_output_file(
+    name: str, value: str, check_suffix: Callable[[str], None] | None = None
+) -> None:
+    """Reject output path ``value`` of flag ``name`` before anything is written.
+
+    ``check_suffix`` runs first on a ``value`` that ends with a separator, as
+    ``storage.check_file_name`` describes, so that the suggested name has the
+    suffix of the file written.
+    """
     if value == "-":
         # No output flag writes to standard output, so "-" would otherwise
         # name a file called "-".
@@ -940,6 +956,9 @@ def _check_output_file(name: str, value: str) -> None:
             f"{_flag(name)} - would write a file named '-', not standard "
             "output; pass a file path (use ./- for a file of that name)"
         )
+    if check_suffix is not None and strip_trailing_separators(value) != value:
+        # Suffix messages name the flag themselves.
+        check_suffix(value)
     try:
         check_file_name(value)
     except ValueError as error:
@@ -1035,11 +1054,14 @@ def _check_vectors_suffix(args: argparse.Namespace, name: str, value: str) -> No
         return
     suffix = ".bin" if binary else ".txt"
     written = "binary" if binary else "text"
+    # A trailing separator would name a folder, so --save-model gets the
+    # name without it.
+    model_path = strip_trailing_separators(value)
     raise ValueError(
         f"--out {value}: `embedsent pretrain --out` writes word vectors in "
         f"word2vec {written} format, not an .npz file; give --out the suffix "
-        f"{suffix}, and pass --save-model {value} to save the SGNS model, which "
-        "--vectors reads too, as an .npz file"
+        f"{suffix}, and pass --save-model {model_path} to save the SGNS model, "
+        "which --vectors reads too, as an .npz file"
     )
 
 

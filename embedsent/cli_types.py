@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import decimal
+import math
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +47,9 @@ GENSIM_WORKERS_REASON = "gensim starts one thread per worker"
 # The largest --repeats of select and diagnose. Each repetition runs every
 # fold again.
 MAX_CV_REPEATS = 100
+
+# The smallest positive double, a subnormal of about 4.9e-324.
+_SMALLEST_DOUBLE = sys.float_info.min * sys.float_info.epsilon
 
 # The default of --text-column, the column of a table file that contains texts.
 DEFAULT_TEXT_COLUMN = "text"
@@ -84,9 +90,8 @@ def config_value(
     """
 
     def parse(text: str) -> Any:
-        _reject_non_ascii(text)
         # A ValueError here makes argparse report "invalid int value: 'x'".
-        value = convert(text)
+        value = _convert_number(convert, text, hint)
         _reject_nan(value, text)
         if minimum is not None and not value >= minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {text}{hint}")
@@ -180,11 +185,51 @@ def ascii_number(convert: Callable[[str], Any]) -> Callable[[str], Any]:
     """
 
     def parse(text: str) -> Any:
-        _reject_non_ascii(text)
-        return convert(text)
+        return _convert_number(convert, text)
 
     parse.__name__ = convert.__name__
     return parse
+
+
+def _convert_number(convert: Callable[[str], Any], text: str, hint: str = "") -> Any:
+    """Convert ``text`` with ``convert`` after checking that it is ASCII.
+
+    A float that ``convert`` rounds to 0.0 or to infinity is rejected when
+    ``text`` is a nonzero, finite number, with ``hint`` appended to the message.
+    """
+    _reject_non_ascii(text)
+    value = convert(text)
+    if isinstance(value, float):
+        _reject_rounded_float(value, text, hint)
+    return value
+
+
+def _reject_rounded_float(value: float, text: str, hint: str = "") -> None:
+    """Reject a nonzero, finite ``text`` that ``float`` rounded to 0.0 or inf.
+
+    ``float("1e-400")`` is 0.0 and ``float("1e400")`` is inf. Without this
+    check the range message of a flag that must be > 0 would read "must be >
+    0.0, got 1e-400", and a flag where 0 turns a feature off would accept
+    1e-400 as 0.
+    """
+    if value != 0.0 and not math.isinf(value):
+        return
+    try:
+        typed = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return
+    if value == 0.0 and typed != 0:
+        raise argparse.ArgumentTypeError(
+            f"got {text}, which rounds to 0.0 because the smallest nonzero double "
+            f"(64-bit float) is {_SMALLEST_DOUBLE:.2g}; pass a value further from "
+            f"0{hint}"
+        )
+    if math.isinf(value) and typed.is_finite():
+        raise argparse.ArgumentTypeError(
+            f"got {text}, which overflows to {value} because the largest double "
+            f"(64-bit float) is {sys.float_info.max:.2g}; pass a value closer to "
+            f"0{hint}"
+        )
 
 
 def _reject_nan(value: Any, text: str) -> None:
@@ -206,8 +251,7 @@ def bounded(
     """
 
     def parse(text: str) -> Any:
-        _reject_non_ascii(text)
-        value = convert(text)
+        value = _convert_number(convert, text, hint)
         _reject_nan(value, text)
         too_large = maximum is not None and not value <= maximum
         if not value >= minimum or too_large:

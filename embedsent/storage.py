@@ -53,6 +53,7 @@ __all__ = [
     "first_unwritable_folder",
     "load_bundle",
     "save_bundle",
+    "strip_trailing_separators",
     "write_atomic",
     "write_text_atomic",
 ]
@@ -459,15 +460,32 @@ def describe_descriptor_path(raw: str | os.PathLike) -> str | None:
     return None
 
 
-def check_file_name(raw: str) -> None:
+def strip_trailing_separators(raw: str) -> str:
+    """Return the path string ``raw`` without its trailing path separators."""
+    return raw.rstrip(os.sep + (os.altsep or ""))
+
+
+def check_file_name(
+    raw: str, check_suffix: Callable[[str], None] | None = None
+) -> None:
     """Raise ValueError when the path string ``raw`` can only name a folder.
 
     ``Path`` drops a trailing separator and a trailing ``.`` component, so
     ``"out/model.npz/"`` would otherwise write the file ``out/model.npz``.
+    The message suggests ``raw`` without its trailing separators.
+
+    Args:
+        raw: The path that a file would be written to.
+        check_suffix: The suffix check of the kind of file written, such as
+            ``check_bundle_suffix``. It runs first on a ``raw`` with trailing
+            separators, so that a name that it rejects, such as ``model.txt/``
+            for a bundle, gets its message, which suggests ``model.npz`` in
+            place of ``model.txt``.
     """
-    separators = os.sep + (os.altsep or "")
-    stripped = raw.rstrip(separators)
+    stripped = strip_trailing_separators(raw)
     if stripped != raw and stripped:
+        if check_suffix is not None:
+            check_suffix(raw)
         raise ValueError(
             f"cannot write {raw}: a path that ends with {raw[-1]!r} names a "
             f"folder, not a file; drop the trailing {raw[-1]!r} to write the "
@@ -499,6 +517,14 @@ def _trailing_suffixes(name: str, kinds: dict[str, str]) -> tuple[str, str, str]
     return stem, suffix, kind
 
 
+def _describe_found_suffix(raw: str, stripped: str, suffix: str, kind: str) -> str:
+    """Describe the suffix of ``raw``, and its trailing separator if it has one."""
+    found = f"the suffix {suffix} marks {kind}"
+    if stripped == raw:
+        return found
+    return f"the trailing {raw[-1]!r} marks a folder, and {found}"
+
+
 def check_bundle_suffix(
     path: str | os.PathLike, kind: str = "an embedsent bundle", flag: str | None = None
 ) -> None:
@@ -518,19 +544,21 @@ def check_bundle_suffix(
 
     Raises:
         ValueError: If ``path`` ends with a suffix of ``_OTHER_KIND_SUFFIXES``,
-            in any letter case. The message names the same path with
-            ``.npz`` in place of every such trailing suffix.
+            in any letter case, with or without trailing separators. The
+            message names the same path with ``.npz`` in place of every such
+            trailing suffix and without the trailing separators.
     """
     raw = os.fspath(path)
-    name = os.path.basename(raw)
+    stripped = strip_trailing_separators(raw)
+    name = os.path.basename(stripped)
     found_suffix = _trailing_suffixes(name, _OTHER_KIND_SUFFIXES)
     if found_suffix is None:
         return
     stem, suffix, other_kind = found_suffix
     if not stem.lower().endswith(".npz"):
         stem += ".npz"
-    suggested = raw[: len(raw) - len(name)] + stem
-    found = f"the suffix {suffix} marks {other_kind}"
+    suggested = stripped[: len(stripped) - len(name)] + stem
+    found = _describe_found_suffix(raw, stripped, suffix, other_kind)
     if flag is None:
         raise ValueError(
             f"path {raw}: {found}, but {kind} is a zip (.npz) file. Save it as "
@@ -574,11 +602,13 @@ def check_vectors_suffix(
 
     Raises:
         ValueError: If ``path`` ends with a suffix of ``_NOT_VECTORS_SUFFIXES``,
-            in any letter case. The message names the same path with the
-            suffix of the format written in place of every such suffix.
+            in any letter case, with or without trailing separators. The
+            message names the same path with the suffix of the format written
+            in place of every such suffix and without the trailing separators.
     """
     raw = os.fspath(path)
-    name = os.path.basename(raw)
+    stripped = strip_trailing_separators(raw)
+    name = os.path.basename(stripped)
     found_suffix = _trailing_suffixes(name, _NOT_VECTORS_SUFFIXES)
     if found_suffix is None:
         return
@@ -587,8 +617,8 @@ def check_vectors_suffix(
     format_suffix = ".bin" if binary else ".txt"
     if not stem.lower().endswith((".txt", ".vec", ".bin")):
         stem += format_suffix
-    suggested = raw[: len(raw) - len(name)] + stem
-    found = f"the suffix {suffix} marks {other_kind}"
+    suggested = stripped[: len(stripped) - len(name)] + stem
+    found = _describe_found_suffix(raw, stripped, suffix, other_kind)
     if flag is None:
         raise ValueError(
             f"path {raw}: {found}, but word vectors are saved uncompressed in "

@@ -27,6 +27,7 @@ from embedsent import distributed
 from embedsent.checkpoint import (
     Checkpointing,
     RunState,
+    check_checkpoint_path,
     corpus_fingerprint,
     has_checkpoint,
     load_checkpoint,
@@ -49,7 +50,6 @@ from embedsent.sgns_model import (
     check_memory,
     estimate_table_bytes,
 )
-from embedsent.storage import check_file_name
 from embedsent.vocab import (
     EncodedCorpus,
     Vocabulary,
@@ -146,14 +146,14 @@ def train_sgns(
         vocab = vocab or Vocabulary.build(documents, vocab_config)
     if documents is None:
         # Token lists are checked once they are encoded, after compiling.
-        _check_pairs_possible(encoded, len(vocab), vocab_given)
+        _check_pairs_possible(encoded, len(vocab), vocab_given, vocab_config)
     check_memory(len(vocab), config)
     check_step_memory(config)
     _check_devices(config)
     _warn_high_alpha(config)
     if checkpoint is not None and not isinstance(checkpoint, Checkpointing):
         # Path() would drop a trailing separator, which names a folder.
-        check_file_name(os.fspath(checkpoint))
+        check_checkpoint_path(checkpoint)
         checkpoint = Checkpointing(Path(checkpoint))
 
     root_key = jax.random.PRNGKey(config.seed)
@@ -175,7 +175,7 @@ def train_sgns(
     if documents is not None:
         encoded = vocab.encode_corpus(documents)
         release_free_heap()
-        _check_pairs_possible(encoded, len(vocab), vocab_given)
+        _check_pairs_possible(encoded, len(vocab), vocab_given, vocab_config)
     state = RunState(rng_state=np.random.default_rng(config.seed).bit_generator.state)
     fingerprint = corpus_fingerprint(encoded, vocab) if checkpoint else ""
     if checkpoint and checkpoint.resume and has_checkpoint(checkpoint.path):
@@ -731,7 +731,10 @@ class _Run:
 
 
 def _check_pairs_possible(
-    encoded: EncodedCorpus, vocab_size: int, vocab_given: bool
+    encoded: EncodedCorpus,
+    vocab_size: int,
+    vocab_given: bool,
+    vocab_config: VocabConfig,
 ) -> None:
     """Raise unless some text has two in-vocabulary tokens to pair.
 
@@ -742,23 +745,34 @@ def _check_pairs_possible(
     """
     lengths = np.diff(encoded.doc_offsets)
     longest = int(lengths.max()) if lengths.size else 0
+    # Only settings that could keep more words are advised: min_count 1
+    # already keeps every word, and a cap the vocabulary did not reach
+    # dropped none.
+    settings = []
+    if not vocab_given and vocab_config.min_count > 1:
+        settings.append("lower --min-count (VocabConfig.min_count)")
+    cap = vocab_config.max_vocab_size
+    if not vocab_given and cap is not None and vocab_size >= cap:
+        settings.append("raise --max-vocab-size (VocabConfig.max_vocab_size)")
     if longest == 0:
+        fixes = ["pass more text", *settings]
         raise ValueError(
-            "the corpus has no in-vocabulary token to train on; pass more text or "
-            "lower min_count"
+            "the corpus has no in-vocabulary token to train on; " + _join_choices(fixes)
         )
     if longest == 1:
-        fix = "pass longer texts"
-        if not vocab_given:
-            fix += (
-                ", lower --min-count (VocabConfig.min_count) or raise "
-                "--max-vocab-size (VocabConfig.max_vocab_size)"
-            )
+        fixes = ["pass longer texts", *settings]
         raise ValueError(
             f"no text has two in-vocabulary tokens, so there is no (center, "
             f"context) pair to train on (the vocabulary has {vocab_size} "
-            f"word{'' if vocab_size == 1 else 's'}); {fix}"
+            f"word{'' if vocab_size == 1 else 's'}); {_join_choices(fixes)}"
         )
+
+
+def _join_choices(choices: list[str]) -> str:
+    """Join ``["a", "b", "c"]`` as ``"a, b or c"``."""
+    if len(choices) == 1:
+        return choices[0]
+    return ", ".join(choices[:-1]) + " or " + choices[-1]
 
 
 def _warn_high_alpha(config: SGNSConfig) -> None:

@@ -15,6 +15,7 @@ import logging
 import os
 import pickle
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -454,7 +455,7 @@ class WordVectors:
         if not isinstance(binary, bool):
             raise TypeError(f"binary must be True or False, got {binary!r}")
         destination = as_path(path)
-        check_file_name(os.fspath(path))
+        check_file_name(os.fspath(path), partial(check_vectors_suffix, binary=binary))
         check_replaceable(path, WORD_VECTORS, "path")
         check_vectors_suffix(path, binary=binary)
         write_word2vec(destination, self.words, self.vectors, binary=binary)
@@ -484,7 +485,7 @@ class WordVectors:
             OSError: If the file cannot be written.
         """
         destination = as_path(path)
-        check_file_name(os.fspath(path))
+        check_file_name(os.fspath(path), check_vectors_suffix)
         check_replaceable(path, WORD_VECTORS, "path")
         check_vectors_suffix(path)
         write_glove(destination, self.words, self.vectors)

@@ -130,6 +130,12 @@ PARSE_ERRORS = [
         [*TRAIN, "--learning-rate", "0"],
         "argument --learning-rate: must be > 0.0, got 0",
     ),
+    # A nonzero double that float32 rounds to 0.
+    (
+        [*TRAIN, "--learning-rate", "3e-324"],
+        "argument --learning-rate: must be at least 1.4e-45 because training "
+        "computes in float32, where it would round to 0, got 3e-324",
+    ),
     ([*PRETRAIN, "--alpha", "NaN"], "argument --alpha: must be a number, got NaN"),
     (
         [*TRAIN, "--weight-decay", "1e-320"],
@@ -152,6 +158,63 @@ def test_bad_flag_value_rejected_naming_flag(argv, expected, capsys):
         main(argv)
     assert stopped.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+# Float flags, each with a command line it parses in. Each flag is given a
+# nonzero number that float() rounds to 0.0 or to infinity.
+FLOAT_FLAGS = [
+    (PRETRAIN, "--alpha"),
+    (PRETRAIN, "--sample"),
+    (PRETRAIN, "--repeat-damping"),
+    (PRETRAIN, "--checkpoint-every"),
+    (TRAIN, "--learning-rate"),
+    (TRAIN, "--weight-decay"),
+    (TRANSFER, "--target-accuracy"),
+]
+
+
+@pytest.mark.parametrize(("argv", "flag"), FLOAT_FLAGS)
+@pytest.mark.parametrize("text", ["1e-400", "-1E-400", "0.1e-999"])
+def test_float_flag_underflow_named(argv, flag, text, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        # The = form passes a negative number as the value, not as a flag.
+        main([*argv, f"{flag}={text}"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: got {text}, which rounds to 0.0 because" in err
+    assert "the smallest nonzero double (64-bit float) is 4.9e-324" in err
+    assert "pass a value further from 0" in err
+    assert "must be" not in err
+
+
+@pytest.mark.parametrize(("argv", "flag"), FLOAT_FLAGS)
+@pytest.mark.parametrize(("text", "rounded"), [("1e400", "inf"), ("-2e308", "-inf")])
+def test_float_flag_overflow_named(argv, flag, text, rounded, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        # The = form passes a negative number as the value, not as a flag.
+        main([*argv, f"{flag}={text}"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: got {text}, which overflows to {rounded} " in err
+    assert "the largest double (64-bit float) is 1.8e+308" in err
+    assert "pass a value closer to 0" in err
+    assert "must be" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag", "text", "expected"),
+    [
+        (PRETRAIN, "--sample", "0.0e-400", 0.0),
+        (PRETRAIN, "--checkpoint-every", "inf", float("inf")),
+        (TRAIN, "--weight-decay", "0e999", 0.0),
+        (PRETRAIN, "--checkpoint-every", "3e-324", 5e-324),
+    ],
+)
+def test_float_flag_zero_and_inf_accepted(argv, flag, text, expected):
+    # A typed zero or infinity is not a rounded number, and 3e-324 rounds to
+    # the smallest double, not to 0.
+    args = build_parser().parse_args([*argv, flag, text])
+    assert getattr(args, flag[2:].replace("-", "_")) == expected
 
 
 @pytest.mark.parametrize(
@@ -327,6 +390,20 @@ def test_pretrain_min_count_too_high_names_flag(tmp_path, capsys):
     assert "--min-count 5: no word occurs that often" in err
     assert "the largest count is 2; pass --min-count 2 or lower" in err
     assert "min_count" not in err
+
+
+def test_min_count_advice_stops_at_one(tmp_path, capsys):
+    # Every word occurs once, so only --min-count 1 keeps a word.
+    texts = tmp_path / "texts.txt"
+    texts.write_text("good film\nbad plot\n", encoding="utf-8")
+    argv = ["--no-progress", "pretrain", "--data", str(texts)]
+    argv += ["--out", str(tmp_path / "v.txt"), "--min-count", "3"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--min-count 3: no word occurs that often" in err
+    assert "the largest count is 1; pass --min-count 1, which keeps every word" in err
+    assert "or add more text" in err
+    assert "or lower" not in err
 
 
 @pytest.mark.parametrize("column", [[], ["--text-column", "body"]])

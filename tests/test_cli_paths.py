@@ -434,13 +434,49 @@ def test_fifo_output_rejected_before_work(capsys, monkeypatch, tmp_path, flag):
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
-@pytest.mark.parametrize("flag", ["--out", "--save-model", "--checkpoint"])
-def test_trailing_slash_output_rejected(capsys, monkeypatch, tmp_path, flag):
+@pytest.mark.parametrize(
+    ("flag", "name"),
+    [
+        ("--out", "vectors.txt"),
+        ("--save-model", "model.npz"),
+        ("--checkpoint", "checkpoint.npz"),
+    ],
+)
+def test_trailing_slash_output_rejected(capsys, monkeypatch, tmp_path, flag, name):
     monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
-    value = f"{tmp_path / 'vectors.txt'}/"
+    value = f"{tmp_path / name}/"
     err = _error(capsys, _pretrain_with(flag, value, tmp_path))
     assert f"{flag}: cannot write {value}: a path that ends with '/'" in err
-    assert "drop the trailing '/'" in err
+    assert f"drop the trailing '/' to write the file {tmp_path / name}" in err
+
+
+@pytest.mark.parametrize(
+    ("flag", "name", "suggested"),
+    [
+        ("--out", "vectors.csv/", "vectors.txt"),
+        ("--out", "vectors.txt.gz//", "vectors.txt"),
+        ("--save-model", "model.txt/", "model.npz"),
+        ("--checkpoint", "checkpoint.json/", "checkpoint.npz"),
+    ],
+)
+def test_trailing_slash_output_suggests_accepted_name(
+    capsys, monkeypatch, tmp_path, flag, name, suggested
+):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    value = f"{tmp_path}/{name}"
+    err = _error(capsys, _pretrain_with(flag, value, tmp_path))
+    assert f"{flag} {value}: the trailing '/' marks a folder, and the suffix" in err
+    assert f"Pass {flag} {tmp_path / suggested} instead." in err
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", lambda args: 0)
+    assert main(_pretrain_with(flag, str(tmp_path / suggested), tmp_path)) == 0
+
+
+def test_npz_out_slash_suggests_save_model(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    value = f"{tmp_path / 'model.npz'}/"
+    err = _error(capsys, _pretrain_with("--out", value, tmp_path))
+    assert f"--out {value}: `embedsent pretrain --out` writes word vectors" in err
+    assert f"pass --save-model {tmp_path / 'model.npz'} to save" in err
 
 
 def test_character_device_output_rejected(capsys, monkeypatch, tmp_path):

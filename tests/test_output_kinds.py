@@ -153,6 +153,34 @@ def test_vector_saves_reject_trailing_separator(tmp_path, save):
 
 
 @pytest.mark.parametrize(
+    ("save", "name", "suggested"),
+    [
+        ("text", "v.csv/", "v.txt"),
+        ("binary", "v.npz//", "v.bin"),
+        ("glove", "v.txt.gz/", "v.txt"),
+    ],
+)
+def test_vector_save_slash_suggests_suffix(tmp_path, save, name, suggested):
+    from embedsent.vectors import WordVectors
+
+    vectors = WordVectors(["good", "bad"], [[1.0, 0.0], [0.0, 1.0]])
+    writers = {
+        "text": vectors.save_word2vec,
+        "binary": lambda path: vectors.save_word2vec(path, binary=True),
+        "glove": vectors.save_glove,
+    }
+    path = f"{tmp_path}/{name}"
+    with pytest.raises(ValueError) as raised:
+        writers[save](path)
+    message = str(raised.value)
+    assert message.startswith(f"path {path}: the trailing '/' marks a folder, and ")
+    assert message.endswith(f"Save them as {tmp_path / suggested} instead.")
+    assert list(tmp_path.iterdir()) == []
+    writers[save](tmp_path / suggested)
+    assert (tmp_path / suggested).is_file()
+
+
+@pytest.mark.parametrize(
     ("name", "binary"),
     [("v.txt", False), ("v.vec", False), ("vectors", False), ("v.bin", True)],
 )

@@ -857,8 +857,30 @@ def test_texts_of_one_known_token_rejected_before_training():
         train_sgns(single_tokens, TINY_SGNS, VocabConfig(min_count=1, sample=0))
     message = str(raised.value)
     assert message.startswith("no text has two in-vocabulary tokens")
-    assert "(the vocabulary has 2 words)" in message
-    assert "raise --max-vocab-size (VocabConfig.max_vocab_size)" in message
+    # min_count 1 keeps every word and no cap dropped one, so only more
+    # text can help.
+    assert message.endswith("(the vocabulary has 2 words); pass longer texts")
+
+
+def test_pairless_text_advises_lower_min_count():
+    texts = [["great", "rare"], ["awful"], ["great"], ["awful"]]
+    with pytest.raises(ValueError) as raised:
+        train_sgns(texts, TINY_SGNS, VocabConfig(min_count=2, sample=0))
+    assert str(raised.value).endswith(
+        "pass longer texts or lower --min-count (VocabConfig.min_count)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cap", "advised"), [(1, True), (5, False)], ids=["cap-reached", "cap-unreached"]
+)
+def test_pairless_advice_names_reached_cap_only(cap, advised):
+    texts = [["great", "awful"]] * 3 + [["good"]] if cap == 1 else [["great"]] * 3
+    with pytest.raises(ValueError) as raised:
+        train_sgns(texts, TINY_SGNS, VocabConfig(min_count=1, max_vocab_size=cap))
+    message = str(raised.value)
+    assert ("raise --max-vocab-size" in message) is advised
+    assert "min-count" not in message
 
 
 def test_vocabulary_of_one_word_leaves_no_pair():

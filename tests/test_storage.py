@@ -2,8 +2,10 @@
 
 import errno
 import os
+import re
 import stat
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,11 @@ import pytest
 from fake_os import deny_write, fake_file_type
 
 from embedsent.storage import (
+    _NOT_VECTORS_SUFFIXES,
+    _OTHER_KIND_SUFFIXES,
     check_bundle_suffix,
+    check_file_name,
+    check_vectors_suffix,
     first_dangling_link,
     first_unwritable_folder,
     load_bundle,
@@ -363,6 +369,48 @@ def test_write_atomic_rejects_trailing_separator(tmp_path, suffix):
     with pytest.raises(ValueError, match="drop the trailing '/' to write the file"):
         save_bundle(path, {"format": "new"}, {"x": np.ones(2)})
     assert list(tmp_path.iterdir()) == []
+
+
+# The suggested path at the end of a message from check_file_name,
+# check_bundle_suffix or check_vectors_suffix.
+_SUGGESTED_PATH = re.compile(r"(?:the file|Save (?:it|them) as) (\S+?)(?: instead\.)?$")
+
+
+@pytest.mark.parametrize(
+    "suffix", sorted({*_OTHER_KIND_SUFFIXES, *_NOT_VECTORS_SUFFIXES, ".npz"})
+)
+@pytest.mark.parametrize("separators", ["/", "//"])
+def test_trailing_separator_suggestion_passes_checks(tmp_path, suffix, separators):
+    raw = f"{tmp_path / ('model' + suffix.upper())}{separators}"
+    suffix_checks = {
+        "bundle": check_bundle_suffix,
+        "text vectors": check_vectors_suffix,
+        "binary vectors": partial(check_vectors_suffix, binary=True),
+    }
+    for kind, check_suffix in suffix_checks.items():
+        with pytest.raises(ValueError) as raised:
+            check_file_name(raw, check_suffix)
+        message = str(raised.value)
+        assert "the trailing '/'" in message, kind
+        found = _SUGGESTED_PATH.search(message)
+        assert found is not None, f"{kind}: no suggested path in {message!r}"
+        suggested = found.group(1)
+        assert suggested.startswith(str(tmp_path)), kind
+        # The suggested path passes both checks.
+        check_file_name(suggested, check_suffix)
+        check_suffix(suggested)
+
+
+def test_suffix_check_names_trailing_separator(tmp_path):
+    raw = f"{tmp_path / 'model.txt'}/"
+    with pytest.raises(ValueError) as raised:
+        check_bundle_suffix(raw, "an embedsent classifier model")
+    message = str(raised.value)
+    assert message.startswith(
+        f"path {raw}: the trailing '/' marks a folder, and the suffix .txt marks "
+        "a text file, but "
+    )
+    assert message.endswith(f"Save it as {tmp_path / 'model.npz'} instead.")
 
 
 def test_write_atomic_rejects_trailing_dot(tmp_path):

@@ -767,6 +767,17 @@ def test_resume_of_complete_epoch_logs_no_speed(tmp_path, caplog):
     assert model.words_per_second[0] == 0.0
 
 
+@pytest.mark.parametrize("name", ["run.txt/", "run.json//", "run.npz.csv/"])
+def test_checkpoint_trailing_separator_suggests_npz(tmp_path, name):
+    path = f"{tmp_path}/{name}"
+    with pytest.raises(ValueError) as raised:
+        Checkpointing(path)
+    message = str(raised.value)
+    assert message.startswith(f"path {path}: the trailing '/' marks a folder, and ")
+    assert message.endswith(f"Save it as {tmp_path / 'run.npz'} instead.")
+    assert Checkpointing(tmp_path / "run.npz").path == tmp_path / "run.npz"
+
+
 @pytest.mark.parametrize("path", ["sub/", "run.npz/"])
 def test_checkpoint_path_with_trailing_separator_rejected(tmp_path, path):
     with pytest.raises(ValueError, match="names a folder, not a file"):
