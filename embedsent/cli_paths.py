@@ -64,6 +64,7 @@ from embedsent.storage import (
     check_bundle_suffix,
     check_file_name,
     check_folder_path,
+    check_not_read_only,
     check_vectors_suffix,
     describe_descriptor_path,
     first_non_folder,
@@ -996,6 +997,10 @@ def _check_output_file(
             f"{_flag(name)} {label} is {file_type}, not a regular file; pass a "
             "path to a regular file, or to one that does not exist yet"
         )
+    try:
+        check_not_read_only(value, label)
+    except PermissionError as error:
+        raise ValueError(f"{_flag(name)}: {error}") from error
     if not folder.is_dir():
         blocking = first_non_folder(folder)
         if blocking is not None:

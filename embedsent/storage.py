@@ -45,6 +45,7 @@ __all__ = [
     "check_bundle_suffix",
     "check_vectors_suffix",
     "check_file_name",
+    "check_not_read_only",
     "check_folder_path",
     "describe_descriptor_path",
     "describe_write_failure",
@@ -119,6 +120,30 @@ _OTHER_KIND_SUFFIXES = {
 }
 
 
+def check_not_read_only(path: str | os.PathLike, label: str | None = None) -> None:
+    """Raise PermissionError when ``path`` is a file that no one may write.
+
+    A save renames a new file over the old one, which needs write permission
+    on the folder only, so it would replace a file whose owner removed every
+    write bit (``chmod a-w``) to keep it. ``label`` names the path in the
+    message, by default ``path`` itself.
+
+    NOTE: under a umask that removes every write bit (0222), the files saved
+    here are read-only too, so a second save to the same path, such as the
+    next checkpoint, fails.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode) and not mode & 0o222:
+        raise PermissionError(
+            f"cannot write {label or path}: it is read-only "
+            f"({stat.filemode(mode)}), and saving would replace it; make it "
+            f"writable (chmod u+w {path}) or pass another path"
+        )
+
+
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
     """Call ``write(stream)`` on a temporary file, then rename it to ``path``.
 
@@ -137,6 +162,8 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             file instead of writing into it, so nothing is written.
         FileNotFoundError: If the folder of ``path`` (of its target, for a
             link) does not exist.
+        PermissionError: If ``path`` (its target, for a link) is a file
+            without any write permission bit (see ``check_not_read_only``).
         OSError: If creating the temporary file or renaming it to ``path``
             fails. The message names ``path`` and the step that failed.
     """
@@ -160,6 +187,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             f"cannot write {label}: it is {file_type}, not a regular file; pass "
             "the path of a regular file, or of one that does not exist yet"
         )
+    check_not_read_only(target, label)
     check_file_name(raw)
     folder = target.parent
     if not folder.is_dir():

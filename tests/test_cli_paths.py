@@ -423,6 +423,23 @@ def _pretrain_with(flag: str, value: str, tmp_path) -> list[str]:
     return [*argv, flag, value]
 
 
+@pytest.mark.parametrize(
+    ("flag", "name"),
+    [("--out", "vectors.txt"), ("--save-model", "model.npz")],
+)
+def test_read_only_output_rejected_before_work(
+    capsys, monkeypatch, tmp_path, flag, name
+):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    target = tmp_path / name
+    target.write_bytes(b"kept")
+    target.chmod(0o444)
+    err = " ".join(_error(capsys, _pretrain_with(flag, str(target), tmp_path)).split())
+    assert f"{flag}: cannot write {target}: it is read-only (-r--r--r--)" in err
+    assert f"chmod u+w {target}" in err
+    assert target.read_bytes() == b"kept"
+
+
 @pytest.mark.parametrize("flag", ["--out", "--save-model", "--checkpoint"])
 def test_fifo_output_rejected_before_work(capsys, monkeypatch, tmp_path, flag):
     monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)

@@ -100,6 +100,27 @@ def test_save_keeps_own_temporary_file(tmp_path):
     assert target.read_bytes() == b"{}"
 
 
+def test_write_atomic_keeps_read_only_file(tmp_path):
+    target = tmp_path / "model.npz"
+    target.write_bytes(b"kept")
+    target.chmod(0o444)
+    with pytest.raises(PermissionError) as raised:
+        write_atomic(target, lambda stream: stream.write(b"new"))
+    assert f"cannot write {target}: it is read-only (-r--r--r--)" in str(raised.value)
+    assert f"chmod u+w {target}" in str(raised.value)
+    assert target.read_bytes() == b"kept"
+    assert sorted(tmp_path.iterdir()) == [target]
+
+
+def test_write_atomic_replaces_owner_writable_file(tmp_path):
+    target = tmp_path / "model.npz"
+    target.write_bytes(b"old")
+    target.chmod(0o644)
+    write_atomic(target, lambda stream: stream.write(b"new"))
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
 def test_write_atomic_follows_link(tmp_path):
     target = tmp_path / "target.txt"
     target.write_text("old", encoding="utf-8")
