@@ -619,7 +619,8 @@ def check_vectors_suffix(
     text. Under a name such as ``vectors.csv`` or ``vectors.txt.gz``, the
     readers of tables and compressed files would take them for that kind,
     and a later save to the same path would refuse to replace it. Names
-    without a suffix, ``.txt``, ``.vec``, ``.bin`` and other suffixes pass.
+    without a suffix, ``.txt``, ``.vec``, ``.bin`` and other suffixes pass,
+    except ``.bin`` for text vectors named by a flag.
 
     Args:
         path: The path that the vectors would be written to.
@@ -637,6 +638,8 @@ def check_vectors_suffix(
     raw = os.fspath(path)
     stripped = strip_trailing_separators(raw)
     name = os.path.basename(stripped)
+    if flag is not None:
+        _check_text_vectors_not_bin(raw, stripped, name, binary, flag)
     found_suffix = _trailing_suffixes(name, _NOT_VECTORS_SUFFIXES)
     if found_suffix is None:
         return
@@ -655,6 +658,27 @@ def check_vectors_suffix(
     raise ValueError(
         f"{flag} {raw}: {found}, but {flag} writes word vectors uncompressed in "
         f"{written}. Pass {flag} {suggested} instead."
+    )
+
+
+def _check_text_vectors_not_bin(
+    raw: str, stripped: str, name: str, binary: bool, flag: str
+) -> None:
+    """Reject text vectors written by ``flag`` under a ``.bin`` name.
+
+    ``--vectors-format auto`` expects word2vec binary data in a ``.bin``
+    file, so text saved there is refused when read back, and gensim users
+    pass ``binary=True`` for such a name. Binary data under ``.txt`` is
+    still read, because the readers detect it.
+    """
+    stem, suffix = os.path.splitext(name)
+    if binary or suffix.lower() != ".bin":
+        return
+    suggested = stripped[: len(stripped) - len(name)] + stem + ".txt"
+    found = _describe_found_suffix(raw, stripped, suffix, "a word2vec binary file")
+    raise ValueError(
+        f"{flag} {raw}: {found}, but {flag} writes word vectors in text format "
+        f"unless you add --binary. Pass {flag} {suggested} instead."
     )
 
 

@@ -95,6 +95,16 @@ def test_pretrain_out_npz_suffix(tmp_path, capsys):
     assert "give --out the suffix .bin" in capsys.readouterr().err
 
 
+def test_pretrain_text_out_rejects_bin(tmp_path, capsys):
+    out = tmp_path / "vectors.bin"
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(out)]
+    assert main(argv) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--out {out}: the suffix .bin marks a word2vec binary file" in err
+    assert f"unless you add --binary. Pass --out {tmp_path / 'vectors.txt'}" in err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("name", "marks", "suggested"),
     [
