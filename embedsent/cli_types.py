@@ -49,7 +49,7 @@ GENSIM_WORKERS_REASON = "gensim starts one thread per worker"
 MAX_CV_REPEATS = 100
 
 # The smallest positive double, a subnormal of about 4.9e-324.
-_SMALLEST_DOUBLE = sys.float_info.min * sys.float_info.epsilon
+_SMALLEST_DOUBLE = math.ulp(0.0)
 
 # The default of --text-column, the column of a table file that contains texts.
 DEFAULT_TEXT_COLUMN = "text"

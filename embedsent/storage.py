@@ -634,6 +634,7 @@ def check_vectors_suffix(
             in any letter case, with or without trailing separators. The
             message names the same path with the suffix of the format written
             in place of every such suffix and without the trailing separators.
+            Also if a ``flag`` writes text vectors to a ``.bin`` name.
     """
     raw = os.fspath(path)
     stripped = strip_trailing_separators(raw)
