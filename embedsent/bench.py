@@ -97,7 +97,7 @@ _TABLE_FIX = (
     f"not by the benchmark; {_TOKEN_FILE_FORMAT}"
 )
 # Suffixes of the tables that `embedsent pretrain` and `train` read, as
-# embedsent.cli_paths.TABLE_SUFFIXES lists them, with the delimiter of a
+# embedsent.output_kinds.TABLE_SUFFIXES lists them, with the delimiter of a
 # header line, or None for JSON, whose first line starts with "{" or "[".
 _TABLE_DELIMITERS = {
     ".csv": ",",

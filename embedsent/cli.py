@@ -9,6 +9,7 @@ imports the libraries it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import logging
 import os
@@ -54,6 +55,7 @@ from embedsent.commands import (
 from embedsent.compile_cache import ENV_VAR
 from embedsent.config import (
     MAX_SGNS_BATCH_SIZE,
+    MAX_SGNS_N_DEVICES,
     STANDARDIZE_MODES,
     ClassifierConfig,
     SGNSConfig,
@@ -61,9 +63,12 @@ from embedsent.config import (
 )
 from embedsent.console import (
     INTERRUPTED_STATUS,
+    TERMINATED_STATUS,
     discard_output,
     flush_output,
     release_deferred_sigterm,
+    sigterm_interrupts,
+    stopped_by_sigterm,
 )
 from embedsent.curve_args import add_parser as curves_add_parser
 from embedsent.distributed_config import MAX_INITIALIZATION_TIMEOUT, coordinator_address
@@ -84,6 +89,17 @@ CLASSIFIER_EPOCHS_REASON = (
     "each epoch is one pass over every labeled text, so more epochs can run "
     f"for hours on a large data set (default {ClassifierConfig().epochs})"
 )
+
+# Every process of a multi-process run trains on at least one device, and
+# SGNSConfig.n_devices accepts at most MAX_SGNS_N_DEVICES.
+MAX_NUM_PROCESSES = MAX_SGNS_N_DEVICES
+# The server reads each request body whole into memory and then parses it as
+# JSON, once per request that runs at the same time.
+MAX_BODY_BYTES = 2**30
+
+# The default of Checkpointing.every_seconds, for the help of
+# --checkpoint-every, because embedsent.checkpoint imports JAX.
+DEFAULT_CHECKPOINT_SECONDS = 300.0
 
 # The status of a process that SIGPIPE (signal 13) ended, as shells report it
 # for `cat big.txt | head -1`, so scripts run with `set -o pipefail` treat a
@@ -272,10 +288,16 @@ def _add_process_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--num-processes",
-        type=bounded(int, 1),
+        type=bounded(
+            int,
+            1,
+            MAX_NUM_PROCESSES,
+            hint="; every process trains on at least one device, and --devices "
+            f"accepts at most {MAX_SGNS_N_DEVICES}",
+        ),
         default=1,
         help="processes in the run, all given the same arguments except "
-        "--process-id (default: %(default)s)",
+        f"--process-id, at most {MAX_NUM_PROCESSES} (default: %(default)s)",
     )
     group.add_argument(
         "--process-id",
@@ -520,14 +542,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         action=OutputPathAction,
         help="checkpoint file, written every --checkpoint-every seconds and at "
-        "each epoch end; a rerun with the same settings resumes from it "
-        "(default: no checkpoints)",
+        "each epoch end; a rerun with the same settings resumes from it. "
+        "Ctrl-C or SIGTERM stops the run with a message that says whether it "
+        "can resume (default: no checkpoints)",
     )
+    # None when not passed, so that the command can reject it without
+    # --checkpoint; run_pretrain then keeps Checkpointing's default.
     pretrain.add_argument(
         "--checkpoint-every",
         type=bounded(float, 0.0),
-        default=300.0,
-        help="seconds between checkpoints within an epoch (default: %(default)s)",
+        default=None,
+        help="seconds between checkpoints within an epoch, 0 after every "
+        "compiled call; needs --checkpoint (default: "
+        f"{DEFAULT_CHECKPOINT_SECONDS:g})",
     )
     pretrain.add_argument(
         "--save-model",
@@ -700,8 +727,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         default=None,
         action=OutputPathAction,
-        help="also write every run and the summary to this JSON file (default: "
-        "no JSON file)",
+        help="also write every run and the summary to this JSON file, whose "
+        "name must end with .json (default: no JSON file)",
     )
     _add_sgns_options(compare, SGNSConfig())
     _add_classifier_options(compare, ClassifierConfig())
@@ -814,7 +841,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         default=None,
         action=OutputPathAction,
-        help="write every trial and the summary here (default: no JSON file)",
+        help="write every trial and the summary to this JSON file, whose name "
+        "must end with .json (default: no JSON file)",
     )
 
     serve = commands.add_parser(
@@ -844,9 +872,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-body-bytes",
-        type=bounded(int, 1),
+        type=bounded(
+            int,
+            1,
+            MAX_BODY_BYTES,
+            hint="; the server holds each request body in memory while it parses it",
+        ),
         default=10_000_000,
-        help="maximum request body size in bytes (default: %(default)s)",
+        help="maximum request body size in bytes, at most "
+        f"{MAX_BODY_BYTES} (1 GiB) (default: %(default)s)",
     )
     serve.add_argument(
         "--max-texts",
@@ -955,33 +989,27 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.command != "serve":
         release_deferred_sigterm()
     _configure_logging(args.verbose)
+    # SIGTERM stops a run that writes a checkpoint as Ctrl-C does, so that
+    # its message names the checkpoint to resume from.
+    if _writes_checkpoint(args):
+        signal_handling = sigterm_interrupts()
+    else:
+        signal_handling = contextlib.nullcontext()
     try:
-        check_flag_combinations(args)
-        check_compile_cache_path(args)
-        check_input_paths(args)
-        check_output_paths(args)
-        warn_ignored_flags(args)
-        args.compile_cache = _start_compile_cache(args)
-        if args.compile_cache is None:
-            return COMMANDS[args.command](args)
-        from embedsent.compile_cache import log_cache_warnings
-
-        with log_cache_warnings(args.compile_cache, "pass --no-compile-cache"):
-            return COMMANDS[args.command](args)
+        with signal_handling:
+            return _run_command(args)
     except BrokenPipeError:
         raise  # BrokenPipeError is an OSError, but main ends it quietly.
     except KeyboardInterrupt:
-        hint = ""
-        checkpoint = getattr(args, "checkpoint", None)
-        if checkpoint and os.path.isfile(checkpoint):
-            hint = f"; rerun with --checkpoint {checkpoint} to resume"
-        elif checkpoint:
-            hint = (
-                f" before the first checkpoint was written to {checkpoint}, so "
-                "a rerun starts over"
-            )
-        print(f"embedsent {_command_label(args)}: interrupted{hint}", file=sys.stderr)
-        return INTERRUPTED_STATUS
+        if _writes_checkpoint(args) and stopped_by_sigterm():
+            stopped, status = "terminated by SIGTERM", TERMINATED_STATUS
+        else:
+            stopped, status = "interrupted", INTERRUPTED_STATUS
+        print(
+            f"embedsent {_command_label(args)}: {stopped}{_resume_hint(args)}",
+            file=sys.stderr,
+        )
+        return status
     except (
         ValueError,
         TypeError,
@@ -1010,6 +1038,43 @@ def _run(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """Check the flags and paths of ``args``, then run its command."""
+    check_flag_combinations(args)
+    check_compile_cache_path(args)
+    check_input_paths(args)
+    check_output_paths(args)
+    warn_ignored_flags(args)
+    args.compile_cache = _start_compile_cache(args)
+    if args.compile_cache is None:
+        return COMMANDS[args.command](args)
+    from embedsent.compile_cache import log_cache_warnings
+
+    with log_cache_warnings(args.compile_cache, "pass --no-compile-cache"):
+        return COMMANDS[args.command](args)
+
+
+def _writes_checkpoint(args: argparse.Namespace) -> bool:
+    # --continue-from writes no checkpoint, and its run warns that it
+    # ignores --checkpoint.
+    return bool(getattr(args, "checkpoint", None)) and not getattr(
+        args, "continue_from", None
+    )
+
+
+def _resume_hint(args: argparse.Namespace) -> str:
+    """Return the message clause on how a stopped run resumes, or ""."""
+    if not _writes_checkpoint(args):
+        return ""
+    # An empty --checkpoint file contains no checkpoint, so a rerun starts over.
+    if os.path.isfile(args.checkpoint) and os.path.getsize(args.checkpoint) > 0:
+        return f"; rerun with --checkpoint {args.checkpoint} to resume"
+    return (
+        f" before the first checkpoint was written to {args.checkpoint}, so a "
+        "rerun starts over"
+    )
 
 
 def _command_label(args: argparse.Namespace) -> str:

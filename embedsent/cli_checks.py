@@ -32,6 +32,7 @@ def check_flag_combinations(args: argparse.Namespace) -> None:
     _check_process_id(args)
     _check_weight_decay(args)
     _check_tokens_limits(args)
+    _check_checkpoint_every(args)
 
 
 def warn_ignored_flags(args: argparse.Namespace) -> None:
@@ -145,6 +146,23 @@ def _check_process_id(args: argparse.Namespace) -> None:
             f"{num_processes}; give the processes the ids 0 to "
             f"{num_processes - 1}, one each"
         )
+
+
+def _check_checkpoint_every(args: argparse.Namespace) -> None:
+    # The parser leaves --checkpoint-every None when it is not passed.
+    every = getattr(args, "checkpoint_every", None)
+    if every is None or getattr(args, "checkpoint", None):
+        return
+    if getattr(args, "continue_from", None):
+        raise ValueError(
+            f"--checkpoint-every {every:g} has no effect, because --continue-from "
+            f"{args.continue_from} writes no checkpoint; drop --checkpoint-every"
+        )
+    raise ValueError(
+        f"--checkpoint-every {every:g} sets the time between checkpoints, but no "
+        "--checkpoint file was given, so none would be written; pass "
+        "--checkpoint PATH, or drop --checkpoint-every"
+    )
 
 
 def _check_tokens_limits(args: argparse.Namespace) -> None:

@@ -9,7 +9,8 @@ missing or unwritable folder, or names an existing file that is not writable
 or not a regular file, is rejected, because writing it would destroy that
 file or fail after the work. An output that writes an .npz bundle (a model,
 an SGNS model, a checkpoint) is rejected when its suffix, such as .txt or
-.csv, marks another kind of file. An output that names an existing file of
+.csv, marks another kind of file, and a ``--json`` report needs the suffix
+.json. An output that names an existing file of
 another kind than the output, such as a labeled CSV given as ``--json``, is
 rejected, and one of the same kind is replaced. A JSON report or a plot is
 replaced only when embedsent wrote it: the report starts with
@@ -56,6 +57,7 @@ from embedsent.output_kinds import (
     PLOT_IMAGE,
     PNG_IMAGE,
     RESULTS_STORE,
+    TABLE_SUFFIXES,
     check_replaceable,
     read_head,
 )
@@ -64,6 +66,7 @@ from embedsent.storage import (
     check_bundle_suffix,
     check_file_name,
     check_folder_path,
+    check_json_suffix,
     check_not_read_only,
     check_vectors_suffix,
     describe_descriptor_path,
@@ -93,9 +96,9 @@ _INPUT_FLAGS = (
 _OUTPUT_FLAGS = ("out", "save_model", "json", "plot")
 # Flags that name a folder that a command creates and writes files into.
 _FOLDER_OUTPUT_FLAGS = ("out_dir", "docs_dir")
-# Suffixes that the commands read as tables. Other --data files are read as
-# aclImdb tar archives, except .txt files for `pretrain`.
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+# TABLE_SUFFIXES lists the suffixes that the commands read as tables. Other
+# --data files are read as aclImdb tar archives, except .txt files for
+# `pretrain`.
 # The table suffixes as messages and help texts list them.
 TABLE_FILES = "/".join(TABLE_SUFFIXES)
 # Input flags that take files, never folders, with the file each one takes.
@@ -774,8 +777,9 @@ def check_output_paths(args) -> None:
             an output folder (``--out-dir``, ``--docs-dir``) is a file or
             lies below one, a bundle output (such as ``train --out``) has
             a suffix that marks another kind of file, such as ``.txt``,
-            ``--plot`` has a suffix other than .png, .pdf or .svg, or an
-            output names an existing file of another kind than it writes.
+            ``--plot`` has a suffix other than .png, .pdf or .svg, ``--json``
+            has a suffix other than .json, or an output names an existing
+            file of another kind than it writes.
         PermissionError: If the folder of an output or of ``--checkpoint``
             is not writable, or the file exists and is not writable.
     """
@@ -930,6 +934,8 @@ def _check_output_suffix(args: argparse.Namespace, name: str, value: str) -> Non
     _check_vectors_suffix(args, name, value)
     if name == "plot":
         _check_plot_suffix(value)
+    if name == "json":
+        check_json_suffix(value)
 
 
 def _check_plot_suffix(value: str) -> None:

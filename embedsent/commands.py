@@ -229,7 +229,10 @@ def run_pretrain(args) -> int:
     else:
         checkpoint = None
         if args.checkpoint:
-            checkpoint = Checkpointing(Path(args.checkpoint), args.checkpoint_every)
+            every = {}
+            if args.checkpoint_every is not None:
+                every["every_seconds"] = args.checkpoint_every
+            checkpoint = Checkpointing(Path(args.checkpoint), **every)
             # Read before training, which overwrites the checkpoint.
             resumed_at = _checkpoint_progress(checkpoint.path, sgns)
         vocabulary, encoded = _encode_texts(args.data, texts, vocab, progress)

@@ -44,6 +44,7 @@ from embedsent.parameters import (
 )
 from embedsent.pipeline import TransferClassifier, random_vectors
 from embedsent.text import tokenize_corpus
+from embedsent.vector_checks import describe_all_zero_vectors
 from embedsent.verdict import Evidence, Verdict, VerdictThresholds, decide
 
 __all__ = [
@@ -135,9 +136,10 @@ class DiagnosisReport:
             vectors) and ``"tfidf_lr"`` (TF-IDF + logistic regression).
         calibration: Calibration of the out-of-fold probabilities of
             ``"transfer"``, pooled over repetitions.
-        confusion: Out-of-fold counts, row = true class, column = predicted
-            class, summed over repetitions (each text counted once per
-            repetition in which it was validated).
+        confusion: Out-of-fold prediction counts, row = true class, column =
+            predicted class, summed over the ``repeats`` repetitions. A text
+            is counted once per repetition that holds it out, so the counts
+            sum to ``held_out_per_repeat * repeats``, not ``n_texts``.
         verdict: The limiting half and what to try next.
     """
 
@@ -238,7 +240,7 @@ class DiagnosisReport:
             f"  expected calibration error (out-of-fold, "
             f"{len(self.calibration.counts)} bins): {self.calibration.ece:.3f}"
         )
-        lines.append("  confusion matrix (rows true, columns predicted):")
+        lines.extend(self._confusion_caption())
         width = max(len(str(label)) for label in self.classes) + 2
         header = "".join(f"{str(label):>{width}}" for label in self.classes)
         lines.append(f"    {'':>{width}}{header}")
@@ -246,6 +248,30 @@ class DiagnosisReport:
             cells = "".join(f"{count:>{width}}" for count in row)
             lines.append(f"    {str(label):>{width}}{cells}")
         return lines
+
+    def _confusion_caption(self) -> list[str]:
+        """Return the caption lines that state what the confusion matrix counts."""
+        held_out = self.held_out_per_repeat
+        total = held_out * self.repeats
+        if self.repeats == 1:
+            counted = f"of the {held_out} held-out texts, each counted once"
+        elif held_out == self.n_texts:
+            counted = (
+                f"summed over {self.repeats} repeats, so each of the "
+                f"{self.n_texts} texts is counted {self.repeats} times "
+                f"({total} in all)"
+            )
+        else:
+            # Leave one out per class holds out different texts in each repeat.
+            counted = (
+                f"summed over {self.repeats} repeats of {held_out} held-out "
+                f"texts each ({total} in all)"
+            )
+        return [
+            "  confusion matrix (rows true, columns predicted) of out-of-fold "
+            "predictions",
+            f"  {counted}:",
+        ]
 
 
 # ---------------------------------------------------------------------------
@@ -290,6 +316,24 @@ def _summarize(plan: CrossValidationPlan, correct: list[np.ndarray]) -> CrossVal
     return CrossValidated(mean, low, high, tuple(float(a) for a in accuracies))
 
 
+def _check_vectors_not_all_zero(vectors) -> None:
+    """Raise ValueError when every word vector is zero.
+
+    The sentence features of such vectors are all zero, so the cross-validated
+    accuracies only measure the label frequencies, and the embedding half is
+    the limit whatever the rest of the report would show.
+    """
+    problem = describe_all_zero_vectors(vectors.vectors)
+    if problem is None:
+        return
+    raise ValueError(
+        f"cannot diagnose this model: {problem}. The word vectors are what "
+        "limits it, so train the model on trained vectors, such as those of "
+        "`embedsent pretrain` or embedsent.pipeline.pretrain, and diagnose "
+        "that model"
+    )
+
+
 def _features(vectors, method, sif_a, tokens, train_rows) -> np.ndarray:
     encoder = SentenceEncoder(vectors, method, sif_a=sif_a)
     if method != "mean":
@@ -323,8 +367,9 @@ def diagnose(
         thresholds: Limits of the verdict rules.
 
     Raises:
-        ValueError: if the lengths differ or the labels cannot be
-            cross-validated (see ``crossval.cross_validation_plan``).
+        ValueError: if the lengths differ, the labels cannot be
+            cross-validated (see ``crossval.cross_validation_plan``), or every
+            word vector of ``model`` is zero.
     """
     texts, labels = list(texts), list(labels)
     if len(texts) != len(labels):
@@ -333,6 +378,7 @@ def diagnose(
         )
     # The model is scored on these labels last, after the cross-validation.
     check_known_labels(labels, model.classes_, "labels")
+    _check_vectors_not_all_zero(model.vectors)
     plan = cross_validation_plan(labels, folds=folds, repeats=repeats, seed=seed)
     hold_out_warning = describe_unbalanced_hold_out(plan, labels)
     if hold_out_warning is not None:
@@ -389,6 +435,10 @@ def diagnose(
 
     probabilities = np.concatenate(probabilities)
     targets = np.concatenate(targets)
+    # The counts are summed over repetitions, not averaged, and the report's
+    # caption states it. Sums stay whole numbers of predictions, the same
+    # ones that the calibration pools, where a mean per repetition would show
+    # fractions of a text.
     confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
     np.add.at(confusion, (targets, probabilities.argmax(axis=1)), 1)
     cv = {name: _summarize(plan, hits) for name, hits in correct.items()}

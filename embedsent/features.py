@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from embedsent.class_prior import agree, texts_have
 from embedsent.config import FEATURE_METHODS
 from embedsent.storage import InvalidStateError
-from embedsent.vector_checks import check_counts
+from embedsent.vector_checks import check_counts, warn_zero_rows
 from embedsent.vocab import check_token_corpus
 
 __all__ = ["FEATURE_METHODS", "FeatureReport", "SentenceEncoder"]
@@ -76,6 +76,9 @@ class SentenceEncoder:
     ``"tfidf"`` and ``"sif"`` encoders must be fitted with :meth:`fit` (or
     rebuilt with :meth:`from_state`) before :meth:`transform`.
 
+    A warning is logged, once per vectors array, when some but not all word
+    vectors are all zero.
+
     Raises:
         TypeError: If ``sif_a`` is not a number or ``word_counts`` is not
             integer.
@@ -109,6 +112,16 @@ class SentenceEncoder:
             word_counts = check_counts(
                 word_counts, len(vectors.words), name="word_counts"
             )
+        # The warning is logged once per array, so the encoders that
+        # cross-validation builds for each split do not repeat it. Callers
+        # that fit on the vectors warn when every row is zero, with advice
+        # for their own API.
+        warn_zero_rows(
+            vectors.vectors,
+            vectors.words,
+            logger,
+            "the word vectors of the sentence features",
+        )
         self.vectors = vectors
         self.method = method
         self.sif_a = float(sif_a)

@@ -203,7 +203,8 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "--json",
         default=None,
         action=OutputPathAction,
-        help="write every score as JSON here (default: no JSON file)",
+        help="write every score to this JSON file, whose name must end with "
+        ".json (default: no JSON file)",
     )
     return parser
 
@@ -234,7 +235,8 @@ def add_diagnose_parser(subparsers) -> argparse.ArgumentParser:
         "--json",
         default=None,
         action=OutputPathAction,
-        help="also write the whole report as JSON here (default: no JSON file)",
+        help="also write the whole report to this JSON file, whose name must "
+        "end with .json (default: no JSON file)",
     )
     return parser
 

@@ -40,6 +40,7 @@ __all__ = [
     "PLOT_METADATA",
     "PNG_IMAGE",
     "RESULTS_STORE",
+    "TABLE_SUFFIXES",
     "VOCABULARY_FILE",
     "check_replaceable",
     "read_head",
@@ -57,9 +58,9 @@ MARKDOWN_TEXT = FileKind("a Markdown text file", "text")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PDF_MAGIC = b"%PDF-"
 _UTF8_MARK = b"\xef\xbb\xbf"
-# Suffixes of tables and JSON files, which a word-vector output keeps even
-# when their rows read as word vectors.
-_TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+# Suffixes that the commands read as tables of texts. A word-vector output
+# keeps a file with such a suffix even when its rows read as word vectors.
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 # The bytes of a file that the checks read, as identify_file does.
 _HEAD_BYTES = 4096
 
@@ -215,7 +216,7 @@ def _describe_vectors_table(path: Path, head: bytes, found: FileKind) -> str | N
     vectors, so it is replaced.
     """
     suffix = path.suffix.lower()
-    if suffix in _TABLE_SUFFIXES:
+    if suffix in TABLE_SUFFIXES:
         return (
             f"a {suffix} file, not {WORD_VECTORS.name} that embedsent wrote: its "
             f"rows read as word vectors, but the suffix {suffix} marks a table"

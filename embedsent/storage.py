@@ -43,6 +43,7 @@ __all__ = [
     "InvalidStateError",
     "as_report",
     "check_bundle_suffix",
+    "check_json_suffix",
     "check_vectors_suffix",
     "check_file_name",
     "check_not_read_only",
@@ -680,6 +681,50 @@ def _check_text_vectors_not_bin(
     raise ValueError(
         f"{flag} {raw}: {found}, but {flag} writes word vectors in text format "
         f"unless you add --binary. Pass {flag} {suggested} instead."
+    )
+
+
+# Suffixes that mark a file other than a JSON report, with the kind each marks.
+_NOT_JSON_SUFFIXES = {
+    suffix: kind for suffix, kind in _OTHER_KIND_SUFFIXES.items() if suffix != ".json"
+}
+
+
+def check_json_suffix(path: str | os.PathLike, flag: str = "--json") -> None:
+    """Reject a JSON report output whose name does not end with ``.json``.
+
+    The suffix is compared in any letter case, after trailing separators are
+    dropped, which ``check_file_name`` rejects separately.
+
+    Raises:
+        ValueError: If the name does not end with ``.json``. The message names
+            ``flag`` and suggests the same path with ``.json`` in place of
+            the trailing suffixes that mark another kind of file, such as
+            ``.csv`` or ``.txt.gz``, or with ``.json`` added.
+    """
+    raw = os.fspath(path)
+    stripped = strip_trailing_separators(raw)
+    name = os.path.basename(stripped)
+    if Path(name).suffix.lower() == ".json":
+        return
+    folder = stripped[: len(stripped) - len(name)]
+    found_suffix = _trailing_suffixes(name, _NOT_JSON_SUFFIXES)
+    if name.lower() == ".json":
+        # Path(".json").suffix is "": the whole name is a hidden file's stem.
+        found = f"the name is only the suffix {name}"
+        suggested = folder + "report.json"
+    elif found_suffix is not None:
+        stem, suffix, other_kind = found_suffix
+        found = f"the suffix {suffix} marks {other_kind}"
+        if not stem.lower().endswith(".json"):
+            stem += ".json"
+        suggested = folder + stem
+    else:
+        found = "the name does not end with .json"
+        suggested = stripped + ".json"
+    raise ValueError(
+        f"{flag} {raw}: {found}, but {flag} writes a JSON report. Pass {flag} "
+        f"{suggested} instead."
     )
 
 

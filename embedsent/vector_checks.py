@@ -23,7 +23,9 @@ __all__ = [
     "check_vectors",
     "check_words",
     "describe_all_zero_vectors",
+    "describe_zero_rows",
     "warn_all_zero_vectors",
+    "warn_zero_rows",
 ]
 
 # The word-vector arrays whose all-zero warning has been logged, by id. Weak
@@ -31,6 +33,13 @@ __all__ = [
 _ZERO_WARNED: weakref.WeakValueDictionary[int, np.ndarray] = (
     weakref.WeakValueDictionary()
 )
+# The read-only word-vector arrays whose all-zero rows have been checked, by
+# id, so that the check runs once per array however many encoders use it.
+_ZERO_ROWS_CHECKED: weakref.WeakValueDictionary[int, np.ndarray] = (
+    weakref.WeakValueDictionary()
+)
+# The number of words with all-zero vectors that a warning names.
+_ZERO_ROW_EXAMPLES = 3
 
 
 def check_words(words: Sequence[str]) -> list[str]:
@@ -151,6 +160,64 @@ def warn_all_zero_vectors(
         return
     _ZERO_WARNED[id(vectors)] = vectors
     log.warning("%s: %s; %s", source, problem, fix)
+
+
+def describe_zero_rows(vectors: np.ndarray, words: Sequence[str]) -> str | None:
+    """Describe the all-zero rows of ``vectors`` with example words, or None.
+
+    Returns None when no row is all zero, and also when every row is, which
+    :func:`describe_all_zero_vectors` describes. ``words`` names the rows.
+    """
+    array = np.asarray(vectors)
+    if array.ndim != 2 or array.shape[0] == 0:
+        return None
+    zero = ~np.any(array, axis=1)
+    count = int(np.count_nonzero(zero))
+    if count == 0 or count == array.shape[0]:
+        return None
+    rows = np.flatnonzero(zero)[:_ZERO_ROW_EXAMPLES].tolist()
+    examples = [repr(words[row]) for row in rows]
+    if count == 1:
+        found = f"1 of the {array.shape[0]:,} word vectors is all zero: {examples[0]}"
+    else:
+        listed = ", ".join(examples[:-1]) + f" and {examples[-1]}"
+        separator = ":" if count == len(examples) else ", for example"
+        found = (
+            f"{count:,} of the {array.shape[0]:,} word vectors are all "
+            f"zero{separator} {listed}"
+        )
+    return (
+        f"{found}. A zero vector adds nothing to a sentence vector but still "
+        "counts in the mean, and its cosine similarity with every word is 0. "
+        "Zero rows usually mark words that were never trained or a damaged "
+        "file, so retrain the vectors, or check the file and remove those words"
+    )
+
+
+def warn_zero_rows(
+    vectors: np.ndarray, words: Sequence[str], log: logging.Logger, source: str
+) -> None:
+    """Log a warning, once per array, when some but not all word vectors are zero.
+
+    Loading a vectors file and building a ``SentenceEncoder`` both check, and
+    the user sees one warning, from whichever comes first. A read-only array
+    is checked once, because its rows cannot change.
+
+    Args:
+        vectors: The word-vector matrix, one row per word.
+        words: The word of each row, for the examples in the message.
+        log: The logger of the caller.
+        source: What the vectors are, at the start of the message.
+    """
+    if not isinstance(vectors, np.ndarray):
+        return
+    if _ZERO_ROWS_CHECKED.get(id(vectors)) is vectors:
+        return
+    problem = describe_zero_rows(vectors, words)
+    if not vectors.flags.writeable or problem is not None:
+        _ZERO_ROWS_CHECKED[id(vectors)] = vectors
+    if problem is not None:
+        log.warning("%s: %s", source, problem)
 
 
 def check_counts(counts: np.ndarray, size: int, *, name: str = "counts") -> np.ndarray:

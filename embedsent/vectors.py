@@ -16,6 +16,7 @@ import os
 import pickle
 from collections.abc import Sequence
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,11 +30,13 @@ from embedsent.file_kinds import (
     UNKNOWN_BINARY,
     VECTOR_FORMATS_ADVICE,
     WORD_VECTORS,
+    FileKind,
     describe_mismatch,
+    describe_text_file,
     identify_file,
     starts_with_undecodable_bytes,
 )
-from embedsent.output_kinds import check_replaceable
+from embedsent.output_kinds import TABLE_SUFFIXES, check_replaceable, read_head
 from embedsent.storage import check_file_name, check_vectors_suffix
 from embedsent.vector_checks import (
     as_word_list,
@@ -42,6 +45,7 @@ from embedsent.vector_checks import (
     check_finite_rows,
     check_vectors,
     check_words,
+    warn_zero_rows,
 )
 from embedsent.vector_io import (
     FORMATS,
@@ -97,6 +101,11 @@ def _check_file_kind(source, format: str) -> None:
             if found.category == "binary":
                 message += f" {NUL_BYTES_ADVICE}"
                 cli_message += f" {NUL_BYTES_ADVICE}"
+            if found.python_use is None:
+                # No embedsent function reads this kind, so the message lists
+                # the kinds that WordVectors.load reads.
+                message += f" {VECTOR_FORMATS_ADVICE}"
+                cli_message += f" {VECTOR_FORMATS_ADVICE}"
             raise VectorFileError(message, cli_message)
         # A text file in another encoding, such as Latin-1, passes this check
         # and gets the readers' decode error, which names the encoding flag.
@@ -113,6 +122,11 @@ def _check_file_kind(source, format: str) -> None:
                 f"{problem} {WORD_VECTORS.python_origin}",
                 f"{problem} {WORD_VECTORS.origin}",
             )
+        # UTF-16 and UTF-32 text gets the readers' message, which explains
+        # how to convert it to UTF-8.
+        wide = found.encoding in ("utf-16", "utf-32")
+        if format == "auto" and found.category == "text" and not wide:
+            _reject_table(source, found)
         return
     if found.category == "vectors":
         raise ValueError(
@@ -124,6 +138,35 @@ def _check_file_kind(source, format: str) -> None:
             describe_mismatch(source, GENSIM_VECTORS, found, python=True),
             describe_mismatch(source, GENSIM_VECTORS, found),
         )
+
+
+def _reject_table(source, found: FileKind) -> None:
+    """Raise VectorFileError when ``source`` is a text file with a table suffix.
+
+    The commands read a file with such a suffix, such as .csv, as a table of
+    texts. A word-vector file under that name passes, because
+    ``identify_file`` finds word vectors in it. Only ``format="auto"`` runs
+    this check, so an explicit format reads the file, and its reader names
+    the first invalid row.
+    """
+    path = Path(source)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        return
+    name = describe_text_file(path, read_head(path) or b"", found)
+    problem = f"{source} is {name}, not {WORD_VECTORS.name}."
+    suffixes = (
+        "Word vectors are usually saved as .txt or .vec (text) or .bin (word2vec "
+        "binary), and format='auto' reads a .bin file as binary and any other "
+        "file by its content."
+    )
+    raise VectorFileError(
+        f"{problem} Read a table of texts and labels with "
+        f"embedsent.datasets.load_table. {VECTOR_FORMATS_ADVICE} {suffixes} If "
+        f"{source} does contain word vectors, pass format='word2vec', "
+        "'word2vec-binary' or 'glove' to read it in that format.",
+        f"{problem} Pass a table of texts and labels to --data. "
+        f"{VECTOR_FORMATS_ADVICE}",
+    )
 
 
 class WordVectors:
@@ -544,6 +587,7 @@ class WordVectors:
             source,
             "binary" if binary else "text",
         )
+        warn_zero_rows(result.vectors, result.words, logger, str(source))
         return result
 
     @classmethod
@@ -587,6 +631,7 @@ class WordVectors:
             result.dim,
             source,
         )
+        warn_zero_rows(result.vectors, result.words, logger, str(source))
         return result
 
     @classmethod
@@ -608,7 +653,12 @@ class WordVectors:
         bytes that text lacks, or bytes of 0x80 or above where the first
         vector starts. Any other file is read as GloVe. A GloVe file of dimension
         1 whose first row is ``"<integer word> <integer value>"`` is mistaken
-        for word2vec, so name the format for such files.
+        for word2vec, so name the format for such files. ``format="auto"``
+        rejects a text file with a table suffix, such as ``.csv``, unless its
+        rows parse as word vectors. An explicit format reads it anyway.
+
+        A warning is logged when some but not all rows are all zero, because
+        such rows usually mark untrained words or a damaged file.
 
         ``format="auto"`` also reads an SGNS model that ``SGNSModel.save``
         (CLI: ``pretrain --save-model``) wrote. It gives the vectors that
@@ -635,7 +685,9 @@ class WordVectors:
         Raises:
             TypeError: If ``format`` is not a string.
             ValueError: If ``format``, ``encoding``, ``errors`` or ``limit`` is
-                invalid, ``path`` is a folder, or the file is damaged.
+                invalid, ``path`` is a folder, the file is damaged, or the
+                file is of a kind that the format does not read, such as a
+                table or an image.
         """
         if not isinstance(format, str):
             raise TypeError(f"format must be a str, got {format!r}")
@@ -648,7 +700,9 @@ class WordVectors:
         if format != "gensim":
             check_codec(encoding, errors)
         if format == "auto" and identify_file(source) == BUNDLE_KINDS[SGNS_FORMAT]:
-            return cls._from_sgns_model(source, limit)
+            result = cls._from_sgns_model(source, limit)
+            warn_zero_rows(result.vectors, result.words, logger, str(source))
+            return result
         _check_file_kind(source, format)
         if format == "auto":
             format = detect_format(source, encoding)
@@ -672,7 +726,9 @@ class WordVectors:
                     problem + "format=", problem + "--vectors-format"
                 ) from error
             keyed = getattr(loaded, "wv", loaded)
-            return cls.from_gensim(keyed)
+            result = cls.from_gensim(keyed)
+            warn_zero_rows(result.vectors, result.words, logger, str(source))
+            return result
         if format == "glove":
             return cls.load_glove(source, encoding=encoding, errors=errors, limit=limit)
         return cls.load_word2vec(

@@ -1,10 +1,14 @@
 """Errors from bad flag values name the flag the user typed, not a parameter."""
 
 import json
+import os
+import signal
+import time
 
 import jax
 import pytest
 
+import embedsent.cli
 import embedsent.sgns_model
 from embedsent.cli import build_parser, main
 from embedsent.config import ClassifierConfig, VocabConfig
@@ -45,7 +49,7 @@ PARSE_ERRORS = [
     ([*PRETRAIN, "--checkpoint-every", "-1"], "argument --checkpoint-every: must"),
     (
         [*PRETRAIN, "--num-processes", "0"],
-        "argument --num-processes: must be >= 1, got 0",
+        "argument --num-processes: must be >= 1 and <= 4096, got 0",
     ),
     ([*PRETRAIN, "--process-id", "-1"], "argument --process-id: must be >= 0"),
     (
@@ -547,6 +551,18 @@ HUGE = str(10**12)
         ),
         ([*SELECT, "--repeats", HUGE], "--repeats", 100, "runs every fold again"),
         ([*DIAGNOSE, "--repeats", HUGE], "--repeats", 100, "runs every fold again"),
+        (
+            [*PRETRAIN, "--num-processes", HUGE],
+            "--num-processes",
+            4096,
+            "every process trains on at least one device",
+        ),
+        (
+            [*SERVE, "--max-body-bytes", HUGE],
+            "--max-body-bytes",
+            2**30,
+            "holds each request body in memory",
+        ),
     ],
     ids=[
         "pretrain batch-size",
@@ -565,6 +581,8 @@ HUGE = str(10**12)
         "bench transfer gensim-workers",
         "select repeats",
         "diagnose repeats",
+        "pretrain num-processes",
+        "serve max-body-bytes",
     ],
 )
 def test_flag_above_limit_rejected(argv, flag, limit, reason, capsys):
@@ -584,6 +602,66 @@ def test_upper_limits_themselves_accepted():
     assert train.classifier_epochs == 10000
     assert parser.parse_args([*PRETRAIN, "--epochs", "10000"]).epochs == 10000
     assert parser.parse_args([*COMPARE, "--draws", "1000"]).draws == 1000
+    processes = parser.parse_args([*PRETRAIN, "--num-processes", "4096"])
+    assert processes.num_processes == 4096
+    body = parser.parse_args([*SERVE, "--max-body-bytes", str(2**30)])
+    assert body.max_body_bytes == 2**30
+
+
+@pytest.mark.parametrize(
+    ("argv", "limit"),
+    [
+        ([*PRETRAIN, "--help"], "at most 4096"),
+        ([*SERVE, "--help"], "at most 1073741824 (1 GiB)"),
+    ],
+)
+def test_help_states_upper_limit(argv, limit, capsys, monkeypatch):
+    # A wide terminal keeps each help text on one line.
+    monkeypatch.setenv("COLUMNS", "500")
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert limit in capsys.readouterr().out
+
+
+def _fail_if_run(args):
+    raise AssertionError("the command ran although its flags conflict")
+
+
+def test_checkpoint_every_without_checkpoint_rejected(capsys, monkeypatch):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    assert main([*PRETRAIN, "--checkpoint-every", "60"]) == 2
+    err = capsys.readouterr().err
+    assert "error: --checkpoint-every 60 sets the time between checkpoints" in err
+    assert "no --checkpoint file was given" in err
+    assert "pass --checkpoint PATH, or drop --checkpoint-every" in err
+
+
+def test_checkpoint_every_with_continue_from_rejected(capsys, monkeypatch):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _fail_if_run)
+    # The flags are checked before the inputs, so the file need not exist.
+    argv = [*PRETRAIN, "--continue-from", "sgns.npz"]
+    assert main([*argv, "--checkpoint-every", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--checkpoint-every 0 has no effect" in err
+    assert "writes no checkpoint; drop --checkpoint-every" in err
+
+
+def test_checkpoint_every_default_matches_checkpointing(tmp_path, monkeypatch):
+    from embedsent.checkpoint import Checkpointing
+
+    seen = {}
+
+    def record(args):
+        seen["every"] = args.checkpoint_every
+        return 0
+
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", record)
+    argv = [*PRETRAIN[:-1], str(tmp_path / "v.txt")]
+    assert main([*argv, "--checkpoint", str(tmp_path / "run.npz")]) == 0
+    # Unset, so run_pretrain keeps the default of Checkpointing.
+    assert seen["every"] is None
+    default = Checkpointing(tmp_path / "run.npz").every_seconds
+    assert embedsent.cli.DEFAULT_CHECKPOINT_SECONDS == default
 
 
 def test_process_id_not_below_num_processes_names_flags(tmp_path, capsys):
@@ -737,11 +815,49 @@ def test_interrupt_hint_depends_on_checkpoint(tmp_path, monkeypatch, capsys, wri
     argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
     assert main([*argv, "--checkpoint", str(checkpoint)]) == 130
     error = capsys.readouterr().err
+    assert "embedsent pretrain: interrupted" in error
     if written:
         assert f"rerun with --checkpoint {checkpoint} to resume" in error
     else:
         assert f"before the first checkpoint was written to {checkpoint}" in error
         assert "a rerun starts over" in error
+
+
+def _terminate_self(args):
+    # SIGTERM's default action would end the test process, so the signal is
+    # sent only when a handler catches it.
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, signal.SIG_IGN, None):
+        return 99
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+    return 0
+
+
+def test_sigterm_with_checkpoint_names_checkpoint(tmp_path, monkeypatch, capsys):
+    checkpoint = tmp_path / "run.npz"
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", _terminate_self)
+    argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
+    # 143 is 128 + 15, the status that shells report for SIGTERM.
+    assert main([*argv, "--checkpoint", str(checkpoint)]) == 143
+    error = capsys.readouterr().err
+    assert "embedsent pretrain: terminated by SIGTERM" in error
+    assert f"before the first checkpoint was written to {checkpoint}" in error
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_sigterm_without_checkpoint_keeps_default_action(tmp_path, monkeypatch):
+    seen = {}
+
+    def record_handler(args):
+        seen["handler"] = signal.getsignal(signal.SIGTERM)
+        return 0
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "pretrain", record_handler)
+    argv = ["pretrain", "--data", "default", "--out", str(tmp_path / "v.txt")]
+    assert main(argv) == 0
+    assert seen["handler"] == before
 
 
 def test_max_labeled_below_crossval_minimum(files, capsys):

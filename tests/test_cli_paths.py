@@ -541,6 +541,57 @@ def test_empty_output_path_rejected(capsys, monkeypatch, tmp_path, flag):
     assert "Errno" not in err
 
 
+@pytest.mark.parametrize(
+    ("name", "found", "suggested"),
+    [
+        ("out.csv", "the suffix .csv marks a table", "out.json"),
+        ("out", "the name does not end with .json", "out.json"),
+        ("out.v2", "the name does not end with .json", "out.v2.json"),
+        ("out.json.gz", "the suffix .gz marks a gzip-compressed file", "out.json"),
+        (".json", "the name is only the suffix .json", "report.json"),
+    ],
+)
+def test_compare_json_needs_json_suffix(
+    capsys, monkeypatch, tmp_path, name, found, suggested
+):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "compare", _fail_if_run)
+    value = str(tmp_path / name)
+    err = _error(capsys, ["compare", "--data", "default", "--json", value])
+    assert f"--json {value}: {found}, but --json writes a JSON report." in err
+    assert f"Pass --json {tmp_path / suggested} instead." in err
+
+
+@pytest.mark.parametrize("command", ["select", "diagnose"])
+def test_report_json_needs_json_suffix(files, capsys, monkeypatch, tmp_path, command):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, command, _fail_if_run)
+    if command == "select":
+        argv = ["select", "--vectors", str(files["vectors"])]
+    else:
+        argv = ["diagnose", "--model", str(files["model"])]
+    argv += ["--data", str(files["labeled"])]
+    err = _error(capsys, [*argv, "--json", str(tmp_path / "scores.txt")])
+    assert "the suffix .txt marks a text file, but --json writes a JSON" in err
+    assert f"Pass --json {tmp_path / 'scores.json'} instead." in err
+
+
+def test_bench_sgns_json_needs_json_suffix(tmp_path):
+    from argparse import Namespace
+
+    from embedsent.cli_paths import check_output_paths
+
+    value = str(tmp_path / "trials.csv")
+    args = Namespace(command="bench", target="sgns", json=value)
+    with pytest.raises(ValueError, match="but --json writes a JSON report"):
+        check_output_paths(args)
+
+
+@pytest.mark.parametrize("name", ["report.json", "REPORT.JSON"])
+def test_json_suffix_accepted_in_any_case(monkeypatch, tmp_path, name):
+    monkeypatch.setitem(embedsent.cli.COMMANDS, "compare", lambda args: 0)
+    value = str(tmp_path / name)
+    assert main(["compare", "--data", "default", "--json", value]) == 0
+
+
 def test_check_output_rejects_empty_json(tmp_path):
     from argparse import Namespace
 

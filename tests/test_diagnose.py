@@ -21,6 +21,7 @@ from embedsent.diagnose import (
     run,
 )
 from embedsent.pipeline import TransferClassifier, pretrain
+from embedsent.vectors import WordVectors
 from embedsent.verdict import Evidence, Verdict, VerdictThresholds, decide
 
 
@@ -402,6 +403,43 @@ def test_diagnose_confusion_counts_each_validation(report):
     assert confusion.shape == (2, 2)
     assert confusion.sum() == 16
     assert confusion.sum(axis=1).tolist() == [8, 8]
+
+
+def test_confusion_caption_names_repeats(report):
+    text = report.format_text()
+    assert "confusion matrix (rows true, columns predicted) of out-of-fold" in text
+    assert "summed over 2 repeats, so each of the 8 texts is counted 2 times" in text
+    assert "(16 in all):" in text
+
+
+def test_confusion_caption_single_repeat(report):
+    single = dataclasses.replace(report, repeats=1)
+    assert "of the 8 held-out texts, each counted once:" in single.format_text()
+
+
+def test_confusion_caption_leave_one_out_per_class(report):
+    # Leave one out per class holds out 4 of the 8 texts in each repeat.
+    sampled = dataclasses.replace(report, repeats=3, held_out_per_repeat=4)
+    text = sampled.format_text()
+    assert "summed over 3 repeats of 4 held-out texts each (12 in all):" in text
+    assert "each of the 8 texts" not in text
+
+
+def test_confusion_json_sums_over_repeats(report):
+    payload = json.loads(json.dumps(report.to_dict()))
+    total = sum(sum(row) for row in payload["confusion"])
+    assert total == payload["held_out_per_repeat"] * payload["repeats"]
+
+
+def test_diagnose_rejects_all_zero_vectors(model, corpus, monkeypatch):
+    zero = WordVectors(model.vectors.words, np.zeros_like(model.vectors.vectors))
+    monkeypatch.setattr(model, "vectors", zero)
+    with pytest.raises(ValueError) as raised:
+        diagnose(model, corpus.train.texts, corpus.train.labels, repeats=1)
+    message = str(raised.value)
+    assert message.startswith("cannot diagnose this model: every one of the")
+    assert "word vectors is zero" in message
+    assert "train the model on trained vectors" in message
 
 
 def test_diagnose_gives_verdict(report):

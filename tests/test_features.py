@@ -19,6 +19,45 @@ def vectors():
     return WordVectors(words, values, np.array([10, 5, 8, 40]))
 
 
+def test_encoder_warns_once_about_zero_rows(caplog):
+    words = [f"w{i}" for i in range(6)]
+    values = np.ones((6, 2), dtype=np.float32)
+    values[[1, 2, 4, 5]] = 0.0
+    zero_rows = WordVectors(words, values)
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        SentenceEncoder(zero_rows)
+        SentenceEncoder(zero_rows, "tfidf")
+    expected = (
+        "the word vectors of the sentence features: 4 of the 6 word vectors are "
+        "all zero, for example 'w1', 'w2' and 'w4'"
+    )
+    assert expected in caplog.text
+    assert caplog.text.count("are all zero") == 1
+    assert "'w5'" not in caplog.text
+
+
+def test_encoder_names_single_zero_row(caplog):
+    values = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        SentenceEncoder(WordVectors(["good", "pad", "film"], values))
+    assert "1 of the 3 word vectors is all zero: 'pad'." in caplog.text
+
+
+def test_encoder_without_zero_rows_no_warning(vectors, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        SentenceEncoder(vectors)
+    assert caplog.records == []
+
+
+def test_encoder_leaves_all_zero_table_to_callers(caplog):
+    # TransferClassifier, EmbeddingClassifier and the command line warn about
+    # a table of zeros with advice for their own API.
+    zero = WordVectors(["good", "bad"], np.zeros((2, 3)))
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        SentenceEncoder(zero)
+    assert caplog.records == []
+
+
 def test_mean_averages_known_tokens(vectors):
     features = SentenceEncoder(vectors).transform([["good", "film", "unknown"]])
     np.testing.assert_allclose(features[0], [0.5, 0.5])

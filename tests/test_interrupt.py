@@ -511,3 +511,41 @@ def test_sigterm_before_parse_error_ends_by_signal(tmp_path):
     # predict without --model fails in argument parsing, after the import.
     code, text = _sigterm_during_import(["predict", "serve"], tmp_path)
     assert code == -signal.SIGTERM, text
+
+
+def test_pretrain_sigterm_names_checkpoint_and_resumes(tmp_path):
+    # --checkpoint-every 0 writes a checkpoint after every compiled call, and
+    # 60 epochs of the shipped corpus keep training for about 2 s after the
+    # first one (measured on a 2-core CPU machine), so SIGTERM arrives
+    # during training.
+    checkpoint = tmp_path / "run.npz"
+    argv = [*EMBEDSENT, "--no-progress", "pretrain", "--data", "default"]
+    argv += ["--out", str(tmp_path / "v.txt"), "--dim", "8", "--min-count", "1"]
+    argv += ["--epochs", "60", "--checkpoint", str(checkpoint)]
+    argv += ["--checkpoint-every", "0"]
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not checkpoint.is_file():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no checkpoint after 120 s"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    # 128 + 15, as shells report a process that SIGTERM ended.
+    assert process.returncode == 143, err[-3000:]
+    message = "embedsent pretrain: terminated by SIGTERM; rerun with --checkpoint"
+    assert f"{message} {checkpoint} to resume" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "v.txt").exists()
+
+    resumed = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"resumed from {checkpoint} at " in resumed.stdout
+    assert (tmp_path / "v.txt").is_file()

@@ -412,7 +412,8 @@ def test_json_report_of_same_command_replaced(tmp_path):
 
 
 def test_json_report_keeps_json_lines_of_reports(tmp_path):
-    runs = tmp_path / "runs.jsonl"
+    # --json names a .json file, so the kind comes from the content alone.
+    runs = tmp_path / "runs.json"
     lines = [json.dumps(as_report("diagnose", {"run": i})) for i in range(3)]
     runs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     before = runs.read_bytes()

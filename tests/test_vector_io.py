@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import struct
@@ -720,6 +721,103 @@ def test_load_unknown_format(tmp_path):
 def test_load_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         WordVectors.load(tmp_path / "missing.txt")
+
+
+# Tables of texts and labels, as `embedsent train --data` reads them.
+TABLE_FILES = {
+    "labeled.csv": ("text,label\ngreat film,pos\nbad plot,neg\n", "a .csv table"),
+    "labeled.tsv": ("text\tlabel\ngreat film\tpos\n", "a .tsv table"),
+    "labeled.jsonl": ('{"text": "great film", "label": "pos"}\n', "a .jsonl table"),
+    "labeled.json": ('{"text": "great film", "label": "pos"}\n', "a JSON file"),
+}
+
+
+@pytest.mark.parametrize("name", TABLE_FILES, ids=list(TABLE_FILES))
+def test_load_names_table_given_as_vectors(tmp_path, name):
+    content, kind = TABLE_FILES[name]
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(vector_parse.VectorFileError) as raised:
+        WordVectors.load(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is {kind}")
+    assert "not a word-vector file." in message
+    assert "embedsent.datasets.load_table" in message
+    assert VECTOR_FORMATS_ADVICE in message
+    assert ".txt or .vec (text) or .bin (word2vec binary)" in message
+    assert f"If {path} does contain word vectors, pass format='word2vec'" in message
+    assert "not a number" not in message
+    assert "no values" not in message
+    cli_message = raised.value.cli_message
+    assert cli_message.startswith(f"{path} is {kind}")
+    assert "--data" in cli_message
+    assert "format=" not in cli_message
+
+
+def test_load_reads_vectors_named_csv(tmp_path):
+    path = tmp_path / "vectors.csv"
+    path.write_text("2 3\ngood 1 0 0\nbad 0 1 0\n", encoding="utf-8")
+    assert WordVectors.load(path).words == ["good", "bad"]
+
+
+def test_explicit_format_reads_table_rows(tmp_path):
+    path = tmp_path / "labeled.csv"
+    path.write_text(TABLE_FILES["labeled.csv"][0], encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load(path, format="glove")
+    message = str(raised.value)
+    assert "line 1 has the word 'text,label' but no values" in message
+    assert "is a .csv table" not in message
+
+
+def test_load_lists_formats_for_npy_file(tmp_path):
+    path = tmp_path / "vectors.npy"
+    np.save(path, np.ones((2, 3)))
+    with pytest.raises(ValueError) as raised:
+        WordVectors.load(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is a NumPy .npy array file, not a word-vec")
+    assert VECTOR_FORMATS_ADVICE in message
+
+
+# ------------------------------------------------------------- all-zero rows
+
+
+@pytest.mark.parametrize(
+    "load",
+    [WordVectors.load, WordVectors.load_word2vec],
+    ids=["load", "load_word2vec"],
+)
+def test_load_warns_about_zero_rows(tmp_path, caplog, load):
+    path = tmp_path / "vectors.txt"
+    path.write_text("3 2\ngood 0 0\nbad 1 2\nfilm 0 -0\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        load(path)
+    assert f"{path}: 2 of the 3 word vectors are all zero: 'good' and 'film'" in (
+        caplog.text
+    )
+    assert "words that were never trained or a damaged file" in caplog.text
+    assert "retrain the vectors" in caplog.text
+    assert caplog.text.count("are all zero") == 1
+
+
+def test_glove_zero_rows_warning_names_examples(tmp_path, caplog):
+    lines = [f"w{i} {0 if i % 2 else 1} 0\n" for i in range(10)]
+    path = tmp_path / "vectors.glove"
+    path.write_text("".join(lines), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        WordVectors.load_glove(path)
+    expected = "5 of the 10 word vectors are all zero, for example 'w1', 'w3' and 'w5'"
+    assert expected in caplog.text
+    assert "'w7'" not in caplog.text
+
+
+def test_load_without_zero_rows_logs_no_warning(tmp_path, caplog, random_vectors):
+    path = tmp_path / "vectors.txt"
+    random_vectors.save_word2vec(path)
+    with caplog.at_level(logging.WARNING, logger="embedsent"):
+        WordVectors.load(path)
+    assert caplog.records == []
 
 
 @pytest.mark.parametrize(
