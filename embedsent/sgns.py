@@ -19,7 +19,8 @@ several times gets damped updates (``damp_repeats``), because the batch
 computes them all from the same copy of the row.
 optax's transformations act on dense parameter trees, so using one here would
 make every step cost O(vocabulary x dim); the update is therefore plain SGD on
-the touched rows, and optax supplies the learning-rate schedule.
+the touched rows, with the learning rates of optax's ``linear_schedule``
+(computed in ``embedsent.trainer``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """SGNS training runs: epochs, progress, checkpoints, resume and vocabulary growth.
 
 The compiled step lives in ``embedsent.sgns``. This module feeds it chunks of
-the subsampled id stream and decays the learning rate with an optax schedule.
-It stops when the loss becomes NaN, infinite or far above its start, and
-writes checkpoints. A run resumed from a checkpoint ends with the same vectors
-as an uninterrupted run on CPU.
+the subsampled id stream and decays the learning rate linearly, with the
+values of optax's ``linear_schedule``. It stops when the loss becomes NaN,
+infinite or far above its start, and writes checkpoints. A run resumed from a
+checkpoint ends with the same vectors as an uninterrupted run on CPU.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from embedsent import distributed
 from embedsent.checkpoint import (
@@ -232,8 +231,9 @@ def train_sgns(
     return model
 
 
-# optax counts schedule steps in int32. Longer runs decay over this many
-# steps, each covering several centers.
+# optax's schedules count steps in int32, so the rates that match its
+# linear_schedule decay over at most this many steps; in longer runs each step
+# covers several centers.
 SCHEDULE_STEPS = 1 << 30
 
 
@@ -283,16 +283,25 @@ def _learning_rate_schedule(config: SGNSConfig, expected_centers: float) -> Call
     """Return the linear decay from ``alpha`` to ``min_alpha`` over a run.
 
     The returned function maps center positions (centers trained so far) to
-    ``float32`` learning rates.
+    ``float32`` learning rates. They are the values of
+    ``optax.linear_schedule(alpha, min_alpha, steps)``, computed with numpy in
+    the float32 operations that XLA runs for that schedule on CPU, where the
+    division by ``steps`` is a multiplication by its reciprocal; a test
+    compares the two bit for bit. Calling the optax schedule on host arrays
+    compiled several small XLA programs, which added about 20 MB to the peak
+    memory of a run, and on a GPU it ran there.
     """
     total = max(int(expected_centers), 1)
     steps = min(total, SCHEDULE_STEPS)
-    schedule = optax.linear_schedule(config.alpha, config.min_alpha, steps)
     scale = steps / total
+    span = np.float32(config.alpha - config.min_alpha)
+    end = np.float32(config.min_alpha)
+    reciprocal = np.float32(1) / np.float32(steps)
 
     def rates(positions) -> np.ndarray:
         grid = np.minimum(np.asarray(positions, dtype=np.float64) * scale, steps)
-        return np.asarray(schedule(grid.astype(np.int64)), dtype=np.float32)
+        done = np.clip(grid.astype(np.int64), 0, steps).astype(np.float32)
+        return np.asarray(span * (np.float32(1) - done * reciprocal) + end)
 
     return rates
 

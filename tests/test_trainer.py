@@ -354,12 +354,44 @@ def test_schedule_handles_runs_past_int32():
     assert end == pytest.approx(0.0001)
 
 
-def test_schedule_matches_optax_on_short_runs():
-    config = SGNSConfig(alpha=0.025, min_alpha=0.0001)
-    rates = trainer._learning_rate_schedule(config, 1000.0)
-    positions = np.array([0, 1, 499, 999, 1000, 5000])
-    expected = optax.linear_schedule(0.025, 0.0001, 1000)(positions)
-    assert np.array_equal(rates(positions), np.asarray(expected, np.float32))
+@pytest.mark.parametrize(
+    ("alpha", "min_alpha", "centers"),
+    [
+        (0.025, 0.0001, 1000.0),
+        (0.025, 0.0001, 24_000_000.0),
+        (0.3, 1e-6, 12_345_677.0),
+        (0.05, 0.0, 5e9),
+    ],
+)
+def test_schedule_matches_optax_bit_for_bit(alpha, min_alpha, centers):
+    config = SGNSConfig(alpha=alpha, min_alpha=min_alpha)
+    rates = trainer._learning_rate_schedule(config, centers)
+    total = int(centers)
+    steps = min(total, trainer.SCHEDULE_STEPS)
+    rng = np.random.default_rng(0)
+    positions = np.concatenate(
+        [
+            np.arange(0, 3000),
+            np.arange(total - 3000, total + 3000),
+            rng.integers(0, total, 20_000),
+        ]
+    )
+    grid = np.minimum(positions * (steps / total), steps).astype(np.int64)
+    expected = optax.linear_schedule(alpha, min_alpha, steps)(grid)
+    got = rates(positions)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, np.asarray(expected, np.float32))
+
+
+def test_schedule_runs_without_jax():
+    # The rates are numpy arithmetic: no array moves to a JAX device, so no
+    # small XLA program is compiled for them during a run.
+    rates = trainer._learning_rate_schedule(SGNSConfig(), 1e6)
+    with jax.transfer_guard("disallow"):
+        values = rates(np.arange(0, 1_000_000, 997))
+        single = float(rates(500_000))
+    assert isinstance(values, np.ndarray)
+    assert single == pytest.approx((0.025 + 0.0001) / 2, rel=1e-5)
 
 
 def test_release_heap_returns_bool():
