@@ -232,7 +232,7 @@ def train_sgns(
 
 
 # optax's schedules count steps in int32, so the rates that match its
-# linear_schedule decay over at most this many steps; in longer runs each step
+# linear_schedule decay over at most this many steps. In longer runs each step
 # covers several centers.
 SCHEDULE_STEPS = 1 << 30
 
@@ -285,8 +285,8 @@ def _learning_rate_schedule(config: SGNSConfig, expected_centers: float) -> Call
     The returned function maps center positions (centers trained so far) to
     ``float32`` learning rates. They are the values of
     ``optax.linear_schedule(alpha, min_alpha, steps)``, computed with numpy in
-    the float32 operations that XLA runs for that schedule on CPU, where the
-    division by ``steps`` is a multiplication by its reciprocal; a test
+    the float32 operations that XLA runs for that schedule on CPU. There the
+    division by ``steps`` is a multiplication by its reciprocal, and a test
     compares the two bit for bit. Calling the optax schedule on host arrays
     compiled several small XLA programs, which added about 20 MB to the peak
     memory of a run, and on a GPU it ran there.
