@@ -92,7 +92,8 @@ class InvalidStateError(ValueError):
 # embedsent commands choose the reader of a --data file by these suffixes
 # (tables, .txt, tar archives) and read a .bin vectors file as word2vec
 # binary. .vec is the usual suffix of fastText vectors in text format. Other
-# programs open NumPy arrays, pickles and images by these suffixes.
+# programs open NumPy arrays, pickles, images, archives, compressed files and
+# Parquet tables by these suffixes.
 _OTHER_KIND_SUFFIXES = {
     ".txt": "a text file",
     ".vec": "word vectors in text format",
@@ -112,6 +113,10 @@ _OTHER_KIND_SUFFIXES = {
     ".gz": "a gzip-compressed file",
     ".bz2": "a bzip2-compressed file",
     ".xz": "an xz-compressed file",
+    ".zst": "a Zstandard-compressed file",
+    ".zip": "a zip archive",
+    ".7z": "a 7-Zip archive",
+    ".parquet": "a Parquet table",
     ".npy": "a NumPy array file",
     ".pkl": "a Python pickle",
     ".pickle": "a Python pickle",
@@ -621,7 +626,8 @@ def check_vectors_suffix(
     readers of tables and compressed files would take them for that kind,
     and a later save to the same path would refuse to replace it. Names
     without a suffix, ``.txt``, ``.vec``, ``.bin`` and other suffixes pass,
-    except ``.bin`` for text vectors named by a flag.
+    except ``.bin`` for text vectors, which ``format="auto"`` and
+    ``--vectors-format auto`` read as word2vec binary.
 
     Args:
         path: The path that the vectors would be written to.
@@ -635,13 +641,12 @@ def check_vectors_suffix(
             in any letter case, with or without trailing separators. The
             message names the same path with the suffix of the format written
             in place of every such suffix and without the trailing separators.
-            Also if a ``flag`` writes text vectors to a ``.bin`` name.
+            Also if text vectors would be written to a ``.bin`` name.
     """
     raw = os.fspath(path)
     stripped = strip_trailing_separators(raw)
     name = os.path.basename(stripped)
-    if flag is not None:
-        _check_text_vectors_not_bin(raw, stripped, name, binary, flag)
+    _check_text_vectors_not_bin(raw, stripped, name, binary, flag)
     found_suffix = _trailing_suffixes(name, _NOT_VECTORS_SUFFIXES)
     if found_suffix is None:
         return
@@ -664,20 +669,27 @@ def check_vectors_suffix(
 
 
 def _check_text_vectors_not_bin(
-    raw: str, stripped: str, name: str, binary: bool, flag: str
+    raw: str, stripped: str, name: str, binary: bool, flag: str | None
 ) -> None:
-    """Reject text vectors written by ``flag`` under a ``.bin`` name.
+    """Reject text vectors written under a ``.bin`` name.
 
-    ``--vectors-format auto`` expects word2vec binary data in a ``.bin``
-    file, so text saved there is refused when read back, and gensim users
-    pass ``binary=True`` for such a name. Binary data under ``.txt`` is
-    still read, because the readers detect it.
+    ``format="auto"`` and ``--vectors-format auto`` expect word2vec binary
+    data in a ``.bin`` file, so text saved there is refused when read back,
+    and gensim users pass ``binary=True`` for such a name. Binary data under
+    ``.txt`` is still read, because the readers detect it. ``flag`` is the
+    command-line flag that gave the path, or None for a Python caller.
     """
     stem, suffix = os.path.splitext(name)
     if binary or suffix.lower() != ".bin":
         return
     suggested = stripped[: len(stripped) - len(name)] + stem + ".txt"
     found = _describe_found_suffix(raw, stripped, suffix, "a word2vec binary file")
+    if flag is None:
+        raise ValueError(
+            f"path {raw}: {found}, but this save writes word vectors in text "
+            "format. Call save_word2vec(path, binary=True) for word2vec binary. "
+            f"Save them as {suggested} instead."
+        )
     raise ValueError(
         f"{flag} {raw}: {found}, but {flag} writes word vectors in text format "
         f"unless you add --binary. Pass {flag} {suggested} instead."

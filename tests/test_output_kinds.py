@@ -132,6 +132,9 @@ def test_pretrain_out_other_kind_suffix(tmp_path, capsys, name, marks, suggested
         ("binary", "v.npz", "the suffix .npz marks a NumPy zip", "v.bin"),
         ("glove", "v.txt.gz", "the suffix .gz marks a gzip", "v.txt"),
         ("glove", "v.jsonl", "the suffix .jsonl marks a table", "v.txt"),
+        ("text", "v.parquet", "the suffix .parquet marks a Parquet table", "v.txt"),
+        ("binary", "v.bin.zst", "the suffix .zst marks a Zstandard", "v.bin"),
+        ("text", "v.zip", "the suffix .zip marks a zip archive", "v.txt"),
     ],
 )
 def test_vector_saves_reject_other_kind_suffix(tmp_path, save, name, marks, suggested):
@@ -150,6 +153,35 @@ def test_vector_saves_reject_other_kind_suffix(tmp_path, save, name, marks, sugg
     assert message.startswith(f"path {path}: {marks}")
     assert message.endswith(f"Save them as {tmp_path / suggested} instead.")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("save", ["save_word2vec", "save_glove"])
+@pytest.mark.parametrize("name", ["v.bin", "v.BIN", "v.bin/"])
+def test_text_vector_saves_reject_bin_name(tmp_path, save, name):
+    from embedsent.vectors import WordVectors
+
+    vectors = WordVectors(["good", "bad"], [[1.0, 0.0], [0.0, 1.0]])
+    path = f"{tmp_path}/{name}"
+    with pytest.raises(ValueError) as raised:
+        getattr(vectors, save)(path)
+    message = str(raised.value)
+    assert message.startswith(f"path {path}: ")
+    assert "word2vec binary file" in message
+    assert "Call save_word2vec(path, binary=True) for word2vec binary." in message
+    assert message.endswith(f"Save them as {tmp_path / 'v.txt'} instead.")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_text_vectors_saved_as_txt_after_bin_error(tmp_path):
+    from embedsent.vectors import WordVectors
+
+    vectors = WordVectors(["good", "bad"], [[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError):
+        vectors.save_word2vec(tmp_path / "v.bin")
+    vectors.save_word2vec(tmp_path / "v.txt")
+    vectors.save_word2vec(tmp_path / "v.bin", binary=True)
+    assert WordVectors.load(tmp_path / "v.txt").words == vectors.words
+    assert WordVectors.load(tmp_path / "v.bin").words == vectors.words
 
 
 @pytest.mark.parametrize("save", ["save_word2vec", "save_glove"])

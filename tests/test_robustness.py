@@ -688,7 +688,7 @@ def test_emoji_reach_vocabulary_and_features(vectors, model):
 
 def test_emoji_survive_word2vec_files(vectors, tmp_path):
     for binary in (False, True):
-        path = tmp_path / f"vectors-{binary}.bin"
+        path = tmp_path / ("vectors.bin" if binary else "vectors.txt")
         vectors.save_word2vec(path, binary=binary)
         loaded = WordVectors.load_word2vec(path, binary=binary)
         assert loaded.words == vectors.words

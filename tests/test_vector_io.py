@@ -1025,8 +1025,10 @@ def test_text_file_read_as_binary_is_rejected(tmp_path):
     from embedsent.vectors import WordVectors
 
     vectors = WordVectors(["good", "bad"], np.array([[0.5, -1.25], [2.0, 3.5]]))
+    # Text vectors cannot be saved under a .bin name, so they are renamed.
     path = tmp_path / "vectors.bin"
-    vectors.save_word2vec(path, binary=False)
+    vectors.save_word2vec(tmp_path / "vectors.txt", binary=False)
+    (tmp_path / "vectors.txt").rename(path)
     with pytest.raises(ValueError, match="word2vec text file"):
         WordVectors.load_word2vec(path, binary=True)
 
@@ -1055,7 +1057,7 @@ def test_glove_rejects_leading_bom_word(tmp_path, word):
 @pytest.mark.parametrize("binary", [False, True])
 def test_word2vec_keeps_bom_words(tmp_path, binary):
     vectors = WordVectors(["\ufeffbom", "\ufeff", "x"], np.eye(3))
-    path = tmp_path / "vectors.bin"
+    path = tmp_path / ("vectors.bin" if binary else "vectors.txt")
     vectors.save_word2vec(path, binary=binary)
     loaded = WordVectors.load_word2vec(path, binary=binary)
     assert loaded.words == vectors.words
