@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 import jax.numpy as jnp
+import numpy as np
 
 from embedsent.distributed import replica_to_numpy, writes_files
 from embedsent.file_kinds import BUNDLE_KINDS, CHECKPOINT_FORMAT
@@ -91,7 +92,11 @@ def check_checkpoint_path(path: str | os.PathLike) -> None:
 
 def corpus_fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:
     digest = hashlib.sha256()
-    digest.update(encoded.ids.tobytes())
+    # The ids are hashed as int32, whatever their dtype, so checkpoints written
+    # when every corpus was encoded as int32 still match.
+    for start in range(0, len(encoded), FINGERPRINT_BLOCK):
+        block = encoded.ids[start : start + FINGERPRINT_BLOCK]
+        digest.update(block.astype(np.int32, copy=False).tobytes())
     # Hashing the per-token document ids block by block gives the digest of
     # the whole array, which earlier checkpoints recorded, without building it.
     for start in range(0, len(encoded), FINGERPRINT_BLOCK):

@@ -361,8 +361,9 @@ def _warn_ignored_with_continue_from(args, base, passed: set[str]) -> None:
 def _encode_texts(source: str, texts: list[str], vocab_config, progress: bool):
     """Tokenise ``texts`` one at a time into a vocabulary and id arrays.
 
-    Only ids are kept, 4 bytes per token, so the token lists of the whole
-    corpus, over ten times larger as Python strings, never exist at once.
+    Only ids are kept, 2 or 4 bytes per token (see ``vocab.id_dtype``), so
+    the token lists of the whole corpus, over ten times larger as Python
+    strings, never exist at once.
     """
     from embedsent.config import TextConfig
     from embedsent.text import iter_tokenize

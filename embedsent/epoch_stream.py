@@ -4,8 +4,8 @@ An epoch drops frequent tokens at random (word2vec's subsampling) and feeds
 the kept tokens to the compiled step in chunks of ``batch_size *
 steps_per_call`` centers plus ``window`` positions of context on each side.
 The kept stream is produced block by block and never held whole: a training
-run holds the corpus ids (4 bytes per token), the document offsets (8 bytes
-per document) and about two blocks of the stream.
+run holds the corpus ids (2 bytes per token up to 65,536 words, else 4), the
+document offsets (8 bytes per document) and about two blocks of the stream.
 """
 
 from __future__ import annotations

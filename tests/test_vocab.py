@@ -161,9 +161,26 @@ def test_build_and_encode_equals_build_then_encode(config):
     np.testing.assert_array_equal(encoded.doc_offsets, expected.doc_offsets)
     np.testing.assert_array_equal(encoded.doc_ids, expected.doc_ids)
     assert encoded.n_documents == len(documents)
-    assert encoded.ids.dtype == np.int32
+    assert encoded.ids.dtype == np.uint16
     assert encoded.doc_ids.dtype == np.int32
     assert encoded.raw_token_count == expected.raw_token_count
+
+
+@pytest.mark.parametrize(
+    ("n_words", "dtype"), [(65_536, np.uint16), (65_537, np.int32)]
+)
+def test_encoded_ids_use_smallest_dtype(n_words, dtype):
+    documents = [[f"w{i}", f"w{i + 1}"] for i in range(0, n_words, 2)]
+    if n_words % 2:
+        documents[-1] = [f"w{n_words - 1}"]
+    config = VocabConfig(min_count=1)
+    vocab, encoded = build_and_encode(iter(documents), config)
+    assert len(vocab) == n_words
+    assert encoded.ids.dtype == dtype
+    two_pass = vocab.encode_corpus(documents)
+    assert two_pass.ids.dtype == dtype
+    np.testing.assert_array_equal(encoded.ids, two_pass.ids)
+    assert int(encoded.ids.max()) == n_words - 1
 
 
 def test_build_and_encode_reads_a_generator_once():
