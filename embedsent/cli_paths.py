@@ -645,13 +645,17 @@ def _check_text_file(
     ``fix`` is the sentence that states what the input accepts. ``archive_fix``
     is added for a tar archive or compressed file. A byte of 0x80 or above is
     no sign of a binary file, because latin-1 and cp1252 text contain such
-    bytes. NUL bytes and the magic numbers of known formats are.
+    bytes. NUL bytes and the magic numbers of known formats are. Word vectors
+    in a file without a table suffix are rejected too.
     """
     if not path.is_file():
         # Reading a FIFO or device here would consume bytes that the command
         # needs, or block, so only regular files are sniffed.
         return
-    _check_text_kind(label, identify_file(path), encoding, fix, archive_fix)
+    found = identify_file(path)
+    _check_text_kind(label, found, encoding, fix, archive_fix)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        _reject_vectors_as_texts(label, found, fix)
 
 
 def check_text_content(label: str, content: bytes, encoding: str, fix: str) -> None:
@@ -662,10 +666,27 @@ def check_text_content(label: str, content: bytes, encoding: str, fix: str) -> N
     as "<stdin>", and ``fix`` states what the input accepts.
 
     Raises:
-        ValueError: If the content is binary, or starts with a byte-order mark
-            that ``encoding`` does not read.
+        ValueError: If the content is binary or word vectors, or starts with a
+            byte-order mark that ``encoding`` does not read.
     """
-    _check_text_kind(label, identify_bytes(content, label), encoding, fix)
+    found = identify_bytes(content, label)
+    _check_text_kind(label, found, encoding, fix)
+    _reject_vectors_as_texts(label, found, fix)
+
+
+def _reject_vectors_as_texts(label: str, found: FileKind, fix: str) -> None:
+    """Reject word vectors given where texts, one per line, are read.
+
+    Each line of such a file would be read as a text of one word and its
+    numbers, so training or predictions would run on number fragments.
+    Tables are left to their reader, because a table of one-word texts and
+    numeric labels can look like GloVe vectors.
+    """
+    if found.category != "vectors":
+        return
+    raise ValueError(
+        f"{label} is {found.name}, not texts with one text per line. {fix} {found.use}"
+    )
 
 
 def _check_text_kind(

@@ -177,7 +177,18 @@ def enable_compile_cache(
         problem = _unsafe_parents(folder)
         shared = False
         if problem is None:
+            missing_parent = _first_missing_parent(folder)
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if source and missing_parent is not None:
+                # A mistyped path would otherwise leave a new tree of folders
+                # that nothing reports.
+                logger.warning(
+                    "created %s and the folders below it for the compile cache "
+                    "%s; check %s for a typo",
+                    missing_parent,
+                    folder,
+                    source,
+                )
             problem = _unsafe_folder(folder)
             shared = problem is not None and bool(folder.stat().st_mode & stat.S_ISVTX)
     except (OSError, ValueError) as error:
@@ -201,6 +212,16 @@ def enable_compile_cache(
     jax.config.update("jax_persistent_cache_min_compile_time_secs", min_compile_seconds)
     logger.info("compiled programs are cached in %s", folder)
     return folder
+
+
+def _first_missing_parent(folder: Path) -> Path | None:
+    """Return the highest missing folder above ``folder``, or None."""
+    missing = None
+    for parent in folder.parents:
+        if parent.exists():
+            break
+        missing = parent
+    return missing
 
 
 def _unsafe_folder(folder: Path) -> str | None:

@@ -627,7 +627,8 @@ def check_vectors_suffix(
     and a later save to the same path would refuse to replace it. Names
     without a suffix, ``.txt``, ``.vec``, ``.bin`` and other suffixes pass,
     except ``.bin`` for text vectors, which ``format="auto"`` and
-    ``--vectors-format auto`` read as word2vec binary.
+    ``--vectors-format auto`` read as word2vec binary, and ``.txt`` or
+    ``.vec`` for binary vectors.
 
     Args:
         path: The path that the vectors would be written to.
@@ -641,7 +642,8 @@ def check_vectors_suffix(
             in any letter case, with or without trailing separators. The
             message names the same path with the suffix of the format written
             in place of every such suffix and without the trailing separators.
-            Also if text vectors would be written to a ``.bin`` name.
+            Also if text vectors would be written to a ``.bin`` name, or
+            binary vectors to a ``.txt`` or ``.vec`` name.
     """
     raw = os.fspath(path)
     stripped = strip_trailing_separators(raw)
@@ -680,6 +682,8 @@ def _check_text_vectors_not_bin(
     command-line flag that gave the path, or None for a Python caller.
     """
     stem, suffix = os.path.splitext(name)
+    if binary and suffix.lower() in (".txt", ".vec"):
+        _reject_binary_as_text(raw, stripped, stem, suffix, flag)
     if binary or suffix.lower() != ".bin":
         return
     suggested = stripped[: len(stripped) - len(name)] + stem + ".txt"
@@ -693,6 +697,30 @@ def _check_text_vectors_not_bin(
     raise ValueError(
         f"{flag} {raw}: {found}, but {flag} writes word vectors in text format "
         f"unless you add --binary. Pass {flag} {suggested} instead."
+    )
+
+
+def _reject_binary_as_text(
+    raw: str, stripped: str, stem: str, suffix: str, flag: str | None
+) -> None:
+    """Reject word2vec binary vectors written under a ``.txt`` or ``.vec`` name.
+
+    The readers detect binary data under such a name, but other programs and
+    people take the file for text.
+    """
+    folder = stripped[: len(stripped) - len(stem) - len(suffix)]
+    suggested = folder + stem + ".bin"
+    found = _describe_found_suffix(
+        raw, stripped, suffix, _OTHER_KIND_SUFFIXES[suffix.lower()]
+    )
+    if flag is None:
+        raise ValueError(
+            f"path {raw}: {found}, but binary=True writes word2vec binary. Drop "
+            f"binary=True for text. Save them as {suggested} instead."
+        )
+    raise ValueError(
+        f"{flag} {raw}: {found}, but --binary writes word2vec binary. Drop "
+        f"--binary for text, or pass {flag} {suggested} instead."
     )
 
 

@@ -920,6 +920,45 @@ def test_predict_binary_input_names_file(files, capsys, tmp_path):
     assert "Pass it to --model of `embedsent predict`" in err
 
 
+@pytest.mark.parametrize(("header", "layout"), [(True, "word2vec"), (False, "GloVe")])
+def test_predict_vectors_input_is_rejected(files, capsys, tmp_path, header, layout):
+    lines = Path(files["vectors"]).read_text(encoding="utf-8").splitlines()
+    texts = tmp_path / "texts.txt"
+    body = lines if header else lines[1:]
+    texts.write_text("\n".join(body) + "\n", encoding="utf-8")
+    err = _error(capsys, ["predict", "--model", files["model"], str(texts)])
+    assert f"input {texts} is word vectors in {layout} text format" in err
+    assert "not texts with one text per line" in err
+    assert "Pass it to `embedsent train --vectors`" in err
+
+
+def test_predict_vectors_on_stdin_is_rejected(files, capsys, monkeypatch):
+    content = Path(files["vectors"]).read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(content)))
+    err = _error(capsys, ["predict", "--model", files["model"], "-"])
+    assert "<stdin> is word vectors in word2vec text format" in err
+    assert '"label"' not in capsys.readouterr().out
+
+
+def test_pretrain_vectors_as_data_is_rejected(files, capsys):
+    vectors = files["vectors"]
+    out = files["folder"] / "from-vectors.txt"
+    argv = ["--no-progress", "pretrain", "--data", vectors, "--out", str(out)]
+    err = _error(capsys, argv)
+    assert f"--data {vectors} is word vectors in word2vec text format" in err
+    assert "Pass it to `embedsent train --vectors`" in err
+    assert not out.exists()
+
+
+def test_predict_table_of_one_word_texts_passes(files, capsys, tmp_path):
+    # Rows of one word and a number look like GloVe vectors, but a table's
+    # reader reads them as texts and labels.
+    table = tmp_path / "texts.tsv"
+    table.write_text("text\tlabel\ngood\t1\nbad\t0\nfilm\t1\n", encoding="utf-8")
+    assert main(["predict", "--model", files["model"], str(table)]) == 0
+    assert capsys.readouterr().out.count('"label"') == 3
+
+
 def test_predict_folder_input_names_folder(files, capsys):
     folder = files["folder"]
     err = _error(capsys, ["predict", "--model", files["model"], str(folder)])

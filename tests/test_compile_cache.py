@@ -90,6 +90,22 @@ def test_default_folder_follows_xdg_cache_home():
     assert default_cache_dir({ENV_VAR: " ", "XDG_CACHE_HOME": ""}) == expected
 
 
+def test_given_folder_with_missing_parents_warns(tmp_path, caplog):
+    folder = tmp_path / "typo" / "deeper" / "cache"
+    with caplog.at_level(logging.WARNING, logger="embedsent.compile_cache"):
+        enable_compile_cache(folder, source="--compile-cache")
+    assert folder.is_dir()
+    assert f"created {tmp_path / 'typo'} and the folders below it" in caplog.text
+    assert "check --compile-cache for a typo" in caplog.text
+
+
+def test_new_leaf_or_default_folder_does_not_warn(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.compile_cache"):
+        enable_compile_cache(tmp_path / "cache", source="--compile-cache")
+        enable_compile_cache(tmp_path / "home" / ".cache" / "embedsent" / "xla")
+    assert "created" not in caplog.text
+
+
 def test_file_as_folder_rejected(tmp_path):
     blocking = tmp_path / "cache"
     blocking.write_text("x")

@@ -172,6 +172,31 @@ def test_text_vector_saves_reject_bin_name(tmp_path, save, name):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["v.txt", "v.VEC", "v.txt/"])
+def test_binary_vector_save_rejects_text_name(tmp_path, name):
+    from embedsent.vectors import WordVectors
+
+    vectors = WordVectors(["good", "bad"], [[1.0, 0.0], [0.0, 1.0]])
+    path = f"{tmp_path}/{name}"
+    with pytest.raises(ValueError) as raised:
+        vectors.save_word2vec(path, binary=True)
+    message = str(raised.value)
+    assert message.startswith(f"path {path}: ")
+    assert "but binary=True writes word2vec binary" in message
+    assert message.endswith(f"Save them as {tmp_path / 'v.bin'} instead.")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pretrain_binary_out_rejects_txt(tmp_path, capsys):
+    out = tmp_path / "vectors.txt"
+    argv = ["--no-progress", "pretrain", "--data", "default", "--out", str(out)]
+    assert main([*argv, "--binary"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: the suffix .txt marks a text file" in err
+    assert f"Drop --binary for text, or pass --out {tmp_path / 'vectors.bin'}" in err
+    assert not out.exists()
+
+
 def test_text_vectors_saved_as_txt_after_bin_error(tmp_path):
     from embedsent.vectors import WordVectors
 

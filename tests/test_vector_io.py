@@ -627,9 +627,12 @@ HIGH_BYTE_VALUES = np.frombuffer(
 
 
 def _binary_named_txt(tmp_path, values: np.ndarray) -> tuple[Path, WordVectors]:
+    # Other programs write binary under .txt, which WordVectors.save refuses,
+    # so the file is saved as .bin and renamed.
     vectors = WordVectors(["good", "bad"], values.reshape(2, 2))
     path = tmp_path / "vectors.txt"
-    vectors.save_word2vec(path, binary=True)
+    vectors.save_word2vec(tmp_path / "vectors.bin", binary=True)
+    (tmp_path / "vectors.bin").rename(path)
     return path, vectors
 
 
@@ -676,7 +679,8 @@ def test_cli_train_reads_binary_vectors_named_txt(tmp_path, capsys):
     values = np.tile(CONTROL_BYTE_VALUES, 2).reshape(4, 2)
     vectors = WordVectors(["good", "bad", "great", "awful"], values)
     path = tmp_path / "vectors.txt"
-    vectors.save_word2vec(path, binary=True)
+    vectors.save_word2vec(tmp_path / "vectors.bin", binary=True)
+    (tmp_path / "vectors.bin").rename(path)
     labeled = tmp_path / "labeled.csv"
     rows = ["good film,pos", "great film,pos", "awful film,neg", "bad plot,neg"]
     labeled.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
