@@ -29,7 +29,9 @@ from embedsent.datasets import (
     TextDecodeError,
     balanced_sample,
     decode_text,
+    describe_label_clashes,
     load_table,
+    numeric_label_clashes,
     read_table_columns,
     read_text,
 )
@@ -275,12 +277,22 @@ _MAX_TEXTS_WITH_UNIQUE_LABELS = 2
 def _check_label_column(path: str | Path, labeled: LabeledTexts, args) -> None:
     """Raise ValueError when every text of ``labeled`` has a label of its own.
 
-    A class with one text cannot be learned or cross-validated, and an id or
-    text column passed as ``--label-column`` gives one class per row.
+    A class with one text cannot be learned or cross-validated. An id or text
+    column passed as ``--label-column`` gives one class per row, and so do
+    labels that write one number two ways, such as ``1`` and ``1.0``.
     """
     if len(labeled) <= _MAX_TEXTS_WITH_UNIQUE_LABELS:
         return
     classes = len(labeled.label_counts())
+    clashes = numeric_label_clashes(labeled.labels)
+    # The class count once the labels of each clash, such as "1" and "1.0",
+    # are written one way. When that count is not near-unique, the clash
+    # explains the extra classes, and load_table has already logged it.
+    merged = classes - sum(len(group) - 1 for group in clashes)
+    if clashes and not _is_near_unique(merged, len(labeled)):
+        if classes == len(labeled):
+            raise _label_clash_error(path, labeled, clashes, args.label_column)
+        return
     if classes < len(labeled):
         _warn_near_unique_labels(path, classes, len(labeled), args.label_column)
         return
@@ -292,6 +304,24 @@ def _check_label_column(path: str | Path, labeled: LabeledTexts, args) -> None:
         f"of {path} has a label of its own ({examples}, ...), so every class "
         f"would have one text; the column looks like an id or text column. {fix}"
     )
+
+
+def _label_clash_error(
+    path: str | Path, labeled: LabeledTexts, clashes: list, column: str
+) -> ValueError:
+    first = clashes[0]
+    return ValueError(
+        f"--label-column {column!r}: each of the {len(labeled)} rows of {path} "
+        f"has a label of its own, because labels {describe_label_clashes(clashes)} "
+        "are the same number written differently and so count as different "
+        "classes; write each class's label one way in the file, for example "
+        f"replace every {first[1]!r} with {first[0]!r}"
+    )
+
+
+def _is_near_unique(classes: int, rows: int) -> bool:
+    """Return whether ``classes`` is above two and above half of ``rows``."""
+    return classes > 2 and 2 * classes > rows
 
 
 def _with_columns(path: str | Path, args, fix: str) -> str:
@@ -359,7 +389,7 @@ def _warn_near_unique_labels(
     column that repeats a few ids. Two classes get no warning, because a
     two-class table of three rows is small, not mislabeled.
     """
-    if classes <= 2 or 2 * classes <= rows:
+    if not _is_near_unique(classes, rows):
         return
     logger.warning(
         "--label-column %r: %d classes among the %d rows of %s, fewer than two "

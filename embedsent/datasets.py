@@ -47,6 +47,8 @@ __all__ = [
     "load_pang_lee",
     "load_table",
     "read_table_columns",
+    "numeric_label_clashes",
+    "describe_label_clashes",
     "read_text",
     "decode_text",
     "balanced_sample",
@@ -1461,14 +1463,75 @@ def _check_not_json_array(content: str, path: Path) -> None:
             f"{error.msg} at line {error.lineno}, column {error.colno}; table files "
             "must be JSON Lines, one object per line, so repair or rewrite it"
         ) from error
+    raise ValueError(
+        f"{path} is a JSON array, but table files must be JSON Lines, one object "
+        f"per line; convert it first, for example with `{_jq_command('.[]', path)}`"
+    )
+
+
+def _check_not_multiline_object(content: str, path: Path) -> None:
+    """Raise ValueError when the first object of ``content`` spans several lines.
+
+    A pretty-printed object, as ``jq .`` or ``json.dump(..., indent=2)`` writes
+    it, fails to parse line by line, and the parse error of its first line
+    ("Expecting property name enclosed in double quotes") does not say what is
+    wrong. When the object does not parse either, a first line of "{" alone
+    gets the position of the error in the whole file, and any other first
+    line is left to the line reader, which names that line.
+    """
+    body = content.lstrip("\ufeff")
+    text = body.lstrip()
+    if not text.startswith("{"):
+        return
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
+    if _is_whole_json(first_line):
+        return
+    start = len(body) - len(text)
+    try:
+        record, stop = json.JSONDecoder().raw_decode(body, start)
+    except RecursionError:
+        return  # The line reader reports the nesting with its line number.
+    except json.JSONDecodeError as error:
+        if first_line.strip() != "{":
+            return
+        # A "{" alone on the first line is how pretty-printers start an
+        # object, so the position in the whole file is the useful one.
+        raise ValueError(
+            f"{path} starts with a line '{{' like a pretty-printed JSON object, "
+            f"but is not valid JSON: {error.msg} at line {error.lineno}, column "
+            f"{error.colno}; table files must be JSON Lines, one object per line, "
+            "so repair it and write each object on one line"
+        ) from error
+    first = body.count("\n", 0, start) + 1
+    last = body.count("\n", 0, stop) + 1
+    raise ValueError(
+        f"{path} has a pretty-printed JSON object on lines {first}-{last}, but "
+        "table files must be JSON Lines, one object per line; convert it first, "
+        f"for example with `{_jq_command('.', path)}`"
+    )
+
+
+def _jq_command(jq_filter: str, path: Path) -> str:
+    """Return a jq command that writes ``path`` as JSON Lines to a new file.
+
+    The output file is ``path`` with the suffix ``.jsonl``, or ``.lines.jsonl``
+    when ``path`` already ends in ``.jsonl``, so that it does not overwrite
+    the input.
+    """
     converted = path.with_suffix(".jsonl")
     if converted == path:
         converted = path.with_name(f"{path.stem}.lines.jsonl")
-    command = f"jq -c '.[]' {shlex.quote(str(path))} > {shlex.quote(str(converted))}"
-    raise ValueError(
-        f"{path} is a JSON array, but table files must be JSON Lines, one object "
-        f"per line; convert it first, for example with `{command}`"
+    return (
+        f"jq -c {shlex.quote(jq_filter)} {shlex.quote(str(path))} > "
+        f"{shlex.quote(str(converted))}"
     )
+
+
+def _check_json_lines_layout(content: str, path: Path) -> None:
+    """Raise ValueError when ``content`` is a JSON array or pretty-printed JSON."""
+    _check_not_json_array(content, path)
+    _check_not_multiline_object(content, path)
 
 
 _NON_SPACE = re.compile(r"\S")
@@ -1522,7 +1585,7 @@ def _read_jsonl(
     surrogates = _SurrogateCount()
     object_pairs = _ObjectPairs()
     read_columns = (text_column, label_column)
-    _check_not_json_array(content, path)
+    _check_json_lines_layout(content, path)
     # Splitting on "\n" only, because str.splitlines() would also split on
     # U+2028 and U+2029, which JSON allows unescaped inside strings.
     for line_number, line in enumerate(content.split("\n"), start=1):
@@ -1947,7 +2010,7 @@ def read_table_columns(
     _require_file(source, "table file")
     content = _read_text(source, encoding, errors, _ENCODING_HINT)
     if resolved == "jsonl":
-        _check_not_json_array(content, source)
+        _check_json_lines_layout(content, source)
         for line_number, line in enumerate(content.split("\n"), start=1):
             if line.strip():
                 try:
@@ -2019,15 +2082,10 @@ def _warn_numeric_label_clashes(
     classes, as would the JSON strings ``"1"`` and ``"1.0"``. A JSON number and
     a string of the same number are rejected while the file is read.
     """
-    by_number: dict[Decimal, list[Hashable]] = {}
-    for label in dict.fromkeys(labels):
-        number = _label_number(label)
-        if number is not None:
-            by_number.setdefault(number, []).append(label)
-    clashes = [group for group in by_number.values() if len(group) > 1]
+    clashes = numeric_label_clashes(labels)
     if not clashes:
         return
-    clash_text = _describe_clashes(clashes)
+    clash_text = describe_label_clashes(clashes)
     first = clashes[0]
     logger.warning(
         "labels %s in column %r of %s are the same number but different "
@@ -2041,8 +2099,28 @@ def _warn_numeric_label_clashes(
     )
 
 
-def _describe_clashes(clashes: list[list[Hashable]]) -> str:
-    """Return the first groups of clashing labels as text, counting the rest."""
+def numeric_label_clashes(labels: Iterable[Hashable]) -> list[list[Hashable]]:
+    """Group the distinct labels that read as the same number.
+
+    Returns the groups of two or more labels, such as ``["1", "1.0"]``. The
+    labels of a group, and the groups, are in the order in which they first
+    appear in ``labels``. Booleans, NaN and labels that are not numbers
+    belong to no group.
+    """
+    by_number: dict[Decimal, list[Hashable]] = {}
+    for label in dict.fromkeys(labels):
+        number = _label_number(label)
+        if number is not None:
+            by_number.setdefault(number, []).append(label)
+    return [group for group in by_number.values() if len(group) > 1]
+
+
+def describe_label_clashes(clashes: list[list[Hashable]]) -> str:
+    """Return the first groups of clashing labels as text, counting the rest.
+
+    Each group reads as ``'1' and '1.0'``, the groups are separated by
+    semicolons, and groups after the fifth are only counted.
+    """
     text = "; ".join(
         " and ".join(repr(label) for label in group)
         for group in clashes[:_MAX_CLASHES_SHOWN]
@@ -2073,7 +2151,7 @@ def _warn_whitespace_label_clashes(
     clashes = [group for group in by_key.values() if len(group) > 1]
     if not clashes:
         return
-    clash_text = _describe_clashes(clashes)
+    clash_text = describe_label_clashes(clashes)
     first = clashes[0]
     # Suggest the spelling without outer whitespace, taken from the file when
     # one label there has none, and a label that differs from it to replace.

@@ -1024,6 +1024,39 @@ def test_train_near_unique_label_column_warns(tmp_path, tiny_pretrained, caplog)
     assert "fewer than two texts per class on average" in caplog.text
 
 
+def test_train_one_number_two_ways_names_labels(tmp_path, tiny_pretrained, capsys):
+    table = tmp_path / "labels.csv"
+    table.write_text("text,label\ngood movie,1\ngreat film,1.0\nbad movie,0\n")
+    assert _train_on_table(tmp_path, tiny_pretrained, table) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--label-column 'label': each of the 3 rows of {table}" in err
+    assert "because labels '1' and '1.0' are the same number written" in err
+    assert "replace every '1.0' with '1'" in err
+    assert "id or text column" not in err
+    assert not (tmp_path / "model.npz").exists()
+
+
+def test_train_one_number_two_ways_no_id_warning(tmp_path, tiny_pretrained, caplog):
+    table = tmp_path / "labels.csv"
+    rows = ["good movie,1", "great film,1.0", "bad movie,0", "awful film,0"]
+    table.write_text("text,label\n" + "\n".join(rows) + "\n")
+    with caplog.at_level(logging.WARNING):
+        assert _train_on_table(tmp_path, tiny_pretrained, table) == 0
+    assert "labels '1' and '1.0' in column 'label'" in caplog.text
+    assert "texts per class on average" not in caplog.text
+
+
+def test_train_id_column_with_two_way_number(tmp_path, tiny_pretrained, capsys):
+    # Merging 1 and 1.0 still leaves a label per row, so the column is an id.
+    table = tmp_path / "labels.csv"
+    rows = ["good film,1", "bad film,1.0", "good plot,2", "bad plot,3", "fine,4"]
+    table.write_text("text,label\n" + "\n".join(rows) + "\n")
+    assert _train_on_table(tmp_path, tiny_pretrained, table) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "looks like an id or text column" in err
+    assert "same number written" not in err
+
+
 @pytest.mark.parametrize(
     "labels",
     [["a", "b", "c", "a", "b", "c"], ["pos", "neg", "pos"]],

@@ -7,6 +7,8 @@ import io
 import json
 import logging
 import os
+import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -20,12 +22,14 @@ from embedsent.datasets import (
     SplitCorpus,
     aclimdb_review_files,
     balanced_sample,
+    describe_label_clashes,
     limit_corpus,
     load_aclimdb,
     load_default_corpus,
     load_pang_lee,
     load_rt_polarity,
     load_table,
+    numeric_label_clashes,
 )
 
 REAL_ARCHIVE = (
@@ -1165,6 +1169,123 @@ def test_table_columns_json_array_suggests_jq(tmp_path: Path):
     assert "jq -c '.[]'" in message
 
 
+PRETTY_OBJECT = '{\n  "text": "ok",\n  "label": "pos"\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("content", "lines"),
+    [
+        (PRETTY_OBJECT, "1-4"),
+        (PRETTY_OBJECT + PRETTY_OBJECT, "1-4"),
+        ("\n\n" + PRETTY_OBJECT, "3-6"),
+        ("\ufeff" + PRETTY_OBJECT, "1-4"),
+        ('{"text": "ok",\n "label": "pos"}\n', "1-2"),
+        (PRETTY_OBJECT + '{"text": "no", "label": "neg"}\n', "1-4"),
+    ],
+    ids=["one", "two", "blank-lines", "bom", "brace-on-text-line", "then-jsonl"],
+)
+def test_table_pretty_object_suggests_jq(tmp_path: Path, content, lines):
+    path = tmp_path / "reviews.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert message.startswith(
+        f"{path} has a pretty-printed JSON object on lines {lines}, but table "
+        "files must be JSON Lines, one object per line"
+    )
+    assert f"`jq -c . {path} > {tmp_path / 'reviews.jsonl'}`" in message
+    assert "malformed" not in message
+
+
+def test_table_pretty_object_texts_only(tmp_path: Path):
+    # embedsent predict reads a table without a label column.
+    path = tmp_path / "texts.json"
+    path.write_text('{\n  "text": "ok"\n}\n', encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_table(path, label_column=None)
+    message = str(raised.value)
+    assert message.startswith(f"{path} has a pretty-printed JSON object on lines 1-3")
+    assert f"jq -c . {path} > {tmp_path / 'texts.jsonl'}" in message
+
+
+def test_table_pretty_object_jsonl_suffix(tmp_path: Path):
+    # The suggested output must not overwrite the input.
+    path = tmp_path / "reviews.jsonl"
+    path.write_text(PRETTY_OBJECT, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    assert f"> {tmp_path / 'reviews.lines.jsonl'}`" in str(raised.value)
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_table_pretty_object_jq_command_converts(tmp_path: Path):
+    pretty = tmp_path / "reviews.json"
+    pretty.write_text(
+        json.dumps({"text": "ok", "label": "pos"}, indent=2)
+        + "\n"
+        + json.dumps({"text": "no", "label": "neg"}, indent=2)
+        + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError) as raised:
+        load_table(pretty)
+    command = str(raised.value).split("`")[1]
+    subprocess.run(command, shell=True, check=True, cwd=tmp_path)
+    labeled = load_table(tmp_path / "reviews.jsonl")
+    assert labeled.texts == ("ok", "no")
+    assert labeled.labels == ("pos", "neg")
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        ('{\n  "text": "ok",\n}\n', "line 3, column 1"),
+        ('{\n  "text": "ok"\n  "label": "pos"\n}\n', "line 3, column 3"),
+        ('\n{\n  "text": "ok",\n', "line 4, column 1"),
+    ],
+)
+def test_table_broken_pretty_object_gets_parse_error(tmp_path: Path, content, where):
+    path = tmp_path / "reviews.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert message.startswith(
+        f"{path} starts with a line '{{' like a pretty-printed JSON object, but "
+        "is not valid JSON"
+    )
+    assert f"at {where};" in message
+    assert "jq" not in message
+
+
+def test_table_truncated_first_line_named_per_line(tmp_path: Path):
+    # A first record cut short, followed by whole records, is one bad line of
+    # a JSON Lines file, not a pretty-printed object.
+    path = tmp_path / "reviews.jsonl"
+    path.write_text(
+        '{"text": "ok", "label": \n{"text": "no", "label": "neg"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError) as raised:
+        load_table(path)
+    message = str(raised.value)
+    assert message.startswith(f"malformed JSON on line 1 of {path}")
+    assert "jq" not in message
+
+
+def test_table_columns_pretty_object_suggests_jq(tmp_path: Path):
+    from embedsent.datasets import read_table_columns
+
+    path = tmp_path / "reviews.json"
+    path.write_text(PRETTY_OBJECT, encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        read_table_columns(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} has a pretty-printed JSON object on lines 1-4")
+    assert f"jq -c . {path}" in message
+
+
 def test_table_columns_non_object_record(tmp_path: Path):
     from embedsent.datasets import read_table_columns
 
@@ -1376,6 +1497,48 @@ def test_table_csv_labels_equal_as_numbers_warn(tmp_path: Path, caplog):
     assert "labels '1' and '1.0'" in message
     assert f"column 'label' of {path}" in message
     assert "replace every '1.0' with '1'" in message
+
+
+def test_table_csv_every_label_unique_warns(tmp_path: Path, caplog):
+    # Labels 1 and 1.0 make each of the three labels unique.
+    path = tmp_path / "labels.csv"
+    path.write_text(
+        "text,label\ngood movie,1\ngreat film,1.0\nbad movie,0\n", encoding="utf-8"
+    )
+    with caplog.at_level(logging.WARNING, logger="embedsent.datasets"):
+        labeled = load_table(path)
+    assert labeled.labels == ("1", "1.0", "0")
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1
+    assert messages[0].startswith(
+        f"labels '1' and '1.0' in column 'label' of {path} are the same number"
+    )
+    assert numeric_label_clashes(labeled.labels) == [["1", "1.0"]]
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["1", "1.0", "0"], [["1", "1.0"]]),
+        (["pos", "neg", "pos"], []),
+        (["0", "1", "1.00", "0.0", "1e0"], [["0", "0.0"], ["1", "1.00", "1e0"]]),
+        (["1", 1.0], [["1", 1.0]]),
+        (["1", True], []),
+        (["NaN", "nan", "1"], []),
+        ([" 1", "1", "01"], [[" 1", "1", "01"]]),
+    ],
+)
+def test_numeric_label_clashes_groups(labels, expected):
+    assert numeric_label_clashes(labels) == expected
+
+
+def test_describe_label_clashes_counts_extra_groups():
+    clashes = [[str(n), f"{n}.0"] for n in range(7)]
+    text = describe_label_clashes(clashes)
+    assert text.startswith("'0' and '0.0'; '1' and '1.0'; ")
+    assert "'4' and '4.0'" in text
+    assert "'5' and '5.0'" not in text
+    assert text.endswith("; and 2 more such groups")
 
 
 @pytest.mark.parametrize(
