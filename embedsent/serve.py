@@ -17,9 +17,10 @@ and the server keeps serving after them. Each rejected request, and each
 connection that sends no request line within 30 seconds (status 408), is
 logged at DEBUG level, and their count as a warning at most once a minute
 and at shutdown (see ``embedsent.serve_rejections``). A body with NaN or Infinity, which
-are not JSON, or with a key repeated in one object, gets a 400 error. Each
-connection carries one request (HTTP/1.0), and each request runs in its own
-thread.
+are not JSON, or with a key repeated in one object, gets a 400 error. The body
+must be UTF-8, with or without a byte order mark, and a body that looks like
+UTF-16 or UTF-32 gets a 415 error. Each connection carries one request
+(HTTP/1.0), and each request runs in its own thread.
 
 Ctrl-C is the normal way to stop the server, so ``embedsent serve`` exits with
 status 0 after it, where the other commands exit with status 130. SIGTERM is
@@ -27,6 +28,12 @@ the normal way for kill and service managers to stop a service, so it also
 ends the command with status 0, whether it arrives while the server listens
 or while the model still loads. A Ctrl-C while the model loads is an
 interrupted command, with status 130.
+
+Either signal stops the server gracefully. It closes the listening socket,
+waits up to ``SHUTDOWN_TIMEOUT_SECONDS`` (20 s) for the requests in
+progress, then closes the connections still open and logs a warning with
+the number of requests it dropped. A second Ctrl-C or SIGTERM during that
+wait stops the server at once.
 
 The console script records a SIGTERM that arrives before :func:`serve`
 starts, while Python imports the command line and JAX, and :func:`serve`
@@ -36,6 +43,7 @@ Python's start-up, still ends the process with status 143.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import email.utils
 import errno
@@ -64,7 +72,7 @@ from embedsent.json_nesting import json_type_name
 from embedsent.pipeline import TransferClassifier
 from embedsent.serve_rejections import RejectionCounter
 
-__all__ = ["PredictionServer", "make_server", "serve"]
+__all__ = ["SHUTDOWN_TIMEOUT_SECONDS", "PredictionServer", "make_server", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +95,25 @@ _SOCKET_TIMEOUT_SECONDS = 30.0
 # request body for at most this long before closing. Closing a socket with
 # unread input sends a TCP reset, and the client can lose the response.
 _DISCARD_SECONDS = 5.0
+
+# Seconds that ``serve`` waits, after Ctrl-C or SIGTERM, for the requests in
+# progress before it drops them. It is below the 30 s that Kubernetes
+# and the 90 s that systemd wait by default before they send SIGKILL, so the
+# warning about dropped requests is logged before the process is killed.
+SHUTDOWN_TIMEOUT_SECONDS = 20.0
+
+# At shutdown, a connection that has not sent its request line and headers
+# within this many seconds after the server accepted it counts as idle, and
+# the server closes it instead of waiting for its request.
+_REQUEST_START_SECONDS = 2.0
+
+# Seconds between two checks for finished requests while the server stops.
+_SHUTDOWN_POLL_SECONDS = 0.05
+
+# Seconds between two checks of serve's main thread for a stop request, and
+# of serve_forever for shutdown(). A Ctrl-C that Python simulates, as
+# _thread.interrupt_main does, takes effect at the next check.
+_POLL_SECONDS = 0.5
 
 _CONTENT_LENGTH_PATTERN = re.compile(r"[0-9]+")
 # A Content-Length with more digits than this, without leading zeros, is far
@@ -211,6 +238,89 @@ class _WarningLimiter(logging.Filter):
         self._requests = self._texts = 0
 
 
+class _ConnectionTracker:
+    """The open connections of a server, each waiting for a request or handling one.
+
+    The server adds a connection when it accepts it, marks it as handling a
+    request once the request line and headers are parsed, and removes it
+    when its handler thread ends. Thread-safe.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        # Connections whose request has not been parsed yet, with the
+        # ``clock`` time at which the server accepted them.
+        self._waiting: dict[socket.socket, float] = {}
+        self._handling: set[socket.socket] = set()
+
+    def add(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._waiting[connection] = self.clock()
+
+    def mark_handling(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._waiting.pop(connection, None)
+            self._handling.add(connection)
+
+    def remove(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._waiting.pop(connection, None)
+            self._handling.discard(connection)
+
+    def in_progress(self) -> int:
+        """Return the number of requests in progress."""
+        with self._lock:
+            return len(self._handling)
+
+    def _busy(self) -> bool:
+        """Return whether a request is in progress or may still arrive."""
+        with self._lock:
+            if self._handling:
+                return True
+            now = self.clock()
+            return any(
+                now - accepted < _REQUEST_START_SECONDS
+                for accepted in self._waiting.values()
+            )
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until no request is in progress.
+
+        A connection whose request has not been parsed yet is waited for
+        until ``_REQUEST_START_SECONDS`` after the server accepted it,
+        because its request may still be on its way. Returns whether the
+        wait ended with no request in progress.
+        """
+        # Polling with time.sleep, not Condition.wait, lets a second Ctrl-C
+        # or SIGTERM raise in the main thread without leaving a lock held.
+        deadline = self.clock() + timeout
+        while self._busy():
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return False
+            time.sleep(min(_SHUTDOWN_POLL_SECONDS, remaining))
+        return True
+
+    def close(self) -> tuple[int, int]:
+        """Shut down every open connection.
+
+        Returns:
+            The number of connections that were handling a request, and the
+            number that had sent no complete request.
+        """
+        with self._lock:
+            handling = list(self._handling)
+            waiting = list(self._waiting)
+        for connection in handling + waiting:
+            # shutdown, unlike close, also wakes a handler thread that is
+            # blocked reading from the connection. A connection whose thread
+            # ended meanwhile is closed already, which raises OSError.
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        return len(handling), len(waiting)
+
+
 class PredictionServer(ThreadingHTTPServer):
     """Threading HTTP server that serves prediction requests for one model.
 
@@ -222,10 +332,13 @@ class PredictionServer(ThreadingHTTPServer):
             ``predict_proba``.
         max_body_bytes: Maximum request body size in bytes.
         max_texts: Maximum number of texts per request.
+        connections: The open connections, which :func:`serve` waits for
+            when it stops.
     """
 
-    # Handler threads do not keep the process alive, so Ctrl-C exits at once
-    # even while a slow client keeps a connection open.
+    # Handler threads do not keep the process alive, so the process can exit
+    # once serve() has stopped waiting for requests, even while a slow client
+    # keeps a connection open.
     daemon_threads = True
 
     def __init__(
@@ -249,6 +362,7 @@ class PredictionServer(ThreadingHTTPServer):
             function="log_prior_predictions", count_message=_NO_KNOWN_TOKEN_COUNT
         )
         self.rejections = RejectionCounter()
+        self.connections = _ConnectionTracker()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _PredictionHandler)
@@ -264,6 +378,24 @@ class PredictionServer(ThreadingHTTPServer):
         self.short_text_limiter.flush()
         self.prior_limiter.flush()
         self.rejections.flush()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Track the accepted connection, then handle it in a new thread."""
+        self.connections.add(request)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            # The thread did not start, or a signal raised while it started.
+            # socketserver closes the connection in either case, so it is
+            # no longer tracked.
+            self.connections.remove(request)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.remove(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log an exception that escaped a request handler, with its traceback."""
@@ -283,6 +415,7 @@ class _PredictionHandler(BaseHTTPRequestHandler):
     # -- routing -------------------------------------------------------------
 
     def _dispatch(self) -> None:
+        self.server.connections.mark_handling(self.connection)
         # Bytes of the request body that the client declared but the server
         # has not read yet.
         self._unread_body_bytes = 0
@@ -389,10 +522,10 @@ class _PredictionHandler(BaseHTTPRequestHandler):
         _reject_differing_charsets(content_type, self.headers.get_params(failobj=[]))
         charset = self.headers.get_content_charset()
         # RFC 8259, section 8.1, requires UTF-8 for JSON exchanged between
-        # systems. json.loads picks the encoding of a bytes body from its first
-        # bytes and ignores the declared charset. "utf8" is not the registered
-        # name (that is "UTF-8"), but Python's codecs take it as UTF-8, so it
-        # is accepted.
+        # systems, and _parse_json decodes every body as UTF-8, so a body
+        # declared in another charset is rejected here. "utf8" is not the
+        # registered name (that is "UTF-8"), but Python's codecs take it as
+        # UTF-8, so it is accepted.
         if charset is not None and charset not in _UTF8_CHARSETS:
             raise _RequestError(
                 HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -626,8 +759,105 @@ def _encode_json(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
+# The whitespace characters of JSON (RFC 8259, section 2).
+_JSON_WHITESPACE = " \t\n\r"
+
+# Byte order marks of UTF-32 and UTF-16. The UTF-32-LE mark starts with the
+# UTF-16-LE one, so it comes first.
+_WIDE_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "UTF-32-LE"),
+    (codecs.BOM_UTF32_BE, "UTF-32-BE"),
+    (codecs.BOM_UTF16_LE, "UTF-16-LE"),
+    (codecs.BOM_UTF16_BE, "UTF-16-BE"),
+)
+
+
+def _decode_body(body: bytes) -> str:
+    """Decode a request body as strict UTF-8, without a leading byte order mark.
+
+    ``json.loads`` would guess UTF-16 or UTF-32 for a bytes body from its
+    first bytes, so such a body would be accepted without a charset and
+    rejected with ``charset=utf-16``. Decoding first makes every body UTF-8.
+    RFC 8259, section 8.1, lets a parser ignore a UTF-8 byte order mark.
+
+    Raises:
+        _RequestError: 415 for a body that looks like UTF-16 or UTF-32, 400
+            for other invalid UTF-8. Offsets in the message count bytes of
+            the body as sent, byte order mark included.
+    """
+    start = len(codecs.BOM_UTF8) if body.startswith(codecs.BOM_UTF8) else 0
+    text = ""
+    problem = None
+    first_invalid = len(body)
+    try:
+        text = body[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        problem = _utf8_error_detail(body, error, start)
+        first_invalid = start + error.start
+    wide = _wide_encoding(body)
+    if wide is None:
+        if problem is None:
+            return text
+        raise _RequestError(
+            HTTPStatus.BAD_REQUEST,
+            f"request body is not valid UTF-8: {problem}; encode the JSON as UTF-8",
+        )
+    # JSON text has no raw NUL character, and UTF-16 or UTF-32 text of ASCII
+    # characters is full of NUL bytes, which are valid UTF-8. The first NUL
+    # byte is reported when it comes before the first invalid UTF-8 byte.
+    nul = body.find(b"\x00")
+    if 0 <= nul < first_invalid:
+        problem = f"the NUL byte at offset {nul} is not allowed in JSON text"
+    name, evidence = wide
+    raise _RequestError(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        f"request body looks like {name} ({evidence}), not UTF-8: {problem}; "
+        "encode the JSON as UTF-8",
+    )
+
+
+def _wide_encoding(body: bytes) -> tuple[str, str] | None:
+    """Guess whether ``body`` is UTF-16 or UTF-32 text.
+
+    Returns the encoding's name and the evidence, or None. A byte order mark
+    names the encoding. Without one, the NUL bytes among the first four bytes
+    do, because a JSON text starts with an ASCII character, as
+    ``json.detect_encoding`` also assumes.
+    """
+    for mark, name in _WIDE_BYTE_ORDER_MARKS:
+        if body.startswith(mark):
+            return name, "it starts with the byte order mark of that encoding"
+    first = body[:4]
+    if len(first) < 2 or b"\x00" not in first[:2]:
+        return None
+    evidence = "the NUL bytes among its first 4 bytes match that encoding"
+    if first[0] == 0:
+        return ("UTF-32-BE" if first[1] == 0 else "UTF-16-BE"), evidence
+    return ("UTF-32-LE" if first[2:4] == b"\x00\x00" else "UTF-16-LE"), evidence
+
+
+def _utf8_error_detail(body: bytes, error: UnicodeDecodeError, start: int) -> str:
+    """Describe where ``body`` stops being UTF-8, in offsets of the whole body.
+
+    ``error`` comes from decoding ``body[start:]``.
+    """
+    lead = start + error.start
+    end = start + error.end
+    if error.reason == "invalid start byte":
+        return f"byte 0x{body[lead]:02x} at offset {lead} cannot start a character"
+    if error.reason == "invalid continuation byte" and end < len(body):
+        return (
+            f"byte 0x{body[end]:02x} at offset {end} cannot continue the "
+            f"character that starts at offset {lead}"
+        )
+    if error.reason == "unexpected end of data":
+        return f"the body ends inside the character that starts at offset {lead}"
+    return f"{error.reason} at offset {lead}"
+
+
 def _parse_json(body: bytes) -> Any:
-    if not body.strip():
+    text = _decode_body(body)
+    if not text.strip(_JSON_WHITESPACE):
         raise _RequestError(
             HTTPStatus.BAD_REQUEST,
             'request body is empty; send a JSON object such as {"texts": ["a great '
@@ -635,17 +865,11 @@ def _parse_json(body: bytes) -> Any:
         )
     try:
         return json.loads(
-            body,
+            text,
             parse_constant=_reject_constant,
             parse_int=_parse_int,
             object_pairs_hook=_object_without_duplicate_keys,
         )
-    except UnicodeDecodeError as error:
-        raise _RequestError(
-            HTTPStatus.BAD_REQUEST,
-            f"request body is not valid UTF-8 (invalid byte at offset {error.start}); "
-            "encode the JSON as UTF-8",
-        ) from error
     except json.JSONDecodeError as error:
         raise _RequestError(
             HTTPStatus.BAD_REQUEST,
@@ -969,15 +1193,18 @@ def serve(
     max_body_bytes: int = 10_000_000,
     max_texts: int = 10_000,
     on_start: Callable[[PredictionServer], None] | None = None,
+    shutdown_timeout: float = SHUTDOWN_TIMEOUT_SECONDS,
 ) -> None:
     """Load a saved model and serve prediction requests until interrupted.
 
     Blocks until Ctrl-C (``KeyboardInterrupt``) or, when called from the main
-    thread, SIGTERM, either of which closes the listening socket and returns.
-    Requests still running at that moment are cut off when the process
-    exits, because handler threads are daemon threads. A SIGTERM that
-    arrives while the model loads, before the server listens, logs a warning
-    and returns, while a Ctrl-C then raises ``KeyboardInterrupt``.
+    thread, SIGTERM. Either one closes the listening socket, waits up to
+    ``shutdown_timeout`` seconds for the requests in progress, then closes
+    the connections still open, logs a warning with the number of requests
+    it dropped, and returns. A second Ctrl-C or SIGTERM during that wait ends
+    it at once. A SIGTERM that arrives while the model loads, before the
+    server listens, logs a warning and returns, while a Ctrl-C then raises
+    ``KeyboardInterrupt``.
 
     Args:
         model_path: Model file written by ``TransferClassifier.save``.
@@ -986,21 +1213,34 @@ def serve(
         max_body_bytes: Maximum request body size in bytes.
         max_texts: Maximum number of texts per request.
         on_start: Called with the bound server before it starts serving.
+        shutdown_timeout: Seconds to wait for the requests in progress when
+            the server stops; 0 drops them at once.
 
     Raises:
         FileNotFoundError: ``model_path`` does not exist.
-        ValueError: The file is not a valid model, or a port or limit is out
-            of range.
+        ValueError: The file is not a valid model, or a port, a limit or
+            ``shutdown_timeout`` is out of range.
         OSError: The address cannot be bound.
     """
+    if (
+        isinstance(shutdown_timeout, bool)
+        or not isinstance(shutdown_timeout, int | float)
+        or not 0 <= shutdown_timeout < math.inf
+    ):
+        raise ValueError(
+            "shutdown_timeout must be a finite number of seconds, 0 or more, got "
+            f"{shutdown_timeout!r}; pass 0 to drop unfinished requests at once"
+        )
     # SIGTERM, what kill and service managers send, stops the server as
     # Ctrl-C does. The handler is in place before the model loads, so a
     # SIGTERM during start-up also ends this function normally instead of
     # killing the process. Only the main thread may set a signal handler.
     previous = None
+    termination = None
     try:
         if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, _TerminationHandler())
+            termination = _TerminationHandler()
+            previous = signal.signal(signal.SIGTERM, termination)
         # The console script records a SIGTERM that arrives before this
         # handler is in place, while the command line is imported.
         if sigterm_received():
@@ -1012,6 +1252,8 @@ def serve(
             max_body_bytes=max_body_bytes,
             max_texts=max_texts,
             on_start=on_start,
+            shutdown_timeout=shutdown_timeout,
+            termination=termination,
         )
     except _Terminated:
         # Warning level, so the command line's default log level shows that
@@ -1034,13 +1276,17 @@ def _load_and_serve(
     max_body_bytes: int,
     max_texts: int,
     on_start: Callable[[PredictionServer], None] | None,
+    shutdown_timeout: float,
+    termination: _TerminationHandler | None,
 ) -> None:
     """Load the model, then listen and serve until Ctrl-C or SIGTERM.
 
     Ctrl-C or SIGTERM before the server is bound propagates, as
-    ``KeyboardInterrupt`` or ``_Terminated``.
+    ``KeyboardInterrupt`` or ``_Terminated``. Once it is bound, the server
+    stops as :func:`_finish_requests` describes.
     """
     server = None
+    serving = None
     try:
         model = TransferClassifier.load(model_path)
         server = make_server(
@@ -1049,7 +1295,18 @@ def _load_and_serve(
         _log_listening(server, model_path, host)
         if on_start is not None:
             on_start(server)
-        server.serve_forever()
+        # Python runs signal handlers in the main thread only, so this thread
+        # waits while another one accepts connections. A signal then cannot
+        # raise in the accept loop while it hands a connection to the
+        # connection's thread, where socketserver would close the connection.
+        serving = _ServingThread(server)
+        serving.start()
+        # Not Thread.join: in Python 3.11, a signal that raises inside join
+        # marks the thread as stopped although it still runs.
+        while not serving.finished.is_set():
+            time.sleep(_POLL_SECONDS)
+        if serving.error is not None:
+            raise serving.error
     except KeyboardInterrupt:
         if server is None:
             raise
@@ -1060,8 +1317,122 @@ def _load_and_serve(
         logger.info("SIGTERM received, stopping the server on %s", _server_url(server))
     finally:
         if server is not None:
-            server.server_close()
+            if termination is not None:
+                termination.stopping = True
+            try:
+                _finish_requests(server, serving, shutdown_timeout, termination)
+            finally:
+                server.server_close()
     logger.info("server on %s stopped", _server_url(server))
+
+
+class _ServingThread(threading.Thread):
+    """Thread that runs ``serve_forever`` and then closes the listening socket.
+
+    Attributes:
+        error: The exception that ended ``serve_forever``, or None.
+        finished: Set once the listening socket is closed.
+    """
+
+    def __init__(self, server: PredictionServer) -> None:
+        super().__init__(name="embedsent-serve", daemon=True)
+        self.server = server
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.server.serve_forever(poll_interval=_POLL_SECONDS)
+        except BaseException as error:
+            self.error = error
+        finally:
+            # With the listening socket closed, the OS refuses new connections.
+            self.server.socket.close()
+            self.finished.set()
+
+
+def _finish_requests(
+    server: PredictionServer,
+    serving: _ServingThread | None,
+    timeout: float,
+    termination: _TerminationHandler | None,
+) -> None:
+    """Stop accepting connections and let the requests in progress finish.
+
+    Waits up to ``timeout`` seconds, or until a second Ctrl-C or SIGTERM,
+    then shuts down the connections still open and logs a warning with the
+    number of requests that it dropped.
+    """
+    url = _server_url(server)
+    interrupted = False
+    deadline = time.monotonic() + timeout
+    try:
+        if termination is not None:
+            termination.waiting = True
+        if serving is not None:
+            _stop_serving(server, serving)
+        in_progress = server.connections.in_progress()
+        if in_progress:
+            logger.warning(
+                "stopped listening on %s; waiting up to %g s for %s in "
+                "progress. A second Ctrl-C or SIGTERM stops the server at once",
+                url,
+                timeout,
+                _count(in_progress, "request"),
+            )
+        server.connections.wait(max(0.0, deadline - time.monotonic()))
+    except (KeyboardInterrupt, _Terminated):
+        interrupted = True
+    finally:
+        if termination is not None:
+            termination.waiting = False
+    dropped, idle = server.connections.close()
+    if dropped and interrupted:
+        logger.warning(
+            "a second Ctrl-C or SIGTERM stopped the server on %s at once, so it "
+            "dropped %s still in progress, and their clients got no response",
+            url,
+            _count(dropped, "request"),
+        )
+    elif dropped:
+        logger.warning(
+            "dropped %s still in progress %g s after the server on %s began "
+            "to stop, so their clients got no response. Requests that take "
+            "longer than %g s are cut off when the server stops, so split the "
+            "texts over smaller requests",
+            _count(dropped, "request"),
+            timeout,
+            url,
+            timeout,
+        )
+    elif interrupted:
+        logger.info("a second Ctrl-C or SIGTERM stopped the server on %s", url)
+    if idle:
+        logger.info(
+            "closed %s on %s that had sent no complete request",
+            _count(idle, "connection"),
+            url,
+        )
+
+
+def _stop_serving(server: PredictionServer, serving: _ServingThread) -> None:
+    """End ``serve_forever`` in ``serving`` and wait for it, at most a second.
+
+    ``server.shutdown()`` runs in its own thread because it waits until
+    ``serve_forever`` has run, which never happens if a signal stopped
+    ``serving.start()`` before the thread was created.
+    """
+    threading.Thread(
+        target=server.shutdown, name="embedsent-serve-shutdown", daemon=True
+    ).start()
+    deadline = time.monotonic() + 2 * _POLL_SECONDS
+    while not serving.finished.is_set() and time.monotonic() < deadline:
+        time.sleep(_SHUTDOWN_POLL_SECONDS)
+
+
+def _count(number: int, noun: str) -> str:
+    """Return ``number`` with ``noun``, adding "s" unless the number is 1."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _server_url(server: PredictionServer) -> str:
@@ -1090,23 +1461,36 @@ def _log_listening(server: PredictionServer, model_path: Any, host: str) -> None
         )
 
 
-class _Terminated(Exception):
-    """A SIGTERM request to stop the server."""
+class _Terminated(BaseException):
+    """A SIGTERM request to stop the server.
+
+    It derives from BaseException, as KeyboardInterrupt does, so that an
+    ``except Exception`` block cannot swallow it. ``logging.Handler.emit``
+    has one, so the signal would otherwise be lost if it arrived while the
+    main thread logs.
+    """
 
 
 class _TerminationHandler:
-    """SIGTERM handler that raises :class:`_Terminated` for the first signal only.
+    """SIGTERM handler that raises :class:`_Terminated` unless the server stops.
 
-    A second SIGTERM that arrives while the server stops would otherwise raise
-    in the middle of the clean-up, so it is logged and ignored.
+    The first SIGTERM raises. Once the server stops, a SIGTERM raises only
+    while ``waiting`` is true, as :func:`_finish_requests` sets it while it
+    waits for requests, so that the signal cuts the wait short. At other
+    times a SIGTERM would raise in the middle of the clean-up, so it is
+    logged and ignored.
     """
 
     def __init__(self) -> None:
-        self.received = False
+        self.stopping = False
+        self.waiting = False
 
     def __call__(self, signum: int, frame: Any) -> None:
-        if self.received:
+        if self.stopping and not self.waiting:
             logger.debug("SIGTERM received again while the server stops; ignored")
             return
-        self.received = True
+        self.stopping = True
+        # Only one SIGTERM cuts the wait short, so a third one cannot raise
+        # while the wait's own clean-up runs.
+        self.waiting = False
         raise _Terminated

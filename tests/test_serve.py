@@ -294,6 +294,133 @@ def test_predict_accepts_repeated_equal_charset(server):
     assert len(payload["predictions"]) == 1
 
 
+WIDE_DOCUMENT = '{"text": "a great film"}'
+BOM_EVIDENCE = "it starts with the byte order mark of that encoding"
+NUL_EVIDENCE = "the NUL bytes among its first 4 bytes match that encoding"
+WIDE_BODIES = [
+    # (body, encoding, evidence, what the error says about the first bad byte)
+    (
+        WIDE_DOCUMENT.encode("utf-16-le"),
+        "UTF-16-LE",
+        NUL_EVIDENCE,
+        "the NUL byte at offset 1 is not allowed in JSON text",
+    ),
+    (
+        WIDE_DOCUMENT.encode("utf-16-be"),
+        "UTF-16-BE",
+        NUL_EVIDENCE,
+        "the NUL byte at offset 0 is not allowed in JSON text",
+    ),
+    (
+        b"\xff\xfe" + WIDE_DOCUMENT.encode("utf-16-le"),
+        "UTF-16-LE",
+        BOM_EVIDENCE,
+        "byte 0xff at offset 0 cannot start a character",
+    ),
+    (
+        b"\xfe\xff" + WIDE_DOCUMENT.encode("utf-16-be"),
+        "UTF-16-BE",
+        BOM_EVIDENCE,
+        "byte 0xfe at offset 0 cannot start a character",
+    ),
+    (
+        WIDE_DOCUMENT.encode("utf-32-le"),
+        "UTF-32-LE",
+        NUL_EVIDENCE,
+        "the NUL byte at offset 1 is not allowed in JSON text",
+    ),
+    (
+        WIDE_DOCUMENT.encode("utf-32-be"),
+        "UTF-32-BE",
+        NUL_EVIDENCE,
+        "the NUL byte at offset 0 is not allowed in JSON text",
+    ),
+    (
+        b"\xff\xfe\x00\x00" + WIDE_DOCUMENT.encode("utf-32-le"),
+        "UTF-32-LE",
+        BOM_EVIDENCE,
+        "byte 0xff at offset 0 cannot start a character",
+    ),
+    (
+        b"\x00\x00\xfe\xff" + WIDE_DOCUMENT.encode("utf-32-be"),
+        "UTF-32-BE",
+        BOM_EVIDENCE,
+        "the NUL byte at offset 0 is not allowed in JSON text",
+    ),
+    # Cut off after the byte order mark, so json.loads would have reported
+    # the truncated UTF-16 data at offset 2.
+    (b"\xff\xfe{", "UTF-16-LE", BOM_EVIDENCE, "byte 0xff at offset 0"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "evidence", "problem"),
+    WIDE_BODIES,
+    ids=[f"{case[1]}-{index}" for index, case in enumerate(WIDE_BODIES)],
+)
+def test_utf16_or_utf32_body_is_415(server, body, encoding, evidence, problem):
+    status, payload, _ = call(server, "POST", "/predict", body, JSON)
+    assert status == 415
+    assert payload["error"].startswith(
+        f"request body looks like {encoding} ({evidence}), not UTF-8: {problem}"
+    )
+    assert payload["error"].endswith("; encode the JSON as UTF-8")
+
+
+@pytest.mark.parametrize("charset", [None, "utf-8", "utf-16"])
+def test_utf16_body_rejected_with_any_charset(server, charset):
+    content_type = "application/json"
+    if charset is not None:
+        content_type += f"; charset={charset}"
+    body = WIDE_DOCUMENT.encode("utf-16")
+    headers = {"Content-Type": content_type}
+    status, payload, _ = call(server, "POST", "/predict", body, headers)
+    assert status == 415
+    assert "UTF-8" in payload["error"]
+
+
+CONTINUE = "cannot continue the character that starts at"
+INVALID_UTF8_BODIES = [
+    (b'{"text": "\xff"}', "byte 0xff at offset 10 cannot start a character"),
+    (b'{"text": "caf\xc3\x28"}', f"byte 0x28 at offset 14 {CONTINUE} offset 13"),
+    # A UTF-16 surrogate encoded as UTF-8, which json.loads used to decode.
+    (b'{"text": "\xed\xa0\x80"}', f"byte 0xa0 at offset 11 {CONTINUE} offset 10"),
+    (
+        b'{"text": "a\xe2\x82',
+        "the body ends inside the character that starts at offset 11",
+    ),
+    # Offsets count the UTF-8 byte order mark.
+    (b'\xef\xbb\xbf{"text": "\xff"}', "byte 0xff at offset 13 cannot start"),
+]
+
+
+@pytest.mark.parametrize(("body", "problem"), INVALID_UTF8_BODIES)
+def test_invalid_utf8_names_byte_offset(server, body, problem):
+    status, payload, _ = call(server, "POST", "/predict", body, JSON)
+    assert status == 400
+    assert payload["error"].startswith(f"request body is not valid UTF-8: {problem}")
+    assert payload["error"].endswith("; encode the JSON as UTF-8")
+
+
+def test_utf8_byte_order_mark_accepted(server):
+    body = b"\xef\xbb\xbf" + WIDE_DOCUMENT.encode("utf-8")
+    status, payload, _ = call(server, "POST", "/predict", body, JSON)
+    assert status == 200
+    assert len(payload["predictions"]) == 1
+
+
+def test_body_of_utf8_byte_order_mark_only_is_empty(server):
+    status, payload, _ = call(server, "POST", "/predict", b"\xef\xbb\xbf \n", JSON)
+    assert status == 400
+    assert payload["error"].startswith("request body is empty")
+
+
+def test_utf8_text_with_nul_gets_json_error(server):
+    status, payload, _ = call(server, "POST", "/predict", b'{"text": "a\x00"}', JSON)
+    assert status == 400
+    assert "invalid JSON at line 1, column 12" in payload["error"]
+
+
 JSON = {"Content-Type": "application/json"}
 
 BAD_REQUESTS = [
