@@ -100,6 +100,12 @@ MAX_BODY_BYTES = 2**30
 # The default of Checkpointing.every_seconds, for the help of
 # --checkpoint-every, because embedsent.checkpoint imports JAX.
 DEFAULT_CHECKPOINT_SECONDS = 300.0
+# serve.SHUTDOWN_TIMEOUT_SECONDS, for --shutdown-timeout, because
+# embedsent.serve imports JAX. A test checks that the two agree.
+DEFAULT_SHUTDOWN_SECONDS = 20.0
+# A longer wait is taken for a typo, because process managers kill a server
+# after 30 s (Kubernetes) or 90 s (systemd) by default.
+MAX_SHUTDOWN_SECONDS = 3600.0
 
 # The status of a process that SIGPIPE (signal 13) ended, as shells report it
 # for `cat big.txt | head -1`, so scripts run with `set -o pipefail` treat a
@@ -887,6 +893,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=bounded(int, 1),
         default=10_000,
         help="maximum number of texts per request (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=bounded(
+            float,
+            0.0,
+            MAX_SHUTDOWN_SECONDS,
+            hint="; process managers kill a server after 30 s (Kubernetes) or "
+            "90 s (systemd) by default",
+        ),
+        default=DEFAULT_SHUTDOWN_SECONDS,
+        help="seconds that Ctrl-C or SIGTERM waits for the requests in progress "
+        "before it drops them, at most "
+        f"{MAX_SHUTDOWN_SECONDS:g}; 0 drops them at once (default: %(default)s)",
     )
     return parser
 

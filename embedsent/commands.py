@@ -633,6 +633,7 @@ def run_serve(args) -> int:
             max_body_bytes=args.max_body_bytes,
             max_texts=args.max_texts,
             on_start=announce,
+            shutdown_timeout=args.shutdown_timeout,
         )
     except OSError as error:
         # Also covers FileNotFoundError, in the format that main uses.

@@ -106,6 +106,10 @@ PARSE_ERRORS = [
     ),
     ([*SERVE, "--max-body-bytes", "0"], "argument --max-body-bytes: must be >= 1"),
     ([*SERVE, "--max-texts", "0"], "argument --max-texts: must be >= 1"),
+    (
+        [*SERVE, "--shutdown-timeout", "-1"],
+        "argument --shutdown-timeout: must be >= 0.0 and <= 3600.0, got -1",
+    ),
     ([*PRETRAIN, "--alpha", "nan"], "argument --alpha: must be a number, got nan"),
     (
         [*PRETRAIN, "--checkpoint-every", "nan"],
@@ -563,6 +567,12 @@ HUGE = str(10**12)
             2**30,
             "holds each request body in memory",
         ),
+        (
+            [*SERVE, "--shutdown-timeout", HUGE],
+            "--shutdown-timeout",
+            3600.0,
+            "process managers kill a server after 30 s",
+        ),
     ],
     ids=[
         "pretrain batch-size",
@@ -583,6 +593,7 @@ HUGE = str(10**12)
         "diagnose repeats",
         "pretrain num-processes",
         "serve max-body-bytes",
+        "serve shutdown-timeout",
     ],
 )
 def test_flag_above_limit_rejected(argv, flag, limit, reason, capsys):
@@ -606,6 +617,26 @@ def test_upper_limits_themselves_accepted():
     assert processes.num_processes == 4096
     body = parser.parse_args([*SERVE, "--max-body-bytes", str(2**30)])
     assert body.max_body_bytes == 2**30
+    wait = parser.parse_args([*SERVE, "--shutdown-timeout", "3600"])
+    assert wait.shutdown_timeout == 3600.0
+
+
+def test_shutdown_timeout_default_matches_serve():
+    from embedsent import serve
+
+    parser = build_parser()
+    default = parser.parse_args(SERVE).shutdown_timeout
+    assert default == serve.SHUTDOWN_TIMEOUT_SECONDS
+
+
+def test_serve_passes_shutdown_timeout(monkeypatch, tmp_path):
+    from embedsent import commands, serve
+
+    calls = []
+    monkeypatch.setattr(serve, "serve", lambda *a, **k: calls.append(k))
+    args = build_parser().parse_args([*SERVE, "--shutdown-timeout", "2.5"])
+    assert commands.run_serve(args) == 0
+    assert calls[0]["shutdown_timeout"] == 2.5
 
 
 @pytest.mark.parametrize(
