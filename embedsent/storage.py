@@ -499,14 +499,20 @@ def strip_trailing_separators(raw: str) -> str:
     return raw.rstrip(os.sep + (os.altsep or ""))
 
 
+# File names that are only a suffix, such as ".txt", which Path reads as a
+# hidden file's stem without a suffix.
+_SUFFIX_ONLY_NAMES = frozenset({*_OTHER_KIND_SUFFIXES, ".npz"})
+
+
 def check_file_name(
     raw: str, check_suffix: Callable[[str], None] | None = None
 ) -> None:
-    """Raise ValueError when the path string ``raw`` can only name a folder.
+    """Raise ValueError when the path string ``raw`` names no usable file.
 
     ``Path`` drops a trailing separator and a trailing ``.`` component, so
     ``"out/model.npz/"`` would otherwise write the file ``out/model.npz``.
-    The message suggests ``raw`` without its trailing separators.
+    The message suggests ``raw`` without its trailing separators. A name that
+    is only a known suffix, such as ``.txt``, is rejected too.
 
     Args:
         raw: The path that a file would be written to.
@@ -530,6 +536,14 @@ def check_file_name(
             f"cannot write {raw}: a path that ends with "
             f"{os.path.basename(stripped)!r} names a folder, not a file; pass "
             "the path of a file"
+        )
+    name = os.path.basename(stripped)
+    if name.lower() in _SUFFIX_ONLY_NAMES:
+        folder = stripped[: len(stripped) - len(name)]
+        raise ValueError(
+            f"cannot write {raw}: the name {name} is only a suffix, which would "
+            f"make a hidden file without a name; pass a name before the suffix, "
+            f"such as {folder}out{name}"
         )
 
 

@@ -548,7 +548,6 @@ def test_empty_output_path_rejected(capsys, monkeypatch, tmp_path, flag):
         ("out", "the name does not end with .json", "out.json"),
         ("out.v2", "the name does not end with .json", "out.v2.json"),
         ("out.json.gz", "the suffix .gz marks a gzip-compressed file", "out.json"),
-        (".json", "the name is only the suffix .json", "report.json"),
     ],
 )
 def test_compare_json_needs_json_suffix(
@@ -559,6 +558,18 @@ def test_compare_json_needs_json_suffix(
     err = _error(capsys, ["compare", "--data", "default", "--json", value])
     assert f"--json {value}: {found}, but --json writes a JSON report." in err
     assert f"Pass --json {tmp_path / suggested} instead." in err
+
+
+@pytest.mark.parametrize(("flag", "name"), [("--json", ".json"), ("--out", ".txt")])
+def test_output_name_that_is_only_a_suffix(capsys, tmp_path, flag, name):
+    value = str(tmp_path / name)
+    argv = ["compare", "--data", "default", "--json", value]
+    if flag == "--out":
+        argv = ["--no-progress", "pretrain", "--data", "default", "--out", value]
+    err = _error(capsys, argv)
+    assert f"{flag}: cannot write {value}: the name {name} is only a suffix" in err
+    assert f"such as {tmp_path}/out{name}" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("command", ["select", "diagnose"])

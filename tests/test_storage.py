@@ -516,3 +516,18 @@ def test_save_to_long_legal_name(tmp_path, name):
     write_text_atomic(target, "second")
     assert target.read_text() == "second"
     assert [path.name for path in tmp_path.iterdir()] == [name]
+
+
+@pytest.mark.parametrize("name", [".txt", ".NPZ", ".json", ".csv", ".bin"])
+def test_name_that_is_only_a_suffix_rejected(tmp_path, name):
+    raw = str(tmp_path / name)
+    with pytest.raises(ValueError) as raised:
+        check_file_name(raw)
+    message = str(raised.value)
+    assert f"the name {name} is only a suffix" in message
+    assert f"such as {tmp_path}/out{name}" in message
+
+
+def test_hidden_name_with_stem_accepted(tmp_path):
+    check_file_name(str(tmp_path / ".cache.txt"))
+    check_file_name(str(tmp_path / ".hidden"))
