@@ -1399,7 +1399,8 @@ def _finish_requests(
             "dropped %s still in progress %g s after the server on %s began "
             "to stop, so their clients got no response. Requests that take "
             "longer than %g s are cut off when the server stops, so split the "
-            "texts over smaller requests",
+            "texts over smaller requests, or raise the wait with "
+            "--shutdown-timeout (shutdown_timeout in Python)",
             _count(dropped, "request"),
             timeout,
             url,

@@ -662,7 +662,7 @@ def check_vectors_suffix(
     raw = os.fspath(path)
     stripped = strip_trailing_separators(raw)
     name = os.path.basename(stripped)
-    _check_text_vectors_not_bin(raw, stripped, name, binary, flag)
+    _check_format_matches_suffix(raw, stripped, name, binary, flag)
     found_suffix = _trailing_suffixes(name, _NOT_VECTORS_SUFFIXES)
     if found_suffix is None:
         return
@@ -684,58 +684,48 @@ def check_vectors_suffix(
     )
 
 
-def _check_text_vectors_not_bin(
+def _check_format_matches_suffix(
     raw: str, stripped: str, name: str, binary: bool, flag: str | None
 ) -> None:
-    """Reject text vectors written under a ``.bin`` name.
+    """Reject word vectors whose format contradicts a .bin, .txt or .vec name.
 
-    ``format="auto"`` and ``--vectors-format auto`` expect word2vec binary
-    data in a ``.bin`` file, so text saved there is refused when read back,
-    and gensim users pass ``binary=True`` for such a name. Binary data under
-    ``.txt`` is still read, because the readers detect it. ``flag`` is the
-    command-line flag that gave the path, or None for a Python caller.
+    ``format="auto"`` and ``--vectors-format auto`` read a ``.bin`` file as
+    word2vec binary, so text saved there is rejected when read back, and
+    gensim users pass ``binary=True`` for such a name. The readers detect
+    binary data under ``.txt`` or ``.vec``, but other programs and people
+    take such a file for text. ``flag`` is the command-line flag that gave
+    the path, or None for a Python caller.
     """
     stem, suffix = os.path.splitext(name)
+    folder = stripped[: len(stripped) - len(name)]
     if binary and suffix.lower() in (".txt", ".vec"):
-        _reject_binary_as_text(raw, stripped, stem, suffix, flag)
-    if binary or suffix.lower() != ".bin":
+        suggested = folder + stem + ".bin"
+        kind = _OTHER_KIND_SUFFIXES[suffix.lower()]
+        python_reason = "binary=True writes word2vec binary. Drop binary=True for text"
+        flag_reason = (
+            f"--binary writes word2vec binary. Drop --binary for text, or pass "
+            f"{flag} {suggested} instead."
+        )
+    elif not binary and suffix.lower() == ".bin":
+        suggested = folder + stem + ".txt"
+        kind = "a word2vec binary file"
+        python_reason = (
+            "this save writes word vectors in text format. Call "
+            "save_word2vec(path, binary=True) for word2vec binary"
+        )
+        flag_reason = (
+            f"{flag} writes word vectors in text format unless you add --binary. "
+            f"Pass {flag} {suggested} instead."
+        )
+    else:
         return
-    suggested = stripped[: len(stripped) - len(name)] + stem + ".txt"
-    found = _describe_found_suffix(raw, stripped, suffix, "a word2vec binary file")
+    found = _describe_found_suffix(raw, stripped, suffix, kind)
     if flag is None:
         raise ValueError(
-            f"path {raw}: {found}, but this save writes word vectors in text "
-            "format. Call save_word2vec(path, binary=True) for word2vec binary. "
-            f"Save them as {suggested} instead."
+            f"path {raw}: {found}, but {python_reason}. Save them as {suggested} "
+            "instead."
         )
-    raise ValueError(
-        f"{flag} {raw}: {found}, but {flag} writes word vectors in text format "
-        f"unless you add --binary. Pass {flag} {suggested} instead."
-    )
-
-
-def _reject_binary_as_text(
-    raw: str, stripped: str, stem: str, suffix: str, flag: str | None
-) -> None:
-    """Reject word2vec binary vectors written under a ``.txt`` or ``.vec`` name.
-
-    The readers detect binary data under such a name, but other programs and
-    people take the file for text.
-    """
-    folder = stripped[: len(stripped) - len(stem) - len(suffix)]
-    suggested = folder + stem + ".bin"
-    found = _describe_found_suffix(
-        raw, stripped, suffix, _OTHER_KIND_SUFFIXES[suffix.lower()]
-    )
-    if flag is None:
-        raise ValueError(
-            f"path {raw}: {found}, but binary=True writes word2vec binary. Drop "
-            f"binary=True for text. Save them as {suggested} instead."
-        )
-    raise ValueError(
-        f"{flag} {raw}: {found}, but --binary writes word2vec binary. Drop "
-        f"--binary for text, or pass {flag} {suggested} instead."
-    )
+    raise ValueError(f"{flag} {raw}: {found}, but {flag_reason}")
 
 
 # Suffixes that mark a file other than a JSON report, with the kind each marks.
@@ -748,7 +738,8 @@ def check_json_suffix(path: str | os.PathLike, flag: str = "--json") -> None:
     """Reject a JSON report output whose name does not end with ``.json``.
 
     The suffix is compared in any letter case, after trailing separators are
-    dropped, which ``check_file_name`` rejects separately.
+    dropped. ``check_file_name`` rejects those separators, and a name that is
+    only ``.json``, separately.
 
     Raises:
         ValueError: If the name does not end with ``.json``. The message names
@@ -763,11 +754,7 @@ def check_json_suffix(path: str | os.PathLike, flag: str = "--json") -> None:
         return
     folder = stripped[: len(stripped) - len(name)]
     found_suffix = _trailing_suffixes(name, _NOT_JSON_SUFFIXES)
-    if name.lower() == ".json":
-        # Path(".json").suffix is "": the whole name is a hidden file's stem.
-        found = f"the name is only the suffix {name}"
-        suggested = folder + "report.json"
-    elif found_suffix is not None:
+    if found_suffix is not None:
         stem, suffix, other_kind = found_suffix
         found = f"the suffix {suffix} marks {other_kind}"
         if not stem.lower().endswith(".json"):

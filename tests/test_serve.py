@@ -298,7 +298,7 @@ WIDE_DOCUMENT = '{"text": "a great film"}'
 BOM_EVIDENCE = "it starts with the byte order mark of that encoding"
 NUL_EVIDENCE = "the NUL bytes among its first 4 bytes match that encoding"
 WIDE_BODIES = [
-    # (body, encoding, evidence, what the error says about the first bad byte)
+    # (body, encoding, evidence, the error text about the first invalid byte)
     (
         WIDE_DOCUMENT.encode("utf-16-le"),
         "UTF-16-LE",
@@ -409,7 +409,7 @@ def test_utf8_byte_order_mark_accepted(server):
     assert len(payload["predictions"]) == 1
 
 
-def test_body_of_utf8_byte_order_mark_only_is_empty(server):
+def test_bom_only_body_is_empty(server):
     status, payload, _ = call(server, "POST", "/predict", b"\xef\xbb\xbf \n", JSON)
     assert status == 400
     assert payload["error"].startswith("request body is empty")

@@ -261,7 +261,7 @@ def test_serve_rejects_bad_shutdown_timeout(model_path, timeout):
 
 
 def test_cli_serve_sigterm_lets_request_finish(model_path, tmp_path):
-    # The child holds each prediction for a second after it writes a marker,
+    # The child delays each prediction by a second after it writes a marker,
     # so the SIGTERM that the test sends on the marker arrives while the
     # server handles the request, however fast the machine predicts.
     script = textwrap.dedent(
