@@ -16,6 +16,7 @@ from embedsent.distributed import replica_to_numpy, writes_files
 from embedsent.file_kinds import BUNDLE_KINDS, CHECKPOINT_FORMAT
 from embedsent.sgns_model import check_format
 from embedsent.storage import (
+    FileIdentity,
     check_bundle_suffix,
     check_file_name,
     load_bundle,
@@ -107,16 +108,28 @@ def corpus_fingerprint(encoded: EncodedCorpus, vocab: Vocabulary) -> str:
 
 
 def save_checkpoint(
-    checkpointing, tables, state, config, fingerprint, *, vocab_config=None
-) -> None:
+    checkpointing,
+    tables,
+    state,
+    config,
+    fingerprint,
+    *,
+    vocab_config=None,
+    replaces: FileIdentity | None = None,
+) -> FileIdentity | None:
     """Write the tables and ``state`` to ``checkpointing.path``.
 
     ``vocab_config``'s sampling settings are stored so that a resume can
     check them. In a multi-process run only process 0 writes, and the others
     return at once.
+
+    Returns:
+        The identity of the file written (None where nothing was written), to
+        pass as ``replaces`` to the run's next save. That save replaces the
+        file even when a umask of 0222 made it read-only.
     """
     if not writes_files():
-        return
+        return None
     meta = {
         "format": CHECKPOINT_FORMAT,
         "format_version": CHECKPOINT_FORMAT_VERSION,
@@ -130,10 +143,11 @@ def save_checkpoint(
         "input_vectors": replica_to_numpy(tables[0]),
         "output_vectors": replica_to_numpy(tables[1]),
     }
-    save_bundle(checkpointing.path, meta, arrays)
+    written = save_bundle(checkpointing.path, meta, arrays, replaces=replaces)
     logger.info(
         "checkpoint at %s -> %s", describe_progress(state, config), checkpointing.path
     )
+    return written
 
 
 def describe_progress(state: RunState, config) -> str:

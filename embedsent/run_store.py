@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from embedsent.json_nesting import json_type_name, parse_json
-from embedsent.storage import write_text_atomic
+from embedsent.storage import FileIdentity, write_text_atomic
 
 __all__ = ["STORE_FORMAT", "RunStore", "environment"]
 
@@ -113,6 +113,9 @@ class RunStore:
             }
         self._keys = {self.key(run) for run in self.data["runs"]}
         self._session: int | None = None
+        # The file this store saved last, which its next save replaces even
+        # when a umask of 0222 made it read-only.
+        self._written: FileIdentity | None = None
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> RunStore:
@@ -163,7 +166,9 @@ class RunStore:
         self.save()
 
     def save(self) -> None:
-        write_text_atomic(self.path, json.dumps(self.data, indent=1))
+        self._written = write_text_atomic(
+            self.path, json.dumps(self.data, indent=1), replaces=self._written
+        )
 
 
 def _read_store(path: Path) -> dict:

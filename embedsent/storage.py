@@ -40,13 +40,16 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "REPORT_KEY",
+    "FileIdentity",
     "InvalidStateError",
     "as_report",
     "check_bundle_suffix",
+    "check_destination",
     "check_json_suffix",
     "check_vectors_suffix",
     "check_file_name",
     "check_not_read_only",
+    "file_identity",
     "check_folder_path",
     "describe_descriptor_path",
     "describe_write_failure",
@@ -61,6 +64,8 @@ __all__ = [
 ]
 
 META_KEY = "__meta__"
+# The device and inode numbers of a file: a rename gives a path a new identity.
+FileIdentity = tuple[int, int]
 # First key of every JSON report that a command writes with --json, naming
 # the command. The command-line output checks overwrite an existing JSON
 # file only when it starts with this key, so --json keeps other JSON files.
@@ -134,9 +139,9 @@ def check_not_read_only(path: str | os.PathLike, label: str | None = None) -> No
     write bit (``chmod a-w``) to keep it. ``label`` names the path in the
     message, by default ``path`` itself.
 
-    NOTE: under a umask that removes every write bit (0222), the files saved
-    here are read-only too, so a second save to the same path, such as the
-    next checkpoint, fails.
+    Under a umask that removes every write bit (0222), the files saved here
+    are read-only too. ``write_atomic`` still replaces a file that the same
+    process wrote, when the caller passes its identity.
     """
     try:
         mode = os.stat(path).st_mode
@@ -150,28 +155,18 @@ def check_not_read_only(path: str | os.PathLike, label: str | None = None) -> No
         )
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write(stream)`` on a temporary file, then rename it to ``path``.
+def check_destination(
+    path: str | os.PathLike, *, replaces: FileIdentity | None = None
+) -> tuple[Path, str]:
+    """Run the checks of ``write_atomic`` that need no write, before long work.
 
-    A symbolic link at ``path`` is followed and kept, so the temporary file is
-    created next to the link's final target and renamed over the target. A
-    file that is replaced keeps its permission bits. A new file gets those of
-    a plain ``open()``, 0666 minus the umask.
+    Returns:
+        The file a save to ``path`` would replace (the target of a link) and
+        the name that error messages give it.
 
     Raises:
-        ValueError: If ``path`` is empty, ends with a path separator or a
-            ``.`` or ``..`` component (which name a folder), or exists and is
-            not a regular file, such as a folder, a FIFO or a device like
-            ``/dev/null``, or names an open file descriptor, such as
-            ``/dev/stdout`` or ``/proc/self/fd/1``. The rename would replace
-            that entry, or the file behind the descriptor, with a regular
-            file instead of writing into it, so nothing is written.
-        FileNotFoundError: If the folder of ``path`` (of its target, for a
-            link) does not exist.
-        PermissionError: If ``path`` (its target, for a link) is a file
-            without any write permission bit (see ``check_not_read_only``).
-        OSError: If creating the temporary file or renaming it to ``path``
-            fails. The message names ``path`` and the step that failed.
+        The ValueError, FileNotFoundError and PermissionError that
+        ``write_atomic`` describes.
     """
     raw = os.fspath(path)
     if not raw:
@@ -193,13 +188,55 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             f"cannot write {label}: it is {file_type}, not a regular file; pass "
             "the path of a regular file, or of one that does not exist yet"
         )
-    check_not_read_only(target, label)
+    if replaces is None or file_identity(target) != replaces:
+        check_not_read_only(target, label)
     check_file_name(raw)
-    folder = target.parent
-    if not folder.is_dir():
+    if not target.parent.is_dir():
         raise FileNotFoundError(
-            f"cannot write {label}: folder {folder} does not exist; create it first"
+            f"cannot write {label}: folder {target.parent} does not exist; create "
+            "it first"
         )
+    return target, label
+
+
+def write_atomic(
+    path: str | os.PathLike,
+    write: Callable[[IO[bytes]], None],
+    *,
+    replaces: FileIdentity | None = None,
+) -> FileIdentity:
+    """Call ``write(stream)`` on a temporary file, then rename it to ``path``.
+
+    A symbolic link at ``path`` is followed and kept, so the temporary file is
+    created next to the link's final target and renamed over the target. A
+    file that is replaced keeps its permission bits. A new file gets those of
+    a plain ``open()``, 0666 minus the umask.
+
+    ``replaces`` is what an earlier call returned for the same path. When the
+    file there is still that one, this process wrote it, so it is replaced
+    even when it is read-only: under a umask that removes every write bit
+    (0222), the next checkpoint of a run replaces the previous one.
+
+    Returns:
+        The identity of the file written, to pass as ``replaces`` next time.
+
+    Raises:
+        ValueError: If ``path`` is empty, ends with a path separator or a
+            ``.`` or ``..`` component (which name a folder), or exists and is
+            not a regular file, such as a folder, a FIFO or a device like
+            ``/dev/null``, or names an open file descriptor, such as
+            ``/dev/stdout`` or ``/proc/self/fd/1``. The rename would replace
+            that entry, or the file behind the descriptor, with a regular
+            file instead of writing into it, so nothing is written.
+        FileNotFoundError: If the folder of ``path`` (of its target, for a
+            link) does not exist.
+        PermissionError: If ``path`` (its target, for a link) is a file
+            without any write permission bit (see ``check_not_read_only``).
+        OSError: If creating the temporary file or renaming it to ``path``
+            fails. The message names ``path`` and the step that failed.
+    """
+    target, label = check_destination(path, replaces=replaces)
+    folder = target.parent
     replacing = target.exists()
     remove_stale_temporaries(target)
     try:
@@ -240,6 +277,16 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         if lock is not None:
             os.close(lock)
     _fsync_folder(folder)
+    return file_identity(target)
+
+
+def file_identity(path: str | os.PathLike) -> FileIdentity | None:
+    """Return the device and inode numbers of ``path``, None when it is missing."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino)
 
 
 # Reasons and fixes for the errors that a lack of room causes, where WHERE
@@ -804,22 +851,38 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
-    write_atomic(path, lambda stream: stream.write(text.encode("utf-8")))
+def write_text_atomic(
+    path: str | os.PathLike, text: str, *, replaces: FileIdentity | None = None
+) -> FileIdentity:
+    """Write UTF-8 ``text`` to ``path`` atomically.
+
+    ``replaces`` and the return value are those of ``write_atomic``.
+    """
+    return write_atomic(
+        path, lambda stream: stream.write(text.encode("utf-8")), replaces=replaces
+    )
 
 
 def save_bundle(
-    path: str | os.PathLike, meta: dict, arrays: dict[str, np.ndarray]
-) -> None:
-    """Write JSON ``meta`` and ``arrays`` into one ``.npz`` file atomically."""
+    path: str | os.PathLike,
+    meta: dict,
+    arrays: dict[str, np.ndarray],
+    *,
+    replaces: FileIdentity | None = None,
+) -> FileIdentity:
+    """Write JSON ``meta`` and ``arrays`` into one ``.npz`` file atomically.
+
+    ``replaces`` and the return value are those of ``write_atomic``.
+    """
     if META_KEY in arrays:
         raise ValueError(f"array name {META_KEY!r} is reserved for the metadata")
     payload = dict(arrays)
     payload[META_KEY] = np.frombuffer(
         json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8
     )
-    write_atomic(path, lambda stream: np.savez(stream, **payload))
+    return write_atomic(
+        path, lambda stream: np.savez(stream, **payload), replaces=replaces
+    )
 
 
 def load_bundle(

@@ -49,6 +49,7 @@ from embedsent.sgns_model import (
     check_memory,
     estimate_table_bytes,
 )
+from embedsent.storage import FileIdentity, check_destination
 from embedsent.vocab import (
     EncodedCorpus,
     Vocabulary,
@@ -154,6 +155,9 @@ def train_sgns(
         # Path() would drop a trailing separator, which names a folder.
         check_checkpoint_path(checkpoint)
         checkpoint = Checkpointing(Path(checkpoint))
+    if checkpoint is not None:
+        # Checked before training, not at the first save minutes later.
+        check_destination(checkpoint.path)
 
     root_key = jax.random.PRNGKey(config.seed)
     init_key, root_key = jax.random.split(root_key)
@@ -432,6 +436,9 @@ class _Run:
     vocab_config: VocabConfig
     progress: bool
     on_chunk: Callable[[int, int], None] | None
+    # The checkpoint file this run wrote last, which its next save replaces
+    # even when the umask made it read-only.
+    written: FileIdentity | None = None
 
     def learning_rates(self, done: int, n_valid: int) -> np.ndarray:
         """Per-step rates of a chunk that starts after ``done`` centers."""
@@ -492,14 +499,7 @@ class _Run:
             ):
                 last_trained = self._add_pending_loss(state, pending, last_trained)
                 pending = None
-                save_checkpoint(
-                    self.checkpoint,
-                    tables,
-                    state,
-                    self.config,
-                    self.fingerprint,
-                    vocab_config=self.vocab_config,
-                )
+                self.save_checkpoint(tables, state)
                 last_checkpoint = time.perf_counter()
             if bar is not None:
                 bar.update(len(group))
@@ -531,15 +531,19 @@ class _Run:
             untimed,
         )
         if self.checkpoint:
-            save_checkpoint(
-                self.checkpoint,
-                tables,
-                state,
-                self.config,
-                self.fingerprint,
-                vocab_config=self.vocab_config,
-            )
+            self.save_checkpoint(tables, state)
         return tables
+
+    def save_checkpoint(self, tables, state: RunState) -> None:
+        self.written = save_checkpoint(
+            self.checkpoint,
+            tables,
+            state,
+            self.config,
+            self.fingerprint,
+            vocab_config=self.vocab_config,
+            replaces=self.written,
+        )
 
     @property
     def n_devices(self) -> int:

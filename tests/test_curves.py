@@ -3,6 +3,7 @@ import errno
 import json
 import logging
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -468,6 +469,27 @@ def test_store_rejects_damaged_layout(tmp_path, change, problem):
     assert message.startswith(f"learning-curve results file {path} is damaged")
     assert problem in message
     assert "move the file away or delete it to start over" in message
+
+
+def test_store_saves_every_run_under_read_only_umask(tmp_path):
+    path = tmp_path / "runs.json"
+    previous = os.umask(0o222)
+    try:
+        store = RunStore(path, {})
+        for draw in range(3):
+            store.add(
+                {
+                    "method": "transfer",
+                    "feature": "mean",
+                    "n": 4,
+                    "draw": draw,
+                    "accuracy": 1,
+                }
+            )
+    finally:
+        os.umask(previous)
+    assert [run["draw"] for run in RunStore.read(path).runs] == [0, 1, 2]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
 
 
 def test_store_rejects_duplicate_run(tmp_path):

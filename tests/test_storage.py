@@ -16,8 +16,10 @@ from embedsent.storage import (
     _NOT_VECTORS_SUFFIXES,
     _OTHER_KIND_SUFFIXES,
     check_bundle_suffix,
+    check_destination,
     check_file_name,
     check_vectors_suffix,
+    file_identity,
     first_dangling_link,
     first_unwritable_folder,
     load_bundle,
@@ -110,6 +112,60 @@ def test_write_atomic_keeps_read_only_file(tmp_path):
     assert f"chmod u+w {target}" in str(raised.value)
     assert target.read_bytes() == b"kept"
     assert sorted(tmp_path.iterdir()) == [target]
+
+
+def test_write_atomic_replaces_read_only_file_it_wrote(tmp_path):
+    target = tmp_path / "run.ckpt"
+    previous = os.umask(0o222)
+    try:
+        written = write_atomic(target, lambda stream: stream.write(b"first"))
+        assert stat.S_IMODE(target.stat().st_mode) == 0o444
+        again = write_atomic(
+            target, lambda stream: stream.write(b"second"), replaces=written
+        )
+    finally:
+        os.umask(previous)
+    assert target.read_bytes() == b"second"
+    assert again == file_identity(target) != written
+    assert stat.S_IMODE(target.stat().st_mode) == 0o444
+
+
+def test_write_atomic_keeps_read_only_file_another_process_swapped_in(tmp_path):
+    target = tmp_path / "run.ckpt"
+    written = write_atomic(target, lambda stream: stream.write(b"ours"))
+    swapped = tmp_path / "theirs"
+    swapped.write_bytes(b"theirs")
+    swapped.chmod(0o444)
+    os.replace(swapped, target)
+    with pytest.raises(PermissionError, match="it is read-only"):
+        write_atomic(target, lambda stream: stream.write(b"new"), replaces=written)
+    assert target.read_bytes() == b"theirs"
+
+
+@pytest.mark.parametrize("kind", ["read-only", "missing folder", "folder"])
+def test_check_destination_fails_like_write_atomic_without_writing(tmp_path, kind):
+    target = tmp_path / "out.npz"
+    if kind == "read-only":
+        target.write_bytes(b"kept")
+        target.chmod(0o444)
+    elif kind == "missing folder":
+        target = tmp_path / "missing" / "out.npz"
+    else:
+        target.mkdir()
+    with pytest.raises((OSError, ValueError)) as checked:
+        check_destination(target)
+    with pytest.raises(type(checked.value)) as written:
+        write_atomic(target, lambda stream: stream.write(b"new"))
+    assert str(checked.value) == str(written.value)
+    if kind == "read-only":
+        assert target.read_bytes() == b"kept"
+
+
+def test_check_destination_returns_link_target_and_name(tmp_path):
+    target = tmp_path / "target.npz"
+    link = tmp_path / "link.npz"
+    link.symlink_to(target)
+    assert check_destination(link) == (target, f"{link} (a link to {target})")
 
 
 def test_write_atomic_replaces_owner_writable_file(tmp_path):

@@ -1,5 +1,7 @@
 import hashlib
 import logging
+import os
+import stat
 from dataclasses import replace
 
 import jax
@@ -12,6 +14,7 @@ from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.memory import release_free_heap
 from embedsent.sgns import StepShape, build_noise_table, init_tables, train_chunk
 from embedsent.sgns_model import check_format
+from embedsent.storage import load_bundle
 from embedsent.trainer import Checkpointing, SGNSModel, continue_training, train_sgns
 from embedsent.vocab import Vocabulary
 
@@ -68,6 +71,42 @@ def test_resume_matches_uninterrupted_run(tmp_path, stop):
     np.testing.assert_allclose(
         resumed.epoch_losses, uninterrupted.epoch_losses, rtol=1e-6
     )
+
+
+def test_checkpoints_replace_each_other_under_read_only_umask(tmp_path):
+    uninterrupted = train_sgns(corpus(), CONFIG, VOCAB)
+    checkpointing = Checkpointing(tmp_path / "run.ckpt", every_seconds=0.0)
+    previous = os.umask(0o222)
+    try:
+        checkpointed = train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+    finally:
+        os.umask(previous)
+    np.testing.assert_array_equal(
+        checkpointed.input_vectors, uninterrupted.input_vectors
+    )
+    assert stat.S_IMODE(checkpointing.path.stat().st_mode) == 0o444
+    meta, _ = load_bundle(checkpointing.path)
+    assert meta["state"]["epoch"] == CONFIG.epochs
+
+
+@pytest.mark.parametrize("kind", ["read-only", "missing folder"])
+def test_unwritable_checkpoint_rejected_before_training(tmp_path, kind):
+    path = tmp_path / "run.ckpt"
+    if kind == "read-only":
+        path.write_bytes(b"kept")
+        path.chmod(0o444)
+    else:
+        path = tmp_path / "missing" / "run.ckpt"
+    chunks = []
+    with pytest.raises((PermissionError, FileNotFoundError), match=str(path)):
+        train_sgns(
+            corpus(),
+            CONFIG,
+            VOCAB,
+            checkpoint=path,
+            on_chunk=lambda epoch, chunk: chunks.append(chunk),
+        )
+    assert chunks == []
 
 
 def test_checkpoint_from_other_settings_rejected(tmp_path):
