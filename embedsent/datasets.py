@@ -569,8 +569,33 @@ def _find_aclimdb_root(folder: Path) -> Path:
     raise FileNotFoundError(
         f"no aclImdb dataset in {folder}: expected train/ and test/ folders "
         f"there, or an aclImdb/ folder containing them. Pass the folder that "
-        f"contains train/ and test/, or the .tar.gz archive"
+        f"contains train/ and test/, or the .tar.gz archive{_data_files_hint(folder)}"
     )
+
+
+def _data_files_hint(folder: Path) -> str:
+    """Name the text and table files in ``folder``, which load one at a time."""
+    try:
+        names = sorted(
+            entry.name
+            for entry in os.scandir(folder)
+            if entry.is_file()
+            and Path(entry.name).suffix.lower() in (".txt", *_SUFFIX_FORMATS)
+        )
+    except OSError:
+        return ""
+    if not names:
+        return ""
+    if set(DEFAULT_CORPUS_FILES) <= set(names):
+        return (
+            f". {folder} has the layout of the shipped corpus "
+            f"({', '.join(DEFAULT_CORPUS_FILES)}): the name 'default' loads the "
+            "shipped one, and each of those files also loads on its own"
+        )
+    listed = ", ".join(names[:4]) + (
+        f" and {len(names) - 4} more" if len(names) > 4 else ""
+    )
+    return f". To read a text or table file in {folder} ({listed}), pass that file"
 
 
 def _review_names(directory: Path) -> list[str]:

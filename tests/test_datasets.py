@@ -206,6 +206,35 @@ def test_aclimdb_loads_parent_folder(tiny_folder: Path):
     check_tiny_corpus(load_aclimdb(tiny_folder.parent))
 
 
+def test_aclimdb_error_points_shipped_layout_to_default():
+    folder = REPO_DATA / "movie_reviews"
+    with pytest.raises(FileNotFoundError) as raised:
+        load_aclimdb(folder)
+    message = str(raised.value)
+    assert message.startswith(f"no aclImdb dataset in {folder}")
+    assert "the name 'default' loads the shipped one" in message
+    assert "(unlabeled.txt, train.jsonl, test.jsonl)" in message
+
+
+def test_aclimdb_error_names_data_files_in_folder(tmp_path: Path):
+    for name in ["e.tsv", "a.csv", "b.TXT", "c.jsonl", "d.ndjson", "notes.md"]:
+        (tmp_path / name).write_text("text\n")
+    (tmp_path / "sub.csv").mkdir()
+    with pytest.raises(FileNotFoundError) as raised:
+        load_aclimdb(tmp_path)
+    assert str(raised.value).endswith(
+        f"To read a text or table file in {tmp_path} (a.csv, b.TXT, c.jsonl, "
+        "d.ndjson and 1 more), pass that file"
+    )
+
+
+def test_aclimdb_error_without_data_files_names_only_layout(tmp_path: Path):
+    (tmp_path / "notes.md").write_text("x")
+    with pytest.raises(FileNotFoundError) as raised:
+        load_aclimdb(tmp_path)
+    assert str(raised.value).endswith("or the .tar.gz archive")
+
+
 def test_review_files_lists_what_the_loader_reads(tiny_folder: Path):
     (tiny_folder / "train" / "urls_pos.csv").write_text("not read")
     files = aclimdb_review_files(tiny_folder.parent)
