@@ -27,6 +27,7 @@ from embedsent.cli_paths import (
     describe_data_stream,
 )
 from embedsent.cli_types import (
+    DEFAULT_LABEL_COLUMN,
     DEFAULT_TEXT_COLUMN,
     DRAWS_REASON,
     MAX_DRAWS,
@@ -637,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--label-column",
-        default="label",
+        default=DEFAULT_LABEL_COLUMN,
         help="column (CSV/TSV header) or key (JSONL) that contains the labels in "
         "a table --data file; it needs at least two distinct labels "
         "(default: %(default)s)",
@@ -672,7 +673,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=["-"],
         help="text files, one text per line, or .csv/.tsv/.jsonl/.ndjson/.json "
         "tables whose "
-        "--text-column column is read; '-' is stdin (default), one text per line",
+        "--text-column column is read; '-' is stdin (default), one text per line. "
+        "All inputs are read before the first result is written",
     )
     predict.add_argument(
         "--text-column",
@@ -979,8 +981,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` and return the exit status.
 
     A reader that closes standard output early, as ``head`` does, ends the
-    command quietly with status 141.
+    command quietly with status 141. A standard output closed before the
+    start (``>&-``) ends it with status 2 before any work.
     """
+    if sys.stderr is None:
+        # Python sets a stream to None when its descriptor was closed at the
+        # start, and print(file=None) would send error messages to standard
+        # output instead, among the command's results.
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
+    if sys.stdout is None:
+        print(
+            "embedsent: error: standard output is closed (as `>&-` leaves it), so "
+            "the command's output would be lost; redirect it to a file, or to "
+            "/dev/null to discard it",
+            file=sys.stderr,
+        )
+        return 2
     try:
         try:
             return _run(argv)

@@ -17,6 +17,7 @@ from pathlib import Path
 from embedsent.cli_paths import TABLE_FILES, TABLE_SUFFIXES
 from embedsent.cli_types import (
     DEFAULT_ENCODING,
+    DEFAULT_LABEL_COLUMN,
     DEFAULT_TEXT_COLUMN,
     REPEATED_VALUES_ATTRIBUTE,
 )
@@ -38,6 +39,7 @@ def check_flag_combinations(args: argparse.Namespace) -> None:
 def warn_ignored_flags(args: argparse.Namespace) -> None:
     """Log a warning for each passed flag that no input of the command reads."""
     _warn_unread_text_column(args)
+    _warn_unread_label_column(args)
     _warn_unread_encoding(args)
     _warn_repeated_output_flags(args)
 
@@ -76,6 +78,24 @@ def _warn_unread_text_column(args: argparse.Namespace) -> None:
         text_column,
         TABLE_FILES,
         unread,
+    )
+
+
+def _warn_unread_label_column(args: argparse.Namespace) -> None:
+    # --label-column names a column of a table --data file. The shipped corpus
+    # and an aclImdb corpus take their labels from their layout.
+    label_column = getattr(args, "label_column", None)
+    data = getattr(args, "data", None)
+    if label_column is None or label_column == DEFAULT_LABEL_COLUMN:
+        return
+    if not isinstance(data, str) or Path(data).suffix.lower() in TABLE_SUFFIXES:
+        return
+    logger.warning(
+        "--label-column %r is ignored, because it names a column of a %s file "
+        "and --data %s is not one; drop --label-column, or pass a table file",
+        label_column,
+        TABLE_FILES,
+        data,
     )
 
 

@@ -24,6 +24,7 @@ from embedsent.config import FLOAT32_SMALLEST_POSITIVE, SGNSConfig
 
 __all__ = [
     "DEFAULT_ENCODING",
+    "DEFAULT_LABEL_COLUMN",
     "DEFAULT_TEXT_COLUMN",
     "REPEATED_VALUES_ATTRIBUTE",
     "TABLE_FILES",
@@ -51,8 +52,10 @@ MAX_CV_REPEATS = 100
 # The smallest positive double, a subnormal of about 4.9e-324.
 _SMALLEST_DOUBLE = math.ulp(0.0)
 
-# The default of --text-column, the column of a table file that contains texts.
+# The defaults of --text-column and --label-column, the columns of a table
+# file that contain texts and labels.
 DEFAULT_TEXT_COLUMN = "text"
+DEFAULT_LABEL_COLUMN = "label"
 DEFAULT_ENCODING = "utf-8"
 
 # ClassifierConfig and FineTuneConfig reject learning_rate * weight_decay >= 1.

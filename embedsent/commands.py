@@ -503,8 +503,10 @@ def run_predict(args) -> int:
     from embedsent.pipeline import TransferClassifier
 
     model = TransferClassifier.load(args.model)
-    for name in args.inputs:
-        texts = read_predict_texts(name, args)
+    # Every input is read before the first prediction is written, so a missing
+    # or malformed later input leaves no partial output.
+    inputs = [(name, read_predict_texts(name, args)) for name in args.inputs]
+    for name, texts in inputs:
         warn_about_predict_input(name, texts)
         if not texts:
             continue

@@ -12,6 +12,7 @@ import argparse
 
 from embedsent.candidates import SelectionGrid
 from embedsent.cli_types import (
+    DEFAULT_LABEL_COLUMN,
     DEFAULT_TEXT_COLUMN,
     TABLE_FILES,
     OutputPathAction,
@@ -53,7 +54,7 @@ def add_labeled_options(
     )
     parser.add_argument(
         "--label-column",
-        default="label",
+        default=DEFAULT_LABEL_COLUMN,
         help="column (CSV/TSV header) or key (JSONL) that contains the labels in "
         "a table --data file (default: %(default)s)",
     )
@@ -138,7 +139,7 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
         "--window",
         type=config_value(SGNSConfig, "window"),
         default=5,
-        help="maximum context distance in words (default: %(default)s)",
+        help="maximum context distance in tokens (default: %(default)s)",
     )
     sources.add_argument(
         "--sgns-epochs",

@@ -644,7 +644,9 @@ def _check_labels(n_texts: int, labels: Sequence[Hashable]) -> None:
         classes = set(labels)
     except TypeError:
         return
-    if len(classes) == 1:
+    if len(classes) == 1 and len({type(label) for label in labels}) == 1:
+        # Labels of several types that compare equal, such as True and 1, are
+        # left to the classifier, whose error states that they would merge.
         (only,) = classes
         if isinstance(only, np.generic):
             only = only.item()

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from embedsent.cli import build_parser, main
-from embedsent.cli_paths import TABLE_SUFFIXES
+from embedsent.cli_paths import TABLE_FILES, TABLE_SUFFIXES
 from embedsent.commands import configs
 from embedsent.config import ClassifierConfig
 from embedsent.console import format_signed
@@ -192,6 +192,20 @@ def test_predict_table_missing_column_lists_columns(tmp_path, capsys):
     assert "column 'text' not found in the header of" in captured.err
     assert "columns found: ['id', 'review']" in captured.err
     assert "pass the column's name with --text-column" in captured.err
+
+
+@pytest.mark.parametrize("later", ["missing.txt", "semicolons.csv"])
+def test_predict_bad_later_input_writes_nothing(tmp_path, capsys, later):
+    model = _train_small_model(tmp_path)
+    first = tmp_path / "first.txt"
+    first.write_text("good film\nbad\n", encoding="utf-8")
+    (tmp_path / "semicolons.csv").write_text("text;label\ngood;pos\n", "utf-8")
+    capsys.readouterr()
+    argv = ["predict", "--model", str(model), str(first), str(tmp_path / later)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert later in captured.err
 
 
 def test_predict_text_column_warns_without_table(tmp_path, caplog):
@@ -862,6 +876,30 @@ def _warnings_for(argv, caplog):
     with caplog.at_level(logging.WARNING, logger="embedsent.cli_checks"):
         warn_ignored_flags(args)
     return caplog.text
+
+
+@pytest.mark.parametrize(
+    ("argv", "data"),
+    [
+        (["train", "--vectors", "v.txt", "--out", "m.npz"], "default"),
+        (["diagnose", "--model", "m.npz"], "aclImdb.tar.gz"),
+        (["select", "--vectors", "v.txt"], "reviews.txt"),
+    ],
+)
+def test_label_column_without_table_warns(argv, data, caplog):
+    argv = [*argv, "--data", data, "--label-column", "sentiment"]
+    assert (
+        "--label-column 'sentiment' is ignored, because it names a column of a "
+        f"{TABLE_FILES} file and --data {data} is not one; drop --label-column, "
+        "or pass a table file"
+    ) in _warnings_for(argv, caplog)
+
+
+@pytest.mark.parametrize("label_column", ["sentiment", "label"])
+def test_label_column_of_table_does_not_warn(label_column, caplog):
+    argv = ["train", "--vectors", "v.txt", "--out", "m.npz", "--data", "l.JSONL"]
+    argv += ["--label-column", label_column]
+    assert _warnings_for(argv, caplog) == ""
 
 
 @pytest.mark.parametrize(

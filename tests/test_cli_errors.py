@@ -3,6 +3,8 @@
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import jax
@@ -936,3 +938,39 @@ def test_numeric_classes_explain_text_labels(files, capsys):
     assert f"--data {table} contains '1', which is not one of the classes [0, 1]" in err
     assert "the text '1', but the model's class is the number 1" in err
     assert "give the labels as JSON numbers in a .jsonl file" in err
+
+
+# Runs the console entry with "$@" as arguments, standard output or error
+# closed by the shell as `>&-` and `2>&-` close them.
+_ENTRY = (
+    "import sys; from embedsent.console import entry; "
+    "sys.argv[0] = 'embedsent'; entry()"
+)
+
+
+def _run_with_closed(stream: str, *arguments: str) -> subprocess.CompletedProcess:
+    closing = {"stdout": ">&-", "stderr": "2>&-"}[stream]
+    return subprocess.run(
+        ["sh", "-c", f'exec "$@" {closing}', "sh", sys.executable, "-c", _ENTRY]
+        + list(arguments),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["predict", "--model", "m.npz"]])
+def test_closed_standard_output_fails_before_work(arguments):
+    result = _run_with_closed("stdout", *arguments)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "embedsent: error: standard output is closed (as `>&-` leaves it), so "
+        "the command's output would be lost; redirect it to a file, or to "
+        "/dev/null to discard it\n"
+    )
+
+
+def test_closed_standard_error_keeps_errors_out_of_output(tmp_path):
+    result = _run_with_closed("stderr", "predict", "--model", str(tmp_path / "m.npz"))
+    assert result.returncode == 2
+    assert result.stdout == ""

@@ -580,6 +580,18 @@ def test_fit_errors_name_texts_and_labels(vectors, texts, labels, error, message
 
 
 @pytest.mark.parametrize(
+    ("labels", "merged"),
+    [([True, 1, True, 1], "y[0] = True and y[1] = 1"), ([1, 1.0] * 2, "y[1] = 1.0")],
+)
+def test_fit_equal_labels_of_two_types_named(vectors, labels, merged):
+    model = TransferClassifier(vectors, classifier_config=ClassifierConfig(epochs=5))
+    with pytest.raises(ValueError) as raised:
+        model.fit(TEXTS, labels)
+    assert merged in str(raised.value)
+    assert "would merge into one class" in str(raised.value)
+
+
+@pytest.mark.parametrize(
     "call",
     [
         lambda model: model.predict(["great film"]),
