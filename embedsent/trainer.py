@@ -39,7 +39,9 @@ from embedsent.sgns import (
     AXIS,
     StepShape,
     build_noise_table,
+    chunk_key,
     init_tables,
+    run_keys,
     sharded_train_chunk,
     train_chunk,
 )
@@ -159,10 +161,10 @@ def train_sgns(
         # Checked before training, not at the first save minutes later.
         check_destination(checkpoint.path)
 
-    root_key = jax.random.PRNGKey(config.seed)
-    init_key, root_key = jax.random.split(root_key)
+    init_key, root_key = run_keys(np.uint32(config.seed))
     shape = StepShape.from_config(config)
-    noise_table = jnp.asarray(
+    # device_put runs no XLA program, where jnp.asarray would compile one.
+    noise_table = jax.device_put(
         build_noise_table(vocab.noise_distribution(vocab_config.noise_power))
     )
     model = SGNSModel(vocab, np.empty(0), np.empty(0), config, vocab_config)
@@ -340,7 +342,7 @@ def _compile_step(
         shape,
         (table, table),
         chunk,
-        jax.random.PRNGKey(0),
+        jax.ShapeDtypeStruct((2,), jnp.uint32),
         np.zeros(shape.steps_per_call, np.float32),
     ).compile()
     seconds = time.perf_counter() - started
@@ -364,7 +366,10 @@ def _warm_up(shape: StepShape, config: SGNSConfig, tables, noise_table, model):
     doc_ids = np.full((n_devices, width), -1, np.int32)
     n_valid = np.zeros(n_devices, np.int32)
     rates = np.zeros((n_devices, shape.steps_per_call), np.float32)
-    keys = jax.random.split(jax.random.PRNGKey(0), n_devices)
+    # The call changes nothing whatever its keys, so they are all zero. They
+    # are JAX arrays, as later calls pass, so the call fills the jit cache
+    # entry that those calls use. NumPy keys would fill another entry.
+    keys = [jax.device_put(np.zeros(2, np.uint32)) for _ in range(n_devices)]
     started = time.perf_counter()
     if n_devices == 1:
         chunk = (ids[0], doc_ids[0], n_valid[0], noise_table)
@@ -372,7 +377,7 @@ def _warm_up(shape: StepShape, config: SGNSConfig, tables, noise_table, model):
     else:
         step = sharded_train_chunk(shape, n_devices)
         chunk = (ids, doc_ids, n_valid, noise_table)
-        tables, _, _ = step(tables, chunk, keys, rates)
+        tables, _, _ = step(tables, chunk, jnp.stack(keys), rates)
     jax.block_until_ready(tables)
     model.compile_seconds = time.perf_counter() - started
     release_free_heap()
@@ -453,7 +458,6 @@ class _Run:
         rng = np.random.default_rng()
         rng.bit_generator.state = state.rng_state
         stream = EpochStream(self.encoded, self.keep, rng, self.shape)
-        epoch_key = jax.random.fold_in(self.root_key, state.epoch)
         chunks = stream.chunks(state.chunk)
         bar = _progress_bar(len(stream), state.chunk, state.epoch, self.progress)
         started = time.perf_counter()
@@ -472,9 +476,7 @@ class _Run:
             n_valid = sum(chunk[2] for chunk in group)
             call_started = time.perf_counter()
             compiled_before = self.step_function_cache_size()
-            tables, loss, pairs, rate = self.call(
-                tables, group, first, epoch_key, state
-            )
+            tables, loss, pairs, rate = self.call(tables, group, first, state)
             compiled = self.step_function_cache_size() > compiled_before
             if compiled:
                 jax.block_until_ready(tables)
@@ -512,9 +514,7 @@ class _Run:
         # The final loss check is left out of words/s.
         elapsed = time.perf_counter() - started
         if state.epoch + 1 == self.config.epochs:
-            tables = self._check_final_loss(
-                tables, state, epoch_key, stream, last_trained
-            )
+            tables = self._check_final_loss(tables, state, stream, last_trained)
         untimed = None
         if len(stream) == 0:
             untimed = "subsampling kept no token in this epoch"
@@ -555,7 +555,11 @@ class _Run:
             return train_chunk._cache_size()
         return sharded_train_chunk(self.shape, self.n_devices)._cache_size()
 
-    def call(self, tables, group, first, epoch_key, state, *, learn=True):
+    def chunk_key(self, state: RunState, chunk: int) -> jax.Array:
+        """Return the key of chunk ``chunk`` in the current epoch of ``state``."""
+        return chunk_key(self.root_key, np.int32(state.epoch), np.int32(chunk))
+
+    def call(self, tables, group, first, state, *, learn=True):
         """Run one compiled call over ``group`` (one chunk per device).
 
         With ``learn=False`` every learning rate is zero, so the call only
@@ -565,7 +569,7 @@ class _Run:
         keys, rates = [], []
         done = state.done
         for offset, (_, _, n_valid) in enumerate(group):
-            keys.append(jax.random.fold_in(epoch_key, first + offset))
+            keys.append(self.chunk_key(state, first + offset))
             if learn:
                 rates.append(self.learning_rates(done, n_valid))
             else:
@@ -581,7 +585,7 @@ class _Run:
         while len(group) < self.n_devices:
             empty_ids = np.zeros_like(group[0][0])
             group = group + [(empty_ids, np.full_like(group[0][1], -1), 0)]
-            keys.append(jax.random.fold_in(epoch_key, first + len(keys)))
+            keys.append(self.chunk_key(state, first + len(keys)))
             rates.append(rates[-1])
         step = sharded_train_chunk(self.shape, self.n_devices)
         if jax.process_count() == 1:
@@ -640,9 +644,7 @@ class _Run:
             return first, group, rate
         return last_trained
 
-    def _check_final_loss(
-        self, tables, state: RunState, epoch_key, stream, last_trained
-    ):
+    def _check_final_loss(self, tables, state: RunState, stream, last_trained):
         """Measure the loss of the final tables and raise if it diverged.
 
         Each step computes its loss before its update, so no loss of the run
@@ -660,9 +662,7 @@ class _Run:
             rate = float(self.schedule(max(state.done - 1, 0)))
         else:
             first, group, rate = last_trained
-        tables, loss, pairs, _ = self.call(
-            tables, group, first, epoch_key, state, learn=False
-        )
+        tables, loss, pairs, _ = self.call(tables, group, first, state, learn=False)
         _check_loss(
             self.config,
             float(loss),

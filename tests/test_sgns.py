@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+import textwrap
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,12 +18,14 @@ from embedsent.sgns import (
     _sgns_gradients,
     below,
     build_noise_table,
+    chunk_key,
     context_input_loss,
     context_noise_weights,
     damp_repeats,
     init_tables,
     noise_weights,
     repeat_counts,
+    run_keys,
     sample_noise,
     sgns_loss,
     step_bits,
@@ -501,3 +508,43 @@ def test_steps_without_centers_are_skipped_exactly(n_valid):
     # The output table starts at zero, so the first step changes only it.
     changed = not np.array_equal(np.asarray(skipped[0][1]), np.asarray(tables[1]))
     assert changed == (n_valid > 0)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**31 - 1, 2**31, 2**32 - 1])
+def test_run_and_chunk_keys_match_eager_keys(seed):
+    init_key, root_key = jax.random.split(jax.random.PRNGKey(seed))
+    jitted_init, jitted_root = run_keys(np.uint32(seed))
+    assert np.array_equal(jitted_init, init_key)
+    assert np.array_equal(jitted_root, root_key)
+    eager = jax.random.fold_in(jax.random.fold_in(root_key, 3), 70_000)
+    jitted = chunk_key(jitted_root, np.int32(3), np.int32(70_000))
+    assert np.array_equal(jitted, eager)
+
+
+def test_training_run_compiles_four_programs():
+    # A fresh process, so that no earlier test has compiled a program already.
+    script = textwrap.dedent(
+        """
+        import logging, jax
+        from embedsent.config import SGNSConfig, VocabConfig
+        from embedsent.trainer import train_sgns
+        logging.basicConfig(level=logging.WARNING, format="%(message)s")
+        documents = [["good", "film", "bad", "plot", "fine"] * 4] * 30
+        with jax.log_compiles(True):
+            train_sgns(documents, SGNSConfig(dim=8, epochs=2), VocabConfig(min_count=1))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "JAX_PLATFORMS": "cpu"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    compiled = {
+        line.split("(")[1].split(")")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("Compiling jit(")
+    }
+    assert compiled == {"run_keys", "init_tables", "train_chunk", "chunk_key"}

@@ -650,7 +650,7 @@ def test_final_loss_check_keeps_vectors(monkeypatch):
     monkeypatch.setattr(
         trainer._Run,
         "_check_final_loss",
-        lambda self, tables, state, epoch_key, stream, last_trained: tables,
+        lambda self, tables, state, stream, last_trained: tables,
     )
     unchecked = train_sgns(corpus(), CONFIG, VOCAB)
     np.testing.assert_array_equal(checked.input_vectors, unchecked.input_vectors)
@@ -662,9 +662,9 @@ def test_final_loss_check_runs_once_per_run(monkeypatch):
     calls = []
     original = trainer._Run._check_final_loss
 
-    def recording(self, tables, state, epoch_key, stream, last_trained):
+    def recording(self, tables, state, stream, last_trained):
         calls.append(state.epoch)
-        return original(self, tables, state, epoch_key, stream, last_trained)
+        return original(self, tables, state, stream, last_trained)
 
     monkeypatch.setattr(trainer._Run, "_check_final_loss", recording)
     train_sgns(corpus(), CONFIG, VOCAB)
