@@ -215,7 +215,9 @@ class DiagnosisReport:
     def _classifier_lines(self) -> list[str]:
         lines = [
             f"  accuracy of the given model on these texts: "
-            f"{100 * self.model_accuracy:.1f}%",
+            f"{100 * self.model_accuracy:.1f}% (training accuracy if the model "
+            "was trained on them; the cross-validated figures below hold texts "
+            "out)",
             f"  {self.scheme}, {self.folds} folds x "
             f"{count_noun(self.repeats, 'repeat')} (seed {self.seed}), "
             f"{self.held_out_per_repeat} of the "

@@ -412,6 +412,18 @@ def test_confusion_caption_names_repeats(report):
     assert "(16 in all):" in text
 
 
+def test_model_accuracy_line_warns_of_training_texts(report):
+    line = next(
+        line
+        for line in report.format_text().splitlines()
+        if "accuracy of the given model on these texts" in line
+    )
+    assert line.endswith(
+        "% (training accuracy if the model was trained on them; the "
+        "cross-validated figures below hold texts out)"
+    )
+
+
 def test_confusion_caption_single_repeat(report):
     single = dataclasses.replace(report, repeats=1)
     assert "of the 8 held-out texts, each counted once:" in single.format_text()
