@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import platform
+import re
 import resource
 import signal
 import statistics
@@ -889,8 +890,18 @@ def _trial_name(spec: dict) -> str:
     return name
 
 
+# The line of a traceback that names the exception, such as
+# "jaxlib._jax.XlaRuntimeError: INVALID_ARGUMENT: ...".
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b")
+
+
 def _failure_reason(returncode: int, stderr: str) -> str:
-    """Return the last line of ``stderr``, or the signal that ended the trial."""
+    """Return the exception line of ``stderr``, or the signal that ended the trial.
+
+    Notes that Python prints after the exception, such as JAX's remark that
+    it removed its internal frames, are skipped. Without an exception line,
+    the last line is returned.
+    """
     if returncode < 0:
         name = signal.Signals(-returncode).name
         hint = " (SIGKILL often means out of memory)" if name == "SIGKILL" else ""
@@ -898,6 +909,9 @@ def _failure_reason(returncode: int, stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     if not lines:
         return f"exit status {returncode} without an error message"
+    for line in reversed(lines):
+        if _EXCEPTION_LINE.match(line):
+            return line
     return lines[-1]
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from embedsent.bench import TrialError
 from embedsent.cli_checks import check_flag_combinations, warn_ignored_flags
 from embedsent.cli_paths import (
+    DEFAULT_BENCH_DATA,
     check_compile_cache_path,
     check_input_paths,
     check_output_paths,
@@ -396,6 +397,30 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+def _warn_repeated_seed(argv: list[str]) -> None:
+    """Log a warning when ``argv`` gives --seed several different values.
+
+    `bench transfer` takes --seed after the command too, and argparse keeps
+    the last value, so ``embedsent --seed 3 bench transfer --seed 5`` uses 5.
+    """
+    values = []
+    for position, word in enumerate(argv):
+        if word == "--":
+            break
+        if word == "--seed" and position + 1 < len(argv):
+            values.append(argv[position + 1])
+        elif word.startswith("--seed="):
+            values.append(word.split("=", 1)[1])
+    if len(set(values)) > 1:
+        logger.warning(
+            "--seed was given %d times (%s), so only the last value, %s, is used; "
+            "pass --seed once",
+            len(values),
+            ", ".join(values),
+            values[-1],
+        )
+
+
 def _with_values(options: list[str], argv: list[str]) -> list[str]:
     """Return ``options`` with the value that follows each that takes one.
 
@@ -766,7 +791,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus_source = bench_sgns.add_mutually_exclusive_group()
     corpus_source.add_argument(
         "--data",
-        default="../shared/data/aclImdb-partial.tar.gz",
+        default=DEFAULT_BENCH_DATA,
         help="aclImdb folder or .tar.gz whose unlabeled reviews are the corpus "
         "(default: %(default)s)",
     )
@@ -1025,9 +1050,10 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.command != "serve":
         release_deferred_sigterm()
     _configure_logging(args.verbose)
-    # SIGTERM stops a run that writes a checkpoint as Ctrl-C does, so that
-    # its message names the checkpoint to resume from.
-    if _writes_checkpoint(args):
+    _warn_repeated_seed(_Parser._argv)
+    # SIGTERM stops a run that can resume as Ctrl-C does, so that its message
+    # names the file to resume from.
+    if _resumes(args):
         signal_handling = sigterm_interrupts()
     else:
         signal_handling = contextlib.nullcontext()
@@ -1037,7 +1063,7 @@ def _run(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise  # BrokenPipeError is an OSError, but main ends it quietly.
     except KeyboardInterrupt:
-        if _writes_checkpoint(args) and stopped_by_sigterm():
+        if _resumes(args) and stopped_by_sigterm():
             stopped, status = "terminated by SIGTERM", TERMINATED_STATUS
         else:
             stopped, status = "interrupted", INTERRUPTED_STATUS
@@ -1100,8 +1126,31 @@ def _writes_checkpoint(args: argparse.Namespace) -> bool:
     )
 
 
+def _stores_curve_runs(args: argparse.Namespace) -> bool:
+    # `bench transfer` stores each finished run, and a rerun skips those.
+    return (
+        args.command == "bench"
+        and getattr(args, "target", None) == "transfer"
+        and not getattr(args, "report_only", False)
+    )
+
+
+def _resumes(args: argparse.Namespace) -> bool:
+    return _writes_checkpoint(args) or _stores_curve_runs(args)
+
+
 def _resume_hint(args: argparse.Namespace) -> str:
     """Return the message clause on how a stopped run resumes, or ""."""
+    if _stores_curve_runs(args):
+        from embedsent.curve_args import RESULTS_FILE
+
+        results = os.path.join(args.out_dir, RESULTS_FILE)
+        if os.path.isfile(results):
+            return (
+                f"; the finished runs are kept in {results}, and the same "
+                "command resumes from them"
+            )
+        return " before the first run was stored, so a rerun starts over"
     if not _writes_checkpoint(args):
         return ""
     # An empty --checkpoint file contains no checkpoint, so a rerun starts over.

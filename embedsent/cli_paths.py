@@ -76,6 +76,7 @@ from embedsent.storage import (
 from embedsent.vector_io import wide_text_error
 
 __all__ = [
+    "DEFAULT_BENCH_DATA",
     "check_compile_cache_path",
     "check_input_paths",
     "check_output_paths",
@@ -101,6 +102,9 @@ _FOLDER_OUTPUT_FLAGS = ("out_dir", "docs_dir")
 # `pretrain`.
 # The table suffixes as messages and help texts list them.
 TABLE_FILES = "/".join(TABLE_SUFFIXES)
+# The default --data of the benchmarks: the IMDB archive as seen from the
+# repository root.
+DEFAULT_BENCH_DATA = "../shared/data/aclImdb-partial.tar.gz"
 # Input flags that take files, never folders, with the file each one takes.
 _FILE_INPUTS = {
     "tokens": "a token file with one document per line",
@@ -435,6 +439,12 @@ def _check_data(
         hint = ""
         if data.lower() == "default" and "default" in inputs:
             hint = "; for the shipped corpus, pass --data default in lower case"
+        elif data == DEFAULT_BENCH_DATA:
+            hint = (
+                f" (the default --data, which is relative to the current folder "
+                f"{os.getcwd()}); run the command from the repository root, or "
+                "pass --data"
+            )
         raise FileNotFoundError(
             f"--data {data}: file or folder not found{hint}; {accepted}"
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from embedsent.cli_paths import DEFAULT_BENCH_DATA
 from embedsent.cli_types import (
     DRAWS_REASON,
     MAX_DRAWS,
@@ -35,7 +36,7 @@ __all__ = [
     "add_parser",
 ]
 
-DEFAULT_DATA = "../shared/data/aclImdb-partial.tar.gz"
+DEFAULT_DATA = DEFAULT_BENCH_DATA
 DEFAULT_DOCS_DIR = "docs"
 # Files that a run writes in --out-dir, or in --docs-dir when it is given.
 RESULTS_FILE = "transfer_curves.json"
@@ -225,7 +226,8 @@ def _add_method_options(parser) -> None:
         type=_size,
         default=None,
         help="largest size at which the end-to-end methods (scratch, "
-        "transfer_finetune) run (default: every size)",
+        "transfer_finetune) run; 0 or 'all' means every size, as the default "
+        "does (default: every size)",
     )
     parser.add_argument(
         "--finetune-steps",

@@ -138,12 +138,17 @@ def _warn_few_sizes(sizes: Sequence[int], n_train: int, stored: Sequence[dict]) 
     measured |= {run["n"] for run in stored}
     if len(measured) >= 3:
         return
+    capped = any(size == 0 or size > n_train for size in sizes)
+    cause = (
+        f"--data has {n_train} training texts, which caps every size, so "
+        if capped
+        else ""
+    )
     logger.warning(
-        "--sizes %s: --data has %d training texts, which caps every size, so "
-        "the runs cover %d size(s) (%s), and a learning curve needs 3 or more "
-        "to be fitted; pass 3 or more sizes up to %d",
+        "--sizes %s: %sthe runs cover %d size(s) (%s), and a learning curve "
+        "needs 3 or more to be fitted; pass 3 or more sizes up to %d",
         _typed_sizes(sizes),
-        n_train,
+        cause,
         len(measured),
         ", ".join(map(str, sorted(measured))),
         n_train,

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import curve_fit
+from scipy.optimize import OptimizeWarning, curve_fit
 
 from embedsent.evaluate import paired_difference, summarize_accuracies
 
@@ -179,14 +180,18 @@ def fit_learning_curve(ns: Sequence[float], accuracies: Sequence[float]) -> Curv
         raise ValueError(f"sizes must be > 0, got {x.min()}")
     start = (min(1.0, float(y.max())), max(1e-3, float(y.max() - y.min())), 0.5)
     try:
-        params, _ = curve_fit(
-            _power_law,
-            x,
-            y,
-            p0=start,
-            bounds=([0.0, 0.0, 0.01], [1.0, np.inf, 3.0]),
-            maxfev=20_000,
-        )
+        with warnings.catch_warnings():
+            # scipy warns when it cannot estimate the parameters' covariance,
+            # which this fit never reads.
+            warnings.simplefilter("ignore", OptimizeWarning)
+            params, _ = curve_fit(
+                _power_law,
+                x,
+                y,
+                p0=start,
+                bounds=([0.0, 0.0, 0.01], [1.0, np.inf, 3.0]),
+                maxfev=20_000,
+            )
     except RuntimeError as error:
         raise ValueError(f"the learning-curve fit did not converge: {error}") from error
     a, b, c = (float(value) for value in params)

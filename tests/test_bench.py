@@ -426,6 +426,29 @@ def test_failure_reason_names_kill_signal():
     assert reason == "ended by SIGKILL (SIGKILL often means out of memory)"
 
 
+def test_failure_reason_skips_notes_after_exception():
+    stderr = (
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in <module>\n'
+        "jaxlib._jax.XlaRuntimeError: INVALID_ARGUMENT: Multiprocess "
+        "computations aren't implemented on the CPU backend.\n"
+        "--------------------\n"
+        "For simplicity, JAX has removed its internal frames from the traceback "
+        "of the following exception. Set JAX_TRACEBACK_FILTERING=off to include "
+        "these.\n"
+    )
+    assert bench._failure_reason(1, stderr) == (
+        "jaxlib._jax.XlaRuntimeError: INVALID_ARGUMENT: Multiprocess "
+        "computations aren't implemented on the CPU backend."
+    )
+
+
+def test_failure_reason_without_exception_line_is_last_line():
+    assert bench._failure_reason(1, "warming up\nsegfault in worker\n") == (
+        "segfault in worker"
+    )
+
+
 def test_environment_keeps_user_xla_flags(monkeypatch):
     user_flags = "--xla_dump_to=/tmp/x --xla_force_host_platform_device_count=8"
     monkeypatch.setenv("XLA_FLAGS", user_flags)

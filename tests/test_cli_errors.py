@@ -1,6 +1,7 @@
 """Errors from bad flag values name the flag the user typed, not a parameter."""
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -974,3 +975,60 @@ def test_closed_standard_error_keeps_errors_out_of_output(tmp_path):
     result = _run_with_closed("stderr", "predict", "--model", str(tmp_path / "m.npz"))
     assert result.returncode == 2
     assert result.stdout == ""
+
+
+def _bench_transfer_args(out_dir, *extra):
+    argv = ["bench", "transfer", "--out-dir", str(out_dir), *extra]
+    return build_parser().parse_args(argv)
+
+
+def test_bench_transfer_stop_names_stored_runs(tmp_path):
+    args = _bench_transfer_args(tmp_path)
+    assert embedsent.cli._resumes(args)
+    assert embedsent.cli._resume_hint(args) == (
+        " before the first run was stored, so a rerun starts over"
+    )
+    (tmp_path / "transfer_curves.json").write_text("{}", encoding="utf-8")
+    assert embedsent.cli._resume_hint(args) == (
+        f"; the finished runs are kept in {tmp_path / 'transfer_curves.json'}, "
+        "and the same command resumes from them"
+    )
+
+
+def test_bench_transfer_report_only_has_no_resume_hint(tmp_path):
+    args = _bench_transfer_args(tmp_path, "--report-only")
+    assert not embedsent.cli._resumes(args)
+    assert embedsent.cli._resume_hint(args) == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "warned"),
+    [
+        (["--seed", "3", "bench", "transfer", "--seed", "5"], "(3, 5)"),
+        (["--seed=3", "bench", "transfer", "--seed=5"], "(3, 5)"),
+        (["--seed", "3", "bench", "transfer", "--seed", "3"], None),
+        (["--seed", "3", "demo"], None),
+    ],
+)
+def test_repeated_seed_values_warn(argv, warned, caplog):
+    with caplog.at_level(logging.WARNING, logger="embedsent.cli"):
+        embedsent.cli._warn_repeated_seed(argv)
+    if warned is None:
+        assert caplog.text == ""
+    else:
+        assert f"--seed was given 2 times {warned}, so only the last value, " in (
+            caplog.text
+        )
+
+
+@pytest.mark.parametrize("target", ["sgns", "transfer"])
+def test_missing_default_bench_data_says_it_is_default(
+    target, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", target]) == 2
+    assert (
+        "--data ../shared/data/aclImdb-partial.tar.gz: file or folder not found "
+        f"(the default --data, which is relative to the current folder {tmp_path}); "
+        "run the command from the repository root, or pass --data"
+    ) in capsys.readouterr().err

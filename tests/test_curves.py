@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -604,6 +605,13 @@ def test_labels_needed_above_asymptote_is_none():
     assert labels_needed(fit, 0.95) is None
 
 
+def test_flat_curve_fit_raises_no_covariance_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fit_learning_curve([4, 8, 16], [0.5, 0.5, 0.5])
+    assert fit.a == pytest.approx(0.5)
+
+
 def test_curve_fit_needs_three_sizes():
     with pytest.raises(ValueError, match="3 or more sizes") as raised:
         fit_learning_curve([8, 8, 16], [0.6, 0.62, 0.7])
@@ -625,6 +633,16 @@ def test_warns_fewer_than_three_sizes(caplog):
         "the runs cover 1 size(s) (8), and a learning curve needs 3 or more"
     ) in caplog.text
     assert "[8.]" not in caplog.text
+
+
+def test_few_uncapped_sizes_warning_blames_no_cap(caplog):
+    caplog.set_level(logging.WARNING, logger="embedsent.curve_cli")
+    curve_cli._warn_few_sizes([4, 6], 20, [])
+    assert (
+        "--sizes 4 6: the runs cover 2 size(s) (4, 6), and a learning curve "
+        "needs 3 or more to be fitted; pass 3 or more sizes up to 20"
+    ) in caplog.text
+    assert "caps" not in caplog.text
 
 
 def test_no_size_warning_with_stored_sizes(caplog):
