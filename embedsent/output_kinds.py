@@ -235,6 +235,10 @@ def _describe_vectors_table(path: Path, head: bytes, found: FileKind) -> str | N
 def _name_found(path: Path, head: bytes, found: FileKind) -> str:
     """Name the file at ``path``, which identify_file named ``found``."""
     if found.category == "text":
+        # Another kind of JSON file that embedsent writes is named as such.
+        for kind, start in _JSON_STARTS.items():
+            if start.match(head.removeprefix(_UTF8_MARK)):
+                return kind.name
         return describe_text_file(path, head, found)
     if found.category == "binary" and _image_name(head) is not None:
         return "an image file"

@@ -342,6 +342,21 @@ def test_bench_transfer_keeps_results_file(tmp_path, capsys):
     assert results.read_text(encoding="utf-8") == other
 
 
+def test_compare_json_over_results_file_names_it(tmp_path, capsys):
+    from embedsent.run_store import RunStore
+
+    results = tmp_path / "transfer_curves.json"
+    RunStore(results, {"seed": 0}).add(
+        {"method": "transfer", "feature": "mean", "n": 4, "draw": 0, "accuracy": 1}
+    )
+    argv = ["--no-progress", "compare", "--sizes", "8", "--draws", "1"]
+    err = _assert_rejected(capsys, [*argv, "--json", str(results)], results)
+    assert (
+        f"--json {results} is an embedsent learning-curve results file, not an "
+        "embedsent JSON report"
+    ) in err
+
+
 def test_checkpoint_over_classifier(files, tmp_path, capsys):
     model = _copy(files, "model", tmp_path, "model.npz")
     before = model.read_bytes()
