@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -24,12 +25,19 @@ from embedsent.storage import (
 )
 from embedsent.vocab import EncodedCorpus, Vocabulary
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 __all__ = [
+    "CheckpointInUseError",
     "Checkpointing",
     "RunState",
     "corpus_fingerprint",
     "describe_progress",
     "has_checkpoint",
+    "hold_checkpoint",
     "load_checkpoint",
     "save_checkpoint",
 ]
@@ -79,6 +87,74 @@ class Checkpointing:
 
     def __post_init__(self):
         check_checkpoint_path(self.path)
+
+
+class CheckpointInUseError(OSError):
+    """Raised when another running process holds a checkpoint's lock."""
+
+
+@contextlib.contextmanager
+def hold_checkpoint(checkpointing: Checkpointing | None):
+    """Hold an exclusive lock on ``checkpointing.path`` for a run's duration.
+
+    Two runs that wrote one checkpoint would each resume from and replace
+    the other's progress. The lock is an ``flock`` on the hidden file
+    ``.NAME.lock`` next to the checkpoint, which the kernel releases when the
+    process dies, so a killed run leaves no stale lock. Nothing is locked
+    without ``fcntl`` (on Windows), on a file system without ``flock``, or in
+    a process of a multi-process run that writes no files.
+
+    Raises:
+        CheckpointInUseError: if another process holds the lock.
+    """
+    if checkpointing is None or fcntl is None or not writes_files():
+        yield
+        return
+    path = checkpointing.path
+    lock_path = path.with_name(f".{path.name}.lock")
+    handle = _lock_checkpoint(path, lock_path)
+    try:
+        yield
+    finally:
+        if handle is not None:
+            lock_path.unlink(missing_ok=True)
+            os.close(handle)
+
+
+def _lock_checkpoint(path: Path, lock_path: Path) -> int | None:
+    """Return a descriptor that holds the lock on ``lock_path``, or None."""
+    while True:
+        try:
+            handle = os.open(lock_path, os.O_RDONLY | os.O_CREAT, 0o600)
+        except OSError as error:
+            logger.debug("cannot create checkpoint lock %s: %s", lock_path, error)
+            return None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise CheckpointInUseError(
+                f"checkpoint {path} is in use by another running process (it "
+                f"holds the lock on {lock_path}); wait for that run to end, or "
+                "pass another checkpoint path"
+            ) from None
+        except OSError as error:
+            os.close(handle)
+            logger.debug("cannot lock checkpoint lock %s: %s", lock_path, error)
+            return None
+        # A run that ended between the open and the lock deleted the file, so
+        # this lock guards nothing. The next pass locks the file at the path.
+        try:
+            current = os.stat(lock_path)
+        except FileNotFoundError:
+            current = None
+        opened = os.fstat(handle)
+        if current is not None and (current.st_dev, current.st_ino) == (
+            opened.st_dev,
+            opened.st_ino,
+        ):
+            return handle
+        os.close(handle)
 
 
 def check_checkpoint_path(path: str | os.PathLike) -> None:

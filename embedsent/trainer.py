@@ -29,6 +29,7 @@ from embedsent.checkpoint import (
     check_checkpoint_path,
     corpus_fingerprint,
     has_checkpoint,
+    hold_checkpoint,
     load_checkpoint,
     save_checkpoint,
 )
@@ -135,6 +136,7 @@ def train_sgns(
     vocab_config = vocab_config or VocabConfig()
     vocab_given = vocab is not None
     documents = None
+    encoded = None
     if isinstance(corpus, EncodedCorpus):
         if vocab is None:
             raise ValueError("an EncodedCorpus needs the vocab it was encoded with")
@@ -161,6 +163,37 @@ def train_sgns(
         # Checked before training, not at the first save minutes later.
         check_destination(checkpoint.path)
 
+    with hold_checkpoint(checkpoint):
+        return _train(
+            config,
+            vocab_config,
+            vocab,
+            vocab_given,
+            documents,
+            encoded,
+            initial_tables,
+            checkpoint,
+            progress,
+            on_chunk,
+        )
+
+
+def _train(
+    config: SGNSConfig,
+    vocab_config: VocabConfig,
+    vocab: Vocabulary,
+    vocab_given: bool,
+    documents,
+    encoded: EncodedCorpus | None,
+    initial_tables,
+    checkpoint: Checkpointing | None,
+    progress: bool,
+    on_chunk,
+) -> SGNSModel:
+    """Train the tables once ``train_sgns`` has checked its arguments.
+
+    ``encoded`` is None when ``documents`` still has to be encoded.
+    """
     init_key, root_key = run_keys(np.uint32(config.seed))
     shape = StepShape.from_config(config)
     # device_put runs no XLA program, where jnp.asarray would compile one.

@@ -10,6 +10,7 @@ import optax
 import pytest
 
 from embedsent import trainer
+from embedsent.checkpoint import CheckpointInUseError, hold_checkpoint
 from embedsent.config import SGNSConfig, VocabConfig
 from embedsent.memory import release_free_heap
 from embedsent.sgns import StepShape, build_noise_table, init_tables, train_chunk
@@ -107,6 +108,31 @@ def test_unwritable_checkpoint_rejected_before_training(tmp_path, kind):
             on_chunk=lambda epoch, chunk: chunks.append(chunk),
         )
     assert chunks == []
+
+
+def test_checkpoint_in_use_by_another_run_rejected(tmp_path):
+    checkpointing = Checkpointing(tmp_path / "run.ckpt", every_seconds=0.0)
+    lock = tmp_path / ".run.ckpt.lock"
+    with hold_checkpoint(checkpointing):
+        assert lock.exists()
+        with pytest.raises(CheckpointInUseError) as raised:
+            train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+    assert str(raised.value) == (
+        f"checkpoint {checkpointing.path} is in use by another running process "
+        f"(it holds the lock on {lock}); wait for that run to end, or pass "
+        "another checkpoint path"
+    )
+    assert not checkpointing.path.exists()
+    assert not lock.exists()
+    train_sgns(corpus(), CONFIG, VOCAB, checkpoint=checkpointing)
+    assert sorted(tmp_path.iterdir()) == [checkpointing.path]
+
+
+def test_stale_checkpoint_lock_file_is_taken_over(tmp_path):
+    # A killed run leaves its lock file, but the kernel released the lock.
+    (tmp_path / ".run.ckpt.lock").write_bytes(b"")
+    train_sgns(corpus(), CONFIG, VOCAB, checkpoint=tmp_path / "run.ckpt")
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "run.ckpt"]
 
 
 def test_checkpoint_from_other_settings_rejected(tmp_path):
