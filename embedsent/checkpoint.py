@@ -13,6 +13,12 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 
+from embedsent.checkpoint_lock import (
+    CheckpointInUseError,
+    lock_checkpoint,
+    lock_path_of,
+    locks_supported,
+)
 from embedsent.distributed import replica_to_numpy, writes_files
 from embedsent.file_kinds import BUNDLE_KINDS, CHECKPOINT_FORMAT
 from embedsent.sgns_model import check_format
@@ -24,11 +30,6 @@ from embedsent.storage import (
     save_bundle,
 )
 from embedsent.vocab import EncodedCorpus, Vocabulary
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
 
 __all__ = [
     "CheckpointInUseError",
@@ -89,10 +90,6 @@ class Checkpointing:
         check_checkpoint_path(self.path)
 
 
-class CheckpointInUseError(OSError):
-    """Raised when another running process holds a checkpoint's lock."""
-
-
 @contextlib.contextmanager
 def hold_checkpoint(checkpointing: Checkpointing | None):
     """Hold an exclusive lock on ``checkpointing.path`` for a run's duration.
@@ -107,54 +104,18 @@ def hold_checkpoint(checkpointing: Checkpointing | None):
     Raises:
         CheckpointInUseError: if another process holds the lock.
     """
-    if checkpointing is None or fcntl is None or not writes_files():
+    if checkpointing is None or not locks_supported() or not writes_files():
         yield
         return
     path = checkpointing.path
-    lock_path = path.with_name(f".{path.name}.lock")
-    handle = _lock_checkpoint(path, lock_path)
+    lock_path = lock_path_of(path)
+    handle = lock_checkpoint(path, lock_path)
     try:
         yield
     finally:
         if handle is not None:
             lock_path.unlink(missing_ok=True)
             os.close(handle)
-
-
-def _lock_checkpoint(path: Path, lock_path: Path) -> int | None:
-    """Return a descriptor that holds the lock on ``lock_path``, or None."""
-    while True:
-        try:
-            handle = os.open(lock_path, os.O_RDONLY | os.O_CREAT, 0o600)
-        except OSError as error:
-            logger.debug("cannot create checkpoint lock %s: %s", lock_path, error)
-            return None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(handle)
-            raise CheckpointInUseError(
-                f"checkpoint {path} is in use by another running process (it "
-                f"holds the lock on {lock_path}); wait for that run to end, or "
-                "pass another checkpoint path"
-            ) from None
-        except OSError as error:
-            os.close(handle)
-            logger.debug("cannot lock checkpoint lock %s: %s", lock_path, error)
-            return None
-        # A run that ended between the open and the lock deleted the file, so
-        # this lock guards nothing. The next pass locks the file at the path.
-        try:
-            current = os.stat(lock_path)
-        except FileNotFoundError:
-            current = None
-        opened = os.fstat(handle)
-        if current is not None and (current.st_dev, current.st_ino) == (
-            opened.st_dev,
-            opened.st_ino,
-        ):
-            return handle
-        os.close(handle)
 
 
 def check_checkpoint_path(path: str | os.PathLike) -> None:

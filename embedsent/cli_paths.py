@@ -34,6 +34,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from embedsent.checkpoint_lock import CheckpointInUseError, check_checkpoint_free
 from embedsent.file_kinds import (
     BUNDLE_KINDS,
     CHECKPOINT_FORMAT,
@@ -849,6 +850,14 @@ def check_output_paths(args) -> None:
         value = getattr(args, name, None)
         if isinstance(value, str) and value:
             _check_output_folder(name, value)
+    checkpoint = getattr(args, "checkpoint", None)
+    if isinstance(checkpoint, str) and checkpoint:
+        # Checked before the texts are read, which can take minutes. The run
+        # takes the lock itself when it starts training.
+        try:
+            check_checkpoint_free(Path(checkpoint))
+        except CheckpointInUseError as error:
+            raise ValueError(f"--checkpoint: {error}") from error
     if getattr(args, "command", None) == "bench":
         _check_transfer_outputs(args)
 

@@ -12,6 +12,7 @@ import jax
 import pytest
 
 import embedsent.cli
+import embedsent.datasets
 import embedsent.sgns_model
 from embedsent.cli import build_parser, main
 from embedsent.config import ClassifierConfig, VocabConfig
@@ -1032,3 +1033,23 @@ def test_missing_default_bench_data_says_it_is_default(
         f"(the default --data, which is relative to the current folder {tmp_path}); "
         "run the command from the repository root, or pass --data"
     ) in capsys.readouterr().err
+
+
+def test_checkpoint_in_use_rejected_before_reading_texts(tmp_path, capsys, monkeypatch):
+    from embedsent.checkpoint import Checkpointing, hold_checkpoint
+
+    def fail_load(*args, **kwargs):
+        raise AssertionError("texts read although the checkpoint is in use")
+
+    monkeypatch.setattr(embedsent.datasets, "load_default_corpus", fail_load)
+    checkpoint = tmp_path / "run.ckpt"
+    argv = ["pretrain", "--data", "default"]
+    argv += ["--out", str(tmp_path / "v.txt"), "--checkpoint", str(checkpoint)]
+    with hold_checkpoint(Checkpointing(checkpoint)):
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"--checkpoint: checkpoint {checkpoint} is in use by another running "
+        f"process (it holds the lock on {tmp_path / '.run.ckpt.lock'})"
+    ) in err
+    assert not (tmp_path / "v.txt").exists()
