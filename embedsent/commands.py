@@ -188,6 +188,7 @@ def run_pretrain(args) -> int:
     from embedsent.trainer import (
         Checkpointing,
         SGNSModel,
+        check_pairs_possible,
         continue_training,
         train_sgns,
     )
@@ -237,6 +238,9 @@ def run_pretrain(args) -> int:
             resumed_at = _checkpoint_progress(checkpoint.path, sgns)
         vocabulary, encoded = _encode_texts(args.data, texts, vocab, progress)
         del texts
+        # The vocabulary was built here with the --min-count and
+        # --max-vocab-size settings, so the error may advise changing them.
+        check_pairs_possible(encoded, len(vocabulary), False, vocab)
         model = train_sgns(
             encoded,
             sgns,

@@ -68,6 +68,7 @@ __all__ = [
     "SGNSModel",
     "TrainingDiverged",
     "check_memory",
+    "check_pairs_possible",
     "check_step_memory",
     "continue_training",
     "estimate_table_bytes",
@@ -150,7 +151,7 @@ def train_sgns(
         vocab = vocab or Vocabulary.build(documents, vocab_config)
     if documents is None:
         # Token lists are checked once they are encoded, after compiling.
-        _check_pairs_possible(encoded, len(vocab), vocab_given, vocab_config)
+        check_pairs_possible(encoded, len(vocab), vocab_given, vocab_config)
     check_memory(len(vocab), config)
     check_step_memory(config)
     _check_devices(config)
@@ -213,7 +214,7 @@ def _train(
     if documents is not None:
         encoded = vocab.encode_corpus(documents)
         release_free_heap()
-        _check_pairs_possible(encoded, len(vocab), vocab_given, vocab_config)
+        check_pairs_possible(encoded, len(vocab), vocab_given, vocab_config)
     state = RunState(rng_state=np.random.default_rng(config.seed).bit_generator.state)
     fingerprint = corpus_fingerprint(encoded, vocab) if checkpoint else ""
     if checkpoint and checkpoint.resume and has_checkpoint(checkpoint.path):
@@ -776,7 +777,7 @@ class _Run:
         state.rng_state = rng.bit_generator.state
 
 
-def _check_pairs_possible(
+def check_pairs_possible(
     encoded: EncodedCorpus,
     vocab_size: int,
     vocab_given: bool,
@@ -792,13 +793,14 @@ def _check_pairs_possible(
     lengths = np.diff(encoded.doc_offsets)
     longest = int(lengths.max()) if lengths.size else 0
     # Only settings that could keep more words are advised: min_count 1
-    # already keeps every word, and a cap the vocabulary did not reach
-    # dropped none.
+    # already keeps every word, a cap the vocabulary did not reach dropped
+    # none, and under a reached cap a lower min_count keeps the same words.
     settings = []
-    if not vocab_given and vocab_config.min_count > 1:
-        settings.append("lower --min-count (VocabConfig.min_count)")
     cap = vocab_config.max_vocab_size
-    if not vocab_given and cap is not None and vocab_size >= cap:
+    capped = cap is not None and vocab_size >= cap
+    if not vocab_given and vocab_config.min_count > 1 and not capped:
+        settings.append("lower --min-count (VocabConfig.min_count)")
+    if not vocab_given and capped:
         settings.append("raise --max-vocab-size (VocabConfig.max_vocab_size)")
     if longest == 0:
         fixes = ["pass more text", *settings]

@@ -883,6 +883,28 @@ def test_pairless_advice_names_reached_cap_only(cap, advised):
     assert "min-count" not in message
 
 
+def test_reached_cap_advice_leaves_out_min_count():
+    texts = [["great", "awful"]] * 10
+    with pytest.raises(ValueError) as raised:
+        train_sgns(texts, TINY_SGNS, VocabConfig(min_count=2, max_vocab_size=1))
+    assert str(raised.value).endswith(
+        "pass longer texts or raise --max-vocab-size (VocabConfig.max_vocab_size)"
+    )
+
+
+def test_pretrain_cap_of_one_word_advises_raising_it(tmp_path, capsys):
+    argv = ["--no-progress", "pretrain", "--data", "default"]
+    argv += ["--out", str(tmp_path / "v.txt"), "--max-vocab-size", "1"]
+    assert main(argv) == 2
+    assert (
+        capsys.readouterr()
+        .err.rstrip()
+        .endswith(
+            "pass longer texts or raise --max-vocab-size (VocabConfig.max_vocab_size)"
+        )
+    )
+
+
 def test_vocabulary_of_one_word_leaves_no_pair():
     texts = [["great", "awful"]] * 10
     with pytest.raises(ValueError, match="the vocabulary has 1 word\\)"):
