@@ -589,7 +589,7 @@ class _Run:
             return train_chunk._cache_size()
         return sharded_train_chunk(self.shape, self.n_devices)._cache_size()
 
-    def chunk_key(self, state: RunState, chunk: int) -> jax.Array:
+    def _chunk_key(self, state: RunState, chunk: int) -> jax.Array:
         """Return the key of chunk ``chunk`` in the current epoch of ``state``."""
         return chunk_key(self.root_key, np.int32(state.epoch), np.int32(chunk))
 
@@ -603,7 +603,7 @@ class _Run:
         keys, rates = [], []
         done = state.done
         for offset, (_, _, n_valid) in enumerate(group):
-            keys.append(self.chunk_key(state, first + offset))
+            keys.append(self._chunk_key(state, first + offset))
             if learn:
                 rates.append(self.learning_rates(done, n_valid))
             else:
@@ -619,7 +619,7 @@ class _Run:
         while len(group) < self.n_devices:
             empty_ids = np.zeros_like(group[0][0])
             group = group + [(empty_ids, np.full_like(group[0][1], -1), 0)]
-            keys.append(self.chunk_key(state, first + len(keys)))
+            keys.append(self._chunk_key(state, first + len(keys)))
             rates.append(rates[-1])
         step = sharded_train_chunk(self.shape, self.n_devices)
         if jax.process_count() == 1:

@@ -972,7 +972,7 @@ def test_closed_standard_output_fails_before_work(arguments):
     )
 
 
-def test_closed_standard_error_keeps_errors_out_of_output(tmp_path):
+def test_closed_stderr_keeps_output_clean(tmp_path):
     result = _run_with_closed("stderr", "predict", "--model", str(tmp_path / "m.npz"))
     assert result.returncode == 2
     assert result.stdout == ""
@@ -1023,9 +1023,7 @@ def test_repeated_seed_values_warn(argv, warned, caplog):
 
 
 @pytest.mark.parametrize("target", ["sgns", "transfer"])
-def test_missing_default_bench_data_says_it_is_default(
-    target, tmp_path, monkeypatch, capsys
-):
+def test_missing_default_bench_data_named(target, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["bench", target]) == 2
     assert (
@@ -1035,7 +1033,7 @@ def test_missing_default_bench_data_says_it_is_default(
     ) in capsys.readouterr().err
 
 
-def test_checkpoint_in_use_rejected_before_reading_texts(tmp_path, capsys, monkeypatch):
+def test_checkpoint_in_use_rejected_early(tmp_path, capsys, monkeypatch):
     from embedsent.checkpoint import Checkpointing, hold_checkpoint
 
     def fail_load(*args, **kwargs):

@@ -472,7 +472,7 @@ def test_store_rejects_damaged_layout(tmp_path, change, problem):
     assert "move the file away or delete it to start over" in message
 
 
-def test_store_saves_every_run_under_read_only_umask(tmp_path):
+def test_store_saves_under_read_only_umask(tmp_path):
     path = tmp_path / "runs.json"
     previous = os.umask(0o222)
     try:

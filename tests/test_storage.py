@@ -130,7 +130,7 @@ def test_write_atomic_replaces_read_only_file_it_wrote(tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o444
 
 
-def test_write_atomic_keeps_read_only_file_another_process_swapped_in(tmp_path):
+def test_write_atomic_keeps_swapped_read_only_file(tmp_path):
     target = tmp_path / "run.ckpt"
     written = write_atomic(target, lambda stream: stream.write(b"ours"))
     swapped = tmp_path / "theirs"
@@ -143,7 +143,7 @@ def test_write_atomic_keeps_read_only_file_another_process_swapped_in(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["read-only", "missing folder", "folder"])
-def test_check_destination_fails_like_write_atomic_without_writing(tmp_path, kind):
+def test_check_destination_matches_write_atomic_errors(tmp_path, kind):
     target = tmp_path / "out.npz"
     if kind == "read-only":
         target.write_bytes(b"kept")

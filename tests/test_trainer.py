@@ -74,7 +74,7 @@ def test_resume_matches_uninterrupted_run(tmp_path, stop):
     )
 
 
-def test_checkpoints_replace_each_other_under_read_only_umask(tmp_path):
+def test_checkpoints_replace_under_read_only_umask(tmp_path):
     uninterrupted = train_sgns(corpus(), CONFIG, VOCAB)
     checkpointing = Checkpointing(tmp_path / "run.ckpt", every_seconds=0.0)
     previous = os.umask(0o222)
