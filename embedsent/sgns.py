@@ -94,8 +94,8 @@ def build_noise_table(noise: np.ndarray) -> np.ndarray:
 
 
 # Every XLA program that has run stays in memory: 1.3 to 1.5 MB each, measured
-# on a 2-core CPU machine, even when read from the compile cache. A run derives its keys with these two
-# programs instead of one program per key operation.
+# on a 2-core CPU machine, even when read from the compile cache. A run derives
+# its keys with these two programs instead of one program per key operation.
 @jax.jit
 def run_keys(seed: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Split ``PRNGKey(seed)`` into ``(init_key, root_key)``.
